@@ -1,0 +1,1 @@
+"""Storage: models, engine/session factories and store functions (which never commit)."""

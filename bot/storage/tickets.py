@@ -1,0 +1,211 @@
+"""Store functions for tickets, checkpoints and quarantine. They never commit: services do."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from integrations.base import Checkpoint, Ticket
+from bot.storage.base import utcnow
+from bot.storage.models import QuarantinedRecord, SyncCheckpoint, TicketRow
+
+# Columns derived from a Ticket; compared to decide whether a row really changed.
+_FIELDS = (
+    "status", "created_at", "updated_at", "first_response_at", "solved_at", "closed_at",
+    "first_response_seconds", "first_response_business_seconds", "resolution_seconds",
+    "resolution_business_seconds", "agent_replies", "reopens", "reassignments", "escalated",
+    "channel", "priority", "group_name", "assignee", "assignee_email", "requester",
+    "organization", "tags", "subject", "csat", "csat_score", "csat_scale", "bot_involved",
+    "bot_resolved", "deleted",
+)
+# Chunk IN-lists well below SQLite's and PostgreSQL's bound-parameter limits.
+_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: UpsertResult) -> UpsertResult:
+        return UpsertResult(
+            self.inserted + other.inserted,
+            self.updated + other.updated,
+            self.deleted + other.deleted,
+            self.unchanged + other.unchanged,
+        )
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def ticket_columns(ticket: Ticket, *, store_subject: bool) -> dict[str, Any]:
+    return {
+        "status": ticket.status,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "first_response_at": ticket.first_response_at,
+        "solved_at": ticket.solved_at,
+        "closed_at": ticket.closed_at,
+        "first_response_seconds": _seconds(ticket.first_response),
+        "first_response_business_seconds": _seconds(ticket.first_response_business),
+        "resolution_seconds": _seconds(ticket.resolution),
+        "resolution_business_seconds": _seconds(ticket.resolution_business),
+        "agent_replies": ticket.agent_replies,
+        "reopens": ticket.reopens,
+        "reassignments": ticket.reassignments,
+        "escalated": ticket.escalated,
+        "channel": ticket.channel,
+        "priority": ticket.priority,
+        "group_name": ticket.group,
+        "assignee": ticket.assignee,
+        "assignee_email": ticket.assignee_email,
+        "requester": ticket.requester,
+        "organization": ticket.organization,
+        "tags": list(ticket.tags),
+        "subject": ticket.subject if store_subject else None,
+        "csat": ticket.csat,
+        "csat_score": ticket.csat_score,
+        "csat_scale": ticket.csat_scale,
+        "bot_involved": ticket.bot_involved,
+        "bot_resolved": ticket.bot_resolved,
+        "deleted": ticket.deleted,
+    }
+
+
+def upsert_tickets(
+    session: Session,
+    *,
+    workspace_id: str,
+    tickets: Sequence[Ticket],
+    store_subject: bool = True,
+) -> UpsertResult:
+    """Insert or update tickets keyed on (workspace, source, external id).
+
+    Within one batch the last occurrence of a key wins (pages may overlap). A
+    stored row newer than the incoming record is left alone, so replaying an
+    overlap window can never roll a ticket back. `changed_at` moves only when
+    normalized content really changes.
+    """
+    latest: dict[tuple[str, str], Ticket] = {}
+    for ticket in tickets:
+        latest[(ticket.source, ticket.external_id)] = ticket
+    if not latest:
+        return UpsertResult()
+
+    existing: dict[tuple[str, str], TicketRow] = {}
+    keys = list(latest)
+    by_source: dict[str, list[str]] = {}
+    for source, external_id in keys:
+        by_source.setdefault(source, []).append(external_id)
+    for source, ids in by_source.items():
+        for start in range(0, len(ids), _CHUNK):
+            rows = session.scalars(
+                select(TicketRow).where(
+                    TicketRow.workspace_id == workspace_id,
+                    TicketRow.source == source,
+                    TicketRow.external_id.in_(ids[start:start + _CHUNK]),
+                )
+            )
+            for row in rows:
+                existing[(row.source, row.external_id)] = row
+
+    now = utcnow()
+    inserted = updated = deleted = unchanged = 0
+    new_rows = []
+    for key, ticket in latest.items():
+        columns = ticket_columns(ticket, store_subject=store_subject)
+        row = existing.get(key)
+        if row is None:
+            new_rows.append(
+                TicketRow(
+                    workspace_id=workspace_id,
+                    source=ticket.source,
+                    external_id=ticket.external_id,
+                    raw=dict(ticket.raw),
+                    changed_at=now,
+                    **columns,
+                )
+            )
+            inserted += 1
+            deleted += ticket.deleted
+            continue
+        if ticket.updated_at < row.updated_at:
+            unchanged += 1
+            continue
+        if ticket.deleted and not row.deleted:
+            # A tombstone keeps what we knew and only marks the row deleted.
+            row.status, row.deleted, row.updated_at, row.changed_at = "deleted", True, ticket.updated_at, now
+            deleted += 1
+            continue
+        if all(getattr(row, name) == value for name, value in columns.items()):
+            unchanged += 1
+            continue
+        for name, value in columns.items():
+            setattr(row, name, value)
+        row.raw = dict(ticket.raw)
+        row.changed_at = now
+        updated += 1
+    session.add_all(new_rows)
+    session.flush()
+    return UpsertResult(inserted, updated, deleted, unchanged)
+
+
+def load_checkpoints(session: Session, *, workspace_id: str, source: str) -> dict[str, Checkpoint]:
+    rows = session.scalars(
+        select(SyncCheckpoint).where(
+            SyncCheckpoint.workspace_id == workspace_id, SyncCheckpoint.source == source
+        )
+    )
+    return {row.stream: Checkpoint(source=row.source, stream=row.stream, value=dict(row.value)) for row in rows}
+
+
+def save_checkpoint(session: Session, *, workspace_id: str, checkpoint: Checkpoint) -> None:
+    row = session.scalar(
+        select(SyncCheckpoint).where(
+            SyncCheckpoint.workspace_id == workspace_id,
+            SyncCheckpoint.source == checkpoint.source,
+            SyncCheckpoint.stream == checkpoint.stream,
+        )
+    )
+    if row is None:
+        session.add(
+            SyncCheckpoint(
+                workspace_id=workspace_id,
+                source=checkpoint.source,
+                stream=checkpoint.stream,
+                value=dict(checkpoint.value),
+            )
+        )
+    else:
+        row.value = dict(checkpoint.value)
+        row.updated_at = utcnow()
+    session.flush()
+
+
+def quarantine(
+    session: Session,
+    *,
+    workspace_id: str,
+    source: str,
+    external_id: str | None,
+    reason: str,
+    raw: Mapping[str, Any] | None,
+) -> None:
+    session.add(
+        QuarantinedRecord(
+            workspace_id=workspace_id,
+            source=source,
+            external_id=external_id,
+            reason=reason[:2000],
+            raw=dict(raw) if raw is not None else None,
+        )
+    )
+    session.flush()
