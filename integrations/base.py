@@ -21,10 +21,12 @@ Csat = Literal["satisfied", "unsatisfied"]
 class MalformedRecordError(ValueError):
     """A vendor record that cannot be normalized; the sync quarantines it and goes on."""
 
-    def __init__(self, external_id: str | None, reason: str) -> None:
+    def __init__(self, external_id: str | None, reason: str, raw: Mapping[str, Any] | None = None) -> None:
         super().__init__(f"record {external_id or '?'}: {reason}")
         self.external_id = external_id
         self.reason = reason
+        # The offending vendor record, kept so the quarantine can store it (never logged).
+        self.raw = raw
 
 
 class SourceAuthError(RuntimeError):
@@ -74,6 +76,9 @@ class Ticket:
     csat_scale: str | None = None
     bot_involved: bool = False
     bot_resolved: bool = False
+    # False when this record carries no CSAT information at all (Freshdesk reports
+    # ratings through a separate endpoint): storage keeps the CSAT it already has.
+    csat_reported: bool = True
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -96,6 +101,8 @@ class TicketPage:
     checkpoint: Checkpoint
     quarantined: tuple[MalformedRecordError, ...] = ()
     requests: int = 1
+    # HTTP 429 answers received while fetching this page (retried transparently).
+    rate_limited: int = 0
 
 
 @runtime_checkable

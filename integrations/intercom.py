@@ -1,0 +1,264 @@
+"""Intercom: `POST /conversations/search` on `updated_at`, ascending, cursor pages.
+
+The query is `updated_at >= checkpoint - lookback` (Intercom has no `>=`: an OR of
+`>` and `=`), sorted by `updated_at` ascending, `per_page` up to 150, following
+`pages.next.starting_after`. The checkpoint is the highest `updated_at` stored so
+far, so a resumed run repeats at most the lookback window (upserts make that
+harmless). The `Intercom-Version` header is always sent.
+
+`statistics` durations (`time_to_admin_reply`, `time_to_last_close`) are
+office-hours adjusted: they are kept as business time, and calendar durations
+are computed from the timestamps.
+"""
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from integrations.base import Checkpoint, MalformedRecordError, Ticket, TicketPage
+from integrations.http import CursorGuard, Requester
+from integrations.normalize import ident, instant, integer, mapping, since, tags
+from integrations.retry import RetryPolicy
+
+SOURCE = "intercom"
+STREAM = "conversations"
+DEFAULT_URL = "https://api.intercom.io"
+API_VERSION = "2.11"
+MAX_PAGE_SIZE = 150
+SEARCH_PATH = "/conversations/search"
+STATES = {"open": "open", "snoozed": "hold", "closed": "solved"}
+AI_RESOLVED = frozenset({"assumed_resolution", "confirmed_resolution"})
+
+
+def base_url_from_env(env: Mapping[str, str]) -> str:
+    return (env.get("INTERCOM_URL") or DEFAULT_URL).rstrip("/")
+
+
+def _seconds(value: Any, *, field: str, external_id: str) -> timedelta | None:
+    number = integer(value, field=field, external_id=external_id)
+    return None if number is None else timedelta(seconds=number)
+
+
+def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
+    """One conversation from `/conversations/search` (or `GET /conversations/{id}`) -> Ticket."""
+    if not isinstance(raw, Mapping):
+        raise MalformedRecordError(None, "record is not an object")
+    external_id = ident(raw.get("id"))
+    if external_id is None:
+        raise MalformedRecordError(None, "missing id")
+    state = raw.get("state") or ("open" if raw.get("open") else None)
+    if state not in STATES:
+        raise MalformedRecordError(external_id, "unknown state")
+    created_at = instant(raw.get("created_at"), field="created_at", external_id=external_id, required=True)
+    updated_at = instant(raw.get("updated_at"), field="updated_at", external_id=external_id) or created_at
+    stats = mapping(raw.get("statistics"))
+    contact_first = instant(stats.get("first_contact_reply_at"), field="first_contact_reply_at", external_id=external_id)
+    first_contact = mapping(raw.get("first_contact_reply"))
+    if contact_first is None:
+        contact_first = instant(first_contact.get("created_at"), field="first_contact_reply", external_id=external_id)
+    delivered_as = mapping(raw.get("source")).get("delivered_as")
+    if contact_first is None and delivered_as == "customer_initiated":
+        contact_first = created_at
+    first_response_at = instant(stats.get("first_admin_reply_at"), field="first_admin_reply_at", external_id=external_id)
+    status = STATES[state]
+    solved_at = None
+    if status == "solved":
+        solved_at = instant(stats.get("last_close_at"), field="last_close_at", external_id=external_id)
+    # Customers start the clock; an outbound message nobody answered is not waiting for us.
+    clock_start = contact_first or created_at
+    first_response = since(contact_first, first_response_at) if contact_first else None
+    resolution = since(clock_start, solved_at)
+    if status == "solved" and solved_at is None:
+        solved_at = updated_at  # no close statistics: the last update is the best proxy (no duration)
+
+    rating = mapping(raw.get("conversation_rating"))
+    score = rating.get("rating")
+    csat = csat_score = None
+    if isinstance(score, (int, float)) and not isinstance(score, bool) and 1 <= score <= 5:
+        csat = "satisfied" if score >= 4 else "unsatisfied"
+        csat_score = float(score)
+    ai_agent = mapping(raw.get("ai_agent"))
+    assignments = integer(stats.get("count_assignments"), field="count_assignments", external_id=external_id) or 0
+    contacts = mapping(raw.get("contacts")).get("contacts") or []
+    requester = ident(mapping(contacts[0]).get("id")) if contacts else None
+    tag_list = mapping(raw.get("tags")).get("tags") or []
+    source_type = mapping(raw.get("source")).get("type")
+    priority = raw.get("priority")
+    return Ticket(
+        source=source,
+        external_id=external_id,
+        status=status,
+        created_at=created_at,
+        updated_at=updated_at,
+        first_response_at=first_response_at,
+        solved_at=solved_at,
+        first_response=first_response,
+        first_response_business=_seconds(
+            stats.get("time_to_admin_reply"), field="time_to_admin_reply", external_id=external_id
+        ),
+        resolution=resolution,
+        resolution_business=_seconds(
+            stats.get("time_to_last_close"), field="time_to_last_close", external_id=external_id
+        )
+        if solved_at
+        else None,
+        reopens=integer(stats.get("count_reopens"), field="count_reopens", external_id=external_id, default=0) or 0,
+        reassignments=max(assignments - 1, 0),
+        escalated=assignments > 1,
+        channel=str(source_type) if source_type else None,
+        priority={"priority": "high", "not_priority": "normal"}.get(priority, priority) if priority else None,
+        group=ident(raw.get("team_assignee_id")),
+        assignee=ident(raw.get("admin_assignee_id")),
+        requester=requester,
+        organization=None,
+        tags=tags(mapping(tag).get("name") for tag in tag_list),
+        subject=raw.get("title") or mapping(raw.get("source")).get("subject") or None,
+        csat=csat,
+        csat_score=csat_score,
+        csat_scale="1-5" if csat else None,
+        bot_involved=bool(raw.get("ai_agent_participated")) or bool(ai_agent),
+        bot_resolved=ai_agent.get("resolution_state") in AI_RESOLVED,
+        raw=raw,
+    )
+
+
+def redact(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The record without free text (title, message subject/body, rating remarks, author names)."""
+    out = {k: v for k, v in raw.items() if k not in ("title", "conversation_parts")}
+    if isinstance(raw.get("source"), Mapping):
+        source = {k: v for k, v in raw["source"].items() if k not in ("subject", "body", "url")}
+        if isinstance(source.get("author"), Mapping):
+            source["author"] = {k: v for k, v in source["author"].items() if k in ("type", "id")}
+        out["source"] = source
+    if isinstance(raw.get("conversation_rating"), Mapping):
+        out["conversation_rating"] = {k: v for k, v in raw["conversation_rating"].items() if k != "remark"}
+    if isinstance(raw.get("ai_agent"), Mapping):
+        out["ai_agent"] = {k: v for k, v in raw["ai_agent"].items() if k not in ("rating_remark", "content_sources")}
+    return out
+
+
+def _validate(body: Any) -> None:
+    if not isinstance(body, Mapping) or not isinstance(body.get("conversations"), list):
+        raise ValueError("not a conversation list")
+
+
+def search_body(updated_from: int, per_page: int, starting_after: str | None = None) -> dict[str, Any]:
+    pagination: dict[str, Any] = {"per_page": per_page}
+    if starting_after:
+        pagination["starting_after"] = starting_after
+    return {
+        "query": {
+            "operator": "OR",
+            "value": [
+                {"field": "updated_at", "operator": ">", "value": updated_from},
+                {"field": "updated_at", "operator": "=", "value": updated_from},
+            ],
+        },
+        "sort": {"field": "updated_at", "order": "ascending"},
+        "pagination": pagination,
+    }
+
+
+class IntercomAdapter:
+    """Auth: `INTERCOM_ACCESS_TOKEN` as a bearer token."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        access_token: str,
+        base_url: str = DEFAULT_URL,
+        name: str = SOURCE,
+        page_size: int = MAX_PAGE_SIZE,
+        lookback: timedelta = timedelta(minutes=5),
+        store_free_text: bool = True,
+        api_version: str = API_VERSION,
+        policy: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        if not access_token:
+            raise ValueError(f"{name}: set INTERCOM_ACCESS_TOKEN")
+        self.name = name
+        self.url = base_url.rstrip("/") + SEARCH_PATH
+        self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+        self.lookback = lookback
+        self.store_free_text = store_free_text
+        self._headers = {
+            "Authorization": f"Bearer {access_token}",
+            "Intercom-Version": api_version,
+            "Accept": "application/json",
+        }
+        self.requester = Requester(
+            client,
+            source=name,
+            auth_hint="INTERCOM_ACCESS_TOKEN and INTERCOM_URL (regional host)",
+            policy=policy,
+            sleep=sleep,
+            clock=clock,
+            rng=rng,
+        )
+
+    @property
+    def stats(self):
+        return self.requester.stats
+
+    def pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[TicketPage]:
+        saved = checkpoints.get(STREAM)
+        if saved is not None and saved.value.get("updated_at") is not None:
+            high = int(saved.value["updated_at"])
+            updated_from = max(high - int(self.lookback.total_seconds()), 0)
+        else:
+            updated_from = max(int(start.timestamp()), 0)
+            high = updated_from
+        guard = CursorGuard(self.name, STREAM)
+        stats = self.requester.stats
+        cursor: str | None = None
+        recent: dict[str, Any] = {}
+        while True:
+            guard.advance(cursor)
+            before = (stats.requests, stats.rate_limited)
+            body, _ = self.requester.request_json(
+                "POST",
+                self.url,
+                json_body=search_body(updated_from, self.page_size, cursor),
+                headers=self._headers,
+                validate=_validate,
+            )
+            tickets: list[Ticket] = []
+            quarantined: list[MalformedRecordError] = []
+            current: dict[str, Any] = {}
+            for record in body["conversations"]:
+                raw = record
+                if isinstance(record, Mapping):
+                    key, stamp = str(record.get("id")), record.get("updated_at")
+                    if recent.get(key, object()) == stamp:
+                        continue  # repeated across the page boundary
+                    current[key] = stamp
+                    if isinstance(stamp, int) and not isinstance(stamp, bool):
+                        high = max(high, stamp)
+                    if not self.store_free_text:
+                        raw = redact(record)
+                try:
+                    tickets.append(to_ticket(raw, source=self.name))
+                except MalformedRecordError as error:
+                    error.raw = raw if isinstance(raw, Mapping) else None
+                    quarantined.append(error)
+            recent = current
+            yield TicketPage(
+                tickets=tuple(tickets),
+                checkpoint=Checkpoint(self.name, STREAM, {"updated_at": high}),
+                quarantined=tuple(quarantined),
+                requests=stats.requests - before[0],
+                rate_limited=stats.rate_limited - before[1],
+            )
+            next_page = mapping(mapping(body.get("pages")).get("next"))
+            cursor = next_page.get("starting_after")
+            if not cursor:
+                return

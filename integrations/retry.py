@@ -1,0 +1,158 @@
+"""Retry and pacing policy: pure functions that decide "retry? after how long?".
+
+Nothing here sleeps or reads the clock: callers pass `now` (epoch seconds) and
+the attempt number, and get back a `Decision`. The request helper
+(`integrations.http`) is the only place that acts on it, with an injected
+`sleep`.
+
+Headers honoured (case-insensitive):
+- `Retry-After`: seconds, or an HTTP date (RFC 9110).
+- `X-RateLimit-Reset` (Intercom: epoch seconds), `ratelimit-reset` (Zendesk,
+  IETF draft: seconds until reset). A value above ~1e9 is taken as an epoch.
+- `*-remaining` / `*-limit` variants for proactive pacing: `ratelimit-remaining`,
+  `x-ratelimit-remaining`, `x-rate-limit-remaining`; `ratelimit-limit`,
+  `x-ratelimit-limit`, `x-ratelimit-total`, `x-rate-limit`.
+"""
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+RETRIABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+RETRIABLE_ERRORS: tuple[type[BaseException], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+_EPOCH_THRESHOLD = 1_000_000_000
+
+_RESET_HEADERS = ("x-ratelimit-reset", "ratelimit-reset", "x-rate-limit-reset")
+_REMAINING_HEADERS = ("ratelimit-remaining", "x-ratelimit-remaining", "x-rate-limit-remaining")
+_LIMIT_HEADERS = ("ratelimit-limit", "x-ratelimit-limit", "x-ratelimit-total", "x-rate-limit")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 6  # total tries of one request, the first included
+    base_delay: float = 1.0  # seconds; doubles per attempt
+    max_delay: float = 60.0  # cap of one backoff sleep
+    max_wait: float = 900.0  # cap of a server-requested wait (Retry-After, reset)
+    low_water: int = 1  # pace when remaining quota is at or below this
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    retry: bool
+    delay: float = 0.0
+    reason: str = ""
+
+
+def _header(headers: Mapping[str, str], names: tuple[str, ...]) -> str | None:
+    for name in names:
+        value = headers.get(name)
+        if value is not None and str(value).strip() != "":
+            return str(value).strip()
+    return None
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def retry_after_seconds(headers: Mapping[str, str], *, now: float) -> float | None:
+    """Seconds the server asks us to wait, from Retry-After or a rate-limit reset header."""
+    raw = _header(headers, ("retry-after",))
+    if raw is not None:
+        seconds = _number(raw)
+        if seconds is None:
+            try:
+                seconds = parsedate_to_datetime(raw).timestamp() - now
+            except (TypeError, ValueError, IndexError):
+                seconds = None
+        if seconds is not None:
+            return max(seconds, 0.0)
+    return reset_seconds(headers, now=now)
+
+
+def reset_seconds(headers: Mapping[str, str], *, now: float) -> float | None:
+    """Seconds until the rate-limit window resets, or None when not reported."""
+    value = _number(_header(headers, _RESET_HEADERS))
+    if value is None:
+        return None
+    if value > _EPOCH_THRESHOLD:
+        value -= now
+    return max(value, 0.0)
+
+
+def backoff(attempt: int, policy: RetryPolicy, rng: Callable[[], float] = random.random) -> float:
+    """Exponential backoff with full jitter in [0.5, 1] x base*2^(attempt-1), capped."""
+    ceiling = min(policy.max_delay, policy.base_delay * (2 ** max(attempt - 1, 0)))
+    return ceiling * (0.5 + 0.5 * rng())
+
+
+def decide(
+    *,
+    attempt: int,
+    now: float,
+    response: httpx.Response | None = None,
+    error: BaseException | None = None,
+    policy: RetryPolicy = RetryPolicy(),
+    rng: Callable[[], float] = random.random,
+) -> Decision:
+    """Should the request that just failed (`attempt` tries so far) be retried, and when?
+
+    `response` is a non-2xx response, or `error` the exception raised instead of
+    one (a transport error, or `ValueError` for a body that did not parse).
+    401/403 and other 4xx are never retried: the caller raises a fatal error.
+    """
+    if response is not None:
+        status = response.status_code
+        if status not in RETRIABLE_STATUSES:
+            return Decision(False, 0.0, f"HTTP {status}")
+        reason = f"HTTP {status}"
+        if attempt >= policy.max_attempts:
+            return Decision(False, 0.0, f"{reason} after {attempt} attempts")
+        if status == 429 or status == 503:
+            asked = retry_after_seconds(response.headers, now=now)
+            if asked is not None:
+                # A tiny margin so we wake after the window, not just before it.
+                return Decision(True, min(asked, policy.max_wait) + 0.05, reason)
+        return Decision(True, backoff(attempt, policy, rng), reason)
+    if error is not None:
+        if not isinstance(error, (*RETRIABLE_ERRORS, ValueError)):
+            return Decision(False, 0.0, type(error).__name__)
+        reason = "unparseable body" if isinstance(error, ValueError) else type(error).__name__
+        if attempt >= policy.max_attempts:
+            return Decision(False, 0.0, f"{reason} after {attempt} attempts")
+        return Decision(True, backoff(attempt, policy, rng), reason)
+    return Decision(False, 0.0, "success")
+
+
+def pace(headers: Mapping[str, str], *, now: float, policy: RetryPolicy = RetryPolicy()) -> float:
+    """Seconds to wait before the next request so we do not hit a 429 at all.
+
+    When the remaining quota is at or below `policy.low_water`, wait until the
+    window resets (spread over the remaining requests when some are left).
+    Without a reset header there is nothing to pace on: 0.
+    """
+    remaining = _number(_header(headers, _REMAINING_HEADERS))
+    if remaining is None or remaining > policy.low_water:
+        return 0.0
+    until_reset = reset_seconds(headers, now=now)
+    if until_reset is None:
+        return 0.0
+    until_reset = min(until_reset, policy.max_wait)
+    if remaining <= 0:
+        return until_reset + 0.05
+    return until_reset / (remaining + 1)
