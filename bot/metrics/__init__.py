@@ -1,0 +1,10 @@
+"""Metrics core: catalogue, daily rollups, baselines, zones, drift, spikes, rules, backtests.
+
+Everything in this package is pure computation over plain data (ticket facts,
+daily series). The SQL that feeds it lives in `bot/storage/metrics.py`; the
+orchestration (transactions, watermarks, triggers) in `bot/metrics/service.py`.
+No Slack and no HTTP here.
+"""
+from bot.metrics.catalogue import CATALOGUE, MetricDef, UnknownMetricError, resolve_metric
+
+__all__ = ["CATALOGUE", "MetricDef", "UnknownMetricError", "resolve_metric"]

@@ -1,0 +1,189 @@
+"""Baselines: what a day's value is expected to be, and how much it usually moves.
+
+Levels (counts, durations, ratios, uploaded series): the same-weekday median of
+the trailing baseline window (whole weeks, default 13 weeks ≈ 90 days), falling
+back to the median of all days when a weekday has too few samples; the spread is
+1.4826 × the median absolute residual from those weekday medians (a robust SD).
+
+Rates: pooled over a trailing window (default 7 days) so one quiet day does not
+swing them; the baseline is the median of past pooled rates whose windows do not
+overlap today's, the spread the larger of their robust SD and the sampling
+uncertainty of today's pooled share (half-width of its Wilson interval at z = 1).
+
+Change days (releases, holidays, incidents) and days without a value never enter
+a baseline. Everything is vectorised over the whole series: one matrix of lagged
+values per series, `nanmedian` along the lag axis.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from bot.metrics.settings import ZoneSettings
+from bot.metrics.stats import MAD_TO_SD
+
+
+@dataclass(frozen=True, slots=True)
+class DailySeries:
+    """One metric for one segment over consecutive local days (NaN = no value that day)."""
+
+    start: date
+    values: np.ndarray
+    n: np.ndarray
+    numerator: np.ndarray  # NaN where not a rate
+    denominator: np.ndarray
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range(self.values.size)]
+
+    def __len__(self) -> int:
+        return int(self.values.size)
+
+    @classmethod
+    def from_points(
+        cls,
+        points: Iterable[tuple[date, float | None, int | None, float | None, float | None]],
+        *,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> DailySeries:
+        """(day, value, n, numerator, denominator) points → a gap-filled series over [start, end)."""
+        pts = sorted(points, key=lambda p: p[0])
+        if start is None:
+            start = pts[0][0] if pts else date(1970, 1, 1)
+        if end is None:
+            end = pts[-1][0] + timedelta(days=1) if pts else start
+        T = max(0, (end - start).days)
+        values = np.full(T, np.nan)
+        n = np.zeros(T, np.int64)
+        num = np.full(T, np.nan)
+        den = np.full(T, np.nan)
+        for day, v, k, a, b in pts:
+            i = (day - start).days
+            if 0 <= i < T:
+                values[i] = np.nan if v is None else v
+                n[i] = 0 if k is None else k
+                num[i] = np.nan if a is None else a
+                den[i] = np.nan if b is None else b
+        return cls(start, values, n, num, den)
+
+    @classmethod
+    def from_values(cls, start: date, values: Sequence[float | None], n: Sequence[int] | None = None) -> DailySeries:
+        v = np.array([np.nan if x is None else float(x) for x in values], dtype=np.float64)
+        k = np.zeros(v.size, np.int64) if n is None else np.asarray(n, dtype=np.int64)
+        return cls(start, v, k, np.full(v.size, np.nan), np.full(v.size, np.nan))
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """Per-day arrays: the judged value, its expectation and spread, sample size, history length."""
+
+    value: np.ndarray
+    expected: np.ndarray
+    spread: np.ndarray
+    n: np.ndarray
+    history: np.ndarray  # usable days of history before each day
+    same_weekday: np.ndarray  # bool: expected is a same-weekday median
+    interval_low: np.ndarray  # Wilson 95 % interval of a pooled rate (NaN for levels)
+    interval_high: np.ndarray
+    numerator: np.ndarray
+    denominator: np.ndarray
+
+
+def whole_weeks(days: int) -> int:
+    return max(7, int(math.ceil(days / 7.0)) * 7)
+
+
+def _lagged(x: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """Matrix M[i, j] = x[i - lags[j]] (NaN before the start)."""
+    T = x.size
+    idx = np.arange(T)[:, None] - lags[None, :]
+    out = np.where(idx >= 0, x[np.clip(idx, 0, None)], np.nan)
+    return out
+
+
+def _nanmedian(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(a, axis=axis)
+
+
+def level_baseline(
+    series: DailySeries, excluded: np.ndarray, settings: ZoneSettings, *, poisson_floor: bool = False
+) -> Baseline:
+    x = series.values.astype(np.float64)
+    usable = ~np.isnan(x) & ~excluded
+    hist_x = np.where(usable, x, np.nan)
+    B = whole_weeks(settings.baseline_days)
+    W = _lagged(hist_x, np.arange(1, B + 1)).reshape(x.size, B // 7, 7)  # [:, week, offset]; offset 6 = same weekday
+    counts = np.sum(~np.isnan(W), axis=1)  # T × 7
+    med_k = _nanmedian(W, axis=1)  # T × 7
+    overall = _nanmedian(W.reshape(x.size, B), axis=1)
+    ok_k = counts >= settings.min_weekday_samples
+    same = ok_k[:, 6]
+    expected = np.where(same, med_k[:, 6], overall)
+    centre = np.where(ok_k & same[:, None], med_k, overall[:, None])
+    resid = np.abs(W - centre[:, None, :])
+    spread = MAD_TO_SD * _nanmedian(resid.reshape(x.size, B), axis=1)
+    floor = settings.relative_floor * np.abs(expected)
+    if poisson_floor:
+        floor = np.maximum(floor, np.sqrt(np.maximum(np.abs(expected), 1.0)))
+    spread = np.fmax(np.nan_to_num(spread, nan=0.0), np.nan_to_num(floor, nan=0.0))
+    spread = np.where(spread > 0, spread, 1e-12)
+    history = np.r_[0, np.cumsum(usable)[:-1]] if x.size else np.zeros(0, np.int64)
+    nan = np.full(x.size, np.nan)
+    return Baseline(x, expected, spread, series.n.astype(np.int64), history, same, nan, nan,
+                    series.numerator, series.denominator)
+
+
+def wilson_arrays(k: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised Wilson interval (NaN where n == 0)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        z2 = z * z
+        denom = 1.0 + z2 / n
+        centre = (p + z2 / (2 * n)) / denom
+        half = z * np.sqrt(np.maximum(p * (1 - p), 0.0) / n + z2 / (4 * n * n)) / denom
+        lo = np.clip(centre - half, 0.0, 1.0)
+        hi = np.clip(centre + half, 0.0, 1.0)
+    bad = ~(n > 0)
+    lo[bad] = np.nan
+    hi[bad] = np.nan
+    return lo, hi
+
+
+def rate_baseline(series: DailySeries, excluded: np.ndarray, settings: ZoneSettings) -> Baseline:
+    num = np.nan_to_num(series.numerator.astype(np.float64), nan=0.0)
+    den = np.nan_to_num(series.denominator.astype(np.float64), nan=0.0)
+    T = num.size
+    w = settings.window_days
+    cn = np.r_[0.0, np.cumsum(num)]
+    cd = np.r_[0.0, np.cumsum(den)]
+    lo_idx = np.maximum(np.arange(T) + 1 - w, 0)
+    pn = cn[1:] - cn[lo_idx]
+    pd = cd[1:] - cd[lo_idx]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pooled = np.where(pd > 0, pn / pd, np.nan)
+    # A pooled rate enters baselines only when its window had enough sample and is not a change day.
+    min_n = settings.effective_min_sample("rate")
+    has_day = den > 0
+    usable = has_day & ~excluded
+    hist_p = np.where(usable & (pd >= max(min_n, 1)), pooled, np.nan)
+    B = whole_weeks(settings.baseline_days)
+    W = _lagged(hist_p, np.arange(w, w + B))
+    expected = _nanmedian(W, axis=1)
+    spread = MAD_TO_SD * _nanmedian(np.abs(W - expected[:, None]), axis=1)
+    lo1, hi1 = wilson_arrays(pn, pd, 1.0)
+    sampling = (hi1 - lo1) / 2.0
+    spread = np.fmax(np.nan_to_num(spread, nan=0.0), np.nan_to_num(sampling, nan=0.0))
+    spread = np.fmax(spread, settings.relative_floor * np.nan_to_num(np.minimum(expected, 1 - expected), nan=0.0))
+    spread = np.where(spread > 0, spread, 1e-12)
+    lo95, hi95 = wilson_arrays(pn, pd, 1.96)
+    history = np.r_[0, np.cumsum(usable)[:-1]] if T else np.zeros(0, np.int64)
+    return Baseline(pooled, expected, spread, pd.astype(np.int64), history, np.zeros(T, bool), lo95, hi95, pn, pd)

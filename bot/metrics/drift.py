@@ -1,0 +1,36 @@
+"""Slow drift: an EWMA of the daily score.
+
+A metric that is a little worse every day never crosses a daily band, but its
+scores keep the same sign. The EWMA  s_t = λ·z_t + (1 − λ)·s_{t−1}  of the
+signed scores accumulates that; above `limit` (default 1.0, three standard
+deviations of the EWMA of unit-variance scores at λ = 0.2) the metric is
+reported as drifting (zone `watch`). Days without a score (learning,
+insufficient data) carry the previous EWMA forward unchanged.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from bot.metrics.settings import DriftSettings
+
+SCORE_CLIP = 6.0  # one extreme day must not dominate the drift for weeks
+
+
+def ewma(scores: np.ndarray, lam: float, *, start: float = 0.0) -> np.ndarray:
+    """EWMA of signed scores (NaN = no score that day: the previous value carries over)."""
+    out = np.empty(scores.size)
+    s = start
+    for i, z in enumerate(np.clip(scores, -SCORE_CLIP, SCORE_CLIP)):
+        if not np.isnan(z):
+            s = lam * z + (1.0 - lam) * s
+        out[i] = s
+    return out
+
+
+def drifting(signed: np.ndarray, settings: DriftSettings, *, two_sided: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(ewma, flag) per day; a day is flagged once `min_days` scored days have accumulated."""
+    e = ewma(signed, settings.lam)
+    scored = np.cumsum(~np.isnan(signed))
+    level = np.abs(e) if two_sided else e
+    flag = settings.enabled & (level > settings.limit) & (scored >= settings.min_days)
+    return e, flag

@@ -1,0 +1,458 @@
+"""Ticket facts → daily values per metric and segment, in the team's timezone.
+
+Input is plain data: `TicketFact` frozen dataclasses (tests, CSV) or rows in
+`FACT_FIELDS` order (the storage layer's narrow select). Both are turned into
+`TicketColumns` (numpy arrays, one per field, categorical fields as codes), and
+`compute_daily` produces `DailyValue`s for a half-open range of local days with
+grouped numpy operations — exact medians and p90s, no sampling.
+
+Which day a ticket counts on (see the catalogue's `attributed_to`):
+created (volume, repeat contacts, tickets per agent), first response (FRT),
+solved (resolution, CSAT, FCR, reopens, escalations, deflection, cost), end of
+day (backlog, backlog age). Day boundaries are local midnights of the team's
+IANA timezone, so a DST day has 23 or 25 hours.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from bot.metrics.catalogue import CATALOGUE, DIMENSIONS
+from bot.metrics.settings import DefinitionSettings, RollupSettings, SegmentSettings
+from bot.metrics.stats import grouped_quantiles
+
+UNSOLVED = frozenset({"new", "open", "pending", "hold"})
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFact:
+    """What the metrics need from one ticket. Instants are UTC-aware."""
+
+    ticket_id: str
+    created_at: datetime
+    status: str = "open"
+    source: str | None = None
+    first_response_at: datetime | None = None
+    solved_at: datetime | None = None
+    agent_replies: int | None = None
+    reopens: int = 0
+    reassignments: int = 0
+    escalated: bool = False
+    tags: tuple[str, ...] = ()
+    channel: str | None = None
+    priority: str | None = None
+    group: str | None = None
+    assignee: str | None = None
+    organization: str | None = None
+    requester: str | None = None
+    csat: str | None = None  # "satisfied" / "unsatisfied"
+    bot_involved: bool = False
+    bot_resolved: bool = False
+    first_response_business_seconds: float | None = None
+    resolution_business_seconds: float | None = None
+
+
+FACT_FIELDS: tuple[str, ...] = (
+    "ticket_id", "created_at", "status", "source", "first_response_at", "solved_at", "agent_replies",
+    "reopens", "reassignments", "escalated", "tags", "channel", "priority", "group", "assignee",
+    "organization", "requester", "csat", "bot_involved", "bot_resolved",
+    "first_response_business_seconds", "resolution_business_seconds",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DailyValue:
+    """One metric on one local day for one segment ('' dimension and segment = overall)."""
+
+    day: date
+    metric: str
+    dimension: str
+    segment: str
+    value: float
+    n: int
+    numerator: float | None = None
+    denominator: float | None = None
+
+
+@dataclass(slots=True)
+class Categorical:
+    codes: np.ndarray  # int32, -1 = missing
+    labels: list[str]
+
+
+@dataclass(slots=True)
+class TicketColumns:
+    """Ticket facts as columns. Instants are float epoch seconds (NaN = missing)."""
+
+    ticket_ids: list[str]
+    created_s: np.ndarray
+    first_response_s: np.ndarray
+    solved_s: np.ndarray
+    unsolved: np.ndarray  # bool: status is new/open/pending/hold
+    deleted: np.ndarray
+    agent_replies: np.ndarray  # int, -1 = unknown
+    reopens: np.ndarray
+    escalated: np.ndarray  # bool, after the configured escalation definition
+    csat: np.ndarray  # int8: 1 satisfied, 0 unsatisfied, -1 none
+    bot_resolved: np.ndarray
+    frt_business_s: np.ndarray
+    resolution_business_s: np.ndarray
+    repeat: np.ndarray  # int8: 1 repeat contact, 0 not, -1 unknown requester
+    dims: dict[str, Categorical] = field(default_factory=dict)
+    has_bot_data: bool = False
+
+    def __len__(self) -> int:
+        return self.created_s.size
+
+
+def _epoch(value: object) -> float:
+    if value is None:
+        return math.nan
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp()
+    return float(value)  # already epoch seconds (SQL-side extraction)
+
+
+def _factorize(values: Iterable[object], n: int) -> Categorical:
+    index: dict[object, int] = {}
+    codes = np.fromiter(
+        (-1 if v is None or v == "" else index.setdefault(v, len(index)) for v in values), np.int32, n)
+    return Categorical(codes, [str(k) for k in index])
+
+
+def _tags(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(t.strip() for t in value.replace(",", ";").split(";") if t.strip())
+    return tuple(value)  # type: ignore[arg-type]
+
+
+class _AreaMatcher:
+    """Maps a ticket to its product area: first matching area in config order."""
+
+    _FIELDS = ("source", "channel", "priority", "group", "organization", "assignee")
+
+    def __init__(self, segments: SegmentSettings) -> None:
+        self.names = [a.name for a in segments.product_areas]
+        self.tag_area: dict[str, int] = {}
+        self.field_area: dict[tuple[str, str], int] = {}
+        for i, area in enumerate(segments.product_areas):
+            for m in area.match:
+                f, sep, v = m.partition(":")
+                if sep and f in self._FIELDS:
+                    self.field_area.setdefault((f, v), i)
+                else:
+                    self.tag_area.setdefault(m[4:] if m.startswith("tag:") else m, i)
+
+    def area(self, tags: tuple[str, ...], fields: dict[str, object]) -> int:
+        best = min((self.tag_area.get(t, 1 << 30) for t in tags), default=1 << 30)
+        if self.field_area:
+            for f in self._FIELDS:
+                v = fields.get(f)
+                if v is not None:
+                    best = min(best, self.field_area.get((f, str(v)), 1 << 30))
+        return -1 if best == 1 << 30 else best
+
+
+def columns_from_facts(facts: Sequence[TicketFact], settings: RollupSettings) -> TicketColumns:
+    rows = [tuple(getattr(f, name) for name in FACT_FIELDS) for f in facts]
+    return columns_from_rows(rows, settings)
+
+
+def columns_from_rows(rows: Sequence[Sequence[object]], settings: RollupSettings) -> TicketColumns:
+    """Build columns from rows in `FACT_FIELDS` order (instants as datetimes or epoch seconds)."""
+    n = len(rows)
+    cols = dict(zip(FACT_FIELDS, zip(*rows))) if n else {f: () for f in FACT_FIELDS}
+    defs: DefinitionSettings = settings.definitions
+    segs = settings.segments
+
+    def inst(name: str) -> np.ndarray:
+        return np.fromiter((_epoch(v) for v in cols[name]), np.float64, n)
+
+    def ints(name: str, missing: int) -> np.ndarray:
+        return np.fromiter((missing if v is None else int(v) for v in cols[name]), np.int64, n)
+
+    def floats(name: str) -> np.ndarray:
+        return np.fromiter((math.nan if v is None else float(v) for v in cols[name]), np.float64, n)
+
+    def flags(name: str) -> np.ndarray:
+        return np.fromiter((bool(v) for v in cols[name]), np.bool_, n)
+
+    status = list(cols["status"])
+    unsolved = np.fromiter((s in UNSOLVED for s in status), np.bool_, n)
+    deleted = np.fromiter((s == "deleted" for s in status), np.bool_, n)
+
+    # Tags drive both product areas and tag-based escalation; cache per distinct tag value.
+    matcher = _AreaMatcher(segs)
+    esc_tags = frozenset(defs.escalation_tags)
+    use_fields = bool(matcher.field_area)
+    cache: dict[object, tuple[int, bool]] = {}
+    area_codes = np.empty(n, np.int32)
+    tag_escalated = np.zeros(n, np.bool_)
+    field_names = _AreaMatcher._FIELDS
+    for i, raw in enumerate(cols["tags"]):
+        key = raw if isinstance(raw, (str, tuple)) or raw is None else tuple(raw)
+        if use_fields:
+            tags = _tags(raw)
+            a = matcher.area(tags, {f: cols[f][i] for f in field_names})
+            e = bool(esc_tags.intersection(tags))
+        else:
+            hit = cache.get(key)
+            if hit is None:
+                tags = _tags(raw)
+                hit = cache[key] = (matcher.area(tags, {}), bool(esc_tags.intersection(tags)))
+            a, e = hit
+        area_codes[i] = a
+        tag_escalated[i] = e
+
+    reassign = ints("reassignments", 0)
+    esc_flag = flags("escalated")
+    escalated = tag_escalated.copy()
+    if defs.escalation_by_reassignment:
+        escalated |= reassign >= 1
+    if defs.escalation_by_flag:
+        escalated |= esc_flag
+
+    csat = np.fromiter(
+        (1 if v == "satisfied" else 0 if v == "unsatisfied" else -1 for v in cols["csat"]), np.int8, n)
+    bot_involved = flags("bot_involved")
+    bot_resolved = flags("bot_resolved")
+
+    orgs = list(cols["organization"])
+    hv = segs.high_value_orgs
+    tier = Categorical(
+        np.fromiter((0 if o in hv else 1 for o in orgs), np.int32, n),
+        [segs.high_value_tier, segs.default_tier],
+    )
+    dims = {
+        "source": _factorize(cols["source"], n),
+        "channel": _factorize(cols["channel"], n),
+        "priority": _factorize(cols["priority"], n),
+        "group": _factorize(cols["group"], n),
+        "product_area": Categorical(area_codes, list(matcher.names)),
+        "account_tier": tier,
+        "agent": _factorize(cols["assignee"], n),
+    }
+    created = inst("created_at")
+    who = _factorize(cols["requester"] if defs.repeat_contact_by == "requester" else orgs, n).codes
+    repeat = _repeat_flags(who, created, defs.repeat_contact_days * 86400.0)
+    return TicketColumns(
+        ticket_ids=[str(t) for t in cols["ticket_id"]],
+        created_s=created,
+        first_response_s=inst("first_response_at"),
+        solved_s=inst("solved_at"),
+        unsolved=unsolved,
+        deleted=deleted,
+        agent_replies=ints("agent_replies", -1),
+        reopens=ints("reopens", 0),
+        escalated=escalated,
+        csat=csat,
+        bot_resolved=bot_resolved,
+        frt_business_s=floats("first_response_business_seconds"),
+        resolution_business_s=floats("resolution_business_seconds"),
+        repeat=repeat,
+        dims=dims,
+        has_bot_data=bool(bot_involved.any() or bot_resolved.any()),
+    )
+
+
+def _repeat_flags(who: np.ndarray, created_s: np.ndarray, within_s: float) -> np.ndarray:
+    """1 when the same requester (or org) opened another ticket within the previous `within_s`."""
+    out = np.full(who.size, -1, np.int8)
+    known = who >= 0
+    out[known] = 0
+    if who.size == 0:
+        return out
+    order = np.lexsort((created_s, who))
+    w = who[order]
+    c = created_s[order]
+    same = np.r_[False, (w[1:] == w[:-1]) & (w[1:] >= 0)]
+    gap = np.r_[np.inf, c[1:] - c[:-1]]
+    hit = same & (gap <= within_s)
+    out[order[hit]] = 1
+    return out
+
+
+# --- day boundaries ---------------------------------------------------------------------------
+
+def local_midnight_at(day: date, tz: ZoneInfo) -> datetime:
+    """Start of a local day as a UTC-aware instant."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(timezone.utc)
+
+
+def day_bounds(start: date, end: date, tz: ZoneInfo) -> np.ndarray:
+    """Epoch seconds of local midnights for days start..end inclusive of `end`'s start (len = days + 1)."""
+    days = (end - start).days
+    return np.array([local_midnight_at(start + timedelta(days=i), tz).timestamp() for i in range(days + 1)])
+
+
+def local_day(at: datetime, tz: ZoneInfo) -> date:
+    return at.astimezone(tz).date()
+
+
+# --- the rollup -------------------------------------------------------------------------------
+
+def _day_index(bounds: np.ndarray, ts: np.ndarray) -> np.ndarray:
+    """Index of the local day containing each instant; -1 before, len(bounds)-1 after; NaN → -2."""
+    idx = np.searchsorted(bounds, np.nan_to_num(ts, nan=-np.inf), side="right") - 1
+    idx[np.isnan(ts)] = -2
+    return idx
+
+
+def compute_daily(
+    cols: TicketColumns,
+    *,
+    start: date,
+    end: date,
+    settings: RollupSettings,
+    dimensions: Sequence[str] = DIMENSIONS,
+    metrics: Iterable[str] | None = None,
+) -> list[DailyValue]:
+    """Daily values for local days in [start, end), overall and per segment of each dimension."""
+    tz = settings.tz
+    D = (end - start).days
+    if D <= 0:
+        return []
+    wanted = set(metrics) if metrics is not None else set(CATALOGUE)
+    defs = settings.definitions
+    if not (defs.deflection or (defs.deflection is None and cols.has_bot_data)):
+        wanted.discard("deflection_rate")
+    if defs.monthly_support_cost is None:
+        wanted.discard("cost_per_resolution")
+    bounds = day_bounds(start, end, tz)
+    days = [start + timedelta(days=i) for i in range(D)]
+    live = ~cols.deleted
+    n_all = len(cols)
+
+    c_day = _day_index(bounds, cols.created_s)
+    f_day = _day_index(bounds, cols.first_response_s)
+    s_day = _day_index(bounds, cols.solved_s)
+    in_c = live & (c_day >= 0) & (c_day < D)
+    solved_known = live & ~cols.unsolved & ~np.isnan(cols.solved_s)
+    in_s = solved_known & (s_day >= 0) & (s_day < D)
+    frt_s = cols.first_response_s - cols.created_s
+    in_f = live & (f_day >= 0) & (f_day < D) & (frt_s >= 0)
+    res_s = cols.solved_s - cols.created_s
+    in_res = in_s & (res_s >= 0)
+
+    # Backlog: open at the end of day d for d in [created day, solved day) — unsolved: to the end.
+    open_from = np.clip(c_day, 0, D)
+    open_to = np.where(cols.unsolved, D, np.clip(np.where(s_day == -2, -1, s_day), -1, D))
+    in_b = live & (cols.unsolved | solved_known) & (c_day < D)
+    lengths = np.where(in_b, np.maximum(0, open_to - open_from), 0)
+    pair_ticket = np.repeat(np.arange(n_all), lengths)
+    pair_day = (np.arange(pair_ticket.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+                + np.repeat(open_from, lengths)) if pair_ticket.size else np.zeros(0, np.int64)
+    pair_age = bounds[pair_day + 1] - cols.created_s[pair_ticket] if pair_ticket.size else np.zeros(0)
+
+    out: list[DailyValue] = []
+    dims: list[tuple[str, np.ndarray, list[str]]] = [("", np.zeros(n_all, np.int32), [""])]
+    dims += [(d, cols.dims[d].codes, cols.dims[d].labels) for d in dimensions]
+    agent = cols.dims["agent"].codes
+    A = max(1, len(cols.dims["agent"].labels))
+
+    for dim, g, labels in dims:
+        G = len(labels)
+        if G == 0:
+            continue
+        has = g >= 0
+        size = G * D
+
+        def key(mask: np.ndarray, day: np.ndarray) -> np.ndarray:
+            m = mask & has
+            return (g[m].astype(np.int64) * D + day[m])
+
+        def emit(metric: str, keys: np.ndarray, values: np.ndarray, n: np.ndarray,
+                 num: np.ndarray | None = None, den: np.ndarray | None = None) -> None:
+            mdef = CATALOGUE[metric]
+            if metric not in wanted or (dim and dim not in mdef.dimensions):
+                return
+            for j in range(keys.size):
+                k = int(keys[j])
+                out.append(DailyValue(
+                    days[k % D], metric, dim, labels[k // D], float(values[j]), int(n[j]),
+                    None if num is None else float(num[j]), None if den is None else float(den[j])))
+
+        # active agents per (segment, day): assignees of tickets first answered or solved that day
+        ev_mask = np.r_[in_f & (agent >= 0) & has, in_s & (agent >= 0) & has]
+        ev_day = np.r_[f_day, s_day][ev_mask]
+        ev_g = np.r_[g, g][ev_mask].astype(np.int64)
+        ev_a = np.r_[agent, agent][ev_mask].astype(np.int64)
+        seg_day_agent = np.unique((ev_g * D + ev_day) * A + ev_a)
+        agents = np.bincount(seg_day_agent // A, minlength=size)
+
+        present = np.zeros(G, bool)
+        present[np.unique(g[has & live])] = True
+        all_keys = (np.flatnonzero(present)[:, None] * D + np.arange(D)[None, :]).ravel()
+
+        kc = key(in_c, c_day)
+        volume = np.bincount(kc, minlength=size)
+        emit("ticket_volume", all_keys, volume[all_keys], volume[all_keys], volume[all_keys], agents[all_keys])
+        if "tickets_per_agent" in wanted:
+            k = all_keys[agents[all_keys] > 0]
+            emit("tickets_per_agent", k, volume[k] / agents[k], agents[k], volume[k], agents[k])
+
+        for metric_m, metric_p, mask, day, vals in (
+            ("first_response_time", "first_response_time_p90", in_f, f_day, frt_s),
+            ("resolution_time", "resolution_time_p90", in_res, s_day, res_s),
+        ):
+            m = mask & has
+            uk, cnt, qv = grouped_quantiles(g[m].astype(np.int64) * D + day[m], vals[m], (0.5, 0.9))
+            emit(metric_m, uk, qv[0], cnt)
+            emit(metric_p, uk, qv[1], cnt)
+        for metric_b, mask, day, vals in (
+            ("first_response_time_business", in_f, f_day, cols.frt_business_s),
+            ("resolution_time_business", in_res, s_day, cols.resolution_business_s),
+        ):
+            if metric_b in wanted:
+                m = mask & has & ~np.isnan(vals)
+                if m.any():
+                    uk, cnt, qv = grouped_quantiles(g[m].astype(np.int64) * D + day[m], vals[m], (0.5,))
+                    emit(metric_b, uk, qv[0], cnt)
+
+        def rate(metric: str, den_mask: np.ndarray, num_mask: np.ndarray, day: np.ndarray) -> None:
+            if metric not in wanted:
+                return
+            m = den_mask & has
+            k = g[m].astype(np.int64) * D + day[m]
+            den = np.bincount(k, minlength=size)
+            num = np.bincount(k, weights=num_mask[m].astype(np.float64), minlength=size)
+            nz = np.flatnonzero(den)
+            emit(metric, nz, num[nz] / den[nz], den[nz], num[nz], den[nz])
+
+        rate("csat", in_s & (cols.csat >= 0), cols.csat == 1, s_day)
+        rate("fcr_rate", in_s & (cols.agent_replies >= 0), (cols.agent_replies <= 1) & (cols.reopens == 0), s_day)
+        rate("reopen_rate", in_s, cols.reopens >= 1, s_day)
+        rate("escalation_rate", in_s, cols.escalated, s_day)
+        rate("deflection_rate", in_s, cols.bot_resolved, s_day)
+        rate("repeat_contact_rate", in_c & (cols.repeat >= 0), cols.repeat == 1, c_day)
+
+        # backlog and its median age
+        pg = g[pair_ticket]
+        pm = pg >= 0
+        pk = pg[pm].astype(np.int64) * D + pair_day[pm]
+        backlog = np.bincount(pk, minlength=size)
+        emit("backlog", all_keys, backlog[all_keys], backlog[all_keys], backlog[all_keys], agents[all_keys])
+        if "backlog_age" in wanted and pk.size:
+            uk, cnt, qv = grouped_quantiles(pk, pair_age[pm], (0.5,))
+            emit("backlog_age", uk, qv[0], cnt)
+
+        if dim == "" and "cost_per_resolution" in wanted:
+            ks = np.bincount(key(in_s, s_day), minlength=size)
+            nz = np.flatnonzero(ks)
+            cost = np.array([defs.monthly_support_cost / _days_in_month(days[k]) for k in nz])
+            emit("cost_per_resolution", nz, cost / ks[nz], ks[nz], cost, ks[nz])
+    return out
+
+
+def _days_in_month(d: date) -> int:
+    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return (nxt - date(d.year, d.month, 1)).days

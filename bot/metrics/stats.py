@@ -1,0 +1,92 @@
+"""Exact order statistics, robust spread and binomial intervals.
+
+Quantiles use linear interpolation between order statistics (numpy's default,
+Hyndman & Fan type 7), so a p90 is reproducible with any spreadsheet's
+PERCENTILE.INC. Nothing here is approximate (no sketches, no sampling).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+MAD_TO_SD = 1.4826  # scales the MAD to a standard deviation under normality
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """The exact q-quantile (0 ≤ q ≤ 1) with linear interpolation; NaN when empty."""
+    if not 0.0 <= q <= 1.0:
+        raise ValueError(f"quantile q must be within [0, 1], got {q}")
+    xs = sorted(float(v) for v in values)
+    if not xs:
+        return math.nan
+    pos = q * (len(xs) - 1)
+    lo = math.floor(pos)
+    frac = pos - lo
+    if frac == 0.0:
+        return xs[lo]
+    return xs[lo] + frac * (xs[lo + 1] - xs[lo])
+
+
+def median(values: Sequence[float]) -> float:
+    return quantile(values, 0.5)
+
+
+def p90(values: Sequence[float]) -> float:
+    return quantile(values, 0.9)
+
+
+def mad(values: Sequence[float]) -> float:
+    """Median absolute deviation from the median (unscaled); NaN when empty."""
+    xs = [float(v) for v in values]
+    if not xs:
+        return math.nan
+    m = median(xs)
+    return median([abs(x - m) for x in xs])
+
+
+def robust_sd(values: Sequence[float]) -> float:
+    """MAD scaled to a standard deviation (1.4826 × MAD)."""
+    return MAD_TO_SD * mad(values)
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval for a binomial share; (0, 1) when n == 0."""
+    if n < 0 or successes < 0 or successes > n:
+        raise ValueError(f"need 0 <= successes <= n, got {successes}/{n}")
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    z2 = z * z
+    denom = 1.0 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+# --- grouped (vectorised) statistics for rollups -------------------------------------------
+
+def grouped_quantiles(
+    keys: np.ndarray, values: np.ndarray, qs: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact per-key quantiles. Returns (unique keys, counts, array[len(qs), n_keys])."""
+    keys = np.asarray(keys)
+    values = np.asarray(values, dtype=np.float64)
+    if keys.size == 0:
+        return keys[:0], np.zeros(0, dtype=np.int64), np.zeros((len(qs), 0))
+    order = np.lexsort((values, keys))
+    k = keys[order]
+    v = values[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    counts = np.diff(np.r_[starts, k.size])
+    out = np.empty((len(qs), starts.size))
+    for i, q in enumerate(qs):
+        pos = q * (counts - 1)
+        lo = np.floor(pos).astype(np.int64)
+        frac = pos - lo
+        hi = np.minimum(lo + 1, counts - 1)
+        a = v[starts + lo]
+        b = v[starts + hi]
+        out[i] = a + frac * (b - a)
+    return k[starts], counts, out

@@ -1,0 +1,269 @@
+"""Zones: healthy, watch, act_now, insufficient_data, learning — each with its evidence.
+
+score = (value − expected) / spread, signed so that positive means worse (for
+metrics where both directions matter, the absolute deviation). Cut-offs per
+metric (default watch 2, act-now 3.5 robust deviations). Order of decisions:
+
+1. fewer than `learning_days` days of usable history → `learning`;
+2. sample below `min_sample` (pooled for rates) → `insufficient_data` — never a guess;
+3. score ≥ act_now → `act_now`, ≥ watch → `watch`, else `healthy`;
+4. an EWMA of the score above the drift limit turns `healthy` into `watch` (drift);
+5. an explicit absolute threshold raises the zone to at least its level (also while learning).
+
+Known change days are excluded from the baselines of other days and annotated
+on their own evidence.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+
+from bot.metrics.baselines import Baseline, DailySeries, level_baseline, rate_baseline
+from bot.metrics.catalogue import MetricDef
+from bot.metrics.drift import drifting
+from bot.metrics.settings import ChangeDay, DriftSettings, ZoneSettings
+
+ZONE_RANK = {"healthy": 0, "learning": 1, "insufficient_data": 1, "watch": 2, "act_now": 3}
+# Scorecard order: non-healthy first.
+ZONE_ORDER = {"act_now": 0, "watch": 1, "insufficient_data": 2, "learning": 3, "healthy": 4}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class Bands:
+    """Zone boundaries in the metric's unit (None where a side does not apply)."""
+
+    watch_above: float | None = None
+    act_now_above: float | None = None
+    watch_below: float | None = None
+    act_now_below: float | None = None
+
+    def to_dict(self) -> dict[str, float | None]:
+        return {"watch_above": self.watch_above, "act_now_above": self.act_now_above,
+                "watch_below": self.watch_below, "act_now_below": self.act_now_below}
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneResult:
+    """A zone and its evidence for one metric on one day."""
+
+    metric: str
+    day: date
+    zone: str
+    value: float | None
+    expected: float | None
+    spread: float | None
+    score: float | None
+    n: int
+    bands: Bands
+    explanation: str
+    unit: str = ""
+    numerator: float | None = None
+    denominator: float | None = None
+    interval: tuple[float, float] | None = None
+    window_days: int = 1
+    history_days: int = 0
+    same_weekday: bool = False
+    drift: float | None = None
+    drifting: bool = False
+    absolute: bool = False
+    annotations: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric, "day": self.day.isoformat(), "zone": self.zone, "value": self.value,
+            "expected": self.expected, "spread": self.spread, "score": self.score, "n": self.n,
+            "bands": self.bands.to_dict(), "explanation": self.explanation, "unit": self.unit,
+            "numerator": self.numerator, "denominator": self.denominator,
+            "interval": list(self.interval) if self.interval else None, "window_days": self.window_days,
+            "history_days": self.history_days, "same_weekday": self.same_weekday, "drift": self.drift,
+            "drifting": self.drifting, "absolute": self.absolute, "annotations": list(self.annotations),
+        }
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """Human figure: 42 min, 3.1 h, 2.4 d, 84.2 %, 1,234 tickets."""
+    if value is None or value != value:
+        return "n/a"
+    if unit == "seconds":
+        v = abs(value)
+        if v < 90:
+            return f"{value:.0f} s"
+        if v < 90 * 60:
+            return f"{value / 60:.0f} min"
+        if v < 48 * 3600:
+            return f"{value / 3600:.1f} h"
+        return f"{value / 86400:.1f} d"
+    if unit == "share":
+        return f"{value * 100:.1f} %"
+    if unit == "tickets":
+        return f"{value:,.0f} tickets"
+    if unit == "tickets/agent":
+        return f"{value:.1f} tickets/agent"
+    if unit == "currency":
+        return f"{value:,.2f}"
+    return f"{value:,.4g}"
+
+
+def _f(x: float) -> float | None:
+    return None if x != x else float(x)
+
+
+def evaluate_series(
+    series: DailySeries,
+    metric: MetricDef,
+    settings: ZoneSettings,
+    *,
+    drift: DriftSettings = DriftSettings(),
+    change_days: Mapping[date, ChangeDay] | None = None,
+    subject: str | None = None,
+    from_index: int = 0,
+) -> list[ZoneResult]:
+    """Zones with evidence for every day of the series from `from_index` on."""
+    T = len(series)
+    days = series.days
+    changes = change_days or {}
+    excluded = np.array([d in changes and changes[d].exclude for d in days], dtype=bool)
+    if metric.kind == "rate":
+        base: Baseline = rate_baseline(series, excluded, settings)
+        window = settings.window_days
+    else:
+        base = level_baseline(series, excluded, settings, poisson_floor=metric.kind == "count")
+        window = 1
+    with np.errstate(invalid="ignore"):
+        dev = (base.value - base.expected) / base.spread
+    if metric.direction == "lower_is_worse":
+        signed = -dev
+    else:
+        signed = dev
+    score = np.abs(dev) if metric.direction == "both" else signed
+    min_n = settings.effective_min_sample(metric.kind)
+    learning = base.history < settings.learning_days
+    missing = np.isnan(base.value)
+    insufficient = (base.n < min_n) | missing | np.isnan(base.expected)
+    judged = ~learning & ~insufficient
+    drift_score = np.where(judged, signed, np.nan)
+    ew, drift_flag = drifting(drift_score, drift, two_sided=metric.direction == "both")
+
+    out: list[ZoneResult] = []
+    label = subject or metric.label
+    for i in range(from_index, T):
+        v = _f(base.value[i])
+        e = _f(base.expected[i])
+        s = _f(base.spread[i])
+        sc = _f(score[i]) if judged[i] else None
+        if learning[i]:
+            zone = "learning"
+        elif insufficient[i]:
+            zone = "insufficient_data"
+        elif sc is not None and sc >= settings.act_now:
+            zone = "act_now"
+        elif sc is not None and sc >= settings.watch:
+            zone = "watch"
+        else:
+            zone = "healthy"
+        is_drift = bool(zone == "healthy" and drift_flag[i])
+        if is_drift:
+            zone = "watch"
+        absolute = False
+        if settings.absolute is not None and v is not None and zone != "insufficient_data":
+            abs_zone = settings.absolute.zone_for(v)
+            if abs_zone is not None and ZONE_RANK[abs_zone] > ZONE_RANK[zone]:
+                zone, absolute = abs_zone, True
+        bands = _bands(metric, e, s, settings, clip=metric.kind == "rate")
+        notes = tuple(f"{c.kind}: {c.label}" for c in [changes.get(days[i])] if c is not None)
+        res = ZoneResult(
+            metric=metric.key, day=days[i], zone=zone, value=v, expected=e, spread=s, score=sc,
+            n=int(base.n[i]), bands=bands, explanation="", unit=metric.unit,
+            numerator=_f(base.numerator[i]), denominator=_f(base.denominator[i]),
+            interval=None if base.interval_low[i] != base.interval_low[i]
+            else (float(base.interval_low[i]), float(base.interval_high[i])),
+            window_days=window, history_days=int(base.history[i]), same_weekday=bool(base.same_weekday[i]),
+            drift=float(ew[i]), drifting=is_drift, absolute=absolute, annotations=notes,
+        )
+        out.append(_with_explanation(res, metric, settings, label, min_n))
+    return out
+
+
+def _bands(metric: MetricDef, e: float | None, s: float | None, zs: ZoneSettings, *, clip: bool) -> Bands:
+    if e is None or s is None:
+        b = Bands()
+    else:
+        def c(x: float) -> float:
+            return min(1.0, max(0.0, x)) if clip else x
+        up = metric.direction in ("higher_is_worse", "both")
+        down = metric.direction in ("lower_is_worse", "both")
+        b = Bands(
+            watch_above=c(e + zs.watch * s) if up else None,
+            act_now_above=c(e + zs.act_now * s) if up else None,
+            watch_below=c(e - zs.watch * s) if down else None,
+            act_now_below=c(e - zs.act_now * s) if down else None,
+        )
+    a = zs.absolute
+    if a is not None:  # absolute limits tighten the bands they override
+        def tight(x: float | None, y: float | None, f: Any) -> float | None:
+            return y if x is None else x if y is None else f(x, y)
+        b = Bands(tight(b.watch_above, a.watch_above, min), tight(b.act_now_above, a.act_now_above, min),
+                  tight(b.watch_below, a.watch_below, max), tight(b.act_now_below, a.act_now_below, max))
+    return b
+
+
+def _with_explanation(r: ZoneResult, metric: MetricDef, zs: ZoneSettings, label: str, min_n: int) -> ZoneResult:
+    fv = format_value
+    u = metric.unit
+    wd = WEEKDAYS[r.day.weekday()]
+    when = f"over the {r.window_days} days to {r.day.isoformat()}" if r.window_days > 1 else f"on {wd} {r.day.isoformat()}"
+    usual = f"the usual {fv(r.expected, u)}" + (f" for a {wd}" if r.same_weekday else "")
+    note = f" Known change day ({'; '.join(r.annotations)})." if r.annotations else ""
+    if r.absolute:
+        limit = _crossed(zs, r.value, r.zone)
+        text = (f"{label} was {fv(r.value, u)} {when}, past the configured {r.zone.replace('_', '-')} "
+                f"limit of {fv(limit, u)} (n={r.n}).")
+    elif r.zone == "learning":
+        text = (f"{label} was {fv(r.value, u)} {when}; only {r.history_days} days of history, "
+                f"zones start after {zs.learning_days}.")
+    elif r.zone == "insufficient_data":
+        what = metric.denominator if metric.kind == "rate" else "tickets"
+        if r.value is None:
+            text = f"{label} has no value {when}."
+        elif r.expected is None:
+            text = f"{label} was {fv(r.value, u)} {when}; no usable baseline in the last {zs.baseline_days} days."
+        else:
+            text = (f"{label} was {fv(r.value, u)} {when} from only {r.n} {what}, fewer than the "
+                    f"{min_n} needed to judge it.")
+    elif r.drifting:
+        text = (f"{label} was {fv(r.value, u)} {when}, inside its daily bands, but has "
+                f"drifted worse for days (EWMA of the score {r.drift:.1f}).")
+    elif r.zone == "healthy":
+        edge = r.bands.watch_above if r.bands.watch_above is not None else r.bands.watch_below
+        around = fv(r.expected, u) + (f" for a {wd}" if r.same_weekday else "")
+        text = f"{label} was {fv(r.value, u)} {when}, within the usual range around {around} (watch from {fv(edge, u)})."
+    else:
+        side = "above" if (r.value or 0) >= (r.expected or 0) else "below"
+        edges = [x for x in ((r.bands.watch_above, r.bands.act_now_above) if side == "above"
+                             else (r.bands.watch_below, r.bands.act_now_below))]
+        text = (f"{label} was {fv(r.value, u)} {when}, {side} {usual} by {r.score:.1f} robust deviations "
+                f"(watch from {fv(edges[0], u)}, act now from {fv(edges[1], u)}; n={r.n}).")
+    return _replace_expl(r, text + note)
+
+
+def _crossed(zs: ZoneSettings, v: float | None, zone: str) -> float | None:
+    a = zs.absolute
+    if a is None or v is None:
+        return None
+    if zone == "act_now":
+        return a.act_now_above if a.act_now_above is not None and v > a.act_now_above else a.act_now_below
+    return a.watch_above if a.watch_above is not None and v > a.watch_above else a.watch_below
+
+
+def _replace_expl(r: ZoneResult, text: str) -> ZoneResult:
+    import dataclasses
+    return dataclasses.replace(r, explanation=text)
+
+
+def series_days(start: date, count: int) -> list[date]:
+    return [start + timedelta(days=i) for i in range(count)]
