@@ -1,0 +1,82 @@
+"""A stateful fake of Intercom's `POST /conversations/search`.
+
+Understands the `updated_at` query the adapter sends (`>`/`=`/`<` leaves under
+AND/OR), sorts by `updated_at`, pages with `pagination.per_page` (max 150) and an
+opaque `starting_after` cursor, and checks the `Intercom-Version` header.
+Records are shaped on ../shared/fixtures/intercom.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from typing import Any
+
+import httpx
+
+from tests.fakes.common import FakeAPI, fixture
+
+RECORDED: list[dict] = fixture("intercom", "conversations_search_page_v2.2_recorded.json")["conversations"]
+TEMPLATE: dict[str, Any] = RECORDED[0]
+BASE_TS = 1_700_000_000
+
+
+def intercom_conversation(conversation_id: int, *, updated_ts: int | None = None, state: str = "open",
+                          **overrides: Any) -> dict:
+    updated_ts = BASE_TS + conversation_id * 60 if updated_ts is None else updated_ts
+    conversation = copy.deepcopy(TEMPLATE)
+    created = updated_ts - 7200
+    conversation.update(id=str(conversation_id), created_at=created, updated_at=updated_ts, state=state,
+                        open=state == "open", title=f"Title {conversation_id}")
+    conversation["statistics"] = dict(conversation["statistics"], first_contact_reply_at=created,
+                                      first_admin_reply_at=created + 600, time_to_admin_reply=300,
+                                      last_close_at=updated_ts if state == "closed" else None,
+                                      time_to_last_close=3600 if state == "closed" else None)
+    conversation.update(overrides)
+    return conversation
+
+
+def _matches(node: dict, value: int) -> bool:
+    if "value" in node and isinstance(node["value"], list):
+        results = [_matches(child, value) for child in node["value"]]
+        return all(results) if node.get("operator") == "AND" else any(results)
+    if node.get("field") != "updated_at":
+        return True
+    target = int(node["value"])
+    return {">": value > target, "<": value < target, "=": value == target}[node["operator"]]
+
+
+class FakeIntercom(FakeAPI):
+    rate_style = "intercom"
+
+    def __init__(self, conversations=(), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.conversations = {str(c["id"]): c for c in conversations}
+        self.overlap = 0
+
+    def put(self, conversation: dict) -> None:
+        self.conversations[str(conversation["id"])] = conversation
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/conversations/search" or request.method != "POST":
+            return httpx.Response(404, json={"type": "error.list", "errors": [{"code": "not_found"}]})
+        if not request.headers.get("intercom-version"):
+            return httpx.Response(400, json={"type": "error.list", "errors": [{"code": "intercom_version_missing"}]})
+        body = json.loads(request.content)
+        records = [c for c in self.conversations.values() if _matches(body["query"], c["updated_at"])]
+        records.sort(key=lambda c: (c["updated_at"], int(c["id"])))
+        pagination = body.get("pagination") or {}
+        per_page = min(int(pagination.get("per_page", 20)), 150)
+        start = 0
+        if pagination.get("starting_after"):
+            start = int(base64.b64decode(pagination["starting_after"]).decode())
+        chunk = records[start:start + per_page]
+        total_pages = max((len(records) + per_page - 1) // per_page, 1)
+        pages: dict[str, Any] = {"type": "pages", "page": start // per_page + 1, "per_page": per_page,
+                                 "total_pages": total_pages}
+        if start + per_page < len(records):
+            following = max(start + per_page - self.overlap, start + 1)
+            pages["next"] = {"page": start // per_page + 2,
+                             "starting_after": base64.b64encode(str(following).encode()).decode()}
+        return httpx.Response(200, json={"type": "conversation.list", "pages": pages,
+                                         "total_count": len(records), "conversations": chunk})

@@ -1,0 +1,184 @@
+"""A stateful fake of Zendesk's cursor-based incremental ticket export.
+
+Paginates like the real endpoint: `start_time` or `cursor`, `per_page` (max
+1000), `include=metric_sets` side-loads a top-level `metric_sets` list,
+`after_cursor` on every page, `end_of_stream` when nothing is left. Records are
+shaped on the recorded page in ../shared/fixtures/zendesk.
+
+Knobs: `overlap` (each next page repeats the last n records of the previous
+one), `empty_page_at` (page numbers answered empty but not at end of stream),
+`repeat_cursor_at` (page numbers that hand back the request's own cursor),
+plus everything in `FakeAPI` (faults, rate limit, auth, gate).
+"""
+from __future__ import annotations
+
+import base64
+import bisect
+import copy
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from tests.fakes.common import FakeAPI, fixture
+
+_PAGE = fixture("zendesk", "incremental_tickets_cursor_page.json")
+TEMPLATE: dict[str, Any] = _PAGE["tickets"][0]
+METRIC_TEMPLATE: dict[str, Any] = fixture("zendesk", "ticket_metrics_list_oas_example.json")["ticket_metrics"][0]
+BASE_TS = 1_690_000_000
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def zendesk_ticket(ticket_id: int, *, updated_ts: int | None = None, status: str = "open", **overrides: Any) -> dict:
+    """A ticket shaped like the recorded export page."""
+    updated_ts = BASE_TS + ticket_id * 60 if updated_ts is None else updated_ts
+    ticket = copy.deepcopy(TEMPLATE)
+    ticket.update(
+        id=ticket_id,
+        url=f"https://example.zendesk.com/api/v2/tickets/{ticket_id}.json",
+        created_at=iso(updated_ts - 3600),
+        updated_at=iso(updated_ts),
+        generated_timestamp=updated_ts,
+        status=status,
+        subject=f"Subject {ticket_id}",
+        raw_subject=f"Subject {ticket_id}",
+        description="body",
+        tags=["billing"] if ticket_id % 3 == 0 else [],
+        group_id=100 + ticket_id % 4,
+        assignee_id=200 + ticket_id % 7,
+        priority=("low", "normal", "high", "urgent")[ticket_id % 4],
+    )
+    ticket.update(overrides)
+    return ticket
+
+
+def zendesk_metric_set(ticket: dict) -> dict:
+    metric = copy.deepcopy(METRIC_TEMPLATE)
+    metric.update(id=ticket["id"] + 10_000, ticket_id=ticket["id"], created_at=ticket["created_at"],
+                  updated_at=ticket["updated_at"], replies=1 + ticket["id"] % 3)
+    metric["reply_time_in_minutes"] = {"calendar": 30 + ticket["id"] % 50, "business": 20}
+    metric.pop("reply_time_in_seconds", None)
+    metric["full_resolution_time_in_minutes"] = {"calendar": 240, "business": 120}
+    metric["solved_at"] = ticket["updated_at"] if ticket["status"] in ("solved", "closed") else None
+    return metric
+
+
+class Records:
+    """A sorted store of tickets keyed by (updated timestamp, id)."""
+
+    def __init__(self, tickets: Sequence[dict] = ()) -> None:
+        self._keys: list[tuple[int, int]] = []
+        self._items: dict[int, dict] = {}
+        for ticket in tickets:
+            self.put(ticket)
+
+    def put(self, ticket: dict) -> None:
+        old = self._items.get(ticket["id"])
+        if old is not None:
+            self._keys.remove((old["generated_timestamp"], old["id"]))
+        self._items[ticket["id"]] = ticket
+        bisect.insort(self._keys, (ticket["generated_timestamp"], ticket["id"]))
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def key(self, index: int) -> tuple[int, int]:
+        return self._keys[index]
+
+    def after(self, key: tuple[int, int]) -> int:
+        return bisect.bisect_right(self._keys, key)
+
+    def record(self, index: int) -> dict:
+        return self._items[self._keys[index][1]]
+
+
+class Synthetic:
+    """`n` generated tickets, rendered on demand (for benchmarks: no list in memory)."""
+
+    def __init__(self, n: int, render: Callable[[int], dict] | None = None) -> None:
+        self.n = n
+        self.render = render or (lambda i: zendesk_ticket(i + 1, updated_ts=BASE_TS + i, status="solved" if i % 2 else "open"))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def key(self, index: int) -> tuple[int, int]:
+        return (BASE_TS + index, index + 1)
+
+    def after(self, key: tuple[int, int]) -> int:
+        ts, ticket_id = key
+        if ts < BASE_TS:
+            return 0
+        index = ts - BASE_TS
+        return min(index if ticket_id < index + 1 else index + 1, self.n)
+
+    def record(self, index: int) -> dict:
+        return self.render(index)
+
+
+def _encode(key: tuple[int, int], nonce: int) -> str:
+    return base64.b64encode(f"{key[0]}.0||{key[1]}|{nonce}".encode()).decode()
+
+
+def _decode(cursor: str) -> tuple[int, int]:
+    ts, _, ticket_id, _nonce = base64.b64decode(cursor).decode().split("|")
+    return int(float(ts)), int(ticket_id)
+
+
+class FakeZendesk(FakeAPI):
+    rate_style = "zendesk"
+    path = "/api/v2/incremental/tickets/cursor.json"
+
+    def __init__(self, tickets: Sequence[dict] | Records | Synthetic = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.store = tickets if isinstance(tickets, (Records, Synthetic)) else Records(tickets)
+        self.overlap = 0
+        self.empty_page_at: set[int] = set()
+        self.repeat_cursor_at: set[int] = set()
+        self.pages_served = 0
+        self._nonce = 0
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path != self.path:
+            return httpx.Response(404, json={"error": "InvalidEndpoint"})
+        params = request.url.params
+        per_page = min(int(params.get("per_page", 1000)), 1000)
+        if "cursor" in params:
+            try:
+                position = self.store.after(_decode(params["cursor"]))
+            except (ValueError, UnicodeDecodeError):
+                return httpx.Response(400, json={"error": "InvalidCursor"})
+        elif "start_time" in params:
+            position = self.store.after((int(params["start_time"]) - 1, 2**62))
+        else:
+            return httpx.Response(400, json={"error": "start_time or cursor required"})
+        self.pages_served += 1
+        page_number = self.pages_served
+        if page_number in self.repeat_cursor_at and "cursor" in params:
+            return httpx.Response(200, json={"tickets": [], "after_cursor": params["cursor"], "after_url": None,
+                                             "before_cursor": None, "before_url": None, "end_of_stream": False})
+        end = min(position + per_page, len(self.store))
+        if page_number in self.empty_page_at:
+            end = position
+        tickets = [self.store.record(i) for i in range(position, end)]
+        last = end - 1 - self.overlap if end - self.overlap > position else end - 1
+        if end == position:
+            last_key = self.store.key(position - 1) if position > 0 else (int(params.get("start_time", 1)) - 1, 2**62)
+        else:
+            last_key = self.store.key(last)
+        self._nonce += 1
+        body: dict[str, Any] = {
+            "tickets": tickets,
+            "after_cursor": _encode(last_key, self._nonce),
+            "after_url": None,
+            "before_cursor": None,
+            "before_url": None,
+            "end_of_stream": end >= len(self.store) and page_number not in self.empty_page_at,
+        }
+        if "metric_sets" in params.get("include", ""):
+            body["metric_sets"] = [zendesk_metric_set(t) for t in tickets if t.get("status") != "deleted"]
+        return httpx.Response(200, json=body)
