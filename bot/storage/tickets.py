@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from integrations.base import Checkpoint, Ticket
@@ -125,14 +125,14 @@ def upsert_tickets(
         row = existing.get(key)
         if row is None:
             new_rows.append(
-                TicketRow(
-                    workspace_id=workspace_id,
-                    source=ticket.source,
-                    external_id=ticket.external_id,
-                    raw=dict(ticket.raw),
-                    changed_at=now,
+                {
+                    "workspace_id": workspace_id,
+                    "source": ticket.source,
+                    "external_id": ticket.external_id,
+                    "raw": dict(ticket.raw),
+                    "changed_at": now,
                     **columns,
-                )
+                }
             )
             inserted += 1
             deleted += ticket.deleted
@@ -153,8 +153,10 @@ def upsert_tickets(
         row.raw = dict(ticket.raw)
         row.changed_at = now
         updated += 1
-    session.add_all(new_rows)
     session.flush()
+    if new_rows:
+        # Core executemany: several times faster than ORM objects for bulk loads.
+        session.execute(insert(TicketRow), new_rows)
     return UpsertResult(inserted, updated, deleted, unchanged)
 
 

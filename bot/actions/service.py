@@ -1,0 +1,176 @@
+"""Action log operations. Every change appends an `ActionEvent`; nothing is ever overwritten silently.
+
+Functions take the caller's session and never commit (the caller owns the transaction).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import UsageError
+from bot.storage.base import utcnow
+from bot.storage.models import Action, ActionEvent
+
+STATUSES = ("open", "done", "carried", "closed", "snoozed")
+OPEN_STATUSES = ("open", "carried", "snoozed")
+OUTCOME_CLASSES = ("improved", "no_change", "worse")
+MAX_DESCRIPTION = 2000
+
+
+class ActionNotFoundError(UsageError):
+    pass
+
+
+def _record(session: Session, action: Action, *, kind: str, actor: str, changes: dict[str, Any]) -> None:
+    session.add(
+        ActionEvent(
+            workspace_id=action.workspace_id,
+            action_id=action.id,
+            kind=kind,
+            actor=actor,
+            changes={k: _jsonable(v) for k, v in changes.items()},
+            at=utcnow(),
+        )
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def open_action(
+    session: Session,
+    *,
+    workspace_id: str,
+    metric: str,
+    description: str,
+    owner: str,
+    created_by: str,
+    due_on: date | None,
+    dimension: str = "",
+    segment: str = "",
+    trigger_id: int | None = None,
+    value_at_open: float | None = None,
+    channel: str | None = None,
+) -> Action:
+    description = description.strip()
+    if not description:
+        raise UsageError("an action needs a description of what will be done")
+    if len(description) > MAX_DESCRIPTION:
+        raise UsageError(f"the description is {len(description)} characters; keep it under {MAX_DESCRIPTION}")
+    action = Action(
+        workspace_id=workspace_id,
+        metric=metric,
+        dimension=dimension,
+        segment=segment,
+        trigger_id=trigger_id,
+        description=description,
+        owner=owner,
+        created_by=created_by,
+        due_on=due_on,
+        status="open",
+        value_at_open=value_at_open,
+        channel=channel,
+    )
+    session.add(action)
+    session.flush()
+    _record(
+        session, action, kind="created", actor=created_by,
+        changes={"metric": metric, "owner": owner, "due_on": due_on, "description": description,
+                 "trigger_id": trigger_id, "segment": segment},
+    )
+    return action
+
+
+def get_action(session: Session, *, workspace_id: str, action_id: int) -> Action:
+    action = session.scalar(select(Action).where(Action.workspace_id == workspace_id, Action.id == action_id))
+    if action is None:
+        raise ActionNotFoundError(f"there is no action #{action_id}")
+    return action
+
+
+def update_action(
+    session: Session,
+    *,
+    workspace_id: str,
+    action_id: int,
+    actor: str,
+    kind: str,
+    **changes: Any,
+) -> Action:
+    """Apply field changes and append one history event listing old → new values."""
+    action = get_action(session, workspace_id=workspace_id, action_id=action_id)
+    if "status" in changes and changes["status"] not in STATUSES:
+        raise UsageError(f"unknown status {changes['status']!r}; use one of {', '.join(STATUSES)}")
+    if changes.get("outcome_class") not in (None, *OUTCOME_CLASSES):
+        raise UsageError(f"unknown outcome {changes['outcome_class']!r}; use one of {', '.join(OUTCOME_CLASSES)}")
+    diff: dict[str, Any] = {}
+    for name, value in changes.items():
+        old = getattr(action, name)
+        if old != value:
+            diff[name] = [old, value]
+            setattr(action, name, value)
+    if changes.get("status") in ("done", "closed") and action.closed_at is None:
+        action.closed_at = utcnow()
+    action.updated_at = utcnow()
+    session.flush()
+    _record(session, action, kind=kind, actor=actor, changes=diff)
+    return action
+
+
+def list_actions(
+    session: Session,
+    *,
+    workspace_id: str,
+    statuses: Sequence[str] | None = None,
+    owner: str | None = None,
+    metric: str | None = None,
+    limit: int = 200,
+) -> list[Action]:
+    query = select(Action).where(Action.workspace_id == workspace_id)
+    if statuses:
+        query = query.where(Action.status.in_(statuses))
+    if owner:
+        query = query.where(Action.owner == owner)
+    if metric:
+        query = query.where(Action.metric == metric)
+    return list(session.scalars(query.order_by(Action.id.desc()).limit(limit)))
+
+
+def history(session: Session, *, workspace_id: str, action_id: int) -> list[ActionEvent]:
+    return list(
+        session.scalars(
+            select(ActionEvent)
+            .where(ActionEvent.workspace_id == workspace_id, ActionEvent.action_id == action_id)
+            .order_by(ActionEvent.id)
+        )
+    )
+
+
+def action_json(action: Action) -> dict[str, Any]:
+    """The `actions --json` contract (ARCHITECTURE.md), plus extra keys."""
+    return {
+        "id": action.id,
+        "metric": action.metric,
+        "segment": {action.dimension: action.segment} if action.dimension else {},
+        "description": action.description,
+        "owner": action.owner,
+        "due": action.due_on.isoformat() if action.due_on else None,
+        "status": action.status,
+        "outcome": action.outcome,
+        "outcome_class": action.outcome_class,
+        "trigger_id": action.trigger_id,
+        "created_by": action.created_by,
+        "value_at_open": action.value_at_open,
+        "value_at_followup": action.value_at_followup,
+        "created_at": action.created_at.isoformat(),
+        "updated_at": action.updated_at.isoformat(),
+    }

@@ -1,0 +1,191 @@
+"""Jinja2 templates → Block Kit JSON, escaped for mrkdwn and checked against Slack's limits.
+
+Templates in `templates/*.json.j2` emit JSON. Every `{{ value }}` passes through
+`finalize`, which escapes `&`, `<`, `>` (Slack's only mrkdwn escapes, never HTML
+entities) and JSON-encodes the result, so ticket or user text can neither
+break the JSON nor ping `<!channel>`. Filters that build mentions, links or
+dates return `Safe` strings that skip the escaping.
+"""
+from __future__ import annotations
+
+import json
+import urllib.parse
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_FIELDS = 10
+MAX_FIELD_TEXT = 2000
+MAX_MESSAGE_TEXT = 40000
+# Slack truncates or rejects very long messages; keep a whole message's text well under.
+MAX_TOTAL_CHARS = 12000
+
+
+class BlockLimitError(ValueError):
+    """A rendered message breaks a Block Kit limit (and cannot be split)."""
+
+
+class Safe(str):
+    """Text already safe for mrkdwn (built by a filter): not escaped again."""
+
+
+def escape_mrkdwn(text: Any) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _finalize(value: Any) -> str:
+    # The result goes between JSON quotes in templates written as "{{ x }}": strip the outer quotes.
+    if value is None:
+        value = ""
+    if isinstance(value, jinja2.utils.markupsafe.Markup):
+        return str(value)  # |tojson output: raw JSON, already encoded
+    if isinstance(value, Safe):
+        return json.dumps(str(value))[1:-1]
+    if isinstance(value, (dict, list)):
+        raise TypeError("use the |tojson filter for structured values")
+    return json.dumps(escape_mrkdwn(value))[1:-1]
+
+
+def mention(user: str | None) -> Safe:
+    """A user mention for a Slack id; an email or name is shown escaped, never as a mention."""
+    if not user:
+        return Safe("nobody")
+    if user[:1] in ("U", "W") and user.isalnum() and user.isupper():
+        return Safe(f"<@{user}>")
+    return Safe(escape_mrkdwn(user))
+
+
+def channel_link(channel: str | None) -> Safe:
+    if channel and channel[:1] in ("C", "G") and channel.isalnum():
+        return Safe(f"<#{channel}>")
+    return Safe(escape_mrkdwn(channel or ""))
+
+
+def link(url: str, label: Any) -> Safe:
+    parsed = urllib.parse.urlsplit(str(url))
+    if parsed.scheme not in ("http", "https"):
+        return Safe(escape_mrkdwn(label))
+    safe_label = escape_mrkdwn(label).replace("|", "¦")
+    return Safe(f"<{escape_mrkdwn(url)}|{safe_label}>")
+
+
+def slack_date(value: date | datetime, fmt: str = "{date_short}") -> Safe:
+    """Slack renders this date in each reader's own timezone."""
+    if isinstance(value, datetime):
+        ts = int(value.timestamp())
+        fallback = value.strftime("%Y-%m-%d %H:%M UTC")
+    else:
+        ts = int(datetime(value.year, value.month, value.day, 12).timestamp())
+        fallback = value.isoformat()
+    return Safe(f"<!date^{ts}^{fmt}|{fallback}>")
+
+
+def bold(text: Any) -> Safe:
+    escaped = escape_mrkdwn(text).replace("*", "∗")
+    return Safe(f"*{escaped}*") if escaped else Safe("")
+
+
+@lru_cache(maxsize=4)
+def environment(directory: str = str(TEMPLATES_DIR)) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(directory),
+        undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(
+        mention=mention, channel=channel_link, link=link, slack_date=slack_date, bold=bold,
+        plain=lambda v: Safe("" if v is None else str(v)),
+    )
+    # `{{ x|tojson }}` emits a whole JSON value (no surrounding quotes in the template).
+    env.filters["tojson"] = lambda v: jinja2.utils.markupsafe.Markup(json.dumps(v))
+    return env
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    blocks: list[dict[str, Any]]
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+    def builder_url(self) -> str:
+        """A Block Kit Builder link that previews this message."""
+        return "https://app.slack.com/block-kit-builder/#" + urllib.parse.quote(json.dumps({"blocks": self.blocks}))
+
+
+def render(template: str, /, **context: Any) -> Message:
+    """Render `templates/<template>.json.j2` to a validated message."""
+    source = environment().get_template(f"{template}.json.j2").render(**context)
+    try:
+        data = json.loads(source)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"template {template} produced invalid JSON: {exc}") from None
+    message = Message(text=data.get("text", ""), blocks=data.get("blocks", []))
+    validate(message)
+    return message
+
+
+def _block_text_length(block: dict[str, Any]) -> int:
+    return len(json.dumps(block, ensure_ascii=False))
+
+
+def validate(message: Message) -> None:
+    """Raise BlockLimitError when a message breaks a Block Kit limit."""
+    if not message.text:
+        raise BlockLimitError("a message needs fallback text for notifications and screen readers")
+    if len(message.text) > MAX_MESSAGE_TEXT:
+        raise BlockLimitError(f"fallback text is {len(message.text)} characters (max {MAX_MESSAGE_TEXT})")
+    if len(message.blocks) > MAX_BLOCKS:
+        raise BlockLimitError(f"{len(message.blocks)} blocks (max {MAX_BLOCKS})")
+    for index, block in enumerate(message.blocks):
+        kind = block.get("type")
+        text = (block.get("text") or {}).get("text", "")
+        if kind == "header" and len(text) > MAX_HEADER_TEXT:
+            raise BlockLimitError(f"block {index}: header is {len(text)} characters (max {MAX_HEADER_TEXT})")
+        if kind == "section":
+            if len(text) > MAX_SECTION_TEXT:
+                raise BlockLimitError(f"block {index}: section text is {len(text)} characters (max {MAX_SECTION_TEXT})")
+            fields = block.get("fields") or []
+            if len(fields) > MAX_FIELDS or any(len(f.get("text", "")) > MAX_FIELD_TEXT for f in fields):
+                raise BlockLimitError(f"block {index}: too many or too long fields")
+        if kind == "context" and len(block.get("elements", [])) > MAX_CONTEXT_ELEMENTS:
+            raise BlockLimitError(f"block {index}: more than {MAX_CONTEXT_ELEMENTS} context elements")
+    total = sum(_block_text_length(b) for b in message.blocks)
+    if total > MAX_TOTAL_CHARS * 4:
+        raise BlockLimitError(f"message is {total} characters of blocks: split it")
+
+
+def split(message: Message, *, max_blocks: int = MAX_BLOCKS, max_chars: int = MAX_TOTAL_CHARS) -> list[Message]:
+    """Split a long message into several (the first is the parent, the rest go in its thread).
+
+    Splits only between blocks, never inside one, and keeps each part under
+    both the block count and a character budget.
+    """
+    parts: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for block in message.blocks:
+        length = _block_text_length(block)
+        if parts[-1] and (len(parts[-1]) >= max_blocks or size + length > max_chars):
+            parts.append([])
+            size = 0
+        parts[-1].append(block)
+        size += length
+    messages = [Message(text=message.text if i == 0 else f"{message.text} (continued {i + 1}/{len(parts)})", blocks=p)
+                for i, p in enumerate(parts)]
+    for part in messages:
+        validate(part)
+    return messages

@@ -1,0 +1,87 @@
+"""`signalroom` / `python -m bot`: one registry of subcommands, exit codes 0 ok, 1 failure, 2 usage/config."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from bot import logs
+from bot.config import ConfigError, load_settings
+from bot.context import Runtime
+from bot.errors import UsageError
+
+# (command, module under bot.commands, one-line help). The order is the --help order.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("demo", "demo", "run the whole pipeline offline on bundled sample data"),
+    ("db", "db", "database schema (upgrade)"),
+    ("config", "config", "validate the configuration and show it with secrets masked"),
+    ("sync", "sync", "incremental sync of the configured helpdesks"),
+    ("import", "import_csv", "import tickets from a CSV file"),
+    ("metrics", "metrics", "the scorecard with zones, or one metric over a range"),
+    ("rollup", "rollup", "recompute daily rollups, zones and triggers"),
+    ("backtest", "backtest", "per-day zones over history, to calibrate thresholds"),
+    ("themes", "themes", "ticket themes with counts, labels and ticket ids"),
+    ("agenda", "agenda", "render or post the weekly review"),
+    ("digest", "digest", "render or post the product-channel digests"),
+    ("remind", "remind", "render or send owner reminders"),
+    ("actions", "actions", "the action log"),
+    ("serve", "serve", "serve the Slack HTTP endpoints"),
+    ("socket", "socket", "connect to Slack in Socket Mode"),
+    ("worker", "worker", "run the scheduler and pollers"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's default prints usage; keep it to one line
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="signalroom", description="Support metrics that turn into decisions, in Slack.")
+    parser.add_argument("--config", help="path to signalroom.toml (default: $SIGNALROOM_CONFIG or ./signalroom.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, module_name, help_text in COMMANDS:
+        module = importlib.import_module(f"bot.commands.{module_name}")
+        command = sub.add_parser(name, help=help_text, description=module.__doc__)
+        module.add_arguments(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    env = os.environ if env is None else env
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings(env, config_path=args.config)
+    except ConfigError as exc:
+        print(f"signalroom: config error: {exc}", file=sys.stderr)
+        return 2
+    logs.configure("DEBUG" if args.verbose else settings.file.log_level)
+    runtime = Runtime(settings)
+    try:
+        return int(args._run(args, runtime) or 0)
+    except UsageError as exc:
+        print(f"signalroom {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"signalroom: config error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("signalroom: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the top level turns any failure into exit 1
+        logging.getLogger("signalroom").debug("failure", exc_info=True)
+        print(f"signalroom {args.command}: failed: {exc.__class__.__name__}: {exc} (run with -v for details)", file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+
+
+def entrypoint() -> None:
+    sys.exit(main())

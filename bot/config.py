@@ -1,0 +1,430 @@
+"""Settings: non-secret config from `signalroom.toml`, secrets and endpoints from the environment.
+
+`load_settings(env)` takes the environment as a mapping (tests pass a dict and
+never touch `os.environ`). Environment variables win over the file. Every
+validation problem becomes one `ConfigError` naming the file, the key and the
+problem.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG = "signalroom.toml"
+ZONES = ("healthy", "watch", "act_now", "insufficient_data", "learning")
+DIMENSIONS = ("source", "channel", "priority", "group", "product_area", "account_tier", "agent")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, printed as one line: `file: key: problem`."""
+
+    def __init__(self, file: str, key: str, problem: str) -> None:
+        self.file, self.key, self.problem = file, key, problem
+        super().__init__(f"{file}: {key}: {problem}" if key else f"{file}: {problem}")
+
+
+class _Model(BaseModel):
+    # Unknown keys are typos until proven otherwise.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA timezone {value!r} (e.g. 'Europe/Berlin')") from None
+    return value
+
+
+def _channel(value: str | None) -> str | None:
+    if value is not None and not _CHANNEL_ID.match(value):
+        raise ValueError(f"{value!r} is not a Slack channel id (like C0123456789; copy it from the channel's details)")
+    return value
+
+
+class SlackConfig(_Model):
+    review_channel: str | None = None
+    alerts_channel: str | None = None
+    cs_channel: str | None = None
+    leadership_channel: str | None = None
+    admins: tuple[str, ...] = ()
+    admin_usergroup: str | None = None
+
+    _check_channels = field_validator(
+        "review_channel", "alerts_channel", "cs_channel", "leadership_channel"
+    )(_channel)
+
+    @field_validator("admins")
+    @classmethod
+    def _users(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for user in value:
+            if not _USER_ID.match(user):
+                raise ValueError(f"{user!r} is not a Slack user id (like U0123456789)")
+        return value
+
+
+class SourceConfig(_Model):
+    type: Literal["zendesk", "freshdesk", "intercom", "csv"] | None = None
+    enabled: bool = True
+    interval_minutes: int = Field(default=10, ge=1, le=1440)
+    backfill_days: int = Field(default=120, ge=1, le=3650)
+    page_size: int | None = Field(default=None, ge=1, le=1000)
+    lookback_minutes: int = Field(default=10, ge=0, le=1440)
+    path: str | None = None  # csv sources: the file to import on every sync
+
+
+class PrivacyConfig(_Model):
+    # False: ticket subjects are not stored (themes then use tags only).
+    store_subject: bool = True
+
+
+class MetricOverride(_Model):
+    watch: float | None = Field(default=None, gt=0)
+    act_now: float | None = Field(default=None, gt=0)
+    min_sample: int | None = Field(default=None, ge=1)
+    # Absolute thresholds that win over computed bands ("FRT p90 above 4 h is act-now").
+    watch_above: float | None = None
+    act_now_above: float | None = None
+    watch_below: float | None = None
+    act_now_below: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MetricOverride:
+        if self.watch is not None and self.act_now is not None and self.act_now < self.watch:
+            raise ValueError("act_now must be at least watch")
+        return self
+
+
+class MetricsConfig(_Model):
+    baseline_days: int = Field(default=90, ge=28, le=365)
+    window_days: int = Field(default=7, ge=1, le=28)
+    min_sample: int = Field(default=30, ge=1)
+    learning_days: int = Field(default=21, ge=7)
+    watch: float = Field(default=2.0, gt=0)
+    act_now: float = Field(default=3.5, gt=0)
+    repeat_contact_days: int = Field(default=7, ge=1, le=90)
+    repeat_contact_by: Literal["requester", "organization"] = "requester"
+    escalation_tags: tuple[str, ...] = ("escalated",)
+    escalate_on_group_change: bool = True
+    monthly_support_cost: float | None = Field(default=None, gt=0)
+    overrides: dict[str, MetricOverride] = {}
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MetricsConfig:
+        if self.act_now < self.watch:
+            raise ValueError("act_now must be at least watch")
+        return self
+
+
+class AccountsConfig(_Model):
+    high_value: tuple[str, ...] = ()
+    repeat_contacts: int = Field(default=3, ge=2)
+    repeat_window_days: int = Field(default=14, ge=1)
+
+
+class AnnotationConfig(_Model):
+    date: dt.date
+    kind: Literal["release", "incident", "holiday"]
+    label: str = Field(min_length=1, max_length=200)
+
+
+class RuleConfig(_Model):
+    name: str = Field(min_length=1, max_length=100)
+    metric: str
+    zone: Literal["watch", "act_now"] = "act_now"
+    days: int = Field(default=2, ge=1, le=30)
+    recover_days: int = Field(default=2, ge=1, le=30)
+    segment: dict[str, str] = {}  # e.g. {product_area = "billing"}; {} = overall
+    by: str | None = None  # fire per segment of this dimension
+    playbook: str | None = None
+
+    @field_validator("segment")
+    @classmethod
+    def _dims(cls, value: dict[str, str]) -> dict[str, str]:
+        for dim in value:
+            if dim not in DIMENSIONS:
+                raise ValueError(f"unknown dimension {dim!r}; use one of {', '.join(DIMENSIONS)}")
+        return value
+
+    @field_validator("by")
+    @classmethod
+    def _by(cls, value: str | None) -> str | None:
+        if value is not None and value not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {value!r}; use one of {', '.join(DIMENSIONS)}")
+        return value
+
+
+class PlaybookConfig(_Model):
+    owner: str  # Slack user id, or an email resolved through users.lookupByEmail
+    steps: tuple[str, ...] = ()
+    due_days: int = Field(default=7, ge=1, le=90)
+    channel: str | None = None
+
+    _check_channel = field_validator("channel")(_channel)
+
+
+class RitualConfig(_Model):
+    enabled: bool = True
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None
+    time: dt.time = dt.time(9, 30)
+    timezone: str | None = None
+    channel: str | None = None
+    grace_hours: int = Field(default=6, ge=0, le=72)
+
+    _check_tz = field_validator("timezone")(lambda v: v if v is None else _timezone(v))
+    _check_channel = field_validator("channel")(_channel)
+
+
+class RitualsConfig(_Model):
+    weekly_review: RitualConfig = RitualConfig(day="mon", time=dt.time(9, 30))
+    digest: RitualConfig = RitualConfig(day="mon", time=dt.time(10, 0))
+    reminders: RitualConfig = RitualConfig(time=dt.time(9, 0))
+    account_risk: RitualConfig = RitualConfig(day="mon", time=dt.time(9, 0))
+    leadership: RitualConfig = RitualConfig(enabled=False, time=dt.time(9, 0))
+    remind_days_before: int = Field(default=1, ge=0, le=14)
+    working_hours: tuple[dt.time, dt.time] = (dt.time(9, 0), dt.time(18, 0))
+    skip_weekends: bool = True
+
+
+class RouteConfig(_Model):
+    product_area: str
+    channel: str
+    only_when_notable: bool = True
+
+    _check_channel = field_validator("channel")(_channel)
+
+
+class ThemesConfig(_Model):
+    clusters: int | None = Field(default=None, ge=2, le=1000)
+    rename: dict[str, str] = {}
+    merge: dict[str, tuple[str, ...]] = {}
+    pin: tuple[str, ...] = ()
+    areas: dict[str, str] = {}
+
+
+class FileConfig(_Model):
+    """The shape of signalroom.toml."""
+
+    timezone: str = "UTC"
+    workspace_id: str = Field(default="default", min_length=1, max_length=64)
+    data_dir: str = ".signalroom"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    slack: SlackConfig = SlackConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    sources: dict[str, SourceConfig] = {}
+    metrics: MetricsConfig = MetricsConfig()
+    product_areas: dict[str, tuple[str, ...]] = {}
+    accounts: AccountsConfig = AccountsConfig()
+    annotations: tuple[AnnotationConfig, ...] = ()
+    rules: tuple[RuleConfig, ...] = ()
+    playbooks: dict[str, PlaybookConfig] = {}
+    rituals: RitualsConfig = RitualsConfig()
+    routing: tuple[RouteConfig, ...] = ()
+    themes: ThemesConfig = ThemesConfig()
+
+    _check_tz = field_validator("timezone")(_timezone)
+
+    @model_validator(mode="after")
+    def _references(self) -> FileConfig:
+        names = [rule.name for rule in self.rules]
+        for index, rule in enumerate(self.rules):
+            if names.count(rule.name) > 1:
+                raise _KeyedError(f"rules.{index}.name", f"duplicate rule name {rule.name!r}")
+            if rule.playbook is not None and rule.playbook not in self.playbooks:
+                raise _KeyedError(f"rules.{index}.playbook", f"no playbook named {rule.playbook!r} in [playbooks]")
+        for name, source in self.sources.items():
+            kind = source.type or name
+            if kind not in ("zendesk", "freshdesk", "intercom", "csv"):
+                raise _KeyedError(f"sources.{name}.type", "set type to one of zendesk, freshdesk, intercom, csv")
+            if kind == "csv" and not source.path:
+                raise _KeyedError(f"sources.{name}.path", "a csv source needs the path of the file to import")
+        return self
+
+
+class _KeyedError(ValueError):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(problem)
+        self.key, self.problem = key, problem
+
+
+SECRET_ENV = (
+    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET",
+    "ZENDESK_API_TOKEN", "ZENDESK_OAUTH_TOKEN", "FRESHDESK_API_KEY", "INTERCOM_ACCESS_TOKEN",
+)
+PLAIN_ENV = (
+    "SIGNALROOM_CONFIG", "DATABASE_URL", "SLACK_CLIENT_ID", "SLACK_API_URL", "ZENDESK_SUBDOMAIN",
+    "ZENDESK_URL", "ZENDESK_EMAIL", "FRESHDESK_DOMAIN", "FRESHDESK_URL", "INTERCOM_URL", "PORT",
+    "SIGNALROOM_DATA_DIR", "SIGNALROOM_LOG_LEVEL",
+)
+
+
+class Environment(BaseModel):
+    """Secrets and endpoints. Secrets are `SecretStr`: masked in repr and logs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    database_url: str | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    zendesk_subdomain: str | None = None
+    zendesk_url: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_oauth_token: SecretStr | None = None
+    freshdesk_domain: str | None = None
+    freshdesk_url: str | None = None
+    freshdesk_api_key: SecretStr | None = None
+    intercom_access_token: SecretStr | None = None
+    intercom_url: str = "https://api.intercom.io"
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    @property
+    def zendesk_base_url(self) -> str | None:
+        if self.zendesk_url:
+            return self.zendesk_url.rstrip("/")
+        if self.zendesk_subdomain:
+            return f"https://{self.zendesk_subdomain}.zendesk.com"
+        return None
+
+    @property
+    def freshdesk_base_url(self) -> str | None:
+        if self.freshdesk_url:
+            return self.freshdesk_url.rstrip("/")
+        if self.freshdesk_domain:
+            domain = self.freshdesk_domain
+            return f"https://{domain}" if "." in domain else f"https://{domain}.freshdesk.com"
+        return None
+
+
+class Settings(BaseModel):
+    """Everything a process needs: the file config, the environment, and where they came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    config_path: str
+    config_found: bool
+    file: FileConfig
+    env: Environment
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.file.timezone)
+
+    @property
+    def workspace_id(self) -> str:
+        return self.file.workspace_id
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.file.data_dir)
+
+    @property
+    def database_url(self) -> str:
+        if self.env.database_url:
+            return self.env.database_url
+        return f"sqlite:///{self.data_dir / 'signalroom.db'}"
+
+
+def _format_loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc if part not in ("function-after", "function-before"))
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    error = exc.errors()[0]
+    ctx_error = (error.get("ctx") or {}).get("error")
+    if isinstance(ctx_error, _KeyedError):
+        return ctx_error.key, ctx_error.problem
+    key = _format_loc(error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling against signalroom.example.toml)"
+    return key, message
+
+
+def load_settings(env: Mapping[str, str], *, config_path: str | None = None) -> Settings:
+    """Build settings from the config file and the environment mapping, or raise ConfigError."""
+    explicit = config_path or env.get("SIGNALROOM_CONFIG")
+    path = Path(explicit or DEFAULT_CONFIG)
+    raw: dict[str, Any] = {}
+    found = path.is_file()
+    if explicit and not found:
+        raise ConfigError(str(path), "", "config file not found (set SIGNALROOM_CONFIG or pass --config)")
+    if found:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(path), "", f"not valid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(str(path), "", f"cannot read: {exc}") from None
+    if env.get("SIGNALROOM_DATA_DIR"):
+        raw["data_dir"] = env["SIGNALROOM_DATA_DIR"]
+    if env.get("SIGNALROOM_LOG_LEVEL"):
+        raw["log_level"] = env["SIGNALROOM_LOG_LEVEL"].upper()
+    try:
+        file = FileConfig.model_validate(raw)
+    except ValidationError as exc:
+        key, problem = _first_error(exc)
+        raise ConfigError(str(path), key, problem) from None
+
+    values = {name.lower(): env[name] for name in (*SECRET_ENV, *PLAIN_ENV) if env.get(name)}
+    values.pop("signalroom_config", None)
+    values.pop("signalroom_data_dir", None)
+    values.pop("signalroom_log_level", None)
+    try:
+        environment = Environment.model_validate(values)
+    except ValidationError as exc:
+        key, problem = _first_error(exc)
+        raise ConfigError("environment", key.upper(), problem) from None
+    if environment.database_url:
+        from bot.storage.engine import normalize_url
+
+        try:
+            normalize_url(environment.database_url)
+        except Exception:  # noqa: BLE001 - SQLAlchemy raises several kinds
+            raise ConfigError("environment", "DATABASE_URL", "not a database URL (e.g. postgres://user@host/db)") from None
+    return Settings(config_path=str(path), config_found=found, file=file, env=environment)
+
+
+def mask(secret: SecretStr | None) -> str:
+    if secret is None:
+        return "(unset)"
+    value = secret.get_secret_value()
+    return "set (****)" if len(value) < 12 else f"set (****{value[-4:]})"
+
+
+def effective_config(settings: Settings) -> dict[str, Any]:
+    """The effective configuration as plain data, secrets masked: for `config check`."""
+    from sqlalchemy.engine import make_url
+
+    env = settings.env
+    environment: dict[str, Any] = {}
+    for name, field in Environment.model_fields.items():
+        value = getattr(env, name)
+        environment[name.upper()] = mask(value) if isinstance(value, SecretStr) or (
+            value is None and field.annotation is not None and "SecretStr" in str(field.annotation)
+        ) else value
+    environment["DATABASE_URL"] = make_url(_normalized(settings.database_url)).render_as_string(hide_password=True)
+    return {
+        "config_file": settings.config_path + ("" if settings.config_found else " (not found: defaults)"),
+        **settings.file.model_dump(mode="json"),
+        "environment": environment,
+    }
+
+
+def _normalized(url: str) -> str:
+    from bot.storage.engine import normalize_url
+
+    return normalize_url(url)

@@ -1,0 +1,57 @@
+"""The runtime a command or job gets: settings plus lazily created database handles."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import sessionmaker
+
+from bot.config import Settings
+from bot.errors import UsageError
+from bot.storage.engine import current_revisions, head_revisions, make_engine, make_session_factory, upgrade
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    _engine: Engine | None = field(default=None, repr=False)
+    _sessions: sessionmaker | None = field(default=None, repr=False)
+
+    @property
+    def workspace_id(self) -> str:
+        return self.settings.workspace_id
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            url = self.settings.database_url
+            if url.startswith("sqlite:///"):
+                self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self._engine = make_engine(url)
+        return self._engine
+
+    def session_factory(self) -> sessionmaker:
+        """Sessions on a database at the latest schema.
+
+        A local SQLite file is migrated on first use (a developer convenience);
+        any other database must be migrated by `signalroom db upgrade` (the
+        Procfile's release step), so a web process never races a migration.
+        """
+        if self._sessions is None:
+            url = self.settings.database_url
+            engine = self.engine()
+            if current_revisions(engine) != head_revisions(url):
+                if engine.dialect.name != "sqlite":
+                    raise UsageError("the database schema is not up to date: run `signalroom db upgrade`")
+                log.info("migrating the local SQLite database to the latest schema")
+                upgrade(url)
+            self._sessions = make_session_factory(engine)
+        return self._sessions
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+            self._sessions = None

@@ -1,0 +1,138 @@
+"""The demo pipeline: sample → import → every later stage that exists → terminal summary and Block Kit files."""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from bot.blocks import Message, render
+from bot.config import Settings, load_settings
+from bot.demo.sample import SampleStory, generate
+from bot.imports import import_csv_file
+from bot.storage.engine import make_engine, make_session_factory, sqlite_url, upgrade
+from bot.storage.models import Annotation, TicketRow
+
+log = logging.getLogger(__name__)
+DEMO_CONFIG = Path(__file__).with_name("demo.toml")
+
+
+@dataclass
+class Demo:
+    settings: Settings
+    session_factory: sessionmaker
+    out: Path
+    as_of: date
+    console: Console
+    story: SampleStory | None = None
+    messages: list[tuple[str, str, Message]] = field(default_factory=list)  # (name, channel, message)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def workspace_id(self) -> str:
+        return self.settings.workspace_id
+
+    def emit(self, name: str, channel: str, message: Message) -> None:
+        self.messages.append((name, channel, message))
+
+
+Stage = Callable[[Demo], None]
+
+
+def stage_sample_and_import(demo: Demo) -> None:
+    csv_path = demo.out / "sample-tickets.csv"
+    demo.story = generate(csv_path, as_of=demo.as_of, tz=demo.settings.file.timezone)
+    summary = import_csv_file(
+        csv_path, session_factory=demo.session_factory, workspace_id=demo.workspace_id, source="csv",
+    )
+    with demo.session_factory.begin() as session:
+        session.add(Annotation(workspace_id=demo.workspace_id, day=demo.story.release_day, kind="release",
+                               label="v4.2 release (new billing page)", created_by="demo"))
+        channels = session.execute(
+            select(TicketRow.channel, func.count()).where(TicketRow.workspace_id == demo.workspace_id)
+            .group_by(TicketRow.channel).order_by(func.count().desc())
+        ).all()
+        first, last = session.execute(
+            select(func.min(TicketRow.created_at), func.max(TicketRow.created_at))
+            .where(TicketRow.workspace_id == demo.workspace_id)
+        ).one()
+        open_now = session.scalar(
+            select(func.count()).where(TicketRow.workspace_id == demo.workspace_id,
+                                       TicketRow.status.in_(("new", "open", "pending", "hold")))
+        )
+    r = summary.result
+    demo.notes.append(f"imported {summary.rows} sample tickets ({r.inserted} new, {len(summary.errors)} rejected)")
+    demo.emit("sync_report", demo.settings.file.slack.alerts_channel or "", render(
+        "sync_report", total=summary.rows, source="sample CSV", first_day=first.date(), last_day=last.date(),
+        inserted=r.inserted, updated=r.updated, rejected=len(summary.errors), channels=channels,
+        open_now=open_now, high_value=demo.settings.file.accounts.high_value,
+    ))
+
+
+STAGES: list[tuple[str, Stage]] = [
+    ("sample data → CSV import", stage_sample_and_import),
+]
+
+
+def write_outputs(demo: Demo) -> list[Path]:
+    written = []
+    index = []
+    for number, (name, channel, message) in enumerate(demo.messages, start=1):
+        path = demo.out / f"{number:02d}-{name}.json"
+        path.write_text(json.dumps({"channel": channel, **message.payload()}, indent=2, ensure_ascii=False) + "\n")
+        written.append(path)
+        index.append(f"- {path.name} → {channel or '(no channel configured)'}\n  {message.builder_url()}")
+    (demo.out / "INDEX.md").write_text(
+        "# Messages Signalroom would post\n\nOpen a link to preview the message in Block Kit Builder.\n\n"
+        + "\n".join(index) + "\n"
+    )
+    return written
+
+
+def run_demo(*, out: Path, as_of: date, env: dict[str, str], console: Console | None = None) -> Demo:
+    console = console or Console()
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("*.json"):
+        stale.unlink()
+    db_path = out / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    url = sqlite_url(db_path)
+    upgrade(url)
+    # The demo always runs offline on its own SQLite file, whatever DATABASE_URL says.
+    demo_env = {k: v for k, v in env.items() if k.startswith("SLACK_")}
+    settings = load_settings(demo_env, config_path=str(DEMO_CONFIG))
+    engine = make_engine(url)
+    demo = Demo(settings=settings, session_factory=make_session_factory(engine), out=out, as_of=as_of, console=console)
+    try:
+        for title, stage in STAGES:
+            started = datetime.now()
+            with console.status(title):
+                stage(demo)
+            console.print(f"[green]✓[/green] {title} [dim]({(datetime.now() - started).total_seconds():.1f}s)[/dim]")
+        write_outputs(demo)
+    finally:
+        engine.dispose()
+    return demo
+
+
+def print_summary(demo: Demo) -> None:
+    console = demo.console
+    for note in demo.notes:
+        console.print(f"• {note}")
+    table = Table(title="Slack messages written", show_lines=False)
+    table.add_column("#")
+    table.add_column("message")
+    table.add_column("channel")
+    table.add_column("blocks", justify="right")
+    for number, (name, channel, message) in enumerate(demo.messages, start=1):
+        table.add_row(str(number), name, channel or "-", str(len(message.blocks)))
+    console.print(table)
+    console.print(f"Block Kit JSON and previews: [bold]{demo.out}/INDEX.md[/bold]")

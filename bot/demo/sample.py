@@ -1,0 +1,179 @@
+"""A deterministic sample helpdesk: ~120 days, a few hundred tickets a day, with planted stories.
+
+Stories (so the pipeline has something true to find):
+- a release-week volume spike (tagged `release`, annotated as a release day),
+- a first-response-time spike in the last days (a staffing gap on chat and email),
+- a CSAT dip concentrated in the billing product area in the last week,
+- one high-value account contacting support again and again in the last ten days.
+Output is canonical CSV (ARCHITECTURE.md), so the demo uses the real import path.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from integrations.csv_import import CANONICAL
+
+CHANNELS = (("email", 0.45), ("chat", 0.30), ("web", 0.18), ("phone", 0.07))
+PRIORITIES = (("low", 0.25), ("normal", 0.55), ("high", 0.15), ("urgent", 0.05))
+AREAS = {
+    "billing": ("Billing", 0.22),
+    "login": ("Technical", 0.18),
+    "reports": ("Technical", 0.15),
+    "integrations": ("Technical", 0.14),
+    "onboarding": ("Onboarding", 0.13),
+    "mobile": ("Technical", 0.10),
+    "account": ("Tier 1", 0.08),
+}
+SUBJECTS = {
+    "billing": ("Charged twice this month", "Can't update my credit card", "Invoice shows the wrong VAT number",
+                "Refund for cancelled plan", "Payment failed on the new billing page", "Need a copy of last invoice"),
+    "login": ("Can't log in after password reset", "Two-factor code never arrives", "SSO login loops back to sign-in",
+              "Account locked after failed attempts", "Password reset link expired"),
+    "reports": ("Weekly report is empty", "Export to CSV times out", "Dashboard numbers don't match export",
+                "Scheduled report not delivered", "Chart shows wrong date range"),
+    "integrations": ("Salesforce sync stopped", "Webhook returns 500", "Slack integration disconnected",
+                     "API rate limit errors", "Zapier trigger not firing"),
+    "onboarding": ("How do I invite my team?", "Importing contacts from spreadsheet", "Setting up my first workspace",
+                   "Where do I configure notifications?", "Trial extension request"),
+    "mobile": ("iOS app crashes on launch", "Android notifications delayed", "Can't upload photos from phone",
+               "App stuck on loading screen"),
+    "account": ("Change account owner", "Delete my account", "Update company name", "Add a second admin"),
+}
+BILLING_DIP_SUBJECTS = ("Payment failed on the new billing page", "New billing flow rejects my card",
+                        "Can't find invoices in the new billing page")
+HIGH_VALUE = ("Northwind Traders", "Globex Corporation", "Initech")
+AT_RISK = "Northwind Traders"
+AGENTS = tuple(f"{first} {last}" for first, last in (
+    ("Ana", "Silva"), ("Ben", "Okafor"), ("Chloe", "Martin"), ("Dev", "Patel"), ("Eva", "Novak"),
+    ("Femi", "Adeyemi"), ("Gus", "Larsen"), ("Hana", "Sato"), ("Ivan", "Petrov"), ("Jo", "Fischer"),
+))
+WEEKDAY_LOAD = (1.15, 1.10, 1.05, 1.0, 0.9, 0.45, 0.35)  # Monday … Sunday
+
+
+@dataclass(frozen=True)
+class SampleStory:
+    as_of: date
+    release_day: date
+    frt_spike_from: date
+    csat_dip_from: date
+    at_risk_account: str
+    high_value: tuple[str, ...]
+
+
+def story_for(as_of: date, days: int = 120) -> SampleStory:
+    return SampleStory(
+        as_of=as_of,
+        release_day=as_of - timedelta(days=24),
+        frt_spike_from=as_of - timedelta(days=3),
+        csat_dip_from=as_of - timedelta(days=7),
+        at_risk_account=AT_RISK,
+        high_value=HIGH_VALUE,
+    )
+
+
+def _pick(rng: random.Random, weighted) -> str:
+    items, weights = zip(*weighted)
+    return rng.choices(items, weights=weights)[0]
+
+
+def _lognormal_minutes(rng: random.Random, median: float, sigma: float) -> float:
+    return median * math.exp(rng.gauss(0, sigma))
+
+
+def generate(path: Path, *, as_of: date, days: int = 120, per_day: int = 300, seed: int = 7, tz: str = "Europe/Berlin") -> SampleStory:
+    """Write the sample as canonical CSV at `path`; tickets are created on `days` days ending the day before `as_of`."""
+    rng = random.Random(seed)
+    zone = ZoneInfo(tz)
+    story = story_for(as_of, days)
+    organizations = [f"Customer {i:03d}" for i in range(1, 181)] + list(HIGH_VALUE)
+    now = datetime.combine(as_of, time(8, 0), zone).astimezone(timezone.utc)
+    rows: list[dict[str, str]] = []
+    ticket_id = 100000
+    for offset in range(days, 0, -1):
+        day = as_of - timedelta(days=offset)
+        load = WEEKDAY_LOAD[day.weekday()] * (1 + 0.0015 * (days - offset))  # slow growth
+        release_boost = 0.0
+        if 0 <= (day - story.release_day).days < 4:
+            release_boost = 0.45 - 0.1 * (day - story.release_day).days
+        count = max(5, int(rng.gauss(per_day * load * (1 + release_boost), per_day * 0.05)))
+        for _ in range(count):
+            ticket_id += 1
+            area = _pick(rng, [(a, w) for a, (_, w) in AREAS.items()])
+            tags = [area]
+            if release_boost and rng.random() < 0.5:
+                area = rng.choice(("reports", "integrations"))
+                tags = [area, "release"]
+            hour = min(23.99, max(0.0, rng.gauss(13, 3.2)))
+            created_local = datetime.combine(day, time(0, 0), zone) + timedelta(hours=hour)
+            created = created_local.astimezone(timezone.utc)
+            channel = _pick(rng, CHANNELS)
+            priority = _pick(rng, PRIORITIES)
+            group = AREAS[area][0]
+            subject = rng.choice(SUBJECTS[area])
+            organization = rng.choice(organizations)
+            # First response: chat is fast, email slow; a staffing gap in the last days.
+            frt_median = {"chat": 4, "phone": 2, "web": 55, "email": 90}[channel]
+            if day >= story.frt_spike_from and channel in ("chat", "email"):
+                frt_median *= 3.2
+            first_response = created + timedelta(minutes=_lognormal_minutes(rng, frt_median, 0.6))
+            resolution_hours = _lognormal_minutes(rng, 60 * {"urgent": 4, "high": 10, "normal": 20, "low": 30}[priority], 0.8) / 60
+            solved = created + timedelta(hours=resolution_hours)
+            satisfied_p = 0.9
+            if area == "billing" and day >= story.csat_dip_from:
+                satisfied_p = 0.55
+                subject = rng.choice(BILLING_DIP_SUBJECTS)
+            reopens = 1 if rng.random() < 0.06 else 0
+            replies = 1 if rng.random() < 0.62 else rng.randint(2, 6)
+            escalations = 1 if rng.random() < (0.12 if area == "integrations" else 0.05) else 0
+            status = "solved" if solved < now else rng.choice(("open", "pending", "open", "hold"))
+            if status == "solved" and solved < now - timedelta(days=4):
+                status = "closed"
+            csat = ""
+            if status in ("solved", "closed") and rng.random() < 0.32:
+                csat = "good" if rng.random() < satisfied_p else "bad"
+            requester = f"user{rng.randint(1, 9000)}@{organization.lower().replace(' ', '')}.example"
+            rows.append({
+                "id": str(ticket_id),
+                "created_at": created.isoformat(timespec="seconds"),
+                "updated_at": max(created, solved if status in ("solved", "closed") else first_response).isoformat(timespec="seconds"),
+                "status": status,
+                "priority": priority,
+                "channel": channel,
+                "group": group,
+                "assignee": rng.choice(AGENTS),
+                "requester": requester,
+                "organization": organization,
+                "subject": subject,
+                "tags": ";".join(tags),
+                "first_response_at": first_response.isoformat(timespec="seconds") if first_response < now else "",
+                "solved_at": solved.isoformat(timespec="seconds") if status in ("solved", "closed") else "",
+                "closed_at": (solved + timedelta(days=4)).isoformat(timespec="seconds") if status == "closed" else "",
+                "reopens": str(reopens),
+                "replies": str(replies),
+                "escalations": str(escalations),
+                "csat": csat,
+            })
+        # The at-risk account: repeated contacts about the same integration in the last ten days.
+        if (as_of - day).days <= 10 and rng.random() < 0.8:
+            ticket_id += 1
+            created = datetime.combine(day, time(10, 0), zone).astimezone(timezone.utc) + timedelta(minutes=rng.randint(0, 420))
+            rows.append({
+                "id": str(ticket_id), "created_at": created.isoformat(timespec="seconds"), "updated_at": created.isoformat(timespec="seconds"),
+                "status": "open", "priority": "high", "channel": "email", "group": "Technical",
+                "assignee": rng.choice(AGENTS), "requester": "ops@northwind.example", "organization": AT_RISK,
+                "subject": "Salesforce sync stopped again", "tags": "integrations;escalated",
+                "first_response_at": (created + timedelta(hours=3)).isoformat(timespec="seconds"), "solved_at": "", "closed_at": "",
+                "reopens": "1", "replies": "3", "escalations": "1", "csat": "",
+            })
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CANONICAL)
+        writer.writeheader()
+        writer.writerows(rows)
+    return story

