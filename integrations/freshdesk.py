@@ -290,8 +290,9 @@ class FreshdeskAdapter:
         guard = CursorGuard(self.name, stream)
         url: str = f"{self.base_url}{path}"
         query: dict[str, Any] | None = dict(params)
-        recent: dict[str, Any] = {}  # id -> updated_at yielded on the last pages (boundary de-duplication)
+        recent: dict[str, Any] = {}  # id -> stamp yielded on the previous page (boundary shifts)
         high = params.get("updated_since") or params.get("created_since")
+        at_high: set[str] = set()  # ids yielded with stamp == high (the restart point is inclusive)
         while True:
             guard.advance([url, query])
             body, response = self.requester.request_json(
@@ -302,14 +303,19 @@ class FreshdeskAdapter:
             for record in body:
                 key = str(record.get("id")) if isinstance(record, Mapping) else None
                 stamp = record.get(order_key) if isinstance(record, Mapping) else None
-                if key is not None and key in recent and recent[key] == stamp:
-                    continue  # shifted across the page boundary: already yielded
+                if key is not None and (
+                    (key in recent and recent[key] == stamp) or (stamp == high and key in at_high)
+                ):
+                    continue  # already yielded: shifted across a page boundary or repeated by a restart
                 if key is not None:
                     current[key] = stamp
                 fresh.append(record)
-                if isinstance(stamp, str) and (high is None or stamp > high):
-                    high = stamp
-            recent = {**recent, **current} if len(recent) < 4 * self.page_size else current
+                if isinstance(stamp, str) and key is not None:
+                    if high is None or stamp > high:
+                        high, at_high = stamp, {key}
+                    elif stamp == high:
+                        at_high.add(key)
+            recent = current
             yield fresh, high
             link = response.links.get("next", {}).get("url")
             if not link:

@@ -53,6 +53,7 @@ class FakeIntercom(FakeAPI):
         super().__init__(**kwargs)
         self.conversations = {str(c["id"]): c for c in conversations}
         self.overlap = 0
+        self.repeat_cursor = False  # hand back the request's own cursor (a server-side loop)
 
     def put(self, conversation: dict) -> None:
         self.conversations[str(conversation["id"])] = conversation
