@@ -79,5 +79,7 @@ class FakeIntercom(FakeAPI):
             following = max(start + per_page - self.overlap, start + 1)
             pages["next"] = {"page": start // per_page + 2,
                              "starting_after": base64.b64encode(str(following).encode()).decode()}
+        if self.repeat_cursor and pagination.get("starting_after") and "next" in pages:
+            pages["next"]["starting_after"] = pagination["starting_after"]
         return httpx.Response(200, json={"type": "conversation.list", "pages": pages,
                                          "total_count": len(records), "conversations": chunk})
