@@ -1,13 +1,154 @@
-"""Incremental sync of the configured helpdesks."""
+"""Incremental sync of the configured helpdesks (Zendesk, Freshdesk, Intercom, CSV files).
+
+Each page of tickets is stored together with its checkpoint, so an interrupted
+sync resumes where it stopped. `--backfill DAYS` re-reads the last DAYS days,
+ignoring saved checkpoints. Exit 0 when every source synced, 1 when one failed
+(the others still run), 2 for usage or configuration errors.
+"""
 from __future__ import annotations
 
-from bot.errors import NotAvailableError
+import logging
+import sys
+import time
+
+from bot.errors import UsageError
+
+log = logging.getLogger("bot.sync")
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--source", help="only this configured source")
-    parser.add_argument("--backfill", type=int, metavar="DAYS", help="re-read the last DAYS days")
+    parser.add_argument("--source", metavar="NAME", help="only this configured source")
+    parser.add_argument("--backfill", type=int, metavar="DAYS", help="re-read the last DAYS days, ignoring checkpoints")
+
+
+class LogProgress:
+    """Plain log lines (not a TTY): one per page and one per source."""
+
+    def start(self, source: str) -> None:
+        log.info("%s: sync started", source)
+
+    def page(self, result) -> None:
+        log.info(
+            "%s: page %d, %d fetched (%d inserted, %d updated, %d deleted, %d quarantined)",
+            result.name, result.pages, result.fetched, result.inserted, result.updated, result.deleted,
+            result.quarantined,
+        )
+
+    def finish(self, result) -> None:
+        pass
+
+
+class BarProgress:
+    """A live progress line per source on a TTY (rich)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._progress.stop()
+
+    def start(self, source: str) -> None:
+        self._tasks[source] = self._progress.add_task(source, total=None, detail="starting")
+
+    def page(self, result) -> None:
+        detail = f"{result.fetched} fetched · {result.inserted} new · {result.updated} updated · {result.pages} pages"
+        self._progress.update(self._tasks[result.name], detail=detail)
+
+    def finish(self, result) -> None:
+        detail = f"{result.fetched} fetched · done" if result.ok else "failed"
+        self._progress.update(self._tasks[result.name], detail=detail, total=1, completed=1)
+
+
+def _sync_csv(planned, runtime):
+    from bot.imports import import_csv_file
+    from bot.sync.service import SourceResult
+    from pathlib import Path
+
+    result = SourceResult(planned.name)
+    began = time.monotonic()
+    path = Path(planned.config.path or "")
+    if not path.is_file():
+        result.error = f"{planned.name}: CSV file not found: {path} (check sources.{planned.name}.path)"
+        return result
+    summary = import_csv_file(
+        path,
+        session_factory=runtime.session_factory(),
+        workspace_id=runtime.workspace_id,
+        source=planned.name,
+        store_subject=runtime.settings.file.privacy.store_subject,
+    )
+    result.fetched = summary.rows
+    result.inserted, result.updated = summary.result.inserted, summary.result.updated
+    result.deleted, result.unchanged = summary.result.deleted, summary.result.unchanged
+    result.quarantined = len(summary.errors)
+    result.duration = time.monotonic() - began
+    return result
 
 
 def run(args, runtime) -> int:
-    raise NotAvailableError("not available yet: the helpdesk adapters (issue 3) are being built")
+    from bot.sync.service import SourceResult, SyncSummary, sync_source
+    from bot.sync.sources import make_client, now_utc, plan_sources
+
+    if args.backfill is not None and args.backfill < 1:
+        raise UsageError("--backfill takes a number of days (1 or more)")
+    settings = runtime.settings
+    began = time.monotonic()
+    results: list[SourceResult] = []
+    with make_client() as client:
+        planned = plan_sources(settings, client=client, only=args.source)
+        problems = [p.problem for p in planned if p.problem]
+        if len(problems) == len(planned):
+            raise UsageError("; ".join(problems))
+        session_factory = runtime.session_factory()
+        now = now_utc()
+        tty = sys.stderr.isatty()
+        progress = BarProgress() if tty else LogProgress()
+        if tty:
+            progress.__enter__()
+        try:
+            for source in planned:
+                if source.problem:
+                    results.append(SourceResult(source.name, error=source.problem))
+                    continue
+                if source.kind == "csv":
+                    results.append(_sync_csv(source, runtime))
+                    continue
+                results.append(
+                    sync_source(
+                        source.adapter,
+                        session_factory=session_factory,
+                        workspace_id=runtime.workspace_id,
+                        start=source.start(now, args.backfill),
+                        store_subject=settings.file.privacy.store_subject,
+                        ignore_checkpoints=args.backfill is not None,
+                        progress=progress,
+                    )
+                )
+        finally:
+            if tty:
+                progress.__exit__(None, None, None)
+    summary = SyncSummary(tuple(results), time.monotonic() - began)
+    for result in summary.sources:
+        status = "ok" if result.ok else f"FAILED: {result.error}"
+        print(
+            f"{result.name}: {result.fetched} fetched, {result.inserted} inserted, {result.updated} updated, "
+            f"{result.deleted} deleted, {result.quarantined} quarantined, {result.requests} requests, "
+            f"{result.rate_limited} 429s, {result.duration:.1f}s: {status}"
+        )
+    print(summary.line())
+    return 0 if summary.ok else 1

@@ -1,0 +1,1 @@
+"""Incremental sync of helpdesk sources into storage (issue 3)."""

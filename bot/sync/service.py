@@ -1,0 +1,232 @@
+"""The sync service: pull pages from adapters and store each page with its checkpoint.
+
+Every page's tickets, its quarantined records and its checkpoint commit in ONE
+transaction, so a sync killed at any moment (even `kill -9`) resumes from the
+last committed page: nothing lost, and the overlap it re-reads upserts in place.
+Sources are isolated: an auth failure, a cursor loop or a page that never
+parses stops that source (its checkpoint intact) while the others go on.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.models import TicketRow
+from bot.storage.tickets import load_checkpoints, quarantine, save_checkpoint, upsert_tickets
+from integrations.base import Adapter, SourceAuthError, SourceFatalError, Ticket, TicketPage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SourceResult:
+    name: str
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    pages: int = 0
+    requests: int = 0
+    rate_limited: int = 0
+    duration: float = 0.0
+    error: str | None = None
+    auth_failed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    sources: tuple[SourceResult, ...]
+    duration: float
+
+    def total(self, name: str) -> int:
+        return sum(getattr(source, name) for source in self.sources)
+
+    @property
+    def ok(self) -> bool:
+        return all(source.ok for source in self.sources)
+
+    def line(self) -> str:
+        counts = ", ".join(
+            f"{self.total(name)} {label}"
+            for name, label in (
+                ("fetched", "fetched"),
+                ("inserted", "inserted"),
+                ("updated", "updated"),
+                ("deleted", "deleted"),
+                ("quarantined", "quarantined"),
+                ("requests", "requests"),
+                ("rate_limited", "429s"),
+            )
+        )
+        failed = [s.name for s in self.sources if not s.ok]
+        tail = f"; failed: {', '.join(failed)}" if failed else ""
+        return f"sync: {len(self.sources)} source(s), {counts} in {self.duration:.1f}s{tail}"
+
+
+class Progress(Protocol):
+    def start(self, source: str) -> None: ...
+    def page(self, result: SourceResult) -> None: ...
+    def finish(self, result: SourceResult) -> None: ...
+
+
+class NullProgress:
+    def start(self, source: str) -> None:
+        pass
+
+    def page(self, result: SourceResult) -> None:
+        pass
+
+    def finish(self, result: SourceResult) -> None:
+        pass
+
+
+def _keep_known_csat(session: Session, workspace_id: str, tickets: Sequence[Ticket]) -> list[Ticket]:
+    """Tickets that carry no CSAT news (`csat_reported=False`) keep the CSAT already stored."""
+    unknown = [t for t in tickets if not t.csat_reported]
+    if not unknown:
+        return list(tickets)
+    stored: dict[tuple[str, str], TicketRow] = {}
+    by_source: dict[str, list[str]] = {}
+    for ticket in unknown:
+        by_source.setdefault(ticket.source, []).append(ticket.external_id)
+    for source, ids in by_source.items():
+        for offset in range(0, len(ids), 500):
+            rows = session.scalars(
+                select(TicketRow).where(
+                    TicketRow.workspace_id == workspace_id,
+                    TicketRow.source == source,
+                    TicketRow.external_id.in_(ids[offset : offset + 500]),
+                )
+            )
+            stored.update({(row.source, row.external_id): row for row in rows})
+    merged = []
+    for ticket in tickets:
+        row = stored.get((ticket.source, ticket.external_id)) if not ticket.csat_reported else None
+        if row is not None and row.csat is not None:
+            raw = dict(ticket.raw)
+            previous = (row.raw or {}).get("satisfaction_rating")
+            if previous is not None:
+                raw["satisfaction_rating"] = previous
+            ticket = dataclasses.replace(
+                ticket, csat=row.csat, csat_score=row.csat_score, csat_scale=row.csat_scale, csat_reported=True, raw=raw
+            )
+        merged.append(ticket)
+    return merged
+
+
+def store_page(
+    session_factory: sessionmaker, *, workspace_id: str, page: TicketPage, store_subject: bool, result: SourceResult
+) -> None:
+    """One transaction: the page's tickets, its quarantined records and its checkpoint."""
+    with session_factory.begin() as session:
+        tickets = _keep_known_csat(session, workspace_id, page.tickets)
+        outcome = upsert_tickets(session, workspace_id=workspace_id, tickets=tickets, store_subject=store_subject)
+        for error in page.quarantined:
+            quarantine(
+                session,
+                workspace_id=workspace_id,
+                source=page.checkpoint.source,
+                external_id=error.external_id,
+                reason=error.reason,
+                raw=error.raw,
+            )
+        save_checkpoint(session, workspace_id=workspace_id, checkpoint=page.checkpoint)
+    for error in page.quarantined:
+        # Id and reason only: never the record's text.
+        log.warning("%s: quarantined record %s: %s", page.checkpoint.source, error.external_id or "?", error.reason)
+    result.pages += 1
+    result.fetched += len(page.tickets) + len(page.quarantined)
+    result.inserted += outcome.inserted
+    result.updated += outcome.updated
+    result.deleted += outcome.deleted
+    result.unchanged += outcome.unchanged
+    result.quarantined += len(page.quarantined)
+    result.requests += page.requests
+    result.rate_limited += page.rate_limited
+
+
+def sync_source(
+    adapter: Adapter,
+    *,
+    session_factory: sessionmaker,
+    workspace_id: str,
+    start: datetime,
+    store_subject: bool = True,
+    ignore_checkpoints: bool = False,
+    progress: Progress = NullProgress(),
+    clock: Callable[[], float] = time.monotonic,
+) -> SourceResult:
+    result = SourceResult(adapter.name)
+    began = clock()
+    progress.start(adapter.name)
+    try:
+        if ignore_checkpoints:
+            checkpoints = {}
+        else:
+            with session_factory() as session:
+                checkpoints = load_checkpoints(session, workspace_id=workspace_id, source=adapter.name)
+        for page in adapter.pages(checkpoints, start=start):
+            store_page(session_factory, workspace_id=workspace_id, page=page, store_subject=store_subject, result=result)
+            progress.page(result)
+    except SourceAuthError as error:
+        result.error, result.auth_failed = str(error), True
+    except SourceFatalError as error:
+        result.error = str(error)
+    except Exception as error:  # noqa: BLE001 - one source's bug must not stop the others
+        log.debug("%s: unexpected failure", adapter.name, exc_info=True)
+        result.error = f"{adapter.name}: unexpected {type(error).__name__} (run with -v for details)"
+    stats = getattr(adapter, "stats", None)
+    if stats is not None:  # includes requests of a page that never arrived
+        result.requests = max(result.requests, stats.requests)
+        result.rate_limited = max(result.rate_limited, stats.rate_limited)
+    result.duration = clock() - began
+    if result.error:
+        log.error("%s (checkpoint kept at the last stored page)", result.error)
+    progress.finish(result)
+    return result
+
+
+def run_sync(
+    *,
+    session_factory: sessionmaker,
+    adapters: Iterable[Adapter],
+    workspace_id: str,
+    start: datetime | Mapping[str, datetime],
+    store_subject: bool = True,
+    ignore_checkpoints: bool = False,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> SyncSummary:
+    """Sync every adapter in turn. `start` (per source name, or one for all) is used where no checkpoint exists."""
+    progress = progress or NullProgress()
+    began = clock()
+    results = []
+    for adapter in adapters:
+        source_start = start[adapter.name] if isinstance(start, Mapping) else start
+        results.append(
+            sync_source(
+                adapter,
+                session_factory=session_factory,
+                workspace_id=workspace_id,
+                start=source_start,
+                store_subject=store_subject,
+                ignore_checkpoints=ignore_checkpoints,
+                progress=progress,
+                clock=clock,
+            )
+        )
+    return SyncSummary(tuple(results), clock() - began)
