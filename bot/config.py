@@ -237,7 +237,7 @@ class FileConfig(_Model):
     def _references(self) -> FileConfig:
         names = [rule.name for rule in self.rules]
         for index, rule in enumerate(self.rules):
-            if names.count(rule.name) > 1:
+            if rule.name in names[:index]:
                 raise _KeyedError(f"rules.{index}.name", f"duplicate rule name {rule.name!r}")
             if rule.playbook is not None and rule.playbook not in self.playbooks:
                 raise _KeyedError(f"rules.{index}.playbook", f"no playbook named {rule.playbook!r} in [playbooks]")

@@ -5,7 +5,7 @@ from bot.errors import NotAvailableError
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--port", type=int, help="default: \$PORT or 3000")
+    parser.add_argument("--port", type=int, help="default: $PORT or 3000")
 
 
 def run(args, runtime) -> int:

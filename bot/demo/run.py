@@ -31,6 +31,8 @@ class Demo:
     out: Path
     as_of: date
     console: Console
+    days: int = 120
+    per_day: int = 300
     story: SampleStory | None = None
     messages: list[tuple[str, str, Message]] = field(default_factory=list)  # (name, channel, message)
     notes: list[str] = field(default_factory=list)
@@ -48,7 +50,7 @@ Stage = Callable[[Demo], None]
 
 def stage_sample_and_import(demo: Demo) -> None:
     csv_path = demo.out / "sample-tickets.csv"
-    demo.story = generate(csv_path, as_of=demo.as_of, tz=demo.settings.file.timezone)
+    demo.story = generate(csv_path, as_of=demo.as_of, days=demo.days, per_day=demo.per_day, tz=demo.settings.file.timezone)
     summary = import_csv_file(
         csv_path, session_factory=demo.session_factory, workspace_id=demo.workspace_id, source="csv",
     )
@@ -96,7 +98,9 @@ def write_outputs(demo: Demo) -> list[Path]:
     return written
 
 
-def run_demo(*, out: Path, as_of: date, env: dict[str, str], console: Console | None = None) -> Demo:
+def run_demo(
+    *, out: Path, as_of: date, env: dict[str, str], console: Console | None = None, days: int = 120, per_day: int = 300
+) -> Demo:
     console = console or Console()
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.glob("*.json"):
@@ -110,7 +114,8 @@ def run_demo(*, out: Path, as_of: date, env: dict[str, str], console: Console | 
     demo_env = {k: v for k, v in env.items() if k.startswith("SLACK_")}
     settings = load_settings(demo_env, config_path=str(DEMO_CONFIG))
     engine = make_engine(url)
-    demo = Demo(settings=settings, session_factory=make_session_factory(engine), out=out, as_of=as_of, console=console)
+    demo = Demo(settings=settings, session_factory=make_session_factory(engine), out=out, as_of=as_of, console=console,
+                days=days, per_day=per_day)
     try:
         for title, stage in STAGES:
             started = datetime.now()

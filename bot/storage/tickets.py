@@ -22,6 +22,8 @@ _FIELDS = (
     "organization", "tags", "subject", "csat", "csat_score", "csat_scale", "bot_involved",
     "bot_resolved", "deleted",
 )
+# Vendor keys that carry free text (subjects, bodies); dropped from `raw` when subjects are not stored.
+FREE_TEXT_KEYS = frozenset({"subject", "raw_subject", "description", "description_text", "body", "title", "text", "html_body"})
 # Chunk IN-lists well below SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 500
 
@@ -80,6 +82,15 @@ def ticket_columns(ticket: Ticket, *, store_subject: bool) -> dict[str, Any]:
     }
 
 
+def scrub_free_text(value: Any) -> Any:
+    """A copy of a vendor record without free-text fields, at any depth."""
+    if isinstance(value, Mapping):
+        return {k: scrub_free_text(v) for k, v in value.items() if k not in FREE_TEXT_KEYS}
+    if isinstance(value, list):
+        return [scrub_free_text(v) for v in value]
+    return value
+
+
 def upsert_tickets(
     session: Session,
     *,
@@ -117,6 +128,9 @@ def upsert_tickets(
             for row in rows:
                 existing[(row.source, row.external_id)] = row
 
+    def raw_of(ticket: Ticket) -> dict[str, Any]:
+        return dict(ticket.raw) if store_subject else scrub_free_text(ticket.raw)
+
     now = utcnow()
     inserted = updated = deleted = unchanged = 0
     new_rows = []
@@ -129,7 +143,7 @@ def upsert_tickets(
                     "workspace_id": workspace_id,
                     "source": ticket.source,
                     "external_id": ticket.external_id,
-                    "raw": dict(ticket.raw),
+                    "raw": raw_of(ticket),
                     "changed_at": now,
                     **columns,
                 }
@@ -150,7 +164,7 @@ def upsert_tickets(
             continue
         for name, value in columns.items():
             setattr(row, name, value)
-        row.raw = dict(ticket.raw)
+        row.raw = raw_of(ticket)
         row.changed_at = now
         updated += 1
     session.flush()

@@ -1,0 +1,56 @@
+"""The demo: deterministic sample data with its planted stories, run through the real pipeline."""
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from rich.console import Console
+
+from bot.demo.run import run_demo
+from bot.demo.sample import AT_RISK, generate
+
+AS_OF = date(2026, 11, 22)
+
+
+def test_sample_is_deterministic(tmp_path):
+    generate(tmp_path / "a.csv", as_of=AS_OF, days=30, per_day=40)
+    generate(tmp_path / "b.csv", as_of=AS_OF, days=30, per_day=40)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_sample_carries_its_stories(tmp_path):
+    story = generate(tmp_path / "s.csv", as_of=AS_OF, days=120, per_day=120)
+    rows = list(csv.DictReader((tmp_path / "s.csv").open()))
+    day = lambda r: datetime.fromisoformat(r["created_at"]).date()  # noqa: E731
+
+    def csat_share(selected):
+        rated = [r for r in selected if r["csat"]]
+        return sum(r["csat"] == "good" for r in rated) / len(rated)
+
+    billing = [r for r in rows if "billing" in r["tags"]]
+    recent = [r for r in billing if day(r) >= story.csat_dip_from]
+    earlier = [r for r in billing if day(r) < story.csat_dip_from - timedelta(days=14)]
+    assert csat_share(recent) < csat_share(earlier) - 0.2
+
+    per_day = Counter(day(r) for r in rows)
+    release_week = [per_day[story.release_day + timedelta(days=i)] for i in range(2)]
+    same_weekdays = [per_day[story.release_day - timedelta(days=7 * k)] for k in (1, 2, 3)]
+    assert min(release_week) > max(same_weekdays)
+
+    at_risk = [r for r in rows if r["organization"] == AT_RISK and day(r) > AS_OF - timedelta(days=11)]
+    assert len(at_risk) >= 5
+    assert {r["channel"] for r in rows} >= {"email", "chat", "web", "phone"}
+
+
+def test_demo_writes_block_kit_messages(tmp_path):
+    demo = run_demo(out=tmp_path, as_of=AS_OF, env={}, console=Console(quiet=True), days=40, per_day=40)
+    files = sorted(tmp_path.glob("*.json"))
+    assert files and len(files) == len(demo.messages)
+    for path in files:
+        payload = json.loads(path.read_text())
+        assert payload["text"] and payload["blocks"]
+    index = (tmp_path / "INDEX.md").read_text()
+    assert index.count("https://app.slack.com/block-kit-builder/#") == len(files)
+    assert (tmp_path / "demo.db").exists()
