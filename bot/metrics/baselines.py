@@ -100,10 +100,9 @@ def whole_weeks(days: int) -> int:
     return max(7, int(math.ceil(days / 7.0)) * 7)
 
 
-def _lagged(x: np.ndarray, lags: np.ndarray) -> np.ndarray:
-    """Matrix M[i, j] = x[i - lags[j]] (NaN before the start)."""
-    T = x.size
-    idx = np.arange(T)[:, None] - lags[None, :]
+def _lagged(x: np.ndarray, lags: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Matrix M[r, j] = x[rows[r] - lags[j]] (NaN before the start)."""
+    idx = rows[:, None] - lags[None, :]
     out = np.where(idx >= 0, x[np.clip(idx, 0, None)], np.nan)
     return out
 
@@ -115,31 +114,36 @@ def _nanmedian(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
 
 
 def level_baseline(
-    series: DailySeries, excluded: np.ndarray, settings: ZoneSettings, *, poisson_floor: bool = False
+    series: DailySeries, excluded: np.ndarray, settings: ZoneSettings, *, poisson_floor: bool = False,
+    from_index: int = 0,
 ) -> Baseline:
-    x = series.values.astype(np.float64)
-    usable = ~np.isnan(x) & ~excluded
-    hist_x = np.where(usable, x, np.nan)
+    """Baseline arrays for days [from_index, T) of the series."""
+    full = series.values.astype(np.float64)
+    usable_full = ~np.isnan(full) & ~excluded
+    hist_x = np.where(usable_full, full, np.nan)
+    rows = np.arange(from_index, full.size)
+    x = full[from_index:]
+    R = rows.size
     B = whole_weeks(settings.baseline_days)
-    W = _lagged(hist_x, np.arange(1, B + 1)).reshape(x.size, B // 7, 7)  # [:, week, offset]; offset 6 = same weekday
-    counts = np.sum(~np.isnan(W), axis=1)  # T × 7
-    med_k = _nanmedian(W, axis=1)  # T × 7
-    overall = _nanmedian(W.reshape(x.size, B), axis=1)
+    W = _lagged(hist_x, np.arange(1, B + 1), rows).reshape(R, B // 7, 7)  # [:, week, offset]; offset 6 = same weekday
+    counts = np.sum(~np.isnan(W), axis=1)  # R × 7
+    med_k = _nanmedian(W, axis=1)  # R × 7
+    overall = _nanmedian(W.reshape(R, B), axis=1)
     ok_k = counts >= settings.min_weekday_samples
     same = ok_k[:, 6]
     expected = np.where(same, med_k[:, 6], overall)
     centre = np.where(ok_k & same[:, None], med_k, overall[:, None])
     resid = np.abs(W - centre[:, None, :])
-    spread = MAD_TO_SD * _nanmedian(resid.reshape(x.size, B), axis=1)
+    spread = MAD_TO_SD * _nanmedian(resid.reshape(R, B), axis=1)
     floor = settings.relative_floor * np.abs(expected)
     if poisson_floor:
         floor = np.maximum(floor, np.sqrt(np.maximum(np.abs(expected), 1.0)))
     spread = np.fmax(np.nan_to_num(spread, nan=0.0), np.nan_to_num(floor, nan=0.0))
     spread = np.where(spread > 0, spread, 1e-12)
-    history = np.r_[0, np.cumsum(usable)[:-1]] if x.size else np.zeros(0, np.int64)
-    nan = np.full(x.size, np.nan)
-    return Baseline(x, expected, spread, series.n.astype(np.int64), history, same, nan, nan,
-                    series.numerator, series.denominator)
+    history = (np.r_[0, np.cumsum(usable_full)[:-1]] if full.size else np.zeros(0, np.int64))[from_index:]
+    nan = np.full(R, np.nan)
+    return Baseline(x, expected, spread, series.n[from_index:].astype(np.int64), history, same, nan, nan,
+                    series.numerator[from_index:], series.denominator[from_index:])
 
 
 def wilson_arrays(k: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
@@ -158,7 +162,8 @@ def wilson_arrays(k: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, n
     return lo, hi
 
 
-def rate_baseline(series: DailySeries, excluded: np.ndarray, settings: ZoneSettings) -> Baseline:
+def rate_baseline(series: DailySeries, excluded: np.ndarray, settings: ZoneSettings, *, from_index: int = 0) -> Baseline:
+    """Pooled-rate baseline arrays for days [from_index, T) of the series."""
     num = np.nan_to_num(series.numerator.astype(np.float64), nan=0.0)
     den = np.nan_to_num(series.denominator.astype(np.float64), nan=0.0)
     T = num.size
@@ -176,7 +181,9 @@ def rate_baseline(series: DailySeries, excluded: np.ndarray, settings: ZoneSetti
     usable = has_day & ~excluded
     hist_p = np.where(usable & (pd >= max(min_n, 1)), pooled, np.nan)
     B = whole_weeks(settings.baseline_days)
-    W = _lagged(hist_p, np.arange(w, w + B))
+    rows = np.arange(from_index, T)
+    W = _lagged(hist_p, np.arange(w, w + B), rows)
+    pooled, pn, pd = pooled[from_index:], pn[from_index:], pd[from_index:]
     expected = _nanmedian(W, axis=1)
     spread = MAD_TO_SD * _nanmedian(np.abs(W - expected[:, None]), axis=1)
     lo1, hi1 = wilson_arrays(pn, pd, 1.0)
@@ -185,5 +192,6 @@ def rate_baseline(series: DailySeries, excluded: np.ndarray, settings: ZoneSetti
     spread = np.fmax(spread, settings.relative_floor * np.nan_to_num(np.minimum(expected, 1 - expected), nan=0.0))
     spread = np.where(spread > 0, spread, 1e-12)
     lo95, hi95 = wilson_arrays(pn, pd, 1.96)
-    history = np.r_[0, np.cumsum(usable)[:-1]] if T else np.zeros(0, np.int64)
-    return Baseline(pooled, expected, spread, pd.astype(np.int64), history, np.zeros(T, bool), lo95, hi95, pn, pd)
+    history = (np.r_[0, np.cumsum(usable)[:-1]] if T else np.zeros(0, np.int64))[from_index:]
+    return Baseline(pooled, expected, spread, pd.astype(np.int64), history, np.zeros(rows.size, bool),
+                    lo95, hi95, pn, pd)

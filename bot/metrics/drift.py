@@ -27,10 +27,12 @@ def ewma(scores: np.ndarray, lam: float, *, start: float = 0.0) -> np.ndarray:
     return out
 
 
-def drifting(signed: np.ndarray, settings: DriftSettings, *, two_sided: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(ewma, flag) per day; a day is flagged once `min_days` scored days have accumulated."""
-    e = ewma(signed, settings.lam)
-    scored = np.cumsum(~np.isnan(signed))
+def drifting(
+    signed: np.ndarray, settings: DriftSettings, *, two_sided: bool, eligible: np.ndarray, seed: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ewma, flag) per day. `eligible` marks days with enough scored history (the caller
+    decides: past the learning period by `min_days`); `seed` continues an earlier EWMA."""
+    e = ewma(signed, settings.lam, start=seed)
     level = np.abs(e) if two_sided else e
-    flag = settings.enabled & (level > settings.limit) & (scored >= settings.min_days)
+    flag = settings.enabled & (level > settings.limit) & eligible
     return e, flag

@@ -14,6 +14,7 @@ IANA timezone, so a DST day has 23 or 25 hours.
 """
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -89,7 +90,6 @@ class Categorical:
 class TicketColumns:
     """Ticket facts as columns. Instants are float epoch seconds (NaN = missing)."""
 
-    ticket_ids: list[str]
     created_s: np.ndarray
     first_response_s: np.ndarray
     solved_s: np.ndarray
@@ -120,17 +120,12 @@ def _epoch(value: object) -> float:
     return float(value)  # already epoch seconds (SQL-side extraction)
 
 
-def _factorize(values: Iterable[object], n: int) -> Categorical:
-    index: dict[object, int] = {}
-    codes = np.fromiter(
-        (-1 if v is None or v == "" else index.setdefault(v, len(index)) for v in values), np.int32, n)
-    return Categorical(codes, [str(k) for k in index])
-
-
 def _tags(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
+        if value.startswith("["):
+            return tuple(str(t) for t in json.loads(value))
         return tuple(t.strip() for t in value.replace(",", ";").split(";") if t.strip())
     return tuple(value)  # type: ignore[arg-type]
 
@@ -163,105 +158,154 @@ class _AreaMatcher:
 
 
 def columns_from_facts(facts: Sequence[TicketFact], settings: RollupSettings) -> TicketColumns:
-    rows = [tuple(getattr(f, name) for name in FACT_FIELDS) for f in facts]
-    return columns_from_rows(rows, settings)
+    builder = ColumnsBuilder(settings)
+    builder.add([tuple(getattr(f, name) for name in FACT_FIELDS) for f in facts])
+    return builder.build()
 
 
 def columns_from_rows(rows: Sequence[Sequence[object]], settings: RollupSettings) -> TicketColumns:
     """Build columns from rows in `FACT_FIELDS` order (instants as datetimes or epoch seconds)."""
-    n = len(rows)
-    cols = dict(zip(FACT_FIELDS, zip(*rows))) if n else {f: () for f in FACT_FIELDS}
-    defs: DefinitionSettings = settings.definitions
-    segs = settings.segments
+    builder = ColumnsBuilder(settings)
+    builder.add(rows)
+    return builder.build()
 
-    def inst(name: str) -> np.ndarray:
-        return np.fromiter((_epoch(v) for v in cols[name]), np.float64, n)
 
-    def ints(name: str, missing: int) -> np.ndarray:
-        return np.fromiter((missing if v is None else int(v) for v in cols[name]), np.int64, n)
+class ColumnsBuilder:
+    """Accumulates chunks of fact rows into columns; categorical codes stay stable across chunks.
 
-    def floats(name: str) -> np.ndarray:
-        return np.fromiter((math.nan if v is None else float(v) for v in cols[name]), np.float64, n)
+    The storage layer streams a million tickets through this in chunks, so no
+    more than one chunk of Python row objects is alive at a time.
+    """
 
-    def flags(name: str) -> np.ndarray:
-        return np.fromiter((bool(v) for v in cols[name]), np.bool_, n)
+    _CATS = ("source", "channel", "priority", "group", "assignee", "who")
 
-    status = list(cols["status"])
-    unsolved = np.fromiter((s in UNSOLVED for s in status), np.bool_, n)
-    deleted = np.fromiter((s == "deleted" for s in status), np.bool_, n)
+    def __init__(self, settings: RollupSettings) -> None:
+        self.settings = settings
+        self.defs: DefinitionSettings = settings.definitions
+        self.segs = settings.segments
+        self.matcher = _AreaMatcher(self.segs)
+        self.esc_tags = frozenset(self.defs.escalation_tags)
+        self.index: dict[str, dict[object, int]] = {c: {} for c in self._CATS}
+        self.tag_cache: dict[object, tuple[int, bool]] = {}
+        self.parts: dict[str, list[np.ndarray]] = {}
+        self.has_bot = False
 
-    # Tags drive both product areas and tag-based escalation; cache per distinct tag value.
-    matcher = _AreaMatcher(segs)
-    esc_tags = frozenset(defs.escalation_tags)
-    use_fields = bool(matcher.field_area)
-    cache: dict[object, tuple[int, bool]] = {}
-    area_codes = np.empty(n, np.int32)
-    tag_escalated = np.zeros(n, np.bool_)
-    field_names = _AreaMatcher._FIELDS
-    for i, raw in enumerate(cols["tags"]):
-        key = raw if isinstance(raw, (str, tuple)) or raw is None else tuple(raw)
-        if use_fields:
-            tags = _tags(raw)
-            a = matcher.area(tags, {f: cols[f][i] for f in field_names})
-            e = bool(esc_tags.intersection(tags))
-        else:
-            hit = cache.get(key)
-            if hit is None:
+    def _put(self, name: str, arr: np.ndarray) -> None:
+        self.parts.setdefault(name, []).append(arr)
+
+    def add(self, rows: Sequence[Sequence[object]]) -> None:
+        n = len(rows)
+        if n == 0:
+            return
+        cols = dict(zip(FACT_FIELDS, zip(*rows)))
+        defs = self.defs
+
+        def inst(name: str) -> np.ndarray:
+            return np.fromiter((_epoch(v) for v in cols[name]), np.float64, n)
+
+        def ints(name: str, missing: int) -> np.ndarray:
+            return np.fromiter((missing if v is None else int(v) for v in cols[name]), np.int64, n)
+
+        def floats(name: str) -> np.ndarray:
+            return np.fromiter((math.nan if v is None else float(v) for v in cols[name]), np.float64, n)
+
+        def flags(name: str) -> np.ndarray:
+            return np.fromiter((bool(v) for v in cols[name]), np.bool_, n)
+
+        def cat(name: str, values: Iterable[object]) -> np.ndarray:
+            index = self.index[name]
+            return np.fromiter(
+                (-1 if v is None or v == "" else index.setdefault(v, len(index)) for v in values), np.int32, n)
+
+        status = cols["status"]
+        self._put("unsolved", np.fromiter((s in UNSOLVED for s in status), np.bool_, n))
+        self._put("deleted", np.fromiter((s == "deleted" for s in status), np.bool_, n))
+
+        matcher = self.matcher
+        use_fields = bool(matcher.field_area)
+        area_codes = np.empty(n, np.int32)
+        tag_escalated = np.zeros(n, np.bool_)
+        field_names = _AreaMatcher._FIELDS
+        cache = self.tag_cache
+        for i, raw in enumerate(cols["tags"]):
+            if use_fields:
                 tags = _tags(raw)
-                hit = cache[key] = (matcher.area(tags, {}), bool(esc_tags.intersection(tags)))
-            a, e = hit
-        area_codes[i] = a
-        tag_escalated[i] = e
+                a = matcher.area(tags, {f: cols[f][i] for f in field_names})
+                e = bool(self.esc_tags.intersection(tags))
+            else:
+                key = raw if isinstance(raw, (str, tuple)) or raw is None else tuple(raw)
+                hit = cache.get(key)
+                if hit is None:
+                    tags = _tags(raw)
+                    hit = cache[key] = (matcher.area(tags, {}), bool(self.esc_tags.intersection(tags)))
+                a, e = hit
+            area_codes[i] = a
+            tag_escalated[i] = e
+        escalated = tag_escalated
+        if defs.escalation_by_reassignment:
+            escalated |= ints("reassignments", 0) >= 1
+        if defs.escalation_by_flag:
+            escalated |= flags("escalated")
+        self._put("escalated", escalated)
+        self._put("product_area", area_codes)
 
-    reassign = ints("reassignments", 0)
-    esc_flag = flags("escalated")
-    escalated = tag_escalated.copy()
-    if defs.escalation_by_reassignment:
-        escalated |= reassign >= 1
-    if defs.escalation_by_flag:
-        escalated |= esc_flag
+        self._put("csat", np.fromiter(
+            (1 if v == "satisfied" else 0 if v == "unsatisfied" else -1 for v in cols["csat"]), np.int8, n))
+        bot_resolved = flags("bot_resolved")
+        self.has_bot = self.has_bot or bool(bot_resolved.any() or flags("bot_involved").any())
+        self._put("bot_resolved", bot_resolved)
+        hv = self.segs.high_value_orgs
+        self._put("account_tier", np.fromiter((0 if o in hv else 1 for o in cols["organization"]), np.int32, n))
+        for name in ("source", "channel", "priority", "group"):
+            self._put(name, cat(name, cols[name]))
+        self._put("agent", cat("assignee", cols["assignee"]))
+        who = cols["requester"] if defs.repeat_contact_by == "requester" else cols["organization"]
+        self._put("who", cat("who", who))
+        self._put("created_s", inst("created_at"))
+        self._put("first_response_s", inst("first_response_at"))
+        self._put("solved_s", inst("solved_at"))
+        self._put("agent_replies", ints("agent_replies", -1))
+        self._put("reopens", ints("reopens", 0))
+        self._put("frt_business_s", floats("first_response_business_seconds"))
+        self._put("resolution_business_s", floats("resolution_business_seconds"))
 
-    csat = np.fromiter(
-        (1 if v == "satisfied" else 0 if v == "unsatisfied" else -1 for v in cols["csat"]), np.int8, n)
-    bot_involved = flags("bot_involved")
-    bot_resolved = flags("bot_resolved")
+    def _col(self, name: str, dtype: type) -> np.ndarray:
+        parts = self.parts.get(name)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
 
-    orgs = list(cols["organization"])
-    hv = segs.high_value_orgs
-    tier = Categorical(
-        np.fromiter((0 if o in hv else 1 for o in orgs), np.int32, n),
-        [segs.high_value_tier, segs.default_tier],
-    )
-    dims = {
-        "source": _factorize(cols["source"], n),
-        "channel": _factorize(cols["channel"], n),
-        "priority": _factorize(cols["priority"], n),
-        "group": _factorize(cols["group"], n),
-        "product_area": Categorical(area_codes, list(matcher.names)),
-        "account_tier": tier,
-        "agent": _factorize(cols["assignee"], n),
-    }
-    created = inst("created_at")
-    who = _factorize(cols["requester"] if defs.repeat_contact_by == "requester" else orgs, n).codes
-    repeat = _repeat_flags(who, created, defs.repeat_contact_days * 86400.0)
-    return TicketColumns(
-        ticket_ids=[str(t) for t in cols["ticket_id"]],
-        created_s=created,
-        first_response_s=inst("first_response_at"),
-        solved_s=inst("solved_at"),
-        unsolved=unsolved,
-        deleted=deleted,
-        agent_replies=ints("agent_replies", -1),
-        reopens=ints("reopens", 0),
-        escalated=escalated,
-        csat=csat,
-        bot_resolved=bot_resolved,
-        frt_business_s=floats("first_response_business_seconds"),
-        resolution_business_s=floats("resolution_business_seconds"),
-        repeat=repeat,
-        dims=dims,
-        has_bot_data=bool(bot_involved.any() or bot_resolved.any()),
-    )
+    def build(self) -> TicketColumns:
+        def labels(name: str) -> list[str]:
+            return [str(k) for k in self.index[name]]
+
+        created = self._col("created_s", np.float64)
+        dims = {
+            "source": Categorical(self._col("source", np.int32), labels("source")),
+            "channel": Categorical(self._col("channel", np.int32), labels("channel")),
+            "priority": Categorical(self._col("priority", np.int32), labels("priority")),
+            "group": Categorical(self._col("group", np.int32), labels("group")),
+            "product_area": Categorical(self._col("product_area", np.int32), list(self.matcher.names)),
+            "account_tier": Categorical(self._col("account_tier", np.int32),
+                                        [self.segs.high_value_tier, self.segs.default_tier]),
+            "agent": Categorical(self._col("agent", np.int32), labels("assignee")),
+        }
+        repeat = _repeat_flags(self._col("who", np.int32), created, self.defs.repeat_contact_days * 86400.0)
+        return TicketColumns(
+            created_s=created,
+            first_response_s=self._col("first_response_s", np.float64),
+            solved_s=self._col("solved_s", np.float64),
+            unsolved=self._col("unsolved", np.bool_),
+            deleted=self._col("deleted", np.bool_),
+            agent_replies=self._col("agent_replies", np.int64),
+            reopens=self._col("reopens", np.int64),
+            escalated=self._col("escalated", np.bool_),
+            csat=self._col("csat", np.int8),
+            bot_resolved=self._col("bot_resolved", np.bool_),
+            frt_business_s=self._col("frt_business_s", np.float64),
+            resolution_business_s=self._col("resolution_business_s", np.float64),
+            repeat=repeat,
+            dims=dims,
+            has_bot_data=self.has_bot,
+        )
 
 
 def _repeat_flags(who: np.ndarray, created_s: np.ndarray, within_s: float) -> np.ndarray:

@@ -122,17 +122,23 @@ def evaluate_series(
     change_days: Mapping[date, ChangeDay] | None = None,
     subject: str | None = None,
     from_index: int = 0,
+    drift_seed: float = 0.0,
 ) -> list[ZoneResult]:
-    """Zones with evidence for every day of the series from `from_index` on."""
+    """Zones with evidence for every day of the series from `from_index` on.
+
+    With `from_index` > 0 only those days are judged (earlier days serve as
+    history); `drift_seed` is the EWMA of the score on the day before.
+    """
     T = len(series)
     days = series.days
     changes = change_days or {}
     excluded = np.array([d in changes and changes[d].exclude for d in days], dtype=bool)
     if metric.kind == "rate":
-        base: Baseline = rate_baseline(series, excluded, settings)
+        base: Baseline = rate_baseline(series, excluded, settings, from_index=from_index)
         window = settings.window_days
     else:
-        base = level_baseline(series, excluded, settings, poisson_floor=metric.kind == "count")
+        base = level_baseline(series, excluded, settings, poisson_floor=metric.kind == "count",
+                              from_index=from_index)
         window = 1
     with np.errstate(invalid="ignore"):
         dev = (base.value - base.expected) / base.spread
@@ -147,18 +153,20 @@ def evaluate_series(
     insufficient = (base.n < min_n) | missing | np.isnan(base.expected)
     judged = ~learning & ~insufficient
     drift_score = np.where(judged, signed, np.nan)
-    ew, drift_flag = drifting(drift_score, drift, two_sided=metric.direction == "both")
+    eligible = base.history >= settings.learning_days + drift.min_days
+    ew, drift_flag = drifting(drift_score, drift, two_sided=metric.direction == "both", eligible=eligible,
+                              seed=drift_seed)
 
     out: list[ZoneResult] = []
     label = subject or metric.label
-    for i in range(from_index, T):
-        v = _f(base.value[i])
-        e = _f(base.expected[i])
-        s = _f(base.spread[i])
-        sc = _f(score[i]) if judged[i] else None
-        if learning[i]:
+    for j, i in enumerate(range(from_index, T)):
+        v = _f(base.value[j])
+        e = _f(base.expected[j])
+        s = _f(base.spread[j])
+        sc = _f(score[j]) if judged[j] else None
+        if learning[j]:
             zone = "learning"
-        elif insufficient[i]:
+        elif insufficient[j]:
             zone = "insufficient_data"
         elif sc is not None and sc >= settings.act_now:
             zone = "act_now"
@@ -166,7 +174,7 @@ def evaluate_series(
             zone = "watch"
         else:
             zone = "healthy"
-        is_drift = bool(zone == "healthy" and drift_flag[i])
+        is_drift = bool(zone == "healthy" and drift_flag[j])
         if is_drift:
             zone = "watch"
         absolute = False
@@ -178,12 +186,12 @@ def evaluate_series(
         notes = tuple(f"{c.kind}: {c.label}" for c in [changes.get(days[i])] if c is not None)
         res = ZoneResult(
             metric=metric.key, day=days[i], zone=zone, value=v, expected=e, spread=s, score=sc,
-            n=int(base.n[i]), bands=bands, explanation="", unit=metric.unit,
-            numerator=_f(base.numerator[i]), denominator=_f(base.denominator[i]),
-            interval=None if base.interval_low[i] != base.interval_low[i]
-            else (float(base.interval_low[i]), float(base.interval_high[i])),
-            window_days=window, history_days=int(base.history[i]), same_weekday=bool(base.same_weekday[i]),
-            drift=float(ew[i]), drifting=is_drift, absolute=absolute, annotations=notes,
+            n=int(base.n[j]), bands=bands, explanation="", unit=metric.unit,
+            numerator=_f(base.numerator[j]), denominator=_f(base.denominator[j]),
+            interval=None if base.interval_low[j] != base.interval_low[j]
+            else (float(base.interval_low[j]), float(base.interval_high[j])),
+            window_days=window, history_days=int(base.history[j]), same_weekday=bool(base.same_weekday[j]),
+            drift=float(ew[j]), drifting=is_drift, absolute=absolute, annotations=notes,
         )
         out.append(_with_explanation(res, metric, settings, label, min_n))
     return out
