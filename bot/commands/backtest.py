@@ -1,16 +1,80 @@
 """Per-day zones over history and which rules would have fired."""
 from __future__ import annotations
 
-from bot.errors import NotAvailableError
+import json
+from pathlib import Path
+
+from bot.errors import UsageError
+from bot.metrics.catalogue import DIMENSIONS, DIRECTIONS
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--metric", metavar="KEY")
     parser.add_argument("--by", metavar="DIM")
-    parser.add_argument("--series", metavar="FILE.csv")
-    parser.add_argument("--direction")
+    parser.add_argument("--series", metavar="FILE.csv", help="a CSV with header date,value")
+    parser.add_argument("--direction", help=f"for --series: one of {', '.join(DIRECTIONS)}")
     parser.add_argument("--json", action="store_true")
 
 
 def run(args, runtime) -> int:
-    raise NotAvailableError("not available yet: the metrics core (issue 4) is being built")
+    from bot.metrics.backtest import SeriesFormatError, backtest, read_series_csv
+    from bot.metrics.catalogue import UnknownMetricError, adhoc_metric, resolve_metric
+    from bot.metrics.service import backtest_stored, rollup_settings
+
+    if (args.metric is None) == (args.series is None):
+        raise UsageError("give exactly one of --metric KEY or --series FILE.csv")
+    if args.by is not None and args.by not in DIMENSIONS:
+        raise UsageError(f"--by: unknown dimension {args.by!r}; use one of {', '.join(DIMENSIONS)}")
+    settings = rollup_settings(runtime.settings)
+    results = []
+    if args.series is not None:
+        if args.by is not None:
+            raise UsageError("--by applies to --metric, not to --series")
+        direction = args.direction or "higher_is_worse"
+        if direction not in DIRECTIONS:
+            raise UsageError(f"--direction: use one of {', '.join(DIRECTIONS)}")
+        try:
+            text = Path(args.series).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--series: cannot read {args.series}: {exc.strerror}") from None
+        try:
+            series = read_series_csv(text)
+        except SeriesFormatError as exc:
+            raise UsageError(f"--series {args.series}: {exc}") from None
+        metric = adhoc_metric(direction)
+        results.append(("", backtest(series, metric, settings.metrics.defaults, drift=settings.metrics.drift)))
+        key, dim = metric.key, ""
+    else:
+        try:
+            metric = resolve_metric(args.metric)
+        except UnknownMetricError as exc:
+            raise UsageError(f"--metric: {exc}") from None
+        if args.direction is not None:
+            raise UsageError("--direction applies to --series; a catalogue metric has its own direction")
+        key, dim = metric.key, args.by or ""
+        with runtime.session_factory().begin() as session:
+            results = backtest_stored(session, workspace_id=runtime.workspace_id, settings=settings,
+                                      metric=key, dimension=dim)
+        if not results:
+            print(f"no daily values for {key} yet: run `signalroom rollup` first")
+            return 1
+    if args.json:
+        days, segments = [], []
+        for seg, res in results:
+            seg_obj = {dim: seg} if dim else {}
+            for d in res.to_dict()["days"]:
+                days.append({**d, "segment": seg_obj})
+            segments.append({"segment": seg_obj, "zone_counts": res.zone_counts(),
+                             "events": res.to_dict()["events"]})
+        print(json.dumps({"metric": key, "days": days, "segments": segments}, indent=2))
+        return 0
+    for seg, res in results:
+        counts = ", ".join(f"{z} {n}" for z, n in sorted(res.zone_counts().items()))
+        print(f"{key}{f' [{dim}={seg}]' if dim else ''}: {len(res.days)} days — {counts}")
+        for d in res.days:
+            if d.result.zone in ("watch", "act_now") or d.rules or d.recovered:
+                mark = "".join(f"  FIRES {r}" for r in d.rules) + "".join(f"  recovers {r}" for r in d.recovered)
+                print(f"  {d.result.day} {d.result.zone:<8} {d.result.explanation}{mark}")
+        for e in res.events:
+            print(f"  rule {e.rule}: {e.kind} on {e.day} (since {e.since})")
+    return 0

@@ -17,7 +17,6 @@ values per series, `nanmedian` along the lag axis.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -107,10 +106,18 @@ def _lagged(x: np.ndarray, lags: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _nanmedian(a: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(a, axis=axis)
+def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
+    """Exact median along one axis ignoring NaN (NaN where nothing is left); sort-based, vectorised."""
+    a = np.moveaxis(a, axis, -1)
+    s = np.sort(a, axis=-1)  # NaN sorts last
+    cnt = np.sum(~np.isnan(a), axis=-1)
+    lo = np.maximum((cnt - 1) // 2, 0)[..., None]
+    hi = np.maximum(cnt // 2, 0)[..., None]
+    hi = np.minimum(hi, a.shape[-1] - 1) if a.shape[-1] else hi
+    if a.shape[-1] == 0:
+        return np.full(a.shape[:-1], np.nan)
+    v = (np.take_along_axis(s, lo, -1)[..., 0] + np.take_along_axis(s, hi, -1)[..., 0]) / 2.0
+    return np.where(cnt > 0, v, np.nan)
 
 
 def level_baseline(

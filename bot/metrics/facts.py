@@ -201,7 +201,7 @@ class ColumnsBuilder:
         defs = self.defs
 
         def inst(name: str) -> np.ndarray:
-            return np.fromiter((_epoch(v) for v in cols[name]), np.float64, n)
+            return np.round(np.fromiter((_epoch(v) for v in cols[name]), np.float64, n), 3)
 
         def ints(name: str, missing: int) -> np.ndarray:
             return np.fromiter((missing if v is None else int(v) for v in cols[name]), np.int64, n)

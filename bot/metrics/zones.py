@@ -60,7 +60,6 @@ class ZoneResult:
     score: float | None
     n: int
     bands: Bands
-    explanation: str
     unit: str = ""
     numerator: float | None = None
     denominator: float | None = None
@@ -71,13 +70,25 @@ class ZoneResult:
     drift: float | None = None
     drifting: bool = False
     absolute: bool = False
+    absolute_limit: float | None = None
     annotations: tuple[str, ...] = field(default=())
+    # context for the explanation sentence (built on demand: most historical days never need it)
+    subject: str = ""
+    kind: str = "value"
+    denominator_label: str = ""
+    min_sample: int = 0
+    learning_days: int = 21
+    baseline_days: int = 90
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def explanation(self) -> str:
+        return explain(self)
+
+    def to_dict(self, *, explain: bool = True) -> dict[str, Any]:
         return {
             "metric": self.metric, "day": self.day.isoformat(), "zone": self.zone, "value": self.value,
             "expected": self.expected, "spread": self.spread, "score": self.score, "n": self.n,
-            "bands": self.bands.to_dict(), "explanation": self.explanation, "unit": self.unit,
+            "bands": self.bands.to_dict(), "explanation": self.explanation if explain else None, "unit": self.unit,
             "numerator": self.numerator, "denominator": self.denominator,
             "interval": list(self.interval) if self.interval else None, "window_days": self.window_days,
             "history_days": self.history_days, "same_weekday": self.same_weekday, "drift": self.drift,
@@ -177,23 +188,29 @@ def evaluate_series(
         is_drift = bool(zone == "healthy" and drift_flag[j])
         if is_drift:
             zone = "watch"
-        absolute = False
-        if settings.absolute is not None and v is not None and zone != "insufficient_data":
-            abs_zone = settings.absolute.zone_for(v)
+        absolute, limit = False, None
+        a = settings.absolute
+        if a is not None and v is not None and zone != "insufficient_data":
+            abs_zone = a.zone_for(v)
             if abs_zone is not None and ZONE_RANK[abs_zone] > ZONE_RANK[zone]:
                 zone, absolute = abs_zone, True
+                if abs_zone == "act_now":
+                    limit = a.act_now_above if a.act_now_above is not None and v > a.act_now_above else a.act_now_below
+                else:
+                    limit = a.watch_above if a.watch_above is not None and v > a.watch_above else a.watch_below
         bands = _bands(metric, e, s, settings, clip=metric.kind == "rate")
         notes = tuple(f"{c.kind}: {c.label}" for c in [changes.get(days[i])] if c is not None)
-        res = ZoneResult(
+        out.append(ZoneResult(
             metric=metric.key, day=days[i], zone=zone, value=v, expected=e, spread=s, score=sc,
-            n=int(base.n[j]), bands=bands, explanation="", unit=metric.unit,
+            n=int(base.n[j]), bands=bands, unit=metric.unit,
             numerator=_f(base.numerator[j]), denominator=_f(base.denominator[j]),
             interval=None if base.interval_low[j] != base.interval_low[j]
             else (float(base.interval_low[j]), float(base.interval_high[j])),
             window_days=window, history_days=int(base.history[j]), same_weekday=bool(base.same_weekday[j]),
-            drift=float(ew[j]), drifting=is_drift, absolute=absolute, annotations=notes,
-        )
-        out.append(_with_explanation(res, metric, settings, label, min_n))
+            drift=float(ew[j]), drifting=is_drift, absolute=absolute, absolute_limit=limit, annotations=notes,
+            subject=label, kind=metric.kind, denominator_label=metric.denominator, min_sample=min_n,
+            learning_days=settings.learning_days, baseline_days=settings.baseline_days,
+        ))
     return out
 
 
@@ -220,26 +237,29 @@ def _bands(metric: MetricDef, e: float | None, s: float | None, zs: ZoneSettings
     return b
 
 
-def _with_explanation(r: ZoneResult, metric: MetricDef, zs: ZoneSettings, label: str, min_n: int) -> ZoneResult:
+def explain(r: ZoneResult) -> str:
+    """One sentence that says why the zone is what it is."""
     fv = format_value
-    u = metric.unit
+    u = r.unit
+    label = r.subject or r.metric
+    min_n = r.min_sample
     wd = WEEKDAYS[r.day.weekday()]
     when = f"over the {r.window_days} days to {r.day.isoformat()}" if r.window_days > 1 else f"on {wd} {r.day.isoformat()}"
     usual = f"the usual {fv(r.expected, u)}" + (f" for a {wd}" if r.same_weekday else "")
     note = f" Known change day ({'; '.join(r.annotations)})." if r.annotations else ""
     if r.absolute:
-        limit = _crossed(zs, r.value, r.zone)
+        limit = r.absolute_limit
         text = (f"{label} was {fv(r.value, u)} {when}, past the configured {r.zone.replace('_', '-')} "
                 f"limit of {fv(limit, u)} (n={r.n}).")
     elif r.zone == "learning":
         text = (f"{label} was {fv(r.value, u)} {when}; only {r.history_days} days of history, "
-                f"zones start after {zs.learning_days}.")
+                f"zones start after {r.learning_days}.")
     elif r.zone == "insufficient_data":
-        what = metric.denominator if metric.kind == "rate" else "tickets"
+        what = r.denominator_label if r.kind == "rate" else "tickets"
         if r.value is None:
             text = f"{label} has no value {when}."
         elif r.expected is None:
-            text = f"{label} was {fv(r.value, u)} {when}; no usable baseline in the last {zs.baseline_days} days."
+            text = f"{label} was {fv(r.value, u)} {when}; no usable baseline in the last {r.baseline_days} days."
         else:
             text = (f"{label} was {fv(r.value, u)} {when} from only {r.n} {what}, fewer than the "
                     f"{min_n} needed to judge it.")
@@ -256,21 +276,7 @@ def _with_explanation(r: ZoneResult, metric: MetricDef, zs: ZoneSettings, label:
                              else (r.bands.watch_below, r.bands.act_now_below))]
         text = (f"{label} was {fv(r.value, u)} {when}, {side} {usual} by {r.score:.1f} robust deviations "
                 f"(watch from {fv(edges[0], u)}, act now from {fv(edges[1], u)}; n={r.n}).")
-    return _replace_expl(r, text + note)
-
-
-def _crossed(zs: ZoneSettings, v: float | None, zone: str) -> float | None:
-    a = zs.absolute
-    if a is None or v is None:
-        return None
-    if zone == "act_now":
-        return a.act_now_above if a.act_now_above is not None and v > a.act_now_above else a.act_now_below
-    return a.watch_above if a.watch_above is not None and v > a.watch_above else a.watch_below
-
-
-def _replace_expl(r: ZoneResult, text: str) -> ZoneResult:
-    import dataclasses
-    return dataclasses.replace(r, explanation=text)
+    return text + note
 
 
 def series_days(start: date, count: int) -> list[date]:

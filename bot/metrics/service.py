@@ -1,0 +1,550 @@
+"""Rollups, zones and triggers against the database; the scorecard and series readers.
+
+The service owns the transaction (`session_factory.begin()`); store functions in
+`bot/storage/metrics.py` never commit. Days are complete local days: the
+rollups run through yesterday in the team's timezone (intraday signals come
+from `spikes`).
+
+Full rebuild: every day from the first ticket (at most `history_days` back).
+Incremental: only the days touched by tickets whose `changed_at` is after the
+workspace's watermark — for a changed ticket, the local days from its creation
+to its solve (or the last day while unsolved), and the repeat-contact window
+after its creation — plus days completed since the last run. Zones of those
+days are judged against the stored history; triggers are evaluated on the result.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time as _time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.metrics.backtest import BacktestResult, backtest
+from bot.metrics.baselines import DailySeries, whole_weeks
+from bot.metrics.catalogue import CATALOGUE, DIMENSIONS, MetricDef
+from bot.metrics.facts import DailyValue, compute_daily, local_day, local_midnight_at
+from bot.metrics.rules import DayZone, RuleEvent, RuleState, evaluate_rule
+from bot.metrics.settings import (
+    AbsoluteThreshold,
+    ChangeDay,
+    DefinitionSettings,
+    MetricSettings,
+    Playbook,
+    ProductArea,
+    RollupSettings,
+    Rule,
+    SegmentSettings,
+    ZoneSettings,
+)
+from bot.metrics.zones import ZONE_ORDER, ZoneResult, evaluate_series, format_value
+from bot.storage import metrics as store
+
+Key = tuple[str, str, str]  # metric, dimension, segment
+HISTORY_DAYS = 400
+EXPLAIN_DAYS = 35  # stored evidence keeps its sentence for this many recent days
+SYSTEM_ACTOR = "signalroom"
+
+
+@dataclass(frozen=True, slots=True)
+class RollupReport:
+    mode: str  # full | incremental | noop
+    first_day: date | None
+    last_day: date | None
+    days: int
+    rows: int
+    changed_tickets: int
+    fired: tuple[RuleEvent, ...] = ()
+    recovered: tuple[RuleEvent, ...] = ()
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.mode == "noop":
+            return "rollups: nothing to do"
+        span = f"{self.first_day}..{self.last_day}" if self.first_day else "-"
+        return (f"rollups ({self.mode}): {self.days} days {span}, {self.rows} rows, "
+                f"{self.changed_tickets} changed tickets, {len(self.fired)} triggers fired, "
+                f"{len(self.recovered)} recovered in {self.seconds:.1f}s")
+
+
+# --- config adapter ---------------------------------------------------------------------------
+
+def rollup_settings(app: Any) -> RollupSettings:
+    """Map the application config (`bot.config.Settings`) onto the metrics dataclasses."""
+    f = app.file
+    m = f.metrics
+    defaults = ZoneSettings(baseline_days=m.baseline_days, window_days=m.window_days,
+                            learning_days=m.learning_days, watch=m.watch, act_now=m.act_now)
+    per: dict[str, ZoneSettings] = {k: dataclasses.replace(defaults, min_sample=m.min_sample)
+                                    for k, d in CATALOGUE.items() if d.kind == "rate"}
+    for key, o in (m.overrides or {}).items():
+        zs = per.get(key, defaults)
+        changes: dict[str, Any] = {k: getattr(o, k) for k in ("watch", "act_now", "min_sample")
+                                   if getattr(o, k, None) is not None}
+        limits = {k: getattr(o, k, None) for k in ("watch_above", "act_now_above", "watch_below", "act_now_below")}
+        if any(v is not None for v in limits.values()):
+            changes["absolute"] = AbsoluteThreshold(**limits)
+        per[key] = dataclasses.replace(zs, **changes)
+    definitions = DefinitionSettings(
+        escalation_by_reassignment=m.escalate_on_group_change,
+        escalation_tags=tuple(m.escalation_tags),
+        repeat_contact_days=m.repeat_contact_days,
+        repeat_contact_by=m.repeat_contact_by,
+        monthly_support_cost=m.monthly_support_cost,
+    )
+    segments = SegmentSettings(
+        product_areas=tuple(ProductArea(a, tuple(v)) for a, v in (f.product_areas or {}).items()),
+        high_value_orgs=frozenset(f.accounts.high_value),
+    )
+    rules = []
+    for r in f.rules:
+        seg = dict(r.segment or {})
+        dim = r.by or (next(iter(seg)) if seg else None)
+        segs = (seg[dim],) if dim in seg else ()
+        rules.append(Rule(r.name, r.metric, r.zone, r.days, r.recover_days, dim, segs, r.playbook))
+    playbooks = tuple(Playbook(name, p.owner, tuple(p.steps), p.due_days, p.channel)
+                      for name, p in (f.playbooks or {}).items())
+    changes_cfg = tuple(ChangeDay(a.date, a.label, a.kind) for a in f.annotations)
+    return RollupSettings(
+        timezone=f.timezone,
+        metrics=MetricSettings(defaults=defaults, per_metric=MappingProxyType(per)),
+        segments=segments, definitions=definitions, change_days=changes_cfg,
+        rules=tuple(rules), playbooks=playbooks,
+    )
+
+
+# --- rollups ------------------------------------------------------------------------------------
+
+def last_complete_day(now_at: datetime, settings: RollupSettings) -> date:
+    return local_day(now_at, settings.tz) - timedelta(days=1)
+
+
+def _change_days(session: Session, workspace_id: str, settings: RollupSettings) -> dict[date, ChangeDay]:
+    out = {c.day: c for c in settings.change_days}
+    for day, kind, label in store.annotations(session, workspace_id=workspace_id):
+        if day in out:
+            prev = out[day]
+            out[day] = ChangeDay(day, f"{prev.label}; {label}", prev.kind, prev.exclude)
+        else:
+            out[day] = ChangeDay(day, label, kind)
+    return out
+
+
+def _subject(mdef: MetricDef, dimension: str, segment: str) -> str:
+    if not dimension:
+        return mdef.label
+    return f"{mdef.label} for {dimension.replace('_', ' ')} {segment}"
+
+
+def run_rollup(
+    session_factory: sessionmaker,
+    *,
+    workspace_id: str,
+    settings: RollupSettings,
+    now_at: datetime | None = None,
+    full: bool = False,
+    alerts_channel: str | None = None,
+) -> RollupReport:
+    """Recompute rollups, zones and triggers in one transaction (incremental unless `full`)."""
+    t0 = _time.perf_counter()
+    now_at = now_at or datetime.now(timezone.utc)
+    with session_factory.begin() as session:
+        report = _rollup(session, workspace_id=workspace_id, settings=settings, now_at=now_at, full=full,
+                         alerts_channel=alerts_channel)
+    return dataclasses.replace(report, seconds=_time.perf_counter() - t0)
+
+
+def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, now_at: datetime, full: bool,
+            alerts_channel: str | None) -> RollupReport:
+    tz = settings.tz
+    as_of = last_complete_day(now_at, settings)
+    first_at, max_changed_at, count = store.ticket_extent(session, workspace_id=workspace_id)
+    if first_at is None:
+        return RollupReport("noop", None, None, 0, 0, 0)
+    wm = store.get_watermark(session, workspace_id=workspace_id)
+    history_start = max(local_day(first_at, tz), as_of - timedelta(days=HISTORY_DAYS - 1))
+    changes = _change_days(session, workspace_id, settings)
+    end = as_of + timedelta(days=1)
+    if history_start > as_of:
+        return RollupReport("noop", None, None, 0, 0, 0)
+
+    if full or wm is None or wm.computed_through is None or wm.changed_through_at is None or wm.first_day is None \
+            or wm.first_day > history_start:
+        cols = store.load_ticket_columns(session, workspace_id=workspace_id, settings=settings,
+                                         created_before_at=local_midnight_at(end, tz))
+        values = compute_daily(cols, start=history_start, end=end, settings=settings)
+        del cols
+        series = _series_from_values(values, history_start, end)
+        del values
+        results = _evaluate_all(series, settings, changes, from_index=0, seeds={})
+        store.delete_daily(session, workspace_id=workspace_id)
+        rows = _rows(workspace_id, series, results, history_start, as_of - timedelta(days=EXPLAIN_DAYS), now_at)
+        store.insert_daily(session, rows)
+        zones = {k: [DayZone(r.day, r.zone) for r in rs] for k, rs in results.items()}
+        fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
+                                     results=results, as_of=as_of, alerts_channel=alerts_channel)
+        store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at,
+                            first_day=history_start, computed_through=as_of, full_rebuild_at=now_at)
+        return RollupReport("full", history_start, as_of, (end - history_start).days, len(rows), count,
+                            tuple(fired), tuple(recovered))
+
+    # incremental
+    changed = store.changed_since(session, workspace_id=workspace_id, since_at=wm.changed_through_at)
+    first = _first_touched(changed, settings, wm.computed_through, as_of, history_start)
+    if first is None:
+        store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at)
+        return RollupReport("noop", None, None, 0, 0, len(changed))
+    lookback = timedelta(days=settings.definitions.repeat_contact_days + 1)
+    cols = store.load_ticket_columns(
+        session, workspace_id=workspace_id, settings=settings,
+        created_before_at=local_midnight_at(end, tz),
+        relevant_since_at=local_midnight_at(first, tz),
+        created_since_at=local_midnight_at(first, tz) - lookback,
+    )
+    values = compute_daily(cols, start=first, end=end, settings=settings)
+    del cols
+    span = max(whole_weeks(zs.baseline_days) + zs.window_days
+               for zs in [settings.metrics.defaults, *settings.metrics.per_metric.values()])
+    hist_start = max(history_start, first - timedelta(days=span + 7))
+    stored = store.load_daily(session, workspace_id=workspace_id, start=hist_start, end=first)
+    series = _series_from_values(values, hist_start, end, stored=stored)
+    seeds = store.drift_seeds(session, workspace_id=workspace_id, day=first - timedelta(days=1))
+    from_index = (first - hist_start).days
+    results = _evaluate_all(series, settings, changes, from_index=from_index, seeds=seeds)
+    store.delete_daily(session, workspace_id=workspace_id, start=first, end=end)
+    rows = _rows(workspace_id, series, results, hist_start, as_of - timedelta(days=EXPLAIN_DAYS), now_at)
+    store.insert_daily(session, rows)
+    zones: dict[Key, list[DayZone]] = defaultdict(list)
+    for day, m, dim, seg, *_rest, zone, _e, _s in stored:
+        if zone:
+            zones[(m, dim, seg)].append(DayZone(day, zone))
+    for k, rs in results.items():
+        zones[k].extend(DayZone(r.day, r.zone) for r in rs)
+    fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
+                                 results=results, as_of=as_of, alerts_channel=alerts_channel)
+    store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at, computed_through=as_of)
+    return RollupReport("incremental", first, as_of, (end - first).days, len(rows), len(changed),
+                        tuple(fired), tuple(recovered))
+
+
+def _first_touched(changed: list[tuple], settings: RollupSettings, computed_through: date, as_of: date,
+                   history_start: date) -> date | None:
+    """The earliest local day whose values a changed ticket can move (None: nothing to do)."""
+    tz = settings.tz
+    candidates = []
+    if computed_through < as_of:
+        candidates.append(computed_through + timedelta(days=1))
+    for created_s, fr_s, solved_s, _status, _deleted in changed:
+        instants = [x for x in (created_s, fr_s, solved_s) if x is not None and not math.isnan(x)]
+        if not instants:
+            continue
+        day = datetime.fromtimestamp(min(instants), tz).date()
+        candidates.append(day)
+    if not candidates:
+        return None
+    first = max(min(candidates), history_start)
+    return first if first <= as_of else None
+
+
+def _series_from_values(values: Iterable[DailyValue], start: date, end: date,
+                        stored: Iterable[tuple] = ()) -> dict[Key, tuple[DailySeries, np.ndarray]]:
+    """Series per key over [start, end); `has` marks days that have a stored or computed row."""
+    T = (end - start).days
+    acc: dict[Key, list[np.ndarray]] = {}
+
+    def slot(k: Key) -> list[np.ndarray]:
+        s = acc.get(k)
+        if s is None:
+            s = acc[k] = [np.full(T, np.nan), np.zeros(T, np.int64), np.full(T, np.nan), np.full(T, np.nan),
+                          np.zeros(T, bool)]
+        return s
+
+    for day, m, dim, seg, value, n, num, den, *_ in stored:
+        s = slot((m, dim, seg))
+        i = (day - start).days
+        if 0 <= i < T and value is not None:
+            s[0][i], s[1][i] = value, n or 0
+            s[2][i] = np.nan if num is None else num
+            s[3][i] = np.nan if den is None else den
+        if 0 <= i < T:
+            s[4][i] = True
+    for v in values:
+        s = slot((v.metric, v.dimension, v.segment))
+        i = (v.day - start).days
+        s[0][i], s[1][i] = v.value, v.n
+        s[2][i] = np.nan if v.numerator is None else v.numerator
+        s[3][i] = np.nan if v.denominator is None else v.denominator
+        s[4][i] = True
+    return {k: (DailySeries(start, a[0], a[1], a[2], a[3]), a[4]) for k, a in acc.items()}
+
+
+def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings: RollupSettings,
+                  changes: Mapping[date, ChangeDay], *, from_index: int,
+                  seeds: Mapping[Key, float]) -> dict[Key, list[ZoneResult]]:
+    out = {}
+    for key, (s, has) in series.items():
+        m, dim, seg = key
+        mdef = CATALOGUE[m]
+        present = np.flatnonzero(has)
+        if present.size == 0 or present[-1] < from_index:
+            continue
+        start_i = max(from_index, int(present[0]))
+        out[key] = evaluate_series(s, mdef, settings.metrics.for_metric(m), drift=settings.metrics.drift,
+                                   change_days=changes, subject=_subject(mdef, dim, seg), from_index=start_i,
+                                   drift_seed=seeds.get(key, 0.0))
+    return out
+
+
+def _num(x: float) -> float | None:
+    return None if x != x else float(x)
+
+
+def _rows(workspace_id: str, series: Mapping[Key, tuple[DailySeries, np.ndarray]],
+          results: Mapping[Key, list[ZoneResult]], start: date, explain_from: date, now_at: datetime) -> list[dict]:
+    """Rows for `daily_metrics`; evidence carries its sentence for days from `explain_from` on
+    (older days keep the numbers only — backtests rebuild sentences when asked)."""
+    rows = []
+    for key, rs in results.items():
+        s, _has = series[key]
+        m, dim, seg = key
+        for r in rs:
+            i = (r.day - start).days
+            ev = r.to_dict(explain=r.day >= explain_from)
+            rows.append({
+                "workspace_id": workspace_id, "day": r.day, "metric": m, "dimension": dim, "segment": seg,
+                "value": _num(s.values[i]), "n": int(s.n[i]), "numerator": _num(s.numerator[i]),
+                "denominator": _num(s.denominator[i]), "zone": r.zone, "expected": r.expected,
+                "score": r.score, "evidence": ev, "computed_at": now_at,
+            })
+    return rows
+
+
+# --- triggers ------------------------------------------------------------------------------------
+
+def _triggers(session: Session, *, workspace_id: str, settings: RollupSettings, zones: Mapping[Key, list[DayZone]],
+              results: Mapping[Key, list[ZoneResult]], as_of: date,
+              alerts_channel: str | None) -> tuple[list[RuleEvent], list[RuleEvent]]:
+    if not settings.rules:
+        return [], []
+    from bot.actions.service import open_action
+
+    existing = store.trigger_rows(session, workspace_id=workspace_id, rules=[r.name for r in settings.rules])
+    open_by: dict[tuple[str, str, str], Any] = {}
+    last_recovered: dict[tuple[str, str, str], date] = {}
+    for t in existing:
+        k = (t.rule, t.dimension, t.segment)
+        if t.status == "open":
+            open_by[k] = t
+        elif t.recovered_on is not None:
+            last_recovered[k] = max(last_recovered.get(k, t.recovered_on), t.recovered_on)
+    evidence = {(k, r.day): r for k, rs in results.items() for r in rs}
+    fired, recovered = [], []
+    for rule in settings.rules:
+        for key, days in zones.items():
+            m, dim, seg = key
+            if not rule.matches(m, dim, seg):
+                continue
+            tk = (rule.name, dim, seg)
+            trig = open_by.get(tk)
+            if trig is not None:
+                after = trig.fired_on
+                state = RuleState(open_since=trig.fired_on)
+            else:
+                after = max(last_recovered.get(tk, date.min), as_of - timedelta(days=rule.days + 7))
+                state = RuleState()
+            window = sorted((d for d in days if after < d.day <= as_of), key=lambda d: d.day)
+            events, _ = evaluate_rule(rule, window, dimension=dim, segment=seg, state=state)
+            for e in events:
+                if e.kind == "recover":
+                    if trig is not None:
+                        store.recover_trigger(session, workspace_id=workspace_id, trigger_id=trig.id, day=e.day)
+                        trig = None
+                    recovered.append(e)
+                    continue
+                r = evidence.get((key, e.day))
+                pb = settings.playbook(rule.playbook)
+                channel = (pb.channel if pb and pb.channel else None) or alerts_channel
+                ev = r.to_dict() if r else {}
+                ev["since"] = e.since.isoformat()
+                trig = store.add_trigger(
+                    session, workspace_id=workspace_id, rule=rule.name, metric=m, dimension=dim, segment=seg,
+                    zone=r.zone if r else rule.zone, status="open", fired_on=e.day, playbook=rule.playbook,
+                    evidence=ev, alert_channel=channel)
+                if pb is not None:
+                    steps = "; ".join(pb.steps)
+                    text = f"{pb.name}: {r.explanation if r else rule.name}" + (f" Steps: {steps}" if steps else "")
+                    open_action(session, workspace_id=workspace_id, metric=m, description=text[:2000],
+                                owner=pb.owner, created_by=SYSTEM_ACTOR,
+                                due_on=e.day + timedelta(days=pb.follow_up_days), dimension=dim, segment=seg,
+                                trigger_id=trig.id, value_at_open=r.value if r else None, channel=channel)
+                fired.append(e)
+    return fired, recovered
+
+
+# --- readers: scorecard, ranges, series, backtest ------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ScorecardEntry:
+    key: str
+    label: str
+    segment: dict[str, str]
+    value: float | None
+    unit: str
+    n: int
+    zone: str
+    expected: float | None
+    bands: dict[str, float | None]
+    explanation: str
+    score: float | None = None
+    denominator: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def display_value(self) -> str:
+        return format_value(self.value, self.unit)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "segment": self.segment, "value": self.value, "unit": self.unit, "n": self.n,
+                "zone": self.zone, "expected": self.expected, "bands": self.bands,
+                "explanation": self.explanation, "label": self.label, "score": self.score,
+                "denominator": self.denominator, "display_value": self.display_value,
+                "annotations": self.evidence.get("annotations", []), "drifting": self.evidence.get("drifting", False)}
+
+
+@dataclass(frozen=True, slots=True)
+class Scorecard:
+    as_of: date | None
+    timezone: str
+    entries: tuple[ScorecardEntry, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat() if self.as_of else None, "timezone": self.timezone,
+                "metrics": [e.to_dict() for e in self.entries]}
+
+
+def _entry(row: Any) -> ScorecardEntry:
+    mdef = CATALOGUE.get(row.metric)
+    ev = row.evidence or {}
+    value = ev.get("value", row.value)
+    explanation = ev.get("explanation") or ""
+    return ScorecardEntry(
+        key=row.metric, label=mdef.label if mdef else row.metric,
+        segment={row.dimension: row.segment} if row.dimension else {},
+        value=value, unit=mdef.unit if mdef else "", n=int(ev.get("n", row.n) or 0), zone=row.zone or "learning",
+        expected=row.expected, bands=ev.get("bands") or {}, explanation=explanation,
+        score=row.score, denominator=mdef.denominator if mdef else "", evidence=ev,
+    )
+
+
+def _catalogue_order(key: str) -> int:
+    return list(CATALOGUE).index(key) if key in CATALOGUE else 999
+
+
+def scorecard(session: Session, *, workspace_id: str, settings: RollupSettings, day: date | None = None,
+              dimension: str | None = None) -> Scorecard:
+    """Stored zones of one day (default: the latest computed), non-healthy first. One indexed read."""
+    if dimension is not None and dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r} (known: {', '.join(DIMENSIONS)})")
+    day = day or store.latest_day(session, workspace_id=workspace_id)
+    if day is None:
+        return Scorecard(None, settings.timezone, ())
+    rows = store.day_rows(session, workspace_id=workspace_id, day=day, dimension=dimension or "")
+    entries = sorted((_entry(r) for r in rows),
+                     key=lambda e: (ZONE_ORDER.get(e.zone, 9), -(e.score or 0.0) if e.zone in ("watch", "act_now") else 0,
+                                    _catalogue_order(e.key), tuple(e.segment.values())))
+    return Scorecard(day, settings.timezone, tuple(entries))
+
+
+def range_scorecard(session: Session, *, workspace_id: str, settings: RollupSettings, start: date, end: date,
+                    dimension: str | None = None) -> Scorecard:
+    """Each metric over [start, end]: counts summed, rates pooled, medians of daily medians.
+
+    Durations over a range are the n-weighted mean of daily medians (exact medians over a
+    range would need the tickets; `explanation` says so).
+    """
+    stop = end + timedelta(days=1)
+    rows = store.load_daily(session, workspace_id=workspace_id, start=start, end=stop, dimension=dimension or "")
+    groups: dict[tuple[str, str], list[tuple]] = defaultdict(list)
+    for r in rows:
+        groups[(r[1], r[3])].append(r)
+    entries = []
+    days = (stop - start).days
+    for (m, seg), rs in groups.items():
+        mdef = CATALOGUE.get(m)
+        if mdef is None:
+            continue
+        vals = [r for r in rs if r[4] is not None]
+        n = int(sum(r[5] or 0 for r in vals))
+        if mdef.kind == "rate":
+            num = sum(r[6] or 0 for r in vals)
+            den = sum(r[7] or 0 for r in vals)
+            value = num / den if den else None
+            n = int(den)
+            how = f"{num:.0f} of {den:.0f} {mdef.denominator}"
+        elif mdef.key == "ticket_volume":
+            value = float(sum(r[4] for r in vals))
+            how = f"tickets created in the {days} days"
+        elif mdef.key in ("backlog", "backlog_age"):
+            last = max(vals, key=lambda r: r[0]) if vals else None
+            value = last[4] if last else None
+            how = f"at the end of {last[0].isoformat()}" if last else "no data"
+        elif mdef.key in ("tickets_per_agent", "cost_per_resolution"):
+            num = sum(r[6] or 0 for r in vals)
+            den = sum(r[7] or 0 for r in vals)
+            value = num / den if den else None
+            how = "pooled over the range"
+        else:
+            w = sum(r[5] or 0 for r in vals)
+            value = sum((r[4] or 0) * (r[5] or 0) for r in vals) / w if w else None
+            how = f"n-weighted mean of daily {mdef.aggregate}s over {len(vals)} days"
+        text = f"{mdef.label} from {start.isoformat()} to {end.isoformat()}: {format_value(value, mdef.unit)} ({how})."
+        entries.append(ScorecardEntry(m, mdef.label, {dimension: seg} if dimension else {}, value, mdef.unit, n,
+                                      "n/a", None, {}, text, None, mdef.denominator))
+    entries.sort(key=lambda e: (_catalogue_order(e.key), tuple(e.segment.values())))
+    return Scorecard(end, settings.timezone, tuple(entries))
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    day: date
+    value: float | None
+    zone: str | None
+    expected: float | None
+    score: float | None
+    n: int
+
+
+def metric_series(session: Session, *, workspace_id: str, metric: str, dimension: str = "", segment: str = "",
+                  start: date | None = None, end: date | None = None) -> list[SeriesPoint]:
+    """Stored daily points of one metric/segment over [start, end) — for charts."""
+    rows = store.load_daily(session, workspace_id=workspace_id, start=start, end=end, metric=metric,
+                            dimension=dimension, segment=segment)
+    return [SeriesPoint(r[0], r[4], r[8], r[9], r[10], int(r[5] or 0)) for r in rows]
+
+
+def backtest_stored(session: Session, *, workspace_id: str, settings: RollupSettings, metric: str,
+                    dimension: str = "") -> list[tuple[str, BacktestResult]]:
+    """Backtests of a metric from the stored daily values: overall, or each segment of `dimension`."""
+    mdef = CATALOGUE[metric]
+    rows = store.load_daily(session, workspace_id=workspace_id, metric=metric, dimension=dimension)
+    by_seg: dict[str, list[tuple]] = defaultdict(list)
+    for r in rows:
+        by_seg[r[3]].append(r)
+    changes = _change_days(session, workspace_id, settings)
+    rules = [r for r in settings.rules if r.metric == metric and (r.dimension or "") == dimension]
+    out = []
+    for seg, rs in sorted(by_seg.items()):
+        pts = [(r[0], r[4], r[5], r[6], r[7]) for r in rs]
+        series = DailySeries.from_points(pts)
+        seg_rules = [r for r in rules if r.matches(metric, dimension, seg)]
+        out.append((seg, backtest(series, mdef, settings.metrics.for_metric(metric), rules=seg_rules,
+                                  drift=settings.metrics.drift, change_days=changes, dimension=dimension,
+                                  segment=seg)))
+    return out
