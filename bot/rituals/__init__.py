@@ -1,0 +1,7 @@
+"""Rituals: what to say in Slack and when (weekly review, alerts, reminders, digests, account risk, summaries).
+
+`schedule` and `verdict` are pure; each ritual module gathers plain data from
+storage, decides with pure functions, and returns a view dataclass that a
+`templates/ritual_*.json.j2` template renders. `ledger` and `lease` make posting
+safe with two workers; `jobs` is the worker's one explicit job table.
+"""

@@ -1,0 +1,169 @@
+"""Delivering rendered messages to Slack: a narrow Protocol and a thin `slack_sdk.WebClient` implementation.
+
+Rituals depend on `Delivery` only. `SlackDelivery` validates and sends,
+honours 429 `Retry-After` (with an injected `sleep`, so tests never wait),
+joins a public channel once on `not_in_channel`, and turns every other Slack
+error into one `DeliveryError`. `RecordingDelivery` keeps messages in memory
+for `--dry-run`, `--json` and the demo. When `bot/slack/notifier.py` lands,
+`SlackDelivery` delegates to it.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.blocks import Message, validate
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """Slack refused a message (after retries); `code` is Slack's error string."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        self.code = code
+        super().__init__(f"{code}: {detail}" if detail else code)
+
+
+class Delivery(Protocol):
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str: ...
+
+    def update(self, channel: str, ts: str, message: Message) -> None: ...
+
+    def open_dm(self, user: str) -> str: ...
+
+    def upload_png(self, channel: str, png: bytes, *, filename: str, title: str, alt_text: str,
+                   thread_ts: str | None = None) -> str: ...
+
+    def user_timezone(self, user: str) -> str | None: ...
+
+
+@dataclass
+class SlackDelivery:
+    client: Any  # slack_sdk.WebClient
+    sleep: Callable[[float], None] = time.sleep
+    max_retries: int = 4
+    _tz_cache: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings, *, sleep: Callable[[float], None] = time.sleep) -> SlackDelivery:
+        from slack_sdk import WebClient
+
+        token = settings.env.slack_bot_token
+        if token is None:
+            from bot.errors import UsageError
+
+            raise UsageError("set SLACK_BOT_TOKEN to post to Slack (or use --dry-run)")
+        base_url = settings.env.slack_api_url
+        if not base_url.endswith("/"):
+            base_url += "/"
+        client = WebClient(token=token.get_secret_value(), base_url=base_url, retry_handlers=[])
+        return cls(client=client, sleep=sleep)
+
+    def _call(self, method: str, *, channel: str | None = None, **kwargs: Any) -> Any:
+        from slack_sdk.errors import SlackApiError
+
+        joined = False
+        for attempt in itertools.count():
+            try:
+                call = getattr(self.client, method)
+                return call(**({"channel": channel} if channel else {}), **kwargs)
+            except SlackApiError as error:
+                response = error.response
+                code = (response.data or {}).get("error", "") if isinstance(response.data, dict) else ""
+                if response.status_code == 429 and attempt < self.max_retries:
+                    wait = float(response.headers.get("Retry-After") or response.headers.get("retry-after") or 1)
+                    log.info("Slack rate limit on %s: retrying in %.0fs", method, wait)
+                    self.sleep(min(wait, 120.0))
+                    continue
+                if code == "not_in_channel" and channel and not joined:
+                    joined = True
+                    try:
+                        self.client.conversations_join(channel=channel)
+                    except SlackApiError as join_error:
+                        join_code = join_error.response.data.get("error", "") if isinstance(join_error.response.data, dict) else ""
+                        raise DeliveryError("not_in_channel", f"invite the app to {channel} ({join_code})") from None
+                    continue
+                raise DeliveryError(code or f"http_{response.status_code}", method) from None
+        raise AssertionError("unreachable")
+
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
+        validate(message)
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        response = self._call("chat_postMessage", channel=channel, text=message.text, blocks=message.blocks,
+                              unfurl_links=False, unfurl_media=False, **extra)
+        return response["ts"]
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        validate(message)
+        self._call("chat_update", channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+
+    def open_dm(self, user: str) -> str:
+        return self._call("conversations_open", users=user)["channel"]["id"]
+
+    def upload_png(self, channel: str, png: bytes, *, filename: str, title: str, alt_text: str,
+                   thread_ts: str | None = None) -> str:
+        extra = {"thread_ts": thread_ts} if thread_ts else {}
+        response = self._call("files_upload_v2", channel=channel, content=png, filename=filename, title=title,
+                              alt_txt=alt_text[:1000], **extra)
+        file = response.get("file") or (response.get("files") or [{}])[0]
+        return str(file.get("id", ""))
+
+    def user_timezone(self, user: str) -> str | None:
+        if user not in self._tz_cache:
+            try:
+                info = self._call("users_info", user=user)
+                self._tz_cache[user] = (info.get("user") or {}).get("tz")
+            except DeliveryError:
+                self._tz_cache[user] = None
+        return self._tz_cache[user]
+
+
+@dataclass
+class Sent:
+    kind: str  # post | update | upload
+    channel: str
+    ts: str
+    message: Message | None = None
+    thread_ts: str | None = None
+    filename: str | None = None
+    alt_text: str | None = None
+    png: bytes | None = None
+
+
+@dataclass
+class RecordingDelivery:
+    """Keeps everything in memory: dry runs, `--json`, the demo and tests."""
+
+    timezones: dict[str, str] = field(default_factory=dict)
+    sent: list[Sent] = field(default_factory=list)
+    _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def _ts(self) -> str:
+        return f"1700000000.{next(self._counter):06d}"
+
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
+        validate(message)
+        ts = self._ts()
+        self.sent.append(Sent("post", channel, ts, message, thread_ts))
+        return ts
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        validate(message)
+        self.sent.append(Sent("update", channel, ts, message))
+
+    def open_dm(self, user: str) -> str:
+        return f"D{user}"
+
+    def upload_png(self, channel: str, png: bytes, *, filename: str, title: str, alt_text: str,
+                   thread_ts: str | None = None) -> str:
+        file_id = f"F{next(self._counter):06d}"
+        self.sent.append(Sent("upload", channel, file_id, None, thread_ts, filename, alt_text, png))
+        return file_id
+
+    def user_timezone(self, user: str) -> str | None:
+        return self.timezones.get(user)

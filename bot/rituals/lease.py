@@ -1,0 +1,61 @@
+"""Leader election on the `leases` table: one worker holds a named lease until it expires.
+
+`acquire` is a single conditional UPDATE (holder is me, or the lease has
+expired), falling back to an INSERT for a lease that does not exist yet; the
+primary key settles two workers inserting at once. Works the same on SQLite
+and PostgreSQL, and a leader that dies simply stops renewing: another worker
+takes over after `ttl`.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from bot.storage.models import Lease
+
+DEFAULT_TTL = timedelta(seconds=90)
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def lease_name(workspace_id: str, name: str = "worker") -> str:
+    return f"{name}:{workspace_id}"[:64]
+
+
+def acquire(sessions: sessionmaker, *, name: str, holder: str, now: datetime, ttl: timedelta = DEFAULT_TTL) -> bool:
+    """Take or renew the lease; True when `holder` leads until `now + ttl`."""
+    with sessions.begin() as session:
+        won = session.execute(
+            update(Lease)
+            .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
+            .values(holder=holder, expires_at=now + ttl)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won == 1:
+            return True
+    try:
+        with sessions.begin() as session:
+            session.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+        return True
+    except IntegrityError:
+        return False
+
+
+def release(sessions: sessionmaker, *, name: str, holder: str) -> None:
+    with sessions.begin() as session:
+        session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder)
+                        .execution_options(synchronize_session=False))
+
+
+def current_holder(sessions: sessionmaker, *, name: str, now: datetime) -> str | None:
+    with sessions() as session:
+        lease = session.get(Lease, name)
+        return lease.holder if lease is not None and lease.expires_at > now else None

@@ -1,0 +1,65 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.blocks import Message
+from bot.rituals import ledger
+from bot.rituals.delivery import DeliveryError
+from bot.rituals.publish import Chart, Publisher
+
+MSG = Message(text="hello", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}])
+NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+
+
+def test_429_is_retried_after_retry_after(fake_slack, slack_delivery, sleeps):
+    fake_slack.rate_limit["chat.postMessage"] = 2
+    ts = slack_delivery.post("C0REVIEW", MSG)
+    assert ts and sleeps == [7.0, 7.0]
+    assert len(fake_slack.in_channel("C0REVIEW")) == 1
+
+
+def test_not_in_channel_joins_once_then_posts(fake_slack, slack_delivery):
+    fake_slack.not_member.add("C0ALERTS")
+    slack_delivery.post("C0ALERTS", MSG)
+    assert fake_slack.calls.count("conversations.join") == 1
+    assert len(fake_slack.in_channel("C0ALERTS")) == 1
+
+
+def test_private_channel_not_in_channel_is_a_delivery_error(fake_slack, slack_delivery):
+    fake_slack.not_member.add("G0PRIVATE")
+    fake_slack.private.add("G0PRIVATE")
+    with pytest.raises(DeliveryError) as error:
+        slack_delivery.post("G0PRIVATE", MSG)
+    assert error.value.code == "not_in_channel"
+
+
+def test_user_timezone_from_users_info(fake_slack, slack_delivery):
+    fake_slack.users["U0NYC"] = {"tz": "America/New_York"}
+    assert slack_delivery.user_timezone("U0NYC") == "America/New_York"
+    assert slack_delivery.user_timezone("U0NOBODY") is None
+
+
+def test_publisher_posts_once_then_edits_and_records_failures(session_factory, fake_slack, slack_delivery):
+    publisher = Publisher(session_factory, "w", slack_delivery, clock=lambda: NOW)
+    key = ledger.Key("weekly_review", "C0REVIEW", "2026-W48")
+    reply = Message(text="reply", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "r"}}])
+    chart = Chart(b"\x89PNG fake", "csat.png", "CSAT", "CSAT over 12 weeks")
+    first = publisher.thread(key, MSG, [reply], [chart])
+    assert first.outcome == "posted"
+    again = publisher.thread(key, MSG, [reply], [chart])
+    assert again.outcome == "unchanged"
+    changed = Message(text="hello again", blocks=MSG.blocks)
+    assert publisher.thread(key, changed, [reply], [chart]).outcome == "edited"
+    assert len(fake_slack.messages) == 2 and len(fake_slack.uploads) == 1 and len(fake_slack.updates) == 1
+    assert fake_slack.messages[1]["thread_ts"] == first.ts
+    assert fake_slack.uploads[0]["thread_ts"] == first.ts
+
+    fake_slack.not_member.add("G0PRIVATE")
+    fake_slack.private.add("G0PRIVATE")
+    failed = publisher.message(ledger.Key("digest", "G0PRIVATE", "2026-W48"), MSG)
+    assert failed.outcome == "failed"
+    row = ledger.find(session_factory, workspace_id="w", key=ledger.Key("digest", "G0PRIVATE", "2026-W48"))
+    assert row.status == "failed" and "not_in_channel" in row.error
+    # once the app is invited, the next run posts it
+    fake_slack.private.discard("G0PRIVATE")
+    assert publisher.message(ledger.Key("digest", "G0PRIVATE", "2026-W48"), MSG).outcome == "posted"
