@@ -174,3 +174,142 @@ def action_json(action: Action) -> dict[str, Any]:
         "created_at": action.created_at.isoformat(),
         "updated_at": action.updated_at.isoformat(),
     }
+
+
+# --- Slack-facing operations: permission checks, outcomes, snoozes, the decision log ---------------
+
+OUTCOME_LABELS = {"improved": "improved", "no_change": "no change", "worse": "worse"}
+MAX_OUTCOME = 2000
+
+
+class PermissionDeniedError(UsageError):
+    """The person may not make this change (not the owner, not an admin)."""
+
+
+def ensure_may_change(action: Action, *, actor: str, is_admin: bool, verb: str) -> None:
+    """Owners change their own actions; admins change anyone's."""
+    if is_admin or actor == action.owner:
+        return
+    raise PermissionDeniedError(f"only the owner or an admin can {verb} action #{action.id}")
+
+
+def _still_open(action: Action, verb: str) -> None:
+    if action.status not in OPEN_STATUSES:
+        raise UsageError(f"action #{action.id} is already {action.status}; it cannot be {verb}")
+
+
+def classify_outcome(*, direction: str, value_at_open: float | None, value_at_followup: float | None,
+                     tolerance: float = 0.02) -> str | None:
+    """improved / no_change / worse from the metric's move, for metrics with a clear good direction."""
+    if value_at_open is None or value_at_followup is None or direction not in ("higher_is_worse", "lower_is_worse"):
+        return None
+    base = abs(value_at_open) or 1.0
+    change = (value_at_followup - value_at_open) / base
+    if abs(change) <= tolerance:
+        return "no_change"
+    better = change < 0 if direction == "higher_is_worse" else change > 0
+    return "improved" if better else "worse"
+
+
+def complete_action(
+    session: Session,
+    *,
+    workspace_id: str,
+    action_id: int,
+    actor: str,
+    is_admin: bool,
+    outcome: str,
+    outcome_class: str | None = None,
+    value_at_followup: float | None = None,
+) -> Action:
+    """Mark done with an outcome; the follow-up value is recorded with it."""
+    outcome = outcome.strip()
+    if not outcome:
+        raise UsageError("say what happened: the outcome text is empty")
+    if len(outcome) > MAX_OUTCOME:
+        raise UsageError(f"the outcome is {len(outcome)} characters; keep it under {MAX_OUTCOME}")
+    action = get_action(session, workspace_id=workspace_id, action_id=action_id)
+    ensure_may_change(action, actor=actor, is_admin=is_admin, verb="complete")
+    _still_open(action, "marked done")
+    return update_action(
+        session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="done",
+        status="done", outcome=outcome, outcome_class=outcome_class, value_at_followup=value_at_followup,
+        snoozed_until=None,
+    )
+
+
+def snooze_action(session: Session, *, workspace_id: str, action_id: int, actor: str, is_admin: bool,
+                  until: date) -> Action:
+    action = get_action(session, workspace_id=workspace_id, action_id=action_id)
+    ensure_may_change(action, actor=actor, is_admin=is_admin, verb="snooze")
+    _still_open(action, "snoozed")
+    return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="snoozed",
+                         status="snoozed", snoozed_until=until)
+
+
+def carry_action(session: Session, *, workspace_id: str, action_id: int, actor: str, is_admin: bool,
+                 due_on: date) -> Action:
+    """Carry to the next review with a new due date."""
+    action = get_action(session, workspace_id=workspace_id, action_id=action_id)
+    ensure_may_change(action, actor=actor, is_admin=is_admin, verb="carry")
+    _still_open(action, "carried")
+    return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="carried",
+                         status="carried", due_on=due_on, snoozed_until=None)
+
+
+def close_action(session: Session, *, workspace_id: str, action_id: int, actor: str, is_admin: bool,
+                 reason: str | None = None) -> Action:
+    action = get_action(session, workspace_id=workspace_id, action_id=action_id)
+    ensure_may_change(action, actor=actor, is_admin=is_admin, verb="close")
+    _still_open(action, "closed")
+    changes: dict[str, Any] = {"status": "closed"}
+    if reason:
+        if len(reason) > MAX_OUTCOME:
+            raise UsageError(f"the reason is {len(reason)} characters; keep it under {MAX_OUTCOME}")
+        changes["outcome"] = reason.strip()
+    return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="closed",
+                         **changes)
+
+
+def revise_action(session: Session, *, workspace_id: str, action_id: int, actor: str, is_admin: bool,
+                  note: str | None = None, due_on: date | None = None, owner: str | None = None) -> Action:
+    """A progress note, a new due date or a new owner; the note is kept in the history only."""
+    action = get_action(session, workspace_id=workspace_id, action_id=action_id)
+    ensure_may_change(action, actor=actor, is_admin=is_admin, verb="update")
+    _still_open(action, "updated")
+    if note and len(note) > MAX_DESCRIPTION:
+        raise UsageError(f"the note is {len(note)} characters; keep it under {MAX_DESCRIPTION}")
+    changes: dict[str, Any] = {}
+    if due_on is not None:
+        changes["due_on"] = due_on
+    if owner is not None:
+        changes["owner"] = owner
+    if action.status == "snoozed":
+        changes.update(status="open", snoozed_until=None)
+    action = update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="updated",
+                           **changes)
+    if note:
+        _record(session, action, kind="note", actor=actor, changes={"note": note.strip()})
+    return action
+
+
+def set_message_ref(session: Session, *, workspace_id: str, action_id: int, channel: str, ts: str) -> None:
+    """Remember the Slack message that shows this action (so it can be updated later)."""
+    action = get_action(session, workspace_id=workspace_id, action_id=action_id)
+    action.channel, action.message_ts = channel, ts
+    session.flush()
+
+
+def decision_log(session: Session, *, workspace_id: str, metric: str | None = None,
+                 limit: int = 20) -> list[tuple[Action, Any]]:
+    """Trigger → action → owner → outcome, newest first: (action, its trigger row or None)."""
+    from bot.storage.models import TriggerRow
+
+    query = (
+        select(Action, TriggerRow)
+        .outerjoin(TriggerRow, (TriggerRow.id == Action.trigger_id) & (TriggerRow.workspace_id == workspace_id))
+        .where(Action.workspace_id == workspace_id)
+    )
+    if metric:
+        query = query.where(Action.metric == metric)
+    return [(a, t) for a, t in session.execute(query.order_by(Action.created_at.desc(), Action.id.desc()).limit(limit))]

@@ -1,0 +1,40 @@
+"""Known change days (release, incident, holiday), scoped by workspace. Callers own the transaction."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import UsageError
+from bot.storage.models import Annotation
+
+KINDS = ("release", "incident", "holiday")
+MAX_LABEL = 200
+
+
+def annotate(session: Session, *, workspace_id: str, day: date, kind: str, label: str, created_by: str | None) -> Annotation:
+    """Mark a day; marking the same day, kind and label again returns the existing row."""
+    label = label.strip()
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    if not label:
+        raise UsageError("an annotation needs a label, like `v2.3 release`")
+    if len(label) > MAX_LABEL:
+        raise UsageError(f"the label is {len(label)} characters; keep it under {MAX_LABEL}")
+    existing = session.scalar(select(Annotation).where(
+        Annotation.workspace_id == workspace_id, Annotation.day == day, Annotation.kind == kind,
+        Annotation.label == label))
+    if existing is not None:
+        return existing
+    row = Annotation(workspace_id=workspace_id, day=day, kind=kind, label=label, created_by=created_by)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def annotations_between(session: Session, *, workspace_id: str, start: date, end: date) -> list[Annotation]:
+    """Annotations with start <= day < end, oldest first."""
+    return list(session.scalars(select(Annotation).where(
+        Annotation.workspace_id == workspace_id, Annotation.day >= start, Annotation.day < end,
+    ).order_by(Annotation.day, Annotation.id)))

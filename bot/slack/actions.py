@@ -1,0 +1,68 @@
+"""Buttons: Done (outcome modal), Snooze (one week), Update (update modal), Log an action (App Home)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.errors import UsageError
+from bot.slack import action_ids as ids
+from bot.slack.app import Services, replying
+from bot.slack.commands import Request, open_add_modal, open_outcome_modal, snooze
+from bot.slack.home import publish_home
+
+
+def register(app: App) -> None:
+    ack_only = lambda ack: ack()  # noqa: E731
+    app.action(ids.ACTION_DONE)(ack=ack_only, lazy=[on_done])
+    app.action(ids.ACTION_SNOOZE)(ack=ack_only, lazy=[on_snooze])
+    app.action(ids.ACTION_UPDATE)(ack=ack_only, lazy=[on_update])
+    app.action(ids.HOME_ADD_ACTION)(ack=ack_only, lazy=[on_add])
+
+
+def _request(body: dict, context: BoltContext, client: WebClient) -> Request:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return Request(context["services"], context["db"], context["workspace_id"], body["user"]["id"], channel, client,
+                   body.get("trigger_id"))
+
+
+def _action_id(body: dict) -> int:
+    raw = str(body["actions"][0].get("value", ""))
+    if not raw.isdigit():
+        raise UsageError("this button carries no action number")
+    return int(raw)
+
+
+def on_done(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    with replying(context, respond) as db:
+        open_outcome_modal(_request(body, context, client), _action_id(body))
+
+
+def on_snooze(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    with replying(context, respond):
+        r = _request(body, context, client)
+        services: Services = context["services"]
+        snooze(r, _action_id(body), services.today() + timedelta(days=7))
+        publish_home(r)
+
+
+def on_update(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    from bot.actions import service as actions
+    from bot.slack.present import action_row, render_view
+
+    with replying(context, respond):
+        r = _request(body, context, client)
+        action_id = _action_id(body)
+        with r.db.transaction() as session:
+            action = actions.get_action(session, workspace_id=r.workspace_id, action_id=action_id)
+            actions.ensure_may_change(action, actor=r.user, is_admin=r.is_admin, verb="update")
+            row = action_row(action)
+        view = render_view("slack_update_modal", a=row, private_metadata=str(action_id))
+        r.services.notifier(client).open_view(r.trigger_id, view)
+
+
+def on_add(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    with replying(context, respond):
+        open_add_modal(_request(body, context, client), metric=None, owner=body["user"]["id"], due=None,
+                       description=None, segment="")

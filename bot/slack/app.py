@@ -1,0 +1,241 @@
+"""The Bolt app, built once by `build_app`. Listeners live in commands/actions/modals/home.
+
+Request flow: signature check (Bolt, 5-minute window, 401 otherwise) → authorize
+(one bot token, or the OAuth installation of the team) → our middleware puts
+`services`, `workspace_id` and a per-request `db` into the context → a listener
+acks at once and does slow work in a lazy listener (a thread), answering through
+`response_url` or a message.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.errors import UsageError
+from bot.storage.base import utcnow
+
+log = logging.getLogger(__name__)
+
+BOT_SCOPES = (
+    "commands", "chat:write", "chat:write.public", "channels:join", "channels:read", "groups:read",
+    "im:write", "users:read", "users:read.email", "usergroups:read",
+)
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
+EVENTS_PATH = "/slack/events"
+
+
+class RequestDb:
+    """One database session per request, opened on first use.
+
+    A lazy listener runs on a copy of the request context; its copy of this
+    object gets its own session (sessions are not shared across threads).
+    """
+
+    def __init__(self, factory: sessionmaker) -> None:
+        self._factory = factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._factory()
+        return self._session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        session = self.session
+        if session.in_transaction():
+            session.commit()
+        with session.begin():
+            yield session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __deepcopy__(self, memo: dict) -> RequestDb:
+        return RequestDb(self._factory)
+
+
+@dataclass(eq=False)
+class Services:
+    """What listeners need, shared by every request (so never copied)."""
+
+    settings: Settings
+    session_factory: sessionmaker
+    oauth: bool = False
+    now: Callable[[], datetime] = utcnow
+    sleep: Callable[[float], None] = time.sleep
+    _admin_cache: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    _notifiers: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __deepcopy__(self, memo: dict) -> Services:
+        return self
+
+    def notifier(self, client: WebClient):
+        """One Notifier per token, so per-channel pacing holds across requests."""
+        from bot.slack.notifier import Notifier
+
+        key = client.token or ""
+        with self._lock:
+            notifier = self._notifiers.get(key)
+            if notifier is None:
+                notifier = self._notifiers[key] = Notifier(client, sleep=self.sleep)
+            return notifier
+
+    def today(self) -> date:
+        return self.now().astimezone(self.settings.timezone).date()
+
+    def is_admin(self, client: WebClient, workspace_id: str, user: str) -> bool:
+        """Configured admin user ids, or members of the admin user group (cached for a minute)."""
+        slack = self.settings.file.slack
+        if user in slack.admins:
+            return True
+        if not slack.admin_usergroup:
+            return False
+        key = (workspace_id, user)
+        with self._lock:
+            cached = self._admin_cache.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            members = client.usergroups_users_list(usergroup=slack.admin_usergroup).get("users", [])
+        except Exception:  # noqa: BLE001 - a failed lookup means "not an admin", never a crash
+            log.warning("could not read the admin user group", exc_info=True)
+            return False
+        result = user in members
+        with self._lock:
+            self._admin_cache[key] = (time.monotonic() + 60, result)
+        return result
+
+
+def workspace_of(services: Services, context: BoltContext) -> str:
+    """Single workspace: the configured id. OAuth installs: the Slack team (or enterprise) id."""
+    if not services.oauth:
+        return services.settings.workspace_id
+    return context.team_id or context.enterprise_id or services.settings.workspace_id
+
+
+@contextmanager
+def replying(context: BoltContext, respond: Callable[..., Any]) -> Iterator[RequestDb]:
+    """For lazy listeners: yields the request's db; a UsageError becomes a short ephemeral
+    reply, any other failure a generic one with a reference (details go to the log only)."""
+    from bot.slack.present import error_message
+
+    db: RequestDb = context["db"]
+    try:
+        yield db
+    except UsageError as exc:
+        db.session.rollback()
+        _respond(respond, error_message(str(exc)))
+    except Exception:  # noqa: BLE001 - nothing reaches Slack but a reference
+        ref = uuid.uuid4().hex[:8]
+        log.exception("slack request failed (ref %s)", ref)
+        _respond(respond, error_message(f"Something went wrong on our side (ref {ref}). Nothing was lost; try again in a minute"))
+    finally:
+        db.close()
+
+
+def _respond(respond: Callable[..., Any], message: Any) -> None:
+    try:
+        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+    except Exception:  # noqa: BLE001 - e.g. an expired response_url
+        log.warning("could not answer through response_url", exc_info=True)
+
+
+def oauth_settings(settings: Settings, session_factory: sessionmaker, *, installation_store=None,
+                   state_store=None) -> OAuthSettings:
+    from bot.slack.installations import installation_store as make_installation_store
+    from bot.slack.installations import state_store as make_state_store
+
+    env = settings.env
+    engine = session_factory.kw["bind"]
+    return OAuthSettings(
+        client_id=env.slack_client_id,
+        client_secret=env.slack_client_secret.get_secret_value(),
+        scopes=list(BOT_SCOPES),
+        installation_store=installation_store or make_installation_store(env.slack_client_id, engine),
+        state_store=state_store or make_state_store(engine),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+    )
+
+
+def build_app(
+    settings: Settings,
+    session_factory: sessionmaker,
+    *,
+    client: WebClient | None = None,
+    installation_store=None,
+    state_store=None,
+    socket_mode: bool = False,
+    now: Callable[[], datetime] = utcnow,
+    sleep: Callable[[float], None] = time.sleep,
+) -> App:
+    """The one Bolt app. OAuth (many workspaces) when SLACK_CLIENT_ID/SECRET are set, else SLACK_BOT_TOKEN."""
+    env = settings.env
+    oauth = bool(env.slack_client_id and env.slack_client_secret) and not socket_mode
+    signing_secret = env.slack_signing_secret.get_secret_value() if env.slack_signing_secret else None
+    if not socket_mode and not signing_secret:
+        raise UsageError("SLACK_SIGNING_SECRET is not set (Basic Information → App Credentials → Signing Secret)")
+    if not oauth and env.slack_bot_token is None:
+        raise UsageError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)")
+    if client is None:
+        client = WebClient(base_url=env.slack_api_url, timeout=10)
+    kwargs: dict[str, Any] = {
+        "client": client,
+        "signing_secret": signing_secret or "socket-mode",
+        "request_verification_enabled": not socket_mode,
+        "process_before_response": False,
+        "raise_error_for_unhandled_request": False,
+        "url_verification_enabled": True,
+        "ignoring_self_events_enabled": True,
+    }
+    if oauth:
+        kwargs["oauth_settings"] = oauth_settings(settings, session_factory, installation_store=installation_store,
+                                                  state_store=state_store)
+    else:
+        kwargs["token"] = env.slack_bot_token.get_secret_value()
+        client.token = kwargs["token"]
+    app = App(**kwargs)
+    services = Services(settings=settings, session_factory=session_factory, oauth=oauth, now=now, sleep=sleep)
+
+    @app.middleware
+    def attach_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
+        context["services"] = services
+        context["workspace_id"] = workspace_of(services, context)
+        context["db"] = RequestDb(session_factory)
+        try:
+            next()
+        finally:
+            context["db"].close()
+
+    @app.error
+    def on_error(error: Exception, body: dict, logger: logging.Logger) -> None:
+        # Synchronous listeners catch their own UsageErrors; anything here is a bug: log, never echo.
+        logger.error("unhandled error in a Slack listener: %s", error.__class__.__name__, exc_info=error)
+
+    from bot.slack import actions, commands, home, modals
+
+    commands.register(app)
+    actions.register(app)
+    modals.register(app)
+    home.register(app)
+    return app

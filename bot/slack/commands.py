@@ -1,0 +1,282 @@
+"""`/metrics`: ack at once (a usage error is the ack's own ephemeral reply), then answer lazily."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.actions import service as actions
+from bot.annotations import annotate
+from bot.blocks import Message, render
+from bot.errors import UsageError
+from bot.metrics.catalogue import CATALOGUE
+from bot.slack import parse as grammar
+from bot.slack import readings
+from bot.slack.app import RequestDb, Services, replying
+from bot.slack.notifier import DeliveryError
+from bot.slack.present import action_row, confirm, error_message, help_message, log_entry, metric_label, render_view
+
+log = logging.getLogger(__name__)
+COMMAND = "/metrics"
+LIST_LIMIT = 20
+
+
+@dataclass
+class Request:
+    """What a command handler gets: one place to reach the session, the caller and Slack."""
+
+    services: Services
+    db: RequestDb
+    workspace_id: str
+    user: str
+    channel: str | None
+    client: WebClient
+    trigger_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.services.is_admin(self.client, self.workspace_id, self.user)
+
+
+def register(app: App) -> None:
+    app.command(COMMAND)(ack=ack_metrics, lazy=[answer_metrics])
+
+
+def ack_metrics(ack, command: dict, context: BoltContext) -> None:
+    services: Services = context["services"]
+    try:
+        parsed = grammar.parse(command.get("text") or "", today=services.today())
+    except UsageError as exc:
+        message = error_message(str(exc))
+        ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+        return
+    if isinstance(parsed, grammar.Help):
+        message = help_message()
+        ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
+        return
+    ack()
+
+
+def answer_metrics(command: dict, context: BoltContext, respond, client: WebClient) -> None:
+    services: Services = context["services"]
+    with replying(context, respond) as db:
+        parsed = grammar.parse(command.get("text") or "", today=services.today())
+        if isinstance(parsed, grammar.Help):
+            return
+        request = Request(services, db, context["workspace_id"], command["user_id"], command.get("channel_id"),
+                          client, command.get("trigger_id"))
+        message = handle(parsed, request)
+        if message is not None:
+            respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+
+
+def handle(cmd: grammar.Command, r: Request) -> Message | None:
+    """One parsed command → one service call → one rendered message (None: a modal opened instead)."""
+    handler = HANDLERS[type(cmd)]
+    return handler(cmd, r)
+
+
+def _scorecard(cmd: grammar.Scorecard, r: Request) -> Message:
+    with r.db.transaction() as session:
+        card = readings.scorecard(session, workspace_id=r.workspace_id)
+    return render_scorecard(card)
+
+
+def render_scorecard(card: readings.ScorecardView) -> Message:
+    urgent = card.in_zone("act_now") + card.in_zone("watch")
+    calm = [x for x in card.readings if x not in urgent]
+    return render("slack_scorecard", as_of=card.as_of, readings=card.readings, counts=card.counts, urgent=urgent,
+                  calm=calm)
+
+
+def _metric(cmd: grammar.MetricView, r: Request) -> Message:
+    from bot.annotations import annotations_between
+
+    with r.db.transaction() as session:
+        today = r.services.today()
+        notes = [(a.day, a.kind, a.label) for a in annotations_between(
+            session, workspace_id=r.workspace_id, start=today - timedelta(days=cmd.days + 30),
+            end=today + timedelta(days=1))]
+        detail = readings.metric_detail(session, workspace_id=r.workspace_id, metric=cmd.metric, days=cmd.days,
+                                        by=cmd.by, annotations=notes)
+    return render("slack_metric", d=detail)
+
+
+def _list(cmd: grammar.ListActions, r: Request) -> Message:
+    scope = cmd.scope
+    with r.db.transaction() as session:
+        rows = actions.list_actions(
+            session, workspace_id=r.workspace_id, owner=r.user if scope == "mine" else None,
+            statuses=None if scope == "all" else actions.OPEN_STATUSES, limit=LIST_LIMIT + 1)
+        today = r.services.today()
+        data = [action_row(a, today=today) for a in rows[:LIST_LIMIT]]
+    title = {"mine": "Your open actions", "open": "Open actions", "all": "All actions"}[scope]
+    return render("slack_actions", title=title, actions=data, more=max(0, len(rows) - LIST_LIMIT))
+
+
+def _add(cmd: grammar.AddAction, r: Request) -> Message | None:
+    if not cmd.complete:
+        open_add_modal(r, metric=cmd.metric, owner=cmd.owner, due=cmd.due_on, description=cmd.description,
+                       segment=f"{cmd.dimension}={cmd.segment}" if cmd.dimension else "")
+        return None
+    action_id = add_action(r, metric=cmd.metric, owner=cmd.owner, due_on=cmd.due_on, description=cmd.description,
+                           dimension=cmd.dimension, segment=cmd.segment, channel=r.channel)
+    return announce(r, action_id)
+
+
+def open_add_modal(r: Request, **prefill: Any) -> None:
+    if not r.trigger_id:
+        raise UsageError(f"some details are missing. Use: `{grammar.USAGE['add']}`")
+    labels = {key: m.label for key, m in CATALOGUE.items()}
+    view = render_view("slack_add_action_modal", metric_labels=labels, private_metadata=r.channel or "", **prefill)
+    r.services.notifier(r.client).open_view(r.trigger_id, view)
+
+
+def add_action(r: Request, *, metric: str, owner: str, due_on, description: str, dimension: str, segment: str,
+               channel: str | None) -> int:
+    """Open the action (database only); `announce` shows it in Slack."""
+    with r.db.transaction() as session:
+        value = readings.latest_value(session, workspace_id=r.workspace_id, metric=metric, dimension=dimension,
+                                      segment=segment)
+        action = actions.open_action(
+            session, workspace_id=r.workspace_id, metric=metric, description=description, owner=owner,
+            created_by=r.user, due_on=due_on, dimension=dimension, segment=segment, value_at_open=value,
+            channel=channel)
+        return action.id
+
+
+def announce(r: Request, action_id: int) -> Message:
+    """Show the action's card in its channel (kept as its message reference); tell the owner by DM."""
+    from bot.actions.service import get_action
+
+    with r.db.transaction() as session:
+        action = get_action(session, workspace_id=r.workspace_id, action_id=action_id)
+        card, channel, metric, owner = render("slack_action_card", a=action_row(action)), action.channel, action.metric, action.owner
+    notifier = r.services.notifier(r.client)
+    if owner != r.user:
+        try:
+            notifier.dm(owner, card)
+        except DeliveryError as exc:
+            log.info("owner not told by DM: %s", exc.code)
+    if channel:
+        try:
+            ref = r.services.notifier(r.client).post(channel, card)
+        except DeliveryError as exc:
+            log.info("action card not posted: %s", exc.code)
+            return confirm(f"Logged action #{action_id}. (Not shown in the channel: {exc})")
+        with r.db.transaction() as session:
+            actions.set_message_ref(session, workspace_id=r.workspace_id, action_id=action_id, channel=ref.channel,
+                                    ts=ref.ts)
+    return confirm(f"Logged action #{action_id} for {metric_label(metric)}.")
+
+
+def refresh_card(r: Request, action) -> None:
+    """Update the action's channel message, if it has one (best effort)."""
+    if not (action.channel and action.message_ts):
+        return
+    try:
+        r.services.notifier(r.client).update(action.channel, action.message_ts,
+                                             render("slack_action_card", a=action_row(action)))
+    except DeliveryError as exc:
+        log.info("action card not updated: %s", exc.code)
+
+
+def _done(cmd: grammar.DoneAction, r: Request) -> Message | None:
+    if not cmd.complete:
+        open_outcome_modal(r, cmd.action_id)
+        return None
+    action = complete(r, cmd.action_id, cmd.outcome, cmd.outcome_class)
+    return confirm(f"Action #{action.id} is done: {cmd.outcome}")
+
+
+def complete(r: Request, action_id: int, outcome: str, outcome_class: str | None, *, refresh: bool = True):
+    with r.db.transaction() as session:
+        current = actions.get_action(session, workspace_id=r.workspace_id, action_id=action_id)
+        value = readings.latest_value(session, workspace_id=r.workspace_id, metric=current.metric,
+                                      dimension=current.dimension, segment=current.segment)
+        if outcome_class is None:
+            direction = CATALOGUE[current.metric].direction if current.metric in CATALOGUE else "both"
+            outcome_class = actions.classify_outcome(direction=direction, value_at_open=current.value_at_open,
+                                                     value_at_followup=value)
+        action = actions.complete_action(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
+                                         is_admin=r.is_admin, outcome=outcome, outcome_class=outcome_class,
+                                         value_at_followup=value)
+    if refresh:
+        refresh_card(r, action)
+    return action
+
+
+def open_outcome_modal(r: Request, action_id: int) -> None:
+    if not r.trigger_id:
+        raise UsageError(f"say what happened. Use: `{grammar.USAGE['done']}`")
+    with r.db.transaction() as session:
+        action = actions.get_action(session, workspace_id=r.workspace_id, action_id=action_id)
+        actions.ensure_may_change(action, actor=r.user, is_admin=r.is_admin, verb="complete")
+        row = action_row(action)
+    view = render_view("slack_outcome_modal", a=row, private_metadata=str(action_id))
+    r.services.notifier(r.client).open_view(r.trigger_id, view)
+
+
+def _update(cmd: grammar.UpdateAction, r: Request) -> Message:
+    with r.db.transaction() as session:
+        action = actions.revise_action(session, workspace_id=r.workspace_id, action_id=cmd.action_id, actor=r.user,
+                                       is_admin=r.is_admin, note=cmd.note, due_on=cmd.due_on, owner=cmd.owner)
+    refresh_card(r, action)
+    return confirm(f"Action #{action.id} updated.")
+
+
+def _carry(cmd: grammar.CarryAction, r: Request) -> Message:
+    with r.db.transaction() as session:
+        due = cmd.due_on or r.services.today() + timedelta(days=7)
+        action = actions.carry_action(session, workspace_id=r.workspace_id, action_id=cmd.action_id, actor=r.user,
+                                      is_admin=r.is_admin, due_on=due)
+    refresh_card(r, action)
+    return confirm(f"Action #{action.id} carried over, now due {due.isoformat()}.")
+
+
+def _close(cmd: grammar.CloseAction, r: Request) -> Message:
+    with r.db.transaction() as session:
+        action = actions.close_action(session, workspace_id=r.workspace_id, action_id=cmd.action_id, actor=r.user,
+                                      is_admin=r.is_admin, reason=cmd.reason)
+    refresh_card(r, action)
+    return confirm(f"Action #{action.id} closed.")
+
+
+def _snooze(cmd: grammar.SnoozeAction, r: Request) -> Message:
+    until = r.services.today() + timedelta(days=cmd.days)
+    snooze(r, cmd.action_id, until)
+    return confirm(f"Action #{cmd.action_id} snoozed until {until.isoformat()}.")
+
+
+def snooze(r: Request, action_id: int, until) -> None:
+    with r.db.transaction() as session:
+        action = actions.snooze_action(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
+                                       is_admin=r.is_admin, until=until)
+    refresh_card(r, action)
+
+
+def _log(cmd: grammar.Log, r: Request) -> Message:
+    with r.db.transaction() as session:
+        entries = [log_entry(a, t) for a, t in actions.decision_log(
+            session, workspace_id=r.workspace_id, metric=cmd.metric, limit=LIST_LIMIT)]
+    return render("slack_log", entries=entries, metric_label=metric_label(cmd.metric) if cmd.metric else "")
+
+
+def _annotate(cmd: grammar.Annotate, r: Request) -> Message:
+    if not r.is_admin:
+        raise actions.PermissionDeniedError("only admins can annotate days (see [slack] admins in signalroom.toml)")
+    with r.db.transaction() as session:
+        annotate(session, workspace_id=r.workspace_id, day=cmd.day, kind=cmd.kind, label=cmd.label,
+                 created_by=r.user)
+    return confirm(f"Marked {cmd.day.isoformat()} as {cmd.kind}: {cmd.label}")
+
+
+HANDLERS = {
+    grammar.Scorecard: _scorecard, grammar.MetricView: _metric, grammar.ListActions: _list, grammar.AddAction: _add,
+    grammar.DoneAction: _done, grammar.UpdateAction: _update, grammar.CarryAction: _carry,
+    grammar.CloseAction: _close, grammar.SnoozeAction: _snooze, grammar.Log: _log, grammar.Annotate: _annotate,
+}

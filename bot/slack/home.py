@@ -1,0 +1,84 @@
+"""App Home: the viewer's open actions with buttons, the team scorecard in brief, the next review,
+and, for a viewer who is also a helpdesk agent (matched by email), their own figures beside the team's."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.actions import service as actions
+from bot.config import Settings
+from bot.slack import readings
+from bot.slack.app import Services
+from bot.slack.commands import Request
+from bot.slack.present import action_row, render_view
+
+log = logging.getLogger(__name__)
+HOME_ACTIONS = 15
+AGENT_DAYS = 30
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(ack=lambda ack: ack(), lazy=[on_home_opened])
+
+
+def on_home_opened(event: dict, context: BoltContext, client: WebClient) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    r = Request(context["services"], context["db"], context["workspace_id"], event["user"], None, client)
+    try:
+        publish_home(r)
+    except Exception:  # noqa: BLE001 - an event has nobody to answer; log and move on
+        log.exception("App Home not published")
+    finally:
+        r.db.close()
+
+
+def next_review(settings: Settings, now: datetime) -> datetime | None:
+    """The next weekly review as an aware instant, from the rituals config."""
+    ritual = settings.file.rituals.weekly_review
+    if not ritual.enabled:
+        return None
+    tz = ZoneInfo(ritual.timezone) if ritual.timezone else settings.timezone
+    local = now.astimezone(tz)
+    for ahead in range(0, 8):
+        day = local.date() + timedelta(days=ahead)
+        if ritual.day and _DAYS[day.weekday()] != ritual.day:
+            continue
+        at = datetime.combine(day, ritual.time, tzinfo=tz)
+        if at > local:
+            return at
+    return None
+
+
+def _email(client: WebClient, user: str) -> str | None:
+    try:
+        return (client.users_info(user=user).get("user") or {}).get("profile", {}).get("email")
+    except Exception:  # noqa: BLE001 - no email scope or a deleted user: no agent panel
+        return None
+
+
+def publish_home(r: Request) -> None:
+    services: Services = r.services
+    now = services.now()
+    today = services.today()
+    with r.db.transaction() as session:
+        mine = actions.list_actions(session, workspace_id=r.workspace_id, owner=r.user,
+                                    statuses=actions.OPEN_STATUSES, limit=HOME_ACTIONS + 1)
+        rows = [action_row(a, today=today) for a in mine[:HOME_ACTIONS]]
+        card = readings.scorecard(session, workspace_id=r.workspace_id)
+        me = team = None
+        email = _email(r.client, r.user)
+        if email and readings.is_agent(session, workspace_id=r.workspace_id, email=email):
+            since = now - timedelta(days=AGENT_DAYS)
+            me = readings.agent_figures(session, workspace_id=r.workspace_id, since_at=since, until_at=now, email=email)
+            team = readings.agent_figures(session, workspace_id=r.workspace_id, since_at=since, until_at=now)
+    view = render_view(
+        "slack_home", actions=rows, more_actions=max(0, len(mine) - HOME_ACTIONS), card=card,
+        urgent=card.in_zone("act_now", "watch")[:8], review_at=next_review(services.settings, now), me=me, team=team,
+        me_days=AGENT_DAYS)
+    services.notifier(r.client).publish_home(r.user, view)

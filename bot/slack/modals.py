@@ -1,0 +1,120 @@
+"""Modal submissions: validate (errors shown on the field), write, ack; Slack calls happen lazily."""
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.errors import UsageError
+from bot.slack import action_ids as ids
+from bot.slack.app import Services
+from bot.slack.commands import Request, add_action, announce, complete, refresh_card
+from bot.slack.parse import parse_dimension
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.view(ids.ADD_ACTION_VIEW)(ack=ack_add, lazy=[])
+    app.view(ids.OUTCOME_VIEW)(ack=ack_outcome, lazy=[])
+    app.view(ids.UPDATE_VIEW)(ack=ack_update, lazy=[])
+
+
+def _value(view: dict, block: str, action: str):
+    element = view["state"]["values"].get(block, {}).get(action, {})
+    for key in ("value", "selected_user", "selected_date"):
+        if element.get(key):
+            return element[key]
+    option = element.get("selected_option")
+    return option["value"] if option else None
+
+
+def _request(body: dict, context: BoltContext, client: WebClient, channel: str | None) -> Request:
+    return Request(context["services"], context["db"], context["workspace_id"], body["user"]["id"], channel, client)
+
+
+def _fail(ack, block: str, problem: str) -> None:
+    ack(response_action="errors", errors={block: problem[:150]})
+
+
+def ack_add(ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
+    services: Services = context["services"]
+    metric = _value(view, ids.METRIC_BLOCK, ids.METRIC_INPUT)
+    owner = _value(view, ids.OWNER_BLOCK, ids.OWNER_INPUT)
+    due = _value(view, ids.DUE_BLOCK, ids.DUE_INPUT)
+    description = (_value(view, ids.DESCRIPTION_BLOCK, ids.DESCRIPTION_INPUT) or "").strip()
+    segment_text = (_value(view, ids.SEGMENT_BLOCK, ids.SEGMENT_INPUT) or "").strip()
+    dimension = segment = ""
+    if segment_text:
+        dim, _, segment = segment_text.partition("=")
+        try:
+            dimension = parse_dimension(dim.strip(), form="add")
+        except UsageError as exc:
+            return _fail(ack, ids.SEGMENT_BLOCK, str(exc).split(". Use:")[0])
+        if not segment.strip():
+            return _fail(ack, ids.SEGMENT_BLOCK, "write dimension=value, e.g. product_area=billing")
+        segment = segment.strip()
+    try:
+        due_on = date.fromisoformat(due) if due else None
+    except ValueError:
+        return _fail(ack, ids.DUE_BLOCK, "pick a date")
+    if due_on is None or due_on < services.today():
+        return _fail(ack, ids.DUE_BLOCK, "pick a date from today on")
+    if not description:
+        return _fail(ack, ids.DESCRIPTION_BLOCK, "say what will be done")
+    channel = view.get("private_metadata") or None
+    r = _request(body, context, client, channel)
+    try:
+        action_id = add_action(r, metric=metric, owner=owner, due_on=due_on, description=description,
+                               dimension=dimension, segment=segment, channel=channel)
+    except UsageError as exc:
+        return _fail(ack, ids.DESCRIPTION_BLOCK, str(exc))
+    ack()  # the modal closes now; Slack calls below happen after the response went out
+    try:
+        announce(r, action_id)
+    finally:
+        _refresh_home(r)
+
+
+def ack_outcome(ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
+    outcome = (_value(view, ids.OUTCOME_BLOCK, ids.OUTCOME_INPUT) or "").strip()
+    outcome_class = _value(view, ids.OUTCOME_CLASS_BLOCK, ids.OUTCOME_CLASS_INPUT)
+    if not outcome:
+        return _fail(ack, ids.OUTCOME_BLOCK, "say what happened")
+    r = _request(body, context, client, None)
+    try:
+        action = complete(r, int(view["private_metadata"]), outcome, outcome_class, refresh=False)
+    except UsageError as exc:
+        return _fail(ack, ids.OUTCOME_BLOCK, str(exc))
+    ack()
+    refresh_card(r, action)
+    _refresh_home(r)
+
+
+def ack_update(ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
+    from bot.actions import service as actions
+
+    note = (_value(view, ids.NOTE_BLOCK, ids.NOTE_INPUT) or "").strip() or None
+    due = _value(view, ids.DUE_BLOCK, ids.DUE_INPUT)
+    r = _request(body, context, client, None)
+    try:
+        due_on = date.fromisoformat(due) if due else None
+        with r.db.transaction() as session:
+            action = actions.revise_action(session, workspace_id=r.workspace_id, actor=r.user, is_admin=r.is_admin,
+                                           action_id=int(view["private_metadata"]), note=note, due_on=due_on)
+    except UsageError as exc:
+        return _fail(ack, ids.NOTE_BLOCK, str(exc))
+    ack()
+    refresh_card(r, action)
+    _refresh_home(r)
+
+
+def _refresh_home(r: Request) -> None:
+    from bot.slack.home import publish_home
+
+    try:
+        publish_home(r)
+    except Exception:  # noqa: BLE001 - the change is saved; a stale home view is not worth an error
+        log.warning("could not refresh App Home", exc_info=True)

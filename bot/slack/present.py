@@ -1,0 +1,95 @@
+"""Plain data for templates (actions, log entries) and rendering of views (modals, App Home)."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from bot.blocks import Message, environment, render, validate
+from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.zones import format_value
+from bot.slack import action_ids
+from bot.slack.parse import DIMENSIONS, USAGE
+from bot.storage.models import Action
+
+STATUS_LABELS = {"open": "open", "done": "done", "carried": "carried over", "closed": "closed", "snoozed": "snoozed"}
+OUTCOME_LABELS = {"improved": "improved", "no_change": "no change", "worse": "worse"}
+IDS = {name: getattr(action_ids, name) for name in dir(action_ids) if name.isupper()}
+HELP = (
+    (USAGE["scorecard"], "the scorecard: every metric's zone; watch and act-now with their evidence"),
+    (USAGE["metric"], "one metric's trend and segments"),
+    (USAGE["actions"], "open actions (yours by default)"),
+    (USAGE["add"], "log an action (a form opens when something is missing)"),
+    (USAGE["done"], "record the outcome"),
+    (USAGE["update"], "change the due date or owner, or add a note"),
+    (USAGE["carry"], "carry over to the next review"),
+    (USAGE["close"], "close without an outcome"),
+    (USAGE["snooze"], "snooze reminders"),
+    (USAGE["log"], "the decision log: trigger → action → owner → outcome"),
+    (USAGE["annotate"], "mark a known change day (admins)"),
+)
+
+
+def metric_label(key: str) -> str:
+    definition = CATALOGUE.get(key)
+    return definition.label if definition else key
+
+
+def _value(action_metric: str, value: float | None) -> str | None:
+    if value is None:
+        return None
+    definition = CATALOGUE.get(action_metric)
+    return format_value(value, definition.unit if definition else "")
+
+
+def action_row(action: Action, *, today: date | None = None) -> dict[str, Any]:
+    return {
+        "id": action.id,
+        "metric": action.metric,
+        "metric_label": metric_label(action.metric),
+        "segment": f"{action.dimension}={action.segment}" if action.dimension else "",
+        "description": action.description,
+        "owner": action.owner,
+        "created_by": action.created_by,
+        "due": action.due_on,
+        "status": action.status,
+        "status_label": STATUS_LABELS.get(action.status, action.status),
+        "overdue": bool(today and action.due_on and action.due_on < today and action.status in ("open", "carried")),
+        "outcome": action.outcome,
+        "outcome_class": OUTCOME_LABELS.get(action.outcome_class or "", None),
+        "value_at_open": _value(action.metric, action.value_at_open),
+        "value_at_followup": _value(action.metric, action.value_at_followup),
+    }
+
+
+def log_entry(action: Action, trigger: Any) -> dict[str, Any]:
+    row = action_row(action)
+    before, after = row["value_at_open"], row["value_at_followup"]
+    trigger_text = None
+    if trigger is not None:
+        where = f" ({trigger.dimension}={trigger.segment})" if trigger.dimension else ""
+        trigger_text = f"{trigger.rule}: {metric_label(trigger.metric)}{where} {trigger.zone.replace('_', ' ')}"
+    return {**row, "opened": action.created_at.date(), "trigger": trigger_text,
+            "change": f"{before} → {after}" if before and after else None}
+
+
+def help_message() -> Message:
+    examples = ["frt", "csat", "first response", "backlog", "reopens"]
+    return render("slack_help", forms=HELP, examples=examples, dimensions=DIMENSIONS)
+
+
+def error_message(problem: str) -> Message:
+    return render("slack_error", problem=problem)
+
+
+def confirm(summary: str) -> Message:
+    return render("slack_confirm", summary=summary)
+
+
+def render_view(template: str, /, **context: Any) -> dict[str, Any]:
+    """Render a modal or App Home view template; its blocks are checked against Block Kit limits."""
+    source = environment().get_template(f"{template}.json.j2").render(ids=IDS, **context)
+    view = json.loads(source)
+    text = view.pop("text", "view")
+    validate(Message(text=text, blocks=view["blocks"]))
+    return view

@@ -1,0 +1,208 @@
+"""What the Slack views read: the scorecard, one metric's trend and segments, agent figures.
+
+Reads the `daily_metrics` rows the metrics service writes (zone, expected,
+score, evidence) and, for the App Home agent panel, aggregates over `tickets`.
+Results are frozen dataclasses that templates read. Every query filters on
+`workspace_id`. When the metrics service publishes its own scorecard, the
+Slack handlers can switch to it without touching templates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.zones import format_value
+from bot.storage.models import DailyMetric, TicketRow
+
+ZONE_ORDER = ("act_now", "watch", "healthy", "learning", "insufficient_data")
+ZONE_LABELS = {"act_now": "Act now", "watch": "Watch", "healthy": "Healthy", "learning": "Learning",
+               "insufficient_data": "Not enough data"}
+ZONE_EMOJI = {"act_now": ":red_circle:", "watch": ":large_yellow_circle:", "healthy": ":large_green_circle:",
+              "learning": ":white_circle:", "insufficient_data": ":white_circle:"}
+SPARK = "▁▂▃▄▅▆▇█"
+MAX_SEGMENTS = 15
+
+
+@dataclass(frozen=True)
+class Reading:
+    metric: str
+    label: str
+    zone: str
+    value: str
+    expected: str
+    explanation: str
+    n: int
+    dimension: str = ""
+    segment: str = ""
+
+    @property
+    def zone_label(self) -> str:
+        return ZONE_LABELS.get(self.zone, self.zone)
+
+    @property
+    def emoji(self) -> str:
+        return ZONE_EMOJI.get(self.zone, ":white_circle:")
+
+
+@dataclass(frozen=True)
+class ScorecardView:
+    as_of: date | None
+    readings: tuple[Reading, ...]
+
+    def in_zone(self, *zones: str) -> list[Reading]:
+        return [r for r in self.readings if r.zone in zones]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {z: sum(1 for r in self.readings if r.zone == z) for z in ZONE_ORDER}
+
+
+@dataclass(frozen=True)
+class MetricDetail:
+    metric: str
+    label: str
+    definition: str
+    days: int
+    by: str | None
+    latest: Reading | None
+    first_day: date | None
+    last_day: date | None
+    sparkline: str
+    low: str
+    high: str
+    start_value: str
+    end_value: str
+    segments: tuple[Reading, ...] = ()
+    more_segments: int = 0
+    annotations: tuple[tuple[date, str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class AgentFigures:
+    volume: int
+    fcr: str
+    csat: str
+
+
+def _reading(row: DailyMetric) -> Reading:
+    definition = CATALOGUE.get(row.metric)
+    unit = definition.unit if definition else ""
+    evidence: dict[str, Any] = row.evidence or {}
+    return Reading(
+        metric=row.metric,
+        label=definition.label if definition else row.metric,
+        zone=row.zone or "insufficient_data",
+        value=format_value(row.value, unit),
+        expected=format_value(row.expected, unit) if row.expected is not None else "n/a",
+        explanation=str(evidence.get("explanation") or ""),
+        n=row.n or 0,
+        dimension=row.dimension,
+        segment=row.segment,
+    )
+
+
+def latest_day(session: Session, *, workspace_id: str, metric: str | None = None) -> date | None:
+    query = select(func.max(DailyMetric.day)).where(DailyMetric.workspace_id == workspace_id,
+                                                    DailyMetric.dimension == "")
+    if metric:
+        query = query.where(DailyMetric.metric == metric)
+    return session.scalar(query)
+
+
+def scorecard(session: Session, *, workspace_id: str) -> ScorecardView:
+    """Every metric's overall zone on the latest computed day, in catalogue order."""
+    day = latest_day(session, workspace_id=workspace_id)
+    if day is None:
+        return ScorecardView(None, ())
+    rows = session.scalars(select(DailyMetric).where(
+        DailyMetric.workspace_id == workspace_id, DailyMetric.day == day, DailyMetric.dimension == ""))
+    order = {key: i for i, key in enumerate(CATALOGUE)}
+    readings = sorted((_reading(r) for r in rows), key=lambda r: order.get(r.metric, len(order)))
+    return ScorecardView(day, tuple(readings))
+
+
+def sparkline(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+    return "".join(" " if v is None else SPARK[min(7, int((v - low) / span * 7.999))] for v in values)
+
+
+def metric_detail(session: Session, *, workspace_id: str, metric: str, days: int, by: str | None,
+                  annotations: list[tuple[date, str, str]] | None = None) -> MetricDetail:
+    definition = CATALOGUE[metric]
+    last = latest_day(session, workspace_id=workspace_id, metric=metric)
+    if last is None:
+        return MetricDetail(metric, definition.label, definition.definition, days, by, None, None, None, "", "n/a",
+                            "n/a", "n/a", "n/a")
+    first = last - timedelta(days=days - 1)
+    rows = list(session.scalars(select(DailyMetric).where(
+        DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric, DailyMetric.dimension == "",
+        DailyMetric.day >= first, DailyMetric.day <= last).order_by(DailyMetric.day)))
+    by_day = {r.day: r.value for r in rows}
+    series = [by_day.get(first + timedelta(days=i)) for i in range(days)]
+    known = [v for v in series if v is not None]
+    unit = definition.unit
+    segments: list[Reading] = []
+    more = 0
+    if by:
+        seg_rows = list(session.scalars(select(DailyMetric).where(
+            DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric, DailyMetric.dimension == by,
+            DailyMetric.day == last)))
+        zone_rank = {z: i for i, z in enumerate(ZONE_ORDER)}
+        seg_rows.sort(key=lambda r: (zone_rank.get(r.zone or "", 9), -(r.n or 0), r.segment))
+        segments = [_reading(r) for r in seg_rows[:MAX_SEGMENTS]]
+        more = max(0, len(seg_rows) - MAX_SEGMENTS)
+    return MetricDetail(
+        metric=metric, label=definition.label, definition=definition.definition, days=days, by=by,
+        latest=_reading(rows[-1]) if rows and rows[-1].day == last else None,
+        first_day=first, last_day=last, sparkline=sparkline(series),
+        low=format_value(min(known), unit) if known else "n/a",
+        high=format_value(max(known), unit) if known else "n/a",
+        start_value=format_value(next((v for v in series if v is not None), None), unit),
+        end_value=format_value(known[-1] if known else None, unit),
+        segments=tuple(segments), more_segments=more,
+        annotations=tuple(a for a in (annotations or []) if first <= a[0] <= last),
+    )
+
+
+def latest_value(session: Session, *, workspace_id: str, metric: str, dimension: str = "",
+                 segment: str = "") -> float | None:
+    """The metric's most recent daily value for a segment (the value recorded on an action)."""
+    return session.scalar(select(DailyMetric.value).where(
+        DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric,
+        DailyMetric.dimension == dimension, DailyMetric.segment == segment, DailyMetric.value.is_not(None),
+    ).order_by(DailyMetric.day.desc()).limit(1))
+
+
+def agent_figures(session: Session, *, workspace_id: str, since_at: datetime, until_at: datetime,
+                  email: str | None = None) -> AgentFigures:
+    """Solved volume, FCR and CSAT over [since_at, until_at), for one agent (by email) or the team."""
+    rated = case((TicketRow.csat.in_(("satisfied", "unsatisfied")), 1), else_=0)
+    satisfied = case((TicketRow.csat == "satisfied", 1), else_=0)
+    known_replies = case((TicketRow.agent_replies.is_not(None), 1), else_=0)
+    one_touch = case(((TicketRow.agent_replies <= 1) & (TicketRow.reopens == 0), 1), else_=0)
+    query = select(func.count(), func.sum(rated), func.sum(satisfied), func.sum(known_replies),
+                   func.sum(one_touch)).where(
+        TicketRow.workspace_id == workspace_id, TicketRow.deleted.is_(False),
+        TicketRow.solved_at >= since_at, TicketRow.solved_at < until_at)
+    if email is not None:
+        query = query.where(func.lower(TicketRow.assignee_email) == email.lower())
+    count, n_rated, n_sat, n_known, n_one = session.execute(query).one()
+    return AgentFigures(
+        volume=int(count or 0),
+        fcr=format_value(n_one / n_known, "share") if n_known else "n/a",
+        csat=format_value(n_sat / n_rated, "share") if n_rated else "n/a",
+    )
+
+
+def is_agent(session: Session, *, workspace_id: str, email: str) -> bool:
+    return session.scalar(select(TicketRow.id).where(
+        TicketRow.workspace_id == workspace_id, func.lower(TicketRow.assignee_email) == email.lower()).limit(1)) is not None

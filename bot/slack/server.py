@@ -1,0 +1,63 @@
+"""The ASGI app `signalroom serve` runs under uvicorn: /slack/events, /slack/install,
+/slack/oauth_redirect and /healthz.
+
+Bolt's App is synchronous; each request is dispatched in a worker thread so the
+event loop keeps accepting (and acknowledging) other requests meanwhile.
+"""
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH
+
+MAX_BODY = 1_000_000  # Slack payloads are far smaller; refuse anything huge before parsing
+
+
+def build_asgi(app: App, session_factory: sessionmaker | None = None) -> Starlette:
+    async def events(request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return PlainTextResponse("payload too large", status_code=413)
+        bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_response)
+
+    async def install(request: Request) -> Response:
+        flow = app.oauth_flow
+        if flow is None:
+            return PlainTextResponse("this app runs with a single bot token; OAuth installs are off", status_code=404)
+        return to_starlette_response(await run_in_threadpool(flow.handle_installation, to_bolt_request(request, b"")))
+
+    async def redirect(request: Request) -> Response:
+        flow = app.oauth_flow
+        if flow is None:
+            return PlainTextResponse("OAuth installs are off", status_code=404)
+        return to_starlette_response(await run_in_threadpool(flow.handle_callback, to_bolt_request(request, b"")))
+
+    async def healthz(request: Request) -> Response:
+        if session_factory is None:
+            return JSONResponse({"ok": True})
+
+        def ping() -> None:
+            with session_factory() as session:
+                session.execute(text("SELECT 1"))
+
+        try:
+            await run_in_threadpool(ping)
+        except Exception as exc:  # noqa: BLE001 - report, do not crash
+            return JSONResponse({"ok": False, "database": exc.__class__.__name__}, status_code=503)
+        return JSONResponse({"ok": True, "database": "ok"})
+
+    return Starlette(routes=[
+        Route(EVENTS_PATH, events, methods=["POST"]),
+        Route(INSTALL_PATH, install, methods=["GET"]),
+        Route(REDIRECT_PATH, redirect, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ])
