@@ -163,7 +163,9 @@ def evaluate_series(
     missing = np.isnan(base.value)
     insufficient = (base.n < min_n) | missing | np.isnan(base.expected)
     judged = ~learning & ~insufficient
-    drift_score = np.where(judged, signed, np.nan)
+    # Drift watches what the daily bands miss: scores are capped at the watch cut-off, so one
+    # severe episode (already alerted by its own bands) does not linger as "drift" afterwards.
+    drift_score = np.where(judged, np.clip(signed, -settings.watch, settings.watch), np.nan)
     eligible = base.history >= settings.learning_days + drift.min_days
     ew, drift_flag = drifting(drift_score, drift, two_sided=metric.direction == "both", eligible=eligible,
                               seed=drift_seed)

@@ -117,7 +117,7 @@ def delete_daily(session: Session, *, workspace_id: str, start: date | None = No
 
 def insert_daily(session: Session, rows: Sequence[dict[str, Any]], *, batch: int = 20_000) -> None:
     for i in range(0, len(rows), batch):
-        session.execute(insert(DailyMetric), list(rows[i:i + batch]))
+        session.execute(insert(DailyMetric.__table__), list(rows[i:i + batch]))
 
 
 DAILY_FIELDS = ("day", "metric", "dimension", "segment", "value", "n", "numerator", "denominator", "zone",
