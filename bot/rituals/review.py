@@ -1,0 +1,373 @@
+"""The weekly review: a parent message (header + summary) and a 20–30 minute agenda in its thread.
+
+1. What moved — metrics that entered watch or act-now this week (act-now first,
+   then business impact, experience, operational), value against expected, the
+   segment where it concentrates, a trend chart, a "Log action" button.
+2. What we did — actions from earlier triggers: owner, due date, status,
+   overdue highlighted; Done / Carry / Close.
+3. Did it move the needle — completed actions: before the trigger against
+   after completion, with a verdict that accounts for noise (`verdict.py`).
+4. When everything is green — slow trends not yet across a band, and rules
+   that never fired in 90 days or fire constantly (a calibration prompt).
+5. Closing check — see `closing_nudge` (posted by the worker at the end of the day).
+
+`gather` reads storage into plain data; the `decide_*` functions are pure.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import fmean
+
+from sqlalchemy.orm import Session
+
+from bot.blocks import Message, render
+from bot.config import Settings
+from bot.metrics.catalogue import CATALOGUE, MetricDef
+from bot.rituals import action_ids, charts, store
+from bot.rituals.units import fmt
+from bot.rituals.verdict import Outcome, Window, judge
+
+CATEGORY_ORDER = {"business_impact": 0, "experience": 1, "operational": 2}
+CATEGORY_LABEL = {"business_impact": "Business impact", "experience": "Experience", "operational": "Operational"}
+ZONE_LABEL = {"act_now": "act now", "watch": "watch", "healthy": "healthy", "learning": "learning",
+              "insufficient_data": "not enough data"}
+BAD = ("watch", "act_now")
+CHART_DAYS = 84  # 12 weeks
+MAX_MOVED = 8
+MAX_CHARTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    metric: str
+    label: str
+    category: str
+    zone: str
+    value: str
+    expected: str
+    dimension: str = ""
+    segment: str = ""
+    concentrated: str | None = None  # "billing (product area): 61 % against 88 % expected"
+    days_in_zone: int = 0
+    trigger_id: int | None = None
+    button_value: str = ""
+
+    @property
+    def zone_label(self) -> str:
+        return ZONE_LABEL.get(self.zone, self.zone)
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} — {self.segment}" if self.segment else self.label
+
+
+@dataclass(frozen=True, slots=True)
+class ActionLine:
+    id: int
+    description: str
+    owner: str
+    due_on: date | None
+    status: str
+    overdue: bool
+    metric_label: str
+    button_value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Needle:
+    action_id: int
+    description: str
+    owner: str
+    metric_label: str
+    before: str
+    after: str
+    verdict: str
+    verdict_label: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    rule: str
+    metric_label: str
+    problem: str  # "never fired in 90 days" | "fired N times in 90 days" | "open N of 90 days"
+
+
+@dataclass(frozen=True, slots=True)
+class SlowTrend:
+    label: str
+    value: str
+    expected: str
+    weeks: int
+
+
+@dataclass(frozen=True)
+class WeeklyReview:
+    period: str
+    week_start: date
+    week_end: date
+    as_of: date | None  # last day with rollups
+    moved: tuple[Moved, ...]
+    actions: tuple[ActionLine, ...]
+    needle: tuple[Needle, ...]
+    trends: tuple[SlowTrend, ...]
+    calibration: tuple[Calibration, ...]
+    charts: tuple[charts.ChartImage, ...] = field(default=(), repr=False)
+
+    @property
+    def all_green(self) -> bool:
+        return not self.moved
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "act_now": sum(1 for m in self.moved if m.zone == "act_now"),
+            "watch": sum(1 for m in self.moved if m.zone == "watch"),
+            "open_actions": sum(1 for a in self.actions if a.status in ("open", "carried", "snoozed")),
+            "overdue": sum(1 for a in self.actions if a.overdue),
+            "completed": len(self.needle),
+        }
+
+
+# ---------- pure decisions ----------
+
+def entered(days: Sequence[store.Day], week_start: date) -> tuple[str, int] | None:
+    """The worst zone (watch/act_now) a series reached this week, if it was not already there before.
+
+    Returns (zone, days in that zone or worse this week) or None.
+    """
+    before = [d for d in days if d.day < week_start]
+    this_week = [d for d in days if d.day >= week_start]
+    bad = [d for d in this_week if d.zone in BAD]
+    if not bad:
+        return None
+    worst = "act_now" if any(d.zone == "act_now" for d in bad) else "watch"
+    prior = before[-1].zone if before else None
+    if prior == "act_now" or (prior == worst):
+        return None
+    return worst, sum(1 for d in this_week if d.zone == worst or (worst == "watch" and d.zone == "act_now"))
+
+
+def order_moved(items: Sequence[Moved]) -> list[Moved]:
+    return sorted(items, key=lambda m: (0 if m.zone == "act_now" else 1, CATEGORY_ORDER.get(m.category, 9), m.label,
+                                        m.segment))
+
+
+def slow_trend(weekly_scores: Sequence[float], *, watch: float = 2.0) -> bool:
+    """Healthy but drifting: the last three weekly mean scores rise and the latest is past half the watch line."""
+    if len(weekly_scores) < 3:
+        return False
+    last = list(weekly_scores[-3:])
+    rising = all(b > a for a, b in zip(last, last[1:]))
+    return rising and watch / 2 <= last[-1] < watch
+
+
+def calibration_problem(fired_days: Sequence[date], open_days: int, *, window_days: int = 90) -> str | None:
+    if not fired_days:
+        return f"never fired in {window_days} days"
+    if len(fired_days) >= 6:
+        return f"fired {len(fired_days)} times in {window_days} days"
+    if open_days >= window_days // 2:
+        return f"open {open_days} of {window_days} days"
+    return None
+
+
+def is_overdue(due_on: date | None, status: str, today: date) -> bool:
+    return due_on is not None and due_on < today and status in ("open", "carried", "snoozed")
+
+
+# ---------- gathering ----------
+
+def _segment_text(dimension: str, segment: str) -> str:
+    return f"{segment} ({dimension.replace('_', ' ')})"
+
+
+def _window(days: Sequence[store.Day], is_rate: bool, span: int) -> Window:
+    values = tuple(d.value for d in days if d.value is not None)
+    if is_rate:
+        return Window(values, sum(d.numerator or 0 for d in days), sum(d.denominator or 0 for d in days), span)
+    return Window(values, days=span)
+
+
+def _series_points(days: Sequence[store.Day]) -> list[charts.Point]:
+    return [charts.Point(d.day, d.value, d.expected, d.bands.get("watch_above"), d.bands.get("act_now_above"),
+                         d.bands.get("watch_below"), d.bands.get("act_now_below")) for d in days]
+
+
+def _metric(key: str) -> MetricDef | None:
+    return CATALOGUE.get(key)
+
+
+def gather(session: Session, *, settings: Settings, today: date, period: str, with_charts: bool = True) -> WeeklyReview:
+    """The review for the week ending yesterday (`today` is the local date of the review)."""
+    workspace_id = settings.workspace_id
+    week_end = today - timedelta(days=1)
+    week_start = today - timedelta(days=7)
+    as_of = store.latest_metric_day(session, workspace_id=workspace_id, on_or_before=week_end)
+    overall = store.daily(session, workspace_id=workspace_id, start=today - timedelta(days=CHART_DAYS), end=week_end)
+    by_metric: dict[str, list[store.Day]] = defaultdict(list)
+    for d in overall:
+        by_metric[d.metric].append(d)
+
+    latest_segments = store.daily(session, workspace_id=workspace_id, start=as_of, end=as_of, dimension=None) if as_of else []
+    moved: list[Moved] = []
+    chart_series: dict[tuple[str, str, str], list[store.Day]] = {}
+    for key, days in by_metric.items():
+        definition = _metric(key)
+        if definition is None:
+            continue
+        hit = entered(days, week_start)
+        if hit is None:
+            continue
+        zone, in_zone = hit
+        last = days[-1]
+        worst_segment = max(
+            (s for s in latest_segments if s.metric == key and s.dimension and s.score is not None and s.zone in BAD),
+            key=lambda s: s.score, default=None)
+        concentrated = None
+        if worst_segment is not None:
+            concentrated = (f"{_segment_text(worst_segment.dimension, worst_segment.segment)}: "
+                            f"{fmt(worst_segment.value, definition.unit)} against {fmt(worst_segment.expected, definition.unit)} expected")
+        moved.append(Moved(key, definition.label, definition.category, zone, fmt(last.value, definition.unit),
+                           fmt(last.expected, definition.unit), concentrated=concentrated, days_in_zone=in_zone,
+                           button_value=json.dumps({"metric": key})))
+        chart_series[(key, "", "")] = days
+
+    # Segment triggers that fired this week, where the overall metric is not already listed.
+    listed = {m.metric for m in moved}
+    fired = [t for t in store.triggers(session, workspace_id=workspace_id, fired_since=week_start)
+             if t.fired_on <= week_end]
+    for trig in fired:
+        definition = _metric(trig.metric)
+        if definition is None or trig.metric in listed or not trig.dimension:
+            continue
+        seg_days = store.daily(session, workspace_id=workspace_id, start=today - timedelta(days=CHART_DAYS),
+                               end=week_end, metric=trig.metric, dimension=trig.dimension, segment=trig.segment)
+        last = seg_days[-1] if seg_days else None
+        moved.append(Moved(
+            trig.metric, definition.label, definition.category, trig.zone,
+            fmt(last.value if last else (trig.evidence or {}).get("value"), definition.unit),
+            fmt(last.expected if last else (trig.evidence or {}).get("expected"), definition.unit),
+            dimension=trig.dimension, segment=trig.segment, days_in_zone=sum(1 for d in seg_days if d.day >= week_start and d.zone in BAD),
+            trigger_id=trig.id,
+            button_value=json.dumps({"metric": trig.metric, "dimension": trig.dimension, "segment": trig.segment,
+                                     "trigger_id": trig.id}),
+        ))
+        chart_series[(trig.metric, trig.dimension, trig.segment)] = seg_days
+    moved = order_moved(moved)[:MAX_MOVED]
+
+    images: list[charts.ChartImage] = []
+    if with_charts:
+        for item in moved[:MAX_CHARTS]:
+            days = chart_series.get((item.metric, item.dimension, item.segment)) or []
+            if len(days) >= 14:
+                definition = CATALOGUE[item.metric]
+                name = f"{item.metric}{'-' + item.segment if item.segment else ''}".replace(" ", "_").lower()
+                images.append(charts.trend_chart(item.title, _series_points(days), unit=definition.unit,
+                                                 zone=item.zone, filename=f"{name}.png"))
+
+    # 2. What we did: actions from earlier triggers (plus any still open).
+    all_actions = store.actions(session, workspace_id=workspace_id)
+    lines = []
+    for a in all_actions:
+        recent_close = a.closed_at is not None and a.closed_at.date() >= week_start
+        if a.status in ("open", "carried", "snoozed") or recent_close:
+            definition = _metric(a.metric)
+            lines.append(ActionLine(a.id, a.description, a.owner, a.due_on, a.status,
+                                    is_overdue(a.due_on, a.status, today),
+                                    definition.label if definition else a.metric,
+                                    str(a.id)))
+    lines.sort(key=lambda l: (not l.overdue, l.status not in ("open", "carried", "snoozed"), l.due_on or date.max, l.id))
+
+    # 3. Did it move the needle.
+    needle = []
+    trigger_rows = {t.id: t for t in store.triggers(session, workspace_id=workspace_id)}
+    for a in all_actions:
+        if a.status != "done" or a.closed_at is None or a.closed_at.date() < today - timedelta(days=56):
+            continue
+        definition = _metric(a.metric)
+        if definition is None:
+            continue
+        trig = trigger_rows.get(a.trigger_id) if a.trigger_id else None
+        start_bad = trig.fired_on if trig else a.created_at.date()
+        done_day = a.closed_at.date()
+        before = store.daily(session, workspace_id=workspace_id, start=start_bad - timedelta(days=14),
+                             end=start_bad - timedelta(days=1), metric=a.metric, dimension=a.dimension,
+                             segment=a.segment)
+        after_end = min(week_end, done_day + timedelta(days=14))
+        after = store.daily(session, workspace_id=workspace_id, start=done_day + timedelta(days=1), end=after_end,
+                            metric=a.metric, dimension=a.dimension, segment=a.segment)
+        outcome: Outcome = judge(_window(before, definition.is_rate, 14),
+                                 _window(after, definition.is_rate, max(0, (after_end - done_day).days)),
+                                 direction=definition.direction, is_rate=definition.is_rate)
+        needle.append(Needle(a.id, a.description, a.owner,
+                             definition.label + (f" — {a.segment}" if a.segment else ""),
+                             fmt(outcome.before, definition.unit), fmt(outcome.after, definition.unit),
+                             outcome.verdict, outcome.label, outcome.reason))
+
+    # 4. When everything is green: slow trends and calibration.
+    trends = []
+    for key, days in by_metric.items():
+        definition = _metric(key)
+        if definition is None or not days or days[-1].zone != "healthy":
+            continue
+        weekly = []
+        for w in range(8, 0, -1):
+            scores = [d.score for d in days if today - timedelta(days=7 * w) <= d.day < today - timedelta(days=7 * (w - 1))
+                      and d.score is not None]
+            if scores:
+                weekly.append(fmean(scores))
+        if slow_trend(weekly, watch=settings.file.metrics.watch):
+            trends.append(SlowTrend(definition.label, fmt(days[-1].value, definition.unit),
+                                    fmt(days[-1].expected, definition.unit), len(weekly)))
+    calibration = calibrate(session, settings=settings, today=today)
+    return WeeklyReview(period, week_start, week_end, as_of, tuple(moved), tuple(lines), tuple(needle),
+                        tuple(trends), tuple(calibration), tuple(images))
+
+
+def calibrate(session: Session, *, settings: Settings, today: date, window_days: int = 90) -> list[Calibration]:
+    since = today - timedelta(days=window_days)
+    rows = store.triggers(session, workspace_id=settings.workspace_id, fired_since=since)
+    out = []
+    for rule in settings.file.rules:
+        mine = [t for t in rows if t.rule == rule.name]
+        open_days = sum(((t.recovered_on or today) - max(t.fired_on, since)).days for t in mine)
+        problem = calibration_problem([t.fired_on for t in mine], open_days, window_days=window_days)
+        if problem:
+            definition = _metric(rule.metric)
+            out.append(Calibration(rule.name, definition.label if definition else rule.metric, problem))
+    return out
+
+
+# ---------- rendering ----------
+
+def render_review(review: WeeklyReview, *, channel: str) -> tuple[Message, list[Message]]:
+    """The parent message and the thread replies (one per agenda item)."""
+    context = {"r": review, "ids": action_ids, "channel": channel, "cat": CATEGORY_LABEL}
+    parent = render("ritual_review", **context)
+    replies = [render("ritual_review_moved", **context), render("ritual_review_did", **context),
+               render("ritual_review_needle", **context)]
+    if review.all_green or review.trends or review.calibration:
+        replies.append(render("ritual_review_green", **context))
+    return parent, replies
+
+
+@dataclass(frozen=True, slots=True)
+class Nudge:
+    period: str
+    named_actions: int
+
+
+def closing_nudge(session: Session, *, workspace_id: str, review_at: datetime, period: str) -> Nudge | None:
+    """A nudge when the review produced no named action with an owner and a follow-up date."""
+    created = store.actions_created_since(session, workspace_id=workspace_id, since_at=review_at)
+    named = [a for a in created if a.owner and a.due_on is not None]
+    return None if named else Nudge(period, 0)
+
+
+def render_nudge(nudge: Nudge) -> Message:
+    return render("ritual_review_nudge", n=nudge)

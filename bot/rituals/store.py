@@ -1,0 +1,137 @@
+"""The SQL that feeds the rituals. Every query is scoped by workspace; nothing here commits."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import Action, DailyMetric, TicketRow, TriggerRow
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    day: date
+    metric: str
+    dimension: str
+    segment: str
+    value: float | None
+    zone: str | None
+    expected: float | None
+    score: float | None
+    n: int
+    numerator: float | None
+    denominator: float | None
+    bands: dict[str, float | None]
+
+
+def _bands(evidence: dict[str, Any] | None) -> dict[str, float | None]:
+    bands = (evidence or {}).get("bands") or {}
+    return {k: bands.get(k) for k in ("watch_above", "act_now_above", "watch_below", "act_now_below")}
+
+
+def _day(row: DailyMetric) -> Day:
+    return Day(row.day, row.metric, row.dimension, row.segment, row.value, row.zone, row.expected, row.score, row.n,
+               row.numerator, row.denominator, _bands(row.evidence))
+
+
+def daily(session: Session, *, workspace_id: str, start: date, end: date, metric: str | None = None,
+          dimension: str | None = "", segment: str | None = None) -> list[Day]:
+    """Daily rows in [start, end], oldest first. dimension None = every dimension."""
+    q = select(DailyMetric).where(DailyMetric.workspace_id == workspace_id, DailyMetric.day >= start,
+                                  DailyMetric.day <= end)
+    if metric is not None:
+        q = q.where(DailyMetric.metric == metric)
+    if dimension is not None:
+        q = q.where(DailyMetric.dimension == dimension)
+    if segment is not None:
+        q = q.where(DailyMetric.segment == segment)
+    return [_day(r) for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id))]
+
+
+def latest_metric_day(session: Session, *, workspace_id: str, on_or_before: date) -> date | None:
+    return session.scalar(select(func.max(DailyMetric.day)).where(
+        DailyMetric.workspace_id == workspace_id, DailyMetric.day <= on_or_before))
+
+
+def triggers(session: Session, *, workspace_id: str, fired_since: date | None = None,
+             status: str | None = None) -> list[TriggerRow]:
+    q = select(TriggerRow).where(TriggerRow.workspace_id == workspace_id)
+    if fired_since is not None:
+        q = q.where(TriggerRow.fired_on >= fired_since)
+    if status is not None:
+        q = q.where(TriggerRow.status == status)
+    return list(session.scalars(q.order_by(TriggerRow.fired_on, TriggerRow.id)))
+
+
+def triggers_by_ids(session: Session, *, workspace_id: str, ids: Iterable[int]) -> list[TriggerRow]:
+    ids = list(ids)
+    if not ids:
+        return []
+    return list(session.scalars(select(TriggerRow).where(TriggerRow.workspace_id == workspace_id,
+                                                          TriggerRow.id.in_(ids)).order_by(TriggerRow.id)))
+
+
+def actions(session: Session, *, workspace_id: str, statuses: Sequence[str] | None = None,
+            trigger_ids: Iterable[int] | None = None) -> list[Action]:
+    q = select(Action).where(Action.workspace_id == workspace_id)
+    if statuses is not None:
+        q = q.where(Action.status.in_(list(statuses)))
+    if trigger_ids is not None:
+        q = q.where(Action.trigger_id.in_(list(trigger_ids)))
+    return list(session.scalars(q.order_by(Action.due_on, Action.id)))
+
+
+def actions_created_since(session: Session, *, workspace_id: str, since_at: datetime) -> list[Action]:
+    return list(session.scalars(select(Action).where(Action.workspace_id == workspace_id,
+                                                     Action.created_at >= since_at).order_by(Action.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFact:
+    id: int
+    source: str
+    external_id: str
+    created_at: datetime
+    solved_at: datetime | None
+    resolution_seconds: float | None
+    organization: str | None
+    requester: str | None
+    tags: tuple[str, ...]
+    subject: str | None
+    csat: str | None
+    escalated: bool
+    reassignments: int
+    agent_replies: int | None
+    reopens: int
+    bot_involved: bool
+    bot_resolved: bool
+
+
+def tickets(session: Session, *, workspace_id: str, created_from: datetime, created_to: datetime) -> list[TicketFact]:
+    """Non-deleted tickets created in [created_from, created_to)."""
+    t = TicketRow
+    rows = session.execute(select(
+        t.id, t.source, t.external_id, t.created_at, t.solved_at, t.resolution_seconds, t.organization, t.requester,
+        t.tags, t.subject, t.csat, t.escalated, t.reassignments, t.agent_replies, t.reopens, t.bot_involved,
+        t.bot_resolved,
+    ).where(t.workspace_id == workspace_id, t.deleted.is_(False), t.created_at >= created_from,
+            t.created_at < created_to).order_by(t.created_at, t.id))
+    return [TicketFact(r.id, r.source, r.external_id, r.created_at, r.solved_at, r.resolution_seconds,
+                       r.organization, r.requester, tuple(r.tags or ()), r.subject, r.csat, bool(r.escalated),
+                       r.reassignments or 0, r.agent_replies, r.reopens or 0, bool(r.bot_involved),
+                       bool(r.bot_resolved)) for r in rows]
+
+
+def solved_tickets(session: Session, *, workspace_id: str, solved_from: datetime, solved_to: datetime) -> list[TicketFact]:
+    t = TicketRow
+    ids = select(t.id).where(t.workspace_id == workspace_id, t.deleted.is_(False), t.solved_at >= solved_from,
+                             t.solved_at < solved_to)
+    first = session.scalar(select(func.min(t.created_at)).where(t.id.in_(ids)))
+    if first is None:
+        return []
+    return [f for f in tickets(session, workspace_id=workspace_id, created_from=first, created_to=solved_to)
+            if f.solved_at is not None and solved_from <= f.solved_at < solved_to]

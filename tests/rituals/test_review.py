@@ -1,0 +1,105 @@
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.config import load_settings
+from bot.rituals import review
+from bot.rituals.store import Day
+from tests.rituals.factories import seed_review_scenario
+
+TODAY = date(2026, 11, 23)  # a Monday
+
+
+def settings(tmp_path, extra=""):
+    path = tmp_path / "signalroom.toml"
+    path.write_text('timezone = "Europe/Berlin"\n[slack]\nreview_channel = "C0REVIEW"\nalerts_channel = "C0ALERTS"\n'
+                    '[[rules]]\nname = "csat-drop"\nmetric = "csat"\nby = "product_area"\n'
+                    '[[rules]]\nname = "reopen-spike"\nmetric = "reopen_rate"\n'
+                    '[[rules]]\nname = "backlog-high"\nmetric = "backlog"\n' + extra)
+    return load_settings({}, config_path=str(path))
+
+
+def d(day, zone):
+    return Day(day, "m", "", "", 1.0, zone, 1.0, 0.0, 10, None, None, {})
+
+
+WEEK = date(2026, 11, 16)
+
+
+@pytest.mark.parametrize(("zones", "expected"), [
+    ((["healthy", "healthy"], ["healthy"] * 7), None),
+    ((["healthy"], ["healthy", "watch", "watch"]), ("watch", 2)),
+    ((["healthy"], ["watch", "act_now", "act_now"]), ("act_now", 2)),
+    ((["watch"], ["watch", "watch"]), None),  # already in watch before the week
+    ((["watch"], ["act_now"]), ("act_now", 1)),  # got worse
+    ((["act_now"], ["act_now"]), None),
+    (([], ["learning", "insufficient_data"]), None),
+])
+def test_entered(zones, expected):
+    before, this_week = zones
+    days = [d(date(2026, 11, 15), z) for z in before][-1:] + [d(date(2026, 11, 16 + i), z) for i, z in enumerate(this_week)]
+    assert review.entered(days, WEEK) == expected
+
+
+def test_order_moved_act_now_first_then_category():
+    items = [review.Moved("a", "FRT", "experience", "watch", "", ""),
+             review.Moved("b", "Volume", "operational", "act_now", "", ""),
+             review.Moved("c", "Cost", "business_impact", "watch", "", ""),
+             review.Moved("d", "CSAT", "experience", "act_now", "", "")]
+    assert [m.label for m in review.order_moved(items)] == ["CSAT", "Volume", "Cost", "FRT"]
+
+
+@pytest.mark.parametrize(("scores", "expected"), [
+    ([0.1, 0.4, 0.8, 1.2], True),
+    ([0.1, 0.4, 0.8, 2.5], False),  # already across: not "slow"
+    ([0.1, 0.2, 0.3, 0.5], False),  # rising but far from the band
+    ([1.5, 1.2, 1.3, 1.4], True),
+    ([1.5, 1.6, 1.3, 1.4], False),
+    ([1.2, 1.4], False),
+])
+def test_slow_trend(scores, expected):
+    assert review.slow_trend(scores) is expected
+
+
+@pytest.mark.parametrize(("fired", "open_days", "expected"), [
+    ([], 0, "never fired in 90 days"),
+    ([date(2026, 10, 1)] * 6, 20, "fired 6 times in 90 days"),
+    ([date(2026, 9, 1)], 60, "open 60 of 90 days"),
+    ([date(2026, 9, 1)], 10, None),
+])
+def test_calibration_problem(fired, open_days, expected):
+    assert review.calibration_problem(fired, open_days) == expected
+
+
+def test_gather_and_render_the_scenario(tmp_path, session_factory):
+    with session_factory.begin() as session:
+        ids = seed_review_scenario(session, TODAY)
+    with session_factory() as session:
+        r = review.gather(session, settings=settings(tmp_path), today=TODAY, period="2026-W48")
+    titles = [(m.title, m.zone) for m in r.moved]
+    assert titles == [("First response time (median)", "act_now"), ("Customer satisfaction", "watch")]
+    csat = next(m for m in r.moved if m.metric == "csat")
+    assert csat.concentrated and csat.concentrated.startswith("billing (product area): 61 %")
+    assert [a.id for a in r.actions][0] == ids["overdue"] and r.actions[0].overdue
+    needle = {n.action_id: n for n in r.needle}
+    assert needle[ids["done"]].verdict == "improved"
+    assert {c.rule for c in r.calibration} == {"backlog-high"}
+    assert r.charts and all(c.png.startswith(b"\x89PNG") and c.alt_text for c in r.charts)
+    parent, replies = review.render_review(r, channel="C0REVIEW")
+    assert "act now" in parent.blocks[1]["text"]["text"]
+    moved_buttons = [b["accessory"] for b in replies[0].blocks if "accessory" in b]
+    assert moved_buttons and moved_buttons[0]["text"]["text"] == "Log action"
+    json.dumps([p.payload() for p in [parent, *replies]])
+
+
+def test_closing_nudge(session_factory):
+    from tests.rituals.factories import action
+
+    review_at = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
+    with session_factory() as session:
+        assert review.closing_nudge(session, workspace_id="default", review_at=review_at, period="2026-W48")
+    with session_factory.begin() as session:
+        session.add(action("csat", "U0LEAD", due_on=date(2026, 11, 30), created_at=datetime(2026, 11, 23, 9, tzinfo=UTC)))
+    with session_factory() as session:
+        assert review.closing_nudge(session, workspace_id="default", review_at=review_at, period="2026-W48") is None
