@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -188,6 +189,7 @@ def build_app(
     socket_mode: bool = False,
     now: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
+    listener_executor: Executor | None = None,
 ) -> App:
     """The one Bolt app. OAuth (many workspaces) when SLACK_CLIENT_ID/SECRET are set, else SLACK_BOT_TOKEN."""
     env = settings.env
@@ -208,12 +210,13 @@ def build_app(
         "url_verification_enabled": True,
         "ignoring_self_events_enabled": True,
     }
+    if listener_executor is not None:
+        kwargs["listener_executor"] = listener_executor  # lazy listeners run here (tests drain it)
     if oauth:
         kwargs["oauth_settings"] = oauth_settings(settings, session_factory, installation_store=installation_store,
                                                   state_store=state_store)
     else:
-        kwargs["token"] = env.slack_bot_token.get_secret_value()
-        client.token = kwargs["token"]
+        client.token = env.slack_bot_token.get_secret_value()  # Bolt reads the token from its client
     app = App(**kwargs)
     services = Services(settings=settings, session_factory=session_factory, oauth=oauth, now=now, sleep=sleep)
 

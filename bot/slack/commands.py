@@ -63,10 +63,15 @@ def ack_metrics(ack, command: dict, context: BoltContext) -> None:
 
 def answer_metrics(command: dict, context: BoltContext, respond, client: WebClient) -> None:
     services: Services = context["services"]
-    with replying(context, respond) as db:
+    try:
         parsed = grammar.parse(command.get("text") or "", today=services.today())
-        if isinstance(parsed, grammar.Help):
-            return
+    except UsageError:
+        context["db"].close()
+        return  # the ack already said what was wrong
+    if isinstance(parsed, grammar.Help):
+        context["db"].close()
+        return
+    with replying(context, respond) as db:
         request = Request(services, db, context["workspace_id"], command["user_id"], command.get("channel_id"),
                           client, command.get("trigger_id"))
         message = handle(parsed, request)
