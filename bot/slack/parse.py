@@ -146,7 +146,7 @@ def usage_error(problem: str, form: str) -> UsageError:
 
 
 def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.5)
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
