@@ -1,0 +1,134 @@
+"""Golden files for every Slack template, and hostile text rendered inert in all of them."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from bot.blocks import Message, render
+from bot.metrics.catalogue import CATALOGUE
+from bot.slack.present import help_message, render_view
+from bot.slack.readings import AgentFigures, MetricDetail, Reading, ScorecardView
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+EVIL = "<!channel> & <@U0EVIL> <https://evil.example|click>"
+
+
+def assert_golden(name: str, payload: dict) -> None:
+    """Compare with tests/golden/<name>.json; SIGNALROOM_UPDATE_GOLDEN=1 rewrites it."""
+    path = GOLDEN / f"{name}.json"
+    actual = json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if os.environ.get("SIGNALROOM_UPDATE_GOLDEN") == "1":
+        path.write_text(actual)
+    assert path.exists(), f"no golden file {path}: run with SIGNALROOM_UPDATE_GOLDEN=1 once and review it"
+    assert actual == path.read_text()
+
+
+def reading(metric="first_response_time", zone="act_now", explanation="2.0 h vs 40 min expected", **kw) -> Reading:
+    return Reading(metric=metric, label=CATALOGUE[metric].label, zone=zone, value=kw.pop("value", "2.0 h"),
+                   expected=kw.pop("expected", "40 min"), explanation=explanation, n=310, **kw)
+
+
+def action(**overrides) -> dict:
+    base = {"id": 7, "metric": "csat", "metric_label": "Customer satisfaction", "segment": "product_area=billing",
+            "description": "Rewrite the refund macro", "owner": "U0OWNER", "created_by": "U0LEAD",
+            "due": date(2026, 11, 27), "status": "open", "status_label": "open", "overdue": False, "outcome": None,
+            "outcome_class": None, "value_at_open": "81.0 %", "value_at_followup": None}
+    base.update(overrides)
+    return base
+
+
+SCORECARD = ScorecardView(date(2026, 11, 19), (
+    reading(), reading("csat", "watch", "81 % satisfied vs 90 % expected", value="81.0 %", expected="90.0 %"),
+    reading("ticket_volume", "healthy", "", value="310 tickets", expected="300 tickets"),
+))
+DETAIL = MetricDetail(
+    metric="first_response_time", label="First response time", definition=CATALOGUE["first_response_time"].definition,
+    days=7, by="channel", latest=reading(), first_day=date(2026, 11, 13), last_day=date(2026, 11, 19),
+    sparkline="▁▁▂▁▂▃█", low="40 min", high="2.0 h", start_value="41 min", end_value="2.0 h",
+    segments=(reading(dimension="channel", segment="email", value="2.5 h"),
+              reading(zone="healthy", dimension="channel", segment="chat", value="10 min", explanation="")),
+    more_segments=2, annotations=((date(2026, 11, 18), "release", "v2.3"),),
+)
+
+
+def scorecard_message(card=SCORECARD) -> Message:
+    from bot.slack.commands import render_scorecard
+
+    return render_scorecard(card)
+
+
+CASES = {
+    "slack_error": lambda: render("slack_error", problem="unknown metric 'frtt'. Use: `/metrics <metric>`").payload(),
+    "slack_confirm": lambda: render("slack_confirm", summary="Logged action #7 for Customer satisfaction.").payload(),
+    "slack_help": lambda: help_message().payload(),
+    "slack_scorecard": lambda: scorecard_message().payload(),
+    "slack_scorecard_empty": lambda: scorecard_message(ScorecardView(None, ())).payload(),
+    "slack_metric": lambda: render("slack_metric", d=DETAIL).payload(),
+    "slack_action_card": lambda: render("slack_action_card", a=action(
+        status="done", status_label="done", outcome="Refunds faster", outcome_class="improved",
+        value_at_followup="88.0 %")).payload(),
+    "slack_actions": lambda: render("slack_actions", title="Open actions", actions=[action(), action(
+        id=8, segment="", overdue=True, due=date(2026, 11, 18))], more=3).payload(),
+    "slack_log": lambda: render("slack_log", metric_label="Customer satisfaction", entries=[
+        {**action(outcome="Refunds faster", outcome_class="improved"), "opened": date(2026, 11, 2),
+         "trigger": "csat-billing: Customer satisfaction (product_area=billing) act now", "change": "81.0 % → 88.0 %"},
+        {**action(id=8), "opened": date(2026, 11, 9), "trigger": None, "change": None}]).payload(),
+    "slack_add_action_modal": lambda: render_view(
+        "slack_add_action_modal", metric_labels={k: m.label for k, m in CATALOGUE.items()}, private_metadata="C0SUPPORT",
+        metric="csat", owner="U0OWNER", due=date(2026, 11, 27), description=None, segment="product_area=billing"),
+    "slack_outcome_modal": lambda: render_view("slack_outcome_modal", a=action(), private_metadata="7"),
+    "slack_update_modal": lambda: render_view("slack_update_modal", a=action(), private_metadata="7"),
+    "slack_home": lambda: render_view(
+        "slack_home", actions=[action(), action(id=8, overdue=True)], more_actions=0, card=SCORECARD,
+        urgent=SCORECARD.in_zone("act_now", "watch"), review_at=datetime(2026, 11, 23, 8, 30, tzinfo=timezone.utc),
+        me=AgentFigures(4, "50.0 %", "75.0 %"), team=AgentFigures(10, "60.0 %", "70.0 %"), me_days=30),
+    "slack_home_empty": lambda: render_view(
+        "slack_home", actions=[], more_actions=0, card=ScorecardView(None, ()), urgent=[], review_at=None, me=None,
+        team=None, me_days=30),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name):
+    assert_golden(name, CASES[name]())
+
+
+def test_every_slack_template_has_a_golden_case():
+    templates = {p.name.removesuffix(".json.j2") for p in (GOLDEN.parent.parent / "templates").glob("slack_*.json.j2")}
+    assert templates <= set(CASES), f"templates without a golden test: {templates - set(CASES)}"
+
+
+def _mrkdwn_texts(node) -> list[str]:
+    found = []
+    if isinstance(node, dict):
+        if node.get("type") == "mrkdwn":
+            found.append(node["text"])
+        for value in node.values():
+            found += _mrkdwn_texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _mrkdwn_texts(value)
+    return found
+
+
+def test_hostile_text_is_inert_everywhere():
+    evil_card = ScorecardView(date(2026, 11, 19), (reading(explanation=EVIL),))
+    evil_detail = MetricDetail(**{**DETAIL.__dict__, "segments": (reading(dimension="channel", segment=EVIL),),
+                                  "annotations": ((date(2026, 11, 18), "release", EVIL),)})
+    payloads = [
+        scorecard_message(evil_card).payload(),
+        render("slack_metric", d=evil_detail).payload(),
+        render("slack_action_card", a=action(description=EVIL, outcome=EVIL, owner=EVIL)).payload(),
+        render("slack_actions", title=EVIL, actions=[action(description=EVIL)], more=0).payload(),
+        render("slack_error", problem=EVIL).payload(),
+        render_view("slack_outcome_modal", a=action(description=EVIL), private_metadata="7"),
+        render_view("slack_home", actions=[action(description=EVIL, segment=EVIL)], more_actions=0, card=evil_card,
+                    urgent=evil_card.readings, review_at=None, me=None, team=None, me_days=30),
+    ]
+    for payload in payloads:
+        for text in _mrkdwn_texts(payload):
+            assert "<!channel>" not in text and "<@U0EVIL>" not in text and "<https://evil" not in text, text
