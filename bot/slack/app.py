@@ -30,9 +30,10 @@ from bot.storage.base import utcnow
 
 log = logging.getLogger(__name__)
 
+# Must equal the bot scopes in slack-manifest.yml (a test checks).
 BOT_SCOPES = (
-    "commands", "chat:write", "chat:write.public", "channels:join", "channels:read", "groups:read",
-    "im:write", "users:read", "users:read.email", "usergroups:read",
+    "commands", "chat:write", "chat:write.public", "channels:join", "im:write", "users:read", "users:read.email",
+    "usergroups:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
