@@ -19,12 +19,13 @@ def add_arguments(parser) -> None:
 def run(args, runtime) -> int:
     import uvicorn
 
-    from bot.slack.app import build_app
+    from bot.slack.app import build_app, check_credentials
     from bot.slack.server import build_asgi
 
-    port = args.port or runtime.settings.env.port
+    port = args.port if args.port is not None else runtime.settings.env.port
     if not 0 < port < 65536:
         raise UsageError(f"--port {port}: use 1-65535")
+    check_credentials(runtime.settings)
     session_factory = runtime.session_factory()
     app = build_app(runtime.settings, session_factory)
     asgi = build_asgi(app, session_factory)

@@ -180,6 +180,19 @@ def oauth_settings(settings: Settings, session_factory: sessionmaker, *, install
     )
 
 
+def check_credentials(settings: Settings, *, socket_mode: bool = False) -> bool:
+    """Raise UsageError naming the missing variable; True when running with OAuth installs."""
+    env = settings.env
+    oauth = bool(env.slack_client_id and env.slack_client_secret) and not socket_mode
+    if not socket_mode and env.slack_signing_secret is None:
+        raise UsageError("SLACK_SIGNING_SECRET is not set (Basic Information → App Credentials → Signing Secret)")
+    if not oauth and env.slack_bot_token is None:
+        raise UsageError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)")
+    if bool(env.slack_client_id) != bool(env.slack_client_secret) and not socket_mode:
+        raise UsageError("OAuth installs need both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    return oauth
+
+
 def build_app(
     settings: Settings,
     session_factory: sessionmaker,
@@ -194,12 +207,8 @@ def build_app(
 ) -> App:
     """The one Bolt app. OAuth (many workspaces) when SLACK_CLIENT_ID/SECRET are set, else SLACK_BOT_TOKEN."""
     env = settings.env
-    oauth = bool(env.slack_client_id and env.slack_client_secret) and not socket_mode
+    oauth = check_credentials(settings, socket_mode=socket_mode)
     signing_secret = env.slack_signing_secret.get_secret_value() if env.slack_signing_secret else None
-    if not socket_mode and not signing_secret:
-        raise UsageError("SLACK_SIGNING_SECRET is not set (Basic Information → App Credentials → Signing Secret)")
-    if not oauth and env.slack_bot_token is None:
-        raise UsageError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)")
     if client is None:
         client = WebClient(base_url=env.slack_api_url, timeout=10)
     kwargs: dict[str, Any] = {

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+import pytest
+
+yaml = pytest.importorskip("yaml")  # PyYAML: requested as a dev dependency
 
 from bot.slack import action_ids
 from bot.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
