@@ -201,16 +201,22 @@ class ColumnsBuilder:
         defs = self.defs
 
         def inst(name: str) -> np.ndarray:
-            return np.round(np.fromiter((_epoch(v) for v in cols[name]), np.float64, n), 3)
-
-        def ints(name: str, missing: int) -> np.ndarray:
-            return np.fromiter((missing if v is None else int(v) for v in cols[name]), np.int64, n)
+            col = cols[name]
+            try:  # epoch seconds from SQL (None → NaN); datetimes take the slow path
+                arr = np.array(col, dtype=np.float64)
+            except TypeError:
+                arr = np.fromiter((_epoch(v) for v in col), np.float64, n)
+            return np.round(arr, 3)
 
         def floats(name: str) -> np.ndarray:
-            return np.fromiter((math.nan if v is None else float(v) for v in cols[name]), np.float64, n)
+            return np.array(cols[name], dtype=np.float64)  # None → NaN
+
+        def ints(name: str, missing: int) -> np.ndarray:
+            a = floats(name)
+            return np.where(np.isnan(a), missing, a).astype(np.int64)
 
         def flags(name: str) -> np.ndarray:
-            return np.fromiter((bool(v) for v in cols[name]), np.bool_, n)
+            return np.array([bool(v) for v in cols[name]], dtype=np.bool_)
 
         def cat(name: str, values: Iterable[object]) -> np.ndarray:
             index = self.index[name]

@@ -316,7 +316,7 @@ def _rows(workspace_id: str, series: Mapping[Key, tuple[DailySeries, np.ndarray]
         m, dim, seg = key
         for r in rs:
             i = (r.day - start).days
-            ev = r.to_dict(explain=r.day >= explain_from)
+            ev = r.to_dict() if r.day >= explain_from else r.compact()
             rows.append({
                 "workspace_id": workspace_id, "day": r.day, "metric": m, "dimension": dim, "segment": seg,
                 "value": _num(s.values[i]), "n": int(s.n[i]), "numerator": _num(s.numerator[i]),

@@ -75,7 +75,11 @@ def grouped_quantiles(
     values = np.asarray(values, dtype=np.float64)
     if keys.size == 0:
         return keys[:0], np.zeros(0, dtype=np.int64), np.zeros((len(qs), 0))
-    order = np.lexsort((values, keys))
+    # Sort by value, then stably by key: radix sort when the keys fit 16 bits (days × segments).
+    by_value = np.argsort(values, kind="stable")
+    kv = keys[by_value]
+    small = kv.size and 0 <= kv.min() and kv.max() < 32767
+    order = by_value[np.argsort(kv.astype(np.int16) if small else kv, kind="stable")]
     k = keys[order]
     v = values[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])

@@ -84,6 +84,11 @@ class ZoneResult:
     def explanation(self) -> str:
         return explain(self)
 
+    def compact(self) -> dict[str, Any]:
+        """The numbers only (stored for older days; `to_dict` has everything)."""
+        return {"value": self.value, "expected": self.expected, "spread": self.spread, "score": self.score,
+                "n": self.n, "drift": self.drift, "annotations": list(self.annotations)}
+
     def to_dict(self, *, explain: bool = True) -> dict[str, Any]:
         return {
             "metric": self.metric, "day": self.day.isoformat(), "zone": self.zone, "value": self.value,
@@ -172,14 +177,21 @@ def evaluate_series(
 
     out: list[ZoneResult] = []
     label = subject or metric.label
+    # Python lists once: per-element numpy scalar access dominates otherwise.
+    L = lambda a: [None if x != x else x for x in a.tolist()]  # noqa: E731
+    vs, es, ss, scs = L(base.value), L(base.expected), L(base.spread), L(score)
+    ns, hs, sws = base.n.tolist(), base.history.tolist(), base.same_weekday.tolist()
+    nums, dens = L(base.numerator), L(base.denominator)
+    ilo, ihi = L(base.interval_low), L(base.interval_high)
+    ews, dfl, lrn, ins, jdg = ew.tolist(), drift_flag.tolist(), learning.tolist(), insufficient.tolist(), judged.tolist()
+    clip = metric.kind == "rate"
+    a = settings.absolute
     for j, i in enumerate(range(from_index, T)):
-        v = _f(base.value[j])
-        e = _f(base.expected[j])
-        s = _f(base.spread[j])
-        sc = _f(score[j]) if judged[j] else None
-        if learning[j]:
+        v, e, s = vs[j], es[j], ss[j]
+        sc = scs[j] if jdg[j] else None
+        if lrn[j]:
             zone = "learning"
-        elif insufficient[j]:
+        elif ins[j]:
             zone = "insufficient_data"
         elif sc is not None and sc >= settings.act_now:
             zone = "act_now"
@@ -187,11 +199,10 @@ def evaluate_series(
             zone = "watch"
         else:
             zone = "healthy"
-        is_drift = bool(zone == "healthy" and drift_flag[j])
+        is_drift = zone == "healthy" and dfl[j]
         if is_drift:
             zone = "watch"
         absolute, limit = False, None
-        a = settings.absolute
         if a is not None and v is not None and zone != "insufficient_data":
             abs_zone = a.zone_for(v)
             if abs_zone is not None and ZONE_RANK[abs_zone] > ZONE_RANK[zone]:
@@ -200,18 +211,13 @@ def evaluate_series(
                     limit = a.act_now_above if a.act_now_above is not None and v > a.act_now_above else a.act_now_below
                 else:
                     limit = a.watch_above if a.watch_above is not None and v > a.watch_above else a.watch_below
-        bands = _bands(metric, e, s, settings, clip=metric.kind == "rate")
-        notes = tuple(f"{c.kind}: {c.label}" for c in [changes.get(days[i])] if c is not None)
+        day = days[i]
+        c = changes.get(day)
         out.append(ZoneResult(
-            metric=metric.key, day=days[i], zone=zone, value=v, expected=e, spread=s, score=sc,
-            n=int(base.n[j]), bands=bands, unit=metric.unit,
-            numerator=_f(base.numerator[j]), denominator=_f(base.denominator[j]),
-            interval=None if base.interval_low[j] != base.interval_low[j]
-            else (float(base.interval_low[j]), float(base.interval_high[j])),
-            window_days=window, history_days=int(base.history[j]), same_weekday=bool(base.same_weekday[j]),
-            drift=float(ew[j]), drifting=is_drift, absolute=absolute, absolute_limit=limit, annotations=notes,
-            subject=label, kind=metric.kind, denominator_label=metric.denominator, min_sample=min_n,
-            learning_days=settings.learning_days, baseline_days=settings.baseline_days,
+            metric.key, day, zone, v, e, s, sc, ns[j], _bands(metric, e, s, settings, clip=clip), metric.unit,
+            nums[j], dens[j], None if ilo[j] is None else (ilo[j], ihi[j]), window, hs[j], sws[j],
+            ews[j], is_drift, absolute, limit, () if c is None else (f"{c.kind}: {c.label}",),
+            label, metric.kind, metric.denominator, min_n, settings.learning_days, settings.baseline_days,
         ))
     return out
 

@@ -8,14 +8,16 @@ Python row objects all at once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+import json
+from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Float, Text, and_, cast, delete, extract, func, insert, or_, select, update
+from sqlalchemy import Boolean, Float, and_, bindparam, cast, delete, extract, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from bot.metrics.facts import UNSOLVED, ColumnsBuilder, TicketColumns
+from bot.metrics.facts import ColumnsBuilder, TicketColumns
 from bot.metrics.settings import RollupSettings
+from bot.storage.base import UTCDateTime
 from bot.storage.metric_models import MetricWatermark
 from bot.storage.models import Annotation, DailyMetric, TicketRow, TriggerRow
 
@@ -28,15 +30,18 @@ def _epoch(session: Session, column: Any) -> Any:
     return cast(extract("epoch", column), Float)
 
 
-def _fact_columns(session: Session) -> list[Any]:
-    t = TicketRow
-    e = lambda c: _epoch(session, c)  # noqa: E731
-    return [
-        t.id, e(t.created_at), t.status, t.source, e(t.first_response_at), e(t.solved_at), t.agent_replies,
-        t.reopens, t.reassignments, t.escalated, cast(t.tags, Text), t.channel, t.priority, t.group_name,
-        t.assignee, t.organization, t.requester, t.csat, t.bot_involved, t.bot_resolved,
-        t.first_response_business_seconds, t.resolution_business_seconds,
-    ]
+def _epoch_sql(session: Session, column: str) -> str:
+    if session.get_bind().dialect.name == "sqlite":
+        return f"(julianday({column}) - 2440587.5) * 86400.0"
+    return f"CAST(EXTRACT(EPOCH FROM {column}) AS DOUBLE PRECISION)"
+
+
+_FACT_SQL = (
+    "SELECT id, {created}, status, source, {first_response}, {solved}, agent_replies, reopens, reassignments, "
+    "escalated, CAST(tags AS TEXT), channel, priority, group_name, assignee, organization, requester, csat, "
+    "bot_involved, bot_resolved, first_response_business_seconds, resolution_business_seconds "
+    "FROM tickets WHERE workspace_id = :ws AND deleted = :no"
+)
 
 
 def iter_fact_rows(
@@ -48,24 +53,29 @@ def iter_fact_rows(
     created_since_at: datetime | None = None,
     chunk: int = CHUNK,
 ) -> Iterator[Sequence[tuple]]:
-    """Chunks of non-deleted ticket rows in `FACT_FIELDS` order.
+    """Chunks of non-deleted ticket rows in `FACT_FIELDS` order (instants as epoch seconds).
 
     With `relevant_since_at`, only tickets that can affect days from then on:
     created since `created_since_at` (repeat-contact lookback), still unsolved,
-    or solved since `relevant_since_at`.
+    or solved since `relevant_since_at`. Plain SQL without result processing:
+    the conversion happens in numpy.
     """
-    t = TicketRow
-    q = select(*_fact_columns(session)).where(t.workspace_id == workspace_id, t.deleted.is_(False))
+    e = lambda c: _epoch_sql(session, c)  # noqa: E731
+    sql = _FACT_SQL.format(created=e("created_at"), first_response=e("first_response_at"), solved=e("solved_at"))
+    params: dict[str, Any] = {"ws": workspace_id, "no": False}
+    binds = [bindparam("no", type_=Boolean())]
     if created_before_at is not None:
-        q = q.where(t.created_at < created_before_at)
+        sql += " AND created_at < :before"
+        params["before"] = created_before_at
+        binds.append(bindparam("before", type_=UTCDateTime()))
     if relevant_since_at is not None:
-        q = q.where(or_(
-            t.created_at >= (created_since_at or relevant_since_at),
-            t.solved_at.is_(None),
-            t.solved_at >= relevant_since_at,
-            t.status.in_(sorted(UNSOLVED)),
-        ))
-    result = session.execute(q.execution_options(yield_per=chunk))
+        sql += (" AND (created_at >= :created_since OR solved_at IS NULL OR solved_at >= :since"
+                " OR status IN ('new', 'open', 'pending', 'hold'))")
+        params["created_since"] = created_since_at or relevant_since_at
+        params["since"] = relevant_since_at
+        binds += [bindparam("created_since", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())]
+    stmt = text(sql).bindparams(*binds).execution_options(stream_results=True, yield_per=chunk)
+    result = session.connection().execute(stmt, params)
     for part in result.partitions(chunk):
         yield part
 
@@ -92,7 +102,6 @@ def _aware(value: Any) -> datetime | None:
         return None
     if isinstance(value, str):  # SQLite aggregates bypass the column type
         value = datetime.fromisoformat(value)
-    from datetime import timezone
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
@@ -115,7 +124,33 @@ def delete_daily(session: Session, *, workspace_id: str, start: date | None = No
     session.execute(q)
 
 
+_DAILY_COLUMNS = ("workspace_id", "day", "metric", "dimension", "segment", "value", "n", "numerator",
+                  "denominator", "zone", "expected", "score", "evidence", "computed_at")
+
+
 def insert_daily(session: Session, rows: Sequence[dict[str, Any]], *, batch: int = 20_000) -> None:
+    """Bulk insert rollup rows: COPY on PostgreSQL, driver executemany on SQLite (evidence pre-serialised)."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        cur = conn.connection.driver_connection.cursor()
+        with cur.copy(f"COPY daily_metrics ({', '.join(_DAILY_COLUMNS)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row([json.dumps(r[c]) if c == "evidence" else r[c] for c in _DAILY_COLUMNS])
+        return
+    if dialect == "sqlite":
+        sql = f"INSERT INTO daily_metrics ({', '.join(_DAILY_COLUMNS)}) VALUES ({', '.join('?' * len(_DAILY_COLUMNS))})"
+        def conv(r: dict[str, Any]) -> tuple:
+            at = r["computed_at"].astimezone(timezone.utc).replace(tzinfo=None)
+            return (r["workspace_id"], r["day"].isoformat(), r["metric"], r["dimension"], r["segment"], r["value"],
+                    r["n"], r["numerator"], r["denominator"], r["zone"], r["expected"], r["score"],
+                    json.dumps(r["evidence"]), at.isoformat(sep=" "))
+        cur = conn.connection.driver_connection.cursor()
+        for i in range(0, len(rows), batch):
+            cur.executemany(sql, [conv(r) for r in rows[i:i + batch]])
+        return
     for i in range(0, len(rows), batch):
         session.execute(insert(DailyMetric.__table__), list(rows[i:i + batch]))
 
