@@ -5,7 +5,8 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timezone
+from typing import Any
 from pathlib import Path
 
 from rich.console import Console
@@ -35,6 +36,7 @@ class Demo:
     per_day: int = 300
     story: SampleStory | None = None
     messages: list[tuple[str, str, Message]] = field(default_factory=list)  # (name, channel, message)
+    scorecard: Any = None  # bot.metrics.service.Scorecard once the metrics stage ran
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -78,8 +80,32 @@ def stage_sample_and_import(demo: Demo) -> None:
     ))
 
 
+def demo_now(demo: Demo) -> datetime:
+    """08:00 on the demo's day in the team's timezone: yesterday is the last complete day."""
+    return datetime.combine(demo.as_of, time(8, 0), demo.settings.timezone).astimezone(timezone.utc)
+
+
+def stage_metrics(demo: Demo) -> None:
+    from bot.metrics.service import rollup_settings, run_rollup, scorecard
+    from bot.slack import readings
+    from bot.slack.commands import render_scorecard
+
+    settings = rollup_settings(demo.settings)
+    report = run_rollup(
+        demo.session_factory, workspace_id=demo.workspace_id, settings=settings, now_at=demo_now(demo),
+        full=True, alerts_channel=demo.settings.file.slack.alerts_channel,
+    )
+    demo.notes.append(report.summary())
+    with demo.session_factory() as session:
+        card = scorecard(session, workspace_id=demo.workspace_id, settings=settings)
+        view = readings.scorecard(session, workspace_id=demo.workspace_id)
+    demo.scorecard = card
+    demo.emit("scorecard", "(reply to /metrics)", render_scorecard(view))
+
+
 STAGES: list[tuple[str, Stage]] = [
     ("sample data → CSV import", stage_sample_and_import),
+    ("daily rollups, baselines, zones and triggers", stage_metrics),
 ]
 
 
@@ -128,10 +154,34 @@ def run_demo(
     return demo
 
 
+ZONE_STYLE = {"act_now": "bold red", "watch": "yellow", "healthy": "green", "insufficient_data": "dim", "learning": "dim"}
+
+
+def print_scorecard(console: Console, card) -> None:
+    table = Table(title=f"Scorecard for {card.as_of} ({card.timezone})")
+    for column in ("metric", "value", "expected", "zone"):
+        table.add_column(column)
+    for entry in card.entries:
+        expected = "" if entry.expected is None else _format(entry.expected, entry.unit)
+        table.add_row(entry.label, entry.display_value, expected, f"[{ZONE_STYLE.get(entry.zone, '')}]{entry.zone}[/]")
+    console.print(table)
+    for entry in card.entries:
+        if entry.zone in ("act_now", "watch") and entry.explanation:
+            console.print(f"[{ZONE_STYLE[entry.zone]}]{entry.zone}[/] {entry.explanation}", markup=True, highlight=False)
+
+
+def _format(value: float, unit: str) -> str:
+    from bot.metrics.zones import format_value
+
+    return format_value(value, unit)
+
+
 def print_summary(demo: Demo) -> None:
     console = demo.console
     for note in demo.notes:
         console.print(f"• {note}")
+    if demo.scorecard is not None:
+        print_scorecard(console, demo.scorecard)
     table = Table(title="Slack messages written", show_lines=False)
     table.add_column("#")
     table.add_column("message")
