@@ -216,16 +216,16 @@ class ColumnsBuilder:
             return np.where(np.isnan(a), missing, a).astype(np.int64)
 
         def flags(name: str) -> np.ndarray:
-            return np.array([bool(v) for v in cols[name]], dtype=np.bool_)
+            return np.array(cols[name], dtype=np.bool_)  # None/0/False → False
 
         def cat(name: str, values: Iterable[object]) -> np.ndarray:
             index = self.index[name]
             return np.fromiter(
                 (-1 if v is None or v == "" else index.setdefault(v, len(index)) for v in values), np.int32, n)
 
-        status = cols["status"]
-        self._put("unsolved", np.fromiter((s in UNSOLVED for s in status), np.bool_, n))
-        self._put("deleted", np.fromiter((s == "deleted" for s in status), np.bool_, n))
+        status = np.array(cols["status"], dtype=object)
+        self._put("unsolved", np.isin(status, sorted(UNSOLVED)))
+        self._put("deleted", status == "deleted")
 
         matcher = self.matcher
         use_fields = bool(matcher.field_area)

@@ -223,26 +223,30 @@ def evaluate_series(
 
 
 def _bands(metric: MetricDef, e: float | None, s: float | None, zs: ZoneSettings, *, clip: bool) -> Bands:
-    if e is None or s is None:
-        b = Bands()
-    else:
-        def c(x: float) -> float:
-            return min(1.0, max(0.0, x)) if clip else x
-        up = metric.direction in ("higher_is_worse", "both")
-        down = metric.direction in ("lower_is_worse", "both")
-        b = Bands(
-            watch_above=c(e + zs.watch * s) if up else None,
-            act_now_above=c(e + zs.act_now * s) if up else None,
-            watch_below=c(e - zs.watch * s) if down else None,
-            act_now_below=c(e - zs.act_now * s) if down else None,
-        )
     a = zs.absolute
+    if e is None or s is None:
+        if a is None:
+            return _NO_BANDS
+        return Bands(a.watch_above, a.act_now_above, a.watch_below, a.act_now_below)
+    d = metric.direction
+    up = d != "lower_is_worse"
+    down = d != "higher_is_worse"
+    wa = e + zs.watch * s if up else None
+    aa = e + zs.act_now * s if up else None
+    wb = e - zs.watch * s if down else None
+    ab = e - zs.act_now * s if down else None
+    if clip:
+        wa, aa = (None if x is None else min(1.0, x) for x in (wa, aa))
+        wb, ab = (None if x is None else max(0.0, x) for x in (wb, ab))
     if a is not None:  # absolute limits tighten the bands they override
         def tight(x: float | None, y: float | None, f: Any) -> float | None:
             return y if x is None else x if y is None else f(x, y)
-        b = Bands(tight(b.watch_above, a.watch_above, min), tight(b.act_now_above, a.act_now_above, min),
-                  tight(b.watch_below, a.watch_below, max), tight(b.act_now_below, a.act_now_below, max))
-    return b
+        return Bands(tight(wa, a.watch_above, min), tight(aa, a.act_now_above, min),
+                     tight(wb, a.watch_below, max), tight(ab, a.act_now_below, max))
+    return Bands(wa, aa, wb, ab)
+
+
+_NO_BANDS = Bands()
 
 
 def explain(r: ZoneResult) -> str:
