@@ -1,15 +1,28 @@
-"""Render (--dry-run, the default) or post (--post) the agenda ritual now."""
+"""Render (--dry-run, the default) or post (--post) the weekly review thread now."""
 from __future__ import annotations
 
-from bot.errors import NotAvailableError
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.rituals.cli import add_mode_arguments, make_runner, print_rendered, print_results
 
 
 def add_arguments(parser) -> None:
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--dry-run", action="store_true", help="render only (default)")
-    mode.add_argument("--post", action="store_true", help="post to Slack")
-    parser.add_argument("--json", action="store_true")
+    add_mode_arguments(parser)
+    parser.add_argument("--charts", metavar="DIR", help="with --dry-run: write the trend charts (PNG) into DIR")
 
 
 def run(args, runtime) -> int:
-    raise NotAvailableError("not available yet: the rituals worker (issue 6) is being built")
+    runner = make_runner(runtime, post=args.post, with_charts=bool(args.post or args.charts))
+    today, period = runner.current_period("weekly_review", datetime.now(UTC))
+    if args.post:
+        return print_results(runner.post("weekly_review", today=today, period=period), as_json=args.json)
+    items = runner.render("weekly_review", today=today, period=period)
+    if args.charts:
+        out = Path(args.charts)
+        out.mkdir(parents=True, exist_ok=True)
+        for item in items:
+            for chart in item.charts:
+                (out / chart.filename).write_bytes(chart.png)
+    print_rendered(items, as_json=args.json)
+    return 0

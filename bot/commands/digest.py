@@ -1,15 +1,36 @@
-"""Render (--dry-run, the default) or post (--post) the digest ritual now."""
+"""Render (--dry-run, the default) or post (--post) the product-channel digests now.
+
+`--kind` also renders the other periodic rituals: account-risk signals, the
+monthly leadership summary and the quarterly metric review.
+"""
 from __future__ import annotations
 
-from bot.errors import NotAvailableError
+from datetime import UTC, datetime
+
+from bot.rituals.cli import add_mode_arguments, make_runner, print_rendered, print_results
+
+KINDS = {"product": "digest", "accounts": "account_risk", "leadership": "leadership", "quarterly": "quarterly"}
 
 
 def add_arguments(parser) -> None:
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--dry-run", action="store_true", help="render only (default)")
-    mode.add_argument("--post", action="store_true", help="post to Slack")
-    parser.add_argument("--json", action="store_true")
+    add_mode_arguments(parser)
+    parser.add_argument("--kind", choices=(*KINDS, "all"), default="product",
+                        help="product digests (default), accounts at risk, leadership summary, quarterly review, or all")
 
 
 def run(args, runtime) -> int:
-    raise NotAvailableError("not available yet: the rituals worker (issue 6) is being built")
+    runner = make_runner(runtime, post=args.post, with_charts=False)
+    rituals = list(KINDS.values()) if args.kind == "all" else [KINDS[args.kind]]
+    now = datetime.now(UTC)
+    if args.post:
+        results = []
+        for ritual in rituals:
+            today, period = runner.current_period(ritual, now)
+            results += runner.post(ritual, today=today, period=period)
+        return print_results(results, as_json=args.json)
+    items = []
+    for ritual in rituals:
+        today, period = runner.current_period(ritual, now)
+        items += runner.render(ritual, today=today, period=period)
+    print_rendered(items, as_json=args.json)
+    return 0

@@ -1,15 +1,27 @@
-"""Render (--dry-run, the default) or post (--post) the remind ritual now."""
+"""Render (--dry-run, the default) or send (--post) today's owner reminders now.
+
+--post sends now, whatever the hour (still one DM per owner per day); the
+worker sends them on its own inside each owner's working hours.
+"""
 from __future__ import annotations
 
-from bot.errors import NotAvailableError
+from datetime import UTC, datetime
+
+from bot.rituals import reminders
+from bot.rituals.cli import add_mode_arguments, make_runner, print_rendered, print_results
+from bot.rituals.runner import Rendered
 
 
 def add_arguments(parser) -> None:
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--dry-run", action="store_true", help="render only (default)")
-    mode.add_argument("--post", action="store_true", help="post to Slack")
-    parser.add_argument("--json", action="store_true")
+    add_mode_arguments(parser)
 
 
 def run(args, runtime) -> int:
-    raise NotAvailableError("not available yet: the rituals worker (issue 6) is being built")
+    runner = make_runner(runtime, post=args.post, with_charts=False)
+    now = datetime.now(UTC)
+    if args.post:
+        return print_results(runner.run_reminders(now, ignore_hours=True), as_json=args.json)
+    due = reminders.gather(runner.sessions, settings=runtime.settings, delivery=runner.delivery, now=now,
+                           ignore_hours=True)
+    print_rendered([Rendered("reminder", f"@{r.owner}", reminders.render_reminder(r)) for r in due], as_json=args.json)
+    return 0

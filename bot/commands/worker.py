@@ -1,12 +1,29 @@
-"""Run the scheduler and pollers."""
+"""Run the scheduler and pollers (one leader at a time); --once runs every due job once and exits."""
 from __future__ import annotations
 
-from bot.errors import NotAvailableError
+import logging
+
+from bot.rituals.cli import make_runner, print_results
+
+log = logging.getLogger("bot.worker")
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--once", action="store_true", help="run every due job once and exit")
+    parser.add_argument("--json", action="store_true", help="with --once: print what was posted as JSON")
 
 
 def run(args, runtime) -> int:
-    raise NotAvailableError("not available yet: the rituals worker (issue 6) is being built")
+    from bot.rituals.worker import Worker, make_refresh, make_sync
+
+    runner = make_runner(runtime, post=True)
+    worker = Worker(runner, sync=make_sync(runtime), refresh=make_refresh(runtime))
+    if args.once:
+        if not worker.run_once():
+            print("another worker holds the lease: nothing run")
+            return 0
+        worker.step_down()
+        return print_results(runner.log, as_json=args.json)
+    log.info("worker %s starting: %s", worker.holder, ", ".join(j.id for j in worker.job_table()))
+    worker.serve()
+    return 0

@@ -49,6 +49,7 @@ class Publisher:
     delivery: Delivery
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     results: list[Result] = field(default_factory=list)
+    sink: list[Result] | None = None  # also appended here (the runner's log)
 
     def _target(self, key: ledger.Key, dm: bool) -> str:
         return self.delivery.open_dm(key.channel) if dm else key.channel
@@ -116,4 +117,6 @@ class Publisher:
 
     def _done(self, result: Result) -> Result:
         self.results.append(result)
+        if self.sink is not None:
+            self.sink.append(result)
         return result

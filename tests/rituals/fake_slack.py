@@ -8,6 +8,7 @@ calls with 429 and `Retry-After`; `not_member` lists channels the bot is not in
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 import json
 import urllib.parse
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ class FakeSlack:
             return {"ok": False, "error": "not_in_channel"}
         ts = self._next_ts()
         self.messages.append({"channel": channel, "ts": ts, "thread_ts": p.get("thread_ts"), "text": p.get("text"),
-                              "blocks": p.get("blocks")})
+                              "blocks": p.get("blocks"), "at": datetime.now(UTC)})
         return {"ok": True, "channel": channel, "ts": ts}
 
     def _chat_update(self, p, _r):

@@ -1,0 +1,182 @@
+"""Trigger alerts: one grouped message per channel, a DM to each playbook owner, updates on recovery.
+
+New open triggers without an `alert_ts` are grouped by their channel (the
+playbook's channel, else the alerts channel): several triggers at once make
+one message, never a flood. Each playbook owner gets one DM with the steps,
+the due date and buttons. When a trigger recovers, the original message is
+edited to show it and a reply goes into its thread. Everything goes through
+the ledger, so a worker that dies mid-way resumes without duplicates.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.blocks import Message, render
+from bot.config import Settings
+from bot.metrics.catalogue import CATALOGUE
+from bot.rituals import action_ids, ledger, store
+from bot.rituals.publish import Publisher
+from bot.rituals.units import fmt
+from bot.storage.models import TriggerRow
+
+ZONE_LABEL = {"act_now": "act now", "watch": "watch"}
+
+
+@dataclass(frozen=True, slots=True)
+class AlertItem:
+    trigger_id: int
+    rule: str
+    metric: str
+    metric_label: str
+    segment: str  # "billing (product area)" or ""
+    zone: str
+    value: str
+    expected: str
+    explanation: str
+    fired_on: date
+    recovered_on: date | None
+    playbook: str | None
+    owner: str | None
+    steps: tuple[str, ...]
+    action_id: int | None
+    due_on: date | None
+
+    @property
+    def zone_label(self) -> str:
+        return ZONE_LABEL.get(self.zone, self.zone)
+
+    @property
+    def title(self) -> str:
+        return f"{self.metric_label} — {self.segment}" if self.segment else self.metric_label
+
+
+@dataclass(frozen=True, slots=True)
+class AlertGroup:
+    channel: str
+    items: tuple[AlertItem, ...]
+
+    @property
+    def trigger_ids(self) -> tuple[int, ...]:
+        return tuple(sorted(i.trigger_id for i in self.items))
+
+    @property
+    def key(self) -> ledger.Key:
+        return ledger.Key("alert", self.channel, ledger.period_key_for("t", *self.trigger_ids))
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for i in self.items if i.recovered_on is None)
+
+
+def group_by_channel(items_with_channel: list[tuple[str, AlertItem]]) -> list[AlertGroup]:
+    """Pure: one group per channel, act-now first, in trigger order."""
+    groups: dict[str, list[AlertItem]] = defaultdict(list)
+    for channel, item in items_with_channel:
+        groups[channel].append(item)
+    return [AlertGroup(c, tuple(sorted(items, key=lambda i: (i.zone != "act_now", i.trigger_id))))
+            for c, items in sorted(groups.items())]
+
+
+def _item(trig: TriggerRow, settings: Settings, actions_by_trigger: dict[int, object]) -> AlertItem:
+    definition = CATALOGUE.get(trig.metric)
+    unit = definition.unit if definition else ""
+    ev = trig.evidence or {}
+    playbook = settings.file.playbooks.get(trig.playbook) if trig.playbook else None
+    act = actions_by_trigger.get(trig.id)
+    return AlertItem(
+        trig.id, trig.rule, trig.metric, definition.label if definition else trig.metric,
+        f"{trig.segment} ({trig.dimension.replace('_', ' ')})" if trig.dimension else "",
+        trig.zone, fmt(ev.get("value"), unit), fmt(ev.get("expected"), unit), str(ev.get("explanation") or ""),
+        trig.fired_on, trig.recovered_on, trig.playbook, playbook.owner if playbook else None,
+        tuple(playbook.steps) if playbook else (), getattr(act, "id", None), getattr(act, "due_on", None),
+    )
+
+
+def pending_alerts(session: Session, *, settings: Settings) -> list[AlertGroup]:
+    workspace_id = settings.workspace_id
+    default = settings.file.slack.alerts_channel
+    fresh = [t for t in store.triggers(session, workspace_id=workspace_id, status="open") if t.alert_ts is None]
+    acts = {a.trigger_id: a for a in store.actions(session, workspace_id=workspace_id,
+                                                   trigger_ids=[t.id for t in fresh])}
+    pairs = [(t.alert_channel or default, _item(t, settings, acts)) for t in fresh if (t.alert_channel or default)]
+    return group_by_channel(pairs)
+
+
+def posted_groups_with_recoveries(session: Session, *, settings: Settings) -> list[tuple[AlertGroup, str, tuple[int, ...]]]:
+    """(group as posted, its ts, recovered trigger ids) for alert messages with a recovery."""
+    workspace_id = settings.workspace_id
+    rows = [t for t in store.triggers(session, workspace_id=workspace_id) if t.alert_ts and t.alert_channel]
+    by_message: dict[tuple[str, str], list[TriggerRow]] = defaultdict(list)
+    for t in rows:
+        by_message[(t.alert_channel, t.alert_ts)].append(t)
+    out = []
+    for (channel, ts), triggers in by_message.items():
+        recovered = tuple(sorted(t.id for t in triggers if t.status == "recovered"))
+        if not recovered:
+            continue
+        acts = {a.trigger_id: a for a in store.actions(session, workspace_id=workspace_id,
+                                                       trigger_ids=[t.id for t in triggers])}
+        group = group_by_channel([(channel, _item(t, settings, acts)) for t in triggers])[0]
+        out.append((group, ts, recovered))
+    return out
+
+
+def render_group(group: AlertGroup) -> Message:
+    return render("ritual_alert", g=group, ids=action_ids)
+
+
+def render_dm(owner: str, items: list[AlertItem], channel: str) -> Message:
+    return render("ritual_alert_dm", owner=owner, items=items, channel=channel, ids=action_ids)
+
+
+def render_recovered(items: list[AlertItem]) -> Message:
+    return render("ritual_alert_recovered", items=items)
+
+
+def send_alerts(publisher: Publisher, sessions, *, settings: Settings) -> int:
+    """Post new trigger alerts and owner DMs; returns the number of alert messages posted or confirmed."""
+    with sessions() as session:
+        groups = pending_alerts(session, settings=settings)
+    count = 0
+    for group in groups:
+        result = publisher.message(group.key, render_group(group))
+        if result.ts is None or result.outcome in ("failed", "busy"):
+            continue
+        with sessions.begin() as session:
+            session.execute(update(TriggerRow).where(
+                TriggerRow.workspace_id == settings.workspace_id, TriggerRow.id.in_(group.trigger_ids))
+                .values(alert_channel=group.channel, alert_ts=result.ts).execution_options(synchronize_session=False))
+        count += 1
+        owners: dict[str, list[AlertItem]] = defaultdict(list)
+        for item in group.items:
+            if item.owner:
+                owners[item.owner].append(item)
+        for owner, items in owners.items():
+            if owner[:1] in ("U", "W"):
+                publisher.message(ledger.Key("alert_dm", owner, group.key.period), render_dm(owner, items, group.channel),
+                                  dm=True)
+    return count
+
+
+def send_recoveries(publisher: Publisher, sessions, *, settings: Settings) -> int:
+    """Edit each alert message that has a recovery, then reply in its thread (once per set of recoveries)."""
+    with sessions() as session:
+        posted = posted_groups_with_recoveries(session, settings=settings)
+    count = 0
+    for group, ts, recovered in posted:
+        reply_key = ledger.Key("alert_recovery", group.channel, ledger.period_key_for("r", *recovered))
+        done = ledger.find(sessions, workspace_id=settings.workspace_id, key=reply_key)
+        if done is not None and done.status == "posted":
+            continue
+        original = ledger.find(sessions, workspace_id=settings.workspace_id, key=group.key)
+        if original is not None and original.status == "posted":
+            publisher.message(group.key, render_group(group))  # edit mode: the ledger holds the original ts
+        items = [i for i in group.items if i.trigger_id in recovered]
+        if publisher.message(reply_key, render_recovered(items), thread_ts=ts).outcome == "posted":
+            count += 1
+    return count

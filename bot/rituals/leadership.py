@@ -1,0 +1,133 @@
+"""Monthly leadership summary: three to five KPIs with their trend, and one to three recommended actions.
+
+KPIs are computed from the month's solved tickets against the month before:
+CSAT, first contact resolution, median resolution time, cost per resolution
+(when `metrics.monthly_support_cost` is set) and deflection (when the source
+reports bot involvement). Recommendations come from the month's triggers,
+act-now first, using each rule's playbook when it has one.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from statistics import median
+
+from sqlalchemy.orm import Session
+
+from bot.blocks import Message, render
+from bot.config import Settings
+from bot.metrics.catalogue import CATALOGUE
+from bot.rituals import ledger, schedule, store
+from bot.rituals.store import TicketFact
+from bot.rituals.units import duration
+
+
+@dataclass(frozen=True, slots=True)
+class Kpi:
+    label: str
+    value: str
+    previous: str
+    trend: str  # better | worse | steady | new
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    channel: str
+    month: str  # 2026-10
+    kpis: tuple[Kpi, ...]
+    recommendations: tuple[str, ...]
+    solved: int
+
+    @property
+    def key(self) -> ledger.Key:
+        return ledger.Key("leadership", self.channel, self.month)
+
+
+def kpi_values(solved: Sequence[TicketFact], monthly_cost: float | None) -> dict[str, float | None]:
+    rated = [t for t in solved if t.csat in ("good", "bad")]
+    known = [t for t in solved if t.agent_replies is not None]
+    resolutions = [t.resolution_seconds for t in solved if t.resolution_seconds is not None]
+    bot = [t for t in solved if t.bot_involved]
+    return {
+        "csat": sum(t.csat == "good" for t in rated) / len(rated) if rated else None,
+        "fcr_rate": sum((t.agent_replies or 0) <= 1 and t.reopens == 0 for t in known) / len(known) if known else None,
+        "resolution_time": median(resolutions) if resolutions else None,
+        "cost_per_resolution": monthly_cost / len(solved) if monthly_cost and solved else None,
+        "deflection_rate": sum(t.bot_resolved for t in bot) / len(bot) if bot else None,
+    }
+
+
+LOWER_IS_BETTER = {"resolution_time", "cost_per_resolution"}
+LABELS = {"csat": "CSAT", "fcr_rate": "First contact resolution", "resolution_time": "Resolution time (median)",
+          "cost_per_resolution": "Cost per resolution", "deflection_rate": "Deflection"}
+
+
+def _fmt(key: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if key == "resolution_time":
+        return duration(value)
+    if key == "cost_per_resolution":
+        return f"{value:,.2f}"
+    return f"{value * 100:.0f} %"
+
+
+def trend(key: str, now: float | None, before: float | None, *, tolerance: float = 0.02) -> str:
+    """Pure: better / worse / steady (within ±2 % relative) / new."""
+    if now is None or before is None or before == 0:
+        return "new"
+    rel = (now - before) / abs(before)
+    if abs(rel) < tolerance:
+        return "steady"
+    up_is_good = key not in LOWER_IS_BETTER
+    return "better" if (rel > 0) == up_is_good else "worse"
+
+
+def kpis(this: dict[str, float | None], last: dict[str, float | None]) -> list[Kpi]:
+    return [Kpi(LABELS[k], _fmt(k, this[k]), _fmt(k, last[k]), trend(k, this[k], last[k]))
+            for k in LABELS if this[k] is not None][:5]
+
+
+def recommend(triggers, settings: Settings, *, today: date) -> list[str]:
+    """Up to three recommendations: act-now first, then the longest-open triggers."""
+    ranked = sorted(triggers, key=lambda t: (t.zone != "act_now", -((t.recovered_on or today) - t.fired_on).days, t.id))
+    out: list[str] = []
+    seen = set()
+    for t in ranked:
+        if (t.rule, t.segment) in seen:
+            continue
+        seen.add((t.rule, t.segment))
+        definition = CATALOGUE.get(t.metric)
+        label = (definition.label if definition else t.metric) + (f" in {t.segment}" if t.segment else "")
+        playbook = settings.file.playbooks.get(t.playbook) if t.playbook else None
+        step = playbook.steps[0] if playbook and playbook.steps else f"find the main cause of the {label.lower()} change"
+        out.append(f"{label}: {step[:1].lower() + step[1:]}")
+        if len(out) == 3:
+            break
+    return out
+
+
+def gather(session: Session, *, settings: Settings, today: date) -> Summary | None:
+    channel = settings.file.rituals.leadership.channel or settings.file.slack.leadership_channel
+    if not channel:
+        return None
+    tz = settings.timezone
+    month_start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    next_start = today.replace(day=1)
+    prev_start = (month_start - timedelta(days=1)).replace(day=1)
+    at = lambda d: schedule.local_instant(d, datetime.min.time(), tz)  # noqa: E731
+    this = store.solved_tickets(session, workspace_id=settings.workspace_id, solved_from=at(month_start),
+                                solved_to=at(next_start))
+    last = store.solved_tickets(session, workspace_id=settings.workspace_id, solved_from=at(prev_start),
+                                solved_to=at(month_start))
+    cost = settings.file.metrics.monthly_support_cost
+    triggers = [t for t in store.triggers(session, workspace_id=settings.workspace_id, fired_since=month_start)
+                if t.fired_on < next_start]
+    return Summary(channel, f"{month_start.year}-{month_start.month:02d}",
+                   tuple(kpis(kpi_values(this, cost), kpi_values(last, cost))), tuple(recommend(triggers, settings, today=today)),
+                   len(this))
+
+
+def render_summary(summary: Summary) -> Message:
+    return render("ritual_leadership", s=summary)

@@ -1,0 +1,133 @@
+"""Owner reminders: one DM per owner per day listing all their items, inside their own working hours.
+
+An open action is reminded `remind_days_before` days before its due date, on
+the due date, and every day while overdue; a snoozed action only after its
+snooze ends; a done or closed one never. The owner's timezone comes from
+Slack (`users.info` tz), falling back to the team's; nothing is sent before the
+reminders' configured time, outside working hours, or on weekends when
+`skip_weekends`. The ledger key (owner, local date) makes it one DM per cycle.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Literal
+
+from sqlalchemy import update
+
+from bot.blocks import Message, render
+from bot.config import Settings
+from bot.metrics.catalogue import CATALOGUE
+from bot.rituals import action_ids, ledger, schedule, store
+from bot.rituals.delivery import Delivery
+from bot.rituals.publish import Publisher
+from bot.storage.models import Action
+
+Kind = Literal["before", "due", "overdue"]
+KIND_ORDER = {"overdue": 0, "due": 1, "before": 2}
+
+
+def reminder_kind(due_on: date | None, today: date, days_before: int) -> Kind | None:
+    """Pure: which reminder (if any) an open action gets on `today`."""
+    if due_on is None:
+        return None
+    if today > due_on:
+        return "overdue"
+    if today == due_on:
+        return "due"
+    if days_before > 0 and (due_on - today).days == days_before:
+        return "before"
+    return None
+
+
+def remindable(status: str, snoozed_until: date | None, today: date) -> bool:
+    if status not in ("open", "carried", "snoozed"):
+        return False
+    return snoozed_until is None or snoozed_until <= today
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    action_id: int
+    description: str
+    metric_label: str
+    due_on: date
+    kind: Kind
+    days_overdue: int
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerReminder:
+    owner: str
+    timezone: str
+    day: date
+    items: tuple[Item, ...]
+
+    @property
+    def key(self) -> ledger.Key:
+        return ledger.Key("reminder", self.owner, self.day.isoformat())
+
+
+def decide(actions: list[Action], *, owner_timezones: dict[str, str], now: datetime, settings: Settings,
+           ignore_hours: bool = False) -> list[OwnerReminder]:
+    """Pure over loaded rows: the reminders to send now, one per owner."""
+    rituals = settings.file.rituals
+    start_at = max(rituals.reminders.time, rituals.working_hours[0])
+    hours = (start_at, rituals.working_hours[1])
+    by_owner: dict[str, list[Action]] = defaultdict(list)
+    for a in actions:
+        by_owner[a.owner].append(a)
+    out = []
+    for owner, owned in sorted(by_owner.items()):
+        tz = owner_timezones.get(owner) or settings.file.timezone
+        if not ignore_hours and not schedule.is_working_time(now, tz, hours, skip_weekends=rituals.skip_weekends):
+            continue
+        today = schedule.local_date(now, tz)
+        items = []
+        for a in owned:
+            if not remindable(a.status, a.snoozed_until, today):
+                continue
+            if a.last_reminded_at is not None and schedule.local_date(a.last_reminded_at, tz) >= today:
+                continue
+            kind = reminder_kind(a.due_on, today, rituals.remind_days_before)
+            if kind is None:
+                continue
+            definition = CATALOGUE.get(a.metric)
+            items.append(Item(a.id, a.description, definition.label if definition else a.metric, a.due_on, kind,
+                              max(0, (today - a.due_on).days)))
+        if items:
+            items.sort(key=lambda i: (KIND_ORDER[i.kind], i.due_on, i.action_id))
+            out.append(OwnerReminder(owner, tz, today, tuple(items)))
+    return out
+
+
+def gather(sessions, *, settings: Settings, delivery: Delivery, now: datetime,
+           ignore_hours: bool = False) -> list[OwnerReminder]:
+    with sessions() as session:
+        actions = store.actions(session, workspace_id=settings.workspace_id, statuses=("open", "carried", "snoozed"))
+        for a in actions:
+            session.expunge(a)
+    owners = {a.owner for a in actions}
+    timezones = {o: tz for o in owners if o[:1] in ("U", "W") and (tz := delivery.user_timezone(o))}
+    return decide(actions, owner_timezones=timezones, now=now, settings=settings, ignore_hours=ignore_hours)
+
+
+def render_reminder(reminder: OwnerReminder) -> Message:
+    return render("ritual_reminder", r=reminder, ids=action_ids)
+
+
+def send(publisher: Publisher, sessions, *, settings: Settings, now: datetime, ignore_hours: bool = False) -> int:
+    sent = 0
+    for reminder in gather(sessions, settings=settings, delivery=publisher.delivery, now=now, ignore_hours=ignore_hours):
+        if reminder.owner[:1] not in ("U", "W"):
+            continue  # an email owner: needs users.lookupByEmail (the Slack app resolves owners on entry)
+        result = publisher.message(reminder.key, render_reminder(reminder), dm=True)
+        if result.outcome in ("posted", "edited", "unchanged"):
+            with sessions.begin() as session:
+                session.execute(update(Action).where(
+                    Action.workspace_id == settings.workspace_id,
+                    Action.id.in_([i.action_id for i in reminder.items])).values(last_reminded_at=now)
+                    .execution_options(synchronize_session=False))
+            sent += result.outcome == "posted"
+    return sent

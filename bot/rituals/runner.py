@@ -1,0 +1,197 @@
+"""Run one ritual now: gather → decide → render → publish through the ledger.
+
+Used by the worker (for due rituals, with `skip_posted=True` so a ritual
+already in the ledger is not re-gathered every minute of its grace window) and
+by `signalroom agenda|digest|remind` (which re-run on purpose: a second
+`--post` in the same period edits the messages in place).
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import sessionmaker
+
+from bot.blocks import Message
+from bot.config import Settings
+from bot.rituals import (
+    accounts, alerts, digests, leadership, ledger, quarterly, reminders, review, schedule,
+)
+from bot.rituals.delivery import Delivery
+from bot.rituals.publish import Chart, Publisher, Result
+
+log = logging.getLogger(__name__)
+PERIODIC = ("weekly_review", "digest", "account_risk", "leadership", "quarterly")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message as it would be posted: for --dry-run, --json and the demo."""
+
+    ritual: str
+    channel: str
+    message: Message
+    parent: bool = True
+    charts: tuple[Chart, ...] = ()
+
+
+@dataclass
+class Runner:
+    settings: Settings
+    sessions: sessionmaker
+    delivery: Delivery
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    with_charts: bool = True
+    log: list[Result] = field(default_factory=list)  # every result since this runner was made
+
+    def publisher(self) -> Publisher:
+        return Publisher(self.sessions, self.settings.workspace_id, self.delivery, clock=self.clock, sink=self.log)
+
+    @property
+    def tz(self) -> str:
+        return self.settings.file.timezone
+
+    def schedules(self) -> dict[str, schedule.Schedule]:
+        return schedule.schedules_from_config(self.settings.file.rituals, self.tz)
+
+    def review_channel(self) -> str | None:
+        return self.settings.file.rituals.weekly_review.channel or self.settings.file.slack.review_channel
+
+    def _posted(self, key: ledger.Key) -> bool:
+        row = ledger.find(self.sessions, workspace_id=self.settings.workspace_id, key=key)
+        return row is not None and row.status == "posted"
+
+    # ---- rendering (no Slack) ----
+
+    def render(self, ritual: str, *, today: date, period: str) -> list[Rendered]:
+        s = self.settings
+        out: list[Rendered] = []
+        with self.sessions() as session:
+            if ritual == "weekly_review":
+                channel = self.review_channel() or ""
+                r = review.gather(session, settings=s, today=today, period=period, with_charts=self.with_charts)
+                parent, replies = review.render_review(r, channel=channel)
+                charts = tuple(Chart(c.png, c.filename, c.title, c.alt_text) for c in r.charts)
+                out.append(Rendered(ritual, channel, parent, True, charts))
+                out += [Rendered(ritual, channel, m, False) for m in replies]
+            elif ritual == "digest":
+                routes = {route.channel: route for route in s.file.routing}
+                for d in digests.gather(session, settings=s, today=today, period=period):
+                    if not d.notable and routes[d.channel].only_when_notable:
+                        log.info("digest for %s skipped: nothing notable", d.area)
+                        continue
+                    parent, replies = digests.render_digest(d)
+                    out.append(Rendered(ritual, d.channel, parent))
+                    out += [Rendered(ritual, d.channel, m, False) for m in replies]
+            elif ritual == "account_risk":
+                report = accounts.gather(session, settings=s, now=self.clock(), period=period)
+                if report is not None and report.accounts:
+                    out.append(Rendered(ritual, report.channel, accounts.render_report(report)))
+            elif ritual == "leadership":
+                summary = leadership.gather(session, settings=s, today=today)
+                if summary is not None:
+                    out.append(Rendered(ritual, summary.channel, leadership.render_summary(summary)))
+            elif ritual == "quarterly":
+                q = quarterly.gather(session, settings=s, today=today)
+                if q is not None:
+                    out.append(Rendered(ritual, q.channel, quarterly.render_review(q)))
+            else:
+                raise ValueError(f"unknown ritual {ritual!r}")
+        return out
+
+    # ---- posting ----
+
+    def post(self, ritual: str, *, today: date, period: str, skip_posted: bool = False) -> list[Result]:
+        """Post (or, on a re-run, edit) one ritual's messages for `period`."""
+        if skip_posted and self._already_posted(ritual, period):
+            return []
+        rendered = self.render(ritual, today=today, period=period)
+        publisher = self.publisher()
+        # Group replies under the parent that precedes them (one thread per channel).
+        threads: list[tuple[Rendered, list[Rendered]]] = []
+        for item in rendered:
+            if item.parent:
+                threads.append((item, []))
+            elif threads:
+                threads[-1][1].append(item)
+        for parent, replies in threads:
+            if not parent.channel:
+                log.warning("%s: no channel configured; skipped", ritual)
+                continue
+            publisher.thread(ledger.Key(ritual, parent.channel, period), parent.message,
+                             [r.message for r in replies], parent.charts)
+        return publisher.results
+
+    def _already_posted(self, ritual: str, period: str) -> bool:
+        if ritual == "weekly_review":
+            channel = self.review_channel()
+            return channel is None or self._posted(ledger.Key(ritual, channel, period))
+        if ritual == "digest":
+            return all(self._posted(ledger.Key(ritual, r.channel, period)) for r in self.settings.file.routing)
+        return False
+
+    def due_rituals(self, now: datetime) -> list[schedule.Due]:
+        return [d for name, sch in self.schedules().items() if name in PERIODIC
+                and (d := schedule.due(sch, now)) is not None]
+
+    def run_due(self, now: datetime | None = None) -> list[Result]:
+        """Post every ritual whose time has come (within its grace) and is not in the ledger yet."""
+        now = now or self.clock()
+        results: list[Result] = []
+        for due in self.due_rituals(now):
+            today = schedule.local_date(due.scheduled_at, self.schedules()[due.ritual].timezone)
+            if due.late:
+                log.info("%s %s: posting late (scheduled %s)", due.ritual, due.period, due.scheduled_at.isoformat())
+            try:
+                results += self.post(due.ritual, today=today, period=due.period, skip_posted=True)
+            except Exception:  # noqa: BLE001 - one ritual's failure must not stop the others
+                log.exception("%s %s failed", due.ritual, due.period)
+        results += self.run_nudge(now)
+        return results
+
+    def run_nudge(self, now: datetime) -> list[Result]:
+        """The closing check: a nudge in the review thread when the day ended without a named action."""
+        sch = self.schedules().get("weekly_review")
+        channel = self.review_channel()
+        if sch is None or channel is None:
+            return []
+        period, review_at = schedule.previous_occurrence(sch, now)
+        review_day = schedule.local_date(review_at, sch.timezone)
+        end_at = schedule.end_of_working_day(review_day, sch.timezone, self.settings.file.rituals.working_hours)
+        if not (end_at <= now <= end_at + max(sch.grace, timedelta(hours=1))):
+            return []
+        row = ledger.find(self.sessions, workspace_id=self.settings.workspace_id,
+                          key=ledger.Key("weekly_review", channel, period))
+        if row is None or row.status != "posted" or not row.ts:
+            return []
+        with self.sessions() as session:
+            nudge = review.closing_nudge(session, workspace_id=self.settings.workspace_id, review_at=review_at,
+                                         period=period)
+        if nudge is None:
+            return []
+        publisher = self.publisher()
+        publisher.message(ledger.Key("weekly_review#nudge", channel, period), review.render_nudge(nudge),
+                          thread_ts=row.ts)
+        return publisher.results
+
+    def run_alerts(self) -> list[Result]:
+        publisher = self.publisher()
+        alerts.send_alerts(publisher, self.sessions, settings=self.settings)
+        alerts.send_recoveries(publisher, self.sessions, settings=self.settings)
+        return publisher.results
+
+    def run_reminders(self, now: datetime | None = None, *, ignore_hours: bool = False) -> list[Result]:
+        if not self.settings.file.rituals.reminders.enabled and not ignore_hours:
+            return []
+        publisher = self.publisher()
+        reminders.send(publisher, self.sessions, settings=self.settings, now=now or self.clock(),
+                       ignore_hours=ignore_hours)
+        return publisher.results
+
+    def current_period(self, ritual: str, now: datetime) -> tuple[date, str]:
+        """The period and local day a ritual run 'now' belongs to (for the CLI)."""
+        sch = self.schedules().get(ritual) or schedule.Schedule(ritual, "weekly", datetime.min.time(), self.tz, 0)
+        today = schedule.local_date(now, sch.timezone)
+        return today, schedule.period_key(sch.cadence, today)

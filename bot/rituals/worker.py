@@ -1,0 +1,182 @@
+"""The worker: APScheduler 3 with one explicit job table, led by one process at a time.
+
+Job table (`job_table`):
+
+| job            | trigger                   | does                                                      |
+|----------------|---------------------------|-----------------------------------------------------------|
+| `lease`        | every 30 s                | take or renew the leader lease                            |
+| `sync:<name>`  | every source interval     | incremental sync, then rollups + triggers, then alerts    |
+| `refresh`      | every 15 min              | rollups + triggers (picks up completed days), then alerts |
+| `rituals`      | every minute              | post due rituals (within grace) and the review's nudge    |
+| `alerts`       | every minute              | grouped trigger alerts, owner DMs, recovery updates       |
+| `reminders`    | every 15 min              | owner reminders inside each owner's working hours         |
+
+Every job runs only while this process holds the lease, with `coalesce=True`,
+`max_instances=1` and a misfire grace. Posting is idempotent through the
+ledger, so even two leaders (a lease lost mid-job) cannot post twice.
+`run_once` runs every job once (if this process can lead) and returns.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from bot.rituals import lease
+from bot.rituals.runner import Runner
+
+log = logging.getLogger(__name__)
+LEASE_TTL = timedelta(seconds=90)
+MISFIRE_GRACE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    every: timedelta
+    func: Callable[[], object]
+
+
+@dataclass
+class Worker:
+    runner: Runner
+    holder: str = field(default_factory=lease.holder_id)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    sync: Callable[[str], object] | None = None  # sync one source by name
+    refresh: Callable[[], object] | None = None  # rollups + triggers
+    ttl: timedelta = LEASE_TTL
+    leading: bool = False
+
+    @property
+    def lease_name(self) -> str:
+        return lease.lease_name(self.runner.settings.workspace_id)
+
+    def renew(self) -> bool:
+        was = self.leading
+        self.leading = lease.acquire(self.runner.sessions, name=self.lease_name, holder=self.holder,
+                                     now=self.clock(), ttl=self.ttl)
+        if self.leading != was:
+            log.info("worker %s %s", self.holder, "leads" if self.leading else "stands by")
+        return self.leading
+
+    def step_down(self) -> None:
+        lease.release(self.runner.sessions, name=self.lease_name, holder=self.holder)
+        self.leading = False
+
+    def _as_leader(self, name: str, func: Callable[[], object]) -> Callable[[], object]:
+        def job() -> object:
+            if not self.renew():
+                return None
+            try:
+                return func()
+            except Exception:  # noqa: BLE001 - a failing job is logged; the scheduler keeps going
+                log.exception("job %s failed", name)
+                return None
+        job.__name__ = name
+        job.inner = func  # type: ignore[attr-defined]
+        return job
+
+    def sync_then_refresh(self, source: str) -> None:
+        if self.sync is not None:
+            self.sync(source)
+        self.refresh_then_alert()
+
+    def refresh_then_alert(self) -> None:
+        if self.refresh is not None:
+            self.refresh()
+            self.runner.run_alerts()
+
+    def job_table(self) -> list[JobSpec]:
+        settings = self.runner.settings
+        jobs = [JobSpec("lease", timedelta(seconds=30), self.renew)]
+        for name, source in settings.file.sources.items():
+            if source.enabled:
+                jobs.append(JobSpec(f"sync:{name}", timedelta(minutes=source.interval_minutes),
+                                    self._as_leader(f"sync:{name}", partial(self.sync_then_refresh, name))))
+        if self.refresh is not None:
+            jobs.append(JobSpec("refresh", timedelta(minutes=15), self._as_leader("refresh", self.refresh_then_alert)))
+        jobs += [
+            JobSpec("rituals", timedelta(minutes=1), self._as_leader("rituals", lambda: self.runner.run_due(self.clock()))),
+            JobSpec("alerts", timedelta(minutes=1), self._as_leader("alerts", self.runner.run_alerts)),
+            JobSpec("reminders", timedelta(minutes=15),
+                    self._as_leader("reminders", lambda: self.runner.run_reminders(self.clock()))),
+        ]
+        return jobs
+
+    def run_once(self) -> bool:
+        """Every due job once. False when another worker holds the lease (nothing was run)."""
+        if not self.renew():
+            return False
+        for job in self.job_table():
+            if job.id != "lease":
+                try:
+                    job.func.inner()  # type: ignore[attr-defined]  # the lease was just renewed
+                except Exception:  # noqa: BLE001 - as in the scheduler: log, go on with the next job
+                    log.exception("job %s failed", job.id)
+        return True
+
+    def scheduler(self, scheduler_cls=None):
+        """A configured APScheduler (BlockingScheduler by default) holding the job table."""
+        from apscheduler.schedulers.blocking import BlockingScheduler
+        from apscheduler.triggers.interval import IntervalTrigger
+
+        scheduler = (scheduler_cls or BlockingScheduler)(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+        )
+        now = datetime.now(UTC)
+        for job in self.job_table():
+            scheduler.add_job(job.func, IntervalTrigger(seconds=job.every.total_seconds(), timezone=UTC),
+                              id=job.id, name=job.id, next_run_time=now, replace_existing=True)
+        return scheduler
+
+    def serve(self) -> None:  # pragma: no cover - blocks until interrupted
+        scheduler = self.scheduler()
+        try:
+            scheduler.start()
+        finally:
+            self.step_down()
+
+
+def make_sync(runtime) -> Callable[[str], object]:
+    """Sync one configured source by name (CSV sources re-import their file)."""
+    def sync(name: str) -> object:
+        from pathlib import Path
+
+        from bot.imports import import_csv_file
+        from bot.sync.service import sync_source
+        from bot.sync.sources import make_client, plan_sources
+
+        settings = runtime.settings
+        with make_client() as client:
+            planned = plan_sources(settings, client=client, only=name)[0]
+            if planned.problem:
+                log.error("sync %s: %s", name, planned.problem)
+                return None
+            if planned.kind == "csv":
+                path = Path(planned.config.path or "")
+                if not path.is_file():
+                    log.error("sync %s: CSV file not found (check sources.%s.path)", name, name)
+                    return None
+                return import_csv_file(path, session_factory=runtime.session_factory(),
+                                       workspace_id=runtime.workspace_id, source=name,
+                                       store_subject=settings.file.privacy.store_subject)
+            return sync_source(planned.adapter, session_factory=runtime.session_factory(),
+                               workspace_id=runtime.workspace_id, start=planned.start(datetime.now(UTC)),
+                               store_subject=settings.file.privacy.store_subject)
+    return sync
+
+
+def make_refresh(runtime) -> Callable[[], object]:
+    def refresh() -> object:
+        from bot.metrics.service import rollup_settings, run_rollup
+
+        report = run_rollup(runtime.session_factory(), workspace_id=runtime.workspace_id,
+                            settings=rollup_settings(runtime.settings),
+                            alerts_channel=runtime.settings.file.slack.alerts_channel)
+        log.info("%s", report.summary())
+        return report
+    return refresh
+
