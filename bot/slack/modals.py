@@ -17,9 +17,11 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.view(ids.ADD_ACTION_VIEW)(ack=ack_add, lazy=[])
-    app.view(ids.OUTCOME_VIEW)(ack=ack_outcome, lazy=[])
-    app.view(ids.UPDATE_VIEW)(ack=ack_update, lazy=[])
+    # The ack listener validates and writes, then puts `saved_action` into the context; the lazy
+    # listener (which runs on a copy of that context, after the response went out) talks to Slack.
+    app.view(ids.ADD_ACTION_VIEW)(ack=ack_add, lazy=[after_add])
+    app.view(ids.OUTCOME_VIEW)(ack=ack_outcome, lazy=[after_change])
+    app.view(ids.UPDATE_VIEW)(ack=ack_update, lazy=[after_change])
 
 
 def _value(view: dict, block: str, action: str):
@@ -71,11 +73,8 @@ def ack_add(ack, body: dict, view: dict, context: BoltContext, client: WebClient
                                dimension=dimension, segment=segment, channel=channel)
     except UsageError as exc:
         return _fail(ack, ids.DESCRIPTION_BLOCK, str(exc))
-    ack()  # the modal closes now; Slack calls below happen after the response went out
-    try:
-        announce(r, action_id)
-    finally:
-        _refresh_home(r)
+    context["saved_action"] = action_id
+    ack()
 
 
 def ack_outcome(ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
@@ -88,9 +87,8 @@ def ack_outcome(ack, body: dict, view: dict, context: BoltContext, client: WebCl
         action = complete(r, int(view["private_metadata"]), outcome, outcome_class, refresh=False)
     except UsageError as exc:
         return _fail(ack, ids.OUTCOME_BLOCK, str(exc))
+    context["saved_action"] = action.id
     ack()
-    refresh_card(r, action)
-    _refresh_home(r)
 
 
 def ack_update(ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
@@ -106,9 +104,40 @@ def ack_update(ack, body: dict, view: dict, context: BoltContext, client: WebCli
                                            action_id=int(view["private_metadata"]), note=note, due_on=due_on)
     except UsageError as exc:
         return _fail(ack, ids.NOTE_BLOCK, str(exc))
+    context["saved_action"] = action.id
     ack()
-    refresh_card(r, action)
-    _refresh_home(r)
+
+
+def after_add(body: dict, context: BoltContext, client: WebClient) -> None:
+    """Show the new action in its channel, tell the owner, refresh the creator's App Home."""
+    if "saved_action" not in context:
+        return
+    r = _request(body, context, client, None)
+    try:
+        announce(r, context["saved_action"])
+    except Exception:  # noqa: BLE001 - the action is saved; delivery problems are logged
+        log.exception("new action not announced")
+    finally:
+        _refresh_home(r)
+        r.db.close()
+
+
+def after_change(body: dict, context: BoltContext, client: WebClient) -> None:
+    """Update the action's channel card and the viewer's App Home."""
+    from bot.actions.service import get_action
+
+    if "saved_action" not in context:
+        return
+    r = _request(body, context, client, None)
+    try:
+        with r.db.transaction() as session:
+            action = get_action(session, workspace_id=r.workspace_id, action_id=context["saved_action"])
+        refresh_card(r, action)
+    except Exception:  # noqa: BLE001
+        log.exception("action card not refreshed")
+    finally:
+        _refresh_home(r)
+        r.db.close()
 
 
 def _refresh_home(r: Request) -> None:
