@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -154,6 +155,12 @@ def upsert_tickets(
         if ticket.updated_at < row.updated_at:
             unchanged += 1
             continue
+        if not ticket.csat_reported and row.csat is not None:
+            # The record says nothing about CSAT (Freshdesk ratings arrive separately): keep what we know.
+            columns.update(csat=row.csat, csat_score=row.csat_score, csat_scale=row.csat_scale)
+            previous = (row.raw or {}).get("satisfaction_rating")
+            if previous is not None:
+                ticket = dataclasses.replace(ticket, raw={**ticket.raw, "satisfaction_rating": previous})
         if ticket.deleted and not row.deleted:
             # A tombstone keeps what we knew and only marks the row deleted.
             row.status, row.deleted, row.updated_at, row.changed_at = "deleted", True, ticket.updated_at, now

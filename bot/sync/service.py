@@ -8,20 +8,17 @@ parses stops that source (its checkpoint intact) while the others go on.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
-from bot.storage.models import TicketRow
 from bot.storage.tickets import load_checkpoints, quarantine, save_checkpoint, upsert_tickets
-from integrations.base import Adapter, SourceAuthError, SourceFatalError, Ticket, TicketPage
+from integrations.base import Adapter, SourceAuthError, SourceFatalError, TicketPage
 
 log = logging.getLogger(__name__)
 
@@ -94,47 +91,12 @@ class NullProgress:
         pass
 
 
-def _keep_known_csat(session: Session, workspace_id: str, tickets: Sequence[Ticket]) -> list[Ticket]:
-    """Tickets that carry no CSAT news (`csat_reported=False`) keep the CSAT already stored."""
-    unknown = [t for t in tickets if not t.csat_reported]
-    if not unknown:
-        return list(tickets)
-    stored: dict[tuple[str, str], TicketRow] = {}
-    by_source: dict[str, list[str]] = {}
-    for ticket in unknown:
-        by_source.setdefault(ticket.source, []).append(ticket.external_id)
-    for source, ids in by_source.items():
-        for offset in range(0, len(ids), 500):
-            rows = session.scalars(
-                select(TicketRow).where(
-                    TicketRow.workspace_id == workspace_id,
-                    TicketRow.source == source,
-                    TicketRow.external_id.in_(ids[offset : offset + 500]),
-                )
-            )
-            stored.update({(row.source, row.external_id): row for row in rows})
-    merged = []
-    for ticket in tickets:
-        row = stored.get((ticket.source, ticket.external_id)) if not ticket.csat_reported else None
-        if row is not None and row.csat is not None:
-            raw = dict(ticket.raw)
-            previous = (row.raw or {}).get("satisfaction_rating")
-            if previous is not None:
-                raw["satisfaction_rating"] = previous
-            ticket = dataclasses.replace(
-                ticket, csat=row.csat, csat_score=row.csat_score, csat_scale=row.csat_scale, csat_reported=True, raw=raw
-            )
-        merged.append(ticket)
-    return merged
-
-
 def store_page(
     session_factory: sessionmaker, *, workspace_id: str, page: TicketPage, store_subject: bool, result: SourceResult
 ) -> None:
     """One transaction: the page's tickets, its quarantined records and its checkpoint."""
     with session_factory.begin() as session:
-        tickets = _keep_known_csat(session, workspace_id, page.tickets)
-        outcome = upsert_tickets(session, workspace_id=workspace_id, tickets=tickets, store_subject=store_subject)
+        outcome = upsert_tickets(session, workspace_id=workspace_id, tickets=page.tickets, store_subject=store_subject)
         for error in page.quarantined:
             quarantine(
                 session,

@@ -8,7 +8,7 @@ from integrations.base import Checkpoint, MalformedRecordError, SourceAuthError
 from integrations.normalize import basic_auth_header
 from tests.fakes.clock import FakeClock
 from tests.fakes.common import fixture
-from tests.fakes.freshdesk import BASE, FakeFreshdesk, freshdesk_rating, freshdesk_ticket, iso
+from tests.fakes.freshdesk import BASE, FakeFreshdesk, freshdesk_rating, freshdesk_ticket
 from tests.fakes.loopback import serve
 
 RECORDED = fixture("freshdesk", "tickets_list_include_requester_stats_recorded.json")

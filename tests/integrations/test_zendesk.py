@@ -10,7 +10,7 @@ from integrations.normalize import basic_auth_header
 from tests.fakes.clock import FakeClock
 from tests.fakes.common import fixture
 from tests.fakes.loopback import serve
-from tests.fakes.zendesk import FakeZendesk, zendesk_metric_set, zendesk_ticket
+from tests.fakes.zendesk import FakeZendesk, zendesk_ticket
 
 PAGE = fixture("zendesk", "incremental_tickets_cursor_page.json")
 METRICS = fixture("zendesk", "ticket_metrics_list_oas_example.json")["ticket_metrics"]
