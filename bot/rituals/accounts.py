@@ -18,8 +18,11 @@ from bot.config import Settings
 from bot.rituals import ledger, links, store
 from bot.rituals.store import TicketFact
 
-MAX_ACCOUNTS = 10
-MAX_TICKETS = 5
+MAX_ACCOUNTS = 8
+MAX_TICKETS = 4
+BASELINE_DAYS = 56
+# An ordinary account is flagged when it contacts support this much more than its own usual.
+ABOVE_USUAL = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,7 @@ class AccountRisk:
     organization: str
     high_value: bool
     contacts: int
+    usual: float  # its average number of tickets per window over the previous 8 weeks
     bad_csat: int
     rated: int
     tickets: tuple[RecentTicket, ...]
@@ -56,24 +60,38 @@ class AccountReport:
 
 
 def at_risk(tickets: Sequence[TicketFact], *, high_value: Sequence[str], threshold: int, url_for,
-            show_subjects: bool = True) -> list[AccountRisk]:
-    """Pure: organizations with at least `threshold` tickets, high-value first."""
+            show_subjects: bool = True, prior: Sequence[TicketFact] = (), windows_in_prior: float = 0.0) -> list[AccountRisk]:
+    """Pure: organizations with at least `threshold` tickets in the window, high-value first.
+
+    High-value accounts are listed at the threshold; other accounts only when
+    they also contact support `ABOVE_USUAL` times more than their own usual
+    (from `prior`, which spans `windows_in_prior` windows) — a busy customer
+    that always writes a lot is not a risk signal.
+    """
     by_org: dict[str, list[TicketFact]] = defaultdict(list)
     for t in tickets:
         if t.organization:
             by_org[t.organization].append(t)
+    prior_counts: dict[str, int] = defaultdict(int)
+    for t in prior:
+        if t.organization:
+            prior_counts[t.organization] += 1
     vip = {h.lower() for h in high_value}
     out = []
     for org, mine in by_org.items():
         if len(mine) < threshold:
             continue
-        rated = [t for t in mine if t.csat in ("good", "bad")]
+        usual = prior_counts.get(org, 0) / windows_in_prior if windows_in_prior else 0.0
+        is_vip = org.lower() in vip
+        if not is_vip and usual and len(mine) < ABOVE_USUAL * usual:
+            continue
+        rated = [t for t in mine if t.csat in ("satisfied", "unsatisfied")]
         recent = sorted(mine, key=lambda t: t.created_at, reverse=True)[:MAX_TICKETS]
-        out.append(AccountRisk(org, org.lower() in vip, len(mine), sum(t.csat == "bad" for t in rated), len(rated),
+        out.append(AccountRisk(org, is_vip, len(mine), usual, sum(t.csat == "unsatisfied" for t in rated), len(rated),
                                tuple(RecentTicket(t.external_id, url_for(t), t.created_at, t.csat,
                                                   t.subject if show_subjects else None, t.solved_at is None)
                                      for t in recent)))
-    out.sort(key=lambda a: (not a.high_value, -a.contacts, -a.bad_csat, a.organization))
+    out.sort(key=lambda a: (not a.high_value, -(a.contacts - a.usual), -a.bad_csat, a.organization))
     return out[:MAX_ACCOUNTS]
 
 
@@ -82,11 +100,15 @@ def gather(session: Session, *, settings: Settings, now: datetime, period: str) 
     if not channel:
         return None
     cfg = settings.file.accounts
+    window_start = now - timedelta(days=cfg.repeat_window_days)
     tickets = store.tickets(session, workspace_id=settings.workspace_id,
-                            created_from=now - timedelta(days=cfg.repeat_window_days), created_to=now)
-    accounts = at_risk(tickets, high_value=cfg.high_value, threshold=cfg.repeat_contacts,
+                            created_from=window_start - timedelta(days=BASELINE_DAYS), created_to=now)
+    recent = [t for t in tickets if t.created_at >= window_start]
+    prior = [t for t in tickets if t.created_at < window_start]
+    accounts = at_risk(recent, high_value=cfg.high_value, threshold=cfg.repeat_contacts,
                        url_for=lambda t: links.ticket_url(settings, t.source, t.external_id),
-                       show_subjects=settings.file.privacy.store_subject)
+                       show_subjects=settings.file.privacy.store_subject, prior=prior,
+                       windows_in_prior=BASELINE_DAYS / cfg.repeat_window_days)
     return AccountReport(channel, period, cfg.repeat_window_days, cfg.repeat_contacts, tuple(accounts))
 
 

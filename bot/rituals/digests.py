@@ -97,8 +97,8 @@ def theme_of(ticket: TicketFact, exclude: set[str]) -> str | None:
 
 
 def csat_share(tickets: Sequence[TicketFact]) -> float | None:
-    rated = [t for t in tickets if t.csat in ("good", "bad")]
-    return sum(t.csat == "good" for t in rated) / len(rated) if rated else None
+    rated = [t for t in tickets if t.csat in ("satisfied", "unsatisfied")]
+    return sum(t.csat == "satisfied" for t in rated) / len(rated) if rated else None
 
 
 def escalation_share(tickets: Sequence[TicketFact]) -> float | None:

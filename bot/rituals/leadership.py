@@ -45,12 +45,12 @@ class Summary:
 
 
 def kpi_values(solved: Sequence[TicketFact], monthly_cost: float | None) -> dict[str, float | None]:
-    rated = [t for t in solved if t.csat in ("good", "bad")]
+    rated = [t for t in solved if t.csat in ("satisfied", "unsatisfied")]
     known = [t for t in solved if t.agent_replies is not None]
     resolutions = [t.resolution_seconds for t in solved if t.resolution_seconds is not None]
     bot = [t for t in solved if t.bot_involved]
     return {
-        "csat": sum(t.csat == "good" for t in rated) / len(rated) if rated else None,
+        "csat": sum(t.csat == "satisfied" for t in rated) / len(rated) if rated else None,
         "fcr_rate": sum((t.agent_replies or 0) <= 1 and t.reopens == 0 for t in known) / len(known) if known else None,
         "resolution_time": median(resolutions) if resolutions else None,
         "cost_per_resolution": monthly_cost / len(solved) if monthly_cost and solved else None,

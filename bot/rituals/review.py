@@ -214,6 +214,9 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
         by_metric[d.metric].append(d)
 
     latest_segments = store.daily(session, workspace_id=workspace_id, start=as_of, end=as_of, dimension=None) if as_of else []
+    segment_counts: dict[tuple[str, str], int] = defaultdict(int)
+    for s in latest_segments:
+        segment_counts[(s.metric, s.dimension)] += 1
     moved: list[Moved] = []
     chart_series: dict[tuple[str, str, str], list[store.Day]] = {}
     for key, days in by_metric.items():
@@ -226,7 +229,8 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
         zone, in_zone = hit
         last = days[-1]
         worst_segment = max(
-            (s for s in latest_segments if s.metric == key and s.dimension and s.score is not None and s.zone in BAD),
+            (s for s in latest_segments if s.metric == key and s.dimension and s.score is not None and s.zone in BAD
+             and segment_counts.get((key, s.dimension), 0) > 1),
             key=lambda s: s.score, default=None)
         concentrated = None
         if worst_segment is not None:

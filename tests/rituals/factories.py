@@ -76,6 +76,8 @@ def seed_review_scenario(session, today: date, *, workspace_id: str = WS) -> dic
                                 workspace_id=workspace_id))
     session.add_all(metric_days("csat", start, billing, expected=0.87, spread=0.04, direction=-1, denominator=30,
                                 dimension="product_area", segment="billing", workspace_id=workspace_id))
+    session.add_all(metric_days("csat", start, [0.9] * 84, expected=0.9, spread=0.04, direction=-1, denominator=30,
+                                dimension="product_area", segment="login", workspace_id=workspace_id))
     session.add_all(metric_days("first_response_time", start, frt, expected=3800.0, spread=600.0,
                                 workspace_id=workspace_id))
     session.add_all(metric_days("ticket_volume", start, volume, expected=315.0, spread=20.0,

@@ -72,14 +72,14 @@ def seed_tickets(session, monday: date) -> None:
         for i in range(4):
             n += 1
             session.add(f.ticket(n, f.at(monday - timedelta(days=7 * week + i + 1)), tags=["billing", "payment_failed"],
-                                 csat="good"))
+                                 csat="satisfied"))
     for i in range(14):  # this week: 14, mostly unhappy
         n += 1
         session.add(f.ticket(n, f.at(monday - timedelta(days=1 + i % 6)), tags=["billing", "payment_failed"],
-                             csat="bad" if i % 3 else "good", organization="Northwind Traders" if i < 4 else None))
+                             csat="unsatisfied" if i % 3 else "satisfied", organization="Northwind Traders" if i < 4 else None))
     for i in range(6):
         n += 1
-        session.add(f.ticket(n, f.at(monday - timedelta(days=1 + i % 5)), tags=["login"], csat="good"))
+        session.add(f.ticket(n, f.at(monday - timedelta(days=1 + i % 5)), tags=["login"], csat="satisfied"))
 
 
 def make_worker(settings, session_factory, slack_url: str, sleeps: list, holder: str) -> Worker:

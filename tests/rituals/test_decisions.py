@@ -1,0 +1,170 @@
+"""Table-driven tests of the pure decision functions."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from bot.config import RouteConfig
+from bot.rituals import accounts, alerts, digests, leadership, quarterly, reminders
+from bot.rituals.store import TicketFact
+from bot.rituals.verdict import Window, judge, two_proportion_z, welch_t
+from tests.rituals.scenario import settings as make_settings
+
+# ---------- verdict ----------
+
+
+@pytest.mark.parametrize(("before", "after", "direction", "is_rate", "expected"), [
+    # rates: CSAT 80 % → 90 % on 500 ratings each: real improvement
+    (Window(numerator=400, denominator=500, days=14), Window(numerator=450, denominator=500, days=14), "lower_is_worse", True, "improved"),
+    # the same shift on 20 ratings is noise
+    (Window(numerator=16, denominator=20, days=14), Window(numerator=18, denominator=20, days=14), "lower_is_worse", True, "too_early"),
+    (Window(numerator=40, denominator=50, days=14), Window(numerator=42, denominator=50, days=14), "lower_is_worse", True, "no_change"),
+    # reopen rate went up: worse
+    (Window(numerator=20, denominator=400, days=14), Window(numerator=60, denominator=400, days=14), "higher_is_worse", True, "worse"),
+    # durations: first response from ~2 h to ~1 h with little spread
+    (Window(values=(7200, 7000, 7400, 7100, 7300, 7250, 6900), days=14), Window(values=(3600, 3700, 3500, 3650, 3550, 3600, 3700), days=14), "higher_is_worse", False, "improved"),
+    # a shift well inside the day-to-day spread
+    (Window(values=(3000, 9000, 4000, 8000, 5000, 7000, 6000), days=14), Window(values=(5500, 6500, 5000, 7000, 6000, 4000, 8000), days=14), "higher_is_worse", False, "no_change"),
+    # done three days ago: too early
+    (Window(values=(1, 2, 3), days=14), Window(values=(1, 1, 1), days=3), "higher_is_worse", False, "too_early"),
+])
+def test_verdict(before, after, direction, is_rate, expected):
+    assert judge(before, after, direction=direction, is_rate=is_rate).verdict == expected
+
+
+def test_statistics():
+    assert two_proportion_z(50, 100, 50, 100) == 0
+    assert two_proportion_z(40, 100, 60, 100) == pytest.approx(2.828, abs=1e-3)
+    assert welch_t([1, 1, 1], [1, 1, 1]) == 0
+
+
+# ---------- reminders ----------
+
+
+@pytest.mark.parametrize(("due", "today", "before", "expected"), [
+    (date(2026, 11, 25), date(2026, 11, 24), 1, "before"),
+    (date(2026, 11, 25), date(2026, 11, 23), 1, None),
+    (date(2026, 11, 25), date(2026, 11, 23), 2, "before"),
+    (date(2026, 11, 25), date(2026, 11, 24), 0, None),
+    (date(2026, 11, 25), date(2026, 11, 25), 1, "due"),
+    (date(2026, 11, 25), date(2026, 11, 26), 1, "overdue"),
+    (date(2026, 11, 25), date(2026, 12, 9), 1, "overdue"),
+    (None, date(2026, 11, 25), 1, None),
+])
+def test_reminder_kind(due, today, before, expected):
+    assert reminders.reminder_kind(due, today, before) == expected
+
+
+@pytest.mark.parametrize(("status", "snoozed", "expected"), [
+    ("open", None, True), ("carried", None, True), ("done", None, False), ("closed", None, False),
+    ("snoozed", date(2026, 11, 24), False), ("snoozed", date(2026, 11, 23), True),
+])
+def test_remindable(status, snoozed, expected):
+    assert reminders.remindable(status, snoozed, date(2026, 11, 23)) is expected
+
+
+def _action(id, owner, due_on, **kw):
+    return SimpleNamespace(id=id, owner=owner, due_on=due_on, status=kw.get("status", "open"),
+                           snoozed_until=kw.get("snoozed_until"), last_reminded_at=kw.get("last_reminded_at"),
+                           metric="csat", description=f"item {id}")
+
+
+def test_decide_one_dm_per_owner_in_their_own_hours(tmp_path):
+    s = make_settings(tmp_path)
+    acts = [_action(1, "U0BER", date(2026, 11, 20)), _action(2, "U0BER", date(2026, 11, 23)),
+            _action(3, "U0NYC", date(2026, 11, 22)), _action(4, "U0BER", date(2026, 12, 20)),
+            _action(5, "U0BER", date(2026, 11, 20), last_reminded_at=datetime(2026, 11, 23, 8, tzinfo=UTC))]
+    tzs = {"U0BER": "Europe/Berlin", "U0NYC": "America/New_York"}
+    # 09:30 Berlin = 03:30 New York: only the Berlin owner now, with overdue first
+    morning = reminders.decide(acts, owner_timezones=tzs, now=datetime(2026, 11, 23, 8, 30, tzinfo=UTC), settings=s)
+    assert [(r.owner, [(i.action_id, i.kind) for i in r.items]) for r in morning] == [
+        ("U0BER", [(1, "overdue"), (2, "due")])]
+    # 09:30 New York
+    later = reminders.decide(acts, owner_timezones=tzs, now=datetime(2026, 11, 23, 14, 30, tzinfo=UTC), settings=s)
+    assert [r.owner for r in later] == ["U0BER", "U0NYC"]
+    # Saturday: nobody
+    assert reminders.decide(acts, owner_timezones=tzs, now=datetime(2026, 11, 28, 10, tzinfo=UTC), settings=s) == []
+    # before the reminders' configured time (09:00) in the owner's zone: not yet
+    assert reminders.decide(acts, owner_timezones=tzs, now=datetime(2026, 11, 23, 7, 59, tzinfo=UTC), settings=s) == []
+
+
+# ---------- alerts ----------
+
+
+def _item(trigger_id, zone="act_now"):
+    return alerts.AlertItem(trigger_id, "r", "csat", "CSAT", "", zone, "61 %", "88 %", "", date(2026, 11, 20), None,
+                            None, None, (), None, None)
+
+
+def test_alerts_grouped_per_channel_act_now_first():
+    groups = alerts.group_by_channel([("C2", _item(3)), ("C1", _item(2, "watch")), ("C1", _item(5)), ("C1", _item(1, "watch"))])
+    assert [(g.channel, [i.trigger_id for i in g.items]) for g in groups] == [("C1", [5, 1, 2]), ("C2", [3])]
+    assert groups[0].key.period == "t-1-2-5"
+
+
+# ---------- digests and accounts ----------
+
+
+def fact(n, *, tags=(), csat=None, org=None, escalated=False, subject="s", days_ago=1, resolution=3600.0):
+    created = datetime(2026, 11, 23, 10, tzinfo=UTC) - timedelta(days=days_ago)
+    return TicketFact(n, "csv", str(n), created, created + timedelta(hours=1), resolution, org, None, tuple(tags),
+                      subject, csat, escalated, 0, 1, 0, False, False)
+
+
+def test_digest_themes_growth_and_notability():
+    route = RouteConfig(product_area="billing", channel="C0BILLING")
+    week = ([fact(i, tags=["billing", "payment_failed"], csat="unsatisfied" if i % 2 else "satisfied") for i in range(12)]
+            + [fact(100 + i, tags=["billing"], subject="Invoice copy") for i in range(3)]
+            + [fact(200 + i, tags=["login"], csat="satisfied") for i in range(20)])
+    prior = [fact(300 + i, tags=["billing", "payment_failed"], days_ago=10 + i) for i in range(16)]
+    d = digests.build(route, area_tags=["billing"], all_area_tags={"billing", "login"}, week=week, prior=prior,
+                      everyone_week=week, week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None)
+    assert [(t.label, t.count, t.growth) for t in d.themes] == [("payment failed", 12, "+200 %"), ("Invoice copy", 3, "new")]
+    assert d.themes[0].notable and d.notable
+    assert d.themes[0].csat == 0.5 and d.csat_overall is not None and d.csat_overall > 0.7
+    quiet = digests.build(route, area_tags=["billing"], all_area_tags={"billing"}, week=prior[:4], prior=prior,
+                          everyone_week=prior[:4], week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None)
+    assert not quiet.notable
+
+
+def test_accounts_high_value_first_then_contacts():
+    tickets = ([fact(i, org="Acme", csat="unsatisfied") for i in range(5)] + [fact(10 + i, org="Northwind") for i in range(3)]
+               + [fact(20 + i, org="Tiny") for i in range(2)])
+    busy = [fact(40 + i, org="Busy Corp") for i in range(6)]
+    prior = [fact(60 + i, org="Busy Corp", days_ago=20) for i in range(20)]  # 5 a window, usually
+    risks = accounts.at_risk(tickets + busy, high_value=["northwind"], threshold=3, url_for=lambda t: None,
+                             prior=prior, windows_in_prior=4)
+    assert [(r.organization, r.high_value, r.contacts, r.bad_csat) for r in risks] == [
+        ("Northwind", True, 3, 0), ("Acme", False, 5, 5)]
+
+
+# ---------- leadership and quarterly ----------
+
+
+@pytest.mark.parametrize(("key", "now", "before", "expected"), [
+    ("csat", 0.90, 0.85, "better"), ("csat", 0.80, 0.85, "worse"), ("csat", 0.851, 0.85, "steady"),
+    ("resolution_time", 3600, 7200, "better"), ("cost_per_resolution", 12.0, 10.0, "worse"), ("csat", 0.9, None, "new"),
+])
+def test_leadership_trend(key, now, before, expected):
+    assert leadership.trend(key, now, before) == expected
+
+
+def test_leadership_kpis_from_tickets():
+    solved = [fact(i, csat="satisfied" if i < 8 else "unsatisfied") for i in range(10)]
+    values = leadership.kpi_values(solved, 1000.0)
+    assert values["csat"] == 0.8 and values["cost_per_resolution"] == 100.0 and values["deflection_rate"] is None
+    assert len(leadership.kpis(values, values)) == 4  # deflection unknown: left out
+
+
+@pytest.mark.parametrize(("fired", "actions", "open_days", "expected"), [
+    (0, 0, 0, "never fires"), (3, 0, 10, "decorative?"), (2, 2, 10, "useful"), (5, 5, 60, "always fires"),
+])
+def test_quarterly_rule_verdict(fired, actions, open_days, expected):
+    assert quarterly.rule_verdict(fired, actions, open_days, 92) == expected
+
+
+def test_previous_quarter():
+    assert quarterly.previous_quarter(date(2026, 10, 5)) == (date(2026, 7, 1), date(2026, 9, 30), "2026-Q3")
+    assert quarterly.previous_quarter(date(2027, 1, 4)) == (date(2026, 10, 1), date(2026, 12, 31), "2026-Q4")

@@ -1,0 +1,20 @@
+from datetime import date
+
+from rich.console import Console
+
+from bot.demo import run as demo_run
+from bot.rituals.demo import demo_stage
+
+
+def test_demo_weekly_cycle(tmp_path, monkeypatch):
+    # The lead wires demo_stage into STAGES after the metrics stage; here we append it for this run only.
+    stages = [s for s in demo_run.STAGES if s[1] is not demo_stage] + [("weekly cycle", demo_stage)]
+    monkeypatch.setattr(demo_run, "STAGES", stages)
+    demo = demo_run.run_demo(out=tmp_path, as_of=date(2026, 11, 23), env={}, console=Console(quiet=True),
+                             days=60, per_day=60)
+    names = [name for name, _channel, _message in demo.messages]
+    assert "ritual_review" in names and "ritual_review_moved" in names and "ritual_review_did" in names
+    assert "ritual_accounts" in names
+    assert names.index("ritual_review") < names.index("ritual_review_moved")
+    assert list(tmp_path.glob("chart-*.png"))
+    assert any(note.startswith("weekly cycle:") for note in demo.notes)

@@ -1,0 +1,147 @@
+"""Golden files for every ritual template (SIGNALROOM_UPDATE_GOLDEN=1 rewrites them)."""
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.blocks import Message, validate
+from bot.rituals import accounts, alerts, digests, leadership, quarterly, reminders, review
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+
+
+def assert_golden(name: str, message: Message) -> None:
+    path = GOLDEN / f"{name}.json"
+    actual = json.dumps(message.payload(), indent=2, ensure_ascii=False) + "\n"
+    if os.environ.get("SIGNALROOM_UPDATE_GOLDEN") == "1":
+        path.write_text(actual)
+    assert path.exists(), f"no golden file {path}: run with SIGNALROOM_UPDATE_GOLDEN=1 once and review it"
+    assert actual == path.read_text()
+    validate(message)
+
+
+REVIEW = review.WeeklyReview(
+    period="2026-W48", week_start=date(2026, 11, 16), week_end=date(2026, 11, 22), as_of=date(2026, 11, 22),
+    moved=(
+        review.Moved("first_response_time", "First response time (median)", "experience", "act_now", "1.7 h", "1.1 h",
+                     concentrated="chat (channel): 2.4 h against 1.0 h expected", days_in_zone=3,
+                     button_value='{"metric": "first_response_time"}'),
+        review.Moved("csat", "Customer satisfaction", "experience", "watch", "83 %", "88 %", dimension="product_area",
+                     segment="billing <new page>", days_in_zone=1, trigger_id=7,
+                     button_value='{"metric": "csat", "trigger_id": 7}'),
+    ),
+    actions=(
+        review.ActionLine(12, "Call back unhappy billing customers & log causes", "U0LEAD", date(2026, 11, 21), "open",
+                          True, "Customer satisfaction", "12"),
+        review.ActionLine(14, "Move two agents to chat", "ops@example.com", date(2026, 11, 24), "open", False,
+                          "First response time (median)", "14"),
+        review.ActionLine(9, "Rewrite macro", "U0OPS", date(2026, 11, 18), "done", False, "Reopen rate", "9"),
+    ),
+    needle=(review.Needle(9, "Rewrite macro", "U0OPS", "Reopen rate", "20 %", "8 %", "improved", "improved",
+                          "a change larger than the usual noise"),
+            review.Needle(5, "New FAQ", "U0OPS", "Ticket volume", "310", "305", "no_change", "no change",
+                          "within the usual day-to-day noise")),
+    trends=(review.SlowTrend("Backlog", "412", "380", 8),),
+    calibration=(review.Calibration("backlog-high", "Backlog", "never fired in 90 days"),),
+)
+
+GREEN = review.WeeklyReview("2026-W49", date(2026, 11, 23), date(2026, 11, 29), date(2026, 11, 29), (), (), (), (), ())
+
+
+def test_weekly_review_goldens():
+    parent, replies = review.render_review(REVIEW, channel="C0REVIEW")
+    assert_golden("ritual_review", parent)
+    for name, message in zip(("moved", "did", "needle", "green"), replies, strict=True):
+        assert_golden(f"ritual_review_{name}", message)
+    assert_golden("ritual_review_nudge", review.render_nudge(review.Nudge("2026-W48", 0)))
+    # user text is escaped, never markup
+    assert "billing &lt;new page&gt;" in replies[0].blocks[2]["text"]["text"]
+    assert "&amp; log causes" in replies[1].blocks[1]["text"]["text"]
+
+
+def test_all_green_review_has_the_green_section():
+    parent, replies = review.render_review(GREEN, channel="C0REVIEW")
+    assert "Everything is in its healthy band" in parent.blocks[1]["text"]["text"]
+    assert replies[-1].text == "4. Slow trends and calibration"
+    assert "When everything is green" in replies[-1].blocks[0]["text"]["text"]
+
+
+ITEM = alerts.AlertItem(7, "csat-drop", "csat", "Customer satisfaction", "billing (product area)", "act_now", "61 %",
+                        "88 %", "CSAT 61 % against 88 % expected over 7 days (n=212).", date(2026, 11, 20), None,
+                        "csat-recovery", "U0LEAD", ("Read the last 20 unsatisfied tickets", "Agree one fix"), 31,
+                        date(2026, 11, 27))
+
+
+def test_alert_goldens():
+    second = alerts.AlertItem(8, "slow-frt", "first_response_time", "First response time (median)", "", "watch",
+                              "1.7 h", "1.1 h", "", date(2026, 11, 21), None, None, None, (), None, None)
+    group = alerts.group_by_channel([("C0ALERTS", ITEM), ("C0ALERTS", second)])[0]
+    assert_golden("ritual_alert", alerts.render_group(group))
+    assert_golden("ritual_alert_dm", alerts.render_dm("U0LEAD", [ITEM], "C0ALERTS"))
+    recovered = alerts.AlertItem(*[getattr(ITEM, f) for f in alerts.AlertItem.__slots__[:10]], date(2026, 11, 25),
+                                 *[getattr(ITEM, f) for f in alerts.AlertItem.__slots__[11:]])
+    assert_golden("ritual_alert_recovered", alerts.render_recovered([recovered]))
+    assert alerts.render_group(alerts.AlertGroup("C0ALERTS", (recovered,))).text.startswith("Recovered")
+
+
+def test_reminder_golden():
+    r = reminders.OwnerReminder("U0LEAD", "Europe/Berlin", date(2026, 11, 23), (
+        reminders.Item(12, "Call back unhappy billing customers", "Customer satisfaction", date(2026, 11, 21), "overdue", 2),
+        reminders.Item(14, "Move two agents to chat", "First response time (median)", date(2026, 11, 23), "due", 0),
+        reminders.Item(15, "Review macros", "Reopen rate", date(2026, 11, 24), "before", 0)))
+    message = reminders.render_reminder(r)
+    assert_golden("ritual_reminder", message)
+    assert message.text == "3 actions to follow up (1 overdue)"
+
+
+def test_digest_goldens():
+    d = digests.Digest("billing", "C0BILLING", date(2026, 11, 16), date(2026, 11, 22), "2026-W48", 64, 48.5, (
+        digests.ThemeLine("payment failed", 42, 31.0, "+35 %", 0.61, "2.1 days",
+                          (("1041", "https://acme.zendesk.com/agent/tickets/1041"), ("1043", None)), True),
+        digests.ThemeLine("invoice copy", 9, 8.0, "+12 %", None, "5 h", (("1050", None),), False)),
+        0.88, 0.12, 0.07, 5, True)
+    parent, [detail] = digests.render_digest(d)
+    assert_golden("ritual_digest", parent)
+    assert_golden("ritual_digest_detail", detail)
+    assert "payment failed" in parent.blocks[1]["text"]["text"] and "+35 %" in parent.blocks[1]["text"]["text"]
+
+
+def test_accounts_golden():
+    report = accounts.AccountReport("C0SUCCESS", "2026-W48", 14, 3, (
+        accounts.AccountRisk("Northwind Traders", True, 6, 1.5, 3, 4, (
+            accounts.RecentTicket("881", None, datetime(2026, 11, 21, 9, tzinfo=UTC), "unsatisfied", "Sync <!channel> broke", True),
+            accounts.RecentTicket("870", "https://acme.zendesk.com/agent/tickets/870",
+                                  datetime(2026, 11, 18, 9, tzinfo=UTC), None, None, False))),
+        accounts.AccountRisk("Acme", False, 4, 0.0, 0, 0, ())))
+    message = accounts.render_report(report)
+    assert_golden("ritual_accounts", message)
+    assert "&lt;!channel&gt;" in message.blocks[2]["text"]["text"]
+
+
+def test_leadership_golden():
+    s = leadership.Summary("C0LEADERS", "2026-10", (
+        leadership.Kpi("CSAT", "86 %", "88 %", "worse"), leadership.Kpi("First contact resolution", "71 %", "70 %", "steady"),
+        leadership.Kpi("Resolution time (median)", "9.2 h", "11.0 h", "better"),
+        leadership.Kpi("Cost per resolution", "12.40", "12.90", "better")),
+        ("Customer satisfaction in billing: read the last 20 unsatisfied tickets",), 6800)
+    assert_golden("ritual_leadership", leadership.render_summary(s))
+
+
+def test_quarterly_golden():
+    q = quarterly.QuarterlyReview("C0REVIEW", "2026-Q3", 92, (
+        quarterly.RuleLine("backlog-high", "Backlog", 4, 0, 12, "decorative?"),
+        quarterly.RuleLine("frt-p90", "First response time (p90)", 0, 0, 0, "never fires"),
+        quarterly.RuleLine("csat-drop", "Customer satisfaction", 2, 2, 9, "useful")),
+        (quarterly.MetricLine("Reopen rate", 11, 0),))
+    assert_golden("ritual_quarterly", quarterly.render_review(q))
+
+
+@pytest.mark.parametrize("count", [30])
+def test_long_reminder_stays_within_block_limits(count):
+    r = reminders.OwnerReminder("U0LEAD", "Europe/Berlin", date(2026, 11, 23), tuple(
+        reminders.Item(i, f"item {i}", "CSAT", date(2026, 11, 20), "overdue", 3) for i in range(count)))
+    validate(reminders.render_reminder(r))
