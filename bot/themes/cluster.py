@@ -8,13 +8,15 @@ So it runs on a random sample, and every other row joins the nearest sample-clus
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans, SpectralClustering
+from scipy import sparse
+from scipy.linalg import qr, svd
+from sklearn.cluster import KMeans
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import normalize
+from sklearn.utils.extmath import randomized_svd
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class ClusterSettings:
     n_neighbors: int = 20
     # Spectral clustering runs on at most this many rows (about 5 s on 2 cores at 10k).
     sample_size: int = 10_000
+    power_iterations: int = 6
 
 
 def auto_k(n: int) -> int:
@@ -43,7 +46,7 @@ def cluster(vectors: np.ndarray, k: int, *, seed: int, settings: ClusterSettings
     if len(sample) < 3 * k or neighbours < 3:
         seeds = _kmeans_labels(vectors[sample], k, seed)
     else:
-        seeds = _spectral_labels(vectors[sample], k, neighbours, seed)
+        seeds = _spectral_labels(vectors[sample], k, neighbours, seed, settings.power_iterations)
     labels = np.empty(n, dtype=np.int64)
     labels[sample] = seeds
     rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
@@ -58,16 +61,31 @@ def nearest_centroid(vectors: np.ndarray, centroids: np.ndarray, batch: int = 81
     return np.concatenate([np.argmax(vectors[i : i + batch] @ centroids.T, axis=1) for i in range(0, len(vectors), batch)] or [np.zeros(0, np.int64)])
 
 
-def _spectral_labels(vectors: np.ndarray, k: int, neighbours: int, seed: int) -> np.ndarray:
+def _spectral_labels(vectors: np.ndarray, k: int, neighbours: int, seed: int, power_iterations: int) -> np.ndarray:
+    """Normalised spectral clustering (Ng-Jordan-Weiss) with cluster_qr (Damle et al.) labels.
+
+    sklearn's SpectralClustering gets the eigenvectors through a shift-invert LU factor
+    (8+ s at 4,500 rows here) and exact Lanczos is not much faster at k = 150. Clustering
+    needs only the dominant subspace, so a few randomized power iterations on the shifted
+    (positive semi-definite) operator suffice: identical CLINC150 scores, several times faster.
+    """
     # Self-loops included, as SpectralClustering(affinity="nearest_neighbors") does.
     graph = NearestNeighbors(n_neighbors=neighbours).fit(vectors).kneighbors_graph(vectors, mode="connectivity")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "graph is not fully connected": small islands are fine
-        # n_neighbors must be repeated: the precomputed mode re-truncates the graph (default 10).
-        model = SpectralClustering(
-            k, affinity="precomputed_nearest_neighbors", n_neighbors=neighbours, assign_labels="cluster_qr", random_state=seed
-        )
-        return model.fit_predict(graph)
+    affinity = (0.5 * (graph + graph.T)).tocsr().astype(np.float64)
+    degree = np.sqrt(np.asarray(affinity.sum(axis=1)).ravel())
+    scale = sparse.diags(1.0 / degree)
+    normalised = scale @ affinity @ scale
+    shifted = 0.5 * (normalised + sparse.identity(normalised.shape[0], format="csr"))
+    eigenvectors, _, _ = randomized_svd(shifted, k, n_oversamples=k // 2 + 10, n_iter=power_iterations, random_state=seed)
+    return _cluster_qr(eigenvectors / degree[:, None])
+
+
+def _cluster_qr(embedding: np.ndarray) -> np.ndarray:
+    """Deterministic discretisation of a spectral embedding via column-pivoted QR."""
+    k = embedding.shape[1]
+    _, _, pivots = qr(embedding.T, pivoting=True, mode="economic")
+    left, _, right = svd(embedding[pivots[:k], :].T)
+    return np.abs(embedding @ (left @ right.conj())).argmax(axis=1)
 
 
 def _kmeans_labels(vectors: np.ndarray, k: int, seed: int) -> np.ndarray:

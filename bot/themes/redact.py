@@ -24,6 +24,8 @@ _PATTERNS: Final[tuple[tuple[str, re.Pattern[str]], ...]] = (
 )
 
 _MIN_PHONE_DIGITS: Final = 7
+# Every pattern above needs a digit, an '@', '#' or a URL start; text without them is left alone.
+_MAY_NEED_REDACTION: Final = re.compile(r"[\d@#]|://|www\.", re.IGNORECASE)
 _SPACES: Final = re.compile(r"\s+")
 _PLACEHOLDER: Final = re.compile(r"\[(?:url|email|phone|id|number)\]")
 
@@ -42,11 +44,31 @@ def _replace(kind: str, match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """Text safe to show in Slack: emails, phones, URLs, ids and numbers become placeholders."""
+    if not _MAY_NEED_REDACTION.search(text):  # most subjects: skip the six patterns
+        return _SPACES.sub(" ", text).strip()
     for kind, pattern in _PATTERNS:
         text = pattern.sub(lambda m, kind=kind: _replace(kind, m), text)
     return _SPACES.sub(" ", text).strip()
 
 
+# Openers and sign-offs carry no topic but dominate short texts: every ticket that starts
+# "good morning" would otherwise drift towards every other one that does.
+_GREETING: Final = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|urgent|re|fwd?)\b"
+    r"(?:\s+(?:there|team|all|support|everyone|folks|guys))?[\s,:!.-]*)+",
+    re.IGNORECASE,
+)
+_CLOSER: Final = r"thanks?(?: you)?(?: (?:so|very) much)?(?: for (?:the|your) help)?|thx|cheers|please help|asap"
+_SIGN_OFF: Final = re.compile(
+    # A closer that may stand alone at the end ("... asap", "... thank you!"), or a
+    # signature ("..., best, sam", "... kind regards, anna"; a bare "best" needs punctuation).
+    rf"(?:[\s,.!-]*\b(?:{_CLOSER})\b[\s,.!]*|(?:[,.!]\s*(?:best|br)|\s(?:(?:best|kind|warm)\s+)?(?:regards|sincerely))\b[\s,]*[a-z]*[\s.!]*)+$",
+    re.IGNORECASE,
+)
+
+
 def clean_for_clustering(text: str) -> str:
-    """Lower-cased redacted text with the placeholders removed."""
-    return _SPACES.sub(" ", _PLACEHOLDER.sub(" ", redact(text))).strip().lower()
+    """Lower-cased redacted text without placeholders, greetings or sign-offs."""
+    text = _SPACES.sub(" ", _PLACEHOLDER.sub(" ", redact(text))).strip().lower()
+    stripped = _SIGN_OFF.sub("", _GREETING.sub("", text)).strip(" ,.!-")
+    return stripped or text  # a ticket that is only "thanks!" keeps its words

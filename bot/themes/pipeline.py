@@ -1,0 +1,243 @@
+"""One themes run: clean -> embed (cached per ticket) -> cluster -> identify -> label -> weekly."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
+
+from .cache import VectorCache, cache_key, from_blob, to_blob
+from .cluster import ClusterSettings, auto_k, cluster
+from .embed import Embedder
+from .features import FeatureSettings, combine, lexical_features
+from .identity import IdentitySettings, match_clusters
+from .labels import key_phrases, label_from_phrases, representative_index
+from .models import KnownTheme, Theme, ThemeDoc, ThemeRun, ThemeStatus
+from .overrides import PinnedTheme, ThemeOverrides
+from .redact import clean_for_clustering, redact
+from .weekly import WeeklySettings, week_start, weekly_series
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    features: FeatureSettings = field(default_factory=FeatureSettings)
+    clustering: ClusterSettings = field(default_factory=ClusterSettings)
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
+    weekly: WeeklySettings = field(default_factory=WeeklySettings)
+    body_chars: int = 300  # the opening of the first message carries the request
+    # A theme is mapped to the ticket category most of its tickets share, above this share.
+    area_majority: float = 0.5
+    # BLAS threads during a run. On a busy 2-core host, 2 OpenBLAS threads ran the SVD and
+    # spectral steps 2-10x slower than 1 (spin-waiting against other processes). None: no limit.
+    blas_threads: int | None = 1
+    # Key phrases are computed on about this many tickets (an equal share per theme): plenty
+    # for word statistics, and it cuts a 100k-ticket run's labelling time by two thirds.
+    label_sample: int = 30_000
+
+
+_TAG_CHARS = re.compile(r"[^a-z0-9]+")
+
+
+def ticket_text(doc: ThemeDoc, body_chars: int = ThemeSettings.body_chars) -> str:
+    """Cleaned subject plus the opening of the first message: what is embedded and cached."""
+    body = doc.body[:body_chars]
+    return clean_for_clustering(f"{doc.subject}. {body}" if body else doc.subject)
+
+
+def build_themes(
+    docs: Sequence[ThemeDoc],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    embedder: Embedder,
+    cache: VectorCache | None = None,
+    previous: Sequence[KnownTheme] = (),
+    overrides: ThemeOverrides = ThemeOverrides(),
+    k: int | None = None,
+    seed: int = 0,
+    settings: ThemeSettings = ThemeSettings(),
+) -> ThemeRun:
+    """Themes over `docs` (typically the last weeks of tickets), with ids stable against `previous`."""
+    with threadpool_limits(limits=settings.blas_threads, user_api="blas"):
+        return _build(docs, now=now, tz=tz, embedder=embedder, cache=cache, previous=previous, overrides=overrides, k=k, seed=seed, settings=settings)
+
+
+def _build(
+    docs: Sequence[ThemeDoc],
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    embedder: Embedder,
+    cache: VectorCache | None,
+    previous: Sequence[KnownTheme],
+    overrides: ThemeOverrides,
+    k: int | None,
+    seed: int,
+    settings: ThemeSettings,
+) -> ThemeRun:
+    texts = [ticket_text(d, settings.body_chars) for d in docs]
+    embeddings, embedded = embed_with_cache(docs, texts, embedder=embedder, cache=cache)
+
+    pinned_of = assign_pinned(docs, texts, overrides.pinned)
+    free = np.array([i for i in range(len(docs)) if pinned_of[i] is None], dtype=np.int64)
+    k = k or auto_k(len(free))
+    labels = np.zeros(0, dtype=np.int64)
+    if len(free):
+        lexical_texts = [texts[i] + tag_tokens(docs[i]) for i in free]
+        lexical = lexical_features(lexical_texts, settings=settings.features, seed=seed)
+        vectors = combine(embeddings[free], lexical, weight=settings.features.lexical_weight)
+        labels = cluster(vectors, k, seed=seed, settings=settings.clustering)
+
+    # Identity: clusters -> earlier theme ids (pinned ids are reserved), then merges.
+    n_clusters = int(labels.max()) + 1 if len(labels) else 0
+    members = [free[labels == c] for c in range(n_clusters)]
+    centroids = _centroids(embeddings, members)
+    pinned_ids = {p.id for p in overrides.pinned}
+    matches = match_clusters(
+        centroids,
+        [frozenset(docs[i].ticket_id for i in rows) for rows in members],
+        embedder=embedder.name,
+        previous=[t for t in previous if t.id not in pinned_ids],
+        reserved_ids=sorted(pinned_ids),
+        settings=settings.identity,
+    )
+    groups: dict[str, list[int]] = {p.id: [] for p in overrides.pinned}
+    for i, pin in enumerate(pinned_of):
+        if pin is not None:
+            groups[pin].append(i)
+    merged_from: dict[str, list[str]] = {}
+    for match in matches:
+        final = overrides.final_id(match.theme_id)
+        groups.setdefault(final, []).extend(members[match.cluster].tolist())
+        if final != match.theme_id:
+            merged_from.setdefault(final, []).append(match.theme_id)
+    known_by_id = {t.id: t for t in previous}
+    matched_ids = {m.theme_id for m in matches if m.known is not None}
+
+    group_ids = list(groups)
+    group_rows = [np.array(sorted(groups[g]), dtype=np.int64) for g in group_ids]
+    group_labels = np.empty(len(docs), dtype=np.int64)
+    for index, rows in enumerate(group_rows):
+        group_labels[rows] = index
+    phrase_rows = _label_sample(group_rows, settings.label_sample, seed)
+    phrases = key_phrases([texts[i] for i in phrase_rows], group_labels[phrase_rows], n_clusters=len(group_ids)) if len(docs) else []
+    doc_weeks = [week_start(d.created_at, tz) for d in docs]
+    history_start = min(doc_weeks, default=None)
+    pins = {p.id: p for p in overrides.pinned}
+
+    themes = []
+    for index, theme_id in enumerate(group_ids):
+        rows = group_rows[index]
+        if len(rows) == 0 and theme_id not in pins:
+            continue
+        centroid = _centroids(embeddings, [rows])[0] if len(rows) else np.zeros(embedder.dim, np.float32)
+        theme_docs = [docs[i] for i in rows]
+        theme_phrases = phrases[index] if index < len(phrases) else ()
+        label = label_from_phrases(theme_phrases)
+        known = known_by_id.get(theme_id)
+        pin = pins.get(theme_id)
+        weeks = weekly_series(theme_docs, now=now, tz=tz, history_start=history_start, settings=settings.weekly, doc_weeks=[doc_weeks[i] for i in rows])
+        first_seen = known.first_seen if known and known.first_seen else min((doc_weeks[i] for i in rows), default=None)
+        themes.append(
+            Theme(
+                id=theme_id,
+                name=overrides.rename.get(theme_id) or (pin.name if pin else None) or (known.name if known else label),
+                label=label,
+                key_phrases=theme_phrases,
+                representative=redact(theme_docs[representative_index(embeddings[rows], centroid)].subject) if len(rows) else "",
+                product_area=overrides.product_areas.get(theme_id) or (pin.product_area if pin else None) or _majority_area(theme_docs, settings.area_majority),
+                status=_status(theme_id in matched_ids or pin is not None or known is not None, first_seen, weeks),
+                pinned=pin is not None,
+                first_seen=first_seen,
+                ticket_ids=tuple(d.ticket_id for d in theme_docs),
+                weeks=weeks,
+                embedder=embedder.name,
+                centroid=to_blob(centroid),
+                merged_from=tuple(merged_from.get(theme_id, ())),
+            )
+        )
+    themes.sort(key=lambda t: (-t.count, t.id))
+    assignments = {tid: theme.id for theme in themes for tid in theme.ticket_ids}
+    return ThemeRun(themes=tuple(themes), assignments=assignments, embedder=embedder.name, k=k, embedded=embedded, cached=len(docs) - embedded)
+
+
+def embed_with_cache(docs: Sequence[ThemeDoc], texts: Sequence[str], *, embedder: Embedder, cache: VectorCache | None) -> tuple[np.ndarray, int]:
+    """Vectors for all docs, embedding only cache misses. Returns (vectors, number embedded)."""
+    keys = [cache_key(d.ticket_id, t) for d, t in zip(docs, texts)]
+    stored = cache.get_many(embedder.name, keys) if cache is not None else {}
+    vectors = np.empty((len(docs), embedder.dim), dtype=np.float32)
+    missing = []
+    for row, key in enumerate(keys):
+        blob = stored.get(key)
+        if blob is not None and len(blob) == 4 * embedder.dim:
+            vectors[row] = from_blob(blob)
+        else:
+            missing.append(row)
+    if missing:
+        fresh = embedder.embed([texts[row] for row in missing])
+        vectors[missing] = fresh
+        if cache is not None:
+            cache.put_many(embedder.name, {keys[row]: to_blob(fresh[i]) for i, row in enumerate(missing)})
+    return vectors, len(missing)
+
+
+def assign_pinned(docs: Sequence[ThemeDoc], texts: Sequence[str], pins: Sequence[PinnedTheme]) -> list[str | None]:
+    """The pinned theme id each doc belongs to (first matching pin wins), else None."""
+    if not pins:
+        return [None] * len(docs)
+    term_patterns = [(p.id, re.compile(r"\b(?:" + "|".join(re.escape(t) for t in p.terms) + r")\b")) for p in pins if p.terms]
+    tags = [(p.id, {t.lower() for t in p.tags}) for p in pins if p.tags]
+    result: list[str | None] = []
+    for doc, text in zip(docs, texts):
+        doc_tags = {t.lower() for t in doc.tags}
+        hit = next((pid for pid, wanted in tags if doc_tags & wanted), None)
+        hit = hit or next((pid for pid, pattern in term_patterns if pattern.search(text)), None)
+        result.append(hit)
+    return result
+
+
+def tag_tokens(doc: ThemeDoc) -> str:
+    """Tags and category as single tokens, so 'billing' the tag is not 'billing' the word."""
+    labels = [*doc.tags, *([doc.category] if doc.category else [])]
+    return "".join(f" tag_{_TAG_CHARS.sub('_', t.lower()).strip('_')}" for t in labels if t)
+
+
+def _label_sample(group_rows: Sequence[np.ndarray], size: int, seed: int) -> np.ndarray:
+    """Up to an equal share of `size` rows from every group, so small themes keep their words."""
+    cap = max(50, size // max(len(group_rows), 1))
+    rng = np.random.default_rng(seed)
+    picked = [rows if len(rows) <= cap else rng.choice(rows, cap, replace=False) for rows in group_rows]
+    return np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
+
+
+def _centroids(embeddings: np.ndarray, members: Sequence[np.ndarray]) -> np.ndarray:
+    if not members:
+        return np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+    means = np.vstack([embeddings[rows].mean(axis=0) if len(rows) else np.zeros(embeddings.shape[1]) for rows in members])
+    return normalize(means).astype(np.float32)
+
+
+def _majority_area(docs: Sequence[ThemeDoc], share: float) -> str | None:
+    areas = Counter(d.category for d in docs if d.category)
+    if not areas:
+        return None
+    area, count = areas.most_common(1)[0]
+    return area if count / len(docs) > share else None
+
+
+def _status(known: bool, first_seen, weeks) -> ThemeStatus:
+    if not known:
+        return ThemeStatus.NEW
+    latest = weeks[-1] if weeks else None
+    if latest is None or not latest.notable or latest.direction != "up":
+        return ThemeStatus.ONGOING
+    young = first_seen is not None and first_seen >= latest.week_start - timedelta(weeks=4)
+    doubled = latest.baseline is not None and latest.count >= 2 * latest.baseline
+    return ThemeStatus.EMERGING if young or doubled else ThemeStatus.ONGOING
