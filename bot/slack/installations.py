@@ -29,3 +29,42 @@ def bot_token_for(store: SQLAlchemyInstallationStore, *, team_id: str, enterpris
     """The bot token installed for a workspace (what a scheduled job posts with), or None."""
     bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
     return bot.bot_token if bot else None
+
+
+def workspaces(settings, engine: Engine) -> list[str]:
+    """Every workspace a scheduled job should serve: the configured one, or each OAuth-installed team."""
+    from sqlalchemy import select
+
+    from bot.storage.slack_models import slack_bots
+
+    if not (settings.env.slack_client_id and settings.env.slack_client_secret):
+        return [settings.workspace_id]
+    with engine.connect() as connection:
+        rows = connection.execute(select(slack_bots.c.team_id).where(
+            slack_bots.c.client_id == settings.env.slack_client_id, slack_bots.c.team_id.is_not(None)).distinct())
+        return sorted(row[0] for row in rows)
+
+
+def client_for_workspace(settings, engine: Engine, workspace_id: str):
+    """A Web API client with the right bot token for `workspace_id` (SLACK_API_URL honoured)."""
+    from slack_sdk import WebClient
+
+    from bot.errors import UsageError
+
+    env = settings.env
+    if env.slack_client_id and env.slack_client_secret:
+        token = bot_token_for(installation_store(env.slack_client_id, engine), team_id=workspace_id)
+        if token is None:
+            raise UsageError(f"no Slack installation for workspace {workspace_id}: install the app through /slack/install")
+    elif env.slack_bot_token is not None:
+        token = env.slack_bot_token.get_secret_value()
+    else:
+        raise UsageError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)")
+    return WebClient(token=token, base_url=env.slack_api_url, timeout=10)
+
+
+def notifier_for_workspace(settings, engine: Engine, workspace_id: str, **options):
+    """What the rituals worker posts with: a Notifier bound to the workspace's bot token."""
+    from bot.slack.notifier import Notifier
+
+    return Notifier(client_for_workspace(settings, engine, workspace_id), **options)

@@ -68,3 +68,29 @@ def test_uninstalled_team_is_asked_to_reinstall(oauth_driver):
     replies = oauth_driver.slack.wait_for("respond")
     assert len(replies) == 1 and "reinstall" in replies[0].args["text"]
     assert [c.method for c in oauth_driver.slack.calls if c.token] == []
+
+
+def test_scheduled_jobs_get_each_workspace_token(oauth_driver, engine, tmp_path):
+    from bot.blocks import Message
+    from bot.slack.installations import notifier_for_workspace, workspaces
+    from tests.slack.conftest import make_settings
+
+    install(oauth_driver)
+    settings = make_settings(tmp_path, {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh",
+                                        "SLACK_API_URL": oauth_driver.slack.api_url})
+    assert workspaces(settings, engine) == ["T0002"]
+    notifier = notifier_for_workspace(settings, engine, "T0002", sleep=lambda s: None)
+    notifier.post("C0REVIEW", Message("review", [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]))
+    assert oauth_driver.slack.of("chat.postMessage")[-1].token == "xoxb-installed-T0002"
+    with pytest.raises(Exception, match="no Slack installation"):
+        notifier_for_workspace(settings, engine, "T0NOPE")
+
+
+def test_single_workspace_jobs_use_the_bot_token(tmp_path, engine, slack):
+    from bot.slack.installations import client_for_workspace, workspaces
+    from tests.slack.conftest import make_settings
+
+    settings = make_settings(tmp_path, {"SLACK_BOT_TOKEN": "xoxb-single", "SLACK_API_URL": slack.api_url})
+    assert workspaces(settings, engine) == ["default"]
+    client = client_for_workspace(settings, engine, "default")
+    assert client.token == "xoxb-single" and client.base_url == slack.api_url
