@@ -137,9 +137,10 @@ def workspace_of(services: Services, context: BoltContext) -> str:
 
 
 @contextmanager
-def replying(context: BoltContext, respond: Callable[..., Any]) -> Iterator[RequestDb]:
+def replying(context: BoltContext, respond: Callable[..., Any] | None) -> Iterator[RequestDb]:
     """For lazy listeners: yields the request's db; a UsageError becomes a short ephemeral
-    reply, any other failure a generic one with a reference (details go to the log only)."""
+    reply, any other failure a generic one with a reference (details go to the log only).
+    Without a response_url (App Home buttons) the reply goes to the user's app DM."""
     from bot.slack.present import error_message
 
     db: RequestDb = context["db"]
@@ -147,20 +148,24 @@ def replying(context: BoltContext, respond: Callable[..., Any]) -> Iterator[Requ
         yield db
     except UsageError as exc:
         db.session.rollback()
-        _respond(respond, error_message(str(exc)))
+        _respond(respond, error_message(str(exc)), context)
     except Exception:  # noqa: BLE001 - nothing reaches Slack but a reference
         ref = uuid.uuid4().hex[:8]
         log.exception("slack request failed (ref %s)", ref)
-        _respond(respond, error_message(f"Something went wrong on our side (ref {ref}). Nothing was lost; try again in a minute"))
+        _respond(respond, error_message(f"Something went wrong on our side (ref {ref}). Nothing was lost; try again in a minute"),
+                 context)
     finally:
         db.close()
 
 
-def _respond(respond: Callable[..., Any], message: Any) -> None:
+def _respond(respond: Callable[..., Any] | None, message: Any, context: BoltContext) -> None:
     try:
-        respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        if context.response_url and respond is not None:
+            respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        elif context.user_id and context.client is not None:
+            context["services"].notifier(context.client).post(context.user_id, message)
     except Exception:  # noqa: BLE001 - e.g. an expired response_url
-        log.warning("could not answer through response_url", exc_info=True)
+        log.warning("could not answer the user", exc_info=True)
 
 
 def oauth_settings(settings: Settings, session_factory: sessionmaker, *, installation_store=None,

@@ -72,7 +72,6 @@ class SlackDriver:
         return self.interactive({
             "type": "block_actions", "user": {"id": user}, "trigger_id": f"trigger-{self._n}",
             "container": {"type": "view", "view_id": "V1"}, "view": {"id": "V1", "type": "home"},
-            "response_url": self.slack.response_url(self._n),
             "actions": [{"action_id": action_id, "block_id": "b", "value": value, "type": "button"}],
         })
 

@@ -238,10 +238,21 @@ def test_done_button_opens_outcome_modal_and_submission_completes(driver, sessio
 def test_snooze_button_by_someone_else_is_refused(driver, session_factory):
     action_id = _open(session_factory)
     driver.click(ids.ACTION_SNOOZE, str(action_id), user=OTHER)
-    assert "only the owner or an admin" in driver.answer()["text"]
+    # App Home has no response_url: the reply goes to the user's DM with the app.
+    reply = driver.slack.wait_for("chat.postMessage")[0]
+    assert reply.args["channel"] == OTHER and "only the owner or an admin" in reply.args["text"]
 
 
 def test_update_button_opens_update_modal(driver, session_factory):
     action_id = _open(session_factory)
     driver.click(ids.ACTION_UPDATE, str(action_id))
     assert driver.slack.wait_for("views.open")[0].args["view"]["callback_id"] == ids.UPDATE_VIEW
+
+
+def test_snooze_button_snoozes_a_week_and_refreshes_home(driver, session_factory):
+    action_id = _open(session_factory)
+    driver.click(ids.ACTION_SNOOZE, str(action_id))
+    driver.slack.wait_for("views.publish")
+    with session_factory() as session:
+        action = get_action(session, workspace_id="default", action_id=action_id)
+    assert action.status == "snoozed" and action.snoozed_until == date(2026, 11, 27)
