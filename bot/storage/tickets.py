@@ -176,8 +176,9 @@ def upsert_tickets(
         updated += 1
     session.flush()
     if new_rows:
-        # Core executemany: several times faster than ORM objects for bulk loads.
-        session.execute(insert(TicketRow), new_rows)
+        # Core executemany on the table: one batched statement. (ORM bulk insert groups
+        # rows by which values are None and ended up emitting one INSERT per row.)
+        session.connection().execute(insert(TicketRow.__table__), new_rows)
     return UpsertResult(inserted, updated, deleted, unchanged)
 
 
