@@ -6,6 +6,7 @@ import time beyond the standard library, so the worker starts fast.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +34,10 @@ class ChartImage:
     alt_text: str
     filename: str
     title: str
+
+
+def _ok(value: float) -> bool:
+    return not math.isnan(value)
 
 
 def alt_text(label: str, points: Sequence[Point], unit: str, zone: str | None) -> str:
@@ -69,22 +74,22 @@ def trend_chart(label: str, points: Sequence[Point], *, unit: str, zone: str | N
     figure = Figure(figsize=(8, 3.2), dpi=100)
     ax = figure.add_subplot()
     values = series("value")
-    finite = [v for v in values if v == v]
-    top = max(finite + [v for v in series("act_now_above") if v == v] or [1.0]) * 1.15
-    bottom = min(finite + [v for v in series("act_now_below") if v == v] or [0.0]) * 0.85
+    finite = [v for v in values if _ok(v)]
+    top = max(finite + [v for v in series("act_now_above") if _ok(v)] or [1.0]) * 1.15
+    bottom = min(finite + [v for v in series("act_now_below") if _ok(v)] or [0.0]) * 0.85
     wa, aa, wb, ab = series("watch_above"), series("act_now_above"), series("watch_below"), series("act_now_below")
-    if any(v == v for v in wa):
-        ax.fill_between(days, wa, [a if a == a else top for a in aa], color=WATCH_COLOUR, alpha=0.25, lw=0, label="watch")
-    if any(v == v for v in aa):
+    if any(_ok(v) for v in wa):
+        ax.fill_between(days, wa, [a if _ok(a) else top for a in aa], color=WATCH_COLOUR, alpha=0.25, lw=0, label="watch")
+    if any(_ok(v) for v in aa):
         ax.fill_between(days, aa, top, color=ACT_COLOUR, alpha=0.2, lw=0, label="act now")
-    if any(v == v for v in wb):
-        ax.fill_between(days, [b if b == b else bottom for b in ab], wb, color=WATCH_COLOUR, alpha=0.25, lw=0,
-                        label=None if any(v == v for v in wa) else "watch")
-    if any(v == v for v in ab):
+    if any(_ok(v) for v in wb):
+        ax.fill_between(days, [b if _ok(b) else bottom for b in ab], wb, color=WATCH_COLOUR, alpha=0.25, lw=0,
+                        label=None if any(_ok(v) for v in wa) else "watch")
+    if any(_ok(v) for v in ab):
         ax.fill_between(days, bottom, ab, color=ACT_COLOUR, alpha=0.2, lw=0,
-                        label=None if any(v == v for v in aa) else "act now")
+                        label=None if any(_ok(v) for v in aa) else "act now")
     expected = series("expected")
-    if any(v == v for v in expected):
+    if any(_ok(v) for v in expected):
         ax.plot(days, expected, color="#777777", lw=1, ls="--", label="expected")
     ax.plot(days, values, color="#1d4e89", lw=1.8, label=label)
     ax.set_ylim(bottom, top)

@@ -116,7 +116,7 @@ def gather(session: Session, *, settings: Settings, today: date) -> Summary | No
     month_start = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     next_start = today.replace(day=1)
     prev_start = (month_start - timedelta(days=1)).replace(day=1)
-    at = lambda d: schedule.local_instant(d, datetime.min.time(), tz)  # noqa: E731
+    at = lambda d: schedule.local_instant(d, datetime.min.time(), tz)
     this = store.solved_tickets(session, workspace_id=settings.workspace_id, solved_from=at(month_start),
                                 solved_to=at(next_start))
     last = store.solved_tickets(session, workspace_id=settings.workspace_id, solved_from=at(prev_start),

@@ -106,9 +106,7 @@ class Publisher:
         if head.outcome in ("busy", "failed") or head.ts is None:
             return head
         channel = head.channel or key.channel
-        index = 0
-        for reply in [*parts[1:], *(p for r in replies for p in split(r))]:
-            index += 1
+        for index, reply in enumerate([*parts[1:], *(p for r in replies for p in split(r))], start=1):
             self.message(key.part(index), reply, thread_ts=head.ts)
         for number, chart in enumerate(charts, start=1):
             self.chart(ledger.Key(f"{key.ritual}#chart{number}"[:64], key.channel, key.period), chart,

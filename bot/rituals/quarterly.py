@@ -7,7 +7,6 @@ left their healthy band without anyone acting ("decorative?").
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 

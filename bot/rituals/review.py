@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from statistics import fmean
 
 from sqlalchemy.orm import Session
@@ -162,7 +163,7 @@ def slow_trend(weekly_scores: Sequence[float], *, watch: float = 2.0) -> bool:
     if len(weekly_scores) < 3:
         return False
     last = list(weekly_scores[-3:])
-    rising = all(b > a for a, b in zip(last, last[1:]))
+    rising = all(b > a for a, b in pairwise(last))
     return rising and watch / 2 <= last[-1] < watch
 
 

@@ -17,7 +17,15 @@ from sqlalchemy.orm import sessionmaker
 from bot.blocks import Message
 from bot.config import Settings
 from bot.rituals import (
-    accounts, alerts, digests, leadership, ledger, quarterly, reminders, review, schedule,
+    accounts,
+    alerts,
+    digests,
+    leadership,
+    ledger,
+    quarterly,
+    reminders,
+    review,
+    schedule,
 )
 from bot.rituals.delivery import Delivery
 from bot.rituals.publish import Chart, Publisher, Result
@@ -146,7 +154,7 @@ class Runner:
                 log.info("%s %s: posting late (scheduled %s)", due.ritual, due.period, due.scheduled_at.isoformat())
             try:
                 results += self.post(due.ritual, today=today, period=due.period, skip_posted=True)
-            except Exception:  # noqa: BLE001 - one ritual's failure must not stop the others
+            except Exception:
                 log.exception("%s %s failed", due.ritual, due.period)
         results += self.run_nudge(now)
         return results

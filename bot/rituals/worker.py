@@ -71,7 +71,7 @@ class Worker:
                 return None
             try:
                 return func()
-            except Exception:  # noqa: BLE001 - a failing job is logged; the scheduler keeps going
+            except Exception:
                 log.exception("job %s failed", name)
                 return None
         job.__name__ = name
@@ -113,7 +113,7 @@ class Worker:
             if job.id != "lease":
                 try:
                     job.func.inner()  # type: ignore[attr-defined]  # the lease was just renewed
-                except Exception:  # noqa: BLE001 - as in the scheduler: log, go on with the next job
+                except Exception:
                     log.exception("job %s failed", job.id)
         return True
 

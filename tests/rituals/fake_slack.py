@@ -8,10 +8,10 @@ calls with 429 and `Retry-After`; `not_member` lists channels the bot is not in
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 import json
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx

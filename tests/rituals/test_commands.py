@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import time_machine
 
 from bot.cli import main
-from tests.rituals.scenario import CONFIG, seed_tickets
 from tests.rituals import factories as f
+from tests.rituals.scenario import CONFIG, seed_tickets
 from tests.rituals.test_worker import MONDAY
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)

@@ -1,7 +1,7 @@
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from bot.rituals import ledger, lease
+from bot.rituals import lease, ledger
 
 NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
 KEY = ledger.Key("weekly_review", "C0REVIEW", "2026-W48")

@@ -1,13 +1,19 @@
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config import RitualsConfig
 from bot.rituals.schedule import (
-    Schedule, due, is_working_time, local_instant, next_occurrence, period_key, previous_occurrence,
+    Schedule,
+    due,
+    is_working_time,
+    local_instant,
+    next_occurrence,
+    period_key,
+    previous_occurrence,
     schedules_from_config,
 )
-from zoneinfo import ZoneInfo
 
 
 def utc(*args):

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from bot.blocks import Message, validate
-from bot.rituals import accounts, alerts, digests, leadership, quarterly, reminders, review
+from bot.rituals import (
+    accounts,
+    alerts,
+    digests,
+    leadership,
+    quarterly,
+    reminders,
+    review,
+)
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 

@@ -170,7 +170,7 @@ def test_simulated_quarter_across_dst(tmp_path, session_factory, fake_slack, sla
     w = make_worker(s, session_factory, slack_url, sleeps, "w1")
     start = datetime(2026, 9, 28, 7, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as traveller:
-        for day in range(0, 7 * 13):
+        for day in range(7 * 13):
             for minutes in range(0, 2 * 60 + 1, 30):  # 07:00–09:00 UTC every day
                 now = start + timedelta(days=day, minutes=minutes)
                 traveller.move_to(now)
