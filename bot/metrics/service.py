@@ -213,7 +213,7 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
     span = max(whole_weeks(zs.baseline_days) + zs.window_days
                for zs in [settings.metrics.defaults, *settings.metrics.per_metric.values()])
     hist_start = max(history_start, first - timedelta(days=span + 7))
-    stored = store.load_daily(session, workspace_id=workspace_id, start=hist_start, end=first)
+    stored = store.load_daily(session, workspace_id=workspace_id, start=hist_start, end=first, ordered=False)
     series = _series_from_values(values, hist_start, end, stored=stored)
     seeds = store.drift_seeds(session, workspace_id=workspace_id, day=first - timedelta(days=1))
     from_index = (first - hist_start).days

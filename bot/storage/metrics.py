@@ -168,8 +168,9 @@ def load_daily(
     metric: str | None = None,
     dimension: str | None = None,
     segment: str | None = None,
+    ordered: bool = True,
 ) -> list[tuple]:
-    """Rows of `DAILY_FIELDS` for days in [start, end)."""
+    """Rows of `DAILY_FIELDS` for days in [start, end) (ordered by metric, dimension, segment, day)."""
     d = DailyMetric
     q = select(d.day, d.metric, d.dimension, d.segment, d.value, d.n, d.numerator, d.denominator, d.zone,
                d.expected, d.score).where(d.workspace_id == workspace_id)
@@ -183,7 +184,9 @@ def load_daily(
         q = q.where(d.dimension == dimension)
     if segment is not None:
         q = q.where(d.segment == segment)
-    return [tuple(r) for r in session.execute(q.order_by(d.metric, d.dimension, d.segment, d.day))]
+    if ordered:
+        q = q.order_by(d.metric, d.dimension, d.segment, d.day)
+    return [tuple(r) for r in session.execute(q)]
 
 
 def drift_seeds(session: Session, *, workspace_id: str, day: date) -> dict[tuple[str, str, str], float]:
