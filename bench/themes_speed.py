@@ -41,10 +41,10 @@ NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
 TZ = ZoneInfo("Europe/Berlin")
 GREETINGS = ("", "", "hi, ", "hello team, ", "hey ", "good morning, ", "urgent: ")
 SIGNOFFS = ("", "", " thanks", " thank you!", " please help", " asap", " regards, sam")
-NOISE = ("", "", "", " order #{n}", " my email is user{n}@example.com", " call me at +1 555 {n:07d}", " see https://example.com/t/{n}", " ref INV-{n}")
+NOISE = ("", "", "", "", "", "", " order #{n}", " my email is user{n}@example.com", " call me at +1 555 {n:07d}", " see https://example.com/t/{n}", " ref INV-{n}")
 
 
-def synthetic_tickets(count: int, *, first_id: int, weeks: int, seed: int) -> list[ThemeDoc]:
+def synthetic_tickets(count: int, *, first_id: int, start: datetime, end: datetime, seed: int) -> list[ThemeDoc]:
     rows = [row for split in json.loads(DATA.read_text()).values() for row in split]
     rng = np.random.default_rng(seed)
     docs = []
@@ -58,7 +58,7 @@ def synthetic_tickets(count: int, *, first_id: int, weeks: int, seed: int) -> li
         docs.append(
             ThemeDoc(
                 ticket_id=str(first_id + offset),
-                created_at=NOW - timedelta(seconds=float(rng.uniform(0, weeks * 7 * 86400))),
+                created_at=start + (end - start) * float(rng.random()),
                 subject=subject,
                 tags=(intent.split("_")[0],) if rng.random() < 0.5 else (),
                 csat=bool(rng.random() < 0.8) if rng.random() < 0.3 else None,
@@ -72,19 +72,25 @@ def synthetic_tickets(count: int, *, first_id: int, weeks: int, seed: int) -> li
 def run_scenario(mode: str, tickets: int, new: int, clusters: int, state: Path) -> dict[str, float]:
     embedder = load_embedder()
     cache = InMemoryVectorCache()
-    old = synthetic_tickets(tickets, first_id=0, weeks=12, seed=1)
+    # Steady volume: `new` tickets a week, so the window holds tickets/new weeks; the weekly
+    # run drops the oldest week and adds the newest, one week after the cold run.
+    weeks = max(1, round(tickets / new))
+    old = synthetic_tickets(tickets, first_id=0, start=NOW - timedelta(weeks=weeks + 1), end=NOW - timedelta(weeks=1), seed=1)
+    old.sort(key=lambda d: d.created_at)
     previous = []
+    now = NOW - timedelta(weeks=1)
     if mode == "weekly":
         # Untimed set-up: what the SQL cache and theme table would hand over.
         stored = pickle.loads((state / "cold.pickle").read_bytes())
         cache.put_many(embedder.name, stored["vectors"])
         previous = stored["known"]
-        fresh = synthetic_tickets(new, first_id=tickets, weeks=1, seed=2)
+        fresh = synthetic_tickets(new, first_id=tickets, start=NOW - timedelta(weeks=1), end=NOW, seed=2)
         docs = old[new:] + fresh
+        now = NOW
     else:
         docs = old
     started = time.perf_counter()
-    run = build_themes(docs, now=NOW, tz=TZ, embedder=embedder, cache=cache, previous=previous, k=clusters, seed=0)
+    run = build_themes(docs, now=now, tz=TZ, embedder=embedder, cache=cache, previous=previous, k=clusters, seed=0)
     seconds = time.perf_counter() - started
     if mode == "cold":
         keys = [cache_key(d.ticket_id, ticket_text(d)) for d in docs]

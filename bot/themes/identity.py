@@ -54,13 +54,16 @@ def match_clusters(
             if similarity[row, col] >= settings.min_similarity:
                 matched[int(row)] = (previous[col], float(similarity[row, col]))
     fresh = _fresh_ids([t.id for t in previous] + list(reserved_ids), settings.id_prefix)
+    # Larger new themes get the lower ids, so ids read roughly by size on a first run.
+    unmatched = sorted((c for c in range(len(centroids)) if c not in matched), key=lambda c: -len(members[c]))
+    new_ids = {cluster: next(fresh) for cluster in unmatched}
     result = []
     for cluster in range(len(centroids)):
         if cluster in matched:
             known, score = matched[cluster]
             result.append(Match(cluster, known.id, known, score))
         else:
-            result.append(Match(cluster, next(fresh), None, 0.0))
+            result.append(Match(cluster, new_ids[cluster], None, 0.0))
     return result
 
 

@@ -89,7 +89,9 @@ def _build(
     free = np.array([i for i in range(len(docs)) if pinned_of[i] is None], dtype=np.int64)
     k = k or auto_k(len(free))
     labels = np.zeros(0, dtype=np.int64)
-    if len(free):
+    if len(free) and min(k, len(free)) <= 1:
+        labels = np.zeros(len(free), dtype=np.int64)
+    elif len(free):
         lexical_texts = [texts[i] + tag_tokens(docs[i]) for i in free]
         lexical = lexical_features(lexical_texts, settings=settings.features, seed=seed)
         vectors = combine(embeddings[free], lexical, weight=settings.features.lexical_weight)
