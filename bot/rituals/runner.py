@@ -113,7 +113,8 @@ class Runner:
 
     def post(self, ritual: str, *, today: date, period: str, skip_posted: bool = False) -> list[Result]:
         """Post (or, on a re-run, edit) one ritual's messages for `period`."""
-        if skip_posted and self._already_posted(ritual, period):
+        marker = ledger.Key(f"{ritual}#run", "-", period)
+        if skip_posted and self._posted(marker):
             return []
         rendered = self.render(ritual, today=today, period=period)
         publisher = self.publisher()
@@ -130,15 +131,17 @@ class Runner:
                 continue
             publisher.thread(ledger.Key(ritual, parent.channel, period), parent.message,
                              [r.message for r in replies], parent.charts)
+        if not any(r.outcome in ("failed", "busy") for r in publisher.results):
+            # The whole ritual is done for this period (including digests skipped as not notable):
+            # the worker will not gather it again every minute of its grace window.
+            self._mark_run(marker)
         return publisher.results
 
-    def _already_posted(self, ritual: str, period: str) -> bool:
-        if ritual == "weekly_review":
-            channel = self.review_channel()
-            return channel is None or self._posted(ledger.Key(ritual, channel, period))
-        if ritual == "digest":
-            return all(self._posted(ledger.Key(ritual, r.channel, period)) for r in self.settings.file.routing)
-        return False
+    def _mark_run(self, key: ledger.Key) -> None:
+        claim = ledger.claim(self.sessions, workspace_id=self.settings.workspace_id, key=key, now=self.clock())
+        if claim.mode == "post":
+            ledger.mark_posted(self.sessions, workspace_id=self.settings.workspace_id, claim_id=claim.id, ts="run",
+                               thread_ts=None, digest=None, now=self.clock())
 
     def due_rituals(self, now: datetime) -> list[schedule.Due]:
         return [d for name, sch in self.schedules().items() if name in PERIODIC

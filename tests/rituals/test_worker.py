@@ -187,3 +187,50 @@ def test_simulated_quarter_across_dst(tmp_path, session_factory, fake_slack, sla
     # an alert posted before the ledger existed: the recovery goes in its thread, no new top-level message
     assert top_level(fake_slack, "C0ALERTS") == []
     assert [m["thread_ts"] for m in fake_slack.messages if m["channel"] == "C0ALERTS"] == ["1.1"]
+
+
+def test_two_workers_at_the_same_instant_one_leads(tmp_path, session_factory, fake_slack, slack_url, sleeps):
+    from concurrent.futures import ThreadPoolExecutor
+
+    s = settings(tmp_path)
+    seed(session_factory)
+    workers = [make_worker(s, session_factory, slack_url, sleeps, f"w{i}") for i in range(2)]
+    with time_machine.travel(datetime(2026, 11, 23, 8, 30, tzinfo=UTC), tick=False):
+        with ThreadPoolExecutor(2) as pool:
+            led = list(pool.map(lambda w: w.run_once(), workers))
+    assert sorted(led) == [False, True]
+    assert len(top_level(fake_slack, "C0REVIEW")) == 1
+
+
+def test_job_table_and_scheduler_defaults(tmp_path, session_factory, slack_url, sleeps):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    s = settings(tmp_path, '\n[sources.zendesk]\ninterval_minutes = 5\n')
+    w = make_worker(s, session_factory, slack_url, sleeps, "w1")
+    w.refresh = lambda: None
+    table = {j.id: j.every for j in w.job_table()}
+    assert table == {"lease": timedelta(seconds=30), "sync:zendesk": timedelta(minutes=5),
+                     "refresh": timedelta(minutes=15), "rituals": timedelta(minutes=1),
+                     "alerts": timedelta(minutes=1), "reminders": timedelta(minutes=15)}
+    scheduler = w.scheduler(BackgroundScheduler)
+    scheduler.start(paused=True)  # nothing runs; the job defaults are applied
+    try:
+        jobs = {j.id: j for j in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert set(jobs) == set(table)
+    assert all(j.coalesce and j.max_instances == 1 and j.misfire_grace_time == 300 for j in jobs.values())
+
+
+def test_a_ritual_done_for_the_period_is_not_gathered_again(tmp_path, session_factory, fake_slack, slack_url, sleeps):
+    s = settings(tmp_path)
+    seed(session_factory)
+    w = make_worker(s, session_factory, slack_url, sleeps, "w1")
+    calls = []
+    original = w.runner.render
+    w.runner.render = lambda ritual, **kw: calls.append(ritual) or original(ritual, **kw)
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=UTC), tick=False) as traveller:
+        w.run_once()
+        traveller.move_to(datetime(2026, 11, 23, 9, 1, tzinfo=UTC))
+        w.run_once()
+    assert calls.count("digest") == 1 and calls.count("weekly_review") == 1
