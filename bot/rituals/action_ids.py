@@ -1,12 +1,17 @@
-"""Block Kit action ids the rituals put on buttons (the Slack app's handlers listen for these).
+"""Block Kit action ids on ritual buttons.
 
-Values are JSON strings built by `bot.rituals` views, e.g. {"action_id": 12} or
-{"metric": "csat", "dimension": "product_area", "segment": "billing", "trigger_id": 3}.
+Done and Snooze (one week) are the Slack app's own buttons (`bot.slack.action_ids`,
+value = the action number), so they work wherever they appear. The others are
+ritual-specific; the Slack app needs handlers for them (see the rituals report):
+Log action (value = JSON {"metric", "dimension", "segment", "trigger_id"}: opens
+the add-action modal prefilled), Carry and Close (value = the action number),
+Snooze one day (value = the action number).
 """
+from bot.slack import action_ids as _slack
+
+ACTION_DONE = _slack.ACTION_DONE
+SNOOZE_WEEK = _slack.ACTION_SNOOZE
 LOG_ACTION = "ritual_log_action"
-ACTION_DONE = "ritual_action_done"
 ACTION_CARRY = "ritual_action_carry"
 ACTION_CLOSE = "ritual_action_close"
 SNOOZE_DAY = "ritual_action_snooze_1d"
-SNOOZE_WEEK = "ritual_action_snooze_1w"
-OPEN_PLAYBOOK = "ritual_open_playbook"

@@ -1,11 +1,13 @@
 """Delivering rendered messages to Slack: a narrow Protocol and a thin `slack_sdk.WebClient` implementation.
 
-Rituals depend on `Delivery` only. `SlackDelivery` validates and sends,
-honours 429 `Retry-After` (with an injected `sleep`, so tests never wait),
-joins a public channel once on `not_in_channel`, and turns every other Slack
-error into one `DeliveryError`. `RecordingDelivery` keeps messages in memory
-for `--dry-run`, `--json` and the demo. When `bot/slack/notifier.py` lands,
-`SlackDelivery` delegates to it.
+Rituals depend on `Delivery` only. `SlackDelivery` sends posts and edits
+through the Slack app's `bot.slack.notifier.Notifier` (Block Kit validation,
+splitting, 429 `Retry-After`, pacing, joining a public channel on
+`not_in_channel`) and does the calls the notifier has no method for
+(`conversations.open` for a DM channel id, `users.info` for a timezone, file
+uploads) with the same retry rule. Every Slack failure becomes one
+`DeliveryError`. `RecordingDelivery` keeps messages in memory for `--dry-run`,
+`--json` and the demo.
 """
 from __future__ import annotations
 
@@ -47,22 +49,42 @@ class SlackDelivery:
     client: Any  # slack_sdk.WebClient
     sleep: Callable[[float], None] = time.sleep
     max_retries: int = 4
+    notifier: Any = None  # bot.slack.notifier.Notifier over the same client (made when not given)
     _tz_cache: dict[str, str | None] = field(default_factory=dict)
 
-    @classmethod
-    def from_settings(cls, settings, *, sleep: Callable[[float], None] = time.sleep) -> SlackDelivery:
-        from slack_sdk import WebClient
+    def __post_init__(self) -> None:
+        if self.notifier is None:
+            from bot.slack.notifier import Notifier
 
+            self.notifier = Notifier(self.client, sleep=self.sleep, max_attempts=self.max_retries + 1)
+
+    @classmethod
+    def from_settings(cls, settings, engine=None, *, sleep: Callable[[float], None] = time.sleep) -> SlackDelivery:
+        """The workspace's bot token (SLACK_BOT_TOKEN, or its OAuth installation when `engine` is given)."""
+        from bot.errors import UsageError
+
+        if engine is not None and settings.env.slack_client_id and settings.env.slack_client_secret:
+            from bot.slack.installations import client_for_workspace
+
+            return cls(client=client_for_workspace(settings, engine, settings.workspace_id), sleep=sleep)
         token = settings.env.slack_bot_token
         if token is None:
-            from bot.errors import UsageError
-
             raise UsageError("set SLACK_BOT_TOKEN to post to Slack (or use --dry-run)")
+        from slack_sdk import WebClient
+
         base_url = settings.env.slack_api_url
         if not base_url.endswith("/"):
             base_url += "/"
         client = WebClient(token=token.get_secret_value(), base_url=base_url, retry_handlers=[])
         return cls(client=client, sleep=sleep)
+
+    def _notify(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        from bot.slack.notifier import DeliveryError as NotifierError
+
+        try:
+            return getattr(self.notifier, method)(*args, **kwargs)
+        except NotifierError as error:
+            raise DeliveryError(error.code, str(error)) from None
 
     def _call(self, method: str, *, channel: str | None = None, **kwargs: Any) -> Any:
         from slack_sdk.errors import SlackApiError
@@ -93,14 +115,11 @@ class SlackDelivery:
 
     def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
         validate(message)
-        extra = {"thread_ts": thread_ts} if thread_ts else {}
-        response = self._call("chat_postMessage", channel=channel, text=message.text, blocks=message.blocks,
-                              unfurl_links=False, unfurl_media=False, **extra)
-        return response["ts"]
+        return self._notify("post", channel, message, thread_ts=thread_ts).ts
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         validate(message)
-        self._call("chat_update", channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+        self._notify("update", channel, ts, message)
 
     def open_dm(self, user: str) -> str:
         return self._call("conversations_open", users=user)["channel"]["id"]

@@ -63,3 +63,28 @@ def test_publisher_posts_once_then_edits_and_records_failures(session_factory, f
     # once the app is invited, the next run posts it
     fake_slack.private.discard("G0PRIVATE")
     assert publisher.message(ledger.Key("digest", "G0PRIVATE", "2026-W48"), MSG).outcome == "posted"
+
+
+def test_against_the_slack_apps_fake_server(session_factory):
+    """The same faults on the Slack engineer's fake Web API (tests/slack/fake_slack.py)."""
+    from slack_sdk import WebClient
+
+    from bot.rituals.delivery import SlackDelivery
+    from tests.slack.fake_slack import fake_slack
+
+    sleeps = []
+    with fake_slack(outside={"C0DIGEST", "G0SECRET"}, private_channels={"G0SECRET"},
+                    users={"U0NYC": {"id": "U0NYC", "tz": "America/New_York"}}) as fake:
+        fake.rate_limit("chat.postMessage", retry_after=3, times=2)
+        client = WebClient(token="xoxb-test-not-a-real-token", base_url=fake.api_url, retry_handlers=[])
+        delivery = SlackDelivery(client=client, sleep=sleeps.append)
+        publisher = Publisher(session_factory, "w", delivery, clock=lambda: NOW)
+        assert publisher.message(ledger.Key("digest", "C0DIGEST", "2026-W48"), MSG).outcome == "posted"
+        assert publisher.message(ledger.Key("digest", "C0DIGEST", "2026-W48"), MSG).outcome == "unchanged"
+        assert publisher.message(ledger.Key("digest", "G0SECRET", "2026-W48"), MSG).outcome == "failed"
+        assert publisher.message(ledger.Key("reminder", "U0NYC", "2026-11-23"), MSG, dm=True).outcome == "posted"
+        assert delivery.user_timezone("U0NYC") == "America/New_York"
+        posts = fake.of("chat.postMessage")
+    assert 3.0 in sleeps and sleeps.count(3.0) == 2
+    assert [c.args["channel"] for c in posts if c.args.get("channel") == "C0DIGEST"]
+    assert len(fake.of("conversations.join")) == 2  # C0DIGEST joined; G0SECRET refused
