@@ -3,7 +3,9 @@
 New open triggers without an `alert_ts` are grouped by their channel (the
 playbook's channel, else the alerts channel): several triggers at once make
 one message, never a flood. Each playbook owner gets one DM with the steps,
-the due date and buttons. When a trigger recovers, the original message is
+the due date and buttons — inside the owner's working hours in their own
+Slack timezone (a trigger at night is DMed the next working morning; the
+channel message goes out at once). When a trigger recovers, the original message is
 edited to show it and a reply goes into its thread. Everything goes through
 the ledger, so a worker that dies mid-way resumes without duplicates.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
-from bot.rituals import action_ids, ledger, store
+from bot.rituals import action_ids, ledger, schedule, store
 from bot.rituals.publish import Publisher
 from bot.rituals.units import fmt
 from bot.storage.models import TriggerRow
@@ -138,8 +140,9 @@ def render_recovered(items: list[AlertItem]) -> Message:
     return render("ritual_alert_recovered", items=items)
 
 
-def send_alerts(publisher: Publisher, sessions, *, settings: Settings) -> int:
-    """Post new trigger alerts and owner DMs; returns the number of alert messages posted or confirmed."""
+def send_alerts(publisher: Publisher, sessions, *, settings: Settings, now: datetime | None = None,
+                ignore_hours: bool = False) -> int:
+    """Post new trigger alerts, then the owner DMs that are due; returns the number of alert messages posted."""
     with sessions() as session:
         groups = pending_alerts(session, settings=settings)
     count = 0
@@ -152,15 +155,50 @@ def send_alerts(publisher: Publisher, sessions, *, settings: Settings) -> int:
                 TriggerRow.workspace_id == settings.workspace_id, TriggerRow.id.in_(group.trigger_ids))
                 .values(alert_channel=group.channel, alert_ts=result.ts).execution_options(synchronize_session=False))
         count += 1
+    send_owner_dms(publisher, sessions, settings=settings, now=now or publisher.clock(), ignore_hours=ignore_hours)
+    return count
+
+
+def owner_dms(groups: list[AlertGroup]) -> list[tuple[str, ledger.Key, list[AlertItem], str]]:
+    """Pure: (owner, ledger key, items, channel) for every owner of open items in posted alert groups."""
+    out = []
+    for group in groups:
         owners: dict[str, list[AlertItem]] = defaultdict(list)
         for item in group.items:
-            if item.owner:
+            if item.owner and item.recovered_on is None and item.owner[:1] in ("U", "W"):
                 owners[item.owner].append(item)
-        for owner, items in owners.items():
-            if owner[:1] in ("U", "W"):
-                publisher.message(ledger.Key("alert_dm", owner, group.key.period), render_dm(owner, items, group.channel),
-                                  dm=True)
-    return count
+        for owner, items in sorted(owners.items()):
+            out.append((owner, ledger.Key("alert_dm", owner, group.key.period), items, group.channel))
+    return out
+
+
+def send_owner_dms(publisher: Publisher, sessions, *, settings: Settings, now: datetime,
+                   ignore_hours: bool = False) -> int:
+    workspace_id = settings.workspace_id
+    with sessions() as session:
+        posted = [t for t in store.triggers(session, workspace_id=workspace_id, status="open")
+                  if t.alert_ts and t.alert_channel and t.playbook]
+        by_message: dict[tuple[str, str], list[TriggerRow]] = defaultdict(list)
+        for t in posted:
+            by_message[(t.alert_channel, t.alert_ts)].append(t)
+        groups = []
+        for (channel, _ts), triggers in by_message.items():
+            acts = {a.trigger_id: a for a in store.actions(session, workspace_id=workspace_id,
+                                                           trigger_ids=[t.id for t in triggers])}
+            groups += group_by_channel([(channel, _item(t, settings, acts)) for t in triggers])
+    rituals = settings.file.rituals
+    sent = 0
+    for owner, key, items, channel in owner_dms(groups):
+        row = ledger.find(publisher.sessions, workspace_id=workspace_id, key=key)
+        if row is not None and row.status == "posted":
+            continue
+        tz = publisher.delivery.user_timezone(owner) or settings.file.timezone
+        if not ignore_hours and not schedule.is_working_time(now, tz, rituals.working_hours,
+                                                             skip_weekends=rituals.skip_weekends):
+            continue
+        if publisher.message(key, render_dm(owner, items, channel), dm=True).outcome == "posted":
+            sent += 1
+    return sent
 
 
 def send_recoveries(publisher: Publisher, sessions, *, settings: Settings) -> int:

@@ -21,7 +21,7 @@ def add_mode_arguments(parser) -> None:
 def make_runner(runtime, *, post: bool, with_charts: bool = True) -> Runner:
     from bot.rituals.delivery import RecordingDelivery, SlackDelivery
 
-    delivery = SlackDelivery.from_settings(runtime.settings) if post else RecordingDelivery()
+    delivery = SlackDelivery.from_settings(runtime.settings, runtime.engine()) if post else RecordingDelivery()
     return Runner(runtime.settings, runtime.session_factory(), delivery, with_charts=with_charts)
 
 

@@ -34,9 +34,8 @@ def demo_stage(demo) -> None:
     runner = Runner(settings, demo.session_factory, delivery, clock=lambda: clock_at[0])
     period = schedule.period_key("weekly", demo.as_of)
 
-    runner.run_alerts()
+    runner.run_alerts(ignore_hours=True)
     runner.post("weekly_review", today=demo.as_of, period=period)
-    runner.run_reminders(review_at, ignore_hours=True)
     for ritual in ("digest", "account_risk"):
         runner.post(ritual, today=demo.as_of, period=period)
     if settings.file.slack.leadership_channel or settings.file.rituals.leadership.channel:
@@ -46,6 +45,12 @@ def demo_stage(demo) -> None:
     end_at = schedule.end_of_working_day(demo.as_of, tz, settings.file.rituals.working_hours)
     clock_at[0] = end_at
     runner.run_nudge(end_at)
+    # The rest of the week: each working morning's owner reminders (before due, at due, overdue).
+    for offset in range(1, 7):
+        morning = schedule.local_instant(demo.as_of + timedelta(days=offset), settings.file.rituals.reminders.time,
+                                         settings.timezone) + timedelta(minutes=30)
+        clock_at[0] = morning
+        runner.run_reminders(morning)
 
     names = {}
     for result in runner.log:

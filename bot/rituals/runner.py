@@ -187,9 +187,10 @@ class Runner:
                           thread_ts=row.ts)
         return publisher.results
 
-    def run_alerts(self) -> list[Result]:
+    def run_alerts(self, now: datetime | None = None, *, ignore_hours: bool = False) -> list[Result]:
         publisher = self.publisher()
-        alerts.send_alerts(publisher, self.sessions, settings=self.settings)
+        alerts.send_alerts(publisher, self.sessions, settings=self.settings, now=now or self.clock(),
+                           ignore_hours=ignore_hours)
         alerts.send_recoveries(publisher, self.sessions, settings=self.settings)
         return publisher.results
 

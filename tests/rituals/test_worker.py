@@ -80,7 +80,10 @@ def test_simulated_week_two_workers_a_crash_and_slack_faults(tmp_path, session_f
     # the alert: one grouped message, one DM to the playbook owner, updated on recovery with a thread reply
     alerts = top_level(fake_slack, "C0ALERTS")
     assert len(alerts) == 1
-    assert len([m for m in fake_slack.messages if m["channel"] == "DU0LEAD" and "new alert" in m["text"]]) == 1
+    alert_dms = [m for m in fake_slack.messages if m["channel"] == "DU0LEAD" and "new alert" in m["text"]]
+    # the trigger was there at 06:00 UTC (07:00 in Berlin): the owner's DM waited for 09:00 their time
+    assert [m["at"] for m in alert_dms] == [datetime(2026, 11, 23, 8, 0, tzinfo=UTC)]
+    assert alerts[0]["at"] == datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
     assert any(u["ts"] == alerts[0]["ts"] for u in fake_slack.updates)
     assert alerts[0]["text"].startswith("Recovered")
     assert len([m for m in fake_slack.messages if m["thread_ts"] == alerts[0]["ts"]]) == 1
@@ -195,9 +198,8 @@ def test_two_workers_at_the_same_instant_one_leads(tmp_path, session_factory, fa
     s = settings(tmp_path)
     seed(session_factory)
     workers = [make_worker(s, session_factory, slack_url, sleeps, f"w{i}") for i in range(2)]
-    with time_machine.travel(datetime(2026, 11, 23, 8, 30, tzinfo=UTC), tick=False):
-        with ThreadPoolExecutor(2) as pool:
-            led = list(pool.map(lambda w: w.run_once(), workers))
+    with time_machine.travel(datetime(2026, 11, 23, 8, 30, tzinfo=UTC), tick=False), ThreadPoolExecutor(2) as pool:
+        led = list(pool.map(lambda w: w.run_once(), workers))
     assert sorted(led) == [False, True]
     assert len(top_level(fake_slack, "C0REVIEW")) == 1
 
