@@ -168,3 +168,30 @@ def test_quarterly_rule_verdict(fired, actions, open_days, expected):
 def test_previous_quarter():
     assert quarterly.previous_quarter(date(2026, 10, 5)) == (date(2026, 7, 1), date(2026, 9, 30), "2026-Q3")
     assert quarterly.previous_quarter(date(2027, 1, 4)) == (date(2026, 10, 1), date(2026, 12, 31), "2026-Q4")
+
+
+@pytest.mark.parametrize(("now", "owners"), [
+    # 2026-03-16: New York is on summer time (since Mar 8), Berlin not yet (Mar 29): 13:00 UTC = 09:00 NY
+    (datetime(2026, 3, 16, 13, 0, tzinfo=UTC), ["U0BER", "U0NYC"]),
+    # two weeks earlier, 13:00 UTC is 08:00 in New York: only Berlin
+    (datetime(2026, 3, 2, 13, 0, tzinfo=UTC), ["U0BER"]),
+    # 2026-03-30, both on summer time: 07:00 UTC = 09:00 Berlin, 03:00 New York
+    (datetime(2026, 3, 30, 7, 0, tzinfo=UTC), ["U0BER"]),
+])
+def test_reminders_follow_each_owners_dst(tmp_path, now, owners):
+    s = make_settings(tmp_path)
+    acts = [_action(1, "U0BER", date(2026, 3, 1)), _action(2, "U0NYC", date(2026, 3, 1))]
+    tzs = {"U0BER": "Europe/Berlin", "U0NYC": "America/New_York"}
+    assert [r.owner for r in reminders.decide(acts, owner_timezones=tzs, now=now, settings=s)] == owners
+
+
+def test_owner_dms_skip_recovered_items_and_email_owners():
+    open_item = _item(1)
+    import dataclasses
+
+    mine = dataclasses.replace(open_item, owner="U0LEAD")
+    email = dataclasses.replace(_item(2), owner="lead@example.com")
+    done = dataclasses.replace(_item(3), owner="U0LEAD", recovered_on=date(2026, 11, 25))
+    groups = alerts.group_by_channel([("C1", mine), ("C1", email), ("C1", done)])
+    assert [(o, k.period, [i.trigger_id for i in items]) for o, k, items, _c in alerts.owner_dms(groups)] == [
+        ("U0LEAD", "t-1-2-3", [1])]
