@@ -122,19 +122,24 @@ def load(url: str, n: int, days: int) -> None:
 
 def change_recent(url: str, count: int, when: datetime, before: datetime) -> None:
     """Mark `count` open tickets created before `before` (the last complete day and earlier) as
-    solved-with-CSAT at `when`: a typical sync's changes."""
+    solved-with-CSAT yesterday evening, synced at `when`: the nightly run's typical changes."""
     from sqlalchemy import text
     from bot.storage.engine import make_engine
     engine = make_engine(url)
     naive = url.startswith("sqlite")
     stamp = when.replace(tzinfo=None) if naive else when
+    solved = before - timedelta(hours=3)
+    solved = solved.astimezone(timezone.utc).replace(tzinfo=None) if naive else solved
     cut = before.astimezone(timezone.utc).replace(tzinfo=None) if naive else before
     with engine.begin() as c:
         ids = c.execute(text("SELECT id FROM tickets WHERE workspace_id='bench' AND status='open' "
                              "AND created_at < :cut ORDER BY created_at DESC LIMIT :n"),
                         {"n": count, "cut": str(cut) if naive else cut}).scalars().all()
-        c.execute(text("UPDATE tickets SET status='solved', solved_at=:t, csat='unsatisfied', changed_at=:t "
-                       "WHERE id = :id"), [{"t": stamp, "id": i} for i in ids])
+        c.execute(text("UPDATE tickets SET status='solved', solved_at=:s, csat='unsatisfied', changed_at=:t "
+                       "WHERE id = :id"), [{"s": solved, "t": stamp, "id": i} for i in ids])
+        # What upsert_tickets records for such a page: the earliest instant the changes move.
+        c.execute(text("INSERT INTO ticket_touches (workspace_id, touched_at, recorded_at) VALUES ('bench', :s, :t)"),
+                  {"s": solved, "t": stamp})
     engine.dispose()
 
 

@@ -15,7 +15,6 @@ days are judged against the stored history; triggers are evaluated on the result
 from __future__ import annotations
 
 import dataclasses
-import math
 import time as _time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -192,15 +191,17 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
                                      results=results, as_of=as_of, alerts_channel=alerts_channel)
         store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at,
                             first_day=history_start, computed_through=as_of, full_rebuild_at=now_at)
+        store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
         return RollupReport("full", history_start, as_of, (end - history_start).days, len(rows), count,
                             tuple(fired), tuple(recovered))
 
     # incremental
-    changed = store.changed_since(session, workspace_id=workspace_id, since_at=wm.changed_through_at)
-    first = _first_touched(changed, settings, wm.computed_through, as_of, history_start)
+    touched_at, changed = store.changes_since(session, workspace_id=workspace_id, since_at=wm.changed_through_at)
+    first = _first_touched(touched_at, settings, wm.computed_through, as_of, history_start)
     if first is None:
         store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at)
-        return RollupReport("noop", None, None, 0, 0, len(changed))
+        store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
+        return RollupReport("noop", None, None, 0, 0, changed)
     lookback = timedelta(days=settings.definitions.repeat_contact_days + 1)
     cols = store.load_ticket_columns(
         session, workspace_id=workspace_id, settings=settings,
@@ -230,23 +231,19 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
     fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                  results=results, as_of=as_of, alerts_channel=alerts_channel)
     store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at, computed_through=as_of)
-    return RollupReport("incremental", first, as_of, (end - first).days, len(rows), len(changed),
+    store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
+    return RollupReport("incremental", first, as_of, (end - first).days, len(rows), changed,
                         tuple(fired), tuple(recovered))
 
 
-def _first_touched(changed: list[tuple], settings: RollupSettings, computed_through: date, as_of: date,
+def _first_touched(touched_at: datetime | None, settings: RollupSettings, computed_through: date, as_of: date,
                    history_start: date) -> date | None:
-    """The earliest local day whose values a changed ticket can move (None: nothing to do)."""
-    tz = settings.tz
+    """The earliest local day whose values the recorded changes can move (None: nothing to do)."""
     candidates = []
     if computed_through < as_of:
         candidates.append(computed_through + timedelta(days=1))
-    for created_s, fr_s, solved_s, _status, _deleted in changed:
-        instants = [x for x in (created_s, fr_s, solved_s) if x is not None and not math.isnan(x)]
-        if not instants:
-            continue
-        day = datetime.fromtimestamp(min(instants), tz).date()
-        candidates.append(day)
+    if touched_at is not None:
+        candidates.append(local_day(touched_at, settings.tz))
     if not candidates:
         return None
     first = max(min(candidates), history_start)

@@ -19,7 +19,7 @@ from bot.metrics.facts import ColumnsBuilder, TicketColumns
 from bot.metrics.settings import RollupSettings
 from bot.storage.base import UTCDateTime
 from bot.storage.metric_models import MetricWatermark
-from bot.storage.models import Annotation, DailyMetric, TicketRow, TriggerRow
+from bot.storage.models import Annotation, DailyMetric, TicketRow, TicketTouch, TriggerRow
 
 CHUNK = 50_000
 
@@ -105,12 +105,23 @@ def _aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def changed_since(session: Session, *, workspace_id: str, since_at: datetime) -> list[tuple]:
-    """(created_s, first_response_s, solved_s, status, deleted) of tickets changed after `since_at`."""
-    t = TicketRow
-    q = select(_epoch(session, t.created_at), _epoch(session, t.first_response_at), _epoch(session, t.solved_at),
-               t.status, t.deleted).where(t.workspace_id == workspace_id, t.changed_at > since_at)
-    return [tuple(r) for r in session.execute(q)]
+def changes_since(session: Session, *, workspace_id: str, since_at: datetime) -> tuple[datetime | None, int]:
+    """(earliest instant touched by ticket changes recorded after `since_at`, number of changed tickets)."""
+    earliest = session.scalar(
+        select(func.min(TicketTouch.touched_at)).where(
+            TicketTouch.workspace_id == workspace_id, TicketTouch.recorded_at > since_at)
+    )
+    count = session.scalar(
+        select(func.count()).select_from(TicketRow).where(
+            TicketRow.workspace_id == workspace_id, TicketRow.changed_at > since_at)
+    )
+    return _aware(earliest), int(count or 0)
+
+
+def prune_touches(session: Session, *, workspace_id: str, through_at: datetime) -> None:
+    """Touches up to the watermark have been rolled up."""
+    session.execute(delete(TicketTouch).where(TicketTouch.workspace_id == workspace_id,
+                                              TicketTouch.recorded_at <= through_at))
 
 
 # --- daily_metrics ---------------------------------------------------------------------------

@@ -77,6 +77,23 @@ class TicketRow(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class TicketTouch(Base):
+    """The earliest instant whose metrics a batch of ticket changes can move.
+
+    Written by `upsert_tickets`, which alone knows old and new values: a ticket
+    created weeks ago and solved yesterday touches only yesterday onwards, so
+    the incremental rollup recomputes one day, not weeks.
+    """
+
+    __tablename__ = "ticket_touches"
+    __table_args__ = (Index("ix_ticket_touches_recorded", "workspace_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    touched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class SyncCheckpoint(Base):
     """Where one stream of one source resumes; committed with the page it follows."""
 

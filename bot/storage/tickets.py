@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 import dataclasses
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from integrations.base import Checkpoint, Ticket
 from bot.storage.base import utcnow
-from bot.storage.models import QuarantinedRecord, SyncCheckpoint, TicketRow
+from bot.storage.models import QuarantinedRecord, SyncCheckpoint, TicketRow, TicketTouch
 
 # Columns derived from a Ticket; compared to decide whether a row really changed.
 _FIELDS = (
@@ -25,6 +25,12 @@ _FIELDS = (
 )
 # Vendor keys that carry free text (subjects, bodies); dropped from `raw` when subjects are not stored.
 FREE_TEXT_KEYS = frozenset({"subject", "raw_subject", "description", "description_text", "body", "title", "text", "html_body"})
+# What a change can move, by the day it counts on (see `touched_from`).
+_WHOLE_LIFE = ("created_at", "channel", "priority", "group_name", "assignee", "organization", "requester", "tags",
+               "deleted", "source")
+_FIRST_RESPONSE = ("first_response_at", "first_response_seconds", "first_response_business_seconds")
+_SOLVED = ("solved_at", "closed_at", "status", "resolution_seconds", "resolution_business_seconds", "agent_replies",
+           "reopens", "reassignments", "escalated", "csat", "csat_score", "csat_scale", "bot_involved", "bot_resolved")
 # Chunk IN-lists well below SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 500
 
@@ -92,6 +98,31 @@ def scrub_free_text(value: Any) -> Any:
     return value
 
 
+def touched_from(old: Mapping[str, Any], new: Mapping[str, Any]) -> datetime | None:
+    """The earliest instant whose daily metrics this change can move, or None.
+
+    Attributes that segment a ticket (channel, group, tags …) move every day of
+    its life, so the created day; first-response facts move the first-response
+    day; solve facts (status, CSAT, replies, reopens …) move the solved day and
+    the backlog from then on. Old and new instants both count: a ticket solved
+    again on another day changes both days.
+    """
+    def changed(names: tuple[str, ...]) -> bool:
+        return any(old.get(n) != new.get(n) for n in names)
+
+    candidates: list[datetime] = []
+    if changed(_WHOLE_LIFE):
+        candidates += [old.get("created_at"), new.get("created_at")]
+    if changed(_FIRST_RESPONSE):
+        candidates += [old.get("first_response_at"), new.get("first_response_at")]
+    if changed(_SOLVED):
+        candidates += [old.get("solved_at"), new.get("solved_at")]
+        if old.get("status") != new.get("status"):
+            candidates.append(new.get("updated_at"))  # status moves in or out of the backlog now
+    known = [c for c in candidates if c is not None]
+    return min(known) if known else None
+
+
 def upsert_tickets(
     session: Session,
     *,
@@ -133,6 +164,12 @@ def upsert_tickets(
         return dict(ticket.raw) if store_subject else scrub_free_text(ticket.raw)
 
     now = utcnow()
+    earliest: list[datetime] = []
+
+    def touch(instant: datetime | None) -> None:
+        if instant is not None and (not earliest or instant < earliest[0]):
+            earliest[:] = [instant]
+
     inserted = updated = deleted = unchanged = 0
     new_rows = []
     for key, ticket in latest.items():
@@ -149,6 +186,7 @@ def upsert_tickets(
                     **columns,
                 }
             )
+            touch(ticket.created_at)
             inserted += 1
             deleted += ticket.deleted
             continue
@@ -163,12 +201,15 @@ def upsert_tickets(
                 ticket = dataclasses.replace(ticket, raw={**ticket.raw, "satisfaction_rating": previous})
         if ticket.deleted and not row.deleted:
             # A tombstone keeps what we knew and only marks the row deleted.
+            touch(row.created_at)
             row.status, row.deleted, row.updated_at, row.changed_at = "deleted", True, ticket.updated_at, now
             deleted += 1
             continue
-        if all(getattr(row, name) == value for name, value in columns.items()):
+        previous = {name: getattr(row, name) for name in columns}
+        if previous == columns:
             unchanged += 1
             continue
+        touch(touched_from(previous, columns))
         for name, value in columns.items():
             setattr(row, name, value)
         row.raw = raw_of(ticket)
@@ -179,6 +220,9 @@ def upsert_tickets(
         # Core executemany on the table: one batched statement. (ORM bulk insert groups
         # rows by which values are None and ended up emitting one INSERT per row.)
         session.connection().execute(insert(TicketRow.__table__), new_rows)
+    if earliest:
+        session.add(TicketTouch(workspace_id=workspace_id, touched_at=earliest[0], recorded_at=now))
+        session.flush()
     return UpsertResult(inserted, updated, deleted, unchanged)
 
 

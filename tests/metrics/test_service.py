@@ -13,6 +13,7 @@ from bot.metrics.settings import Playbook, RollupSettings, Rule
 from bot.storage import metrics as store
 from bot.storage.models import Action, TriggerRow
 from bot.storage.tickets import upsert_tickets
+from integrations.base import Ticket
 from tests.metrics.factories import make_tickets
 
 END = datetime(2024, 6, 1, 6, 0, tzinfo=timezone.utc)  # Saturday morning: Friday 31 May is the last full day
@@ -117,3 +118,26 @@ def test_series_and_range(loaded):
         assert vol.value == sum(p.value for p in pts if p.day >= date(2024, 5, 25))
         by_group = scorecard(s, workspace_id="w1", settings=SETTINGS, dimension="group")
         assert {tuple(e.segment.items())[0][1] for e in by_group.entries} == {"Billing", "Tech"}
+
+
+def test_old_ticket_solved_yesterday_recomputes_only_yesterday(loaded):
+    # A ticket created weeks ago and open until now arrives solved yesterday evening (Berlin).
+    created = END - timedelta(days=40)
+    old = Ticket(source="zendesk", external_id="old-1", status="open", created_at=created, updated_at=created,
+                 first_response_at=created + timedelta(hours=1), first_response=timedelta(hours=1), channel="email")
+    with loaded.begin() as s:
+        upsert_tickets(s, workspace_id="w1", tickets=[old])
+    run_rollup(loaded, workspace_id="w1", settings=SETTINGS, now_at=END, full=True)
+    solved = dataclasses.replace(old, status="solved", solved_at=END - timedelta(hours=10), updated_at=END,
+                                 resolution=END - timedelta(hours=10) - created, csat="satisfied", agent_replies=1)
+    with loaded.begin() as s:
+        upsert_tickets(s, workspace_id="w1", tickets=[solved])
+    inc = run_rollup(loaded, workspace_id="w1", settings=SETTINGS, now_at=END + timedelta(minutes=5))
+    assert (inc.mode, inc.first_day, inc.days) == ("incremental", date(2024, 5, 31), 1)
+    after_inc = _rows(loaded)
+    run_rollup(loaded, workspace_id="w1", settings=SETTINGS, now_at=END + timedelta(minutes=5), full=True)
+    after_full = _rows(loaded)
+    assert after_inc.keys() == after_full.keys()
+    for key, full_row in after_full.items():
+        assert after_inc[key][4] == pytest.approx(full_row[4], nan_ok=True), key
+        assert after_inc[key][8] == full_row[8], key
