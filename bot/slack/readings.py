@@ -97,10 +97,11 @@ def _reading(row: DailyMetric) -> Reading:
         metric=row.metric,
         label=definition.label if definition else row.metric,
         zone=row.zone or "insufficient_data",
-        value=format_value(row.value, unit),
+        # Rates are judged on their pooled window value (kept in the evidence), not the raw day.
+        value=format_value(evidence.get("value", row.value), unit),
         expected=format_value(row.expected, unit) if row.expected is not None else "n/a",
         explanation=str(evidence.get("explanation") or ""),
-        n=row.n or 0,
+        n=int(evidence.get("n", row.n) or 0),
         dimension=row.dimension,
         segment=row.segment,
     )
