@@ -4,7 +4,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.rituals.cli import add_mode_arguments, make_runner, print_rendered, print_results
+from bot.rituals.cli import (
+    add_mode_arguments,
+    make_runner,
+    print_rendered,
+    print_results,
+)
 
 
 def add_arguments(parser) -> None:

@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.rituals.cli import add_mode_arguments, make_runner, print_rendered, print_results
+from bot.rituals.cli import (
+    add_mode_arguments,
+    make_runner,
+    print_rendered,
+    print_results,
+)
 
 KINDS = {"product": "digest", "accounts": "account_risk", "leadership": "leadership", "quarterly": "quarterly"}
 

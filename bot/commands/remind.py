@@ -8,7 +8,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.rituals import reminders
-from bot.rituals.cli import add_mode_arguments, make_runner, print_rendered, print_results
+from bot.rituals.cli import (
+    add_mode_arguments,
+    make_runner,
+    print_rendered,
+    print_results,
+)
 from bot.rituals.runner import Rendered
 
 
