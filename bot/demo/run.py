@@ -106,7 +106,14 @@ def stage_metrics(demo: Demo) -> None:
 STAGES: list[tuple[str, Stage]] = [
     ("sample data → CSV import", stage_sample_and_import),
     ("daily rollups, baselines, zones and triggers", stage_metrics),
+    ("weekly cycle: alerts, review, reminders, digests", lambda demo: _rituals_stage(demo)),
 ]
+
+
+def _rituals_stage(demo: Demo) -> None:
+    from bot.rituals.demo import demo_stage
+
+    demo_stage(demo)
 
 
 def write_outputs(demo: Demo) -> list[Path]:

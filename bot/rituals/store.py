@@ -34,8 +34,13 @@ def _bands(evidence: dict[str, Any] | None) -> dict[str, float | None]:
 
 
 def _day(row: DailyMetric) -> Day:
-    return Day(row.day, row.metric, row.dimension, row.segment, row.value, row.zone, row.expected, row.score, row.n,
-               row.numerator, row.denominator, _bands(row.evidence))
+    # The value and n a zone was judged on (pooled over the window for rates) live in the evidence;
+    # numerator/denominator stay the raw day's, for the before/after tests.
+    evidence = row.evidence or {}
+    value = evidence.get("value", row.value)
+    n = int(evidence.get("n", row.n) or 0)
+    return Day(row.day, row.metric, row.dimension, row.segment, value, row.zone, row.expected, row.score, n,
+               row.numerator, row.denominator, _bands(evidence))
 
 
 def daily(session: Session, *, workspace_id: str, start: date, end: date, metric: str | None = None,
