@@ -8,6 +8,12 @@ ACTION_UPDATE = "action_update"
 HOME_ADD_ACTION = "home_add_action"
 HOME_REFRESH = "home_refresh"
 
+# Buttons on ritual messages (weekly review, reminders).
+RITUAL_LOG_ACTION = "ritual_log_action"  # value = JSON {"metric", "dimension", "segment", "trigger_id"}
+ACTION_CARRY = "ritual_action_carry"  # value = the action id
+ACTION_CLOSE = "ritual_action_close"
+ACTION_SNOOZE_DAY = "ritual_action_snooze_1d"
+
 # Modals (callback ids).
 ADD_ACTION_VIEW = "add_action_view"
 OUTCOME_VIEW = "outcome_view"

@@ -1,6 +1,8 @@
-"""Buttons: Done (outcome modal), Snooze (one week), Update (update modal), Log an action (App Home)."""
+"""Buttons: Done (outcome modal), Snooze (a day or a week), Update (update modal), Carry, Close,
+Log an action (App Home, or prefilled from a weekly-review item)."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from slack_bolt import App, BoltContext
@@ -8,8 +10,8 @@ from slack_sdk import WebClient
 
 from bot.errors import UsageError
 from bot.slack import action_ids as ids
-from bot.slack.app import Services, replying
-from bot.slack.commands import Request, open_add_modal, open_outcome_modal, snooze
+from bot.slack.app import Services, answer_user, replying
+from bot.slack.commands import Request, carry, close, open_add_modal, open_outcome_modal, snooze
 from bot.slack.home import publish_home
 
 
@@ -19,6 +21,10 @@ def register(app: App) -> None:
     app.action(ids.ACTION_SNOOZE)(ack=ack_only, lazy=[on_snooze])
     app.action(ids.ACTION_UPDATE)(ack=ack_only, lazy=[on_update])
     app.action(ids.HOME_ADD_ACTION)(ack=ack_only, lazy=[on_add])
+    app.action(ids.RITUAL_LOG_ACTION)(ack=ack_only, lazy=[on_log_action])
+    app.action(ids.ACTION_CARRY)(ack=ack_only, lazy=[on_carry])
+    app.action(ids.ACTION_CLOSE)(ack=ack_only, lazy=[on_close])
+    app.action(ids.ACTION_SNOOZE_DAY)(ack=ack_only, lazy=[on_snooze_day])
 
 
 def _request(body: dict, context: BoltContext, client: WebClient) -> Request:
@@ -35,16 +41,54 @@ def _action_id(body: dict) -> int:
 
 
 def on_done(body: dict, context: BoltContext, respond, client: WebClient) -> None:
-    with replying(context, respond) as db:
+    with replying(context, respond):
         open_outcome_modal(_request(body, context, client), _action_id(body))
 
 
 def on_snooze(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    _snooze_for(body, context, respond, client, days=7)
+
+
+def on_snooze_day(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    _snooze_for(body, context, respond, client, days=1)
+
+
+def _snooze_for(body: dict, context: BoltContext, respond, client: WebClient, *, days: int) -> None:
     with replying(context, respond):
         r = _request(body, context, client)
         services: Services = context["services"]
-        snooze(r, _action_id(body), services.today() + timedelta(days=7))
+        snooze(r, _action_id(body), services.today() + timedelta(days=days))
         publish_home(r)
+
+
+def on_carry(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    with replying(context, respond):
+        r = _request(body, context, client)
+        answer_user(respond, carry(r, _action_id(body), None), context)
+
+
+def on_close(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    with replying(context, respond):
+        r = _request(body, context, client)
+        answer_user(respond, close(r, _action_id(body), None), context)
+
+
+def on_log_action(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    """A weekly-review item's "Log action": the add-action modal, prefilled and linked to its trigger."""
+    with replying(context, respond):
+        try:
+            item = json.loads(body["actions"][0].get("value") or "{}")
+        except json.JSONDecodeError:
+            raise UsageError("this button carries no metric") from None
+        if not isinstance(item, dict) or not item.get("metric"):
+            raise UsageError("this button carries no metric")
+        dimension, segment = item.get("dimension") or "", item.get("segment") or ""
+        trigger_id = item.get("trigger_id")
+        open_add_modal(
+            _request(body, context, client), metric=item["metric"], owner=body["user"]["id"], due=None,
+            description=None, segment=f"{dimension}={segment}" if dimension else "",
+            trigger=int(trigger_id) if str(trigger_id or "").isdigit() else None,
+        )
 
 
 def on_update(body: dict, context: BoltContext, respond, client: WebClient) -> None:

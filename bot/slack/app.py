@@ -148,17 +148,17 @@ def replying(context: BoltContext, respond: Callable[..., Any] | None) -> Iterat
         yield db
     except UsageError as exc:
         db.session.rollback()
-        _respond(respond, error_message(str(exc)), context)
+        answer_user(respond, error_message(str(exc)), context)
     except Exception:  # noqa: BLE001 - nothing reaches Slack but a reference
         ref = uuid.uuid4().hex[:8]
         log.exception("slack request failed (ref %s)", ref)
-        _respond(respond, error_message(f"Something went wrong on our side (ref {ref}). Nothing was lost; try again in a minute"),
+        answer_user(respond, error_message(f"Something went wrong on our side (ref {ref}). Nothing was lost; try again in a minute"),
                  context)
     finally:
         db.close()
 
 
-def _respond(respond: Callable[..., Any] | None, message: Any, context: BoltContext) -> None:
+def answer_user(respond: Callable[..., Any] | None, message: Any, context: BoltContext) -> None:
     try:
         if context.response_url and respond is not None:
             respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

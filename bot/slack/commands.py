@@ -1,6 +1,8 @@
 """`/metrics`: ack at once (a usage error is the ack's own ephemeral reply), then answer lazily."""
 from __future__ import annotations
 
+import json
+
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -133,16 +135,18 @@ def _add(cmd: grammar.AddAction, r: Request) -> Message | None:
     return announce(r, action_id)
 
 
-def open_add_modal(r: Request, **prefill: Any) -> None:
+def open_add_modal(r: Request, *, trigger: int | None = None, **prefill: Any) -> None:
     if not r.trigger_id:
         raise UsageError(f"some details are missing. Use: `{grammar.USAGE['add']}`")
     labels = {key: m.label for key, m in CATALOGUE.items()}
-    view = render_view("slack_add_action_modal", metric_labels=labels, private_metadata=r.channel or "", **prefill)
+    # The submission needs the channel to announce in and, from a review item, the trigger to link.
+    metadata = json.dumps({"channel": r.channel, "trigger": trigger}) if trigger else (r.channel or "")
+    view = render_view("slack_add_action_modal", metric_labels=labels, private_metadata=metadata, **prefill)
     r.services.notifier(r.client).open_view(r.trigger_id, view)
 
 
 def add_action(r: Request, *, metric: str, owner: str, due_on, description: str, dimension: str, segment: str,
-               channel: str | None) -> int:
+               channel: str | None, trigger_id: int | None = None) -> int:
     """Open the action (database only); `announce` shows it in Slack."""
     with r.db.transaction() as session:
         value = readings.latest_value(session, workspace_id=r.workspace_id, metric=metric, dimension=dimension,
@@ -150,7 +154,7 @@ def add_action(r: Request, *, metric: str, owner: str, due_on, description: str,
         action = actions.open_action(
             session, workspace_id=r.workspace_id, metric=metric, description=description, owner=owner,
             created_by=r.user, due_on=due_on, dimension=dimension, segment=segment, value_at_open=value,
-            channel=channel)
+            channel=channel, trigger_id=trigger_id)
         return action.id
 
 
@@ -235,18 +239,26 @@ def _update(cmd: grammar.UpdateAction, r: Request) -> Message:
 
 
 def _carry(cmd: grammar.CarryAction, r: Request) -> Message:
+    return carry(r, cmd.action_id, cmd.due_on)
+
+
+def carry(r: Request, action_id: int, due_on) -> Message:
     with r.db.transaction() as session:
-        due = cmd.due_on or r.services.today() + timedelta(days=7)
-        action = actions.carry_action(session, workspace_id=r.workspace_id, action_id=cmd.action_id, actor=r.user,
+        due = due_on or r.services.today() + timedelta(days=7)
+        action = actions.carry_action(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
                                       is_admin=r.is_admin, due_on=due)
     refresh_card(r, action)
     return confirm(f"Action #{action.id} carried over, now due {due.isoformat()}.")
 
 
 def _close(cmd: grammar.CloseAction, r: Request) -> Message:
+    return close(r, cmd.action_id, cmd.reason)
+
+
+def close(r: Request, action_id: int, reason: str | None) -> Message:
     with r.db.transaction() as session:
-        action = actions.close_action(session, workspace_id=r.workspace_id, action_id=cmd.action_id, actor=r.user,
-                                      is_admin=r.is_admin, reason=cmd.reason)
+        action = actions.close_action(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
+                                      is_admin=r.is_admin, reason=reason)
     refresh_card(r, action)
     return confirm(f"Action #{action.id} closed.")
 

@@ -1,6 +1,8 @@
 """Modal submissions: validate (errors shown on the field), write, ack; Slack calls happen lazily."""
 from __future__ import annotations
 
+import json
+
 import logging
 from datetime import date
 
@@ -41,6 +43,18 @@ def _fail(ack, block: str, problem: str) -> None:
     ack(response_action="errors", errors={block: problem[:150]})
 
 
+def _add_metadata(raw: str) -> tuple[str | None, int | None]:
+    """(channel, trigger id) from the add modal's private_metadata: a channel id, or JSON from a review item."""
+    if not raw.startswith("{"):
+        return raw or None, None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        return None, None
+    trigger = data.get("trigger")
+    return data.get("channel") or None, trigger if isinstance(trigger, int) else None
+
+
 def ack_add(ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
     services: Services = context["services"]
     metric = _value(view, ids.METRIC_BLOCK, ids.METRIC_INPUT)
@@ -66,11 +80,11 @@ def ack_add(ack, body: dict, view: dict, context: BoltContext, client: WebClient
         return _fail(ack, ids.DUE_BLOCK, "pick a date from today on")
     if not description:
         return _fail(ack, ids.DESCRIPTION_BLOCK, "say what will be done")
-    channel = view.get("private_metadata") or None
+    channel, trigger_id = _add_metadata(view.get("private_metadata") or "")
     r = _request(body, context, client, channel)
     try:
         action_id = add_action(r, metric=metric, owner=owner, due_on=due_on, description=description,
-                               dimension=dimension, segment=segment, channel=channel)
+                               dimension=dimension, segment=segment, channel=channel, trigger_id=trigger_id)
     except UsageError as exc:
         return _fail(ack, ids.DESCRIPTION_BLOCK, str(exc))
     context["saved_action"] = action_id

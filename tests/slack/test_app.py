@@ -5,7 +5,7 @@ import json
 import time
 from datetime import date
 
-from bot.actions.service import get_action, history, open_action
+from bot.actions.service import get_action, history, list_actions, open_action
 from bot.slack import action_ids as ids
 from bot.storage.models import Annotation
 from tests.slack.conftest import ADMIN, CHANNEL, OTHER, OWNER, seed_metrics, seed_tickets, sign
@@ -256,3 +256,44 @@ def test_snooze_button_snoozes_a_week_and_refreshes_home(driver, session_factory
     with session_factory() as session:
         action = get_action(session, workspace_id="default", action_id=action_id)
     assert action.status == "snoozed" and action.snoozed_until == date(2026, 11, 27)
+
+
+def test_review_buttons_carry_close_and_snooze_a_day(driver, session_factory):
+    from bot.slack import action_ids as slack_ids
+
+    carried, closed, snoozed = _open(session_factory), _open(session_factory), _open(session_factory)
+    driver.click(slack_ids.ACTION_CARRY, str(carried))
+    driver.click(slack_ids.ACTION_CLOSE, str(closed))
+    driver.click(slack_ids.ACTION_SNOOZE_DAY, str(snoozed))
+    driver.slack.wait_for("views.publish")
+    with session_factory() as session:
+        assert get_action(session, workspace_id="default", action_id=carried).status == "carried"
+        assert get_action(session, workspace_id="default", action_id=closed).status == "closed"
+        action = get_action(session, workspace_id="default", action_id=snoozed)
+    assert action.status == "snoozed" and action.snoozed_until == date(2026, 11, 21)
+
+
+def test_review_log_action_opens_prefilled_modal_linked_to_trigger(driver, session_factory):
+    from bot.slack import action_ids as slack_ids
+    from bot.storage.models import TriggerRow
+
+    with session_factory.begin() as session:
+        trigger = TriggerRow(workspace_id="default", rule="csat-drop", metric="csat", dimension="product_area",
+                             segment="billing", zone="act_now", fired_on=date(2026, 11, 18))
+        session.add(trigger)
+        session.flush()
+        trigger_id = trigger.id
+    value = json.dumps({"metric": "csat", "dimension": "product_area", "segment": "billing", "trigger_id": trigger_id})
+    driver.click(slack_ids.RITUAL_LOG_ACTION, value)
+    view = driver.slack.wait_for("views.open")[0].args["view"]
+    assert view["callback_id"] == ids.ADD_ACTION_VIEW
+    assert "product_area=billing" in json.dumps(view)
+    values = {ids.METRIC_BLOCK: {ids.METRIC_INPUT: {"type": "static_select", "selected_option": {"value": "csat"}}},
+              ids.SEGMENT_BLOCK: {ids.SEGMENT_INPUT: {"type": "plain_text_input", "value": "product_area=billing"}},
+              ids.OWNER_BLOCK: {ids.OWNER_INPUT: {"type": "users_select", "selected_user": OWNER}},
+              ids.DUE_BLOCK: {ids.DUE_INPUT: {"type": "datepicker", "selected_date": "2026-11-30"}},
+              ids.DESCRIPTION_BLOCK: {ids.DESCRIPTION_INPUT: {"type": "plain_text_input", "value": "Fix the card form"}}}
+    assert driver.submit(ids.ADD_ACTION_VIEW, values, private_metadata=view["private_metadata"]).status_code == 200
+    with session_factory() as session:
+        (action,) = [a for a in list_actions(session, workspace_id="default") if a.description == "Fix the card form"]
+    assert (action.trigger_id, action.dimension, action.segment) == (trigger_id, "product_area", "billing")
