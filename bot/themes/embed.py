@@ -88,7 +88,8 @@ class SentenceTransformerEmbedder:
 
         self._model = SentenceTransformer(str(get_model_path()), device="cpu")
         self._batch_size = batch_size
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self.name = f"all-minilm-l6-v2-{self.dim}"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
