@@ -95,7 +95,7 @@ def run_scenario(mode: str, tickets: int, new: int, clusters: int, state: Path) 
     if mode == "cold":
         keys = [cache_key(d.ticket_id, ticket_text(d)) for d in docs]
         vectors = dict(cache.get_many(embedder.name, keys))
-        (state / "cold.pickle").write_bytes(pickle.dumps({"vectors": vectors, "known": [t.to_known() for t in run.themes]}))
+        (state / "cold.pickle").write_bytes(pickle.dumps({"vectors": vectors, "known": list(run.known)}))
     kept = sum(1 for t in run.themes if t.status.value != "new") if mode == "weekly" else 0
     return {
         "seconds": seconds,

@@ -103,3 +103,6 @@ class ThemeRun:
     k: int
     embedded: int  # tickets embedded in this run (cache misses)
     cached: int  # tickets whose vector came from the cache
+    # What to store and pass as `previous` next run: every theme, plus themes merged away
+    # by an override (so their clusters keep being recognised and merged).
+    known: tuple[KnownTheme, ...] = ()

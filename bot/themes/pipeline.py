@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -114,13 +114,28 @@ def _build(
     for i, pin in enumerate(pinned_of):
         if pin is not None:
             groups[pin].append(i)
+    known_by_id = {t.id: t for t in previous}
     merged_from: dict[str, list[str]] = {}
+    # A theme merged away is still remembered under its own id and centroid, so next week
+    # its cluster matches it again and the merge applies again (instead of a fresh id).
+    merged_away: list[KnownTheme] = []
+    own_cluster = {m.theme_id: m.cluster for m in matches}
     for match in matches:
         final = overrides.final_id(match.theme_id)
         groups.setdefault(final, []).extend(members[match.cluster].tolist())
         if final != match.theme_id:
             merged_from.setdefault(final, []).append(match.theme_id)
-    known_by_id = {t.id: t for t in previous}
+            source = known_by_id.get(match.theme_id)
+            merged_away.append(
+                KnownTheme(
+                    id=match.theme_id,
+                    name=source.name if source else match.theme_id,
+                    embedder=embedder.name,
+                    centroid=to_blob(centroids[match.cluster]),
+                    first_seen=source.first_seen if source else None,
+                    ticket_ids=frozenset(docs[i].ticket_id for i in members[match.cluster]),
+                )
+            )
     matched_ids = {m.theme_id for m in matches if m.known is not None}
 
     group_ids = list(groups)
@@ -167,7 +182,15 @@ def _build(
         )
     themes.sort(key=lambda t: (-t.count, t.id))
     assignments = {tid: theme.id for theme in themes for tid in theme.ticket_ids}
-    return ThemeRun(themes=tuple(themes), assignments=assignments, embedder=embedder.name, k=k, embedded=embedded, cached=len(docs) - embedded)
+    return ThemeRun(
+        themes=tuple(themes),
+        assignments=assignments,
+        embedder=embedder.name,
+        k=k,
+        embedded=embedded,
+        cached=len(docs) - embedded,
+        known=tuple(_remembered(t, own_cluster, centroids, members, docs) for t in themes) + tuple(merged_away),
+    )
 
 
 def embed_with_cache(docs: Sequence[ThemeDoc], texts: Sequence[str], *, embedder: Embedder, cache: VectorCache | None) -> tuple[np.ndarray, int]:
@@ -209,6 +232,16 @@ def tag_tokens(doc: ThemeDoc) -> str:
     """Tags and category as single tokens, so 'billing' the tag is not 'billing' the word."""
     labels = [*doc.tags, *([doc.category] if doc.category else [])]
     return "".join(f" tag_{_TAG_CHARS.sub('_', t.lower()).strip('_')}" for t in labels if t)
+
+
+def _remembered(theme: Theme, own_cluster: dict[str, int], centroids: np.ndarray, members: Sequence[np.ndarray], docs: Sequence[ThemeDoc]) -> KnownTheme:
+    """A merge target is remembered by its own cluster: the union's centroid would sit between
+    the merged themes and could swap ids with the theme merged into it next week."""
+    known = theme.to_known()
+    if not theme.merged_from or theme.id not in own_cluster:
+        return known
+    cluster = own_cluster[theme.id]
+    return replace(known, centroid=to_blob(centroids[cluster]), ticket_ids=frozenset(docs[i].ticket_id for i in members[cluster]))
 
 
 def _label_sample(group_rows: Sequence[np.ndarray], size: int, seed: int) -> np.ndarray:

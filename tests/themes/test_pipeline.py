@@ -74,6 +74,17 @@ def test_merge_override_folds_one_theme_into_another() -> None:
     assert target.count == counts[password_id] + counts[invoice_id]
 
 
+def test_a_merge_keeps_applying_in_later_runs_without_fresh_ids() -> None:
+    first = run(topic_docs(20), k=3)
+    password_id, invoice_id = theme_of(first, "0").id, theme_of(first, "20").id
+    overrides = ThemeOverrides(merge={invoice_id: password_id})
+    second = run(topic_docs(20), k=3, previous=first.known, overrides=overrides)
+    third = run(topic_docs(20, first_id=300), k=3, seed=5, previous=second.known, overrides=overrides)
+    assert {t.id for t in third.themes} == {t.id for t in second.themes}
+    assert all(t.status is not ThemeStatus.NEW for t in third.themes)
+    assert invoice_id in {k.id for k in second.known}
+
+
 def test_pinned_theme_takes_matching_tickets_and_is_listed_even_when_empty() -> None:
     pins = (PinnedTheme("sso", "Single sign-on", terms=("sso", "saml")), PinnedTheme("gdpr", "Data requests", tags=("gdpr",)))
     docs = topic_docs(20) + [make_doc(ticket_id=f"s{i}", subject=f"SAML login fails for tenant {i}") for i in range(5)]
