@@ -11,6 +11,8 @@ the ledger, so a worker that dies mid-way resumes without duplicates.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +24,7 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
 from bot.rituals import action_ids, ledger, schedule, store
+from bot.rituals.delivery import is_user_id
 from bot.rituals.publish import Publisher
 from bot.rituals.units import fmt
 from bot.storage.models import TriggerRow
@@ -165,7 +168,7 @@ def owner_dms(groups: list[AlertGroup]) -> list[tuple[str, ledger.Key, list[Aler
     for group in groups:
         owners: dict[str, list[AlertItem]] = defaultdict(list)
         for item in group.items:
-            if item.owner and item.recovered_on is None and item.owner[:1] in ("U", "W"):
+            if item.owner and item.recovered_on is None and is_user_id(item.owner):
                 owners[item.owner].append(item)
         for owner, items in sorted(owners.items()):
             out.append((owner, ledger.Key("alert_dm", owner, group.key.period), items, group.channel))
@@ -186,6 +189,10 @@ def send_owner_dms(publisher: Publisher, sessions, *, settings: Settings, now: d
             acts = {a.trigger_id: a for a in store.actions(session, workspace_id=workspace_id,
                                                            trigger_ids=[t.id for t in triggers])}
             groups += group_by_channel([(channel, _item(t, settings, acts)) for t in triggers])
+    # Playbook owners named by email become their Slack user (users.lookupByEmail, cached).
+    resolve = publisher.delivery.resolve_user
+    groups = [dataclasses.replace(g, items=tuple(
+        dataclasses.replace(i, owner=resolve(i.owner) if i.owner else None) for i in g.items)) for g in groups]
     rituals = settings.file.rituals
     sent = 0
     for owner, key, items, channel in owner_dms(groups):

@@ -43,6 +43,14 @@ class Delivery(Protocol):
 
     def user_timezone(self, user: str) -> str | None: ...
 
+    def resolve_user(self, owner: str) -> str | None:
+        """The Slack user id for an owner given as a user id or an email; None when Slack has no such user."""
+        ...
+
+
+def is_user_id(owner: str) -> bool:
+    return owner[:1] in ("U", "W") and owner.isalnum() and owner.isupper()
+
 
 @dataclass
 class SlackDelivery:
@@ -51,6 +59,7 @@ class SlackDelivery:
     max_retries: int = 4
     notifier: Any = None  # bot.slack.notifier.Notifier over the same client (made when not given)
     _tz_cache: dict[str, str | None] = field(default_factory=dict)
+    _user_cache: dict[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.notifier is None:
@@ -132,6 +141,21 @@ class SlackDelivery:
         file = response.get("file") or (response.get("files") or [{}])[0]
         return str(file.get("id", ""))
 
+    def resolve_user(self, owner: str) -> str | None:
+        if is_user_id(owner):
+            return owner
+        if "@" not in owner:
+            return None
+        key = owner.strip().lower()
+        if key not in self._user_cache:
+            try:
+                self._user_cache[key] = ((self._call("users_lookupByEmail", email=key).get("user") or {}).get("id"))
+            except DeliveryError as error:
+                # users_not_found: the playbook names someone outside this workspace. No email in the log.
+                log.warning("a playbook owner email is not a user of this Slack workspace (%s)", error.code)
+                self._user_cache[key] = None
+        return self._user_cache[key]
+
     def user_timezone(self, user: str) -> str | None:
         if user not in self._tz_cache:
             try:
@@ -159,6 +183,7 @@ class RecordingDelivery:
     """Keeps everything in memory: dry runs, `--json`, the demo and tests."""
 
     timezones: dict[str, str] = field(default_factory=dict)
+    users_by_email: dict[str, str] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -186,3 +211,6 @@ class RecordingDelivery:
 
     def user_timezone(self, user: str) -> str | None:
         return self.timezones.get(user)
+
+    def resolve_user(self, owner: str) -> str | None:
+        return owner if is_user_id(owner) else self.users_by_email.get(owner.strip().lower())

@@ -20,7 +20,7 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
 from bot.rituals import action_ids, ledger, schedule, store
-from bot.rituals.delivery import Delivery
+from bot.rituals.delivery import Delivery, is_user_id
 from bot.rituals.publish import Publisher
 from bot.storage.models import Action
 
@@ -70,14 +70,14 @@ class OwnerReminder:
 
 
 def decide(actions: list[Action], *, owner_timezones: dict[str, str], now: datetime, settings: Settings,
-           ignore_hours: bool = False) -> list[OwnerReminder]:
-    """Pure over loaded rows: the reminders to send now, one per owner."""
+           ignore_hours: bool = False, owner_ids: dict[str, str] | None = None) -> list[OwnerReminder]:
+    """Pure over loaded rows: the reminders to send now, one per owner (by Slack id via `owner_ids`)."""
     rituals = settings.file.rituals
     start_at = max(rituals.reminders.time, rituals.working_hours[0])
     hours = (start_at, rituals.working_hours[1])
     by_owner: dict[str, list[Action]] = defaultdict(list)
     for a in actions:
-        by_owner[a.owner].append(a)
+        by_owner[(owner_ids or {}).get(a.owner, a.owner)].append(a)
     out = []
     for owner, owned in sorted(by_owner.items()):
         tz = owner_timezones.get(owner) or settings.file.timezone
@@ -108,9 +108,11 @@ def gather(sessions, *, settings: Settings, delivery: Delivery, now: datetime,
         actions = store.actions(session, workspace_id=settings.workspace_id, statuses=("open", "carried", "snoozed"))
         for a in actions:
             session.expunge(a)
-    owners = {a.owner for a in actions}
-    timezones = {o: tz for o in owners if o[:1] in ("U", "W") and (tz := delivery.user_timezone(o))}
-    return decide(actions, owner_timezones=timezones, now=now, settings=settings, ignore_hours=ignore_hours)
+    # Owners named by email (playbooks allow it) are resolved to Slack users; unknown ones get no DM.
+    slack_ids = {o: user for o in {a.owner for a in actions} if (user := delivery.resolve_user(o))}
+    timezones = {u: tz for u in set(slack_ids.values()) if (tz := delivery.user_timezone(u))}
+    return decide([a for a in actions if a.owner in slack_ids], owner_timezones=timezones, now=now,
+                  settings=settings, ignore_hours=ignore_hours, owner_ids=slack_ids)
 
 
 def render_reminder(reminder: OwnerReminder) -> Message:
@@ -120,8 +122,8 @@ def render_reminder(reminder: OwnerReminder) -> Message:
 def send(publisher: Publisher, sessions, *, settings: Settings, now: datetime, ignore_hours: bool = False) -> int:
     sent = 0
     for reminder in gather(sessions, settings=settings, delivery=publisher.delivery, now=now, ignore_hours=ignore_hours):
-        if reminder.owner[:1] not in ("U", "W"):
-            continue  # an email owner: needs users.lookupByEmail (the Slack app resolves owners on entry)
+        if not is_user_id(reminder.owner):
+            continue  # not resolvable to a Slack user
         result = publisher.message(reminder.key, render_reminder(reminder), dm=True)
         if result.outcome in ("posted", "edited", "unchanged"):
             with sessions.begin() as session:

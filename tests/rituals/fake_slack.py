@@ -93,6 +93,13 @@ class FakeSlack:
     def _conversations_open(self, p, _r):
         return {"ok": True, "channel": {"id": "D" + str(p.get("users", ""))}}
 
+    def _users_lookupByEmail(self, p, _r):
+        email = str(p.get("email", "")).lower()
+        for user_id, user in self.users.items():
+            if str((user.get("profile") or {}).get("email", "")).lower() == email:
+                return {"ok": True, "user": {"id": user_id, **user}}
+        return {"ok": False, "error": "users_not_found"}
+
     def _users_info(self, p, _r):
         user = p.get("user", "")
         if user not in self.users:

@@ -195,3 +195,11 @@ def test_owner_dms_skip_recovered_items_and_email_owners():
     groups = alerts.group_by_channel([("C1", mine), ("C1", email), ("C1", done)])
     assert [(o, k.period, [i.trigger_id for i in items]) for o, k, items, _c in alerts.owner_dms(groups)] == [
         ("U0LEAD", "t-1-2-3", [1])]
+
+
+def test_reminders_group_an_owner_named_by_email_with_their_slack_id(tmp_path):
+    s = make_settings(tmp_path)
+    acts = [_action(1, "U0BER", date(2026, 3, 1)), _action(2, "ber@example.com", date(2026, 3, 1))]
+    out = reminders.decide(acts, owner_timezones={"U0BER": "Europe/Berlin"}, now=datetime(2026, 3, 16, 9, 0, tzinfo=UTC),
+                           settings=s, owner_ids={"ber@example.com": "U0BER", "U0BER": "U0BER"})
+    assert [(r.owner, [i.action_id for i in r.items]) for r in out] == [("U0BER", [1, 2])]

@@ -88,3 +88,13 @@ def test_against_the_slack_apps_fake_server(session_factory):
     assert 3.0 in sleeps and sleeps.count(3.0) == 2
     assert [c.args["channel"] for c in posts if c.args.get("channel") == "C0DIGEST"]
     assert len(fake.of("conversations.join")) == 2  # C0DIGEST joined; G0SECRET refused
+
+
+def test_owner_emails_resolve_through_lookup_by_email_once(fake_slack, slack_delivery):
+    fake_slack.users["U0LEAD"] = {"tz": "Europe/Berlin", "profile": {"email": "lead@example.com"}}
+    assert slack_delivery.resolve_user("Lead@Example.com") == "U0LEAD"
+    assert slack_delivery.resolve_user("lead@example.com") == "U0LEAD"
+    assert fake_slack.calls.count("users.lookupByEmail") == 1  # cached
+    assert slack_delivery.resolve_user("ghost@example.com") is None
+    assert slack_delivery.resolve_user("U0OTHER") == "U0OTHER"  # ids need no lookup
+    assert slack_delivery.resolve_user("Lead Person") is None

@@ -147,6 +147,10 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(args.get("user", ""))
             return {**ok, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "users.lookupByEmail":
+            email = str(args.get("email", "")).lower()
+            found = [u for u in self.users.values() if str((u.get("profile") or {}).get("email", "")).lower() == email]
+            return {**ok, "user": found[0]} if found else {"ok": False, "error": "users_not_found"}
         if method == "usergroups.users.list":
             return {**ok, "users": self.usergroups.get(args.get("usergroup", ""), [])}
         if method == "files.getUploadURLExternal":
