@@ -24,10 +24,10 @@ from sklearn.preprocessing import normalize
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.themes.cluster import cluster  # noqa: E402
-from bot.themes.embed import Embedder, load_embedder, sentence_transformer_available  # noqa: E402
-from bot.themes.features import FeatureSettings, combine, lexical_features  # noqa: E402
-from bot.themes.redact import clean_for_clustering  # noqa: E402
+from bot.themes.cluster import cluster
+from bot.themes.embed import Embedder, load_embedder, sentence_transformer_available
+from bot.themes.features import FeatureSettings, combine, lexical_features
+from bot.themes.redact import clean_for_clustering
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "clinc150"
 SEEDS = (0, 1, 2)

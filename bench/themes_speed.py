@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,12 +32,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.themes import InMemoryVectorCache, ThemeDoc, build_themes, load_embedder  # noqa: E402
-from bot.themes.cache import cache_key  # noqa: E402
-from bot.themes.pipeline import ticket_text  # noqa: E402
+from bot.themes import InMemoryVectorCache, ThemeDoc, build_themes, load_embedder
+from bot.themes.cache import cache_key
+from bot.themes.pipeline import ticket_text
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "clinc150" / "data_full.json"
-NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 TZ = ZoneInfo("Europe/Berlin")
 GREETINGS = ("", "", "hi, ", "hello team, ", "hey ", "good morning, ", "urgent: ")
 SIGNOFFS = ("", "", " thanks", " thank you!", " please help", " asap", " regards, sam")

@@ -3,8 +3,21 @@
 from .cache import InMemoryVectorCache, VectorCache
 from .embed import Embedder, HashingEmbedder, WordLlamaEmbedder, load_embedder
 from .export import themes_json
-from .models import Example, KnownTheme, Theme, ThemeDoc, ThemeRun, ThemeStatus, ThemeWeek
-from .overrides import OverridesError, PinnedTheme, ThemeOverrides, overrides_from_config
+from .models import (
+    Example,
+    KnownTheme,
+    Theme,
+    ThemeDoc,
+    ThemeRun,
+    ThemeStatus,
+    ThemeWeek,
+)
+from .overrides import (
+    OverridesError,
+    PinnedTheme,
+    ThemeOverrides,
+    overrides_from_config,
+)
 from .pipeline import ThemeSettings, build_themes
 from .redact import clean_for_clustering, redact
 

@@ -16,8 +16,8 @@ from typing import Protocol
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.random_projection import SparseRandomProjection
 from sklearn.preprocessing import normalize
+from sklearn.random_projection import SparseRandomProjection
 
 
 class Embedder(Protocol):

@@ -42,6 +42,7 @@ class ThemeSettings:
     label_sample: int = 30_000
 
 
+NO_OVERRIDES = ThemeOverrides()
 _TAG_CHARS = re.compile(r"[^a-z0-9]+")
 
 
@@ -59,7 +60,7 @@ def build_themes(
     embedder: Embedder,
     cache: VectorCache | None = None,
     previous: Sequence[KnownTheme] = (),
-    overrides: ThemeOverrides = ThemeOverrides(),
+    overrides: ThemeOverrides = NO_OVERRIDES,
     k: int | None = None,
     seed: int = 0,
     settings: ThemeSettings = ThemeSettings(),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import cycle, islice
 
 import numpy as np
 
 from bot.themes import HashingEmbedder, ThemeDoc
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
 TOPICS: dict[str, tuple[str, ...]] = {
     "password": (

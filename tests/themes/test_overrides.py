@@ -1,6 +1,11 @@
 import pytest
 
-from bot.themes import OverridesError, PinnedTheme, ThemeOverrides, overrides_from_config
+from bot.themes import (
+    OverridesError,
+    PinnedTheme,
+    ThemeOverrides,
+    overrides_from_config,
+)
 
 
 def test_config_table_becomes_overrides() -> None:

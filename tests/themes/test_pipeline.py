@@ -152,3 +152,20 @@ def test_empty_and_tiny_inputs() -> None:
 
 def test_topics_fixture_is_distinct() -> None:
     assert len({s for subjects in TOPICS.values() for s in subjects}) == 15
+
+
+def test_a_known_theme_that_doubles_this_week_is_flagged_emerging() -> None:
+    steady = [
+        make_doc(ticket_id=f"w{weeks}-{i}", subject="cannot reset my password", created_at=NOW - timedelta(weeks=weeks, hours=i))
+        for weeks in range(1, 5)
+        for i in range(5)
+    ]
+    first = run(steady, k=1)
+    spike = [make_doc(ticket_id=f"new-{i}", subject="password reset link expired", created_at=NOW - timedelta(hours=i + 1)) for i in range(20)]
+    second = run(steady + spike, k=1, previous=first.known)
+    (theme,) = second.themes
+    latest = theme.weeks[-1]
+    assert (theme.id, latest.count, latest.baseline, latest.notable) == (first.themes[0].id, 20, 5.0, True)
+    assert theme.status is ThemeStatus.EMERGING
+    (quiet,) = run(steady, k=1, previous=first.known).themes
+    assert quiet.status is ThemeStatus.ONGOING

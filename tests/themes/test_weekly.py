@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,7 +8,7 @@ from bot.themes.weekly import WeeklySettings, is_notable, week_start, weekly_ser
 from .factories import make_doc
 
 BERLIN = ZoneInfo("Europe/Berlin")
-NOW = datetime(2026, 11, 20, 12, tzinfo=timezone.utc)  # a Friday
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)  # a Friday
 
 
 @pytest.mark.parametrize(
@@ -30,7 +30,7 @@ def test_notable_is_poisson_and_absolute_change_based(count: int, baseline: floa
 
 
 def test_week_start_uses_the_team_timezone() -> None:
-    sunday_late_utc = datetime(2026, 11, 22, 23, 30, tzinfo=timezone.utc)  # Monday 00:30 in Berlin
+    sunday_late_utc = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)  # Monday 00:30 in Berlin
     assert week_start(sunday_late_utc, BERLIN) == date(2026, 11, 23)
     assert week_start(sunday_late_utc, ZoneInfo("UTC")) == date(2026, 11, 16)
 
