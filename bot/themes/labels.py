@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
@@ -11,12 +10,6 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 # Support tickets are full of politeness and filler that c-TF-IDF would otherwise rank high.
 _FILLER = frozenset({"hi", "hello", "thanks", "thank", "please", "pls", "hey", "regards", "help", "need", "want", "know", "like", "just", "tell", "dear", "team", "ok", "okay", "question"})
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | _FILLER
-
-
-@dataclass(frozen=True)
-class ClusterLabel:
-    key_phrases: tuple[str, ...]
-    label: str
 
 
 def key_phrases(texts: Sequence[str], labels: np.ndarray, *, n_clusters: int | None = None, top: int = 5) -> list[tuple[str, ...]]:
