@@ -102,7 +102,7 @@ class ZoneResult:
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """Human figure: 42 min, 3.1 h, 2.4 d, 84.2 %, 1,234 tickets."""
+    """Human figure: 42 min, 3.1 h, 2.4 days, 84.2 %, 1,234 tickets."""
     if value is None or value != value:
         return "n/a"
     if unit == "seconds":
@@ -113,7 +113,7 @@ def format_value(value: float | None, unit: str) -> str:
             return f"{value / 60:.0f} min"
         if v < 48 * 3600:
             return f"{value / 3600:.1f} h"
-        return f"{value / 86400:.1f} d"
+        return f"{value / 86400:.1f} days"
     if unit == "share":
         return f"{value * 100:.1f} %"
     if unit == "tickets":

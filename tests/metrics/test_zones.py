@@ -121,7 +121,7 @@ def test_both_directions_for_volume():
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
     (42.0, "seconds", "42 s"), (1800.0, "seconds", "30 min"), (7200.0, "seconds", "2.0 h"),
-    (3 * 86400.0, "seconds", "3.0 d"), (0.8421, "share", "84.2 %"), (1234.0, "tickets", "1,234 tickets"),
+    (3 * 86400.0, "seconds", "3.0 days"), (0.8421, "share", "84.2 %"), (1234.0, "tickets", "1,234 tickets"),
     (None, "share", "n/a"),
 ])
 def test_format_value(value, unit, text):

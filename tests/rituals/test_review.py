@@ -80,7 +80,7 @@ def test_gather_and_render_the_scenario(tmp_path, session_factory):
     titles = [(m.title, m.zone) for m in r.moved]
     assert titles == [("First response time (median)", "act_now"), ("Customer satisfaction", "watch")]
     csat = next(m for m in r.moved if m.metric == "csat")
-    assert csat.concentrated and csat.concentrated.startswith("billing (product area): 61 %")
+    assert csat.concentrated and csat.concentrated.startswith("billing (product area): 61.0 %")
     assert r.actions[0].id == ids["overdue"] and r.actions[0].overdue
     needle = {n.action_id: n for n in r.needle}
     assert needle[ids["done"]].verdict == "improved"
