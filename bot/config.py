@@ -203,12 +203,22 @@ class RouteConfig(_Model):
     _check_channel = field_validator("channel")(_channel)
 
 
+class PinnedThemeConfig(_Model):
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    terms: tuple[str, ...] = ()  # matched in cleaned ticket text
+    tags: tuple[str, ...] = ()
+    product_area: str | None = None
+
+
 class ThemesConfig(_Model):
-    clusters: int | None = Field(default=None, ge=2, le=1000)
-    rename: dict[str, str] = {}
-    merge: dict[str, tuple[str, ...]] = {}
-    pin: tuple[str, ...] = ()
-    areas: dict[str, str] = {}
+    clusters: int | None = Field(default=None, ge=2, le=1000)  # default: from the data
+    embedder: Literal["auto", "wordllama", "hashing", "minilm"] = "auto"  # minilm needs the themes-minilm extra
+    window_weeks: int = Field(default=12, ge=5, le=52)  # tickets a run clusters (the 4-week average needs 5)
+    rename: dict[str, str] = {}  # theme id = name shown everywhere
+    merge: dict[str, str] = {}  # theme id = the theme id it folds into
+    product_area: dict[str, str] = {}  # theme id = product area for digests
+    pin: tuple[PinnedThemeConfig, ...] = ()  # always tracked, even with no tickets this week
 
 
 class FileConfig(_Model):

@@ -1,15 +1,58 @@
-"""Ticket themes with counts, labels and ticket ids."""
+"""Ticket themes with counts, labels and ticket ids (and stores them for the product digests)."""
 from __future__ import annotations
 
-from bot.errors import NotAvailableError
+import json
+from datetime import date, datetime, time
+
+from bot.errors import UsageError
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--from", dest="date_from", metavar="DATE")
-    parser.add_argument("--to", dest="date_to", metavar="DATE")
-    parser.add_argument("--clusters", type=int, metavar="K")
+    parser.add_argument("--from", dest="date_from", metavar="DATE", help="first day (default: window_weeks ago)")
+    parser.add_argument("--to", dest="date_to", metavar="DATE", help="last day, inclusive (default: today)")
+    parser.add_argument("--clusters", type=int, metavar="K", help="number of themes (default: from the data)")
+
+
+def _day(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag}: expected a date like 2026-05-31, got {value!r}") from None
 
 
 def run(args, runtime) -> int:
-    raise NotAvailableError("not available yet: ticket themes (issue 7) are being built")
+    from datetime import timedelta
+
+    from bot.themes.service import run_themes
+
+    tz = runtime.settings.timezone
+    start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
+    if start and end and start > end:
+        raise UsageError("--from must not be after --to")
+    if args.clusters is not None and not 2 <= args.clusters <= 1000:
+        raise UsageError("--clusters: use a number from 2 to 1000")
+    start_at = datetime.combine(start, time(0), tz) if start else None
+    end_at = datetime.combine(end + timedelta(days=1), time(0), tz) if end else None
+    # Only the default window feeds the digests; an explicit range is a one-off look.
+    report = run_themes(runtime.session_factory(), settings=runtime.settings, start_at=start_at, end_at=end_at,
+                        clusters=args.clusters, store_result=start is None and end is None)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(report.run.themes)} themes from {report.documents} tickets "
+                        f"({report.start_at.date()} to {report.end_at.date()}, {report.run.embedder})")
+    for column in ("id", "theme", "tickets", "last week", "vs 4-wk avg", "status", "area"):
+        table.add_column(column)
+    for theme in report.run.themes:
+        week = theme.weeks[-1] if theme.weeks else None
+        change = "" if week is None or week.change is None else f"{week.change * 100:+.0f} %" + (" !" if week.notable else "")
+        table.add_row(theme.id, theme.name, str(theme.count), str(week.count if week else 0), change,
+                      theme.status.value, theme.product_area or "")
+    Console().print(table)
+    return 0

@@ -14,10 +14,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args, runtime) -> int:
-    from bot.rituals.worker import Worker, make_refresh, make_sync
+    from bot.rituals.worker import Worker, make_refresh, make_sync, make_themes
 
     runner = make_runner(runtime, post=True)
-    worker = Worker(runner, sync=make_sync(runtime), refresh=make_refresh(runtime))
+    worker = Worker(runner, sync=make_sync(runtime), refresh=make_refresh(runtime), themes=make_themes(runtime))
     if args.once:
         if not worker.run_once():
             print("another worker holds the lease: nothing run")

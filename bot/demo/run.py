@@ -106,8 +106,21 @@ def stage_metrics(demo: Demo) -> None:
 STAGES: list[tuple[str, Stage]] = [
     ("sample data → CSV import", stage_sample_and_import),
     ("daily rollups, baselines, zones and triggers", stage_metrics),
+    ("ticket themes", lambda demo: _themes_stage(demo)),
     ("weekly cycle: alerts, review, reminders, digests", lambda demo: _rituals_stage(demo)),
 ]
+
+
+def _themes_stage(demo: Demo) -> None:
+    from bot.themes.service import run_themes
+
+    report = run_themes(demo.session_factory, settings=demo.settings, now_at=demo_now(demo))
+    top = sorted(report.run.themes, key=lambda t: -(t.weeks[-1].count if t.weeks else 0))[:3]
+    demo.notes.append(
+        f"{len(report.run.themes)} ticket themes from {report.documents} tickets ({report.run.embedder}); "
+        "busiest last week: " + "; ".join(f"{t.name} ({t.weeks[-1].count})" for t in top if t.weeks)
+    )
+    (demo.out / "themes.json").write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 
 def _rituals_stage(demo: Demo) -> None:

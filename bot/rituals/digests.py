@@ -6,14 +6,15 @@ language ("customers are failing at …: 42 tickets this week, +35 % over the
 with example ticket links), the area's escalation rate, and onboarding-related
 volume. Skipped when nothing is notable and the route says `only_when_notable`.
 
-Until the themes service lands, a ticket's theme is its most specific tag (a
-tag that is not one of the product-area tags or a generic one), or its subject
-line when it has no such tag.
+A ticket's theme is the one the latest themes run put it in (`signalroom
+themes`, or the worker's weekly themes job). Before any run, or for a ticket
+outside it, the theme is its most specific tag (not a product-area tag or a
+generic one), or its subject line when it has no such tag.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import median
@@ -25,6 +26,7 @@ from bot.config import RouteConfig, Settings
 from bot.rituals import ledger, links, schedule, store
 from bot.rituals.store import TicketFact
 from bot.rituals.units import change, duration
+from bot.themes.service import theme_names_by_ticket
 
 GENERIC_TAGS = {"release", "escalated", "vip", "urgent", "spam", "merged"}
 ONBOARDING = ("onboarding",)
@@ -107,16 +109,24 @@ def escalation_share(tickets: Sequence[TicketFact]) -> float | None:
 
 def build(route: RouteConfig, *, area_tags: Sequence[str], all_area_tags: set[str], week: Sequence[TicketFact],
           prior: Sequence[TicketFact], everyone_week: Sequence[TicketFact], week_start: date, period: str,
-          url_for) -> Digest:
-    """Pure: the digest for one route from this week's and the previous four weeks' tickets."""
+          url_for, themes: Mapping[int, str] | None = None) -> Digest:
+    """Pure: the digest for one route from this week's and the previous four weeks' tickets.
+
+    `themes` maps ticket row ids to theme names from the latest themes run.
+    """
+    themes = themes or {}
+
+    def label(t: TicketFact) -> str | None:
+        return themes.get(t.id) or theme_of(t, all_area_tags)
+
     mine = [t for t in week if in_area(t, area_tags)]
     mine_prior = [t for t in prior if in_area(t, area_tags)]
     by_theme: dict[str, list[TicketFact]] = defaultdict(list)
     for t in mine:
-        theme = theme_of(t, all_area_tags)
+        theme = label(t)
         if theme:
             by_theme[theme].append(t)
-    prior_counts = Counter(theme_of(t, all_area_tags) for t in mine_prior)
+    prior_counts = Counter(label(t) for t in mine_prior)
     overall_csat = csat_share(everyone_week)
     lines = []
     for label, tickets in sorted(by_theme.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:3]:
@@ -153,12 +163,13 @@ def gather(session: Session, *, settings: Settings, today: date, period: str) ->
     prior = store.tickets(session, workspace_id=settings.workspace_id, created_from=prior_at, created_to=start_at)
     areas = settings.file.product_areas
     all_tags = {t.lower() for tags in areas.values() for t in tags} | {a.lower() for a in areas}
+    themes = theme_names_by_ticket(session, workspace_id=settings.workspace_id)
     out = []
     for route in settings.file.routing:
         area_tags = areas.get(route.product_area) or (route.product_area,)
         out.append(build(route, area_tags=area_tags, all_area_tags=all_tags, week=week, prior=prior,
                          everyone_week=week, week_start=week_start, period=period,
-                         url_for=lambda t: links.ticket_url(settings, t.source, t.external_id)))
+                         url_for=lambda t: links.ticket_url(settings, t.source, t.external_id), themes=themes))
     return out
 
 

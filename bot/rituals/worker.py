@@ -10,6 +10,7 @@ Job table (`job_table`):
 | `rituals`      | every minute              | post due rituals (within grace) and the review's nudge    |
 | `alerts`       | every minute              | grouped trigger alerts, owner DMs, recovery updates       |
 | `reminders`    | every 15 min              | owner reminders inside each owner's working hours         |
+| `themes`       | every 6 h                 | ticket themes over the last weeks (the digests read them) |
 
 Every job runs only while this process holds the lease, with `coalesce=True`,
 `max_instances=1` and a misfire grace. Posting is idempotent through the
@@ -46,6 +47,7 @@ class Worker:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sync: Callable[[str], object] | None = None  # sync one source by name
     refresh: Callable[[], object] | None = None  # rollups + triggers
+    themes: Callable[[], object] | None = None  # cluster recent tickets into themes (feeds the digests)
     ttl: timedelta = LEASE_TTL
     leading: bool = False
 
@@ -97,6 +99,8 @@ class Worker:
                                     self._as_leader(f"sync:{name}", partial(self.sync_then_refresh, name))))
         if self.refresh is not None:
             jobs.append(JobSpec("refresh", timedelta(minutes=15), self._as_leader("refresh", self.refresh_then_alert)))
+        if self.themes is not None:
+            jobs.append(JobSpec("themes", timedelta(hours=6), self._as_leader("themes", self.themes)))
         jobs += [
             JobSpec("rituals", timedelta(minutes=1), self._as_leader("rituals", lambda: self.runner.run_due(self.clock()))),
             JobSpec("alerts", timedelta(minutes=1), self._as_leader("alerts", self.runner.run_alerts)),
@@ -180,3 +184,14 @@ def make_refresh(runtime) -> Callable[[], object]:
         return report
     return refresh
 
+
+
+def make_themes(runtime) -> Callable[[], object]:
+    def themes() -> object:
+        from bot.themes.service import run_themes
+
+        report = run_themes(runtime.session_factory(), settings=runtime.settings)
+        log.info("themes: %d themes from %d tickets (%d embedded, %d cached)", len(report.run.themes),
+                 report.documents, report.run.embedded, report.run.cached)
+        return report
+    return themes

@@ -1,4 +1,5 @@
-"""Ticket themes: pure computation over ticket facts (no SQL, Slack or HTTP here)."""
+"""Ticket themes: pure computation over ticket facts (no SQL, Slack or HTTP), except `service`,
+the one door to storage (import it as `bot.themes.service`)."""
 
 from .cache import InMemoryVectorCache, VectorCache
 from .embed import Embedder, HashingEmbedder, WordLlamaEmbedder, load_embedder

@@ -46,7 +46,7 @@ def test_sample_carries_its_stories(tmp_path):
 
 def test_demo_writes_block_kit_messages(tmp_path):
     demo = run_demo(out=tmp_path, as_of=AS_OF, env={}, console=Console(quiet=True), days=40, per_day=40)
-    files = sorted(tmp_path.glob("*.json"))
+    files = sorted(tmp_path.glob("[0-9][0-9]-*.json"))
     assert files and len(files) == len(demo.messages)
     for path in files:
         payload = json.loads(path.read_text())

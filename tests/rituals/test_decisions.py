@@ -129,6 +129,17 @@ def test_digest_themes_growth_and_notability():
     assert not quiet.notable
 
 
+def test_digest_groups_by_stored_themes_before_tags():
+    route = RouteConfig(product_area="billing", channel="C0BILLING")
+    week = [fact(i, tags=["billing", "payment_failed" if i % 2 else "invoice"]) for i in range(12)]
+    prior = [fact(100 + i, tags=["billing", "invoice"], days_ago=10 + i) for i in range(8)]
+    themes = {t.id: "Checkout payments fail" for t in week + prior}
+    d = digests.build(route, area_tags=["billing"], all_area_tags={"billing"}, week=week, prior=prior,
+                      everyone_week=week, week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None,
+                      themes=themes)
+    assert [(t.label, t.count, t.growth) for t in d.themes] == [("Checkout payments fail", 12, "+500 %")]
+
+
 def test_accounts_high_value_first_then_contacts():
     tickets = ([fact(i, org="Acme", csat="unsatisfied") for i in range(5)] + [fact(10 + i, org="Northwind") for i in range(3)]
                + [fact(20 + i, org="Tiny") for i in range(2)])

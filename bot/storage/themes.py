@@ -1,0 +1,81 @@
+"""SQL for themes: the documents a run reads, the vector cache, and the stored themes. Never commits."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import TicketRow
+from bot.storage.theme_models import StoredTheme, ThemeVector
+
+CHUNK = 500
+
+
+class SqlVectorCache:
+    """`bot.themes.VectorCache` on the theme_vectors table, scoped by workspace."""
+
+    def __init__(self, session: Session, workspace_id: str) -> None:
+        self.session, self.workspace_id = session, workspace_id
+
+    def get_many(self, model: str, keys: Sequence[str]) -> Mapping[str, bytes]:
+        found: dict[str, bytes] = {}
+        for start in range(0, len(keys), CHUNK):
+            rows = self.session.execute(
+                select(ThemeVector.key, ThemeVector.vector).where(
+                    ThemeVector.workspace_id == self.workspace_id, ThemeVector.model == model,
+                    ThemeVector.key.in_(keys[start:start + CHUNK]))
+            )
+            found.update({key: bytes(vector) for key, vector in rows})
+        return found
+
+    def put_many(self, model: str, vectors: Mapping[str, bytes]) -> None:
+        if vectors:
+            self.session.add_all(ThemeVector(workspace_id=self.workspace_id, model=model, key=k, vector=v)
+                                 for k, v in vectors.items())
+            self.session.flush()
+
+
+def ticket_rows(session: Session, *, workspace_id: str, start_at: datetime, end_at: datetime) -> list[tuple]:
+    """(id, external_id, source, created_at, subject, tags, group_name, csat, resolution_seconds, escalated,
+    reassignments) of non-deleted tickets created in [start_at, end_at)."""
+    t = TicketRow
+    query = select(t.id, t.external_id, t.source, t.created_at, t.subject, t.tags, t.group_name, t.csat,
+                   t.resolution_seconds, t.escalated, t.reassignments).where(
+        t.workspace_id == workspace_id, t.deleted.is_(False), t.created_at >= start_at, t.created_at < end_at)
+    return [tuple(r) for r in session.execute(query.order_by(t.created_at))]
+
+
+def external_ids(session: Session, *, workspace_id: str, row_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Row id → (source, external id)."""
+    out: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(row_ids), CHUNK):
+        rows = session.execute(select(TicketRow.id, TicketRow.source, TicketRow.external_id).where(
+            TicketRow.workspace_id == workspace_id, TicketRow.id.in_(row_ids[start:start + CHUNK])))
+        out.update({i: (s, e) for i, s, e in rows})
+    return out
+
+
+def stored_themes(session: Session, *, workspace_id: str, shown_only: bool = False) -> list[StoredTheme]:
+    query = select(StoredTheme).where(StoredTheme.workspace_id == workspace_id)
+    if shown_only:
+        query = query.where(StoredTheme.shown.is_(True))
+    return list(session.scalars(query.order_by(StoredTheme.theme_id)))
+
+
+def replace_themes(session: Session, *, workspace_id: str, themes: Sequence[dict]) -> None:
+    """The latest run replaces the stored themes (identity lives on in ids and centroids)."""
+    session.execute(delete(StoredTheme).where(StoredTheme.workspace_id == workspace_id))
+    session.add_all(StoredTheme(workspace_id=workspace_id, **values) for values in themes)
+    session.flush()
+
+
+def prune_vectors(session: Session, *, workspace_id: str, keep_models: Sequence[str]) -> None:
+    """Vectors of embedders no longer in use are dead weight."""
+    session.execute(delete(ThemeVector).where(ThemeVector.workspace_id == workspace_id,
+                                              ThemeVector.model.not_in(keep_models)))
+
+
+def window(now_at: datetime, weeks: int) -> tuple[datetime, datetime]:
+    return now_at - timedelta(weeks=weeks), now_at

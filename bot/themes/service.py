@@ -1,0 +1,152 @@
+"""Themes over stored tickets: load documents, run the pipeline with the SQL vector cache, keep the result.
+
+The computation in this package stays pure; this module is its one door to
+storage (like `bot.metrics.service`). A run clusters the last `window_weeks`
+of tickets, matches its themes to the stored ones (stable ids and names),
+and replaces the stored themes with what it found, member tickets included,
+so digests can group tickets by theme without clustering again.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import ConfigError, Settings
+from bot.storage import themes as store
+from bot.themes.embed import Embedder, load_embedder
+from bot.themes.export import themes_json
+from bot.themes.models import KnownTheme, ThemeDoc, ThemeRun
+from bot.themes.overrides import OverridesError, overrides_from_config
+from bot.themes.pipeline import build_themes
+
+
+@dataclass(frozen=True)
+class ThemesReport:
+    run: ThemeRun
+    start_at: datetime
+    end_at: datetime
+    documents: int
+    sources: Mapping[str, tuple[str, str]]  # ticket row id → (source, external id)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `themes --json` contract: ticket ids as in the source (extra keys welcome)."""
+        data = themes_json(self.run)
+        for theme in data["themes"]:
+            theme["ticket_ids"] = [self.sources[i][1] for i in theme["ticket_ids"] if i in self.sources]
+            theme["tickets"] = [{"source": self.sources[i][0], "id": self.sources[i][1]}
+                                for i in self.run_ids(theme["id"]) if i in self.sources]
+            for week in theme["weeks"]:
+                for example in week["examples"]:
+                    example["ticket_id"] = self.sources.get(example["ticket_id"], ("", example["ticket_id"]))[1]
+        data["from"], data["to"] = self.start_at.isoformat(), self.end_at.isoformat()
+        data["documents"] = self.documents
+        return data
+
+    def run_ids(self, theme_id: str) -> Sequence[str]:
+        return next((t.ticket_ids for t in self.run.themes if t.id == theme_id), ())
+
+
+def area_of(tags: Sequence[str], areas: Mapping[str, Sequence[str]]) -> str | None:
+    """The first configured product area whose tags the ticket carries."""
+    lowered = {t.lower() for t in tags}
+    for area, area_tags in areas.items():
+        if lowered & {t.lower() for t in area_tags}:
+            return area
+    return None
+
+
+def documents(rows: Sequence[tuple], areas: Mapping[str, Sequence[str]]) -> list[ThemeDoc]:
+    docs = []
+    for row_id, _ext, _source, created_at, subject, tags, group, csat, resolution_s, escalated, reassignments in rows:
+        tags = tuple(tags or ())
+        if not subject and not tags:
+            continue  # nothing to read
+        docs.append(ThemeDoc(
+            ticket_id=str(row_id), created_at=created_at, subject=subject or "", tags=tags,
+            category=area_of(tags, areas) or group, csat=None if csat is None else csat == "satisfied",
+            resolution=None if resolution_s is None else timedelta(seconds=resolution_s),
+            escalated=bool(escalated or reassignments),
+        ))
+    return docs
+
+
+def _known(row) -> KnownTheme:
+    return KnownTheme(id=row.theme_id, name=row.name, embedder=row.embedder, centroid=bytes(row.centroid),
+                      key_phrases=tuple(row.key_phrases or ()), first_seen=row.first_seen,
+                      ticket_ids=frozenset(row.ticket_ids or ()))
+
+
+def _stored_values(run: ThemeRun) -> list[dict[str, Any]]:
+    shown = {t.id: t for t in run.themes}
+    weeks = {t["id"]: t["weeks"] for t in themes_json(run)["themes"]}
+    values = []
+    for known in run.known:
+        theme = shown.get(known.id)
+        values.append({
+            "theme_id": known.id, "name": known.name, "embedder": known.embedder, "centroid": known.centroid,
+            "key_phrases": list(known.key_phrases), "first_seen": known.first_seen,
+            "ticket_ids": sorted(known.ticket_ids, key=int), "shown": theme is not None,
+            "label": theme.label if theme else None, "representative": theme.representative if theme else None,
+            "product_area": theme.product_area if theme else None,
+            "status": theme.status.value if theme else None, "weeks": weeks.get(known.id),
+        })
+    return values
+
+
+def run_themes(
+    session_factory: sessionmaker,
+    *,
+    settings: Settings,
+    now_at: datetime | None = None,
+    start_at: datetime | None = None,
+    end_at: datetime | None = None,
+    clusters: int | None = None,
+    embedder: Embedder | None = None,
+    store_result: bool = True,
+) -> ThemesReport:
+    """Cluster the tickets of [start_at, end_at) (default: the last `window_weeks`), one transaction."""
+    config = settings.file.themes
+    try:
+        overrides = overrides_from_config(config.model_dump())
+    except OverridesError as error:
+        raise ConfigError(settings.config_path, "themes", str(error)) from None
+    now_at = now_at or datetime.now(timezone.utc)
+    end_at = end_at or now_at
+    start_at = start_at or end_at - timedelta(weeks=config.window_weeks)
+    embedder = embedder or load_embedder(config.embedder)
+    workspace_id = settings.workspace_id
+    with session_factory.begin() as session:
+        rows = store.ticket_rows(session, workspace_id=workspace_id, start_at=start_at, end_at=end_at)
+        docs = documents(rows, settings.file.product_areas)
+        previous = [_known(row) for row in store.stored_themes(session, workspace_id=workspace_id)]
+        run = build_themes(
+            docs, now=end_at, tz=settings.timezone, embedder=embedder,
+            cache=store.SqlVectorCache(session, workspace_id), previous=previous, overrides=overrides,
+            k=clusters or config.clusters,
+        )
+        if store_result:
+            store.replace_themes(session, workspace_id=workspace_id, themes=_stored_values(run))
+            store.prune_vectors(session, workspace_id=workspace_id, keep_models=[run.embedder])
+        sources = {str(k): v for k, v in store.external_ids(
+            session, workspace_id=workspace_id, row_ids=[int(d.ticket_id) for d in docs]).items()}
+    return ThemesReport(run, start_at, end_at, len(docs), sources)
+
+
+def theme_names_by_ticket(session: Session, *, workspace_id: str) -> dict[int, str]:
+    """Ticket row id → its theme in the latest stored run, as a digest names it.
+
+    Generated names are key phrases; the representative subject (redacted)
+    says in a customer's words what they are about. A renamed theme stands alone.
+    """
+    out: dict[int, str] = {}
+    for theme in store.stored_themes(session, workspace_id=workspace_id, shown_only=True):
+        title = theme.name
+        if theme.representative and theme.name == theme.label and theme.representative.lower() != title.lower():
+            title = f"{theme.name} (“{theme.representative}”)"
+        for ticket_id in theme.ticket_ids or ():
+            out[int(ticket_id)] = title
+    return out
