@@ -2,25 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
-from pathlib import Path
 
 import pytest
 
+from tests.golden import assert_golden
 from bot.blocks import BlockLimitError, Message, escape_mrkdwn, link, mention, render, split, validate
 
-GOLDEN = Path(__file__).parent / "golden"
-
-
-def assert_golden(name: str, message: Message) -> None:
-    """Compare with tests/golden/<name>.json; SIGNALROOM_UPDATE_GOLDEN=1 rewrites it."""
-    path = GOLDEN / f"{name}.json"
-    actual = json.dumps(message.payload(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    if os.environ.get("SIGNALROOM_UPDATE_GOLDEN") == "1":
-        path.write_text(actual)
-    assert path.exists(), f"no golden file {path}: run with SIGNALROOM_UPDATE_GOLDEN=1 once and review it"
-    assert actual == path.read_text()
 
 
 @pytest.mark.parametrize(("raw", "escaped"), [

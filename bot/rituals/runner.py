@@ -194,6 +194,11 @@ class Runner:
         alerts.send_recoveries(publisher, self.sessions, settings=self.settings)
         return publisher.results
 
+    def run_spikes(self, now: datetime | None = None) -> list[Result]:
+        from bot.rituals import spikes
+
+        return spikes.send(self.publisher(), self.sessions, settings=self.settings, now=now or self.clock())
+
     def run_reminders(self, now: datetime | None = None, *, ignore_hours: bool = False) -> list[Result]:
         if not self.settings.file.rituals.reminders.enabled and not ignore_hours:
             return []

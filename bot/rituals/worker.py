@@ -5,7 +5,7 @@ Job table (`job_table`):
 | job            | trigger                   | does                                                      |
 |----------------|---------------------------|-----------------------------------------------------------|
 | `lease`        | every 30 s                | take or renew the leader lease                            |
-| `sync:<name>`  | every source interval     | incremental sync, then rollups + triggers, then alerts    |
+| `sync:<name>`  | every source interval     | incremental sync, intraday spikes, rollups + triggers, alerts |
 | `refresh`      | every 15 min              | rollups + triggers (picks up completed days), then alerts |
 | `rituals`      | every minute              | post due rituals (within grace) and the review's nudge    |
 | `alerts`       | every minute              | grouped trigger alerts, owner DMs, recovery updates       |
@@ -83,6 +83,7 @@ class Worker:
     def sync_then_refresh(self, source: str) -> None:
         if self.sync is not None:
             self.sync(source)
+            self.runner.run_spikes(self.clock())  # within one sync interval of a surge
         self.refresh_then_alert()
 
     def refresh_then_alert(self) -> None:

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
-from bot.blocks import Message, validate
+from bot.blocks import validate
+from tests.golden import assert_golden
 from bot.rituals import (
     accounts,
     alerts,
@@ -19,17 +18,6 @@ from bot.rituals import (
     review,
 )
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-
-
-def assert_golden(name: str, message: Message) -> None:
-    path = GOLDEN / f"{name}.json"
-    actual = json.dumps(message.payload(), indent=2, ensure_ascii=False) + "\n"
-    if os.environ.get("SIGNALROOM_UPDATE_GOLDEN") == "1":
-        path.write_text(actual)
-    assert path.exists(), f"no golden file {path}: run with SIGNALROOM_UPDATE_GOLDEN=1 once and review it"
-    assert actual == path.read_text()
-    validate(message)
 
 
 REVIEW = review.WeeklyReview(
@@ -62,10 +50,10 @@ GREEN = review.WeeklyReview("2026-W49", date(2026, 11, 23), date(2026, 11, 29), 
 
 def test_weekly_review_goldens():
     parent, replies = review.render_review(REVIEW, channel="C0REVIEW")
-    assert_golden("ritual_review", parent)
+    assert_golden("ritual_review", parent, sort_keys=False)
     for name, message in zip(("moved", "did", "needle", "green"), replies, strict=True):
-        assert_golden(f"ritual_review_{name}", message)
-    assert_golden("ritual_review_nudge", review.render_nudge(review.Nudge("2026-W48", 0)))
+        assert_golden(f"ritual_review_{name}", message, sort_keys=False)
+    assert_golden("ritual_review_nudge", review.render_nudge(review.Nudge("2026-W48", 0)), sort_keys=False)
     # user text is escaped, never markup
     assert "billing &lt;new page&gt;" in replies[0].blocks[2]["text"]["text"]
     assert "&amp; log causes" in replies[1].blocks[1]["text"]["text"]
@@ -88,11 +76,11 @@ def test_alert_goldens():
     second = alerts.AlertItem(8, "slow-frt", "first_response_time", "First response time (median)", "", "watch",
                               "1.7 h", "1.1 h", "", date(2026, 11, 21), None, None, None, (), None, None)
     group = alerts.group_by_channel([("C0ALERTS", ITEM), ("C0ALERTS", second)])[0]
-    assert_golden("ritual_alert", alerts.render_group(group))
-    assert_golden("ritual_alert_dm", alerts.render_dm("U0LEAD", [ITEM], "C0ALERTS"))
+    assert_golden("ritual_alert", alerts.render_group(group), sort_keys=False)
+    assert_golden("ritual_alert_dm", alerts.render_dm("U0LEAD", [ITEM], "C0ALERTS"), sort_keys=False)
     recovered = alerts.AlertItem(*[getattr(ITEM, f) for f in alerts.AlertItem.__slots__[:10]], date(2026, 11, 25),
                                  *[getattr(ITEM, f) for f in alerts.AlertItem.__slots__[11:]])
-    assert_golden("ritual_alert_recovered", alerts.render_recovered([recovered]))
+    assert_golden("ritual_alert_recovered", alerts.render_recovered([recovered]), sort_keys=False)
     assert alerts.render_group(alerts.AlertGroup("C0ALERTS", (recovered,))).text.startswith("Recovered")
 
 
@@ -102,7 +90,7 @@ def test_reminder_golden():
         reminders.Item(14, "Move two agents to chat", "First response time (median)", date(2026, 11, 23), "due", 0),
         reminders.Item(15, "Review macros", "Reopen rate", date(2026, 11, 24), "before", 0)))
     message = reminders.render_reminder(r)
-    assert_golden("ritual_reminder", message)
+    assert_golden("ritual_reminder", message, sort_keys=False)
     assert message.text == "3 actions to follow up (1 overdue)"
 
 
@@ -113,8 +101,8 @@ def test_digest_goldens():
         digests.ThemeLine("invoice copy", 9, 8.0, "+12 %", None, "5 h", (("1050", None),), False)),
         0.88, 0.12, 0.07, 5, True)
     parent, [detail] = digests.render_digest(d)
-    assert_golden("ritual_digest", parent)
-    assert_golden("ritual_digest_detail", detail)
+    assert_golden("ritual_digest", parent, sort_keys=False)
+    assert_golden("ritual_digest_detail", detail, sort_keys=False)
     assert "payment failed" in parent.blocks[1]["text"]["text"] and "+35 %" in parent.blocks[1]["text"]["text"]
 
 
@@ -126,7 +114,7 @@ def test_accounts_golden():
                                   datetime(2026, 11, 18, 9, tzinfo=UTC), None, None, False))),
         accounts.AccountRisk("Acme", False, 4, 0.0, 0, 0, ())))
     message = accounts.render_report(report)
-    assert_golden("ritual_accounts", message)
+    assert_golden("ritual_accounts", message, sort_keys=False)
     assert "&lt;!channel&gt;" in message.blocks[2]["text"]["text"]
 
 
@@ -136,7 +124,7 @@ def test_leadership_golden():
         leadership.Kpi("Resolution time (median)", "9.2 h", "11.0 h", "better"),
         leadership.Kpi("Cost per resolution", "12.40", "12.90", "better")),
         ("Customer satisfaction in billing: read the last 20 unsatisfied tickets",), 6800)
-    assert_golden("ritual_leadership", leadership.render_summary(s))
+    assert_golden("ritual_leadership", leadership.render_summary(s), sort_keys=False)
 
 
 def test_quarterly_golden():
@@ -145,7 +133,7 @@ def test_quarterly_golden():
         quarterly.RuleLine("frt-p90", "First response time (p90)", 0, 0, 0, "never fires"),
         quarterly.RuleLine("csat-drop", "Customer satisfaction", 2, 2, 9, "useful")),
         (quarterly.MetricLine("Reopen rate", 11, 0),))
-    assert_golden("ritual_quarterly", quarterly.render_review(q))
+    assert_golden("ritual_quarterly", quarterly.render_review(q), sort_keys=False)
 
 
 @pytest.mark.parametrize("count", [30])
@@ -153,3 +141,17 @@ def test_long_reminder_stays_within_block_limits(count):
     r = reminders.OwnerReminder("U0LEAD", "Europe/Berlin", date(2026, 11, 23), tuple(
         reminders.Item(i, f"item {i}", "CSAT", date(2026, 11, 20), "overdue", 3) for i in range(count)))
     validate(reminders.render_reminder(r))
+
+
+def test_spike_golden():
+    from datetime import timedelta
+
+    from bot.metrics.spikes import Spike
+    from bot.rituals import spikes
+
+    end = datetime(2026, 11, 24, 14, 40, tzinfo=UTC)
+    spike = Spike("product_area", "billing <!here>", end - timedelta(hours=1), end, 25, 3.5, 1.9, 11.3, "act_now",
+                  (4, 3, 4, 3, 4, 3, 4, 3), "Tickets in billing: 25 on Tuesday 14:40–15:40, against a usual 3.5.")
+    message = spikes.render_alert(spikes.SpikeAlert("C0ALERTS", "2026-11-24T15", (spike,)))
+    assert "<!here>" not in json.dumps(message.payload())
+    assert_golden("ritual_spike", message, sort_keys=False)

@@ -1,30 +1,17 @@
 """Golden files for every Slack template, and hostile text rendered inert in all of them."""
 from __future__ import annotations
 
-import json
-import os
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pytest
 
 from bot.blocks import Message, render
+from tests.golden import GOLDEN, assert_golden
 from bot.metrics.catalogue import CATALOGUE
 from bot.slack.present import help_message, render_view
 from bot.slack.readings import AgentFigures, MetricDetail, Reading, ScorecardView
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 EVIL = "<!channel> & <@U0EVIL> <https://evil.example|click>"
-
-
-def assert_golden(name: str, payload: dict) -> None:
-    """Compare with tests/golden/<name>.json; SIGNALROOM_UPDATE_GOLDEN=1 rewrites it."""
-    path = GOLDEN / f"{name}.json"
-    actual = json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
-    if os.environ.get("SIGNALROOM_UPDATE_GOLDEN") == "1":
-        path.write_text(actual)
-    assert path.exists(), f"no golden file {path}: run with SIGNALROOM_UPDATE_GOLDEN=1 once and review it"
-    assert actual == path.read_text()
 
 
 def reading(metric="first_response_time", zone="act_now", explanation="2.0 h vs 40 min expected", **kw) -> Reading:

@@ -1,0 +1,83 @@
+"""Intraday spikes, checked after every sync: ticket volume per product area and tag in the last hour
+against the same hour of the week in the previous weeks, so a Tuesday-afternoon surge is posted on
+Tuesday afternoon. One grouped message per channel and local hour; a later sync in the same hour edits
+it with the new counts instead of posting again.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.blocks import Message, render
+from bot.config import Settings
+from bot.metrics.settings import SpikeSettings
+from bot.metrics.spikes import Spike, VolumeEvent, detect_spikes, past_windows
+from bot.rituals import ledger
+from bot.rituals.publish import Publisher, Result
+from bot.storage.models import TicketRow
+from bot.themes.service import area_of
+
+SETTINGS = SpikeSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class SpikeAlert:
+    channel: str
+    hour: str  # local "YYYY-MM-DDTHH": one message per channel and hour
+    spikes: tuple[Spike, ...]
+
+    @property
+    def key(self) -> ledger.Key:
+        return ledger.Key("spike", self.channel, self.hour)
+
+    @property
+    def worst(self) -> str:
+        return "act_now" if any(s.zone == "act_now" for s in self.spikes) else "watch"
+
+
+def events(session: Session, *, workspace_id: str, windows: Sequence[tuple[datetime, datetime]],
+           areas: Mapping[str, Sequence[str]]) -> list[VolumeEvent]:
+    """Ticket creations inside the given windows only (an indexed range each), as volume events."""
+    t = TicketRow
+    ranges = [(t.created_at >= start) & (t.created_at < end) for start, end in windows]
+    rows = session.execute(select(t.created_at, t.tags).where(
+        t.workspace_id == workspace_id, t.deleted.is_(False), or_(*ranges)))
+    return [VolumeEvent(created_at, area_of(tags or (), areas), tuple(tags or ())) for created_at, tags in rows]
+
+
+def history_start(session: Session, *, workspace_id: str) -> datetime | None:
+    value = session.scalar(select(func.min(TicketRow.created_at)).where(TicketRow.workspace_id == workspace_id))
+    return value
+
+
+def gather(session: Session, *, settings: Settings, now: datetime, spike_settings: SpikeSettings = SETTINGS) -> list[SpikeAlert]:
+    channel = settings.file.slack.alerts_channel
+    if not channel or not spike_settings.enabled:
+        return []
+    tz = ZoneInfo(settings.file.timezone)
+    current = (now - timedelta(minutes=spike_settings.window_minutes), now)
+    windows = [current, *past_windows(now, spike_settings, tz)]
+    found = detect_spikes(
+        events(session, workspace_id=settings.workspace_id, windows=windows, areas=settings.file.product_areas),
+        now_at=now, settings=spike_settings, timezone_name=settings.file.timezone,
+        history_start_at=history_start(session, workspace_id=settings.workspace_id),
+    )
+    found = [s for s in found if s.zone in ("watch", "act_now")]
+    if not found:
+        return []
+    return [SpikeAlert(channel, now.astimezone(tz).strftime("%Y-%m-%dT%H"), tuple(found[:10]))]
+
+
+def render_alert(alert: SpikeAlert) -> Message:
+    return render("ritual_spike", a=alert)
+
+
+def send(publisher: Publisher, sessions, *, settings: Settings, now: datetime) -> list[Result]:
+    with sessions() as session:
+        alerts = gather(session, settings=settings, now=now)
+    return [publisher.message(alert.key, render_alert(alert)) for alert in alerts]
