@@ -9,11 +9,13 @@ parses stops that source (its checkpoint intact) while the others go on.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import sessionmaker
 
@@ -21,6 +23,7 @@ from bot.storage.tickets import load_checkpoints, quarantine, save_checkpoint, u
 from integrations.base import Adapter, SourceAuthError, SourceFatalError, TicketPage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -91,6 +94,50 @@ class NullProgress:
         pass
 
 
+_DONE = object()
+
+
+def prefetched(pages: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """Fetch the next page while the caller stores this one.
+
+    The adapter runs in a helper thread at most `depth` pages ahead, so memory
+    stays bounded, pages keep their order, and checkpoints still commit only
+    after their page is stored. An adapter error surfaces at the page where it
+    happened; closing this generator early stops the helper.
+    """
+    buffer: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        buffer.put((page, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            buffer.put((_DONE, None))
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, raised there
+            buffer.put((_DONE, error))
+
+    worker = threading.Thread(target=produce, name="sync-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = buffer.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
 def store_page(
     session_factory: sessionmaker, *, workspace_id: str, page: TicketPage, store_subject: bool, result: SourceResult
 ) -> None:
@@ -141,7 +188,7 @@ def sync_source(
         else:
             with session_factory() as session:
                 checkpoints = load_checkpoints(session, workspace_id=workspace_id, source=adapter.name)
-        for page in adapter.pages(checkpoints, start=start):
+        for page in prefetched(adapter.pages(checkpoints, start=start)):
             store_page(session_factory, workspace_id=workspace_id, page=page, store_subject=store_subject, result=result)
             progress.page(result)
     except SourceAuthError as error:
