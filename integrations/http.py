@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from integrations.base import SourceAuthError, SourceFatalError
 from integrations.retry import RETRIABLE_ERRORS, RetryPolicy, decide, pace
@@ -112,7 +113,7 @@ class Requester:
                 self._retry_or_fail(attempt, response=response)
                 continue
             try:
-                body = json.loads(response.content)
+                body = orjson.loads(response.content)
                 if validate is not None:
                     validate(body)
             except ValueError as error:
