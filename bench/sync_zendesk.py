@@ -7,6 +7,7 @@ fresh subprocess so peak RSS (ru_maxrss) belongs to that run alone.
 
     .venv/bin/python bench/sync_zendesk.py                  # unlimited: 50k, 100k, 200k tickets
     .venv/bin/python bench/sync_zendesk.py --limited        # 10 requests/s enforced with 429s
+    .venv/bin/python bench/sync_zendesk.py --limited --window 60 --page-size 100 --counts 120000  # 600 per minute
     .venv/bin/python bench/sync_zendesk.py --one N [--rate R --page-size P]   # a single run (used internally)
 """
 from __future__ import annotations
@@ -47,11 +48,11 @@ def _fast_render(index: int) -> dict:
     return ticket
 
 
-def _serve(n: int, rate: float | None, queue, stop) -> None:
+def _serve(n: int, rate: float | None, queue, stop, window: float = 1.0) -> None:
     from tests.fakes.loopback import serve
     from tests.fakes.zendesk import FakeZendesk, Synthetic
 
-    limit = (int(rate), 1.0) if rate else None
+    limit = (int(rate * window), window) if rate else None
     fake = FakeZendesk(Synthetic(n, _fast_render), auth="Bearer bench", rate_limit=limit)
     with serve(fake) as base_url:
         queue.put(base_url)
@@ -59,7 +60,7 @@ def _serve(n: int, rate: float | None, queue, stop) -> None:
         queue.put({"requests": len(fake.requests), "429s": fake.count_429})
 
 
-def one(n: int, rate: float | None, page_size: int, adapter_only: bool = False) -> dict:
+def one(n: int, rate: float | None, page_size: int, adapter_only: bool = False, window: float = 1.0) -> dict:
     import httpx
 
     from bot.storage.engine import make_engine, make_session_factory, sqlite_url, upgrade
@@ -68,7 +69,7 @@ def one(n: int, rate: float | None, page_size: int, adapter_only: bool = False) 
 
     context = multiprocessing.get_context("spawn")
     queue, stop = context.Queue(), context.Event()
-    server = context.Process(target=_serve, args=(n, rate, queue, stop), daemon=True)
+    server = context.Process(target=_serve, args=(n, rate, queue, stop, window), daemon=True)
     server.start()
     base_url = queue.get(timeout=60)
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,8 +114,8 @@ def one(n: int, rate: float | None, page_size: int, adapter_only: bool = False) 
     }
 
 
-def run_child(n: int, rate: float | None, page_size: int, adapter_only: bool = False) -> dict:
-    command = [sys.executable, __file__, "--one", str(n), "--page-size", str(page_size)]
+def run_child(n: int, rate: float | None, page_size: int, adapter_only: bool = False, window: float = 1.0) -> dict:
+    command = [sys.executable, __file__, "--one", str(n), "--page-size", str(page_size), "--window", str(window)]
     if adapter_only:
         command.append("--adapter-only")
     if rate:
@@ -129,19 +130,21 @@ def main() -> None:
     parser.add_argument("--rate", type=float)
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument("--limited", action="store_true")
+    parser.add_argument("--window", type=float, default=1.0,
+                        help="rate-limit window in seconds: 1 (10 per second) or 60 (600 per minute, as Zendesk counts)")
     parser.add_argument("--adapter-only", action="store_true", help="fetch and normalize only, no storage")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--counts", default="50000,100000,200000")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.rate, args.page_size, args.adapter_only)))
+        print(json.dumps(one(args.one, args.rate, args.page_size, args.adapter_only, args.window)))
         return
     if args.limited:
         plans = [(int(c), 10.0, args.page_size) for c in args.counts.split(",")]
     else:
         plans = [(int(c), None, args.page_size) for c in args.counts.split(",")]
     for n, rate, page_size in plans:
-        runs = [run_child(n, rate, page_size, args.adapter_only) for _ in range(args.runs)]
+        runs = [run_child(n, rate, page_size, args.adapter_only, args.window) for _ in range(args.runs)]
         median = {key: statistics.median(r[key] for r in runs) for key in
                   ("seconds", "tickets_per_s", "requests", "requests_per_s", "client_429s", "server_429s", "peak_rss_mb")}
         print(json.dumps({"mode": runs[0]["mode"], "tickets": n, "rate_limit_rps": rate, "page_size": page_size, "runs": len(runs),
