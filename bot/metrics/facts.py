@@ -275,6 +275,20 @@ class ColumnsBuilder:
         self._put("frt_business_s", floats("first_response_business_seconds"))
         self._put("resolution_business_s", floats("resolution_business_seconds"))
 
+    def add_lookback(self, rows: Sequence[Sequence[object]]) -> None:
+        """Earlier contacts that only matter as repeat-contact history: (created epoch s, requester, organization).
+
+        They must not overlap the rows given to `add` (a ticket counted twice would repeat itself).
+        """
+        if not rows:
+            return
+        index = self.index["who"]
+        pick = 1 if self.defs.repeat_contact_by == "requester" else 2
+        self._put("lookback_who", np.fromiter(
+            (-1 if r[pick] is None or r[pick] == "" else index.setdefault(r[pick], len(index)) for r in rows),
+            np.int32, len(rows)))
+        self._put("lookback_created_s", np.round(np.array([r[0] for r in rows], dtype=np.float64), 3))
+
     def _col(self, name: str, dtype: type) -> np.ndarray:
         parts = self.parts.get(name)
         return np.concatenate(parts) if parts else np.zeros(0, dtype)
@@ -294,7 +308,10 @@ class ColumnsBuilder:
                                         [self.segs.high_value_tier, self.segs.default_tier]),
             "agent": Categorical(self._col("agent", np.int32), labels("assignee")),
         }
-        repeat = _repeat_flags(self._col("who", np.int32), created, self.defs.repeat_contact_days * 86400.0)
+        # Repeat contacts look back over the slim history rows too; only the full rows keep a flag.
+        who_all = np.concatenate([self._col("who", np.int32), self._col("lookback_who", np.int32)])
+        created_all = np.concatenate([created, self._col("lookback_created_s", np.float64)])
+        repeat = _repeat_flags(who_all, created_all, self.defs.repeat_contact_days * 86400.0)[:created.size]
         return TicketColumns(
             created_s=created,
             first_response_s=self._col("first_response_s", np.float64),

@@ -203,11 +203,13 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
         store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
         return RollupReport("noop", None, None, 0, 0, changed)
     lookback = timedelta(days=settings.definitions.repeat_contact_days + 1)
+    since_at = local_midnight_at(first, tz)
     cols = store.load_ticket_columns(
         session, workspace_id=workspace_id, settings=settings,
         created_before_at=local_midnight_at(end, tz),
-        relevant_since_at=local_midnight_at(first, tz),
-        created_since_at=local_midnight_at(first, tz) - lookback,
+        relevant_since_at=since_at,
+        created_since_at=since_at,
+        lookback_from_at=since_at - lookback,  # repeat-contact history: slim rows only
     )
     values = compute_daily(cols, start=first, end=end, settings=settings)
     del cols

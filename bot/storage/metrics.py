@@ -80,11 +80,32 @@ def iter_fact_rows(
         yield part
 
 
-def load_ticket_columns(session: Session, *, workspace_id: str, settings: RollupSettings, **filters: Any) -> TicketColumns:
+def load_ticket_columns(session: Session, *, workspace_id: str, settings: RollupSettings,
+                        lookback_from_at: datetime | None = None, **filters: Any) -> TicketColumns:
+    """Facts of the tickets `filters` select; with `lookback_from_at` (and `relevant_since_at`), also the
+    slim repeat-contact history: tickets created from then until `relevant_since_at` that the full query
+    leaves out (solved before it and not open again)."""
     builder = ColumnsBuilder(settings)
     for part in iter_fact_rows(session, workspace_id=workspace_id, **filters):
         builder.add(part)
+    since_at = filters.get("relevant_since_at")
+    if lookback_from_at is not None and since_at is not None:
+        builder.add_lookback(lookback_rows(session, workspace_id=workspace_id, start_at=lookback_from_at,
+                                           since_at=since_at))
     return builder.build()
+
+
+def lookback_rows(session: Session, *, workspace_id: str, start_at: datetime, since_at: datetime) -> list[tuple]:
+    """(created epoch s, requester, organization) of tickets created in [start_at, since_at), solved before
+    `since_at` and not open: exactly the complement, in that range, of `iter_fact_rows(relevant_since_at=…)`."""
+    e = _epoch_sql(session, "created_at")
+    sql = (f"SELECT {e}, requester, organization FROM tickets WHERE workspace_id = :ws AND deleted = :no "
+           "AND created_at >= :start AND created_at < :since AND solved_at IS NOT NULL AND solved_at < :since "
+           "AND status NOT IN ('new', 'open', 'pending', 'hold')")
+    stmt = text(sql).bindparams(bindparam("no", type_=Boolean()), bindparam("start", type_=UTCDateTime()),
+                                bindparam("since", type_=UTCDateTime()))
+    return [tuple(r) for r in session.connection().execute(
+        stmt, {"ws": workspace_id, "no": False, "start": start_at, "since": since_at})]
 
 
 def ticket_extent(session: Session, *, workspace_id: str) -> tuple[datetime | None, datetime | None, int]:
