@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -130,7 +130,7 @@ def _tags(value: object) -> tuple[str, ...]:
     return tuple(value)  # type: ignore[arg-type]
 
 
-class _AreaMatcher:
+class AreaMatcher:
     """Maps a ticket to its product area: first matching area in config order."""
 
     _FIELDS = ("source", "channel", "priority", "group", "organization", "assignee")
@@ -155,6 +155,11 @@ class _AreaMatcher:
                 if v is not None:
                     best = min(best, self.field_area.get((f, str(v)), 1 << 30))
         return -1 if best == 1 << 30 else best
+
+    def name(self, tags: Sequence[str], fields: Mapping[str, object] | None = None) -> str | None:
+        """The product area's name, or None: the one rule metrics, themes and spike alerts share."""
+        i = self.area(tuple(tags), dict(fields or {}))
+        return self.names[i] if i >= 0 else None
 
 
 def columns_from_facts(facts: Sequence[TicketFact], settings: RollupSettings) -> TicketColumns:
@@ -183,7 +188,7 @@ class ColumnsBuilder:
         self.settings = settings
         self.defs: DefinitionSettings = settings.definitions
         self.segs = settings.segments
-        self.matcher = _AreaMatcher(self.segs)
+        self.matcher = AreaMatcher(self.segs)
         self.esc_tags = frozenset(self.defs.escalation_tags)
         self.index: dict[str, dict[object, int]] = {c: {} for c in self._CATS}
         self.tag_cache: dict[object, tuple[int, bool]] = {}
@@ -231,7 +236,7 @@ class ColumnsBuilder:
         use_fields = bool(matcher.field_area)
         area_codes = np.empty(n, np.int32)
         tag_escalated = np.zeros(n, np.bool_)
-        field_names = _AreaMatcher._FIELDS
+        field_names = AreaMatcher._FIELDS
         cache = self.tag_cache
         for i, raw in enumerate(cols["tags"]):
             if use_fields:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from bot.metrics.facts import TicketFact, _AreaMatcher
+from bot.metrics.facts import AreaMatcher, TicketFact
 from bot.metrics.settings import SegmentSettings, SpikeSettings
 from bot.metrics.stats import MAD_TO_SD, median
 
@@ -46,7 +46,7 @@ class Spike:
 
 
 def events_from_facts(facts: Iterable[TicketFact], segments: SegmentSettings) -> list[VolumeEvent]:
-    m = _AreaMatcher(segments)
+    m = AreaMatcher(segments)
     out = []
     for f in facts:
         fields = {k: getattr(f, k) if k != "organization" else f.organization for k in m._FIELDS}

@@ -5,7 +5,7 @@ it with the new counts instead of posting again.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.settings import SpikeSettings
+from bot.metrics.facts import AreaMatcher
 from bot.metrics.spikes import Spike, VolumeEvent, detect_spikes, past_windows
 from bot.rituals import ledger
 from bot.rituals.publish import Publisher, Result
 from bot.storage.models import TicketRow
-from bot.themes.service import area_of
+from bot.themes.service import area_matcher
 
 SETTINGS = SpikeSettings()
 
@@ -41,13 +42,19 @@ class SpikeAlert:
 
 
 def events(session: Session, *, workspace_id: str, windows: Sequence[tuple[datetime, datetime]],
-           areas: Mapping[str, Sequence[str]]) -> list[VolumeEvent]:
+           areas: AreaMatcher) -> list[VolumeEvent]:
     """Ticket creations inside the given windows only (an indexed range each), as volume events."""
     t = TicketRow
     ranges = [(t.created_at >= start) & (t.created_at < end) for start, end in windows]
-    rows = session.execute(select(t.created_at, t.tags).where(
+    rows = session.execute(select(t.created_at, t.tags, t.source, t.channel, t.priority, t.group_name,
+                                  t.organization, t.assignee).where(
         t.workspace_id == workspace_id, t.deleted.is_(False), or_(*ranges)))
-    return [VolumeEvent(created_at, area_of(tags or (), areas), tuple(tags or ())) for created_at, tags in rows]
+    out = []
+    for created_at, tags, source, channel, priority, group, organization, assignee in rows:
+        fields = {"source": source, "channel": channel, "priority": priority, "group": group,
+                  "organization": organization, "assignee": assignee}
+        out.append(VolumeEvent(created_at, areas.name(tags or (), fields), tuple(tags or ())))
+    return out
 
 
 def history_start(session: Session, *, workspace_id: str) -> datetime | None:
@@ -63,7 +70,7 @@ def gather(session: Session, *, settings: Settings, now: datetime, spike_setting
     current = (now - timedelta(minutes=spike_settings.window_minutes), now)
     windows = [current, *past_windows(now, spike_settings, tz)]
     found = detect_spikes(
-        events(session, workspace_id=settings.workspace_id, windows=windows, areas=settings.file.product_areas),
+        events(session, workspace_id=settings.workspace_id, windows=windows, areas=area_matcher(settings)),
         now_at=now, settings=spike_settings, timezone_name=settings.file.timezone,
         history_start_at=history_start(session, workspace_id=settings.workspace_id),
     )

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ConfigError, Settings
+from bot.metrics.facts import AreaMatcher
+from bot.metrics.service import rollup_settings
 from bot.storage import themes as store
 from bot.themes.embed import Embedder, load_embedder
 from bot.themes.export import themes_json
@@ -50,16 +52,12 @@ class ThemesReport:
         return next((t.ticket_ids for t in self.run.themes if t.id == theme_id), ())
 
 
-def area_of(tags: Sequence[str], areas: Mapping[str, Sequence[str]]) -> str | None:
-    """The first configured product area whose tags the ticket carries."""
-    lowered = {t.lower() for t in tags}
-    for area, area_tags in areas.items():
-        if lowered & {t.lower() for t in area_tags}:
-            return area
-    return None
+def area_matcher(settings: Settings) -> AreaMatcher:
+    """The metrics core's product-area rule (tags, or `field:value` in `[product_areas]`)."""
+    return AreaMatcher(rollup_settings(settings).segments)
 
 
-def documents(rows: Sequence[tuple], areas: Mapping[str, Sequence[str]]) -> list[ThemeDoc]:
+def documents(rows: Sequence[tuple], areas: AreaMatcher) -> list[ThemeDoc]:
     docs = []
     for row_id, _ext, _source, created_at, subject, tags, group, csat, resolution_s, escalated, reassignments in rows:
         tags = tuple(tags or ())
@@ -67,7 +65,8 @@ def documents(rows: Sequence[tuple], areas: Mapping[str, Sequence[str]]) -> list
             continue  # nothing to read
         docs.append(ThemeDoc(
             ticket_id=str(row_id), created_at=created_at, subject=subject or "", tags=tags,
-            category=area_of(tags, areas) or group, csat=None if csat is None else csat == "satisfied",
+            category=areas.name(tags, {"group": group, "source": _source}) or group,
+            csat=None if csat is None else csat == "satisfied",
             resolution=None if resolution_s is None else timedelta(seconds=resolution_s),
             escalated=bool(escalated or reassignments),
         ))
@@ -121,7 +120,7 @@ def run_themes(
     workspace_id = settings.workspace_id
     with session_factory.begin() as session:
         rows = store.ticket_rows(session, workspace_id=workspace_id, start_at=start_at, end_at=end_at)
-        docs = documents(rows, settings.file.product_areas)
+        docs = documents(rows, area_matcher(settings))
         previous = [_known(row) for row in store.stored_themes(session, workspace_id=workspace_id)]
         run = build_themes(
             docs, now=end_at, tz=settings.timezone, embedder=embedder,

@@ -78,3 +78,16 @@ def test_explicit_range_is_not_stored_and_privacy_mode_uses_tags(tmp_path, sessi
     assert report.documents == 72 and len(report.run.themes) == 2  # tags alone still group tickets
     with session_factory() as session:
         assert theme_names_by_ticket(session, workspace_id="w") == {}
+
+
+def test_documents_use_the_metrics_product_area_rule(tmp_path):
+    from bot.themes.service import area_matcher, documents
+
+    path = tmp_path / "areas.toml"
+    path.write_text('timezone = "UTC"\n[product_areas]\npayments = ["group:Payments"]\nbilling = ["billing"]\n')
+    s = load_settings({}, config_path=str(path))
+    rows = [(1, "A", "zendesk", NOW, "Card declined", [], "Payments", None, None, False, 0),
+            (2, "B", "zendesk", NOW, "Invoice copy", ["billing"], "Tier 1", None, None, False, 0),
+            (3, "C", "zendesk", NOW, "", [], "Tier 1", None, None, False, 0)]  # nothing to read: skipped
+    docs = documents(rows, area_matcher(s))
+    assert [(d.ticket_id, d.category) for d in docs] == [("1", "payments"), ("2", "billing")]
