@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zones import format_value
+from bot.storage import metrics as store
 from bot.storage.models import DailyMetric, TicketRow
 
 ZONE_ORDER = ("act_now", "watch", "healthy", "learning", "insufficient_data")
@@ -117,11 +118,10 @@ def latest_day(session: Session, *, workspace_id: str, metric: str | None = None
 
 def scorecard(session: Session, *, workspace_id: str) -> ScorecardView:
     """Every metric's overall zone on the latest computed day, in catalogue order."""
-    day = latest_day(session, workspace_id=workspace_id)
+    day = store.latest_day(session, workspace_id=workspace_id)
     if day is None:
         return ScorecardView(None, ())
-    rows = session.scalars(select(DailyMetric).where(
-        DailyMetric.workspace_id == workspace_id, DailyMetric.day == day, DailyMetric.dimension == ""))
+    rows = store.day_rows(session, workspace_id=workspace_id, day=day, dimension="")
     order = {key: i for i, key in enumerate(CATALOGUE)}
     readings = sorted((_reading(r) for r in rows), key=lambda r: order.get(r.metric, len(order)))
     return ScorecardView(day, tuple(readings))
