@@ -9,6 +9,10 @@ Knobs: `overlap` (each next page repeats the last n records of the previous
 one), `empty_page_at` (page numbers answered empty but not at end of stream),
 `repeat_cursor_at` (page numbers that hand back the request's own cursor),
 plus everything in `FakeAPI` (faults, rate limit, auth, gate).
+
+`prerender(per_page)` serializes every page of an immutable `Synthetic` store
+once, up front, so a benchmark measures the client rather than the fake: the
+client still receives the same bytes it would otherwise.
 """
 from __future__ import annotations
 
@@ -142,6 +146,24 @@ class FakeZendesk(FakeAPI):
         self.repeat_cursor_at: set[int] = set()
         self.pages_served = 0
         self._nonce = 0
+        # (position, end, with metric sets) -> serialized tickets and metric sets; see `prerender`.
+        self._rendered: dict[tuple[int, int, bool], tuple[orjson.Fragment, orjson.Fragment | None]] = {}
+
+    def prerender(self, per_page: int = 1000, *, metric_sets: bool = True) -> None:
+        """Serialize each page a client paging from the start will ask for, once (immutable stores only)."""
+        if not isinstance(self.store, Synthetic):
+            raise TypeError("prerender needs an immutable Synthetic store")
+        for position in range(0, len(self.store), per_page):
+            end = min(position + per_page, len(self.store))
+            self._rendered[(position, end, metric_sets)] = self._render(position, end, metric_sets)
+
+    def _render(self, position: int, end: int, metric_sets: bool) -> tuple[orjson.Fragment, orjson.Fragment | None]:
+        tickets = [self.store.record(i) for i in range(position, end)]
+        metrics = None
+        if metric_sets:
+            metrics = orjson.Fragment(orjson.dumps(
+                [zendesk_metric_set(t) for t in tickets if t.get("status") != "deleted"]))
+        return orjson.Fragment(orjson.dumps(tickets)), metrics
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.url.path != self.path:
@@ -165,13 +187,15 @@ class FakeZendesk(FakeAPI):
         end = min(position + per_page, len(self.store))
         if page_number in self.empty_page_at:
             end = position
-        tickets = [self.store.record(i) for i in range(position, end)]
         last = end - 1 - self.overlap if end - self.overlap > position else end - 1
         if end == position:
             last_key = self.store.key(position - 1) if position > 0 else (int(params.get("start_time", 1)) - 1, 2**62)
         else:
             last_key = self.store.key(last)
         self._nonce += 1
+        with_metrics = "metric_sets" in params.get("include", "")
+        rendered = self._rendered.get((position, end, with_metrics)) or self._render(position, end, with_metrics)
+        tickets, metric_sets = rendered
         body: dict[str, Any] = {
             "tickets": tickets,
             "after_cursor": _encode(last_key, self._nonce),
@@ -180,7 +204,6 @@ class FakeZendesk(FakeAPI):
             "before_url": None,
             "end_of_stream": end >= len(self.store) and page_number not in self.empty_page_at,
         }
-        if "metric_sets" in params.get("include", ""):
-            body["metric_sets"] = [zendesk_metric_set(t) for t in tickets if t.get("status") != "deleted"]
-        # orjson: the fake must not be the bottleneck of the sync benchmark.
+        if metric_sets is not None:
+            body["metric_sets"] = metric_sets
         return httpx.Response(200, content=orjson.dumps(body), headers={"Content-Type": "application/json"})

@@ -10,7 +10,7 @@ from integrations.normalize import basic_auth_header
 from tests.fakes.clock import FakeClock
 from tests.fakes.common import fixture
 from tests.fakes.loopback import serve
-from tests.fakes.zendesk import FakeZendesk, zendesk_ticket
+from tests.fakes.zendesk import FakeZendesk, Synthetic, zendesk_ticket
 
 PAGE = fixture("zendesk", "incremental_tickets_cursor_page.json")
 METRICS = fixture("zendesk", "ticket_metrics_list_oas_example.json")["ticket_metrics"]
@@ -97,6 +97,18 @@ def test_paginates_until_end_of_stream_with_metric_sets_and_tombstones():
     request = fake.requests[0]
     assert request.url.params["include"] == "metric_sets" and request.url.params["per_page"] == "10"
     assert request.url.params["start_time"] == str(int(START.timestamp()))
+
+
+def test_a_prerendered_fake_serves_the_same_pages():
+    plain, prerendered = FakeZendesk(Synthetic(25)), FakeZendesk(Synthetic(25))
+    prerendered.prerender(10)
+    assert len(prerendered._rendered) == 3
+    expected, got = drain(adapter(plain)), drain(adapter(prerendered))
+    assert [t for p in got for t in p.tickets] == [t for p in expected for t in p.tickets]
+    assert [dict(t.raw) for p in got for t in p.tickets] == [dict(t.raw) for p in expected for t in p.tickets]
+    assert got[0].tickets[0].raw["metric_set"]["ticket_id"] == 1
+    with pytest.raises(TypeError, match="Synthetic"):
+        FakeZendesk([zendesk_ticket(1)]).prerender(10)
 
 
 def test_empty_page_before_end_of_stream_does_not_stop():
