@@ -36,10 +36,18 @@ AREAS = ("billing", "login", "reports", "integrations", "onboarding", "mobile", 
 
 
 def settings():
-    from bot.metrics.settings import ProductArea, RollupSettings, SegmentSettings
-    return RollupSettings(timezone=TZ, segments=SegmentSettings(
-        product_areas=tuple(ProductArea(a, (a,)) for a in AREAS),
-        high_value_orgs=frozenset(f"org{i}" for i in range(0, 500, 25))))
+    """All segment dimensions, and rules like a team would run (so triggers are part of the cost)."""
+    from bot.metrics.settings import Playbook, ProductArea, RollupSettings, Rule, SegmentSettings
+    return RollupSettings(
+        timezone=TZ,
+        segments=SegmentSettings(product_areas=tuple(ProductArea(a, (a,)) for a in AREAS),
+                                 high_value_orgs=frozenset(f"org{i}" for i in range(0, 500, 25))),
+        rules=(Rule("csat-act-now-3d", "csat", "act_now", days=3, recovery_days=3, playbook="csat"),
+               Rule("frt-watch-2d", "first_response_time", "watch", days=2, recovery_days=2, dimension="priority"),
+               Rule("backlog-act-now-2d", "backlog", "act_now", days=2, dimension="group", playbook="backlog")),
+        playbooks=(Playbook("csat", "U0LEAD", ("read the bad ratings", "fix the top cause")),
+                   Playbook("backlog", "U0LEAD", ("rebalance the queue",))),
+    )
 
 
 def generate(n: int, days: int, seed: int = 42):

@@ -12,7 +12,8 @@ uncertainty of today's pooled share (half-width of its Wilson interval at z = 1)
 
 Change days (releases, holidays, incidents) and days without a value never enter
 a baseline. Everything is vectorised over the whole series: one matrix of lagged
-values per series, `nanmedian` along the lag axis.
+values per series, `nanmedian` along the lag axis. Arrays may carry leading axes
+(several series of one metric, judged in one pass); time is always the last axis.
 """
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ from bot.metrics.stats import MAD_TO_SD
 
 @dataclass(frozen=True, slots=True)
 class DailySeries:
-    """One metric for one segment over consecutive local days (NaN = no value that day)."""
+    """One metric for one segment over consecutive local days (NaN = no value that day).
+
+    A batch of series over the same days has 2-D arrays (series × days)."""
 
     start: date
     values: np.ndarray
@@ -39,10 +42,10 @@ class DailySeries:
 
     @property
     def days(self) -> list[date]:
-        return [self.start + timedelta(days=i) for i in range(self.values.size)]
+        return [self.start + timedelta(days=i) for i in range(len(self))]
 
     def __len__(self) -> int:
-        return int(self.values.size)
+        return int(self.values.shape[-1])
 
     @classmethod
     def from_points(
@@ -100,10 +103,15 @@ def whole_weeks(days: int) -> int:
 
 
 def _lagged(x: np.ndarray, lags: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Matrix M[r, j] = x[rows[r] - lags[j]] (NaN before the start)."""
+    """M[..., r, j] = x[..., rows[r] - lags[j]] (NaN before the start)."""
     idx = rows[:, None] - lags[None, :]
-    out = np.where(idx >= 0, x[np.clip(idx, 0, None)], np.nan)
-    return out
+    return np.where(idx >= 0, x[..., np.clip(idx, 0, None)], np.nan)
+
+
+def _history(usable: np.ndarray, from_index: int) -> np.ndarray:
+    """Usable days before each day (counted from the series start)."""
+    before = np.cumsum(usable, axis=-1) - usable
+    return before[..., from_index:].astype(np.int64)
 
 
 def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
@@ -126,31 +134,33 @@ def level_baseline(
 ) -> Baseline:
     """Baseline arrays for days [from_index, T) of the series."""
     full = series.values.astype(np.float64)
+    lead = full.shape[:-1]
     usable_full = ~np.isnan(full) & ~excluded
     hist_x = np.where(usable_full, full, np.nan)
-    rows = np.arange(from_index, full.size)
-    x = full[from_index:]
+    rows = np.arange(from_index, full.shape[-1])
+    x = full[..., from_index:]
     R = rows.size
     B = whole_weeks(settings.baseline_days)
-    W = _lagged(hist_x, np.arange(1, B + 1), rows).reshape(R, B // 7, 7)  # [:, week, offset]; offset 6 = same weekday
-    counts = np.sum(~np.isnan(W), axis=1)  # R × 7
-    med_k = _nanmedian(W, axis=1)  # R × 7
-    overall = _nanmedian(W.reshape(R, B), axis=1)
+    # [..., day, week, offset]; offset 6 = same weekday
+    W = _lagged(hist_x, np.arange(1, B + 1), rows).reshape(*lead, R, B // 7, 7)
+    counts = np.sum(~np.isnan(W), axis=-2)  # ... × R × 7
+    med_k = _nanmedian(W, axis=-2)  # ... × R × 7
+    overall = _nanmedian(W.reshape(*lead, R, B), axis=-1)
     ok_k = counts >= settings.min_weekday_samples
-    same = ok_k[:, 6]
-    expected = np.where(same, med_k[:, 6], overall)
-    centre = np.where(ok_k & same[:, None], med_k, overall[:, None])
-    resid = np.abs(W - centre[:, None, :])
-    spread = MAD_TO_SD * _nanmedian(resid.reshape(R, B), axis=1)
+    same = ok_k[..., 6]
+    expected = np.where(same, med_k[..., 6], overall)
+    centre = np.where(ok_k & same[..., None], med_k, overall[..., None])
+    resid = np.abs(W - centre[..., None, :])
+    spread = MAD_TO_SD * _nanmedian(resid.reshape(*lead, R, B), axis=-1)
     floor = settings.relative_floor * np.abs(expected)
     if poisson_floor:
         floor = np.maximum(floor, np.sqrt(np.maximum(np.abs(expected), 1.0)))
     spread = np.fmax(np.nan_to_num(spread, nan=0.0), np.nan_to_num(floor, nan=0.0))
     spread = np.where(spread > 0, spread, 1e-12)
-    history = (np.r_[0, np.cumsum(usable_full)[:-1]] if full.size else np.zeros(0, np.int64))[from_index:]
-    nan = np.full(R, np.nan)
-    return Baseline(x, expected, spread, series.n[from_index:].astype(np.int64), history, same, nan, nan,
-                    series.numerator[from_index:], series.denominator[from_index:])
+    nan = np.full(x.shape, np.nan)
+    return Baseline(x, expected, spread, series.n[..., from_index:].astype(np.int64),
+                    _history(usable_full, from_index), same, nan, nan,
+                    series.numerator[..., from_index:], series.denominator[..., from_index:])
 
 
 def wilson_arrays(k: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
@@ -173,13 +183,14 @@ def rate_baseline(series: DailySeries, excluded: np.ndarray, settings: ZoneSetti
     """Pooled-rate baseline arrays for days [from_index, T) of the series."""
     num = np.nan_to_num(series.numerator.astype(np.float64), nan=0.0)
     den = np.nan_to_num(series.denominator.astype(np.float64), nan=0.0)
-    T = num.size
+    T = num.shape[-1]
     w = settings.window_days
-    cn = np.r_[0.0, np.cumsum(num)]
-    cd = np.r_[0.0, np.cumsum(den)]
+    zero = np.zeros(num.shape[:-1] + (1,))
+    cn = np.concatenate([zero, np.cumsum(num, axis=-1)], axis=-1)
+    cd = np.concatenate([zero, np.cumsum(den, axis=-1)], axis=-1)
     lo_idx = np.maximum(np.arange(T) + 1 - w, 0)
-    pn = cn[1:] - cn[lo_idx]
-    pd = cd[1:] - cd[lo_idx]
+    pn = cn[..., 1:] - cn[..., lo_idx]
+    pd = cd[..., 1:] - cd[..., lo_idx]
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = np.where(pd > 0, pn / pd, np.nan)
     # A pooled rate enters baselines only when its window had enough sample and is not a change day.
@@ -190,15 +201,14 @@ def rate_baseline(series: DailySeries, excluded: np.ndarray, settings: ZoneSetti
     B = whole_weeks(settings.baseline_days)
     rows = np.arange(from_index, T)
     W = _lagged(hist_p, np.arange(w, w + B), rows)
-    pooled, pn, pd = pooled[from_index:], pn[from_index:], pd[from_index:]
-    expected = _nanmedian(W, axis=1)
-    spread = MAD_TO_SD * _nanmedian(np.abs(W - expected[:, None]), axis=1)
+    pooled, pn, pd = pooled[..., from_index:], pn[..., from_index:], pd[..., from_index:]
+    expected = _nanmedian(W, axis=-1)
+    spread = MAD_TO_SD * _nanmedian(np.abs(W - expected[..., None]), axis=-1)
     lo1, hi1 = wilson_arrays(pn, pd, 1.0)
     sampling = (hi1 - lo1) / 2.0
     spread = np.fmax(np.nan_to_num(spread, nan=0.0), np.nan_to_num(sampling, nan=0.0))
     spread = np.fmax(spread, settings.relative_floor * np.nan_to_num(np.minimum(expected, 1 - expected), nan=0.0))
     spread = np.where(spread > 0, spread, 1e-12)
     lo95, hi95 = wilson_arrays(pn, pd, 1.96)
-    history = (np.r_[0, np.cumsum(usable)[:-1]] if T else np.zeros(0, np.int64))[from_index:]
-    return Baseline(pooled, expected, spread, pd.astype(np.int64), history, np.zeros(rows.size, bool),
-                    lo95, hi95, pn, pd)
+    return Baseline(pooled, expected, spread, pd.astype(np.int64), _history(usable, from_index),
+                    np.zeros(pooled.shape, bool), lo95, hi95, pn, pd)

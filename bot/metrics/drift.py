@@ -16,19 +16,22 @@ from bot.metrics.settings import DriftSettings
 SCORE_CLIP = 6.0  # one extreme day must not dominate the drift for weeks
 
 
-def ewma(scores: np.ndarray, lam: float, *, start: float = 0.0) -> np.ndarray:
-    """EWMA of signed scores (NaN = no score that day: the previous value carries over)."""
-    out = np.empty(scores.size)
-    s = start
-    for i, z in enumerate(np.clip(scores, -SCORE_CLIP, SCORE_CLIP)):
-        if not np.isnan(z):
-            s = lam * z + (1.0 - lam) * s
-        out[i] = s
+def ewma(scores: np.ndarray, lam: float, *, start: float | np.ndarray = 0.0) -> np.ndarray:
+    """EWMA of signed scores along the last axis (NaN = no score that day: the previous value
+    carries over); `start` per series when there are leading axes."""
+    z = np.clip(scores, -SCORE_CLIP, SCORE_CLIP)
+    out = np.empty(z.shape)
+    s = np.broadcast_to(np.asarray(start, dtype=np.float64), z.shape[:-1]).copy()
+    for i in range(z.shape[-1]):
+        zi = z[..., i]
+        s = np.where(np.isnan(zi), s, lam * zi + (1.0 - lam) * s)
+        out[..., i] = s
     return out
 
 
 def drifting(
-    signed: np.ndarray, settings: DriftSettings, *, two_sided: bool, eligible: np.ndarray, seed: float = 0.0
+    signed: np.ndarray, settings: DriftSettings, *, two_sided: bool, eligible: np.ndarray,
+    seed: float | np.ndarray = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(ewma, flag) per day. `eligible` marks days with enough scored history (the caller
     decides: past the learning period by `min_days`); `seed` continues an earlier EWMA."""

@@ -31,6 +31,11 @@ from bot.metrics.baselines import DailySeries, whole_weeks
 from bot.metrics.catalogue import CATALOGUE, DIMENSIONS, MetricDef
 from bot.metrics.facts import DailyValue, compute_daily, local_day, local_midnight_at
 from bot.metrics.rules import DayZone, RuleEvent, RuleState, evaluate_rule
+from bot.metrics.series_state import LAYOUT as STATE_LAYOUT
+from bot.metrics.series_state import SeriesState, zone_code
+from bot.metrics.series_state import empty as empty_state
+from bot.metrics.series_state import pack as pack_state
+from bot.metrics.series_state import unpack as unpack_state
 from bot.metrics.settings import (
     AbsoluteThreshold,
     ChangeDay,
@@ -43,12 +48,14 @@ from bot.metrics.settings import (
     SegmentSettings,
     ZoneSettings,
 )
-from bot.metrics.zones import ZONE_ORDER, ZoneResult, evaluate_series, format_value
+from bot.metrics.zones import ZONE_ORDER, ZoneResult, evaluate_batch, format_value
 from bot.storage import metrics as store
 
 Key = tuple[str, str, str]  # metric, dimension, segment
 HISTORY_DAYS = 400
 EXPLAIN_DAYS = 35  # stored evidence keeps its sentence for this many recent days
+STATE_SLACK_DAYS = 35  # packed states also serve late changes up to five weeks back
+BATCH_CELLS = 2_000_000  # lagged-matrix cells judged at once (~16 MB per array): bounds a full rebuild's memory
 SYSTEM_ACTOR = "signalroom"
 
 
@@ -160,11 +167,17 @@ def run_rollup(
     return dataclasses.replace(report, seconds=_time.perf_counter() - t0)
 
 
+def _span(settings: RollupSettings) -> int:
+    """Days of history before a judged day that any metric's baseline reads."""
+    return max(whole_weeks(zs.baseline_days) + zs.window_days
+               for zs in [settings.metrics.defaults, *settings.metrics.per_metric.values()])
+
+
 def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, now_at: datetime, full: bool,
             alerts_channel: str | None) -> RollupReport:
     tz = settings.tz
     as_of = last_complete_day(now_at, settings)
-    first_at, max_changed_at, count = store.ticket_extent(session, workspace_id=workspace_id)
+    first_at, max_changed_at = store.ticket_extent(session, workspace_id=workspace_id)
     if first_at is None:
         return RollupReport("noop", None, None, 0, 0, 0)
     wm = store.get_watermark(session, workspace_id=workspace_id)
@@ -173,6 +186,8 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
     end = as_of + timedelta(days=1)
     if history_start > as_of:
         return RollupReport("noop", None, None, 0, 0, 0)
+    span = _span(settings)
+    state_days = span + 7 + STATE_SLACK_DAYS
 
     if full or wm is None or wm.computed_through is None or wm.changed_through_at is None or wm.first_day is None \
             or wm.first_day > history_start:
@@ -180,20 +195,22 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
                                          created_before_at=local_midnight_at(end, tz))
         values = compute_daily(cols, start=history_start, end=end, settings=settings)
         del cols
-        series = _series_from_values(values, history_start, end)
+        series = _series(values, history_start, end)
         del values
         results = _evaluate_all(series, settings, changes, from_index=0, seeds={})
         store.delete_daily(session, workspace_id=workspace_id)
         rows = _rows(workspace_id, series, results, history_start, as_of - timedelta(days=EXPLAIN_DAYS), now_at)
         store.insert_daily(session, rows)
-        zones = {k: [DayZone(r.day, r.zone) for r in rs] for k, rs in results.items()}
+        zones = _zone_history({}, results, settings, start=history_start, until=history_start)
         fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                      results=results, as_of=as_of, alerts_channel=alerts_channel)
+        store.replace_series_states(session, workspace_id=workspace_id, rows=_state_rows(
+            series, results, {}, first=history_start, end=end, days=state_days))
         store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at,
                             first_day=history_start, computed_through=as_of, full_rebuild_at=now_at)
         store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
-        return RollupReport("full", history_start, as_of, (end - history_start).days, len(rows), count,
-                            tuple(fired), tuple(recovered))
+        return RollupReport("full", history_start, as_of, (end - history_start).days, len(rows),
+                            store.ticket_count(session, workspace_id=workspace_id), tuple(fired), tuple(recovered))
 
     # incremental
     touched_at, changed = store.changes_since(session, workspace_id=workspace_id, since_at=wm.changed_through_at)
@@ -213,29 +230,142 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
     )
     values = compute_daily(cols, start=first, end=end, settings=settings)
     del cols
-    span = max(whole_weeks(zs.baseline_days) + zs.window_days
-               for zs in [settings.metrics.defaults, *settings.metrics.per_metric.values()])
     hist_start = max(history_start, first - timedelta(days=span + 7))
-    stored = store.load_daily(session, workspace_id=workspace_id, start=hist_start, end=first, ordered=False)
-    series = _series_from_values(values, hist_start, end, stored=stored)
-    seeds = store.drift_seeds(session, workspace_id=workspace_id, day=first - timedelta(days=1))
+    old, exact_drift = _history(session, workspace_id, computed_through=wm.computed_through, hist_start=hist_start,
+                                first=first, load_start=max(history_start, min(hist_start, end - timedelta(days=state_days))))
+    series = _series(values, hist_start, end, old=old, old_until=first)
+    seeds = _drift_seeds(old, first - timedelta(days=1))
+    if not exact_drift:
+        seeds = store.drift_seeds(session, workspace_id=workspace_id, day=first - timedelta(days=1))
     from_index = (first - hist_start).days
     results = _evaluate_all(series, settings, changes, from_index=from_index, seeds=seeds)
     store.delete_daily(session, workspace_id=workspace_id, start=first, end=end)
     rows = _rows(workspace_id, series, results, hist_start, as_of - timedelta(days=EXPLAIN_DAYS), now_at)
     store.insert_daily(session, rows)
-    zones: dict[Key, list[DayZone]] = defaultdict(list)
-    for day, m, dim, seg, *_rest, zone, _e, _s in stored:
-        if zone:
-            zones[(m, dim, seg)].append(DayZone(day, zone))
-    for k, rs in results.items():
-        zones[k].extend(DayZone(r.day, r.zone) for r in rs)
+    zones = _zone_history(old, results, settings, start=hist_start, until=first)
     fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                  results=results, as_of=as_of, alerts_channel=alerts_channel)
+    store.replace_series_states(session, workspace_id=workspace_id, rows=_state_rows(
+        series, results, old, first=first, end=end, days=state_days))
     store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at, computed_through=as_of)
     store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
     return RollupReport("incremental", first, as_of, (end - first).days, len(rows), changed,
                         tuple(fired), tuple(recovered))
+
+
+# --- history of earlier days: packed series states, or daily_metrics when those do not fit ----------
+
+def _history(session: Session, workspace_id: str, *, computed_through: date, hist_start: date, first: date,
+             load_start: date) -> tuple[dict[Key, SeriesState], bool]:
+    """Earlier days per series (at least [hist_start, first)) and whether their drift EWMAs are known.
+
+    The packed states serve when they are current (written by the run that computed
+    `computed_through`) and reach back to `hist_start`; otherwise (first run after an
+    upgrade, a late change older than the states) the rows of `daily_metrics` from
+    `load_start` are packed instead, and the next run finds fitting states again.
+    """
+    states: dict[Key, SeriesState] = {}
+    usable = True
+    for m, dim, seg, start, through, layout, data in store.load_series_states(session, workspace_id=workspace_id):
+        if layout != STATE_LAYOUT or through != computed_through or start > hist_start:
+            usable = False
+            break
+        try:
+            states[(m, dim, seg)] = unpack_state(start, through, data)
+        except ValueError:
+            usable = False
+            break
+    if usable and states:
+        return states, True
+    stored = store.load_daily(session, workspace_id=workspace_id, start=load_start, end=first, ordered=False)
+    return _states_from_rows(stored, load_start, first), False
+
+
+def _states_from_rows(stored: Iterable[tuple], start: date, end: date) -> dict[Key, SeriesState]:
+    """Pack `load_daily` rows of days [start, end) (drift unknown: the rows do not carry it)."""
+    T = (end - start).days
+    out: dict[Key, SeriesState] = {}
+    for day, m, dim, seg, value, n, num, den, zone, *_ in stored:
+        st = out.get((m, dim, seg))
+        if st is None:
+            st = out[(m, dim, seg)] = SeriesState(start, empty_state(start, T))
+        i = (day - start).days
+        if 0 <= i < T:
+            st.m[:, i] = (np.nan if value is None else value, n or 0, np.nan if num is None else num,
+                          np.nan if den is None else den, 1.0, np.nan, zone_code(zone))
+    return out
+
+
+def _drift_seeds(old: Mapping[Key, SeriesState], day: date) -> dict[Key, float]:
+    seeds = {}
+    for k, st in old.items():
+        d = st.drift_at(day)
+        if d is not None:
+            seeds[k] = d
+    return seeds
+
+
+def _zone_history(old: Mapping[Key, SeriesState], results: Mapping[Key, list[ZoneResult]], settings: RollupSettings,
+                  *, start: date, until: date) -> dict[Key, list[DayZone]]:
+    """Zones of days [start, until) from `old`, then the new results, for the series some rule
+    watches (the others need none)."""
+    out: dict[Key, list[DayZone]] = {}
+    if not settings.rules:
+        return out
+    for k in old.keys() | results.keys():
+        if not any(r.matches(*k) for r in settings.rules):
+            continue
+        zs = out[k] = []
+        st = old.get(k)
+        if st is not None:
+            for i in range(max(0, (start - st.start).days), min(st.days, (until - st.start).days)):
+                z = st.zone_at(i)
+                if z is not None:
+                    zs.append(DayZone(st.start + timedelta(days=i), z))
+        zs.extend(DayZone(r.day, r.zone) for r in results.get(k, ()))
+    return out
+
+
+def _state_rows(series: Mapping[Key, tuple[DailySeries, np.ndarray]], results: Mapping[Key, list[ZoneResult]],
+                old: Mapping[Key, SeriesState], *, first: date, end: date, days: int) -> list[dict[str, Any]]:
+    """Packed states of the trailing `days` days through `end` − 1: earlier days from `old`, days from
+    `first` on from the series and their results. Series with no row left in the window are dropped."""
+    starts = [s.start for s, _ in series.values()] + [st.start for st in old.values()]
+    if not starts:
+        return []
+    start = max(end - timedelta(days=days), min(starts))
+    T = (end - start).days
+    through = end - timedelta(days=1)
+    rows = []
+    for key in series.keys() | old.keys():
+        m = empty_state(start, T)
+        st = old.get(key)
+        if st is not None:
+            lo, hi = max(start, st.start), min(first, st.end)
+            if lo < hi:
+                a, b, n = (lo - start).days, (lo - st.start).days, (hi - lo).days
+                m[:, a:a + n] = st.m[:, b:b + n]
+        got = series.get(key)
+        if got is not None:
+            s, _has = got
+            lo = max(start, first)
+            a, b, n = (lo - start).days, (lo - s.start).days, (end - lo).days
+            m[0, a:a + n] = s.values[b:b + n]
+            m[1, a:a + n] = s.n[b:b + n]
+            m[2, a:a + n] = s.numerator[b:b + n]
+            m[3, a:a + n] = s.denominator[b:b + n]
+            m[4, a:a + n] = 0.0
+            for r in results.get(key, ()):  # a result is a row in daily_metrics
+                i = (r.day - start).days
+                if 0 <= i < T:
+                    m[4, i] = 1.0
+                    m[5, i] = np.nan if r.drift is None else r.drift
+                    m[6, i] = zone_code(r.zone)
+        if not m[4].any():
+            continue
+        rows.append({"metric": key[0], "dimension": key[1], "segment": key[2], "start_day": start,
+                     "through_day": through, "layout": STATE_LAYOUT, "data": pack_state(SeriesState(start, m))})
+    return rows
 
 
 def _first_touched(touched_at: datetime | None, settings: RollupSettings, computed_through: date, as_of: date,
@@ -252,9 +382,10 @@ def _first_touched(touched_at: datetime | None, settings: RollupSettings, comput
     return first if first <= as_of else None
 
 
-def _series_from_values(values: Iterable[DailyValue], start: date, end: date,
-                        stored: Iterable[tuple] = ()) -> dict[Key, tuple[DailySeries, np.ndarray]]:
-    """Series per key over [start, end); `has` marks days that have a stored or computed row."""
+def _series(values: Iterable[DailyValue], start: date, end: date, *, old: Mapping[Key, SeriesState] | None = None,
+            old_until: date | None = None) -> dict[Key, tuple[DailySeries, np.ndarray]]:
+    """Series per key over [start, end): earlier days from `old` (before `old_until`), then `values`.
+    `has` marks days that have a stored or computed row."""
     T = (end - start).days
     acc: dict[Key, list[np.ndarray]] = {}
 
@@ -265,15 +396,17 @@ def _series_from_values(values: Iterable[DailyValue], start: date, end: date,
                           np.zeros(T, bool)]
         return s
 
-    for day, m, dim, seg, value, n, num, den, *_ in stored:
-        s = slot((m, dim, seg))
-        i = (day - start).days
-        if 0 <= i < T and value is not None:
-            s[0][i], s[1][i] = value, n or 0
-            s[2][i] = np.nan if num is None else num
-            s[3][i] = np.nan if den is None else den
-        if 0 <= i < T:
-            s[4][i] = True
+    for k, st in (old or {}).items():
+        lo, hi = max(start, st.start), min(end, st.end, old_until or end)
+        if lo >= hi:
+            continue
+        s = slot(k)
+        a, b, n = (lo - start).days, (lo - st.start).days, (hi - lo).days
+        s[0][a:a + n] = st.m[0, b:b + n]
+        s[1][a:a + n] = st.m[1, b:b + n]
+        s[2][a:a + n] = st.m[2, b:b + n]
+        s[3][a:a + n] = st.m[3, b:b + n]
+        s[4][a:a + n] = st.m[4, b:b + n] > 0
     for v in values:
         s = slot((v.metric, v.dimension, v.segment))
         i = (v.day - start).days
@@ -287,17 +420,32 @@ def _series_from_values(values: Iterable[DailyValue], start: date, end: date,
 def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings: RollupSettings,
                   changes: Mapping[date, ChangeDay], *, from_index: int,
                   seeds: Mapping[Key, float]) -> dict[Key, list[ZoneResult]]:
-    out = {}
-    for key, (s, has) in series.items():
-        m, dim, seg = key
-        mdef = CATALOGUE[m]
+    """Zones of days from `from_index` on, for every series with a row there; all segments of a
+    metric in one batch. A series that starts later is judged from its first row (the days
+    before it carry no value, so they change neither its baseline nor its drift)."""
+    by_metric: dict[str, list[tuple[Key, int]]] = defaultdict(list)
+    for key, (_s, has) in series.items():
         present = np.flatnonzero(has)
         if present.size == 0 or present[-1] < from_index:
             continue
-        start_i = max(from_index, int(present[0]))
-        out[key] = evaluate_series(s, mdef, settings.metrics.for_metric(m), drift=settings.metrics.drift,
-                                   change_days=changes, subject=_subject(mdef, dim, seg), from_index=start_i,
-                                   drift_seed=seeds.get(key, 0.0))
+        by_metric[key[0]].append((key, max(from_index, int(present[0]))))
+    out = {}
+    T = max((len(s) for s, _ in series.values()), default=0)
+    per_series = max(1, (T - from_index) * (_span(settings) + 7))  # cells of one lagged matrix
+    size = max(1, BATCH_CELLS // per_series)
+    for m, group in by_metric.items():
+        for i in range(0, len(group), size):
+            members = group[i:i + size]
+            mdef = CATALOGUE[m]
+            first = series[members[0][0]][0]
+            stacked = [np.stack([getattr(series[k][0], f) for k, _ in members])
+                       for f in ("values", "n", "numerator", "denominator")]
+            batch = evaluate_batch(DailySeries(first.start, *stacked), mdef, settings.metrics.for_metric(m),
+                                   drift=settings.metrics.drift, change_days=changes,
+                                   subjects=[_subject(mdef, k[1], k[2]) for k, _ in members], from_index=from_index,
+                                   drift_seeds=np.array([seeds.get(k, 0.0) for k, _ in members]))
+            for (key, start_i), results in zip(members, batch):
+                out[key] = results[start_i - from_index:]
     return out
 
 

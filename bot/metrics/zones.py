@@ -15,7 +15,7 @@ on their own evidence.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -145,7 +145,30 @@ def evaluate_series(
     With `from_index` > 0 only those days are judged (earlier days serve as
     history); `drift_seed` is the EWMA of the score on the day before.
     """
+    batch = DailySeries(series.start, *(np.asarray(a)[None, :] for a in
+                                        (series.values, series.n, series.numerator, series.denominator)))
+    return evaluate_batch(batch, metric, settings, drift=drift, change_days=change_days, subjects=[subject],
+                          from_index=from_index, drift_seeds=np.array([drift_seed]))[0]
+
+
+def evaluate_batch(
+    series: DailySeries,
+    metric: MetricDef,
+    settings: ZoneSettings,
+    *,
+    drift: DriftSettings = DriftSettings(),
+    change_days: Mapping[date, ChangeDay] | None = None,
+    subjects: Sequence[str | None],
+    from_index: int = 0,
+    drift_seeds: np.ndarray | None = None,
+) -> list[list[ZoneResult]]:
+    """`evaluate_series` for a batch: segments of one metric over the same days, arrays series × days.
+
+    One pass of array arithmetic for all of them (a daily run judges ~1,000 series);
+    results per series in the order of the rows.
+    """
     T = len(series)
+    S = series.values.shape[0]
     days = series.days
     changes = change_days or {}
     excluded = np.array([d in changes and changes[d].exclude for d in days], dtype=bool)
@@ -172,54 +195,63 @@ def evaluate_series(
     # severe episode (already alerted by its own bands) does not linger as "drift" afterwards.
     drift_score = np.where(judged, np.clip(signed, -settings.watch, settings.watch), np.nan)
     eligible = base.history >= settings.learning_days + drift.min_days
+    seeds = np.zeros(S) if drift_seeds is None else np.asarray(drift_seeds, dtype=np.float64)
     ew, drift_flag = drifting(drift_score, drift, two_sided=metric.direction == "both", eligible=eligible,
-                              seed=drift_seed)
+                              seed=seeds)
 
-    out: list[ZoneResult] = []
-    label = subject or metric.label
     # Python lists once: per-element numpy scalar access dominates otherwise.
-    L = lambda a: [None if x != x else x for x in a.tolist()]  # noqa: E731
+    L = lambda a: [[None if x != x else x for x in row] for row in a.tolist()]  # noqa: E731
     vs, es, ss, scs = L(base.value), L(base.expected), L(base.spread), L(score)
-    ns, hs, sws = base.n.tolist(), base.history.tolist(), base.same_weekday.tolist()
-    nums, dens = L(base.numerator), L(base.denominator)
-    ilo, ihi = L(base.interval_low), L(base.interval_high)
-    ews, dfl, lrn, ins, jdg = ew.tolist(), drift_flag.tolist(), learning.tolist(), insufficient.tolist(), judged.tolist()
+    nss, hss, swss = base.n.tolist(), base.history.tolist(), base.same_weekday.tolist()
+    numss, denss = L(base.numerator), L(base.denominator)
+    ilos, ihis = L(base.interval_low), L(base.interval_high)
+    ewss, dfls, lrns, inss, jdgs = (ew.tolist(), drift_flag.tolist(), learning.tolist(), insufficient.tolist(),
+                                    judged.tolist())
     clip = metric.kind == "rate"
     a = settings.absolute
-    for j, i in enumerate(range(from_index, T)):
-        v, e, s = vs[j], es[j], ss[j]
-        sc = scs[j] if jdg[j] else None
-        if lrn[j]:
-            zone = "learning"
-        elif ins[j]:
-            zone = "insufficient_data"
-        elif sc is not None and sc >= settings.act_now:
-            zone = "act_now"
-        elif sc is not None and sc >= settings.watch:
-            zone = "watch"
-        else:
-            zone = "healthy"
-        is_drift = zone == "healthy" and dfl[j]
-        if is_drift:
-            zone = "watch"
-        absolute, limit = False, None
-        if a is not None and v is not None and zone != "insufficient_data":
-            abs_zone = a.zone_for(v)
-            if abs_zone is not None and ZONE_RANK[abs_zone] > ZONE_RANK[zone]:
-                zone, absolute = abs_zone, True
-                if abs_zone == "act_now":
-                    limit = a.act_now_above if a.act_now_above is not None and v > a.act_now_above else a.act_now_below
-                else:
-                    limit = a.watch_above if a.watch_above is not None and v > a.watch_above else a.watch_below
-        day = days[i]
-        c = changes.get(day)
-        out.append(ZoneResult(
-            metric.key, day, zone, v, e, s, sc, ns[j], _bands(metric, e, s, settings, clip=clip), metric.unit,
-            nums[j], dens[j], None if ilo[j] is None else (ilo[j], ihi[j]), window, hs[j], sws[j],
-            ews[j], is_drift, absolute, limit, () if c is None else (f"{c.kind}: {c.label}",),
-            label, metric.kind, metric.denominator, min_n, settings.learning_days, settings.baseline_days,
-        ))
-    return out
+    judged_days = days[from_index:]
+    notes = [() if (c := changes.get(day)) is None else (f"{c.kind}: {c.label}",) for day in judged_days]
+    batch: list[list[ZoneResult]] = []
+    for k in range(S):
+        label = subjects[k] or metric.label
+        v_, e_, s_, sc_, n_, h_, sw_ = vs[k], es[k], ss[k], scs[k], nss[k], hss[k], swss[k]
+        num_, den_, ilo, ihi = numss[k], denss[k], ilos[k], ihis[k]
+        ew_, dfl, lrn, ins, jdg = ewss[k], dfls[k], lrns[k], inss[k], jdgs[k]
+        out: list[ZoneResult] = []
+        for j, day in enumerate(judged_days):
+            v, e, s = v_[j], e_[j], s_[j]
+            sc = sc_[j] if jdg[j] else None
+            if lrn[j]:
+                zone = "learning"
+            elif ins[j]:
+                zone = "insufficient_data"
+            elif sc is not None and sc >= settings.act_now:
+                zone = "act_now"
+            elif sc is not None and sc >= settings.watch:
+                zone = "watch"
+            else:
+                zone = "healthy"
+            is_drift = zone == "healthy" and dfl[j]
+            if is_drift:
+                zone = "watch"
+            absolute, limit = False, None
+            if a is not None and v is not None and zone != "insufficient_data":
+                abs_zone = a.zone_for(v)
+                if abs_zone is not None and ZONE_RANK[abs_zone] > ZONE_RANK[zone]:
+                    zone, absolute = abs_zone, True
+                    if abs_zone == "act_now":
+                        limit = (a.act_now_above if a.act_now_above is not None and v > a.act_now_above
+                                 else a.act_now_below)
+                    else:
+                        limit = a.watch_above if a.watch_above is not None and v > a.watch_above else a.watch_below
+            out.append(ZoneResult(
+                metric.key, day, zone, v, e, s, sc, n_[j], _bands(metric, e, s, settings, clip=clip), metric.unit,
+                num_[j], den_[j], None if ilo[j] is None else (ilo[j], ihi[j]), window, h_[j], sw_[j],
+                ew_[j], is_drift, absolute, limit, notes[j],
+                label, metric.kind, metric.denominator, min_n, settings.learning_days, settings.baseline_days,
+            ))
+        batch.append(out)
+    return batch
 
 
 def _bands(metric: MetricDef, e: float | None, s: float | None, zs: ZoneSettings, *, clip: bool) -> Bands:

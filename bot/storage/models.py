@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +38,11 @@ class TicketRow(Base):
         Index("ix_tickets_workspace_created", "workspace_id", "created_at"),
         Index("ix_tickets_workspace_changed", "workspace_id", "changed_at"),
         Index("ix_tickets_workspace_org", "workspace_id", "organization"),
+        # The incremental rollup's ticket query: solved since a day, or still open.
+        Index("ix_tickets_workspace_solved", "workspace_id", "solved_at"),
+        Index("ix_tickets_workspace_open", "workspace_id",
+              sqlite_where=text("status IN ('new', 'open', 'pending', 'hold')"),
+              postgresql_where=text("status IN ('new', 'open', 'pending', 'hold')")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

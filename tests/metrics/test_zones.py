@@ -8,7 +8,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from bot.metrics.baselines import DailySeries
 from bot.metrics.catalogue import CATALOGUE, adhoc_metric
 from bot.metrics.settings import AbsoluteThreshold, ChangeDay, DriftSettings, ZoneSettings
-from bot.metrics.zones import ZONE_RANK, evaluate_series, format_value
+from bot.metrics.zones import ZONE_RANK, evaluate_batch, evaluate_series, format_value
 
 START = date(2024, 1, 1)  # a Monday
 FRT = CATALOGUE["first_response_time"]
@@ -173,3 +173,21 @@ def test_partial_evaluation_matches_full(vals, from_index):
     seed = full[i - 1].drift if i > 0 else 0.0
     part = evaluate_series(s, m, ZoneSettings(), from_index=i, drift_seed=seed)
     assert [(r.zone, r.score) for r in part] == [(r.zone, r.score) for r in full[i:]]
+
+
+@given(rows=st.lists(series_values, min_size=2, max_size=4), from_index=st.integers(0, 40),
+       direction=st.sampled_from(["higher_is_worse", "lower_is_worse", "both"]))
+@hsettings(max_examples=30, deadline=None)
+def test_batch_matches_one_series_at_a_time(rows, from_index, direction):
+    m = adhoc_metric(direction)
+    T = min(len(r) for r in rows)
+    series = [DailySeries.from_values(START, r[:T]) for r in rows]
+    i = min(from_index, T - 1)
+    seeds = np.linspace(-0.5, 0.5, len(series))
+    batch = evaluate_batch(DailySeries(START, *(np.stack([getattr(s, f) for s in series])
+                                                for f in ("values", "n", "numerator", "denominator"))),
+                           m, ZoneSettings(), subjects=[None] * len(series), from_index=i, drift_seeds=seeds)
+    for s, seed, got in zip(series, seeds, batch):
+        one = evaluate_series(s, m, ZoneSettings(), from_index=i, drift_seed=float(seed))
+        assert [(r.day, r.zone, r.score, r.expected, r.drift) for r in got] == \
+               [(r.day, r.zone, r.score, r.expected, r.drift) for r in one]
