@@ -8,7 +8,7 @@ from rich.console import Console
 from bot.config import load_settings
 from bot.demo.post import post_messages
 from bot.demo.run import run_demo
-from tests.slack.fake_slack import fake_slack
+from tests.fakes.slack import serve_slack
 
 
 def test_post_sends_every_message_to_the_configured_channel(tmp_path):
@@ -16,7 +16,7 @@ def test_post_sends_every_message_to_the_configured_channel(tmp_path):
                     days=30, per_day=30)
     config = tmp_path / "signalroom.toml"
     config.write_text('[slack]\nalerts_channel = "C0MINE"\n')
-    with fake_slack() as slack:
+    with serve_slack() as slack:
         settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-test-token-0000", "SLACK_API_URL": slack.base_url + "/api/"},
                                  config_path=str(config))
         waits: list[float] = []

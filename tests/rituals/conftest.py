@@ -3,19 +3,18 @@ from __future__ import annotations
 import pytest
 
 from bot.rituals.delivery import SlackDelivery
-from tests.fakes.loopback import serve
-from tests.rituals.fake_slack import FakeSlack
+from tests.fakes.slack import serve_slack
 
 
 @pytest.fixture
 def fake_slack():
-    return FakeSlack()
+    with serve_slack() as fake:
+        yield fake
 
 
 @pytest.fixture
 def slack_url(fake_slack):
-    with serve(fake_slack) as base_url:
-        yield base_url + "/api/"
+    return fake_slack.api_url
 
 
 @pytest.fixture

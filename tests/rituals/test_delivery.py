@@ -12,22 +12,22 @@ NOW = datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
 
 
 def test_429_is_retried_after_retry_after(fake_slack, slack_delivery, sleeps):
-    fake_slack.rate_limit["chat.postMessage"] = 2
+    fake_slack.rate_limit("chat.postMessage", retry_after=7, times=2)
     ts = slack_delivery.post("C0REVIEW", MSG)
     assert ts and sleeps == [7.0, 7.0]
     assert len(fake_slack.in_channel("C0REVIEW")) == 1
 
 
 def test_not_in_channel_joins_once_then_posts(fake_slack, slack_delivery):
-    fake_slack.not_member.add("C0ALERTS")
+    fake_slack.outside.add("C0ALERTS")
     slack_delivery.post("C0ALERTS", MSG)
-    assert fake_slack.calls.count("conversations.join") == 1
+    assert len(fake_slack.of("conversations.join")) == 1
     assert len(fake_slack.in_channel("C0ALERTS")) == 1
 
 
 def test_private_channel_not_in_channel_is_a_delivery_error(fake_slack, slack_delivery):
-    fake_slack.not_member.add("G0PRIVATE")
-    fake_slack.private.add("G0PRIVATE")
+    fake_slack.outside.add("G0PRIVATE")
+    fake_slack.private_channels.add("G0PRIVATE")
     with pytest.raises(DeliveryError) as error:
         slack_delivery.post("G0PRIVATE", MSG)
     assert error.value.code == "not_in_channel"
@@ -54,27 +54,27 @@ def test_publisher_posts_once_then_edits_and_records_failures(session_factory, f
     assert fake_slack.messages[1]["thread_ts"] == first.ts
     assert fake_slack.uploads[0]["thread_ts"] == first.ts
 
-    fake_slack.not_member.add("G0PRIVATE")
-    fake_slack.private.add("G0PRIVATE")
+    fake_slack.outside.add("G0PRIVATE")
+    fake_slack.private_channels.add("G0PRIVATE")
     failed = publisher.message(ledger.Key("digest", "G0PRIVATE", "2026-W48"), MSG)
     assert failed.outcome == "failed"
     row = ledger.find(session_factory, workspace_id="w", key=ledger.Key("digest", "G0PRIVATE", "2026-W48"))
     assert row.status == "failed" and "not_in_channel" in row.error
     # once the app is invited, the next run posts it
-    fake_slack.private.discard("G0PRIVATE")
+    fake_slack.private_channels.discard("G0PRIVATE")
     assert publisher.message(ledger.Key("digest", "G0PRIVATE", "2026-W48"), MSG).outcome == "posted"
 
 
-def test_against_the_slack_apps_fake_server(session_factory):
-    """The same faults on the Slack engineer's fake Web API (tests/slack/fake_slack.py)."""
+def test_publisher_joins_retries_refuses_and_dms_on_one_server(session_factory):
+    """A 429 twice, a public channel to join, a private one that refuses, a DM: one fake server set up at the start."""
     from slack_sdk import WebClient
 
     from bot.rituals.delivery import SlackDelivery
-    from tests.slack.fake_slack import fake_slack
+    from tests.fakes.slack import serve_slack
 
     sleeps = []
-    with fake_slack(outside={"C0DIGEST", "G0SECRET"}, private_channels={"G0SECRET"},
-                    users={"U0NYC": {"id": "U0NYC", "tz": "America/New_York"}}) as fake:
+    with serve_slack(outside={"C0DIGEST", "G0SECRET"}, private_channels={"G0SECRET"},
+                     users={"U0NYC": {"id": "U0NYC", "tz": "America/New_York"}}) as fake:
         fake.rate_limit("chat.postMessage", retry_after=3, times=2)
         client = WebClient(token="xoxb-test-not-a-real-token", base_url=fake.api_url, retry_handlers=[])
         delivery = SlackDelivery(client=client, sleep=sleeps.append)
@@ -94,7 +94,7 @@ def test_owner_emails_resolve_through_lookup_by_email_once(fake_slack, slack_del
     fake_slack.users["U0LEAD"] = {"tz": "Europe/Berlin", "profile": {"email": "lead@example.com"}}
     assert slack_delivery.resolve_user("Lead@Example.com") == "U0LEAD"
     assert slack_delivery.resolve_user("lead@example.com") == "U0LEAD"
-    assert fake_slack.calls.count("users.lookupByEmail") == 1  # cached
+    assert len(fake_slack.of("users.lookupByEmail")) == 1  # cached
     assert slack_delivery.resolve_user("ghost@example.com") is None
     assert slack_delivery.resolve_user("U0OTHER") == "U0OTHER"  # ids need no lookup
     assert slack_delivery.resolve_user("Lead Person") is None

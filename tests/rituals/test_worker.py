@@ -37,7 +37,7 @@ def test_simulated_week_two_workers_a_crash_and_slack_faults(tmp_path, session_f
     ids = seed(session_factory)
     fake_slack.users.update({"U0LEAD": {"tz": "Europe/Berlin"}, "U0OPS": {"tz": "Europe/Berlin"},
                              "U0NYC": {"tz": "America/New_York"}})
-    fake_slack.not_member.add("C0BILLING")  # public: the worker joins and posts
+    fake_slack.outside.add("C0BILLING")  # public: the worker joins and posts
     a = make_worker(s, session_factory, slack_url, sleeps, "worker-a")
     b = make_worker(s, session_factory, slack_url, sleeps, "worker-b")
     start = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -47,7 +47,7 @@ def test_simulated_week_two_workers_a_crash_and_slack_faults(tmp_path, session_f
         for now in tick_range(start, start + timedelta(days=7), timedelta(minutes=30)):
             traveller.move_to(now)
             if now == datetime(2026, 11, 23, 8, 30, tzinfo=UTC):
-                fake_slack.rate_limit["chat.postMessage"] = 2  # the review hits a 429 twice
+                fake_slack.rate_limit("chat.postMessage", retry_after=7, times=2)  # the review hits a 429 twice
             if now == recovered_at:
                 with session_factory.begin() as session:
                     session.execute(update(TriggerRow).where(TriggerRow.id == ids["billing_trigger"])
@@ -71,7 +71,7 @@ def test_simulated_week_two_workers_a_crash_and_slack_faults(tmp_path, session_f
     assert len(nudges) == 1 and nudges[0]["at"] == datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
     # the billing digest (notable) posted once after joining the channel; login (nothing notable) skipped
-    assert len(top_level(fake_slack, "C0BILLING")) == 1 and fake_slack.calls.count("conversations.join") == 1
+    assert len(top_level(fake_slack, "C0BILLING")) == 1 and len(fake_slack.of("conversations.join")) == 1
     assert top_level(fake_slack, "C0LOGIN") == []
     # account risk: once, Northwind first
     risk = top_level(fake_slack, "C0SUCCESS")
@@ -152,8 +152,8 @@ def test_rerun_edits_instead_of_posting(tmp_path, session_factory, fake_slack, s
 def test_private_channel_failure_is_recorded_and_others_still_post(tmp_path, session_factory, fake_slack, slack_url, sleeps):
     s = settings(tmp_path)
     seed(session_factory)
-    fake_slack.not_member.add("C0BILLING")
-    fake_slack.private.add("C0BILLING")  # cannot join: the app must be invited
+    fake_slack.outside.add("C0BILLING")
+    fake_slack.private_channels.add("C0BILLING")  # cannot join: the app must be invited
     w = make_worker(s, session_factory, slack_url, sleeps, "w1")
     with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=UTC), tick=False):
         w.run_once()

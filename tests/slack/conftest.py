@@ -18,7 +18,7 @@ from bot.config import load_settings
 from bot.slack.app import build_app
 from bot.slack.server import build_asgi
 from bot.storage.models import DailyMetric, TicketRow
-from tests.slack.fake_slack import FakeSlack, fake_slack
+from tests.fakes.slack import FakeSlack, serve_slack
 
 SECRET = "test-signing-secret"
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)  # a Friday
@@ -104,7 +104,7 @@ class SlackDriver:
 def slack() -> Iterator[FakeSlack]:
     users = {OWNER: {"id": OWNER, "profile": {"email": "owner@example.com"}},
              OTHER: {"id": OTHER, "profile": {"email": "other@example.com"}}}
-    with fake_slack(users=users, usergroups={"S0ADMINS": ["U0GROUPADMIN"]}) as fake:
+    with serve_slack(users=users, usergroups={"S0ADMINS": ["U0GROUPADMIN"]}) as fake:
         yield fake
 
 

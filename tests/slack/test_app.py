@@ -87,7 +87,7 @@ def test_action_add_opens_action_posts_card_and_dms_owner(driver, session_factor
     answer = driver.answer()
     assert "Logged action #1" in answer["text"]
     card = driver.slack.of("chat.postMessage")
-    assert {c.args["channel"] for c in card} == {CHANNEL, "D0OTHER"}
+    assert {c.args["channel"] for c in card} == {CHANNEL, "DU0OTHER"}
     posted = json.dumps(card[-1].args["blocks"])
     assert "<!here>" not in posted and "&lt;!here&gt; &amp; billing" in posted
     with session_factory() as session:
@@ -127,6 +127,7 @@ def test_add_modal_submission_validates_then_logs(driver, session_factory):
 def test_done_records_outcome_and_followup_value_and_updates_card(driver, session_factory):
     seed_metrics(session_factory)
     action_id = _open(session_factory, channel=CHANNEL, ts="1700000000.000001")
+    driver.slack.add_message(CHANNEL, "1700000000.000001", "the action's card")
     driver.command(f"action done {action_id} improved: macros cut FRT", user=OWNER)
     assert "is done" in driver.answer()["text"]
     with session_factory() as session:
@@ -135,6 +136,7 @@ def test_done_records_outcome_and_followup_value_and_updates_card(driver, sessio
     assert action.status == "done" and action.outcome_class == "improved" and action.value_at_followup == 7200.0
     assert kinds == ["created", "done"]
     assert driver.slack.wait_for("chat.update")[0].args["ts"] == "1700000000.000001"
+    assert [u["ts"] for u in driver.slack.updates] == ["1700000000.000001"]  # the card was edited in place
 
 
 def test_only_owner_or_admin_may_close(driver, session_factory):

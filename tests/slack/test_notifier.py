@@ -6,7 +6,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import Message
 from bot.slack.notifier import DeliveryError, Notifier, retry_delay
-from tests.slack.fake_slack import fake_slack
+from tests.fakes.slack import serve_slack
 
 
 class Clock:
@@ -29,7 +29,7 @@ def section(text: str) -> dict:
 
 @pytest.fixture
 def slack():
-    with fake_slack(outside={"C0OUTSIDE", "C0PRIVATE"}, private_channels={"C0PRIVATE"}) as fake:
+    with serve_slack(outside={"C0OUTSIDE", "C0PRIVATE"}, private_channels={"C0PRIVATE"}) as fake:
         yield fake
 
 

@@ -1,0 +1,279 @@
+"""A fake Slack Web API (and response_url receiver), served over real HTTP on loopback by `serve_slack`.
+
+`FakeSlack` is a stateful httpx handler (usable as `httpx.MockTransport(fake)` too):
+
+- channels hold what was posted, thread replies included (`messages`, `in_channel`); `chat.update`
+  edits a message that exists (else `message_not_found`) and is recorded in `updates`; `add_message`
+  puts a message there that was posted before the test began;
+- `outside` lists channels the bot is not in (posting answers `not_in_channel`); `conversations.join`
+  takes a channel out of it unless it is in `private_channels`;
+- DMs open per user (`D` + the user id); `users` maps ids to profiles for `users.info` and
+  `users.lookupByEmail`; `usergroups` maps group ids to member ids;
+- files go through Slack's two-step external upload and land in `uploads`;
+- like Slack, a post or edit with more than 50 blocks is refused with `invalid_blocks`, one with more
+  than 40,000 characters of text with `msg_too_long`, one with neither text nor blocks with `no_text`.
+
+Every call is recorded (`calls`, `of(method)`, `wait_for(method, count)`). Faults are injected per method:
+`fail("chat.postMessage", "msg_blocks_too_long")`, `rate_limit("chat.postMessage", retry_after=7, times=2)`
+(429 with `Retry-After`), `server_error("chat.update", status=503)`; each fires `times` times, then the
+call is answered normally. `response_url(n)` is `<base>/respond/<n>`: posts there are recorded as "respond".
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from tests.fakes.loopback import serve
+
+MAX_BLOCKS = 50
+MAX_TEXT_CHARS = 40_000
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Fault:
+    status: int
+    error: str
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+class FakeSlack:
+    def __init__(self, *, team_id: str = "T0001", bot_user_id: str = "UBOT", users: dict[str, dict] | None = None,
+                 usergroups: dict[str, list[str]] | None = None, outside: set[str] | None = None,
+                 private_channels: set[str] | None = None) -> None:
+        self.team_id, self.bot_user_id = team_id, bot_user_id
+        self.users: dict[str, dict[str, Any]] = dict(users or {})  # id → {"tz": ..., "profile": {"email": ...}}
+        self.usergroups = dict(usergroups or {})
+        self.outside = set(outside or ())  # channels the bot is not a member of
+        self.private_channels = set(private_channels or ())  # of those, the ones it cannot join
+        self.calls: list[Call] = []
+        self.messages: list[dict[str, Any]] = []  # every message posted, thread replies too, in order
+        self.updates: list[dict[str, Any]] = []
+        self.uploads: list[dict[str, Any]] = []
+        self.faults: dict[str, list[Fault]] = {}
+        self.base_url = ""
+        self._ids = itertools.count(1)
+        self._pending_files: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
+
+    # --- fault injection ---------------------------------------------------------------------
+    def fail(self, method: str, error: str, *, times: int = 1) -> None:
+        self.faults.setdefault(method, []).append(Fault(200, error, times=times))
+
+    def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
+        self.faults.setdefault(method, []).append(Fault(429, "ratelimited", {"Retry-After": str(retry_after)}, times))
+
+    def server_error(self, method: str, *, status: int = 500, times: int = 1) -> None:
+        self.faults.setdefault(method, []).append(Fault(status, "internal_error", times=times))
+
+    # --- state set up by a test ----------------------------------------------------------------
+    def add_message(self, channel: str, ts: str, text: str = "", *, thread_ts: str | None = None) -> None:
+        """A message that was in the channel before the test began (so it can be edited)."""
+        with self._lock:
+            self.messages.append({"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": text, "blocks": None,
+                                  "at": datetime.now(UTC)})
+
+    # --- inspection ------------------------------------------------------------------------------
+    def of(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait (on a condition, not a sleep) until `count` calls of `method` were recorded."""
+        with self._recorded:
+            self._recorded.wait_for(lambda: sum(c.method == method for c in self.calls) >= count, timeout=timeout)
+            return [c for c in self.calls if c.method == method]
+
+    def in_channel(self, channel: str, *, top_level: bool = True) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.messages
+                    if m["channel"] == channel and (not top_level or m["thread_ts"] is None)]
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "/api/"
+
+    def response_url(self, n: int = 1) -> str:
+        return f"{self.base_url}/respond/{n}"
+
+    # --- the HTTP handler ---------------------------------------------------------------------------
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.startswith("/upload/"):
+            method, args = "upload", {}
+        else:
+            method = "respond" if path.startswith("/respond/") else path.removeprefix("/api/")
+            args = self._args(request)
+        token = (request.headers.get("authorization") or "").removeprefix("Bearer ") or args.get("token")
+        with self._lock:
+            self.calls.append(Call(method, args, token))
+            self._recorded.notify_all()
+            fault = self._take_fault(method)
+            if fault:
+                return httpx.Response(fault.status, json={"ok": False, "error": fault.error}, headers=fault.headers)
+            if method == "upload":
+                self._pending_files.setdefault(path.rsplit("/", 1)[-1], {})["bytes"] = len(request.content)
+                return httpx.Response(200, text="OK")
+            if method == "respond":
+                return httpx.Response(200, text="ok")
+            handler = getattr(self, "_" + method.replace(".", "_"), None)
+            if handler is None:
+                return httpx.Response(200, json={"ok": False, "error": "unknown_method"})
+            return httpx.Response(200, json=handler(args, request))
+
+    def _take_fault(self, method: str) -> Fault | None:
+        faults = self.faults.get(method) or []
+        if not faults:
+            return None
+        fault = faults[0]
+        fault.times -= 1
+        if fault.times <= 0:
+            faults.pop(0)
+        return fault
+
+    @staticmethod
+    def _args(request: httpx.Request) -> dict[str, Any]:
+        body = request.content or b""
+        kind = request.headers.get("content-type", "")
+        args: dict[str, Any] = dict(urllib.parse.parse_qsl(request.url.query.decode()))
+        if body and "json" in kind:
+            args.update(json.loads(body))
+        elif body:
+            args.update(dict(urllib.parse.parse_qsl(body.decode())))
+        for key in ("blocks", "view", "files"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ids):06d}"
+
+    @staticmethod
+    def _refusal(args: dict[str, Any]) -> str | None:
+        blocks, text = args.get("blocks"), args.get("text")
+        if not blocks and not text:
+            return "no_text"
+        if blocks and len(blocks) > MAX_BLOCKS:
+            return "invalid_blocks"
+        if text and len(text) > MAX_TEXT_CHARS:
+            return "msg_too_long"
+        return None
+
+    # --- methods: each takes the call's arguments and the request, answers Slack's JSON -----------
+    def _auth_test(self, args, request):
+        return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "signalroom",
+                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "BFAKE", "is_enterprise_install": False}
+
+    def _chat_postMessage(self, args, request):
+        channel = args.get("channel", "")
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
+        if error := self._refusal(args):
+            return {"ok": False, "error": error}
+        ts = self._next_ts()
+        self.messages.append({"channel": channel, "ts": ts, "thread_ts": args.get("thread_ts"),
+                              "text": args.get("text"), "blocks": args.get("blocks"), "at": datetime.now(UTC)})
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text", ""), "ts": ts}}
+
+    def _chat_update(self, args, request):
+        channel, ts = args.get("channel", ""), args.get("ts", "")
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
+        if error := self._refusal(args):
+            return {"ok": False, "error": error}
+        message = next((m for m in self.messages if m["channel"] == channel and m["ts"] == ts), None)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        message.update(text=args.get("text"), blocks=args.get("blocks"))
+        self.updates.append({"channel": channel, "ts": ts, "text": args.get("text")})
+        return {"ok": True, "channel": channel, "ts": ts, "text": args.get("text", ""),
+                "message": {"text": args.get("text", ""), "ts": ts}}
+
+    def _chat_postEphemeral(self, args, request):
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _conversations_join(self, args, request):
+        channel = args.get("channel", "")
+        if channel in self.private_channels:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        self.outside.discard(channel)
+        return {"ok": True, "channel": {"id": channel}}
+
+    def _conversations_open(self, args, request):
+        return {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))}}
+
+    def _view(self, args, request):
+        return {"ok": True, "view": {"id": f"V{next(self._ids)}", **(args.get("view") or {})}}
+
+    _views_open = _views_publish = _views_update = _view
+
+    def _users_info(self, args, request):
+        user = args.get("user", "")
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {"id": user, **self.users[user]}}
+
+    def _users_lookupByEmail(self, args, request):
+        email = str(args.get("email", "")).lower()
+        for user_id, user in self.users.items():
+            if str((user.get("profile") or {}).get("email", "")).lower() == email:
+                return {"ok": True, "user": {"id": user_id, **user}}
+        return {"ok": False, "error": "users_not_found"}
+
+    def _usergroups_users_list(self, args, request):
+        return {"ok": True, "users": self.usergroups.get(args.get("usergroup", ""), [])}
+
+    def _files_getUploadURLExternal(self, args, request):
+        file_id = f"F{next(self._ids):06d}"
+        self._pending_files[file_id] = {"filename": args.get("filename"), "alt_txt": args.get("alt_txt")}
+        base = f"{request.url.scheme}://{request.url.netloc.decode()}"
+        return {"ok": True, "upload_url": f"{base}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args, request):
+        channel = args.get("channel_id") or args.get("channel")
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
+        files = args.get("files") or []
+        if any(f["id"] not in self._pending_files for f in files):
+            return {"ok": False, "error": "file_not_found"}
+        for f in files:
+            self.uploads.append({"id": f["id"], "channel": channel, "thread_ts": args.get("thread_ts"),
+                                 "title": f.get("title"), **self._pending_files.pop(f["id"])})
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+    def _files_info(self, args, request):
+        upload = next((u for u in self.uploads if u["id"] == args.get("file")), None)
+        if upload is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": {"id": upload["id"], "title": upload["title"], "name": upload["filename"]}}
+
+    def _oauth_v2_access(self, args, request):
+        return {"ok": True, "app_id": "A0001", "authed_user": {"id": "UINSTALLER"}, "scope": "commands,chat:write",
+                "token_type": "bot", "access_token": "xoxb-installed-T0002", "bot_user_id": "UBOT2",
+                "team": {"id": "T0002", "name": "Second"}, "enterprise": None, "is_enterprise_install": False}
+
+
+@contextmanager
+def serve_slack(**kwargs: Any) -> Iterator[FakeSlack]:
+    """A `FakeSlack` on an ephemeral loopback port; point a `WebClient` at `fake.api_url`."""
+    fake = FakeSlack(**kwargs)
+    with serve(fake) as base_url:
+        fake.base_url = base_url
+        yield fake
