@@ -6,6 +6,11 @@ language ("customers are failing at …: 42 tickets this week, +35 % over the
 with example ticket links), the area's escalation rate, and onboarding-related
 volume. Skipped when nothing is notable and the route says `only_when_notable`.
 
+A ticket is in the route's area by the metrics core's product-area rule
+(`AreaMatcher`: `[product_areas]` tags or `field:value` rules, first matching
+area in config order); a routed area missing from `[product_areas]` matches
+tickets tagged with its own name.
+
 A ticket's theme is the one the latest themes run put it in (`signalroom
 themes`, or the worker's weekly themes job). Before any run, or for a ticket
 outside it, the theme is its most specific tag (not a product-area tag or a
@@ -13,6 +18,7 @@ generic one), or its subject line when it has no such tag.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +29,9 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import Message, render
 from bot.config import RouteConfig, Settings
+from bot.metrics.facts import AreaMatcher
+from bot.metrics.service import rollup_settings
+from bot.metrics.settings import ProductArea
 from bot.rituals import ledger, links, schedule, store
 from bot.rituals.store import TicketFact
 from bot.rituals.units import change, duration
@@ -86,9 +95,19 @@ class Digest:
         return "n/a" if self.escalation_rate_4w is None else f"{self.escalation_rate_4w * 100:.0f} %"
 
 
-def in_area(ticket: TicketFact, area_tags: Sequence[str]) -> bool:
-    tags = {t.lower() for t in ticket.tags}
-    return any(t.lower() in tags for t in area_tags)
+def area_of(ticket: TicketFact, areas: AreaMatcher) -> str | None:
+    # A TicketFact carries source and organization only: rules on channel, priority, group or assignee match
+    # nothing here until bot.rituals.store reads those columns too.
+    return areas.name(ticket.tags, {"source": ticket.source, "organization": ticket.organization})
+
+
+def digest_areas(settings: Settings) -> AreaMatcher:
+    """The metrics core's product-area rule, plus each routed area missing from `[product_areas]` as its own tag."""
+    segments = rollup_settings(settings).segments
+    configured = {a.name for a in segments.product_areas}
+    missing = dict.fromkeys(r.product_area for r in settings.file.routing if r.product_area not in configured)
+    extra = tuple(ProductArea(name, (name,)) for name in missing)
+    return AreaMatcher(dataclasses.replace(segments, product_areas=segments.product_areas + extra))
 
 
 def theme_of(ticket: TicketFact, exclude: set[str]) -> str | None:
@@ -107,20 +126,22 @@ def escalation_share(tickets: Sequence[TicketFact]) -> float | None:
     return sum(t.escalated or t.reassignments > 0 for t in tickets) / len(tickets) if tickets else None
 
 
-def build(route: RouteConfig, *, area_tags: Sequence[str], all_area_tags: set[str], week: Sequence[TicketFact],
-          prior: Sequence[TicketFact], everyone_week: Sequence[TicketFact], week_start: date, period: str,
-          url_for, themes: Mapping[int, str] | None = None) -> Digest:
+def build(route: RouteConfig, *, areas: AreaMatcher, week: Sequence[TicketFact], prior: Sequence[TicketFact],
+          everyone_week: Sequence[TicketFact], week_start: date, period: str, url_for,
+          themes: Mapping[int, str] | None = None) -> Digest:
     """Pure: the digest for one route from this week's and the previous four weeks' tickets.
 
-    `themes` maps ticket row ids to theme names from the latest themes run.
+    `areas` puts each ticket in its product area; `themes` maps ticket row ids to
+    theme names from the latest themes run.
     """
     themes = themes or {}
+    area_tags = {t.lower() for t in areas.tag_area} | {name.lower() for name in areas.names}
 
     def label(t: TicketFact) -> str | None:
-        return themes.get(t.id) or theme_of(t, all_area_tags)
+        return themes.get(t.id) or theme_of(t, area_tags)
 
-    mine = [t for t in week if in_area(t, area_tags)]
-    mine_prior = [t for t in prior if in_area(t, area_tags)]
+    mine = [t for t in week if area_of(t, areas) == route.product_area]
+    mine_prior = [t for t in prior if area_of(t, areas) == route.product_area]
     by_theme: dict[str, list[TicketFact]] = defaultdict(list)
     for t in mine:
         theme = label(t)
@@ -161,16 +182,11 @@ def gather(session: Session, *, settings: Settings, today: date, period: str) ->
     prior_at = schedule.local_instant(week_start - timedelta(days=28), datetime.min.time(), tz)
     week = store.tickets(session, workspace_id=settings.workspace_id, created_from=start_at, created_to=end_at)
     prior = store.tickets(session, workspace_id=settings.workspace_id, created_from=prior_at, created_to=start_at)
-    areas = settings.file.product_areas
-    all_tags = {t.lower() for tags in areas.values() for t in tags} | {a.lower() for a in areas}
+    areas = digest_areas(settings)
     themes = theme_names_by_ticket(session, workspace_id=settings.workspace_id)
-    out = []
-    for route in settings.file.routing:
-        area_tags = areas.get(route.product_area) or (route.product_area,)
-        out.append(build(route, area_tags=area_tags, all_area_tags=all_tags, week=week, prior=prior,
-                         everyone_week=week, week_start=week_start, period=period,
-                         url_for=lambda t: links.ticket_url(settings, t.source, t.external_id), themes=themes))
-    return out
+    return [build(route, areas=areas, week=week, prior=prior, everyone_week=week, week_start=week_start,
+                  period=period, url_for=lambda t: links.ticket_url(settings, t.source, t.external_id), themes=themes)
+            for route in settings.file.routing]
 
 
 def render_digest(digest: Digest) -> tuple[Message, list[Message]]:

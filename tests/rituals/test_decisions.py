@@ -6,7 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.config import RouteConfig
+from bot.config import RouteConfig, load_settings
+from bot.metrics.facts import AreaMatcher
+from bot.metrics.settings import ProductArea, SegmentSettings
 from bot.rituals import accounts, alerts, digests, leadership, quarterly, reminders
 from bot.rituals.store import TicketFact
 from bot.rituals.verdict import Window, judge, two_proportion_z, welch_t
@@ -107,10 +109,18 @@ def test_alerts_grouped_per_channel_act_now_first():
 # ---------- digests and accounts ----------
 
 
-def fact(n, *, tags=(), csat=None, org=None, escalated=False, subject="s", days_ago=1, resolution=3600.0):
+def fact(n, *, tags=(), csat=None, org=None, escalated=False, subject="s", days_ago=1, resolution=3600.0,
+         source="csv"):
     created = datetime(2026, 11, 23, 10, tzinfo=UTC) - timedelta(days=days_ago)
-    return TicketFact(n, "csv", str(n), created, created + timedelta(hours=1), resolution, org, None, tuple(tags),
+    return TicketFact(n, source, str(n), created, created + timedelta(hours=1), resolution, org, None, tuple(tags),
                       subject, csat, escalated, 0, 1, 0, False, False)
+
+
+def areas(**match: tuple[str, ...]) -> AreaMatcher:
+    return AreaMatcher(SegmentSettings(product_areas=tuple(ProductArea(name, m) for name, m in match.items())))
+
+
+BILLING_LOGIN = areas(billing=("billing",), login=("login",))
 
 
 def test_digest_themes_growth_and_notability():
@@ -119,13 +129,13 @@ def test_digest_themes_growth_and_notability():
             + [fact(100 + i, tags=["billing"], subject="Invoice copy") for i in range(3)]
             + [fact(200 + i, tags=["login"], csat="satisfied") for i in range(20)])
     prior = [fact(300 + i, tags=["billing", "payment_failed"], days_ago=10 + i) for i in range(16)]
-    d = digests.build(route, area_tags=["billing"], all_area_tags={"billing", "login"}, week=week, prior=prior,
-                      everyone_week=week, week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None)
+    d = digests.build(route, areas=BILLING_LOGIN, week=week, prior=prior, everyone_week=week,
+                      week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None)
     assert [(t.label, t.count, t.growth) for t in d.themes] == [("payment failed", 12, "+200 %"), ("Invoice copy", 3, "new")]
     assert d.themes[0].notable and d.notable
     assert d.themes[0].csat == 0.5 and d.csat_overall is not None and d.csat_overall > 0.7
-    quiet = digests.build(route, area_tags=["billing"], all_area_tags={"billing"}, week=prior[:4], prior=prior,
-                          everyone_week=prior[:4], week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None)
+    quiet = digests.build(route, areas=BILLING_LOGIN, week=prior[:4], prior=prior, everyone_week=prior[:4],
+                          week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None)
     assert not quiet.notable
 
 
@@ -134,10 +144,38 @@ def test_digest_groups_by_stored_themes_before_tags():
     week = [fact(i, tags=["billing", "payment_failed" if i % 2 else "invoice"]) for i in range(12)]
     prior = [fact(100 + i, tags=["billing", "invoice"], days_ago=10 + i) for i in range(8)]
     themes = {t.id: "Checkout payments fail" for t in week + prior}
-    d = digests.build(route, area_tags=["billing"], all_area_tags={"billing"}, week=week, prior=prior,
-                      everyone_week=week, week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None,
-                      themes=themes)
+    d = digests.build(route, areas=BILLING_LOGIN, week=week, prior=prior, everyone_week=week,
+                      week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None, themes=themes)
     assert [(t.label, t.count, t.growth) for t in d.themes] == [("Checkout payments fail", 12, "+500 %")]
+
+
+def test_digest_route_matches_tickets_by_a_field_rule_as_metrics_do():
+    """`[product_areas] enterprise = ["organization:Northwind"]`: untagged Northwind tickets are in its digest."""
+    route = RouteConfig(product_area="enterprise", channel="C0ENTERPRISE")
+    matcher = areas(enterprise=("organization:Northwind",), chat=("source:intercom",), billing=("billing",))
+    week = ([fact(i, org="Northwind", tags=["sso_broken"]) for i in range(6)]
+            + [fact(10 + i, org="Acme", tags=["sso_broken"]) for i in range(4)]  # same theme, another customer
+            + [fact(20 + i, org="Northwind", tags=["billing"], subject="Invoice copy") for i in range(2)]
+            + [fact(30 + i, org="Acme", source="intercom", tags=["sso_broken"]) for i in range(3)])
+    d = digests.build(route, areas=matcher, week=week, prior=[], everyone_week=week, week_start=date(2026, 11, 16),
+                      period="2026-W48", url_for=lambda t: None)
+    assert d.tickets == 8  # Northwind's billing tickets too: the first matching area wins
+    # an area's tag is never a theme: those two are named by their subject
+    assert [(t.label, t.count) for t in d.themes] == [("sso broken", 6), ("Invoice copy", 2)]
+    chat = digests.build(RouteConfig(product_area="chat", channel="C0CHAT"), areas=matcher, week=week, prior=[],
+                         everyone_week=week, week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None)
+    assert chat.tickets == 3
+
+
+def test_digest_areas_come_from_config_and_a_routed_area_without_rules_is_its_tag(tmp_path):
+    path = tmp_path / "areas.toml"
+    path.write_text('[product_areas]\nenterprise = ["organization:Northwind"]\n'
+                    '[[routing]]\nproduct_area = "enterprise"\nchannel = "C0ENTERPRISE"\n'
+                    '[[routing]]\nproduct_area = "login"\nchannel = "C0LOGIN"\n')
+    matcher = digests.digest_areas(load_settings({}, config_path=str(path)))
+    assert digests.area_of(fact(1, org="Northwind", tags=["login"]), matcher) == "enterprise"
+    assert digests.area_of(fact(2, org="Acme", tags=["login"]), matcher) == "login"
+    assert digests.area_of(fact(3, org="Acme", tags=["billing"]), matcher) is None
 
 
 def test_accounts_high_value_first_then_contacts():
