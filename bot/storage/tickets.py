@@ -1,13 +1,15 @@
 """Store functions for tickets, checkpoints and quarantine. They never commit: services do."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import insert, select
+import orjson
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from integrations.base import Checkpoint, Ticket
@@ -33,6 +35,9 @@ _SOLVED = ("solved_at", "closed_at", "status", "resolution_seconds", "resolution
            "reopens", "reassignments", "escalated", "csat", "csat_score", "csat_scale", "bot_involved", "bot_resolved")
 # Chunk IN-lists well below SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 500
+# What a new row is written with, in this order (see `_new_row`); `id` comes from the database.
+_INSERT_COLUMNS = ("workspace_id", "source", "external_id", *_FIELDS, "raw", "changed_at")
+_JSON_COLUMNS = frozenset({"tags", "raw"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +165,6 @@ def upsert_tickets(
             for row in rows:
                 existing[(row.source, row.external_id)] = row
 
-    def raw_of(ticket: Ticket) -> dict[str, Any]:
-        return dict(ticket.raw) if store_subject else scrub_free_text(ticket.raw)
-
     now = utcnow()
     earliest: list[datetime] = []
 
@@ -171,21 +173,11 @@ def upsert_tickets(
             earliest[:] = [instant]
 
     inserted = updated = deleted = unchanged = 0
-    new_rows = []
+    new_tickets: list[Ticket] = []
     for key, ticket in latest.items():
-        columns = ticket_columns(ticket, store_subject=store_subject)
         row = existing.get(key)
         if row is None:
-            new_rows.append(
-                {
-                    "workspace_id": workspace_id,
-                    "source": ticket.source,
-                    "external_id": ticket.external_id,
-                    "raw": raw_of(ticket),
-                    "changed_at": now,
-                    **columns,
-                }
-            )
+            new_tickets.append(ticket)
             touch(ticket.created_at)
             inserted += 1
             deleted += ticket.deleted
@@ -193,6 +185,7 @@ def upsert_tickets(
         if ticket.updated_at < row.updated_at:
             unchanged += 1
             continue
+        columns = ticket_columns(ticket, store_subject=store_subject)
         if not ticket.csat_reported and row.csat is not None:
             # The record says nothing about CSAT (Freshdesk ratings arrive separately): keep what we know.
             columns.update(csat=row.csat, csat_score=row.csat_score, csat_scale=row.csat_scale)
@@ -212,18 +205,113 @@ def upsert_tickets(
         touch(touched_from(previous, columns))
         for name, value in columns.items():
             setattr(row, name, value)
-        row.raw = raw_of(ticket)
+        row.raw = _raw(ticket, store_subject)
         row.changed_at = now
         updated += 1
     session.flush()
-    if new_rows:
-        # Core executemany on the table: one batched statement. (ORM bulk insert groups
-        # rows by which values are None and ended up emitting one INSERT per row.)
-        session.connection().execute(insert(TicketRow.__table__), new_rows)
+    if new_tickets:
+        insert_new(session.connection(), workspace_id=workspace_id, tickets=new_tickets,
+                   store_subject=store_subject, now=now)
     if earliest:
         session.add(TicketTouch(workspace_id=workspace_id, touched_at=earliest[0], recorded_at=now))
         session.flush()
     return UpsertResult(inserted, updated, deleted, unchanged)
+
+
+def insert_new(
+    connection: Connection, *, workspace_id: str, tickets: Sequence[Ticket], store_subject: bool, now: datetime
+) -> None:
+    """INSERT tickets known to be new, in one executemany through the driver.
+
+    The rows are built here as plain tuples in the database's own formats
+    (what SQLAlchemy's column types would send: naive-UTC text instants and JSON
+    text on SQLite, aware instants and JSONB on PostgreSQL), which skips its
+    per-row, per-column type processing, the sync's largest cost. Other
+    dialects, or a table that gained a column with a Python-side default, take
+    the Core insert.
+    """
+    statement = _driver_insert(connection.dialect.name, connection.dialect.paramstyle)
+    if statement is None:
+        rows = [_core_row(ticket, workspace_id=workspace_id, store_subject=store_subject, now=now) for ticket in tickets]
+        connection.execute(insert(TicketRow.__table__), rows)
+        return
+    instant = _sqlite_instant if connection.dialect.name == "sqlite" else _aware_instant
+    changed_at = instant(now)
+    connection.exec_driver_sql(
+        statement,
+        [_new_row(ticket, workspace_id, store_subject, changed_at, instant) for ticket in tickets],
+    )
+
+
+@cache
+def _driver_insert(dialect: str, paramstyle: str) -> str | None:
+    table = TicketRow.__table__
+    for column in table.columns:
+        if column.name not in _INSERT_COLUMNS and not column.primary_key and column.default is not None:
+            return None  # a default only SQLAlchemy knows how to apply
+    if dialect == "sqlite" and paramstyle == "qmark":
+        marks = ["?"] * len(_INSERT_COLUMNS)
+    elif dialect == "postgresql" and paramstyle in ("format", "pyformat"):
+        marks = ["%s::jsonb" if name in _JSON_COLUMNS else "%s" for name in _INSERT_COLUMNS]
+    else:
+        return None
+    return f"INSERT INTO {table.name} ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join(marks)})"
+
+
+def _sqlite_instant(value: datetime | None) -> str | None:
+    """UTCDateTime's SQLite form: naive UTC text, `YYYY-MM-DD HH:MM:SS.ffffff` (text order = time order)."""
+    if value is None:
+        return None
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError("naive datetime refused: store UTC-aware instants")
+    if offset:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _aware_instant(value: datetime | None) -> datetime | None:
+    if value is not None and value.utcoffset() is None:
+        raise ValueError("naive datetime refused: store UTC-aware instants")
+    return value
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _raw(ticket: Ticket, store_subject: bool) -> dict[str, Any]:
+    return dict(ticket.raw) if store_subject else scrub_free_text(ticket.raw)
+
+
+def _core_row(ticket: Ticket, *, workspace_id: str, store_subject: bool, now: datetime) -> dict[str, Any]:
+    return {
+        "workspace_id": workspace_id,
+        "source": ticket.source,
+        "external_id": ticket.external_id,
+        "raw": _raw(ticket, store_subject),
+        "changed_at": now,
+        **ticket_columns(ticket, store_subject=store_subject),
+    }
+
+
+def _new_row(
+    ticket: Ticket, workspace_id: str, store_subject: bool, changed_at: Any, instant: Callable[[datetime | None], Any]
+) -> tuple[Any, ...]:
+    """One row in `_INSERT_COLUMNS` order; the same values as `ticket_columns` plus the keys, raw and changed_at."""
+    t = ticket
+    raw = t.raw if store_subject and type(t.raw) is dict else _raw(t, store_subject)
+    return (
+        workspace_id, t.source, t.external_id, t.status,
+        instant(t.created_at), instant(t.updated_at), instant(t.first_response_at), instant(t.solved_at),
+        instant(t.closed_at),
+        _seconds(t.first_response), _seconds(t.first_response_business), _seconds(t.resolution),
+        _seconds(t.resolution_business),
+        t.agent_replies, t.reopens, t.reassignments, t.escalated, t.channel, t.priority, t.group, t.assignee,
+        t.assignee_email, t.requester, t.organization, _json(list(t.tags)), t.subject if store_subject else None,
+        t.csat, t.csat_score, t.csat_scale, t.bot_involved, t.bot_resolved, t.deleted,
+        _json(raw), changed_at,
+    )
 
 
 def load_checkpoints(session: Session, *, workspace_id: str, source: str) -> dict[str, Checkpoint]:
