@@ -49,8 +49,8 @@ def base_url_from_env(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def _minutes(value: Any, kind: str, *, field: str, external_id: str) -> timedelta | None:
-    minutes = integer(mapping(value).get(kind), field=field, external_id=external_id)
+def _minutes(value: Mapping[str, Any], kind: str, *, field: str, external_id: str) -> timedelta | None:
+    minutes = integer(value.get(kind), field=field, external_id=external_id)
     return None if minutes is None else timedelta(minutes=minutes)
 
 
@@ -83,24 +83,18 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
     reopens = reassignments = 0
     escalated = False
     if metrics:
+        reply = mapping(metrics.get("reply_time_in_minutes"))
+        full_resolution = mapping(metrics.get("full_resolution_time_in_minutes"))
         seconds = mapping(metrics.get("reply_time_in_seconds")).get("calendar")
         if seconds is not None:
             first_response = timedelta(
                 seconds=integer(seconds, field="reply_time_in_seconds", external_id=external_id) or 0
             )
         else:
-            first_response = _minutes(
-                metrics.get("reply_time_in_minutes"), "calendar", field="reply_time", external_id=external_id
-            )
-        first_response_business = _minutes(
-            metrics.get("reply_time_in_minutes"), "business", field="reply_time", external_id=external_id
-        )
-        resolution = _minutes(
-            metrics.get("full_resolution_time_in_minutes"), "calendar", field="resolution", external_id=external_id
-        )
-        resolution_business = _minutes(
-            metrics.get("full_resolution_time_in_minutes"), "business", field="resolution", external_id=external_id
-        )
+            first_response = _minutes(reply, "calendar", field="reply_time", external_id=external_id)
+        first_response_business = _minutes(reply, "business", field="reply_time", external_id=external_id)
+        resolution = _minutes(full_resolution, "calendar", field="resolution", external_id=external_id)
+        resolution_business = _minutes(full_resolution, "business", field="resolution", external_id=external_id)
         solved_at = instant(metrics.get("solved_at"), field="solved_at", external_id=external_id)
         agent_replies = integer(metrics.get("replies"), field="replies", external_id=external_id)
         reopens = integer(metrics.get("reopens"), field="reopens", external_id=external_id, default=0) or 0
@@ -257,7 +251,7 @@ class ZendeskAdapter:
         return self.requester.request_json("GET", self.url, params=query, headers=self._headers, validate=_validate)[0]
 
     def _normalize(self, body: Mapping[str, Any]) -> tuple[tuple[Ticket, ...], tuple[MalformedRecordError, ...]]:
-        metric_sets: dict[Any, Any] = {}
+        metric_sets: dict[str, Any] = {}
         for metric_set in body.get("metric_sets") or ():
             if isinstance(metric_set, Mapping) and metric_set.get("ticket_id") is not None:
                 metric_sets[str(metric_set["ticket_id"])] = metric_set
@@ -266,9 +260,12 @@ class ZendeskAdapter:
         for record in body["tickets"]:
             raw = record
             if isinstance(record, Mapping):
-                metric_set = metric_sets.get(str(record.get("id")))
+                metric_set = metric_sets.get(str(record.get("id"))) if metric_sets else None
                 if metric_set is not None:
-                    raw = {**record, "metric_set": metric_set}
+                    if type(record) is dict:
+                        record["metric_set"] = metric_set  # the page was decoded for us alone: fold in place
+                    else:
+                        raw = {**record, "metric_set": metric_set}
                 if not self.store_free_text:
                     raw = redact(raw)
             try:
