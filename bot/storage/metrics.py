@@ -43,8 +43,11 @@ _FACT_COLUMNS = (
     "resolution_business_seconds",
 )
 _OPEN_STATUSES = "('new', 'open', 'pending', 'hold')"
-# Tickets that can move days from :since on. One index probe per reason, unioned, then joined back
-# by primary key: written as one OR, the planners scan every ticket created before `before`.
+_RELEVANT_OR = (" AND (t.created_at >= :created_since OR t.solved_at IS NULL OR t.solved_at >= :since"
+                f" OR t.status IN {_OPEN_STATUSES})")
+# SQLite plans the OR above as a scan of every ticket created before `before`; it gets one index
+# probe per reason, unioned, then joined back by primary key. (PostgreSQL plans the OR as a
+# BitmapOr of the same indexes, and the union as a hash join over a full scan: each gets its best.)
 _RELEVANT_IDS = (
     "SELECT id FROM tickets WHERE workspace_id = :ws AND created_at >= :created_since"
     " UNION SELECT id FROM tickets WHERE workspace_id = :ws AND solved_at IS NULL"
@@ -78,13 +81,15 @@ def iter_fact_rows(
     """
     params: dict[str, Any] = {"ws": workspace_id, "no": False}
     binds = [bindparam("no", type_=Boolean())]
+    where = "t.workspace_id = :ws AND t.deleted = :no"
     if relevant_since_at is None:
-        sql = f"SELECT {_fact_select(session, '')} FROM tickets t WHERE workspace_id = :ws AND deleted = :no"
+        sql = f"SELECT {_fact_select(session, 't.')} FROM tickets t WHERE {where}"
+    elif session.get_bind().dialect.name == "sqlite":
+        # CROSS JOIN fixes the join order: the unioned ids drive the primary-key lookups.
+        sql = f"SELECT {_fact_select(session, 't.')} FROM ({_RELEVANT_IDS}) u CROSS JOIN tickets t ON t.id = u.id WHERE {where}"
     else:
-        # SQLite's CROSS JOIN fixes the join order: the unioned ids drive the primary-key lookups.
-        join = "CROSS JOIN" if session.get_bind().dialect.name == "sqlite" else "JOIN"
-        sql = (f"SELECT {_fact_select(session, 't.')} FROM ({_RELEVANT_IDS}) u {join} tickets t ON t.id = u.id "
-               "WHERE t.workspace_id = :ws AND t.deleted = :no")
+        sql = f"SELECT {_fact_select(session, 't.')} FROM tickets t WHERE {where}{_RELEVANT_OR}"
+    if relevant_since_at is not None:
         params["created_since"] = created_since_at or relevant_since_at
         params["since"] = relevant_since_at
         binds += [bindparam("created_since", type_=UTCDateTime()), bindparam("since", type_=UTCDateTime())]
@@ -113,7 +118,7 @@ def load_ticket_columns(session: Session, *, workspace_id: str, settings: Rollup
     return builder.build()
 
 
-def lookback_rows(session: Session, *, workspace_id: str, start_at: datetime, since_at: datetime) -> list[tuple]:
+def lookback_rows(session: Session, *, workspace_id: str, start_at: datetime, since_at: datetime) -> Sequence[Any]:
     """(created epoch s, requester, organization) of tickets created in [start_at, since_at), solved before
     `since_at` and not open: exactly the complement, in that range, of `iter_fact_rows(relevant_since_at=…)`."""
     e = _epoch_sql(session, "created_at")
@@ -123,8 +128,9 @@ def lookback_rows(session: Session, *, workspace_id: str, start_at: datetime, si
            f"AND status NOT IN {_OPEN_STATUSES}")
     stmt = text(sql).bindparams(bindparam("no", type_=Boolean()), bindparam("start", type_=UTCDateTime()),
                                 bindparam("since", type_=UTCDateTime()))
-    return [tuple(r) for r in session.connection().execute(
-        stmt, {"ws": workspace_id, "no": False, "start": start_at, "since": since_at})]
+    # Rows as they come (tuple-like): ~60k of them, and no per-row conversion is needed.
+    return session.connection().execute(
+        stmt, {"ws": workspace_id, "no": False, "start": start_at, "since": since_at}).all()
 
 
 def ticket_extent(session: Session, *, workspace_id: str) -> tuple[datetime | None, datetime | None]:
@@ -260,8 +266,17 @@ def replace_series_states(session: Session, *, workspace_id: str, rows: Sequence
     """Swap the workspace's packed series states for `rows` (dicts of `MetricSeriesState` columns)."""
     table = MetricSeriesState.__table__
     session.execute(delete(table).where(table.c.workspace_id == workspace_id))
-    if rows:
-        session.execute(insert(table), [dict(r, workspace_id=workspace_id) for r in rows])
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":  # COPY: ~10x faster than executemany for ~1,000 rows of 8 kB
+        names = ("workspace_id", "metric", "dimension", "segment", "start_day", "through_day", "layout", "data")
+        with conn.connection.driver_connection.cursor().copy(
+                f"COPY metric_series_state ({', '.join(names)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row([workspace_id, *(r[c] for c in names[1:])])
+        return
+    session.execute(insert(table), [dict(r, workspace_id=workspace_id) for r in rows])
 
 
 def drift_seeds(session: Session, *, workspace_id: str, day: date) -> dict[tuple[str, str, str], float]:
