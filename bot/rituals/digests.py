@@ -96,9 +96,7 @@ class Digest:
 
 
 def area_of(ticket: TicketFact, areas: AreaMatcher) -> str | None:
-    # A TicketFact carries source and organization only: rules on channel, priority, group or assignee match
-    # nothing here until bot.rituals.store reads those columns too.
-    return areas.name(ticket.tags, {"source": ticket.source, "organization": ticket.organization})
+    return areas.name(ticket.tags, ticket.fields())
 
 
 def digest_areas(settings: Settings) -> AreaMatcher:

@@ -114,6 +114,15 @@ class TicketFact:
     reopens: int
     bot_involved: bool
     bot_resolved: bool
+    channel: str | None = None
+    priority: str | None = None
+    group: str | None = None
+    assignee: str | None = None
+
+    def fields(self) -> dict[str, object]:
+        """The attributes a `field:value` product-area rule can name (see `AreaMatcher`)."""
+        return {"source": self.source, "channel": self.channel, "priority": self.priority, "group": self.group,
+                "organization": self.organization, "assignee": self.assignee}
 
 
 def tickets(session: Session, *, workspace_id: str, created_from: datetime, created_to: datetime) -> list[TicketFact]:
@@ -122,13 +131,13 @@ def tickets(session: Session, *, workspace_id: str, created_from: datetime, crea
     rows = session.execute(select(
         t.id, t.source, t.external_id, t.created_at, t.solved_at, t.resolution_seconds, t.organization, t.requester,
         t.tags, t.subject, t.csat, t.escalated, t.reassignments, t.agent_replies, t.reopens, t.bot_involved,
-        t.bot_resolved,
+        t.bot_resolved, t.channel, t.priority, t.group_name, t.assignee,
     ).where(t.workspace_id == workspace_id, t.deleted.is_(False), t.created_at >= created_from,
             t.created_at < created_to).order_by(t.created_at, t.id))
     return [TicketFact(r.id, r.source, r.external_id, r.created_at, r.solved_at, r.resolution_seconds,
                        r.organization, r.requester, tuple(r.tags or ()), r.subject, r.csat, bool(r.escalated),
                        r.reassignments or 0, r.agent_replies, r.reopens or 0, bool(r.bot_involved),
-                       bool(r.bot_resolved)) for r in rows]
+                       bool(r.bot_resolved), r.channel, r.priority, r.group_name, r.assignee) for r in rows]
 
 
 def solved_tickets(session: Session, *, workspace_id: str, solved_from: datetime, solved_to: datetime) -> list[TicketFact]:
