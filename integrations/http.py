@@ -6,8 +6,9 @@
   `Retry-After` and rate-limit reset headers, then `SourceFatalError`.
 - Other 4xx: `SourceFatalError` with the status (no body: it may echo data).
 
-After every response the remaining-quota headers are checked and the next
-request is delayed when the quota runs low (proactive pacing).
+After every response the rate-limit headers are folded into what we know of
+the server's window, and the next request is delayed when the quota runs low
+(proactive pacing, `integrations.retry.pace_window`).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ import httpx
 import orjson
 
 from integrations.base import SourceAuthError, SourceFatalError
-from integrations.retry import RETRIABLE_ERRORS, RetryPolicy, decide, pace
+from integrations.retry import RETRIABLE_ERRORS, QuotaWindow, RetryPolicy, decide, pace_window, track_quota
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class Requester:
         self.rng = rng
         self.stats = RequestStats()
         self._pace_until = 0.0
+        self.quota = QuotaWindow()
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
@@ -92,6 +94,7 @@ class Requester:
             if wait > 0:
                 self._wait(wait)
             self.stats.requests += 1
+            sent_at = self.clock()
             try:
                 response = self.client.request(method, url, params=params, json=json_body, headers=headers)
             except RETRIABLE_ERRORS as error:
@@ -99,7 +102,7 @@ class Requester:
                 continue
             except httpx.HTTPError as error:  # e.g. invalid URL, unsupported protocol
                 raise SourceFatalError(f"{self.source}: request failed ({type(error).__name__})") from error
-            self._note_quota(response)
+            self._note_quota(response, sent_at)
             status = response.status_code
             if status in (401, 403):
                 raise SourceAuthError(
@@ -121,10 +124,13 @@ class Requester:
                 continue
             return body, response
 
-    def _note_quota(self, response: httpx.Response) -> None:
-        delay = pace(response.headers, now=self.clock(), policy=self.policy)
+    def _note_quota(self, response: httpx.Response, sent_at: float) -> None:
+        now = self.clock()
+        self.quota = track_quota(self.quota, response.headers, sent_at=sent_at, now=now,
+                                 limited=response.status_code == 429)
+        delay = pace_window(self.quota, now=now, policy=self.policy)
         if delay > 0:
-            self._pace_until = max(self._pace_until, self.clock() + delay)
+            self._pace_until = max(self._pace_until, now + delay)
 
     def _retry_or_fail(
         self,

@@ -12,6 +12,13 @@ Headers honoured (case-insensitive):
 - `*-remaining` / `*-limit` variants for proactive pacing: `ratelimit-remaining`,
   `x-ratelimit-remaining`, `x-rate-limit-remaining`; `ratelimit-limit`,
   `x-ratelimit-limit`, `x-ratelimit-total`, `x-rate-limit`.
+
+Pacing follows the server's window across responses (`QuotaWindow`,
+`track_quota`, `pace_window`): a reset counted in whole seconds only says the
+window ends within the next S seconds, but every response of the same window
+bounds that end again, and the earliest bound is the one to wait for. With a
+1-second window that is the difference between waiting ~1.25 s per window
+(the last response's rounded reset) and ~1.05 s.
 """
 from __future__ import annotations
 
@@ -139,20 +146,74 @@ def decide(
     return Decision(False, 0.0, "success")
 
 
-def pace(headers: Mapping[str, str], *, now: float, policy: RetryPolicy = RetryPolicy()) -> float:
+@dataclass(frozen=True, slots=True)
+class QuotaWindow:
+    """What the rate-limit headers have shown of the server's current window."""
+
+    remaining: float | None = None
+    # An instant (epoch seconds, the caller's clock) by which the window has surely reset.
+    reset_by: float | None = None
+    # Seconds added to every reported reset; 1 once a reset proved to be rounded down.
+    slack: float = 0.0
+
+
+def track_quota(
+    window: QuotaWindow,
+    headers: Mapping[str, str],
+    *,
+    sent_at: float,
+    now: float,
+    limited: bool = False,
+) -> QuotaWindow:
+    """Fold one response (sent at `sent_at`, received at `now`) into what we know of the window.
+
+    A reset of S whole seconds (rounded up, as Zendesk's and the IETF draft's
+    delta-seconds are) means the window ends by `now + S`. Within one window the
+    earliest such bound holds; the window is new when `remaining` went up or
+    when the request left after the previous window had surely ended.
+    A 429 (`limited`) for a request sent after waiting out our own bound means
+    this server rounds its reset down: from then on a second of slack is added.
+    """
+    slack = window.slack
+    if (
+        limited
+        and window.remaining is not None
+        and window.remaining <= 0
+        and window.reset_by is not None
+        and sent_at >= window.reset_by
+    ):
+        slack = 1.0
+    remaining = _number(_header(headers, _REMAINING_HEADERS))
+    until_reset = reset_seconds(headers, now=now)
+    if remaining is None or until_reset is None:
+        return QuotaWindow(remaining=remaining, slack=slack)
+    bound = now + until_reset + slack
+    new_window = (
+        window.reset_by is None
+        or window.remaining is None
+        or remaining > window.remaining
+        or sent_at >= window.reset_by
+    )
+    return QuotaWindow(remaining, bound if new_window else min(bound, window.reset_by), slack)
+
+
+def pace_window(window: QuotaWindow, *, now: float, policy: RetryPolicy = RetryPolicy()) -> float:
     """Seconds to wait before the next request so we do not hit a 429 at all.
 
     When the remaining quota is at or below `policy.low_water`, wait until the
-    window resets (spread over the remaining requests when some are left).
-    Without a reset header there is nothing to pace on: 0.
+    window has reset (spread over the remaining requests when some are left).
+    Without a reset there is nothing to pace on: 0, never slower than the server allows.
     """
-    remaining = _number(_header(headers, _REMAINING_HEADERS))
-    if remaining is None or remaining > policy.low_water:
+    remaining = window.remaining
+    if remaining is None or remaining > policy.low_water or window.reset_by is None:
         return 0.0
-    until_reset = reset_seconds(headers, now=now)
-    if until_reset is None:
-        return 0.0
-    until_reset = min(until_reset, policy.max_wait)
+    until_reset = min(max(window.reset_by - now, 0.0), policy.max_wait)
     if remaining <= 0:
+        # A tiny margin so we wake after the window, not just before it.
         return until_reset + 0.05
     return until_reset / (remaining + 1)
+
+
+def pace(headers: Mapping[str, str], *, now: float, policy: RetryPolicy = RetryPolicy()) -> float:
+    """`pace_window` for one response seen on its own."""
+    return pace_window(track_quota(QuotaWindow(), headers, sent_at=now, now=now), now=now, policy=policy)

@@ -1,7 +1,17 @@
 import httpx
 import pytest
 
-from integrations.retry import Decision, RetryPolicy, backoff, decide, pace, retry_after_seconds
+from integrations.retry import (
+    Decision,
+    QuotaWindow,
+    RetryPolicy,
+    backoff,
+    decide,
+    pace,
+    pace_window,
+    retry_after_seconds,
+    track_quota,
+)
 
 NOW = 1_700_000_000.0
 POLICY = RetryPolicy(max_attempts=4, base_delay=1.0, max_delay=8.0, max_wait=600.0, low_water=1)
@@ -76,3 +86,59 @@ def test_pace(headers, expected):
 
 def test_retry_after_in_the_past_is_zero():
     assert retry_after_seconds(httpx.Headers({"Retry-After": "Mon, 13 Nov 2023 00:00:00 GMT"}), now=NOW) == 0.0
+
+
+ZD = {"ratelimit-limit": "10"}
+
+
+def zd(remaining, reset):
+    return httpx.Headers({**ZD, "ratelimit-remaining": str(remaining), "ratelimit-reset": str(reset)})
+
+
+@pytest.mark.parametrize(
+    ("window", "headers", "sent_at", "now", "limited", "expected"),
+    [
+        # the first response of a window: it ends within S seconds of now
+        (QuotaWindow(), zd(9, 1), NOW - 0.02, NOW, False, QuotaWindow(9, NOW + 1)),
+        # later responses of the same window: the earliest bound holds
+        (QuotaWindow(9, NOW + 1), zd(8, 1), NOW + 0.3, NOW + 0.32, False, QuotaWindow(8, NOW + 1)),
+        # ...and a tighter one replaces it (60-s window, whole seconds)
+        (QuotaWindow(500, NOW + 40), zd(499, 39), NOW + 0.5, NOW + 0.6, False, QuotaWindow(499, NOW + 39.6)),
+        # remaining went up: a new window, bounded afresh
+        (QuotaWindow(0, NOW + 1), zd(9, 1), NOW + 0.9, NOW + 0.92, False, QuotaWindow(9, NOW + 1.92)),
+        # sent after the old window surely ended: new, even though remaining did not go up (others used it)
+        (QuotaWindow(3, NOW + 1), zd(2, 1), NOW + 1.01, NOW + 1.03, False, QuotaWindow(2, NOW + 2.03)),
+        # Intercom: an epoch reset is already an instant
+        (QuotaWindow(), httpx.Headers({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(NOW) + 4)}),
+         NOW - 0.1, NOW, False, QuotaWindow(0, NOW + 4)),
+        # no reset reported (Freshdesk): nothing to bound
+        (QuotaWindow(5, NOW + 1), httpx.Headers({"X-Ratelimit-Remaining": "4"}), NOW, NOW, False, QuotaWindow(4, None)),
+        (QuotaWindow(5, NOW + 1), httpx.Headers({}), NOW, NOW, False, QuotaWindow()),
+        # a 429 right after waiting out our own bound: this server rounds down; a second of slack from now on
+        (QuotaWindow(0, NOW + 1), zd(0, 1), NOW + 1.05, NOW + 1.07, True, QuotaWindow(0, NOW + 3.07, 1.0)),
+        # a 429 while quota was left: someone else spent it; the reset is not at fault
+        (QuotaWindow(4, NOW + 1), zd(0, 1), NOW + 0.5, NOW + 0.52, True, QuotaWindow(0, NOW + 1)),
+        # slack, once learned, stays
+        (QuotaWindow(0, NOW + 1, 1.0), zd(9, 1), NOW + 2.1, NOW + 2.12, False, QuotaWindow(9, NOW + 4.12, 1.0)),
+    ],
+)
+def test_track_quota(window, headers, sent_at, now, limited, expected):
+    got = track_quota(window, headers, sent_at=sent_at, now=now, limited=limited)
+    assert (got.remaining, got.slack) == (expected.remaining, expected.slack)
+    assert got.reset_by == (None if expected.reset_by is None else pytest.approx(expected.reset_by))
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        (QuotaWindow(), 0.0),
+        (QuotaWindow(5, NOW + 1), 0.0),  # plenty left
+        (QuotaWindow(0, NOW + 0.7), 0.75),  # wait for the bound, plus the margin
+        (QuotaWindow(1, NOW + 0.6), 0.3),  # spread what is left
+        (QuotaWindow(0, NOW - 0.2), 0.05),  # the bound has passed already
+        (QuotaWindow(0, None), 0.0),  # no reset known: never slower than the server allows
+        (QuotaWindow(0, NOW + 3600), 600.05),  # capped by max_wait
+    ],
+)
+def test_pace_window(window, expected):
+    assert pace_window(window, now=NOW, policy=POLICY) == pytest.approx(expected)

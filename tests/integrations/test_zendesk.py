@@ -163,6 +163,39 @@ def test_proactive_pacing_avoids_429s():
     assert fake.count_429 == 0 and clock.sleeps  # it waited for the window instead
 
 
+def _on_the_wire(fake, clock, *, latency=0.025):
+    """A transport where each request takes `latency` of the fake clock, served halfway through."""
+    fake.clock = clock.time
+
+    def handler(request):
+        clock.now += latency / 2
+        response = fake(request)
+        clock.now += latency / 2
+        return response
+
+    return httpx.Client(transport=httpx.MockTransport(handler))
+
+
+@pytest.mark.parametrize(("limit", "window", "requests", "fastest", "slowest"), [
+    # 10 per second, 0.3 s into a window: 300 requests need 30 windows, the last opening at 29.7 s. Waiting
+    # out the last response's rounded reset (1 s) instead took 32.8 s here (9.1 req/s; 8 in the loopback bench).
+    (10, 1.0, 300, 29.7, 300 / 9.5),
+    # 30 per minute, 0.3 s into a window: the 4th window opens at 179.7 s; finish right after it
+    (30, 60.0, 100, 179.7, 180.3),
+])
+def test_pacing_follows_the_window_without_429s(limit, window, requests, fastest, slowest):
+    clock = FakeClock(start=1_700_000_040.3)  # 0.3 s into a minute (and a second)
+    fake = FakeZendesk([zendesk_ticket(i) for i in range(1, requests + 1)], rate_limit=(limit, window))
+    source = zendesk.ZendeskAdapter(_on_the_wire(fake, clock), base_url="https://acme.zendesk.com", oauth_token="t",
+                                    page_size=1, sleep=clock.sleep, clock=clock.time)
+    began = clock.now
+    pages = drain(source)
+    elapsed = clock.now - began
+    assert sum(len(p.tickets) for p in pages) == requests == len(fake.requests)
+    assert fake.count_429 == 0
+    assert fastest <= elapsed <= slowest, elapsed
+
+
 def test_auth_error_names_the_source():
     fake = FakeZendesk([zendesk_ticket(1)], auth="Bearer other")
     with pytest.raises(SourceAuthError, match="zendesk: authentication failed \\(HTTP 401\\); check ZENDESK_EMAIL"):
