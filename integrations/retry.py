@@ -167,12 +167,13 @@ def track_quota(
 ) -> QuotaWindow:
     """Fold one response (sent at `sent_at`, received at `now`) into what we know of the window.
 
-    A reset of S whole seconds (rounded up, as Zendesk's and the IETF draft's
-    delta-seconds are) means the window ends by `now + S`. Within one window the
-    earliest such bound holds; the window is new when `remaining` went up or
-    when the request left after the previous window had surely ended.
+    A reset of S whole seconds, rounded up, means the window ends by `now + S`
+    (an epoch reset, as Intercom sends, is that instant already). Within one
+    window the earliest such bound holds; the window is new when `remaining`
+    went up or when the request left after the previous window had surely ended.
     A 429 (`limited`) for a request sent after waiting out our own bound means
-    this server rounds its reset down: from then on a second of slack is added.
+    this server rounds its reset down (or its clock runs ahead): from then on a
+    second of slack is added.
     """
     slack = window.slack
     if (
