@@ -134,3 +134,21 @@ def test_sqlite_instants_match_the_column_type():
                   datetime(999, 1, 1, tzinfo=timezone.utc), datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(-timedelta(hours=5))),
                   None):
         assert _sqlite_instant(value) == process(value)
+
+
+@pytest.mark.parametrize(("dialect", "paramstyle", "expected"), [
+    ("sqlite", "qmark", "?"),
+    ("postgresql", "pyformat", "%s"),
+    ("mysql", "format", None),  # anything else: the Core insert
+    ("sqlite", "named", None),
+])
+def test_driver_insert_statement_per_dialect(dialect, paramstyle, expected):
+    from bot.storage.tickets import _INSERT_COLUMNS, _driver_insert
+
+    statement = _driver_insert(dialect, paramstyle)
+    if expected is None:
+        assert statement is None
+        return
+    assert statement.startswith(f"INSERT INTO tickets ({', '.join(_INSERT_COLUMNS)}) VALUES (")
+    assert statement.count(expected) == len(_INSERT_COLUMNS)
+    assert ("%s::jsonb" in statement) is (dialect == "postgresql")
