@@ -1,9 +1,11 @@
 """Benchmark: sync tickets from a fake Zendesk over loopback HTTP into SQLite.
 
 The fake runs in its own process (real HTTP on 127.0.0.1, cursor export with
-metric sets, 1000 tickets per page); the sync runs the real adapter, retry
+metric sets, 1000 tickets per page) and serializes every page before the clock
+starts, so the figures are the client's; the sync runs the real adapter, retry
 helper and sync service into a fresh SQLite file. Each measurement runs in a
-fresh subprocess so peak RSS (ru_maxrss) belongs to that run alone.
+fresh subprocess so peak RSS (ru_maxrss) belongs to that run alone; its CPU
+time and the 1-minute load average are reported with it.
 
     .venv/bin/python bench/sync_zendesk.py                  # unlimited: 50k, 100k, 200k tickets
     .venv/bin/python bench/sync_zendesk.py --limited        # 10 requests/s enforced with 429s
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import resource
 import statistics
 import subprocess
@@ -82,7 +85,11 @@ def one(n: int, rate: float | None, page_size: int, adapter_only: bool = False, 
         sessions = make_session_factory(engine)
         with httpx.Client(timeout=60) as client:
             adapter = ZendeskAdapter(client, base_url=base_url, oauth_token="bench", page_size=page_size)
+            # Where in the fake's fixed rate-limit window the run starts (its windows are aligned to the clock).
+            phase = time.time() % window
             began = time.perf_counter()
+            start_usage = resource.getrusage(resource.RUSAGE_SELF)
+            cpu_before = start_usage.ru_utime + start_usage.ru_stime
             if adapter_only:  # fetch + parse + normalize, no storage: the integrations side alone
                 fetched = sum(len(page.tickets) for page in adapter.pages({}, start=datetime(2020, 1, 1, tzinfo=UTC)))
                 assert fetched == n, fetched
@@ -95,6 +102,7 @@ def one(n: int, rate: float | None, page_size: int, adapter_only: bool = False, 
     stop.set()
     served = queue.get(timeout=60)
     server.join(timeout=30)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     if summary is None:
         requests, limited = adapter.stats.requests, adapter.stats.rate_limited
     else:
@@ -113,7 +121,11 @@ def one(n: int, rate: float | None, page_size: int, adapter_only: bool = False, 
         "requests_per_s": round(requests / elapsed, 2),
         "client_429s": limited,
         "server_429s": served["429s"],
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # CPU of the client process (all its threads): less sensitive to a busy machine than wall time.
+        "client_cpu_s": round(usage.ru_utime + usage.ru_stime - cpu_before, 2),
+        "load_1m": round(os.getloadavg()[0], 2),
+        "window_phase_s": round(phase, 2) if rate else None,
     }
 
 
@@ -149,9 +161,12 @@ def main() -> None:
     for n, rate, page_size in plans:
         runs = [run_child(n, rate, page_size, args.adapter_only, args.window) for _ in range(args.runs)]
         median = {key: statistics.median(r[key] for r in runs) for key in
-                  ("seconds", "tickets_per_s", "requests", "requests_per_s", "client_429s", "server_429s", "peak_rss_mb")}
+                  ("seconds", "tickets_per_s", "requests", "requests_per_s", "client_429s", "server_429s", "peak_rss_mb",
+                   "client_cpu_s", "load_1m")}
         print(json.dumps({"mode": runs[0]["mode"], "tickets": n, "rate_limit_rps": rate, "page_size": page_size, "runs": len(runs),
-                          "median": median, "all_tickets_per_s": [r["tickets_per_s"] for r in runs]}))
+                          "median": median, "all_tickets_per_s": [r["tickets_per_s"] for r in runs],
+                          "all_seconds": [r["seconds"] for r in runs],
+                          "all_window_phase_s": [r["window_phase_s"] for r in runs]}))
 
 
 if __name__ == "__main__":
