@@ -3,9 +3,12 @@
 Quirks handled here:
 - `GET /api/v2/tickets` without `updated_since` silently returns only the last
   30 days: it is always sent.
-- Pages are followed through `Link: <…>; rel="next"`; the API refuses pages past
-  300, so before that the pass restarts from the last `updated_at` seen (page 1)
-  and drops the records it already yielded at that boundary.
+- Ticket pages are asked by keyset: each next page from the last `updated_at`
+  seen (page 1, inclusive; records already yielded at that instant are dropped),
+  so tickets edited or deleted mid-pass cannot shift a record past a page
+  boundary. `Link: <…>; rel="next"` says whether there is more, and is followed
+  by offset only within one instant (a bulk update) — and never past page 300,
+  which the API refuses: the pass restarts from that instant instead.
 - Deleted and spam tickets only appear with `filter=deleted` / `filter=spam`:
   separate passes with their own checkpoints; both become tombstones.
 - `stats` gives timestamps only (`first_responded_at`, `resolved_at`,
@@ -285,13 +288,23 @@ class FreshdeskAdapter:
                 return moment - self.lookback
         return start
 
-    def _list(self, path: str, params: dict[str, Any], stream: str, order_key: str) -> Iterator[tuple[list, str]]:
-        """Yield (records, resume_value) per page, following Link rel=next and restarting before page 300."""
+    def _list(self, path: str, params: dict[str, Any], stream: str, order_key: str, *,
+              keyset: bool = False) -> Iterator[tuple[list, str]]:
+        """Yield (records, resume_value) per page, following Link rel=next and restarting before page 300.
+
+        With `keyset` (lists ordered by `order_key`), each next page is asked from the newest instant
+        seen (page 1 again) instead of by offset: an agent editing or deleting a ticket of an earlier
+        page while the pass runs shifts every later offset by one, and page N+1 would then start one
+        record late. Only a page whose records all carry the instant it was asked from (a bulk update)
+        is followed by offset, within that instant.
+        """
         guard = CursorGuard(self.name, stream)
         url: str = f"{self.base_url}{path}"
         query: dict[str, Any] | None = dict(params)
+        restart_key = "updated_since" if "updated_since" in params else "created_since"
         recent: dict[str, Any] = {}  # id -> stamp yielded on the previous page (boundary shifts)
-        high = params.get("updated_since") or params.get("created_since")
+        high = params.get(restart_key)
+        anchor = high  # the instant the current run of pages was asked from
         at_high: set[str] = set()  # ids yielded with stamp == high (the restart point is inclusive)
         while True:
             guard.advance([url, query])
@@ -320,10 +333,10 @@ class FreshdeskAdapter:
             link = response.links.get("next", {}).get("url")
             if not link:
                 return
-            if _page_number(link) > MAX_PAGE:
-                # Page 301 would be refused: restart from the last instant seen (inclusive).
-                url = f"{self.base_url}{path}"
-                restart_key = "updated_since" if "updated_since" in params else "created_since"
+            if (keyset and high is not None and high != anchor) or _page_number(link) > MAX_PAGE:
+                # Ask again from the newest instant seen (inclusive; repeats are dropped above). Past
+                # page 300 this is the only way on: the API refuses page 301.
+                url, anchor = f"{self.base_url}{path}", high
                 query = {**params, restart_key: high, "page": 1}
             else:
                 url, query = link, None
@@ -340,7 +353,7 @@ class FreshdeskAdapter:
         }
         if filter_name:
             params["filter"] = filter_name
-        for records, high in self._list(TICKETS_PATH, params, stream, "updated_at"):
+        for records, high in self._list(TICKETS_PATH, params, stream, "updated_at", keyset=True):
             if filter_name:  # the record may not say so itself
                 records = [{**r, filter_name: True} if isinstance(r, Mapping) else r for r in records]
             tickets, quarantined = self._normalize(records, ratings, seen_rated)

@@ -6,14 +6,17 @@
   300 are refused with 400), `filter=deleted|spam`; `Link: <…>; rel="next"`.
 - `GET /api/v2/tickets/{id}`, `GET /api/v2/surveys/satisfaction_ratings`
   (`created_since`, paged the same way).
-Records are shaped on ../shared/fixtures/freshdesk. Knob: `overlap` repeats the
-last record of the previous page at the top of the next one.
+Records are shaped on ../shared/fixtures/freshdesk. Knobs: `overlap` repeats the
+last record of the previous page at the top of the next one; `after_page(n)` runs
+after the n-th ticket-list page is served (agents editing or deleting tickets while
+a pass reads them: the offsets of later pages shift, as they do on the real API).
 """
 from __future__ import annotations
 
 import copy
 import re
 from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -67,6 +70,8 @@ class FakeFreshdesk(FakeAPI):
         self.now = now or datetime(2024, 6, 1, tzinfo=UTC)
         self.overlap = 0
         self.max_page_refusals = 0
+        self.after_page: Callable[[int], None] | None = None
+        self.pages_served = 0
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
@@ -82,7 +87,11 @@ class FakeFreshdesk(FakeAPI):
             records.sort(key=lambda t: (t["updated_at"], t["id"]))
             if "stats" not in params.get("include", ""):
                 records = [{k: v for k, v in t.items() if k != "stats"} for t in records]
-            return self._paged(request, records)
+            response = self._paged(request, records)
+            self.pages_served += 1
+            if self.after_page is not None:
+                self.after_page(self.pages_served)
+            return response
         if path == "/api/v2/surveys/satisfaction_ratings":
             records = sorted(self.ratings, key=lambda r: (r["created_at"], r["id"]))
             if "created_since" in params:

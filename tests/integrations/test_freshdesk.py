@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from integrations import freshdesk
-from integrations.base import Checkpoint, MalformedRecordError, SourceAuthError
+from integrations.base import Checkpoint, MalformedRecordError, SourceAuthError, SourceFatalError
 from integrations.normalize import basic_auth_header
 from tests.fakes.clock import FakeClock
 from tests.fakes.common import fixture
@@ -98,11 +98,16 @@ def test_full_sync_passes_ratings_deleted_and_spam():
     streams = [p.checkpoint.stream for p in pages]
     assert streams == ["tickets"] * 3 + ["deleted", "spam", "satisfaction_ratings"]
     assert pages[2].checkpoint.value == {"updated_since": got["23"].raw["updated_at"]}
+    anchors = []
     for request in fake.requests:
         if request.url.path == "/api/v2/tickets":
             params = request.url.params
-            assert params["updated_since"] == "2023-12-01T00:00:00Z" and params["include"] == "stats"
+            assert params["include"] == "stats" and params["page"] == "1"  # keyset: every page asked by instant
             assert (params["order_by"], params["order_type"]) == ("updated_at", "asc")
+            if "filter" not in params:
+                anchors.append(params["updated_since"])
+    # the pass starts at the requested start, then each page from the last updated_at of the one before
+    assert anchors == ["2023-12-01T00:00:00Z", got["10"].raw["updated_at"], got["19"].raw["updated_at"]]
     assert sum(p.requests for p in pages) == len(fake.requests)
 
 
@@ -111,8 +116,8 @@ def test_without_updated_since_the_fake_hides_old_tickets_like_the_real_api():
     assert fake(httpx.Request("GET", "https://x/api/v2/tickets")).json() == []
 
 
-def test_page_cap_restarts_from_last_updated_at_and_deduplicates():
-    # 700 tickets, 2 per page: 350 pages, past the 300-page cap; five share one timestamp at the restart.
+def test_page_cap_is_never_reached_and_each_ticket_comes_once():
+    # 700 tickets, 2 per page: 350 pages by offset, past the 300-page cap; five share one timestamp.
     same = BASE + timedelta(minutes=599)
     tickets = [freshdesk_ticket(i, updated=same if 598 <= i <= 602 else None) for i in range(1, 701)]
     fake = FakeFreshdesk(tickets)
@@ -120,8 +125,21 @@ def test_page_cap_restarts_from_last_updated_at_and_deduplicates():
     ids = [t.external_id for p in pages for t in p.tickets]
     assert fake.max_page_refusals == 0
     assert sorted(ids, key=int) == [str(i) for i in range(1, 701)]  # each exactly once
-    restart = [r for r in fake.requests if r.url.params.get("page") == "1" and r.url.path == "/api/v2/tickets"]
-    assert len(restart) == 2 + 2  # the first page, the restart, the deleted and spam passes
+    assert max(int(r.url.params.get("page", 1)) for r in fake.requests) <= 300
+
+
+def test_one_instant_past_the_page_cap_restarts_there_then_stops_as_a_loop():
+    # 610 tickets updated in the same second, 2 per page: only offsets page through one instant, and the
+    # API refuses page 301. The pass restarts from that instant once; asked the same again, it stops with a
+    # clear error (nothing it could do would reach the rest) and keeps what it yielded.
+    same = BASE + timedelta(minutes=5)
+    fake = FakeFreshdesk([freshdesk_ticket(i, updated=same) for i in range(1, 611)])
+    got = []
+    with pytest.raises(SourceFatalError, match="loop detected on stream 'tickets'"):
+        for page in adapter(fake, page_size=2).pages({}, start=START):
+            got.extend(t.external_id for t in page.tickets)
+    assert fake.max_page_refusals == 0
+    assert len(got) == len(set(got)) == 600
 
 
 def test_duplicates_at_page_boundaries_are_dropped():
@@ -129,6 +147,39 @@ def test_duplicates_at_page_boundaries_are_dropped():
     fake.overlap = 1
     ids = [t.external_id for p in drain(adapter(fake)) for t in p.tickets]
     assert ids == [str(i) for i in range(1, 31)]
+
+
+def test_a_ticket_edited_mid_pass_does_not_make_the_pass_skip_its_neighbour():
+    # An agent edits ticket 2 after page 1 is read: it moves to the end, every later offset shifts by one,
+    # and page=2 would start at ticket 12. Anchoring each page on the last updated_at seen skips nothing.
+    fake = FakeFreshdesk([freshdesk_ticket(i) for i in range(1, 31)])
+
+    def edit(served: int) -> None:
+        if served == 1:
+            fake.tickets[2] = freshdesk_ticket(2, updated=BASE + timedelta(hours=5), subject="edited")
+    fake.after_page = edit
+    got = [t for p in drain(adapter(fake)) for t in p.tickets]
+    assert sorted({t.external_id for t in got}, key=int) == [str(i) for i in range(1, 31)]
+    assert [t.raw["subject"] for t in got if t.external_id == "2"] == ["Subject 2", "edited"]
+
+
+def test_a_ticket_deleted_mid_pass_does_not_make_the_pass_skip_its_neighbour():
+    fake = FakeFreshdesk([freshdesk_ticket(i) for i in range(1, 31)])
+
+    def delete(served: int) -> None:
+        if served == 1:
+            fake.deleted[3] = fake.tickets.pop(3)
+    fake.after_page = delete
+    got = {t.external_id: t for p in drain(adapter(fake)) for t in p.tickets}
+    assert set(got) == {str(i) for i in range(1, 31)}
+    assert got["3"].deleted  # from the deleted pass
+
+
+def test_many_tickets_sharing_one_second_are_paged_by_offset_within_it():
+    same = BASE + timedelta(minutes=5)  # a bulk update: 25 tickets, one updated_at, 10 per page
+    fake = FakeFreshdesk([freshdesk_ticket(i, updated=same if i <= 25 else None) for i in range(1, 31)])
+    ids = [t.external_id for p in drain(adapter(fake)) for t in p.tickets]
+    assert sorted(ids, key=int) == [str(i) for i in range(1, 31)] and len(ids) == 30
 
 
 def test_resume_applies_lookback_to_the_checkpoint():
