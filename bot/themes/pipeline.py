@@ -18,7 +18,7 @@ from .cluster import ClusterSettings, auto_k, cluster
 from .embed import Embedder
 from .features import FeatureSettings, combine, lexical_features
 from .identity import IdentitySettings, match_clusters
-from .labels import key_phrases, label_from_phrases, representative_index
+from .labels import central_indices, key_phrases, label_from_phrases, title_from_subjects
 from .models import KnownTheme, Theme, ThemeDoc, ThemeRun, ThemeStatus
 from .overrides import PinnedTheme, ThemeOverrides
 from .redact import clean_for_clustering, redact
@@ -43,6 +43,7 @@ class ThemeSettings:
 
 
 NO_OVERRIDES = ThemeOverrides()
+TITLE_CANDIDATES = 10  # central members whose subjects may name the theme
 _TAG_CHARS = re.compile(r"[^a-z0-9]+")
 
 
@@ -158,7 +159,9 @@ def _build(
         centroid = _centroids(embeddings, [rows])[0] if len(rows) else np.zeros(embedder.dim, np.float32)
         theme_docs = [docs[i] for i in rows]
         theme_phrases = phrases[index] if index < len(phrases) else ()
-        label = label_from_phrases(theme_phrases)
+        central = central_indices(embeddings[rows], centroid, TITLE_CANDIDATES) if len(rows) else ()
+        label = (title_from_subjects([redact(theme_docs[i].subject) for i in central], theme_phrases)
+                 or label_from_phrases(theme_phrases))
         known = known_by_id.get(theme_id)
         pin = pins.get(theme_id)
         weeks = weekly_series(theme_docs, now=now, tz=tz, history_start=history_start, settings=settings.weekly, doc_weeks=[doc_weeks[i] for i in rows])
@@ -169,7 +172,7 @@ def _build(
                 name=overrides.rename.get(theme_id) or (pin.name if pin else None) or (known.name if known else label),
                 label=label,
                 key_phrases=theme_phrases,
-                representative=redact(theme_docs[representative_index(embeddings[rows], centroid)].subject) if len(rows) else "",
+                representative=redact(theme_docs[int(central[0])].subject) if len(rows) else "",
                 product_area=overrides.product_areas.get(theme_id) or (pin.product_area if pin else None) or _majority_area(theme_docs, settings.area_majority),
                 status=_status(theme_id in matched_ids or pin is not None or known is not None, first_seen, weeks),
                 pinned=pin is not None,

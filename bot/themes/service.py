@@ -138,8 +138,9 @@ def run_themes(
 def theme_names_by_ticket(session: Session, *, workspace_id: str) -> dict[int, str]:
     """Ticket row id → its theme in the latest stored run, as a digest names it.
 
-    Generated names are key phrases; the representative subject (redacted)
-    says in a customer's words what they are about. A renamed theme stands alone.
+    A generated name is the clearest central subject (or, failing that, key
+    phrases); the most central subject (redacted) follows in quotes when it
+    says something else. A renamed theme stands alone.
     """
     out: dict[int, str] = {}
     for theme in store.stored_themes(session, workspace_id=workspace_id, shown_only=True):
