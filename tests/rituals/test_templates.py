@@ -106,6 +106,16 @@ def test_digest_goldens():
     assert "payment failed" in parent.blocks[1]["text"]["text"] and "+35 %" in parent.blocks[1]["text"]["text"]
 
 
+def test_digest_says_a_theme_with_no_history_is_new_this_week():
+    d = digests.Digest("billing", "C0BILLING", date(2026, 11, 16), date(2026, 11, 22), "2026-W48", 20, 10.0, (
+        digests.ThemeLine("Can't find invoices in the new billing page", 14, 0.0, "new", None, None, (), True),),
+        0.88, 0.12, 0.07, 0, True)
+    parent, _ = digests.render_digest(d)
+    text = parent.blocks[1]["text"]["text"]
+    assert "14 tickets, new this week (none in the 4 weeks before)" in text
+    assert "new over the 4-week average" not in text
+
+
 def test_accounts_golden():
     report = accounts.AccountReport("C0SUCCESS", "2026-W48", 14, 3, (
         accounts.AccountRisk("Northwind Traders", True, 6, 1.5, 3, 4, (
