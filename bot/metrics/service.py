@@ -525,8 +525,9 @@ def _triggers(session: Session, *, workspace_id: str, settings: RollupSettings, 
                     zone=r.zone if r else rule.zone, status="open", fired_on=e.day, playbook=rule.playbook,
                     evidence=ev, alert_channel=channel)
                 if pb is not None:
-                    steps = "; ".join(pb.steps)
-                    text = f"{pb.name}: {r.explanation if r else rule.name}" + (f" Steps: {steps}" if steps else "")
+                    # The action is the playbook's steps; why it fired stays with the trigger's evidence
+                    # (alerts show it), so reminders and the review list short, doable lines.
+                    text = f"{pb.name}: " + ("; ".join(pb.steps) if pb.steps else (r.explanation if r else rule.name))
                     open_action(session, workspace_id=workspace_id, metric=m, description=text[:2000],
                                 owner=pb.owner, created_by=SYSTEM_ACTOR,
                                 due_on=e.day + timedelta(days=pb.follow_up_days), dimension=dim, segment=seg,
