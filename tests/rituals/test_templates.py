@@ -92,6 +92,9 @@ def test_reminder_golden():
     message = reminders.render_reminder(r)
     assert_golden("ritual_reminder", message, sort_keys=False)
     assert message.text == "3 actions to follow up (1 overdue)"
+    assert "3 of your actions need a look today" in message.blocks[0]["text"]["text"]
+    one = reminders.render_reminder(reminders.OwnerReminder("U0LEAD", "Europe/Berlin", date(2026, 11, 23), r.items[:1]))
+    assert "one of your actions needs a look today" in one.blocks[0]["text"]["text"]
 
 
 def test_digest_goldens():
