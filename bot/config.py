@@ -104,6 +104,21 @@ class MetricOverride(_Model):
         return self
 
 
+class BusinessHoursConfig(_Model):
+    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    opens: dt.time = dt.time(9, 0)
+    closes: dt.time = dt.time(17, 0)
+
+    @model_validator(mode="after")
+    def _valid(self) -> BusinessHoursConfig:
+        from bot.metrics.business_hours import parse_days
+
+        parse_days(self.days)
+        if self.closes <= self.opens:
+            raise ValueError("closes must be after opens")
+        return self
+
+
 class MetricsConfig(_Model):
     baseline_days: int = Field(default=90, ge=28, le=365)
     window_days: int = Field(default=7, ge=1, le=28)
@@ -116,6 +131,9 @@ class MetricsConfig(_Model):
     escalation_tags: tuple[str, ...] = ("escalated",)
     escalate_on_group_change: bool = True
     monthly_support_cost: float | None = Field(default=None, gt=0)
+    # Business-hours durations for sources that report none (in the team's timezone; holidays from
+    # [[annotations]] with kind = "holiday").
+    business_hours: BusinessHoursConfig | None = None
     overrides: dict[str, MetricOverride] = {}
 
     @model_validator(mode="after")

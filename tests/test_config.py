@@ -28,6 +28,9 @@ def write(tmp_path, text: str) -> str:
         ('[sources.legacy]\ntype = "csv"', "sources.legacy.path", "needs the path"),
         ("[rituals.weekly_review]\nday = \"someday\"", "rituals.weekly_review.day", "Input should be"),
         ("[metrics\n", "", "not valid TOML"),
+        ('[metrics.business_hours]\ndays = ["mon", "funday"]', "metrics.business_hours", "unknown weekday 'funday'"),
+        ('[metrics.business_hours]\nopens = "18:00"\ncloses = "09:00"', "metrics.business_hours",
+         "closes must be after opens"),
     ],
 )
 def test_invalid_config_names_key_and_problem(tmp_path, toml, key, problem):

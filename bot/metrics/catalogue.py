@@ -157,10 +157,10 @@ _DEFS: tuple[MetricDef, ...] = (
         ("cost", "cost per ticket", "cpr", "cost per resolution"),
         optional=True,
     ),
-    # Business-hours variants, computed where the source reports business-time durations.
+    # Business-hours variants: the source's business-time durations, else `[metrics.business_hours]`.
     MetricDef(
         "first_response_time_business", "First response time, business hours (median)",
-        "First reply time in business hours as reported by the source, median over tickets first answered on the day.",
+        "First reply time in business hours (as the source reports it, or by the team's schedule), median over tickets first answered on the day.",
         "seconds", "higher_is_worse", "experience", "tickets first answered that day with a business-hours figure",
         "duration", "median", "first_response", _ALL,
         ("frt business", "business frt", "first response business hours"),
@@ -168,7 +168,7 @@ _DEFS: tuple[MetricDef, ...] = (
     ),
     MetricDef(
         "resolution_time_business", "Resolution time, business hours (median)",
-        "Resolution time in business hours as reported by the source, median over tickets solved on the day.",
+        "Resolution time in business hours (as the source reports it, or by the team's schedule), median over tickets solved on the day.",
         "seconds", "higher_is_worse", "experience", "tickets solved that day with a business-hours figure",
         "duration", "median", "solved", _ALL,
         ("resolution business", "business resolution", "ttr business"),

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from bot.metrics.business_hours import business_seconds
 from bot.metrics.catalogue import CATALOGUE, DIMENSIONS
 from bot.metrics.settings import DefinitionSettings, RollupSettings, SegmentSettings
 from bot.metrics.stats import grouped_quantiles
@@ -272,13 +273,22 @@ class ColumnsBuilder:
         self._put("agent", cat("assignee", cols["assignee"]))
         who = cols["requester"] if defs.repeat_contact_by == "requester" else cols["organization"]
         self._put("who", cat("who", who))
-        self._put("created_s", inst("created_at"))
-        self._put("first_response_s", inst("first_response_at"))
-        self._put("solved_s", inst("solved_at"))
+        created, first, solved = inst("created_at"), inst("first_response_at"), inst("solved_at")
+        self._put("created_s", created)
+        self._put("first_response_s", first)
+        self._put("solved_s", solved)
         self._put("agent_replies", ints("agent_replies", -1))
         self._put("reopens", ints("reopens", 0))
-        self._put("frt_business_s", floats("first_response_business_seconds"))
-        self._put("resolution_business_s", floats("resolution_business_seconds"))
+        frt_business = floats("first_response_business_seconds")
+        resolution_business = floats("resolution_business_seconds")
+        hours = defs.business_hours
+        if hours is not None:  # the source's own business figure wins; else the team's schedule
+            tz = self.settings.tz
+            frt_business = np.where(np.isnan(frt_business), business_seconds(created, first, hours, tz), frt_business)
+            resolution_business = np.where(np.isnan(resolution_business),
+                                           business_seconds(created, solved, hours, tz), resolution_business)
+        self._put("frt_business_s", frt_business)
+        self._put("resolution_business_s", resolution_business)
 
     def add_lookback(self, rows: Sequence[Sequence[object]]) -> None:
         """Earlier contacts that only matter as repeat-contact history: (created epoch s, requester, organization).

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.metrics.backtest import BacktestResult, backtest
 from bot.metrics.baselines import DailySeries, whole_weeks
+from bot.metrics.business_hours import BusinessHours, parse_days
 from bot.metrics.catalogue import CATALOGUE, DIMENSIONS, MetricDef
 from bot.metrics.facts import DailyValue, compute_daily, local_day, local_midnight_at
 from bot.metrics.rules import DayZone, RuleEvent, RuleState, evaluate_rule
@@ -104,6 +105,9 @@ def rollup_settings(app: Any) -> RollupSettings:
         repeat_contact_days=m.repeat_contact_days,
         repeat_contact_by=m.repeat_contact_by,
         monthly_support_cost=m.monthly_support_cost,
+        business_hours=None if m.business_hours is None else BusinessHours(
+            parse_days(m.business_hours.days), m.business_hours.opens, m.business_hours.closes,
+            holidays=frozenset(a.date for a in f.annotations if a.kind == "holiday")),
     )
     segments = SegmentSettings(
         product_areas=tuple(ProductArea(a, tuple(v)) for a, v in (f.product_areas or {}).items()),

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.metrics.business_hours import BusinessHours
 from bot.metrics.catalogue import CATALOGUE, DIMENSIONS
 
 Zone = Literal["healthy", "watch", "act_now", "insufficient_data", "learning"]
@@ -112,6 +113,8 @@ class DefinitionSettings:
     monthly_support_cost: float | None = None
     currency: str = "EUR"
     deflection: bool | None = None  # None: computed when any ticket reports bot involvement
+    # The team's schedule: business-hours durations for tickets whose source reports none.
+    business_hours: BusinessHours | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,3 +123,51 @@ def test_optional_metrics_only_when_data_or_config_allows():
     mon = date(2024, 5, 6)
     assert v[(mon, "deflection_rate", "", "")].value == 0.5
     assert v[(mon, "cost_per_resolution", "", "")].value == 500.0  # 31000/31 per day, 2 solved
+
+
+def test_business_hours_from_the_team_schedule_where_the_source_reports_none():
+    from datetime import time
+
+    from bot.metrics.business_hours import BusinessHours
+
+    hours = RollupSettings(timezone="Europe/Berlin", definitions=DefinitionSettings(
+        business_hours=BusinessHours(opens=time(9), closes=time(17))))
+    # T0 is Monday 10:00 in Berlin. Created 07:00 local, answered 10:00 local: 3 h by the clock, 1 h open.
+    early = T0 - timedelta(hours=3)
+    facts = [
+        make_fact(ticket_id="1", created_at=early, first_response_at=T0, solved_at=T0 + timedelta(days=1)),
+        # the source's own business figure (Zendesk, Intercom) wins over the schedule
+        make_fact(ticket_id="2", created_at=early, first_response_at=T0, solved_at=T0 + timedelta(days=1),
+                  first_response_business_seconds=1800.0, resolution_business_seconds=7200.0),
+    ]
+    mon, tue = date(2024, 5, 6), date(2024, 5, 7)
+    v = values(facts, settings=hours)
+    assert v[(mon, "first_response_time", "", "")].value == 3 * H
+    assert v[(mon, "first_response_time_business", "", "")].value == pytest.approx((1 * H + 0.5 * H) / 2)
+    # solved Tuesday 10:00: Monday 09–17 (8 h) + Tuesday 09–10 (1 h) = 9 h open; the other reports 2 h
+    assert v[(tue, "resolution_time_business", "", "")].value == pytest.approx((9 * H + 2 * H) / 2)
+    # without a schedule only the reported figures count
+    plain = values(facts)
+    assert plain[(mon, "first_response_time_business", "", "")].value == 0.5 * H
+    assert plain[(mon, "first_response_time_business", "", "")].n == 1
+
+
+def test_business_hours_from_config_take_holidays_from_annotations(tmp_path):
+    from bot.config import load_settings
+    from bot.metrics.service import rollup_settings
+
+    path = tmp_path / "s.toml"
+    path.write_text('timezone = "Europe/Berlin"\n[metrics.business_hours]\ndays = ["mon", "tue", "wed", "thu"]\n'
+                    'opens = "08:30"\ncloses = "16:00"\n'
+                    '[[annotations]]\ndate = 2024-12-25\nkind = "holiday"\nlabel = "Christmas"\n'
+                    '[[annotations]]\ndate = 2024-12-10\nkind = "release"\nlabel = "v2"\n')
+    bh = rollup_settings(load_settings({}, config_path=str(path))).definitions.business_hours
+    assert (bh.days, bh.opens.isoformat(), bh.closes.isoformat()) == (frozenset({0, 1, 2, 3}), "08:30:00", "16:00:00")
+    assert bh.holidays == frozenset({date(2024, 12, 25)})
+    assert rollup_settings(load_settings({}, config_path=str(write_empty(tmp_path)))).definitions.business_hours is None
+
+
+def write_empty(tmp_path):
+    path = tmp_path / "empty.toml"
+    path.write_text("")
+    return path
