@@ -42,6 +42,10 @@ class SeriesState:
         code = self.m[6, i]
         return None if code != code else ZONE_CODES[int(code)]
 
+    def has_row(self, day: date) -> bool:
+        i = (day - self.start).days
+        return 0 <= i < self.days and bool(self.m[4, i] > 0)
+
     def drift_at(self, day: date) -> float | None:
         i = (day - self.start).days
         if not 0 <= i < self.days:

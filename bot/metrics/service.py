@@ -238,8 +238,8 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
     old, exact_drift = _history(session, workspace_id, computed_through=wm.computed_through, hist_start=hist_start,
                                 first=first, load_start=max(history_start, min(hist_start, end - timedelta(days=state_days))))
     series = _series(values, hist_start, end, old=old, old_until=first)
-    seeds = _drift_seeds(old, first - timedelta(days=1))
-    if not exact_drift:
+    seeds, complete = _drift_seeds(old, first - timedelta(days=1))
+    if not (exact_drift and complete):
         seeds = store.drift_seeds(session, workspace_id=workspace_id, day=first - timedelta(days=1))
     from_index = (first - hist_start).days
     results = _evaluate_all(series, settings, changes, from_index=from_index, seeds=seeds)
@@ -300,13 +300,18 @@ def _states_from_rows(stored: Iterable[tuple], start: date, end: date) -> dict[K
     return out
 
 
-def _drift_seeds(old: Mapping[Key, SeriesState], day: date) -> dict[Key, float]:
+def _drift_seeds(old: Mapping[Key, SeriesState], day: date) -> tuple[dict[Key, float], bool]:
+    """Drift EWMA per series on `day`, and whether every series with a row that day had one (days
+    packed from daily_metrics rows carry none: then the caller reads them from the evidence)."""
     seeds = {}
+    complete = True
     for k, st in old.items():
         d = st.drift_at(day)
         if d is not None:
             seeds[k] = d
-    return seeds
+        elif st.has_row(day):
+            complete = False
+    return seeds, complete
 
 
 def _zone_history(old: Mapping[Key, SeriesState], results: Mapping[Key, list[ZoneResult]], settings: RollupSettings,

@@ -180,3 +180,21 @@ def test_states_are_scoped_by_workspace(sf):
         w1 = store.load_series_states(s, workspace_id="w1")
     assert {r[3] for r in w1} == {date(2024, 4, 12)}
     assert {r[3] for r in w2} == {date(2024, 5, 22)}
+
+
+def test_a_late_change_behind_a_rebuilt_state_reads_the_drift_it_lacks(sf):
+    # States rebuilt from daily_metrics rows (first run after an upgrade) carry no drift for earlier days;
+    # a later run that starts on such a day must take its seed from the stored evidence, not from zero.
+    run_rollup(sf, workspace_id="w1", settings=SETTINGS, now_at=END - timedelta(days=3), full=True)
+    with sf.begin() as s:
+        s.execute(delete(MetricSeriesState.__table__))
+    run_rollup(sf, workspace_id="w1", settings=SETTINGS, now_at=END - timedelta(days=2))  # rebuilds states
+    berlin_may_25 = (datetime(2024, 5, 24, 22, tzinfo=timezone.utc), datetime(2024, 5, 25, 22, tzinfo=timezone.utc))
+    late = [dataclasses.replace(t, csat="unsatisfied", updated_at=END - timedelta(days=1, minutes=5))
+            for t in TICKETS if t.solved_at and berlin_may_25[0] <= t.solved_at < berlin_may_25[1]]
+    assert late
+    with sf.begin() as s:
+        upsert_tickets(s, workspace_id="w1", tickets=late)
+    report = run_rollup(sf, workspace_id="w1", settings=SETTINGS, now_at=END - timedelta(days=1))
+    assert (report.mode, report.first_day) == ("incremental", date(2024, 5, 25))
+    _assert_matches_full(sf, date(2024, 5, 25), END - timedelta(days=1))
