@@ -54,8 +54,14 @@ def _local_day(epoch: float, tz: ZoneInfo) -> date:
     return datetime.fromtimestamp(epoch, tz).date()
 
 
-def business_seconds(start_s: np.ndarray, end_s: np.ndarray, hours: BusinessHours, tz: ZoneInfo) -> np.ndarray:
-    """Open seconds between each pair of instants (epoch seconds); NaN where either is NaN or end < start."""
+def business_seconds(start_s: np.ndarray, end_s: np.ndarray, hours: BusinessHours, tz: ZoneInfo, *,
+                     closed_end: bool = True) -> np.ndarray:
+    """Open seconds between each pair of instants (epoch seconds); NaN where either is NaN or end < start.
+
+    With `closed_end=False`, also NaN where `end` falls on a closed day (weekend, holiday): a daily
+    business-hours figure for a day the team does not work would judge weekend cover against a
+    baseline of zeros.
+    """
     start_s = np.asarray(start_s, dtype=np.float64)
     end_s = np.asarray(end_s, dtype=np.float64)
     out = np.full(start_s.shape, np.nan)
@@ -66,11 +72,13 @@ def business_seconds(start_s: np.ndarray, end_s: np.ndarray, hours: BusinessHour
     midnight, opens, closes, before = _day_table(_local_day(lo, tz) - timedelta(days=1),
                                                  _local_day(hi, tz) + timedelta(days=1), hours, tz)
 
-    def cumulative(t: np.ndarray) -> np.ndarray:
+    def cumulative(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         i = np.searchsorted(midnight, t, side="right") - 1
-        return before[i] + np.clip(t - opens[i], 0.0, closes[i] - opens[i])
+        return before[i] + np.clip(t - opens[i], 0.0, closes[i] - opens[i]), closes[i] > opens[i]
 
-    out[ok] = cumulative(end_s[ok]) - cumulative(start_s[ok])
+    until, open_day = cumulative(end_s[ok])
+    since, _ = cumulative(start_s[ok])
+    out[ok] = np.where(open_day | closed_end, until - since, np.nan)
     return out
 
 

@@ -282,11 +282,15 @@ class ColumnsBuilder:
         frt_business = floats("first_response_business_seconds")
         resolution_business = floats("resolution_business_seconds")
         hours = defs.business_hours
-        if hours is not None:  # the source's own business figure wins; else the team's schedule
+        if hours is not None:
+            # The source's own business figure wins; else the team's schedule, for replies and solves on
+            # working days (a closed day has no business-hours figure of its own).
             tz = self.settings.tz
-            frt_business = np.where(np.isnan(frt_business), business_seconds(created, first, hours, tz), frt_business)
+            frt_business = np.where(np.isnan(frt_business),
+                                    business_seconds(created, first, hours, tz, closed_end=False), frt_business)
             resolution_business = np.where(np.isnan(resolution_business),
-                                           business_seconds(created, solved, hours, tz), resolution_business)
+                                           business_seconds(created, solved, hours, tz, closed_end=False),
+                                           resolution_business)
         self._put("frt_business_s", frt_business)
         self._put("resolution_business_s", resolution_business)
 

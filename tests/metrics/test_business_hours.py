@@ -58,3 +58,11 @@ def test_schedule_validation():
         parse_days(["funday"])
     with pytest.raises(ValueError, match="close after they open"):
         BusinessHours(opens=time(17), closes=time(9))
+
+
+def test_an_end_on_a_closed_day_can_be_left_without_a_figure():
+    start = np.array([at(2024, 5, 10, 16), at(2024, 5, 10, 16), at(2024, 12, 24, 10)])
+    end = np.array([at(2024, 5, 11, 10), at(2024, 5, 13, 10), at(2024, 12, 25, 10)])  # Sat, Mon, a holiday
+    assert business_seconds(start, end, HOURS, BERLIN) == pytest.approx([1 * H, 2 * H, 7 * H])
+    got = business_seconds(start, end, HOURS, BERLIN, closed_end=False)
+    assert np.isnan(got[0]) and got[1] == pytest.approx(2 * H) and np.isnan(got[2])

@@ -146,6 +146,11 @@ def test_business_hours_from_the_team_schedule_where_the_source_reports_none():
     assert v[(mon, "first_response_time_business", "", "")].value == pytest.approx((1 * H + 0.5 * H) / 2)
     # solved Tuesday 10:00: Monday 09–17 (8 h) + Tuesday 09–10 (1 h) = 9 h open; the other reports 2 h
     assert v[(tue, "resolution_time_business", "", "")].value == pytest.approx((9 * H + 2 * H) / 2)
+    # a reply on Saturday has no business-hours figure from the schedule (the day is closed)
+    saturday = make_fact(ticket_id="3", created_at=T0 + timedelta(days=4), first_response_at=T0 + timedelta(days=5))
+    closed = values([saturday], settings=hours, start=date(2024, 5, 10), end=date(2024, 5, 13))
+    assert (date(2024, 5, 11), "first_response_time_business", "", "") not in closed
+    assert closed[(date(2024, 5, 11), "first_response_time", "", "")].value == 24 * H
     # without a schedule only the reported figures count
     plain = values(facts)
     assert plain[(mon, "first_response_time_business", "", "")].value == 0.5 * H
