@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from integrations.base import Checkpoint, MalformedRecordError, Ticket, TicketPage
-from integrations.http import CursorGuard, Requester
+from integrations.http import CursorGuard, PollingAdapter
 from integrations.normalize import basic_auth_header, ident, instant, integer, mapping, since, tags, without
 from integrations.retry import RetryPolicy
 
@@ -194,8 +194,11 @@ def _page_number(url: str) -> int:
         return 1
 
 
-class FreshdeskAdapter:
+class FreshdeskAdapter(PollingAdapter):
     """Auth: the API key as the Basic username (password "X")."""
+
+    max_page_size = MAX_PAGE_SIZE
+    auth_hint = "FRESHDESK_API_KEY and FRESHDESK_DOMAIN/FRESHDESK_URL"
 
     def __init__(
         self,
@@ -214,26 +217,11 @@ class FreshdeskAdapter:
     ) -> None:
         if not api_key:
             raise ValueError(f"{name}: set FRESHDESK_API_KEY")
-        self.name = name
+        super().__init__(client, name=name, page_size=page_size, lookback=lookback, store_free_text=store_free_text,
+                         policy=policy, sleep=sleep, clock=clock, rng=rng)
         self.base_url = base_url.rstrip("/")
-        self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-        self.lookback = lookback
-        self.store_free_text = store_free_text
         self._headers = {"Authorization": basic_auth_header(api_key, "X")}
-        self.requester = Requester(
-            client,
-            source=name,
-            auth_hint="FRESHDESK_API_KEY and FRESHDESK_DOMAIN/FRESHDESK_URL",
-            policy=policy,
-            sleep=sleep,
-            clock=clock,
-            rng=rng,
-        )
         self._mark = (0, 0)
-
-    @property
-    def stats(self):
-        return self.requester.stats
 
     # -- paging -----------------------------------------------------------------
 

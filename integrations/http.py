@@ -18,6 +18,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -148,6 +149,37 @@ class Requester:
         self.stats.retries += 1
         log.info("%s: %s, retry %d in %.1fs", self.source, decision.reason, attempt, decision.delay)
         self._wait(decision.delay)
+
+
+class PollingAdapter:
+    """What every helpdesk adapter holds: its name, page size, lookback, free-text switch and request helper."""
+
+    max_page_size = 100
+    auth_hint = ""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        name: str,
+        page_size: int,
+        lookback: timedelta,
+        store_free_text: bool,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+        rng: Callable[[], float],
+    ) -> None:
+        self.name = name
+        self.page_size = max(1, min(page_size, self.max_page_size))
+        self.lookback = lookback
+        self.store_free_text = store_free_text
+        self.requester = Requester(client, source=name, auth_hint=self.auth_hint, policy=policy, sleep=sleep,
+                                   clock=clock, rng=rng)
+
+    @property
+    def stats(self) -> RequestStats:
+        return self.requester.stats
 
 
 class CursorGuard:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from integrations.base import Checkpoint, MalformedRecordError, Ticket, TicketPage
-from integrations.http import CursorGuard, Requester
+from integrations.http import CursorGuard, PollingAdapter
 from integrations.normalize import ident, instant, integer, mapping, since, tags
 from integrations.retry import RetryPolicy
 
@@ -164,8 +164,11 @@ def search_body(updated_from: int, per_page: int, starting_after: str | None = N
     }
 
 
-class IntercomAdapter:
+class IntercomAdapter(PollingAdapter):
     """Auth: `INTERCOM_ACCESS_TOKEN` as a bearer token."""
+
+    max_page_size = MAX_PAGE_SIZE
+    auth_hint = "INTERCOM_ACCESS_TOKEN and INTERCOM_URL (regional host)"
 
     def __init__(
         self,
@@ -185,29 +188,14 @@ class IntercomAdapter:
     ) -> None:
         if not access_token:
             raise ValueError(f"{name}: set INTERCOM_ACCESS_TOKEN")
-        self.name = name
+        super().__init__(client, name=name, page_size=page_size, lookback=lookback, store_free_text=store_free_text,
+                         policy=policy, sleep=sleep, clock=clock, rng=rng)
         self.url = base_url.rstrip("/") + SEARCH_PATH
-        self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-        self.lookback = lookback
-        self.store_free_text = store_free_text
         self._headers = {
             "Authorization": f"Bearer {access_token}",
             "Intercom-Version": api_version,
             "Accept": "application/json",
         }
-        self.requester = Requester(
-            client,
-            source=name,
-            auth_hint="INTERCOM_ACCESS_TOKEN and INTERCOM_URL (regional host)",
-            policy=policy,
-            sleep=sleep,
-            clock=clock,
-            rng=rng,
-        )
-
-    @property
-    def stats(self):
-        return self.requester.stats
 
     def pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[TicketPage]:
         saved = checkpoints.get(STREAM)

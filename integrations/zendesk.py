@@ -28,7 +28,7 @@ from integrations.base import (
     Ticket,
     TicketPage,
 )
-from integrations.http import CursorGuard, Requester
+from integrations.http import CursorGuard, PollingAdapter
 from integrations.normalize import basic_auth_header, ident, instant, integer, mapping, since, tags, without
 from integrations.retry import RetryPolicy
 
@@ -166,8 +166,11 @@ def _validate(body: Any) -> None:
         raise ValueError("end_of_stream missing")
 
 
-class ZendeskAdapter:
+class ZendeskAdapter(PollingAdapter):
     """Incremental ticket export. Auth: `email/token` API token (Basic) or an OAuth bearer token."""
+
+    max_page_size = MAX_PAGE_SIZE
+    auth_hint = "ZENDESK_EMAIL/ZENDESK_API_TOKEN (or ZENDESK_OAUTH_TOKEN) and the account URL"
 
     def __init__(
         self,
@@ -192,24 +195,9 @@ class ZendeskAdapter:
             self._headers = {"Authorization": basic_auth_header(f"{email}/token", api_token)}
         else:
             raise ValueError(f"{name}: set ZENDESK_EMAIL and ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN")
-        self.name = name
+        super().__init__(client, name=name, page_size=page_size, lookback=lookback, store_free_text=store_free_text,
+                         policy=policy, sleep=sleep, clock=clock, rng=rng)
         self.url = base_url.rstrip("/") + EXPORT_PATH
-        self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-        self.lookback = lookback
-        self.store_free_text = store_free_text
-        self.requester = Requester(
-            client,
-            source=name,
-            auth_hint="ZENDESK_EMAIL/ZENDESK_API_TOKEN (or ZENDESK_OAUTH_TOKEN) and the account URL",
-            policy=policy,
-            sleep=sleep,
-            clock=clock,
-            rng=rng,
-        )
-
-    @property
-    def stats(self):
-        return self.requester.stats
 
     def pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[TicketPage]:
         saved = checkpoints.get(STREAM)

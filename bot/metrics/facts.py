@@ -134,7 +134,7 @@ def _tags(value: object) -> tuple[str, ...]:
 class AreaMatcher:
     """Maps a ticket to its product area: first matching area in config order."""
 
-    _FIELDS = ("source", "channel", "priority", "group", "organization", "assignee")
+    FIELDS = ("source", "channel", "priority", "group", "organization", "assignee")  # what `field:value` can name
 
     def __init__(self, segments: SegmentSettings) -> None:
         self.names = [a.name for a in segments.product_areas]
@@ -143,7 +143,7 @@ class AreaMatcher:
         for i, area in enumerate(segments.product_areas):
             for m in area.match:
                 f, sep, v = m.partition(":")
-                if sep and f in self._FIELDS:
+                if sep and f in self.FIELDS:
                     self.field_area.setdefault((f, v), i)
                 else:
                     self.tag_area.setdefault(m[4:] if m.startswith("tag:") else m, i)
@@ -151,7 +151,7 @@ class AreaMatcher:
     def area(self, tags: tuple[str, ...], fields: dict[str, object]) -> int:
         best = min((self.tag_area.get(t, 1 << 30) for t in tags), default=1 << 30)
         if self.field_area:
-            for f in self._FIELDS:
+            for f in self.FIELDS:
                 v = fields.get(f)
                 if v is not None:
                     best = min(best, self.field_area.get((f, str(v)), 1 << 30))
@@ -237,7 +237,7 @@ class ColumnsBuilder:
         use_fields = bool(matcher.field_area)
         area_codes = np.empty(n, np.int32)
         tag_escalated = np.zeros(n, np.bool_)
-        field_names = AreaMatcher._FIELDS
+        field_names = AreaMatcher.FIELDS
         cache = self.tag_cache
         for i, raw in enumerate(cols["tags"]):
             if use_fields:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.metrics.facts import AreaMatcher
 from bot.storage.models import Action, DailyMetric, TicketRow, TriggerRow
 
 
@@ -121,8 +122,7 @@ class TicketFact:
 
     def fields(self) -> dict[str, object]:
         """The attributes a `field:value` product-area rule can name (see `AreaMatcher`)."""
-        return {"source": self.source, "channel": self.channel, "priority": self.priority, "group": self.group,
-                "organization": self.organization, "assignee": self.assignee}
+        return {name: getattr(self, name) for name in AreaMatcher.FIELDS}
 
 
 def tickets(session: Session, *, workspace_id: str, created_from: datetime, created_to: datetime) -> list[TicketFact]:

@@ -298,7 +298,11 @@ def _core_row(ticket: Ticket, *, workspace_id: str, store_subject: bool, now: da
 def _new_row(
     ticket: Ticket, workspace_id: str, store_subject: bool, changed_at: Any, instant: Callable[[datetime | None], Any]
 ) -> tuple[Any, ...]:
-    """One row in `_INSERT_COLUMNS` order; the same values as `ticket_columns` plus the keys, raw and changed_at."""
+    """One row in `_INSERT_COLUMNS` order; the same values as `ticket_columns` plus the keys, raw and changed_at.
+
+    Written out rather than derived from `ticket_columns`: the intermediate dict per ticket measured
+    ~20 % off the sync benchmark. A test writes tickets both ways and compares every column.
+    """
     t = ticket
     raw = t.raw if store_subject and type(t.raw) is dict else _raw(t, store_subject)
     return (
