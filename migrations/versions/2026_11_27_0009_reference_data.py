@@ -1,0 +1,25 @@
+"""helpdesk reference data: agents, groups, organizations, brands (reserved)
+
+Revision ID: 0009_reference_data
+Revises: 0008_post_ledger
+Create Date: 2026-11-27 18:30:00
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401 - used once this revision gets its operations
+from alembic import op  # noqa: F401
+
+
+revision = '0009_reference_data'
+down_revision = '0008_post_ledger'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Reserved in the chain so parallel work can land in any order; filled in by its own commit.
+    pass
+
+
+def downgrade() -> None:
+    pass
