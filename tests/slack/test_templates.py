@@ -55,6 +55,11 @@ CASES = {
     "slack_scorecard": lambda: scorecard_message().payload(),
     "slack_scorecard_empty": lambda: scorecard_message(ScorecardView(None, ())).payload(),
     "slack_metric": lambda: render("slack_metric", d=DETAIL).payload(),
+    # No data yet (a new workspace): this case once rendered invalid JSON (a missing comma).
+    "slack_metric_no_data": lambda: render("slack_metric", d=MetricDetail(
+        metric="deflection_rate", label="Deflection rate", definition=CATALOGUE["deflection_rate"].definition, days=30,
+        by=None, latest=None, first_day=None, last_day=None, sparkline="", low="", high="", start_value="",
+        end_value="")).payload(),
     "slack_action_card": lambda: render("slack_action_card", a=action(
         status="done", status_label="done", outcome="Refunds faster", outcome_class="improved",
         value_at_followup="88.0 %")).payload(),
