@@ -8,17 +8,18 @@ dates return `Safe` strings that skip the escaping.
 """
 from __future__ import annotations
 
+import importlib.resources
 import json
 import urllib.parse
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
+# templates/ in the source tree, installed inside the package (see pyproject.toml).
+TEMPLATES_PACKAGE = "bot._templates"
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_HEADER_TEXT = 150
@@ -94,10 +95,18 @@ def bold(text: Any) -> Safe:
     return Safe(f"*{escaped}*") if escaped else Safe("")
 
 
-@lru_cache(maxsize=4)
-def environment(directory: str = str(TEMPLATES_DIR)) -> jinja2.Environment:
+def _load_template(name: str) -> tuple[str, str, Any] | None:
+    resource = importlib.resources.files(TEMPLATES_PACKAGE).joinpath(name)
+    if not resource.is_file():
+        return None  # Jinja2 raises TemplateNotFound
+    # Templates ship with the package and never change while it runs: always up to date.
+    return resource.read_text(encoding="utf-8"), str(resource), lambda: True
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(directory),
+        loader=jinja2.FunctionLoader(_load_template),
         undefined=jinja2.StrictUndefined,
         finalize=_finalize,
         autoescape=False,

@@ -1,6 +1,7 @@
 """The demo pipeline: sample → import → every later stage that exists → terminal summary and Block Kit files."""
 from __future__ import annotations
 
+import importlib.resources
 import json
 import logging
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from bot.storage.engine import make_engine, make_session_factory, sqlite_url, up
 from bot.storage.models import Annotation, TicketRow
 
 log = logging.getLogger(__name__)
-DEMO_CONFIG = Path(__file__).with_name("demo.toml")
+DEMO_CONFIG = importlib.resources.files("bot.demo").joinpath("demo.toml")
 
 
 @dataclass
@@ -158,7 +159,8 @@ def run_demo(
     upgrade(url)
     # The demo always runs offline on its own SQLite file, whatever DATABASE_URL says.
     demo_env = {k: v for k, v in env.items() if k.startswith("SLACK_")}
-    settings = load_settings(demo_env, config_path=str(DEMO_CONFIG))
+    with importlib.resources.as_file(DEMO_CONFIG) as config_path:
+        settings = load_settings(demo_env, config_path=str(config_path))
     engine = make_engine(url)
     demo = Demo(settings=settings, session_factory=make_session_factory(engine), out=out, as_of=as_of, console=console,
                 days=days, per_day=per_day)

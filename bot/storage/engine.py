@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.resources
 import pkgutil
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.storage.base import Base
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# migrations/ in the source tree, installed inside the package (see pyproject.toml).
+MIGRATIONS_PACKAGE = "bot._migrations"
 
 
 def normalize_url(url: str) -> str:
@@ -71,10 +73,18 @@ def alembic_config(url: str):
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir()))
     # ConfigParser interpolation: a literal % in a password must be doubled.
     config.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
     return config
+
+
+def migrations_dir() -> Path:
+    """Where Alembic finds env.py and versions/: a real directory, as pip installs packages unzipped."""
+    location = importlib.resources.files(MIGRATIONS_PACKAGE)
+    if not isinstance(location, Path):
+        raise RuntimeError(f"{MIGRATIONS_PACKAGE} is not on the file system ({location!r}); install signalroom unzipped")
+    return location
 
 
 def upgrade(url: str, revision: str = "heads") -> None:

@@ -1,0 +1,1 @@
+"""Message templates; installed as the package `bot._templates` so importlib.resources can read them."""
