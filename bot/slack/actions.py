@@ -13,6 +13,7 @@ from bot.slack import action_ids as ids
 from bot.slack.app import Services, answer_user, replying
 from bot.slack.commands import Request, carry, close, open_add_modal, open_outcome_modal, snooze
 from bot.slack.home import publish_home
+from bot.slack.parse import parse_id
 
 
 def register(app: App) -> None:
@@ -34,10 +35,10 @@ def _request(body: dict, context: BoltContext, client: WebClient) -> Request:
 
 
 def _action_id(body: dict) -> int:
-    raw = str(body["actions"][0].get("value", ""))
-    if not raw.isdigit():
+    number = parse_id(str(body["actions"][0].get("value", "")))
+    if number is None:
         raise UsageError("this button carries no action number")
-    return int(raw)
+    return number
 
 
 def on_done(body: dict, context: BoltContext, respond, client: WebClient) -> None:
@@ -87,7 +88,7 @@ def on_log_action(body: dict, context: BoltContext, respond, client: WebClient) 
         open_add_modal(
             _request(body, context, client), metric=item["metric"], owner=body["user"]["id"], due=None,
             description=None, segment=f"{dimension}={segment}" if dimension else "",
-            trigger=int(trigger_id) if str(trigger_id or "").isdigit() else None,
+            trigger=parse_id(str(trigger_id or "")),
         )
 
 

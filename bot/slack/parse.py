@@ -47,7 +47,9 @@ SUBCOMMANDS = ("help", "actions", "action", "snooze", "log", "annotate")
 ACTION_VERBS = ("add", "done", "update", "carry", "close", "snooze")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_RELATIVE = re.compile(r"^\+?(\d{1,3})([dw])$")
+_RELATIVE = re.compile(r"^\+?([0-9]{1,3})([dw])$")
+# ASCII digits only: str.isdigit() and \d also accept '²', '①' or '٣', which int() refuses or misreads.
+_ID = re.compile(r"[0-9]{1,12}")
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,7 @@ def _metric_view(tokens: list[str]) -> MetricView:
         low = token.lower()
         if low in WINDOWS:
             days = WINDOWS[low]
-        elif re.fullmatch(r"\d+d", low):
+        elif re.fullmatch(r"[0-9]+d", low):
             raise usage_error(f"unknown window {token!r}; use 7d, 30d or 90d", "metric")
         elif low == "by":
             if index + 1 >= len(tokens):
@@ -341,10 +343,15 @@ def parse_dimension(word: str, *, form: str = "metric") -> str:
 def _action_id(args: list[str], form: str) -> int:
     if not args:
         raise usage_error("which action? give its number", form)
-    raw = args[0].lstrip("#")
-    if not raw.isdigit() or len(raw) > 12:
+    number = parse_id(args[0].lstrip("#"))
+    if number is None:
         raise usage_error(f"{args[0]!r} is not an action number (like 12)", form)
-    return int(raw)
+    return number
+
+
+def parse_id(raw: str) -> int | None:
+    """A database id written in ASCII digits (at most 12), else None."""
+    return int(raw) if _ID.fullmatch(raw) else None
 
 
 def _owner(token: str, form: str) -> str:

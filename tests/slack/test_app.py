@@ -159,6 +159,20 @@ def test_admin_through_user_group(driver, session_factory):
     assert labels == ["v2.3 <!channel>"]
 
 
+def test_unicode_digit_ids_get_a_usage_reply_not_a_500(driver, session_factory):
+    _open(session_factory)
+    for text in ("action done ² fixed", "action close ①", "snooze ٣ 1d"):
+        response = driver.command(text)
+        assert response.status_code == 200, text
+        assert "is not an action number" in response.json()["text"], text
+    for value in ("²", "①", "٣"):
+        assert driver.click(ids.ACTION_SNOOZE, value).status_code == 200
+    replies = driver.slack.wait_for("chat.postMessage", 3)  # no response_url on App Home: the answer is a DM
+    assert all("carries no action number" in json.dumps(c.args) for c in replies)
+    with session_factory() as session:
+        assert get_action(session, workspace_id="default", action_id=1).status == "open"
+
+
 def test_unknown_action_is_a_short_reply(driver):
     driver.command("action done 99 fixed")
     assert "no action #99" in driver.answer()["text"]

@@ -73,6 +73,13 @@ def test_parses(text, expected):
     ("action dun 3", "did you mean `done`"),
     ("action done", "which action"),
     ("action done x1 ok", "not an action number"),
+    # Unicode digits pass str.isdigit() but not int() (or read as another number): ASCII only.
+    ("action done ² ok", "not an action number"),
+    ("action done ① ok", "not an action number"),
+    ("action close #٣", "not an action number"),
+    ("action done 1234567890123 ok", "not an action number"),
+    ("snooze ² 1d", "not an action number"),
+    ("action add frt <@U0AB> due +٣d x", "is not a date"),
     ("action add frt bob due fri x", "unknown metric"),
     ("action add frt @bob due fri x", "pick the owner from the @ menu"),
     ("action add frt <@U0AB> due someday x", "'someday' is not a date"),
