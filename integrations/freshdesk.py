@@ -33,7 +33,7 @@ import httpx
 
 from integrations.base import Checkpoint, MalformedRecordError, Ticket, TicketPage
 from integrations.http import CursorGuard, PollingAdapter
-from integrations.normalize import basic_auth_header, ident, instant, integer, mapping, since, tags, without
+from integrations.normalize import basic_auth_header, checked, ident, instant, integer, mapping, since, tags, without
 from integrations.retry import RetryPolicy
 
 SOURCE = "freshdesk"
@@ -107,6 +107,7 @@ def _status(raw: Mapping[str, Any], stats: Mapping[str, Any], external_id: str) 
     return "hold"
 
 
+@checked
 def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
     """One `GET /api/v2/tickets?include=stats` record (optionally with a folded rating) -> Ticket."""
     if not isinstance(raw, Mapping):

@@ -22,7 +22,7 @@ import httpx
 
 from integrations.base import Checkpoint, MalformedRecordError, Ticket, TicketPage
 from integrations.http import CursorGuard, PollingAdapter
-from integrations.normalize import ident, instant, integer, mapping, since, tags
+from integrations.normalize import checked, ident, instant, integer, mapping, since, tags
 from integrations.retry import RetryPolicy
 
 SOURCE = "intercom"
@@ -44,6 +44,7 @@ def _seconds(value: Any, *, field: str, external_id: str) -> timedelta | None:
     return None if number is None else timedelta(seconds=number)
 
 
+@checked
 def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
     """One conversation from `/conversations/search` (or `GET /conversations/{id}`) -> Ticket."""
     if not isinstance(raw, Mapping):
@@ -111,7 +112,8 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         reassignments=max(assignments - 1, 0),
         escalated=assignments > 1,
         channel=str(source_type) if source_type else None,
-        priority={"priority": "high", "not_priority": "normal"}.get(priority, priority) if priority else None,
+        priority={"priority": "high", "not_priority": "normal"}.get(priority, priority)
+        if isinstance(priority, str) and priority else priority or None,
         group=ident(raw.get("team_assignee_id")),
         assignee=ident(raw.get("admin_assignee_id")),
         requester=requester,

@@ -29,7 +29,7 @@ from integrations.base import (
     TicketPage,
 )
 from integrations.http import CursorGuard, PollingAdapter
-from integrations.normalize import basic_auth_header, ident, instant, integer, mapping, since, tags, without
+from integrations.normalize import basic_auth_header, checked, ident, instant, integer, mapping, since, tags, without
 from integrations.retry import RetryPolicy
 
 SOURCE = "zendesk"
@@ -63,6 +63,7 @@ def _csat(rating: Any) -> tuple[str | None, float | None]:
     return None, None  # "offered", "unoffered" or no rating
 
 
+@checked
 def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
     """One incremental-export ticket (with an optional folded `metric_set`) -> Ticket."""
     if not isinstance(raw, Mapping):
