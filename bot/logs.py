@@ -20,6 +20,30 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# Chatty libraries stay at WARNING unless we debug.
+LIBRARIES = ("httpx", "httpcore", "urllib3", "slack_bolt", "slack_sdk", "apscheduler", "alembic")
+
+
+def _is_library(name: str) -> bool:
+    return any(name == lib or name.startswith(lib + ".") for lib in LIBRARIES)
+
+
+class LibraryLevel(logging.Filter):
+    """Hold every library record to the library level, whichever logger emitted it.
+
+    Bolt gives each of its child loggers (`slack_bolt.RequestVerification`, …) an explicit level
+    copied from the root when it is created, so the level set on `slack_bolt` alone does not reach
+    them: a rejected request was logged in full, body included, at INFO.
+    """
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level or not _is_library(record.name)
+
+
 def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
@@ -28,9 +52,14 @@ def configure(level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler._signalroom = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    library_level = logging.DEBUG if level == "DEBUG" else logging.WARNING
+    handler.addFilter(LibraryLevel(library_level))
     handler.addFilter(RedactSecrets())
     root.addHandler(handler)
     root.setLevel(level)
-    # Chatty libraries stay at WARNING unless we debug.
-    for name in ("httpx", "httpcore", "urllib3", "slack_bolt", "slack_sdk", "apscheduler", "alembic"):
-        logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    for name in LIBRARIES:
+        logging.getLogger(name).setLevel(library_level)
+    # Child loggers that already carry their own level follow their library's from now on.
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and name not in LIBRARIES and _is_library(name):
+            logger.setLevel(logging.NOTSET)
