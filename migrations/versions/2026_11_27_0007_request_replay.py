@@ -6,8 +6,8 @@ Create Date: 2026-11-27 18:30:00
 """
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401 - used once this revision gets its operations
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 
 revision = '0007_request_replay'
@@ -17,9 +17,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Reserved in the chain so parallel work can land in any order; filled in by its own commit.
-    pass
+    # Signatures of accepted Slack requests, kept for their 5-minute window so a replay is refused
+    # by any web process. Rows expire on their own and are pruned as new ones arrive.
+    op.create_table('slack_request_signatures',
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('digest', name=op.f('pk_slack_request_signatures'))
+    )
+    with op.batch_alter_table('slack_request_signatures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_slack_request_signatures_expires_at'), ['expires_at'], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('slack_request_signatures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_slack_request_signatures_expires_at'))
+    op.drop_table('slack_request_signatures')
