@@ -7,11 +7,13 @@ instead of skipping it.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -49,11 +51,20 @@ def in_ci() -> bool:
 
 def shared_data(*parts: str) -> Path:
     """A path under ../shared/data; skipped outside CI when absent, a failure in CI."""
-    path = SHARED.joinpath("data", *parts)
+    return _shared("data", *parts)
+
+
+def shared_fixture(*parts: str) -> Any:
+    """A recorded vendor response under ../shared/fixtures, parsed; skipped outside CI when absent, a failure in CI."""
+    return json.loads(_shared("fixtures", *parts).read_text(encoding="utf-8"))
+
+
+def _shared(folder: str, *parts: str) -> Path:
+    path = SHARED.joinpath(folder, *parts)
     if not path.exists():
         if in_ci():
-            pytest.fail(f"{path} is missing: CI must have ../shared/data beside the clone")
-        pytest.skip(f"{path} not present (shared data sets live beside the repository)")
+            pytest.fail(f"{path} is missing: CI must have ../shared/{folder} beside the clone")
+        pytest.skip(f"{path} not present (shared {folder} live beside the repository)")
     return path
 
 

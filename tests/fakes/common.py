@@ -5,22 +5,13 @@ A fake is a stateful callable `fake(request) -> httpx.Response`, usable as
 """
 from __future__ import annotations
 
-import json
 import math
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import httpx
-
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
-
-
-def fixture(*parts: str) -> Any:
-    return json.loads(FIXTURES.joinpath(*parts).read_text(encoding="utf-8"))
 
 
 @dataclass

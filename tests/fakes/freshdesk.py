@@ -6,7 +6,7 @@
   300 are refused with 400), `filter=deleted|spam`; `Link: <…>; rel="next"`.
 - `GET /api/v2/tickets/{id}`, `GET /api/v2/surveys/satisfaction_ratings`
   (`created_since`, paged the same way).
-Records are shaped on ../shared/fixtures/freshdesk. Knobs: `overlap` repeats the
+Records are shaped on ../shared/fixtures/freshdesk (see tests/fakes/records.py). Knobs: `overlap` repeats the
 last record of the previous page at the top of the next one; `after_page(n)` runs
 after the n-th ticket-list page is served (agents editing or deleting tickets while
 a pass reads them: the offsets of later pages shift, as they do on the real API).
@@ -21,9 +21,10 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.common import FakeAPI, fixture
+from tests.fakes.common import FakeAPI
+from tests.fakes.records import FRESHDESK_TICKET
 
-TEMPLATE: dict[str, Any] = fixture("freshdesk", "tickets_list_include_requester_stats_recorded.json")[0]
+TEMPLATE: dict[str, Any] = FRESHDESK_TICKET
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 MAX_PAGE = 300
 

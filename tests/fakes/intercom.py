@@ -3,7 +3,7 @@
 Understands the `updated_at` query the adapter sends (`>`/`=`/`<` leaves under
 AND/OR), sorts by `updated_at`, pages with `pagination.per_page` (max 150) and an
 opaque `starting_after` cursor, and checks the `Intercom-Version` header.
-Records are shaped on ../shared/fixtures/intercom.
+Records are shaped on ../shared/fixtures/intercom (see tests/fakes/records.py).
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.common import FakeAPI, fixture
+from tests.fakes.common import FakeAPI
+from tests.fakes.records import INTERCOM_CONVERSATION
 
-RECORDED: list[dict] = fixture("intercom", "conversations_search_page_v2.2_recorded.json")["conversations"]
-TEMPLATE: dict[str, Any] = RECORDED[0]
+TEMPLATE: dict[str, Any] = INTERCOM_CONVERSATION
 BASE_TS = 1_700_000_000
 
 

@@ -3,7 +3,7 @@
 Paginates like the real endpoint: `start_time` or `cursor`, `per_page` (max
 1000), `include=metric_sets` side-loads a top-level `metric_sets` list,
 `after_cursor` on every page, `end_of_stream` when nothing is left. Records are
-shaped on the recorded page in ../shared/fixtures/zendesk.
+shaped on the recorded page in ../shared/fixtures/zendesk (see tests/fakes/records.py).
 
 Knobs: `overlap` (each next page repeats the last n records of the previous
 one), `empty_page_at` (page numbers answered empty but not at end of stream),
@@ -26,11 +26,11 @@ from typing import Any
 import httpx
 import orjson
 
-from tests.fakes.common import FakeAPI, fixture
+from tests.fakes.common import FakeAPI
+from tests.fakes.records import ZENDESK_METRIC_SET, ZENDESK_TICKET
 
-_PAGE = fixture("zendesk", "incremental_tickets_cursor_page.json")
-TEMPLATE: dict[str, Any] = _PAGE["tickets"][0]
-METRIC_TEMPLATE: dict[str, Any] = fixture("zendesk", "ticket_metrics_list_oas_example.json")["ticket_metrics"][0]
+TEMPLATE: dict[str, Any] = ZENDESK_TICKET
+METRIC_TEMPLATE: dict[str, Any] = ZENDESK_METRIC_SET
 BASE_TS = 1_690_000_000
 
 

@@ -6,19 +6,28 @@ import pytest
 from integrations import freshdesk
 from integrations.base import Checkpoint, MalformedRecordError, SourceAuthError, SourceFatalError
 from integrations.normalize import basic_auth_header
+from tests.conftest import shared_fixture
 from tests.fakes.clock import FakeClock
-from tests.fakes.common import fixture
 from tests.fakes.freshdesk import BASE, FakeFreshdesk, freshdesk_rating, freshdesk_ticket
 from tests.fakes.loopback import serve
 
-RECORDED = fixture("freshdesk", "tickets_list_include_requester_stats_recorded.json")
-LIBRARY = fixture("freshdesk", "ticket_view_include_stats_requester_library_fixture.json")
+
+@pytest.fixture(scope="module")
+def recorded():
+    return shared_fixture("freshdesk", "tickets_list_include_requester_stats_recorded.json")
+
+
+@pytest.fixture(scope="module")
+def library():
+    return shared_fixture("freshdesk", "ticket_view_include_stats_requester_library_fixture.json")
+
+
 AUTH = basic_auth_header("fd-key", "X")
 START = datetime(2023, 12, 1, tzinfo=UTC)
 
 
-def test_recorded_list_record():
-    ticket = freshdesk.to_ticket(RECORDED[0])
+def test_recorded_list_record(recorded):
+    ticket = freshdesk.to_ticket(recorded[0])
     assert (ticket.external_id, ticket.status, ticket.priority, ticket.channel) == ("21", "closed", "low", "outbound_email")
     assert ticket.solved_at == ticket.closed_at == datetime(2022, 11, 16, 15, 59, 28, tzinfo=UTC)
     assert ticket.resolution == timedelta(0) and ticket.first_response is None
@@ -26,49 +35,49 @@ def test_recorded_list_record():
     assert ticket.csat_reported is False  # no rating folded in: storage keeps what it has
 
 
-def test_library_fixture_durations_from_stats_timestamps():
-    ticket = freshdesk.to_ticket(dict(LIBRARY, status=4))
+def test_library_fixture_durations_from_stats_timestamps(library):
+    ticket = freshdesk.to_ticket(dict(library, status=4))
     assert ticket.status == "solved" and ticket.tags == ("foo", "bar") and ticket.escalated
     assert ticket.first_response == datetime(2020, 6, 17, 20, 23, 43, tzinfo=UTC) - ticket.created_at
     assert ticket.resolution == datetime(2020, 7, 24, 15, 35, 21, tzinfo=UTC) - ticket.created_at
     assert ticket.first_response_business is None  # Freshdesk does not report business time
-    open_ticket = freshdesk.to_ticket(LIBRARY)  # status 2 but stats say resolved once: not resolved now
+    open_ticket = freshdesk.to_ticket(library)  # status 2 but stats say resolved once: not resolved now
     assert open_ticket.status == "open" and open_ticket.solved_at is None and open_ticket.resolution is None
 
 
 @pytest.mark.parametrize(("code", "status"), [(2, "open"), (3, "pending"), (4, "solved"), (5, "closed"),
                                               (6, "pending"), (7, "hold")])
-def test_status_codes(code, status):
-    assert freshdesk.to_ticket(dict(RECORDED[0], status=code)).status == status
+def test_status_codes(recorded, code, status):
+    assert freshdesk.to_ticket(dict(recorded[0], status=code)).status == status
 
 
-def test_custom_statuses_are_placed_by_stats():
-    stats = dict(RECORDED[0]["stats"], closed_at=None)
-    assert freshdesk.to_ticket(dict(RECORDED[0], status=12, stats=stats)).status == "solved"
+def test_custom_statuses_are_placed_by_stats(recorded):
+    stats = dict(recorded[0]["stats"], closed_at=None)
+    assert freshdesk.to_ticket(dict(recorded[0], status=12, stats=stats)).status == "solved"
     no_stats = dict(stats, resolved_at=None)
-    assert freshdesk.to_ticket(dict(RECORDED[0], status=12, stats=no_stats)).status == "hold"
+    assert freshdesk.to_ticket(dict(recorded[0], status=12, stats=no_stats)).status == "hold"
 
 
 @pytest.mark.parametrize(("score", "csat"), [(103, "satisfied"), (102, "satisfied"), (101, "satisfied"),
                                              (100, "unsatisfied"), (-101, "unsatisfied"), (-103, "unsatisfied"),
                                              (7, None), (None, None)])
-def test_csat_scales(score, csat):
-    raw = dict(RECORDED[0], satisfaction_rating=freshdesk_rating(21, score))
+def test_csat_scales(recorded, score, csat):
+    raw = dict(recorded[0], satisfaction_rating=freshdesk_rating(21, score))
     ticket = freshdesk.to_ticket(raw)
     assert ticket.csat == csat and ticket.csat_reported
     assert ticket.csat_score == (float(score) if csat else None)
 
 
-def test_deleted_and_spam_are_tombstones_and_reopens_counted():
-    assert freshdesk.to_ticket(dict(RECORDED[0], deleted=True)).deleted
-    assert freshdesk.to_ticket(dict(RECORDED[0], spam=True)).deleted
-    stats = dict(RECORDED[0]["stats"], reopened_at="2022-11-17T00:00:00Z")
-    assert freshdesk.to_ticket(dict(RECORDED[0], stats=stats)).reopens == 1
+def test_deleted_and_spam_are_tombstones_and_reopens_counted(recorded):
+    assert freshdesk.to_ticket(dict(recorded[0], deleted=True)).deleted
+    assert freshdesk.to_ticket(dict(recorded[0], spam=True)).deleted
+    stats = dict(recorded[0]["stats"], reopened_at="2022-11-17T00:00:00Z")
+    assert freshdesk.to_ticket(dict(recorded[0], stats=stats)).reopens == 1
 
 
-def test_malformed():
+def test_malformed(recorded):
     with pytest.raises(MalformedRecordError, match="missing status"):
-        freshdesk.to_ticket(dict(RECORDED[0], status=None))
+        freshdesk.to_ticket(dict(recorded[0], status=None))
 
 
 def adapter(fake, clock=None, **kwargs):

@@ -5,19 +5,32 @@ import pytest
 
 from integrations import intercom
 from integrations.base import Checkpoint, MalformedRecordError, SourceAuthError, SourceFatalError
+from tests.conftest import shared_fixture
 from tests.fakes.clock import FakeClock
-from tests.fakes.common import fixture
 from tests.fakes.intercom import BASE_TS, FakeIntercom, intercom_conversation
 from tests.fakes.loopback import serve
 
-RECORDED = fixture("intercom", "conversations_search_page_v2.2_recorded.json")["conversations"]
-SPEC_PAGE = fixture("intercom", "conversations_search_page_v2.14_openapi_example.json")["conversations"]
-SPEC_ONE = fixture("intercom", "conversation_retrieve_v2.14_openapi_example.json")
+
+@pytest.fixture(scope="module")
+def recorded():
+    return shared_fixture("intercom", "conversations_search_page_v2.2_recorded.json")["conversations"]
+
+
+@pytest.fixture(scope="module")
+def spec_page():
+    return shared_fixture("intercom", "conversations_search_page_v2.14_openapi_example.json")["conversations"]
+
+
+@pytest.fixture(scope="module")
+def spec_one():
+    return shared_fixture("intercom", "conversation_retrieve_v2.14_openapi_example.json")
+
+
 START = datetime.fromtimestamp(BASE_TS, UTC)
 
 
-def test_recorded_customer_initiated_conversation():
-    ticket = intercom.to_ticket(RECORDED[0])
+def test_recorded_customer_initiated_conversation(recorded):
+    ticket = intercom.to_ticket(recorded[0])
     assert (ticket.external_id, ticket.status, ticket.channel, ticket.priority) == ("1", "open", "conversation", "normal")
     # Calendar time from the timestamps; Intercom's office-hours-adjusted figure kept as business time.
     assert ticket.first_response == timedelta(seconds=1625654131 - 1607553243)
@@ -26,22 +39,22 @@ def test_recorded_customer_initiated_conversation():
     assert ticket.requester == "5fd150d50697b6d0bbc4a2c2" and ticket.csat is None
 
 
-def test_recorded_admin_initiated_closed_without_statistics():
-    ticket = intercom.to_ticket(RECORDED[1])
+def test_recorded_admin_initiated_closed_without_statistics(recorded):
+    ticket = intercom.to_ticket(recorded[1])
     assert ticket.status == "solved" and ticket.assignee == "4423433"
     assert ticket.first_response is None and ticket.resolution is None
     assert ticket.solved_at == ticket.updated_at  # best proxy when Intercom gives no close time
 
 
-def test_spec_examples_team_tags_and_ai_flags():
-    ticket = intercom.to_ticket(SPEC_PAGE[0])
+def test_spec_examples_team_tags_and_ai_flags(spec_page, spec_one):
+    ticket = intercom.to_ticket(spec_page[0])
     assert (ticket.group, ticket.assignee, ticket.bot_involved, ticket.bot_resolved) == ("5017691", "991267715", False, False)
-    assert intercom.to_ticket(SPEC_ONE).tags == ("Test tag",)
+    assert intercom.to_ticket(spec_one).tags == ("Test tag",)
 
 
-def test_closed_with_statistics_rating_reopens_and_ai_resolution():
-    raw = dict(RECORDED[0], state="closed", open=False,
-               statistics=dict(RECORDED[0]["statistics"], last_close_at=1607553243 + 7200, time_to_last_close=1800,
+def test_closed_with_statistics_rating_reopens_and_ai_resolution(recorded):
+    raw = dict(recorded[0], state="closed", open=False,
+               statistics=dict(recorded[0]["statistics"], last_close_at=1607553243 + 7200, time_to_last_close=1800,
                                count_reopens=2, count_assignments=3),
                conversation_rating={"rating": 4, "remark": "ok", "created_at": 1607560000},
                ai_agent_participated=True, ai_agent={"resolution_state": "assumed_resolution"})
@@ -54,18 +67,18 @@ def test_closed_with_statistics_rating_reopens_and_ai_resolution():
 
 @pytest.mark.parametrize(("rating", "csat"), [(1, "unsatisfied"), (3, "unsatisfied"), (4, "satisfied"), (5, "satisfied"),
                                               (0, None), (None, None)])
-def test_rating_scale(rating, csat):
-    assert intercom.to_ticket(dict(RECORDED[0], conversation_rating={"rating": rating})).csat == csat
+def test_rating_scale(recorded, rating, csat):
+    assert intercom.to_ticket(dict(recorded[0], conversation_rating={"rating": rating})).csat == csat
 
 
-def test_snoozed_is_hold_and_malformed_state_raises():
-    assert intercom.to_ticket(dict(RECORDED[0], state="snoozed")).status == "hold"
+def test_snoozed_is_hold_and_malformed_state_raises(recorded):
+    assert intercom.to_ticket(dict(recorded[0], state="snoozed")).status == "hold"
     with pytest.raises(MalformedRecordError):
-        intercom.to_ticket(dict(RECORDED[0], state="weird", open=False))
+        intercom.to_ticket(dict(recorded[0], state="weird", open=False))
 
 
-def test_redact_keeps_no_message_text():
-    raw = intercom.redact(dict(SPEC_ONE, conversation_rating={"rating": 2, "remark": "bad"}))
+def test_redact_keeps_no_message_text(spec_one):
+    raw = intercom.redact(dict(spec_one, conversation_rating={"rating": 2, "remark": "bad"}))
     assert "body" not in raw["source"] and "name" not in raw["source"]["author"] and "title" not in raw
     assert "remark" not in raw["conversation_rating"] and "conversation_parts" not in raw
 

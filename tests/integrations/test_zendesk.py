@@ -7,34 +7,47 @@ import pytest
 from integrations import zendesk
 from integrations.base import Adapter, Checkpoint, MalformedRecordError, SourceAuthError, SourceFatalError
 from integrations.normalize import basic_auth_header
+from tests.conftest import shared_fixture
 from tests.fakes.clock import FakeClock
-from tests.fakes.common import fixture
 from tests.fakes.loopback import serve
 from tests.fakes.zendesk import FakeZendesk, Synthetic, zendesk_ticket
 
-PAGE = fixture("zendesk", "incremental_tickets_cursor_page.json")
-METRICS = fixture("zendesk", "ticket_metrics_list_oas_example.json")["ticket_metrics"]
-RATINGS = fixture("zendesk", "satisfaction_ratings_list_oas_example.json")["satisfaction_ratings"]
+
+@pytest.fixture(scope="module")
+def page():
+    return shared_fixture("zendesk", "incremental_tickets_cursor_page.json")
+
+
+@pytest.fixture(scope="module")
+def metrics():
+    return shared_fixture("zendesk", "ticket_metrics_list_oas_example.json")["ticket_metrics"]
+
+
+@pytest.fixture(scope="module")
+def ratings():
+    return shared_fixture("zendesk", "satisfaction_ratings_list_oas_example.json")["satisfaction_ratings"]
+
+
 AUTH = basic_auth_header("agent@example.com/token", "tok")
 START = datetime(2023, 1, 1, tzinfo=UTC)
 
 
 # -- parser on the recorded page ---------------------------------------------------
 
-def test_recorded_page_normalizes_every_ticket():
-    tickets = [zendesk.to_ticket(raw) for raw in PAGE["tickets"]]
+def test_recorded_page_normalizes_every_ticket(page):
+    tickets = [zendesk.to_ticket(raw) for raw in page["tickets"]]
     assert Counter(t.status for t in tickets) == {"new": 77, "pending": 8, "open": 1, "deleted": 1}
     first = tickets[0]
     assert (first.source, first.external_id, first.channel, first.subject) == ("zendesk", "28", "api", "test")
     assert first.created_at == datetime(2023, 9, 18, 15, 57, 42, tzinfo=UTC)
     assert first.requester == "6130907993114" and first.organization == "6130869157658"
-    assert first.csat is None and first.first_response is None and first.raw is PAGE["tickets"][0]
+    assert first.csat is None and first.first_response is None and first.raw is page["tickets"][0]
     deleted = next(t for t in tickets if t.deleted)
     assert deleted.external_id == "4034" and deleted.priority == "high"
 
 
-def test_metric_set_gives_durations_counts_and_escalation():
-    raw = dict(PAGE["tickets"][0], status="solved", metric_set=dict(METRICS[0], reopens=2, assignee_stations=3,
+def test_metric_set_gives_durations_counts_and_escalation(page, metrics):
+    raw = dict(page["tickets"][0], status="solved", metric_set=dict(metrics[0], reopens=2, assignee_stations=3,
                                                                       group_stations=2,
                                                                       full_resolution_time_in_minutes={"calendar": 90, "business": 45}))
     ticket = zendesk.to_ticket(raw)
@@ -48,21 +61,21 @@ def test_metric_set_gives_durations_counts_and_escalation():
 
 @pytest.mark.parametrize(("score", "csat", "value"), [("good", "satisfied", 1.0), ("bad", "unsatisfied", 0.0),
                                                       ("offered", None, None), ("unoffered", None, None)])
-def test_csat_from_satisfaction_rating(score, csat, value):
-    ticket = zendesk.to_ticket(dict(PAGE["tickets"][0], satisfaction_rating=dict(RATINGS[0], score=score)))
+def test_csat_from_satisfaction_rating(page, ratings, score, csat, value):
+    ticket = zendesk.to_ticket(dict(page["tickets"][0], satisfaction_rating=dict(ratings[0], score=score)))
     assert (ticket.csat, ticket.csat_score) == (csat, value)
     assert ticket.csat_scale == ("good_bad" if csat else None)
 
 
 @pytest.mark.parametrize("broken", [{"id": None}, {"status": "weird"}, {"created_at": "yesterday"},
                                     {"created_at": None}, {"metric_set": {"reopens": "many"}}])
-def test_malformed_records_raise(broken):
+def test_malformed_records_raise(page, broken):
     with pytest.raises(MalformedRecordError):
-        zendesk.to_ticket(dict(PAGE["tickets"][0], **broken))
+        zendesk.to_ticket(dict(page["tickets"][0], **broken))
 
 
-def test_redact_drops_free_text():
-    raw = zendesk.redact(dict(PAGE["tickets"][0], satisfaction_rating=RATINGS[0]))
+def test_redact_drops_free_text(page, ratings):
+    raw = zendesk.redact(dict(page["tickets"][0], satisfaction_rating=ratings[0]))
     assert "subject" not in raw and "description" not in raw and "comment" not in raw["satisfaction_rating"]
 
 
