@@ -1,4 +1,11 @@
-"""`signalroom` / `python -m bot`: one registry of subcommands, exit codes 0 ok, 1 failure, 2 usage/config."""
+"""`signalroom` / `python -m bot`: one registry of subcommands, exit codes 0 ok, 1 failure, 2 usage/config.
+
+Start-up is kept fast on purpose: this module and every `bot.commands.*` module
+import only the standard library and light `bot` modules at import time, so
+`--help`, `--version` and a usage error answer without loading scikit-learn,
+SQLAlchemy, pydantic or rich. Each command imports what it needs inside `run`.
+tests/test_cli_startup.py keeps it that way; bench/cli_startup.py measures it.
+"""
 from __future__ import annotations
 
 import argparse
@@ -9,8 +16,6 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from bot import logs
-from bot.config import ConfigError, load_settings
-from bot.context import Runtime
 from bot.errors import UsageError
 
 # (command, module under bot.commands, one-line help). The order is the --help order.
@@ -39,15 +44,37 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def installed_version() -> str:
+    """The version pip installed (the package metadata), not a constant that drifts from it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("signalroom")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install .)"
+
+
+class _VersionAction(argparse.Action):
+    """Like argparse's "version" action, but reads the metadata only when --version is given."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.exit(0, f"signalroom {installed_version()}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="signalroom", description="Support metrics that turn into decisions, in Slack.")
+    parser.add_argument("--version", action=_VersionAction, help="show the installed version and exit")
     parser.add_argument("--config", help="path to signalroom.toml (default: $SIGNALROOM_CONFIG or ./signalroom.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, module_name, help_text in COMMANDS:
         module = importlib.import_module(f"bot.commands.{module_name}")
-        command = sub.add_parser(name, help=help_text, description=module.__doc__)
+        command = sub.add_parser(name, help=help_text, description=module.__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(command)
         command.set_defaults(_run=module.run)
     return parser
@@ -57,6 +84,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     env = os.environ if env is None else env
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Only now that a command will run: settings (pydantic) and the runtime (SQLAlchemy, lazily).
+    from bot.config import ConfigError, load_settings
+    from bot.context import Runtime
+
     try:
         settings = load_settings(env, config_path=args.config)
     except ConfigError as exc:

@@ -3,10 +3,6 @@ from __future__ import annotations
 
 import sys
 
-from sqlalchemy.engine import make_url
-
-from bot.storage.engine import current_revisions, head_revisions, normalize_url, upgrade
-
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="db_command", metavar="ACTION", parser_class=type(parser))
@@ -16,6 +12,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args, runtime) -> int:
+    from sqlalchemy.engine import make_url
+
+    from bot.storage.engine import current_revisions, head_revisions, normalize_url, upgrade
+
     url = runtime.settings.database_url
     shown = make_url(normalize_url(url)).render_as_string(hide_password=True)
     if args.db_command == "upgrade":

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.rituals import reminders
 from bot.rituals.cli import (
     add_mode_arguments,
     make_runner,
     print_rendered,
     print_results,
 )
-from bot.rituals.runner import Rendered
 
 
 def add_arguments(parser) -> None:
@@ -22,6 +20,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args, runtime) -> int:
+    from bot.rituals import reminders
+    from bot.rituals.runner import Rendered
+
     runner = make_runner(runtime, post=args.post, with_charts=False)
     now = datetime.now(UTC)
     if args.post:

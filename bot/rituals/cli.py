@@ -4,11 +4,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.blocks import Message
-from bot.rituals.publish import Result
-from bot.rituals.runner import Rendered, Runner
+if TYPE_CHECKING:  # the runner pulls in themes (scikit-learn) and charts (matplotlib): not for --help
+    from bot.blocks import Message
+    from bot.rituals.publish import Result
+    from bot.rituals.runner import Rendered, Runner
 
 
 def add_mode_arguments(parser) -> None:
@@ -20,6 +21,7 @@ def add_mode_arguments(parser) -> None:
 
 def make_runner(runtime, *, post: bool, with_charts: bool = True) -> Runner:
     from bot.rituals.delivery import RecordingDelivery, SlackDelivery
+    from bot.rituals.runner import Runner
 
     delivery = SlackDelivery.from_settings(runtime.settings, runtime.engine()) if post else RecordingDelivery()
     return Runner(runtime.settings, runtime.session_factory(), delivery, with_charts=with_charts)
