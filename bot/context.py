@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import sessionmaker
-
-from bot.config import Settings
 from bot.errors import UsageError
-from bot.storage.engine import current_revisions, head_revisions, make_engine, make_session_factory, upgrade
+
+if TYPE_CHECKING:  # SQLAlchemy loads on first database use: a usage error should not wait for it
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import sessionmaker
+
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ class Runtime:
 
     def engine(self) -> Engine:
         if self._engine is None:
+            from bot.storage.engine import make_engine
+
             url = self.settings.database_url
             if url.startswith("sqlite:///"):
                 self.settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -40,6 +44,8 @@ class Runtime:
         Procfile's release step), so a web process never races a migration.
         """
         if self._sessions is None:
+            from bot.storage.engine import current_revisions, head_revisions, make_session_factory, upgrade
+
             url = self.settings.database_url
             engine = self.engine()
             if current_revisions(engine) != head_revisions(url):
