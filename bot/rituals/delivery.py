@@ -119,6 +119,11 @@ class SlackDelivery:
                         join_code = join_error.response.data.get("error", "") if isinstance(join_error.response.data, dict) else ""
                         raise DeliveryError("not_in_channel", f"invite the app to {channel} ({join_code})") from None
                     continue
+                if code == "missing_scope":
+                    from bot.slack.scopes import missing_scope_hint
+
+                    slack_method = str(getattr(response, "api_url", "") or method).rsplit("/", 1)[-1]
+                    raise DeliveryError(code, missing_scope_hint(slack_method, response.data.get("needed"))) from None
                 raise DeliveryError(code or f"http_{response.status_code}", method) from None
         raise AssertionError("unreachable")
 

@@ -1,6 +1,7 @@
 """The Bolt app, built once by `build_app`. Listeners live in commands/actions/modals/home.
 
-Request flow: signature check (Bolt, 5-minute window, 401 otherwise) → authorize
+Request flow: signature check (`signatures.SignatureCheck`: 5-minute window, no replays, 401
+otherwise) → authorize
 (one bot token, or the OAuth installation of the team) → our middleware puts
 `services`, `workspace_id` and a per-request `db` into the context → a listener
 acks at once and does slow work in a lazy listener (a thread), answering through
@@ -27,15 +28,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.errors import UsageError
+from bot.slack.scopes import required_scopes
 from bot.storage.base import utcnow
 
 log = logging.getLogger(__name__)
 
-# Must equal the bot scopes in slack-manifest.yml (a test checks).
-BOT_SCOPES = (
-    "commands", "chat:write", "chat:write.public", "channels:join", "im:write", "users:read", "users:read.email",
-    "usergroups:read",
-)
+# What the OAuth install asks for: every scope in the method table of bot/slack/scopes.py (a test checks
+# that slack-manifest.yml lists the same).
+BOT_SCOPES = required_scopes()
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
@@ -221,7 +221,10 @@ def build_app(
     kwargs: dict[str, Any] = {
         "client": client,
         "signing_secret": signing_secret or "socket-mode",
-        "request_verification_enabled": not socket_mode,
+        # Our own check instead of Bolt's (see bot/slack/signatures.py), still before authorization.
+        "request_verification_enabled": False,
+        # Every Bolt logger hangs under `slack_bolt`, so the configured levels reach them all.
+        "logger": logging.getLogger("slack_bolt"),
         # Listeners run inline and only ack (cheap); slow work is always a lazy listener. This avoids
         # Bolt's executor hop and 10 ms ack polling per request, which dominated ack latency under load.
         "process_before_response": True,
@@ -234,6 +237,10 @@ def build_app(
         kwargs["listener_executor"] = listener_executor
     lazy_executor = lazy_executor or listener_executor or ThreadPoolExecutor(max_workers=3,
                                                                              thread_name_prefix="slack-lazy")
+    if not socket_mode:
+        from bot.slack.signatures import ReplayGuard, SignatureCheck
+
+        kwargs["before_authorize"] = SignatureCheck(signing_secret, ReplayGuard(session_factory))
     if oauth:
         kwargs["oauth_settings"] = oauth_settings(settings, session_factory, installation_store=installation_store,
                                                   state_store=state_store)

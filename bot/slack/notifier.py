@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.blocks import MAX_TOTAL_CHARS, Message, split
+from bot.slack.scopes import missing_scope_hint
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,6 @@ FATAL_HINTS = {
     "invalid_auth": "the Slack token was refused (invalid_auth): reinstall the app or check SLACK_BOT_TOKEN",
     "not_authed": "no Slack token was sent: set SLACK_BOT_TOKEN or install the app through /slack/install",
     "token_revoked": "the Slack token was revoked: reinstall the app",
-    "missing_scope": "the app lacks a scope for this call: reinstall it from slack-manifest.yml",
 }
 
 
@@ -181,6 +181,8 @@ class Notifier:
                 if delay is None or attempt + 1 >= self._max_attempts:
                     code = error or f"http_{status}"
                     hint = FATAL_HINTS.get(code, "Slack answered {code} to " + method).format(channel=channel, code=code)
+                    if code == "missing_scope":
+                        hint = missing_scope_hint(method, response.get("needed"))
                     raise DeliveryError(hint, code=code, channel=channel) from None
             except (SlackRequestError, OSError) as exc:
                 delay = retry_delay(None, None, attempt)

@@ -11,7 +11,13 @@
   `users.lookupByEmail`; `usergroups` maps group ids to member ids;
 - files go through Slack's two-step external upload and land in `uploads`;
 - like Slack, a post or edit with more than 50 blocks is refused with `invalid_blocks`, one with more
-  than 40,000 characters of text with `msg_too_long`, one with neither text nor blocks with `no_text`.
+  than 40,000 characters of text with `msg_too_long`, one with neither text nor blocks with `no_text`;
+- like Slack, every method checks the token's scopes against `bot/slack/scopes.py` (the app's one
+  table) and answers `missing_scope` with `needed` and `provided`; a token without the scope the
+  method needs gets nothing done. Tokens have the bot scopes of `slack-manifest.yml` unless a test
+  says otherwise (`FakeSlack(scopes=...)` for every token, `grant(token, scopes)` for one); a method
+  the table does not list is refused (`method_not_in_scope_table`) so the table cannot fall behind
+  the code.
 
 Every call is recorded (`calls`, `of(method)`, `wait_for(method, count)`). Faults are injected per method:
 `fail("chat.postMessage", "msg_blocks_too_long")`, `rate_limit("chat.postMessage", retry_after=7, times=2)`
@@ -27,15 +33,26 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bot.slack.scopes import METHOD_SCOPES, missing_scope
 from tests.fakes.loopback import serve
 
 MAX_BLOCKS = 50
 MAX_TEXT_CHARS = 40_000
+MANIFEST = Path(__file__).resolve().parents[2] / "slack-manifest.yml"
+
+
+def manifest_scopes(path: Path = MANIFEST) -> frozenset[str]:
+    """The bot scopes an install from the manifest grants (what a real workspace token would carry)."""
+    import yaml
+
+    return frozenset(yaml.safe_load(path.read_text())["oauth_config"]["scopes"]["bot"])
 
 
 @dataclass
@@ -56,8 +73,10 @@ class Fault:
 class FakeSlack:
     def __init__(self, *, team_id: str = "T0001", bot_user_id: str = "UBOT", users: dict[str, dict] | None = None,
                  usergroups: dict[str, list[str]] | None = None, outside: set[str] | None = None,
-                 private_channels: set[str] | None = None) -> None:
+                 private_channels: set[str] | None = None, scopes: Iterable[str] | None = None) -> None:
         self.team_id, self.bot_user_id = team_id, bot_user_id
+        self.scopes = frozenset(manifest_scopes() if scopes is None else scopes)  # every token's, unless granted
+        self.token_scopes: dict[str, frozenset[str]] = {}
         self.users: dict[str, dict[str, Any]] = dict(users or {})  # id → {"tz": ..., "profile": {"email": ...}}
         self.usergroups = dict(usergroups or {})
         self.outside = set(outside or ())  # channels the bot is not a member of
@@ -84,6 +103,13 @@ class FakeSlack:
         self.faults.setdefault(method, []).append(Fault(status, "internal_error", times=times))
 
     # --- state set up by a test ----------------------------------------------------------------
+    def grant(self, token: str, scopes: Iterable[str]) -> None:
+        """The scopes one token carries (others keep `scopes`)."""
+        self.token_scopes[token] = frozenset(scopes)
+
+    def scopes_of(self, token: str | None) -> frozenset[str]:
+        return self.token_scopes.get(token or "", self.scopes)
+
     def add_message(self, channel: str, ts: str, text: str = "", *, thread_ts: str | None = None) -> None:
         """A message that was in the channel before the test began (so it can be edited)."""
         with self._lock:
@@ -136,7 +162,20 @@ class FakeSlack:
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
                 return httpx.Response(200, json={"ok": False, "error": "unknown_method"})
+            if refusal := self._scope_refusal(method, token):
+                return httpx.Response(200, json=refusal)
             return httpx.Response(200, json=handler(args, request))
+
+    def _scope_refusal(self, method: str, token: str | None) -> dict[str, Any] | None:
+        if method not in METHOD_SCOPES:
+            return {"ok": False, "error": "method_not_in_scope_table",
+                    "detail": f"add {method} and its scope to METHOD_SCOPES in bot/slack/scopes.py"}
+        if METHOD_SCOPES[method] and not token:
+            return {"ok": False, "error": "not_authed"}
+        granted = self.scopes_of(token)
+        if needed := missing_scope(method, granted):
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(sorted(granted))}
+        return None
 
     def _take_fault(self, method: str) -> Fault | None:
         faults = self.faults.get(method) or []
@@ -228,7 +267,15 @@ class FakeSlack:
         user = args.get("user", "")
         if user not in self.users:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": {"id": user, **self.users[user]}}
+        found = {"id": user, **self.users[user]}
+        if "users:read.email" not in self.scopes_of(self._token(request)) and "profile" in found:
+            # Like Slack: the email field needs users:read.email besides users:read.
+            found["profile"] = {k: v for k, v in found["profile"].items() if k != "email"}
+        return {"ok": True, "user": found}
+
+    @staticmethod
+    def _token(request: httpx.Request) -> str | None:
+        return (request.headers.get("authorization") or "").removeprefix("Bearer ") or None
 
     def _users_lookupByEmail(self, args, request):
         email = str(args.get("email", "")).lower()
@@ -265,7 +312,7 @@ class FakeSlack:
         return {"ok": True, "file": {"id": upload["id"], "title": upload["title"], "name": upload["filename"]}}
 
     def _oauth_v2_access(self, args, request):
-        return {"ok": True, "app_id": "A0001", "authed_user": {"id": "UINSTALLER"}, "scope": "commands,chat:write",
+        return {"ok": True, "app_id": "A0001", "authed_user": {"id": "UINSTALLER"}, "scope": ",".join(sorted(self.scopes)),
                 "token_type": "bot", "access_token": "xoxb-installed-T0002", "bot_user_id": "UBOT2",
                 "team": {"id": "T0002", "name": "Second"}, "enterprise": None, "is_enterprise_install": False}
 
