@@ -5,13 +5,19 @@ the attempt number, and get back a `Decision`. The request helper
 (`integrations.http`) is the only place that acts on it, with an injected
 `sleep`.
 
-Headers honoured (case-insensitive):
+Headers honoured (case-insensitive; tests/integrations/test_retry.py has one row per name):
 - `Retry-After`: seconds, or an HTTP date (RFC 9110).
-- `X-RateLimit-Reset` (Intercom: epoch seconds), `ratelimit-reset` (Zendesk,
-  IETF draft: seconds until reset). A value above ~1e9 is taken as an epoch.
-- `*-remaining` / `*-limit` variants for proactive pacing: `ratelimit-remaining`,
-  `x-ratelimit-remaining`, `x-rate-limit-remaining`; `ratelimit-limit`,
-  `x-ratelimit-limit`, `x-ratelimit-total`, `x-rate-limit`.
+- Reset: `X-RateLimit-Reset` (Intercom: epoch seconds), `ratelimit-reset` (Zendesk,
+  IETF draft: seconds until reset), `rate-limit-reset` (Zendesk, older answers),
+  `x-rate-limit-reset`. A value above ~1e9 is taken as an epoch.
+- Remaining, for proactive pacing: `ratelimit-remaining`, `rate-limit-remaining`,
+  `x-ratelimit-remaining` (Intercom, Freshdesk), `x-rate-limit-remaining` (Zendesk).
+  Limit (informational): `ratelimit-limit`, `rate-limit`, `rate-limit-limit`,
+  `x-ratelimit-limit`, `x-ratelimit-total` (Freshdesk), `x-rate-limit` (Zendesk).
+- Structured: `zendesk-ratelimit-<endpoint>: total=100; remaining=99; resets=41`
+  (Zendesk's per-endpoint limits) and `RateLimit: limit=100, remaining=50, reset=5`
+  (IETF draft-07). When several windows are reported, pacing follows the tightest
+  (fewest requests left).
 
 Pacing follows the server's window across responses (`QuotaWindow`,
 `track_quota`, `pace_window`): a reset counted in whole seconds only says the
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -38,9 +45,15 @@ RETRIABLE_ERRORS: tuple[type[BaseException], ...] = (
 )
 _EPOCH_THRESHOLD = 1_000_000_000
 
-_RESET_HEADERS = ("x-ratelimit-reset", "ratelimit-reset", "x-rate-limit-reset")
-_REMAINING_HEADERS = ("ratelimit-remaining", "x-ratelimit-remaining", "x-rate-limit-remaining")
-_LIMIT_HEADERS = ("ratelimit-limit", "x-ratelimit-limit", "x-ratelimit-total", "x-rate-limit")
+_RESET_HEADERS = ("x-ratelimit-reset", "ratelimit-reset", "rate-limit-reset", "x-rate-limit-reset")
+_REMAINING_HEADERS = ("ratelimit-remaining", "rate-limit-remaining", "x-ratelimit-remaining",
+                      "x-rate-limit-remaining")
+_LIMIT_HEADERS = ("ratelimit-limit", "rate-limit", "rate-limit-limit", "x-ratelimit-limit", "x-ratelimit-total",
+                  "x-rate-limit")
+# Structured headers: one window each, as `key=value` pairs separated by `;` or `,`.
+_STRUCTURED_PREFIX = "zendesk-ratelimit-"
+_STRUCTURED_NAMES = ("ratelimit",)
+_PAIR = re.compile(r"([a-z-]+)\s*=\s*([^;,\s]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +102,48 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float) -> float | No
                 seconds = None
         if seconds is not None:
             return max(seconds, 0.0)
-    return reset_seconds(headers, now=now)
+    until = reset_seconds(headers, now=now)
+    if until is None:
+        _, until = quota(headers, now=now)
+    return until
 
 
-def reset_seconds(headers: Mapping[str, str], *, now: float) -> float | None:
-    """Seconds until the rate-limit window resets, or None when not reported."""
-    value = _number(_header(headers, _RESET_HEADERS))
+def _until(value: float | None, now: float) -> float | None:
     if value is None:
         return None
     if value > _EPOCH_THRESHOLD:
         value -= now
     return max(value, 0.0)
+
+
+def reset_seconds(headers: Mapping[str, str], *, now: float) -> float | None:
+    """Seconds until the rate-limit window resets, or None when not reported."""
+    return _until(_number(_header(headers, _RESET_HEADERS)), now)
+
+
+def _structured(headers: Mapping[str, str], now: float) -> list[tuple[float, float | None]]:
+    windows = []
+    for name, value in headers.items():
+        name = name.lower()
+        if not (name.startswith(_STRUCTURED_PREFIX) or name in _STRUCTURED_NAMES):
+            continue
+        pairs = dict(_PAIR.findall(str(value).lower()))
+        remaining = _number(pairs.get("remaining"))
+        if remaining is not None:
+            windows.append((remaining, _until(_number(pairs.get("resets", pairs.get("reset"))), now)))
+    return windows
+
+
+def quota(headers: Mapping[str, str], *, now: float) -> tuple[float | None, float | None]:
+    """(requests remaining, seconds until that window resets) of the tightest window reported."""
+    windows = _structured(headers, now)
+    remaining = _number(_header(headers, _REMAINING_HEADERS))
+    if remaining is not None:
+        windows.append((remaining, reset_seconds(headers, now=now)))
+    if not windows:
+        return None, None
+    # Fewest left first; on a tie, the one that says when it resets.
+    return min(windows, key=lambda w: (w[0], w[1] is None))
 
 
 def backoff(attempt: int, policy: RetryPolicy, rng: Callable[[], float] = random.random) -> float:
@@ -184,8 +228,7 @@ def track_quota(
         and sent_at >= window.reset_by
     ):
         slack = 1.0
-    remaining = _number(_header(headers, _REMAINING_HEADERS))
-    until_reset = reset_seconds(headers, now=now)
+    remaining, until_reset = quota(headers, now=now)
     if remaining is None or until_reset is None:
         return QuotaWindow(remaining=remaining, slack=slack)
     bound = now + until_reset + slack

@@ -22,7 +22,7 @@ class Fault:
 
 
 class FakeAPI:
-    """Base class: subclasses implement `handle(request)`; headers styles: zendesk/freshdesk/intercom."""
+    """Base class: subclasses implement `handle(request)`; headers styles: zendesk/zendesk_2023/freshdesk/intercom."""
 
     rate_style = "zendesk"
 
@@ -126,6 +126,8 @@ class FakeAPI:
         reset_in = max(math.ceil(self._window_start + window - self.clock()), 1)
         if self.rate_style == "zendesk":
             return {"ratelimit-limit": str(limit), "ratelimit-remaining": str(remaining), "ratelimit-reset": str(reset_in)}
+        if self.rate_style == "zendesk_2023":  # as a 2023 recording answered: no x- prefix, no contraction
+            return {"rate-limit": str(limit), "rate-limit-remaining": str(remaining), "rate-limit-reset": str(reset_in)}
         if self.rate_style == "intercom":
             return {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining),
                     "X-RateLimit-Reset": str(int(self._window_start + window))}

@@ -9,6 +9,7 @@ from integrations.retry import (
     decide,
     pace,
     pace_window,
+    quota,
     retry_after_seconds,
     track_quota,
 )
@@ -142,3 +143,66 @@ def test_track_quota(window, headers, sent_at, now, limited, expected):
 )
 def test_pace_window(window, expected):
     assert pace_window(window, now=NOW, policy=POLICY) == pytest.approx(expected)
+
+
+# One row per rate-limit header name the vendors document or recordings show:
+# (headers, requests remaining, seconds until reset) as `quota` reads them at NOW.
+@pytest.mark.parametrize(
+    ("headers", "remaining", "until_reset"),
+    [
+        # Zendesk, documented (account-wide, list endpoints)
+        ({"ratelimit-limit": "700", "ratelimit-remaining": "699", "ratelimit-reset": "41"}, 699, 41),
+        ({"X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "699"}, 699, None),
+        ({"x-rate-limit-remaining": "3", "x-rate-limit-reset": "9"}, 3, 9),
+        # Zendesk, as a 2023 recording answered: no x- prefix, no "ratelimit" contraction
+        ({"rate-limit": "400", "rate-limit-remaining": "0", "rate-limit-reset": "17"}, 0, 17),
+        ({"rate-limit-limit": "400", "rate-limit-remaining": "12", "rate-limit-reset": "5"}, 12, 5),
+        # Zendesk per-endpoint window: the tighter of it and the account's wins
+        ({"ratelimit-remaining": "699", "ratelimit-reset": "41",
+          "zendesk-ratelimit-tickets-index": "total=100; remaining=0; resets=12"}, 0, 12),
+        ({"ratelimit-remaining": "2", "ratelimit-reset": "41",
+          "zendesk-ratelimit-incremental-exports": "total=10; remaining=9; resets=30"}, 2, 41),
+        # IETF draft-07 structured field
+        ({"RateLimit": "limit=100, remaining=4, reset=8"}, 4, 8),
+        # Intercom: X-RateLimit-Reset is an epoch
+        ({"X-RateLimit-Limit": "1000", "X-RateLimit-Remaining": "0",
+          "X-RateLimit-Reset": str(int(NOW) + 6)}, 0, 6),
+        # Freshdesk: remaining and total, no reset (Retry-After on the 429 itself)
+        ({"X-Ratelimit-Total": "200", "X-Ratelimit-Remaining": "150",
+          "X-Ratelimit-Used-CurrentRequest": "1"}, 150, None),
+        ({"x-ratelimit-limit": "60", "x-ratelimit-remaining": "1", "x-ratelimit-reset": "30"}, 1, 30),
+        # nothing reported, or nonsense
+        ({}, None, None),
+        ({"ratelimit-remaining": "n/a", "ratelimit-reset": "5"}, None, None),
+        ({"zendesk-ratelimit-tickets-index": "garbage"}, None, None),
+    ],
+)
+def test_quota_reads_every_documented_header(headers, remaining, until_reset):
+    got_remaining, got_reset = quota(httpx.Headers(headers), now=NOW)
+    assert got_remaining == remaining
+    assert got_reset == (None if until_reset is None else pytest.approx(until_reset))
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"Retry-After": "7"}, 7.0),
+        ({"Retry-After": "Tue, 14 Nov 2023 22:13:30 GMT"}, 10.0),  # HTTP-date
+        ({"retry-after": "0"}, 0.0),
+        ({"X-RateLimit-Reset": str(int(NOW) + 30)}, 30.0),  # Intercom epoch
+        ({"ratelimit-reset": "12"}, 12.0),
+        ({"rate-limit-reset": "17"}, 17.0),  # Zendesk without the x- prefix
+        ({"x-rate-limit-reset": "9"}, 9.0),
+        ({"zendesk-ratelimit-incremental-exports": "total=10; remaining=0; resets=44"}, 44.0),
+        ({"Retry-After": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_retry_after_reads_every_documented_header(headers, expected):
+    got = retry_after_seconds(httpx.Headers(headers), now=NOW)
+    assert got == (None if expected is None else pytest.approx(expected))
+
+
+def test_pacing_waits_on_zendesk_headers_without_the_x_prefix():
+    headers = httpx.Headers({"rate-limit": "400", "rate-limit-remaining": "0", "rate-limit-reset": "17"})
+    assert pace(headers, now=NOW, policy=POLICY) == pytest.approx(17.05)

@@ -176,6 +176,15 @@ def test_proactive_pacing_avoids_429s():
     assert fake.count_429 == 0 and clock.sleeps  # it waited for the window instead
 
 
+def test_pacing_reads_rate_limit_headers_without_the_x_prefix():
+    clock = FakeClock()
+    fake = FakeZendesk([zendesk_ticket(i) for i in range(1, 101)], rate_limit=(3, 60.0))
+    fake.rate_style = "zendesk_2023"
+    pages = drain(adapter(fake, clock))
+    assert sum(len(p.tickets) for p in pages) == 100
+    assert fake.count_429 == 0 and clock.sleeps
+
+
 def _on_the_wire(fake, clock, *, latency=0.025):
     """A transport where each request takes `latency` of the fake clock, served halfway through."""
     fake.clock = clock.time
