@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from bot import logs
-from bot.errors import UsageError
+from bot.errors import UsageError, describe_error, is_database_error
 
 # (command, module under bot.commands, one-line help). The order is the --help order.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -107,8 +107,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         print("signalroom: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the top level turns any failure into exit 1
-        logging.getLogger("signalroom").debug("failure", exc_info=True)
-        print(f"signalroom {args.command}: failed: {exc.__class__.__name__}: {exc} (run with -v for details)", file=sys.stderr)
+        # A database error's text carries row values (SQL parameters, DETAIL lines): show its kind only.
+        logging.getLogger("signalroom").debug("failure", exc_info=not is_database_error(exc))
+        print(f"signalroom {args.command}: failed: {describe_error(exc)} (run with -v for details)", file=sys.stderr)
         return 1
     finally:
         runtime.close()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from bot.errors import describe_error, is_database_error
 from bot.rituals import lease
 from bot.rituals.runner import Runner
 
@@ -73,8 +74,9 @@ class Worker:
                 return None
             try:
                 return func()
-            except Exception:
-                log.exception("job %s failed", name)
+            except Exception as error:
+                # A database error's text carries row values (SQL parameters, DETAIL lines): log its kind only.
+                log.error("job %s failed: %s", name, describe_error(error), exc_info=not is_database_error(error))
                 return None
         job.__name__ = name
         job.inner = func  # type: ignore[attr-defined]

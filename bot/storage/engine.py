@@ -40,6 +40,8 @@ def make_engine(url: str, **kwargs) -> Engine:
     url = normalize_url(url)
     kwargs.setdefault("json_serializer", _json_dumps)
     kwargs.setdefault("json_deserializer", orjson.loads)
+    # Error text never carries row values (ticket text, emails) into terminals or logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
