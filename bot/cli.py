@@ -106,6 +106,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except KeyboardInterrupt:
         print("signalroom: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `signalroom metrics | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception as exc:  # noqa: BLE001 - the top level turns any failure into exit 1
         # A database error's text carries row values (SQL parameters, DETAIL lines): show its kind only.
         logging.getLogger("signalroom").debug("failure", exc_info=not is_database_error(exc))

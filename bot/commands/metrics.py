@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from bot.commands.layout import RED, DIM, GREEN, YELLOW, Column, Row, echo, render, use_color
 from bot.errors import UsageError
 from bot.metrics.catalogue import DIMENSIONS
 
@@ -26,8 +27,6 @@ def parse_day(value: str | None, flag: str) -> date | None:
 
 
 def run(args, runtime) -> int:
-    from bot.metrics.service import range_scorecard, rollup_settings, scorecard
-
     if args.by is not None and args.by not in DIMENSIONS:
         raise UsageError(f"--by: unknown dimension {args.by!r}; use one of {', '.join(DIMENSIONS)}")
     day = parse_day(args.date, "--date")
@@ -39,6 +38,8 @@ def run(args, runtime) -> int:
         raise UsageError("--from must not be after --to")
     if day is not None and start is not None:
         raise UsageError("use either --date or --from/--to")
+    from bot.metrics.service import range_scorecard, rollup_settings, scorecard
+
     settings = rollup_settings(runtime.settings)
     with runtime.session_factory().begin() as session:
         if start is not None and end is not None:
@@ -53,16 +54,62 @@ def run(args, runtime) -> int:
     if not card.entries:
         print("no metrics yet: import or sync tickets, then run `signalroom rollup`")
         return 0
-    from rich.console import Console
-    from rich.table import Table
+    from bot.metrics.zones import WEEKDAYS
 
-    title = f"Scorecard as of {card.as_of} ({card.timezone})" if start is None else f"Metrics {start} .. {end}"
-    table = Table(title=title)
-    for col in ("zone", "metric", "segment", "value", "expected", "n", "why"):
-        table.add_column(col, overflow="fold")
-    from bot.metrics.zones import format_value
-    for e in card.entries:
-        table.add_row(e.zone, e.key, ", ".join(f"{k}={v}" for k, v in e.segment.items()), e.display_value,
-                      format_value(e.expected, e.unit) if e.expected is not None else "", str(e.n), e.explanation)
-    Console().print(table)
+    title = (f"Scorecard for {WEEKDAYS[card.as_of.weekday()]} {card.as_of} ({card.timezone})" if start is None
+             else f"Metrics from {start} to {end} ({card.timezone})")
+    span = (start, end) if start is not None and end is not None else None
+    echo([title, *scorecard_lines(card, by=args.by, span=span, color=use_color())])
     return 0
+
+
+ZONES = {"act_now": "act now", "watch": "watch", "healthy": "healthy", "insufficient_data": "too few",
+         "learning": "learning", "n/a": ""}
+ZONE_COLORS = {"act now": RED, "watch": YELLOW, "healthy": GREEN, "too few": DIM, "learning": DIM}
+EXPLAINED = ("act_now", "watch", "insufficient_data")  # healthy and learning rows are summed up in the footer
+
+
+def scorecard_lines(card, *, by: str | None = None, span: tuple[date, date] | None = None, color: bool = False,
+                    width: int | None = None) -> list[str]:
+    """The scorecard in the demo's layout: one short row per metric, and under each row that
+    needs a look its explanation (without the label and value the row already shows).
+    Labels, not keys: the keys are in --json. With a range (`span`), the note says how the
+    value was pooled and there are no zones."""
+    from bot.metrics.zones import WEEKDAYS, format_value
+
+    rows = []
+    for e in card.entries:
+        label = e.label + (f" · {', '.join(e.segment.values())}" if e.segment else "")
+        expected = format_value(e.expected, e.unit) if e.expected is not None else ""
+        if span is not None:
+            note = _after(e.explanation, f"{e.label} from {span[0]} to {span[1]}: {e.display_value} (", ").")
+        elif e.zone in EXPLAINED:
+            subject = e.label + "".join(f" for {dim.replace('_', ' ')} {seg}" for dim, seg in e.segment.items())
+            note = _after(e.explanation, f"{e.label} was {e.display_value} ".replace(e.label, subject, 1))
+            if card.as_of is not None:  # the title names the day
+                note = _after(note, f"on {WEEKDAYS[card.as_of.weekday()]} {card.as_of}, ")
+        else:
+            note = ""
+        rows.append(Row((ZONES.get(e.zone, e.zone), label, e.display_value, expected, f"{e.n:,}"), note))
+    metric = Column("metric" + (f" · {by.replace('_', ' ')}" if by else ""), flex=True)
+    if span is not None:
+        columns = [metric, Column("value", ">"), Column("n", ">")]
+        return render(columns, [Row((r.cells[1], r.cells[2], r.cells[4]), r.note) for r in rows],
+                      color=color, width=width)
+    # No n column: a flagged row's note ends with its n, and the rest are in --json.
+    columns = [Column("zone", colors=ZONE_COLORS), metric, Column("value", ">"), Column("usual", ">")]
+    lines = render(columns, [Row(r.cells[:4], r.note) for r in rows], color=color, width=width)
+    quiet = [f"{n} {what}" for zone, what in (("healthy", "healthy (within the usual range)"),
+                                                ("learning", "learning (too little history to judge)"))
+             if (n := sum(e.zone == zone for e in card.entries))]
+    if quiet:
+        lines.append(", ".join(quiet) + "; every explanation: --json")
+    return lines
+
+
+def _after(text: str, lead: str, tail: str = "") -> str:
+    """`text` without a known lead (and tail); the whole text when it does not start that way."""
+    if not text.startswith(lead):
+        return text
+    rest = text[len(lead):]
+    return rest.removesuffix(tail) if tail else rest
