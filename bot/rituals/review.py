@@ -5,8 +5,9 @@
    segment where it concentrates, a trend chart, a "Log action" button.
 2. What we did — actions from earlier triggers: owner, due date, status,
    overdue highlighted; Done / Carry / Close.
-3. Did it move the needle — completed actions: before the trigger against
-   after completion, with a verdict that accounts for noise (`verdict.py`).
+3. Did it move the needle — completed actions: the problem against the same
+   span after completion, and against how the metric usually recovers by
+   itself (`verdict.py`, the one verdict every message shows).
 4. When everything is green — slow trends not yet across a band, and rules
    that never fired in 90 days or fire constantly (a calibration prompt).
 5. Closing check — see `closing_nudge` (posted by the worker at the end of the day).
@@ -30,7 +31,7 @@ from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE, MetricDef
 from bot.rituals import action_ids, charts, store
 from bot.rituals.units import fmt
-from bot.rituals.verdict import Outcome, Window, judge
+from bot.rituals.verdict import action_verdict
 
 CATEGORY_ORDER = {"business_impact": 0, "experience": 1, "operational": 2}
 CATEGORY_LABEL = {"business_impact": "Business impact", "experience": "Experience", "operational": "Operational"}
@@ -86,9 +87,9 @@ class Needle:
     metric_label: str
     before: str
     after: str
-    verdict: str
+    verdict: str  # improved | recovered_as_usual | no_change | worse | too_early
     verdict_label: str
-    reason: str
+    explanation: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,13 +186,6 @@ def is_overdue(due_on: date | None, status: str, today: date) -> bool:
 
 def _segment_text(dimension: str, segment: str) -> str:
     return f"{segment} ({dimension.replace('_', ' ')})"
-
-
-def _window(days: Sequence[store.Day], is_rate: bool, span: int) -> Window:
-    values = tuple(d.value for d in days if d.value is not None)
-    if is_rate:
-        return Window(values, sum(d.numerator or 0 for d in days), sum(d.denominator or 0 for d in days), span)
-    return Window(values, days=span)
 
 
 def _series_points(days: Sequence[store.Day]) -> list[charts.Point]:
@@ -295,24 +289,13 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
         if a.status != "done" or a.closed_at is None or a.closed_at.date() < today - timedelta(days=56):
             continue
         definition = _metric(a.metric)
-        if definition is None:
+        verdict = action_verdict(session, settings=settings, action=a,
+                                 trigger=trigger_rows.get(a.trigger_id) if a.trigger_id else None, today=today)
+        if definition is None or verdict is None:
             continue
-        trig = trigger_rows.get(a.trigger_id) if a.trigger_id else None
-        start_bad = trig.fired_on if trig else a.created_at.date()
-        done_day = a.closed_at.date()
-        before = store.daily(session, workspace_id=workspace_id, start=start_bad - timedelta(days=14),
-                             end=start_bad - timedelta(days=1), metric=a.metric, dimension=a.dimension,
-                             segment=a.segment)
-        after_end = min(week_end, done_day + timedelta(days=14))
-        after = store.daily(session, workspace_id=workspace_id, start=done_day + timedelta(days=1), end=after_end,
-                            metric=a.metric, dimension=a.dimension, segment=a.segment)
-        outcome: Outcome = judge(_window(before, definition.is_rate, 14),
-                                 _window(after, definition.is_rate, max(0, (after_end - done_day).days)),
-                                 direction=definition.direction, is_rate=definition.is_rate)
         needle.append(Needle(a.id, a.description, a.owner,
                              definition.label + (f" — {a.segment}" if a.segment else ""),
-                             fmt(outcome.before, definition.unit), fmt(outcome.after, definition.unit),
-                             outcome.verdict, outcome.label, outcome.reason))
+                             verdict.before, verdict.after, verdict.label, verdict.words, verdict.explanation))
 
     # 4. When everything is green: slow trends and calibration.
     trends = []

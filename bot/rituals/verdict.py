@@ -1,104 +1,103 @@
-"""Did it move the needle? A plain verdict that accounts for noise. Pure.
+"""The verdict on one action, as every message shows it: the one engine (`bot.metrics.verdicts`)
+fed from stored daily zones, and its sentence from templates/verdict_explanation.json.j2.
 
-Before = the metric in a window before the trigger fired; after = the same
-length of window after the action was completed.
-
-- Too early: the after-window is shorter than `min_days`, or either side has
-  too little data (fewer than `min_n` rated/solved tickets for a rate).
-- Rates (CSAT, FCR, reopen…): a pooled two-proportion z-test on the summed
-  numerators/denominators of each window.
-- Other metrics (durations, counts): Welch's t on the daily values, so a
-  change smaller than the day-to-day spread of the baseline is "no change".
-|statistic| below `z` (1.96 ≈ 95 %) → no change; otherwise improved or worse
-according to the metric's direction ("both" reports the change as no change
-unless it is back towards the baseline expected value — we keep it simple and
-call a decrease of volume an improvement).
+The review, action cards, `/metrics log`, `/metrics action done`, the leadership summary
+and the quarterly review all call `action_verdict`, so they cannot disagree.
 """
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import fmean, variance
-from typing import Literal
+from datetime import date, datetime, timedelta
+from typing import Any
 
-Verdict = Literal["improved", "no_change", "worse", "too_early"]
-LABELS = {"improved": "improved", "no_change": "no change", "worse": "worse", "too_early": "too early to tell"}
+from sqlalchemy.orm import Session
 
+from bot.blocks import render
+from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.settings import Rule
+from bot.metrics.verdicts import (
+    MAX_HISTORY_DAYS, WORDS, Case, Reading, Verdict, VerdictSettings, judge, manual_case,
+)
+from bot.metrics.zones import format_value
+from bot.rituals import store
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    """Daily values (durations, counts) or summed numerator/denominator (rates) of one window."""
-
-    values: tuple[float, ...] = ()
-    numerator: float = 0.0
-    denominator: float = 0.0
-    days: int = 0
-
-    @property
-    def mean(self) -> float | None:
-        if self.denominator:
-            return self.numerator / self.denominator
-        return fmean(self.values) if self.values else None
+__all__ = ["ActionVerdict", "WORDS", "action_verdict", "explain", "readings"]
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class ActionVerdict:
+    label: str  # improved | recovered_as_usual | no_change | worse | too_early
+    words: str  # "recovered as usual"
+    explanation: str  # one plain sentence of evidence (mrkdwn-safe)
+    before: str  # the problem window's value, formatted
+    after: str  # the after window's value, formatted ("n/a" while too early)
     verdict: Verdict
-    before: float | None
-    after: float | None
-    statistic: float | None
-    reason: str
-
-    @property
-    def label(self) -> str:
-        return LABELS[self.verdict]
 
 
-def two_proportion_z(x1: float, n1: float, x2: float, n2: float) -> float:
-    """z for p2 − p1 under the pooled null."""
-    pooled = (x1 + x2) / (n1 + n2)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return 0.0
-    return (x2 / n2 - x1 / n1) / se
+def explain(v: Verdict, *, unit: str, subject: str) -> str:
+    """The sentence of evidence for a verdict, in the metric's unit."""
+    f = lambda x: format_value(x, unit)  # noqa: E731
+    natural = None
+    nat = v.natural
+    if nat is not None and v.expected_value is not None and v.problem_value is not None and nat.retained > 0.05:
+        natural = f(v.expected_value + nat.retained * (v.problem_value - v.expected_value))
+    e: dict[str, Any] = {
+        "label": v.label, "reason": v.reason, "subject": subject, "after": f(v.after_value),
+        "problem": f(v.problem_value), "expected": f(v.expected_value), "natural": natural,
+        "usual_days": nat.usual_days if nat else None, "recovered_in": v.recovered_in,
+        "back": v.recovered_in is not None or (v.after_score is not None and v.noise is not None
+                                               and v.after_score <= 2 * v.noise),
+        "days_left": v.days_left, "after_days": (v.after[1] - v.after[0]).days + 1,
+        "after_end": v.after[1].isoformat(), "problem_judged": v.problem_days, "after_judged": v.after_days,
+    }
+    return render("verdict_explanation", e=e).text
 
 
-def welch_t(before: Sequence[float], after: Sequence[float]) -> float:
-    """t for mean(after) − mean(before); 0 when neither side varies and the means agree."""
-    m1, m2 = fmean(before), fmean(after)
-    v1 = variance(before) if len(before) > 1 else 0.0
-    v2 = variance(after) if len(after) > 1 else 0.0
-    se = math.sqrt(v1 / len(before) + v2 / len(after))
-    if se == 0:
-        return 0.0 if m1 == m2 else math.copysign(math.inf, m2 - m1)
-    return (m2 - m1) / se
+def readings(session: Session, *, workspace_id: str, metric: str, dimension: str, segment: str, start: date,
+             end: date) -> list[Reading]:
+    days = store.daily(session, workspace_id=workspace_id, start=start, end=end, metric=metric,
+                       dimension=dimension, segment=segment)
+    return [Reading(d.day, d.value, d.expected, d.score, d.zone, d.n) for d in days]
 
 
-def judge(
-    before: Window,
-    after: Window,
-    *,
-    direction: str,
-    is_rate: bool,
-    min_days: int = 7,
-    min_n: int = 30,
-    z: float = 1.96,
-) -> Outcome:
-    if after.days < min_days:
-        return Outcome("too_early", before.mean, after.mean, None,
-                       f"only {after.days} of {min_days} days since it was done")
-    if is_rate:
-        if before.denominator < min_n or after.denominator < min_n:
-            return Outcome("too_early", before.mean, after.mean, None, "too few tickets to tell a change from noise")
-        stat = two_proportion_z(before.numerator, before.denominator, after.numerator, after.denominator)
+def _local_day(at: datetime, tz: Any) -> date:
+    return at.astimezone(tz).date() if at.tzinfo else at.date()
+
+
+def action_verdict(session: Session, *, settings: Any, action: Any, trigger: Any = None,
+                   today: date | None = None) -> ActionVerdict | None:
+    """The verdict on a done action (None for an action that is not done or whose metric is unknown).
+
+    `settings` is the app's `bot.config.Settings`; `trigger` the action's trigger row, if any.
+    """
+    if action.status != "done" or action.closed_at is None:
+        return None
+    definition = CATALOGUE.get(action.metric)
+    if definition is None:
+        return None
+    tz = settings.timezone
+    today = today or datetime.now(tz).date()
+    as_of = store.latest_metric_day(session, workspace_id=action.workspace_id, on_or_before=today - timedelta(days=1))
+    done_day = _local_day(action.closed_at, tz)
+    opened = _local_day(action.created_at, tz)
+    file = settings.file
+    rule = None
+    if trigger is not None:
+        cfg = next((r for r in file.rules if r.name == trigger.rule), None)
+        streak = cfg.days if cfg else 1
+        rule = Rule(trigger.rule, trigger.metric, cfg.zone if cfg else trigger.zone, streak,
+                    cfg.recover_days if cfg else 3)
+        case = Case(trigger.fired_on - timedelta(days=streak - 1), done_day, done_day,
+                    as_of or done_day, rule)
     else:
-        if len(before.values) < 3 or len(after.values) < 3:
-            return Outcome("too_early", before.mean, after.mean, None, "too few days with data")
-        stat = welch_t(before.values, after.values)
-    if abs(stat) < z:
-        return Outcome("no_change", before.mean, after.mean, stat, "within the usual day-to-day noise")
-    went_up = stat > 0
-    worse_when_up = direction in ("higher_is_worse", "both")
-    verdict: Verdict = "worse" if went_up == worse_when_up else "improved"
-    return Outcome(verdict, before.mean, after.mean, stat, "a change larger than the usual noise")
+        case = manual_case(opened=opened, done_day=done_day, as_of=as_of or done_day)
+    vs = VerdictSettings(healthy=file.metrics.watch,
+                         pool_days=file.metrics.window_days if definition.kind == "rate" else 1)
+    rows = readings(session, workspace_id=action.workspace_id, metric=action.metric, dimension=action.dimension,
+                    segment=action.segment, start=case.problem_start - timedelta(days=MAX_HISTORY_DAYS),
+                    end=case.as_of)
+    v = judge(rows, case, vs)
+    subject = definition.label + (f" for {action.segment}" if action.segment else "")
+    return ActionVerdict(v.label, WORDS[v.label], explain(v, unit=definition.unit, subject=subject),
+                         format_value(v.problem_value, definition.unit), format_value(v.after_value, definition.unit),
+                         v)

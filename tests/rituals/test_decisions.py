@@ -11,36 +11,7 @@ from bot.metrics.facts import AreaMatcher
 from bot.metrics.settings import ProductArea, SegmentSettings
 from bot.rituals import accounts, alerts, digests, leadership, quarterly, reminders
 from bot.rituals.store import TicketFact
-from bot.rituals.verdict import Window, judge, two_proportion_z, welch_t
 from tests.rituals.scenario import settings as make_settings
-
-# ---------- verdict ----------
-
-
-@pytest.mark.parametrize(("before", "after", "direction", "is_rate", "expected"), [
-    # rates: CSAT 80 % → 90 % on 500 ratings each: real improvement
-    (Window(numerator=400, denominator=500, days=14), Window(numerator=450, denominator=500, days=14), "lower_is_worse", True, "improved"),
-    # the same shift on 20 ratings is noise
-    (Window(numerator=16, denominator=20, days=14), Window(numerator=18, denominator=20, days=14), "lower_is_worse", True, "too_early"),
-    (Window(numerator=40, denominator=50, days=14), Window(numerator=42, denominator=50, days=14), "lower_is_worse", True, "no_change"),
-    # reopen rate went up: worse
-    (Window(numerator=20, denominator=400, days=14), Window(numerator=60, denominator=400, days=14), "higher_is_worse", True, "worse"),
-    # durations: first response from ~2 h to ~1 h with little spread
-    (Window(values=(7200, 7000, 7400, 7100, 7300, 7250, 6900), days=14), Window(values=(3600, 3700, 3500, 3650, 3550, 3600, 3700), days=14), "higher_is_worse", False, "improved"),
-    # a shift well inside the day-to-day spread
-    (Window(values=(3000, 9000, 4000, 8000, 5000, 7000, 6000), days=14), Window(values=(5500, 6500, 5000, 7000, 6000, 4000, 8000), days=14), "higher_is_worse", False, "no_change"),
-    # done three days ago: too early
-    (Window(values=(1, 2, 3), days=14), Window(values=(1, 1, 1), days=3), "higher_is_worse", False, "too_early"),
-])
-def test_verdict(before, after, direction, is_rate, expected):
-    assert judge(before, after, direction=direction, is_rate=is_rate).verdict == expected
-
-
-def test_statistics():
-    assert two_proportion_z(50, 100, 50, 100) == 0
-    assert two_proportion_z(40, 100, 60, 100) == pytest.approx(2.828, abs=1e-3)
-    assert welch_t([1, 1, 1], [1, 1, 1]) == 0
-
 
 # ---------- reminders ----------
 
