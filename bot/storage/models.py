@@ -78,6 +78,8 @@ class TicketRow(Base):
     bot_involved: Mapped[bool] = mapped_column(Boolean, default=False)
     bot_resolved: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Agent-initiated (see Ticket.outbound): left out of volume and response metrics by default.
+    outbound: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # When this row's normalized content last changed: drives incremental rollups.
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -262,7 +264,11 @@ class PostedMessage(Base):
     ts: Mapped[str | None] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     payload_hash: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | posted | failed
+    # pending: claimed, a post may be on its way · unsure: Slack's answer was lost, it may be there ·
+    # posted · failed: Slack surely refused it (bot/rituals/ledger.py)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Sent in the message's metadata, so a post whose answer was lost can be found in Slack again.
+    post_key: Mapped[str | None] = mapped_column(String(36), unique=True)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
