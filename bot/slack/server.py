@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH
+from bot.slack.signatures import signature_check
 
 MAX_BODY = 1_000_000  # Slack payloads are far smaller; refuse anything huge before parsing
 
@@ -26,12 +27,19 @@ def _is_slash_command(body: bytes) -> bool:
 
 
 def build_asgi(app: App, session_factory: sessionmaker | None = None) -> Starlette:
+    check = signature_check(app)
+
     async def events(request: Request) -> Response:
         body = await request.body()
         if len(body) > MAX_BODY:
             return PlainTextResponse("payload too large", status_code=413)
         bolt_request = to_bolt_request(request, body)
         if _is_slash_command(body):
+            # The signature check may wait on the database (the replay guard): never on the event loop.
+            if check is not None:
+                refused = await run_in_threadpool(check.admit, bolt_request)
+                if refused is not None:
+                    return to_starlette_response(refused)
             # A slash command's listener only parses and acks (about a millisecond); running it on the
             # event loop skips the thread hop that dominated ack latency under load.
             return to_starlette_response(app.dispatch(bolt_request))

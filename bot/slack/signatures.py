@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
+from slack_bolt import App
 from slack_bolt.middleware.middleware import Middleware
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
@@ -39,6 +40,7 @@ CLOCK_SKEW = timedelta(minutes=1)
 PRUNE_EVERY = timedelta(minutes=1)
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: `int()` also takes '١٢' or ' 12 '
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
+_ADMITTED = "signalroom_signature_admitted"
 
 
 def refusal(*, secret: str, body: str, timestamp: str | None, signature: str | None, now: float) -> str | None:
@@ -109,8 +111,15 @@ class SignatureCheck(Middleware):
         self._clock = clock
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse:  # noqa: A002
-        if req.mode == "socket_mode":
+        if req.mode == "socket_mode" or req.context.get(_ADMITTED):
             return next()
+        refused = self.admit(req)
+        return refused if refused is not None else next()
+
+    def admit(self, req: BoltRequest) -> BoltResponse | None:
+        """The check on its own: the response refusing this request, or None (and the request is
+        marked, so the middleware does not check it twice). It may wait on the database: the
+        server calls it off the event loop."""
         timestamp = _header(req, "x-slack-request-timestamp")
         signature = _header(req, "x-slack-signature")
         problem = refusal(secret=self._secret, body=req.raw_body, timestamp=timestamp, signature=signature,
@@ -125,8 +134,15 @@ class SignatureCheck(Middleware):
                 return BoltResponse(status=200, body="")
             log.warning("refused a replayed Slack request (a signature already used)")
             return BoltResponse(status=401, body={"error": "invalid request"})
-        return next()
+        req.context[_ADMITTED] = True
+        return None
 
     @property
     def name(self) -> str:
         return "SignatureCheck"
+
+
+def signature_check(app: App) -> SignatureCheck | None:
+    """The app's SignatureCheck (None in Socket Mode), for the server to run ahead of dispatch."""
+    check = app._before_authorize  # Bolt keeps a Middleware passed as before_authorize as it is
+    return check if isinstance(check, SignatureCheck) else None

@@ -2,12 +2,14 @@
 by every web process sharing the database, and refused requests leave one short log line."""
 from __future__ import annotations
 
+import json
 import logging
 import time
 import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from datetime import date
 
 import pytest
 from slack_sdk import WebClient
@@ -16,7 +18,8 @@ from sqlalchemy.orm import sessionmaker
 from starlette.testclient import TestClient
 
 from bot import logs
-from bot.actions.service import list_actions
+from bot.actions.service import list_actions, open_action
+from bot.slack import action_ids as ids
 from bot.slack.app import build_app
 from bot.slack.server import build_asgi
 from bot.slack.signatures import ReplayGuard, refusal
@@ -162,3 +165,17 @@ def test_refused_huge_request_adds_one_short_line_to_the_log(driver, capsys):
     assert marker not in err
     assert len(err) < 3 * 300, err[:1000]
     assert err.count("refused a Slack request: bad signature") == 3
+
+
+def test_a_replayed_button_click_is_refused(web_processes, session_factory):
+    with session_factory.begin() as session:
+        action_id = open_action(session, workspace_id="default", metric="csat", description="Fix macros", owner=OWNER,
+                                created_by=OWNER, due_on=date(2026, 11, 27), value_at_open=0.8).id
+    first, second = web_processes
+    payload = {"type": "block_actions", "user": {"id": OWNER}, "trigger_id": "t-1", "team": {"id": "T0001"},
+               "api_app_id": "A0001", "container": {"type": "view", "view_id": "V1"}, "view": {"id": "V1", "type": "home"},
+               "actions": [{"action_id": ids.ACTION_SNOOZE, "block_id": "b", "value": str(action_id), "type": "button"}]}
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+    headers = sign(body)
+    assert first.post(body, headers).status_code == 200
+    assert second.post(body, headers).status_code == 401
