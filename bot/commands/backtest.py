@@ -13,6 +13,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--by", metavar="DIM")
     parser.add_argument("--series", metavar="FILE.csv", help="a CSV with header date,value")
     parser.add_argument("--direction", help=f"for --series: one of {', '.join(DIRECTIONS)}")
+    parser.add_argument("--verdicts", action="store_true",
+                        help="the verdict a do-nothing action would get after each trigger the rules fire")
     parser.add_argument("--json", action="store_true")
 
 
@@ -58,6 +60,8 @@ def run(args, runtime) -> int:
         if not results:
             print(f"no daily values for {key} yet: run `signalroom rollup` first")
             return 1
+    if args.verdicts:
+        return _print_verdicts(args, runtime, results, metric, dim)
     if args.json:
         days, segments = [], []
         for seg, res in results:
@@ -78,3 +82,47 @@ def run(args, runtime) -> int:
         for e in res.events:
             print(f"  rule {e.rule}: {e.kind} on {e.day} (since {e.since})")
     return 0
+
+
+def _print_verdicts(args, runtime, results, metric, dim: str) -> int:
+    """Each trigger the rules would have fired, with a do-nothing action completed after the playbook's due days."""
+    from bot.metrics.verdicts import VerdictSettings, do_nothing_verdicts, readings_from_zones
+    from bot.rituals.verdict import explain, plain
+
+    f = runtime.settings.file
+    rules = [r for r in rollup_rules(runtime, metric.key, dim)]
+    if not rules:
+        # --series, or no rule on this metric: the default excursion (two days in watch or worse).
+        from bot.metrics.settings import Rule
+
+        rules = [Rule("excursion", metric.key, "watch", 2, 3)]
+    due = {name: p.due_days for name, p in (f.playbooks or {}).items()}
+    vs = VerdictSettings(healthy=f.metrics.watch, pool_days=f.metrics.window_days if metric.kind == "rate" else 1)
+    rows = []
+    for seg, res in results:
+        seg_rules = [r for r in rules if not r.segments or seg in r.segments]
+        for h in do_nothing_verdicts(readings_from_zones([d.result for d in res.days]), seg_rules, due_days=due,
+                                     settings=vs):
+            subject = metric.label + (f" for {seg}" if seg else "")
+            rows.append({"trigger_day": h.trigger_day.isoformat(), "done_day": h.done_day.isoformat(),
+                         "verdict": h.verdict.label, "explanation": plain(explain(h.verdict, unit=metric.unit,
+                                                                                 subject=subject)),
+                         "rule": h.rule, "segment": {dim: seg} if dim else {}})
+    if args.json:
+        print(json.dumps({"metric": metric.key, "verdicts": rows}, indent=2))
+        return 0
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    print(f"{metric.key}: {len(rows)} triggers, a do-nothing action after each — "
+          + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no triggers"))
+    for r in rows:
+        where = f" [{dim}={r['segment'][dim]}]" if dim else ""
+        print(f"  {r['trigger_day']} → done {r['done_day']}{where}: {r['verdict']} — {r['explanation']}")
+    return 0
+
+
+def rollup_rules(runtime, key: str, dim: str):
+    from bot.metrics.service import rollup_settings
+
+    return [r for r in rollup_settings(runtime.settings).rules if r.metric == key and (r.dimension or "") == dim]

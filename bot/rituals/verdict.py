@@ -21,7 +21,7 @@ from bot.metrics.verdicts import (
 from bot.metrics.zones import format_value
 from bot.rituals import store
 
-__all__ = ["ActionVerdict", "WORDS", "action_verdict", "explain", "readings"]
+__all__ = ["ActionVerdict", "WORDS", "action_verdict", "explain", "plain", "readings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,11 @@ def explain(v: Verdict, *, unit: str, subject: str) -> str:
         "after_end": v.after[1].isoformat(), "problem_judged": v.problem_days, "after_judged": v.after_days,
     }
     return render("verdict_explanation", e=e).text
+
+
+def plain(text: str) -> str:
+    """The sentence for a terminal or JSON (templates escape it for Slack's mrkdwn)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def readings(session: Session, *, workspace_id: str, metric: str, dimension: str, segment: str, start: date,

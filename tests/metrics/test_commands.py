@@ -78,3 +78,19 @@ def test_backtest_series_file(env, tmp_path, capsys):
     assert main(["backtest", "--series", str(path), "--direction", "higher_is_worse", "--json"], env=env) == 0
     days = json.loads(capsys.readouterr().out)["days"]
     assert days[-1]["zone"] == "act_now" and days[0]["zone"] == "learning"
+
+
+def test_backtest_verdicts_for_a_do_nothing_action(env, tmp_path, capsys):
+    """A spike on day 60 that fades by itself: the do-nothing action after it reads as an ordinary recovery."""
+    path = tmp_path / "s.csv"
+    values = [100 + (i * 7) % 5 for i in range(120)]
+    values[60:63] = [160, 170, 150]
+    path.write_text("\n".join(["date,value"] + [f"{date(2024, 1, 1) + timedelta(days=i)},{v}"
+                                                for i, v in enumerate(values)]))
+    assert main(["backtest", "--series", str(path), "--verdicts", "--json"], env=env) == 0
+    verdicts = json.loads(capsys.readouterr().out)["verdicts"]
+    assert [(v["trigger_day"], v["verdict"]) for v in verdicts] == [("2024-03-02", "recovered_as_usual")]
+    assert set(verdicts[0]) >= {"trigger_day", "done_day", "verdict", "explanation"}
+    assert verdicts[0]["done_day"] == "2024-03-09" and verdicts[0]["explanation"].startswith("back to")
+    assert main(["backtest", "--series", str(path), "--verdicts"], env=env) == 0
+    assert "recovered_as_usual 1" in capsys.readouterr().out
