@@ -123,9 +123,10 @@ _LABELS = tuple(name for name in TEXT_LIMITS if name not in ("source", "external
 # INTEGER columns are 32-bit on PostgreSQL.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _COUNTS = ("agent_replies", "reopens", "reassignments")
-# NUL cannot be stored in PostgreSQL text or JSON; other C0 controls (tab, newline, CR excepted) and DEL are
-# never meant in a label or subject and break terminals and Slack text, so they go too.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# NUL cannot be stored in PostgreSQL text or JSON, and a lone surrogate cannot be encoded as UTF-8 for either
+# database; other C0 controls (tab, newline, CR excepted) and DEL are never meant in a label or subject and
+# break terminals and Slack text, so they go too.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # Key in `Ticket.raw` listing what `storable` changed (field and sizes, never the text itself).
 CUT_KEY = "_cut"
 
@@ -238,7 +239,7 @@ def _repaired(t: Ticket) -> Ticket:
 def _clean(name: str, value: str, limit: int | None, notes: list[str]) -> str:
     cleaned = CONTROL.sub("", value)
     if len(cleaned) != len(value):
-        notes.append(f"{name}: {len(value) - len(cleaned)} control character(s) removed")
+        notes.append(f"{name}: {len(value) - len(cleaned)} control or invalid character(s) removed")
     if limit is not None and len(cleaned) > limit:
         notes.append(f"{name}: cut from {len(cleaned)} to {limit} characters")
         cleaned = cleaned[:limit]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 import dataclasses
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
 from integrations.base import Checkpoint, Ticket
+from integrations.normalize import CONTROL, CUT_KEY, TEXT_LIMITS
 from bot.storage.base import utcnow
 from bot.storage.models import QuarantinedRecord, SyncCheckpoint, TicketRow, TicketTouch
 
@@ -23,13 +25,13 @@ _FIELDS = (
     "resolution_business_seconds", "agent_replies", "reopens", "reassignments", "escalated",
     "channel", "priority", "group_name", "assignee", "assignee_email", "requester",
     "organization", "tags", "subject", "csat", "csat_score", "csat_scale", "bot_involved",
-    "bot_resolved", "deleted",
+    "bot_resolved", "deleted", "outbound",
 )
 # Vendor keys that carry free text (subjects, bodies); dropped from `raw` when subjects are not stored.
 FREE_TEXT_KEYS = frozenset({"subject", "raw_subject", "description", "description_text", "body", "title", "text", "html_body"})
 # What a change can move, by the day it counts on (see `touched_from`).
 _WHOLE_LIFE = ("created_at", "channel", "priority", "group_name", "assignee", "organization", "requester", "tags",
-               "deleted", "source")
+               "deleted", "source", "outbound")
 _FIRST_RESPONSE = ("first_response_at", "first_response_seconds", "first_response_business_seconds")
 _SOLVED = ("solved_at", "closed_at", "status", "resolution_seconds", "resolution_business_seconds", "agent_replies",
            "reopens", "reassignments", "escalated", "csat", "csat_score", "csat_scale", "bot_involved", "bot_resolved")
@@ -91,6 +93,7 @@ def ticket_columns(ticket: Ticket, *, store_subject: bool) -> dict[str, Any]:
         "bot_involved": ticket.bot_involved,
         "bot_resolved": ticket.bot_resolved,
         "deleted": ticket.deleted,
+        "outbound": ticket.outbound,
     }
 
 
@@ -205,7 +208,7 @@ def upsert_tickets(
         touch(touched_from(previous, columns))
         for name, value in columns.items():
             setattr(row, name, value)
-        row.raw = _raw(ticket, store_subject)
+        row.raw = storable_raw(_raw(ticket, store_subject))
         row.changed_at = now
         updated += 1
     session.flush()
@@ -284,12 +287,83 @@ def _raw(ticket: Ticket, store_subject: bool) -> dict[str, Any]:
     return dict(ticket.raw) if store_subject else scrub_free_text(ticket.raw)
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _raw_json(raw: Mapping[str, Any]) -> str:
+    """`raw` as JSON text both databases take: the common case costs one substring search."""
+    try:
+        text = _json(raw)
+    except TypeError:  # orjson refuses integers beyond 64 bits
+        return _json(_json_safe_record(raw))
+    if "\\u0000" in text:  # PostgreSQL JSON cannot hold NUL (a literal backslash-u0000 only costs a retry)
+        return _json(_json_safe_record(raw))
+    return text
+
+
+def storable_raw(raw: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """`raw` unchanged when both databases can hold it, else a copy that they can, with a note under `_cut`."""
+    if raw is None:
+        return None
+    try:
+        text = _json(raw)
+    except TypeError:
+        return _json_safe_record(raw)
+    return _json_safe_record(raw) if "\\u0000" in text else dict(raw)
+
+
+def _json_safe_record(raw: Mapping[str, Any]) -> dict[str, Any]:
+    counts = {"nul": 0, "big": 0, "other": 0}
+    cleaned = _json_safe(raw, counts)
+    notes = list(cleaned.pop(CUT_KEY, None) or ())
+    if counts["nul"]:
+        notes.append(f"raw: {counts['nul']} NUL character(s) removed")
+    if counts["big"]:
+        notes.append(f"raw: {counts['big']} number(s) beyond 64 bits kept as text")
+    if counts["other"]:
+        notes.append(f"raw: {counts['other']} value(s) not storable as JSON text replaced")
+    if notes:
+        cleaned[CUT_KEY] = notes
+    return cleaned
+
+
+def _json_safe(value: Any, counts: dict[str, int]) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            counts["nul"] += value.count("\x00")
+            value = value.replace("\x00", "")
+        if _SURROGATE.search(value):  # not encodable as UTF-8 for either database
+            counts["other"] += 1
+            value = _SURROGATE.sub("\ufffd", value)
+        return value
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        if _INT64[0] <= value <= _INT64[1]:
+            return value
+        counts["big"] += 1
+        return str(value)
+    if isinstance(value, float):
+        return value  # orjson writes inf and NaN as null
+    if isinstance(value, Mapping):
+        return {_json_safe(str(k), counts): _json_safe(v, counts) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v, counts) for v in value]
+    try:
+        _json(value)
+    except TypeError:
+        counts["other"] += 1
+        return _json_safe(str(value), counts)
+    return value
+
+
 def _core_row(ticket: Ticket, *, workspace_id: str, store_subject: bool, now: datetime) -> dict[str, Any]:
     return {
         "workspace_id": workspace_id,
         "source": ticket.source,
         "external_id": ticket.external_id,
-        "raw": _raw(ticket, store_subject),
+        "raw": storable_raw(_raw(ticket, store_subject)),
         "changed_at": now,
         **ticket_columns(ticket, store_subject=store_subject),
     }
@@ -313,8 +387,8 @@ def _new_row(
         _seconds(t.resolution_business),
         t.agent_replies, t.reopens, t.reassignments, t.escalated, t.channel, t.priority, t.group, t.assignee,
         t.assignee_email, t.requester, t.organization, _json(list(t.tags)), t.subject if store_subject else None,
-        t.csat, t.csat_score, t.csat_scale, t.bot_involved, t.bot_resolved, t.deleted,
-        _json(raw), changed_at,
+        t.csat, t.csat_score, t.csat_scale, t.bot_involved, t.bot_resolved, t.deleted, t.outbound,
+        _raw_json(raw), changed_at,
     )
 
 
@@ -359,13 +433,17 @@ def quarantine(
     reason: str,
     raw: Mapping[str, Any] | None,
 ) -> None:
+    """Keep a record that could not be stored; whatever it holds, this row itself always fits."""
+    limit = TEXT_LIMITS["external_id"]
+    if external_id is not None:
+        external_id = CONTROL.sub("?", str(external_id))[:limit] or None
     session.add(
         QuarantinedRecord(
             workspace_id=workspace_id,
             source=source,
             external_id=external_id,
-            reason=reason[:2000],
-            raw=dict(raw) if raw is not None else None,
+            reason=CONTROL.sub("?", reason)[:2000],
+            raw=_json_safe_record(raw) if raw is not None else None,
         )
     )
     session.flush()

@@ -12,15 +12,18 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import sessionmaker
 
-from bot.storage.tickets import load_checkpoints, quarantine, save_checkpoint, upsert_tickets
-from integrations.base import Adapter, SourceAuthError, SourceFatalError, TicketPage
+from bot.errors import describe_error
+from bot.storage.tickets import UpsertResult, load_checkpoints, quarantine, save_checkpoint, upsert_tickets
+from integrations.base import Adapter, MalformedRecordError, SourceAuthError, SourceFatalError, Ticket, TicketPage
+from integrations.normalize import CUT_KEY
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -141,31 +144,87 @@ def prefetched(pages: Iterator[T], depth: int = 1) -> Iterator[T]:
 def store_page(
     session_factory: sessionmaker, *, workspace_id: str, page: TicketPage, store_subject: bool, result: SourceResult
 ) -> None:
-    """One transaction: the page's tickets, its quarantined records and its checkpoint."""
-    with session_factory.begin() as session:
-        outcome = upsert_tickets(session, workspace_id=workspace_id, tickets=page.tickets, store_subject=store_subject)
-        for error in page.quarantined:
-            quarantine(
-                session,
-                workspace_id=workspace_id,
-                source=page.checkpoint.source,
-                external_id=error.external_id,
-                reason=error.reason,
-                raw=error.raw,
-            )
-        save_checkpoint(session, workspace_id=workspace_id, checkpoint=page.checkpoint)
-    for error in page.quarantined:
+    """One transaction: the page's tickets, its quarantined records and its checkpoint.
+
+    When the database refuses the page because of a record (a value the normalization let through), the
+    tickets are stored apart, halving the batch until each refused record stands alone; those are
+    quarantined with the database's reason, and the rest of the page and its checkpoint go through. A
+    database that is unreachable is not a record's fault: that error stops the source, checkpoint kept.
+    """
+    source = page.checkpoint.source
+    quarantined = list(page.quarantined)
+    storing_tickets = True
+    try:
+        with session_factory.begin() as session:
+            outcome = upsert_tickets(session, workspace_id=workspace_id, tickets=page.tickets, store_subject=store_subject)
+            storing_tickets = False
+            _quarantine_all(session, workspace_id, source, quarantined)
+            save_checkpoint(session, workspace_id=workspace_id, checkpoint=page.checkpoint)
+    except Exception as error:
+        if not storing_tickets or not refused_by_data(error):
+            raise
+        log.warning("%s: page refused by the database (%s); storing its records apart", source, describe_error(error))
+        outcome, refused = store_apart(session_factory, workspace_id=workspace_id, tickets=page.tickets,
+                                       store_subject=store_subject)
+        quarantined += refused
+        with session_factory.begin() as session:
+            _quarantine_all(session, workspace_id, source, quarantined)
+            save_checkpoint(session, workspace_id=workspace_id, checkpoint=page.checkpoint)
+    for error in quarantined:
         # Id and reason only: never the record's text.
-        log.warning("%s: quarantined record %s: %s", page.checkpoint.source, error.external_id or "?", error.reason)
+        log.warning("%s: quarantined record %s: %s", source, error.external_id or "?", error.reason)
+    for ticket in page.tickets:
+        notes = ticket.raw.get(CUT_KEY) if type(ticket.raw) is dict else None
+        if notes:
+            log.warning("%s: record %s stored with changes: %s", source, ticket.external_id, "; ".join(notes))
     result.pages += 1
     result.fetched += len(page.tickets) + len(page.quarantined)
     result.inserted += outcome.inserted
     result.updated += outcome.updated
     result.deleted += outcome.deleted
     result.unchanged += outcome.unchanged
-    result.quarantined += len(page.quarantined)
+    result.quarantined += len(quarantined)
     result.requests += page.requests
     result.rate_limited += page.rate_limited
+
+
+def _quarantine_all(session, workspace_id: str, source: str, errors: Iterable[MalformedRecordError]) -> None:
+    for error in errors:
+        quarantine(session, workspace_id=workspace_id, source=source, external_id=error.external_id,
+                   reason=error.reason, raw=error.raw)
+
+
+def refused_by_data(error: BaseException) -> bool:
+    """The database refused a value (too long, out of range, unencodable …), not a lost connection or a lock."""
+    if isinstance(error, (OperationalError, InterfaceError)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
+        return False
+    return isinstance(error, (StatementError, ValueError, TypeError, OverflowError))
+
+
+def store_apart(
+    session_factory: sessionmaker, *, workspace_id: str, tickets: Sequence[Ticket], store_subject: bool
+) -> tuple[UpsertResult, list[MalformedRecordError]]:
+    """Store tickets in halves until each refused one stands alone: ~k·log2(n) transactions for k bad records."""
+    outcome, refused = UpsertResult(), []
+    pending = [list(tickets)]
+    while pending:
+        batch = pending.pop()
+        try:
+            with session_factory.begin() as session:
+                outcome += upsert_tickets(session, workspace_id=workspace_id, tickets=batch, store_subject=store_subject)
+        except Exception as error:
+            if not refused_by_data(error):
+                raise
+            if len(batch) > 1:
+                middle = len(batch) // 2
+                pending += [batch[middle:], batch[:middle]]  # first half first: pages keep their order
+                continue
+            (ticket,) = batch
+            reason = f"refused by the database: {describe_error(error)}"
+            refused.append(MalformedRecordError(ticket.external_id, reason, ticket.raw))
+    return outcome, refused
 
 
 def sync_source(
