@@ -131,6 +131,9 @@ class MetricsConfig(_Model):
     escalation_tags: tuple[str, ...] = ("escalated",)
     escalate_on_group_change: bool = True
     monthly_support_cost: float | None = Field(default=None, gt=0)
+    # Agent-initiated conversations (Intercom admin-initiated, Freshdesk outbound email) in volume and
+    # response metrics: off by default, they are not customer contacts. A change needs `rollup --full`.
+    include_outbound: bool = False
     # Business-hours durations for sources that report none (in the team's timezone; holidays from
     # [[annotations]] with kind = "holiday").
     business_hours: BusinessHoursConfig | None = None

@@ -79,6 +79,9 @@ class Ticket:
     # False when this record carries no CSAT information at all (Freshdesk reports
     # ratings through a separate endpoint): storage keeps the CSAT it already has.
     csat_reported: bool = True
+    # Started by an agent or an automation (Intercom admin-initiated, Freshdesk outbound email): not a
+    # customer contact, so volume and response metrics leave it out unless `metrics.include_outbound`.
+    outbound: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

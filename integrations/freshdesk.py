@@ -62,6 +62,7 @@ SOURCE_CODES: dict[int, str] = {
     13: "whatsapp",
 }
 _FREE_TEXT = ("subject", "description", "description_text", "structured_description")
+OUTBOUND_EMAIL = 10  # an agent-initiated email: not a customer contact
 
 
 def base_url_from_env(env: Mapping[str, str]) -> str | None:
@@ -159,6 +160,7 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         csat_score=score,
         csat_scale="freshdesk_103" if csat else None,
         bot_involved=source_code == 12,
+        outbound=source_code == OUTBOUND_EMAIL,
         csat_reported=rating_reported,
         raw=raw,
     )

@@ -33,6 +33,8 @@ MAX_PAGE_SIZE = 150
 SEARCH_PATH = "/conversations/search"
 STATES = {"open": "open", "snoozed": "hold", "closed": "solved"}
 AI_RESOLVED = frozenset({"assumed_resolution", "confirmed_resolution"})
+# `source.delivered_as` of conversations an admin, a Series/automation or a legacy campaign started.
+OUTBOUND = frozenset({"admin_initiated", "automated", "campaigns_initiated"})
 
 
 def base_url_from_env(env: Mapping[str, str]) -> str:
@@ -115,7 +117,7 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         priority={"priority": "high", "not_priority": "normal"}.get(priority, priority)
         if isinstance(priority, str) and priority else priority or None,
         group=ident(raw.get("team_assignee_id")),
-        assignee=ident(raw.get("admin_assignee_id")),
+        assignee=ident(raw.get("admin_assignee_id")) or _admin_assignee(raw.get("assignee")),
         requester=requester,
         organization=None,
         tags=tags(mapping(tag).get("name") for tag in tag_list),
@@ -125,8 +127,15 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         csat_scale="1-5" if csat else None,
         bot_involved=bool(raw.get("ai_agent_participated")) or bool(ai_agent),
         bot_resolved=ai_agent.get("resolution_state") in AI_RESOLVED,
+        outbound=delivered_as in OUTBOUND,
         raw=raw,
     )
+
+
+def _admin_assignee(assignee: Any) -> str | None:
+    """Some records carry `assignee: {type: admin, id}` and no `admin_assignee_id`; a team there is not an agent."""
+    value = mapping(assignee)
+    return ident(value.get("id")) if value.get("type") == "admin" else None
 
 
 def redact(raw: Mapping[str, Any]) -> dict[str, Any]:

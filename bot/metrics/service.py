@@ -105,6 +105,7 @@ def rollup_settings(app: Any) -> RollupSettings:
         repeat_contact_days=m.repeat_contact_days,
         repeat_contact_by=m.repeat_contact_by,
         monthly_support_cost=m.monthly_support_cost,
+        include_outbound=m.include_outbound,
         business_hours=None if m.business_hours is None else BusinessHours(
             parse_days(m.business_hours.days), m.business_hours.opens, m.business_hours.closes,
             holidays=frozenset(a.date for a in f.annotations if a.kind == "holiday")),

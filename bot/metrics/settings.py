@@ -113,6 +113,8 @@ class DefinitionSettings:
     monthly_support_cost: float | None = None
     currency: str = "EUR"
     deflection: bool | None = None  # None: computed when any ticket reports bot involvement
+    # Count agent-initiated conversations (Ticket.outbound) in volume and response metrics too.
+    include_outbound: bool = False
     # The team's schedule: business-hours durations for tickets whose source reports none.
     business_hours: BusinessHours | None = None
 
@@ -251,7 +253,8 @@ def settings_from_mapping(
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise MetricsConfigError(f"timezone: unknown IANA timezone {timezone!r}") from exc
     tables = {"overrides", "absolute", "escalation", "segments", "product_areas", "drift", "spikes", "change_days"}
-    scalars = _ZONE_KEYS | {"repeat_contact_days", "repeat_contact_by", "monthly_support_cost", "currency", "deflection"}
+    scalars = _ZONE_KEYS | {"repeat_contact_days", "repeat_contact_by", "monthly_support_cost", "currency", "deflection",
+                           "include_outbound"}
     _check_keys(m, tables | scalars, "metrics")
     defaults = ZoneSettings(**_zone_fields(m, "metrics"))
 
@@ -297,6 +300,7 @@ def settings_from_mapping(
         monthly_support_cost=None if cost is None else _typed(cost, float, "metrics.monthly_support_cost"),
         currency=_typed(m.get("currency", "EUR"), str, "metrics.currency"),
         deflection=None if deflection == "auto" else deflection,
+        include_outbound=_typed(m.get("include_outbound", False), bool, "metrics.include_outbound"),
     )
 
     seg = dict(m.get("segments", {}))

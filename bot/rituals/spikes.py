@@ -48,7 +48,7 @@ def events(session: Session, *, workspace_id: str, windows: Sequence[tuple[datet
     ranges = [(t.created_at >= start) & (t.created_at < end) for start, end in windows]
     rows = session.execute(select(t.created_at, t.tags, t.source, t.channel, t.priority, t.group_name,
                                   t.organization, t.assignee).where(
-        t.workspace_id == workspace_id, t.deleted.is_(False), or_(*ranges)))
+        t.workspace_id == workspace_id, t.deleted.is_(False), t.outbound.is_(False), or_(*ranges)))
     out = []
     for created_at, tags, source, channel, priority, group, organization, assignee in rows:
         fields = {"source": source, "channel": channel, "priority": priority, "group": group,

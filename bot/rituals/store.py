@@ -132,7 +132,7 @@ def tickets(session: Session, *, workspace_id: str, created_from: datetime, crea
         t.id, t.source, t.external_id, t.created_at, t.solved_at, t.resolution_seconds, t.organization, t.requester,
         t.tags, t.subject, t.csat, t.escalated, t.reassignments, t.agent_replies, t.reopens, t.bot_involved,
         t.bot_resolved, t.channel, t.priority, t.group_name, t.assignee,
-    ).where(t.workspace_id == workspace_id, t.deleted.is_(False), t.created_at >= created_from,
+    ).where(t.workspace_id == workspace_id, t.deleted.is_(False), t.outbound.is_(False), t.created_at >= created_from,
             t.created_at < created_to).order_by(t.created_at, t.id))
     return [TicketFact(r.id, r.source, r.external_id, r.created_at, r.solved_at, r.resolution_seconds,
                        r.organization, r.requester, tuple(r.tags or ()), r.subject, r.csat, bool(r.escalated),

@@ -70,6 +70,7 @@ def iter_fact_rows(
     created_before_at: datetime | None = None,
     relevant_since_at: datetime | None = None,
     created_since_at: datetime | None = None,
+    include_outbound: bool = False,
     chunk: int = CHUNK,
 ) -> Iterator[Sequence[tuple]]:
     """Chunks of non-deleted ticket rows in `FACT_FIELDS` order (instants as epoch seconds).
@@ -81,7 +82,7 @@ def iter_fact_rows(
     """
     params: dict[str, Any] = {"ws": workspace_id, "no": False}
     binds = [bindparam("no", type_=Boolean())]
-    where = "t.workspace_id = :ws AND t.deleted = :no"
+    where = "t.workspace_id = :ws AND t.deleted = :no" + ("" if include_outbound else " AND t.outbound = :no")
     if relevant_since_at is None:
         sql = f"SELECT {_fact_select(session, 't.')} FROM tickets t WHERE {where}"
     elif session.get_bind().dialect.name == "sqlite":
@@ -109,23 +110,25 @@ def load_ticket_columns(session: Session, *, workspace_id: str, settings: Rollup
     slim repeat-contact history: tickets created from then until `relevant_since_at` that the full query
     leaves out (solved before it and not open again)."""
     builder = ColumnsBuilder(settings)
-    for part in iter_fact_rows(session, workspace_id=workspace_id, **filters):
+    outbound = settings.definitions.include_outbound
+    for part in iter_fact_rows(session, workspace_id=workspace_id, include_outbound=outbound, **filters):
         builder.add(part)
     since_at = filters.get("relevant_since_at")
     if lookback_from_at is not None and since_at is not None:
         builder.add_lookback(lookback_rows(session, workspace_id=workspace_id, start_at=lookback_from_at,
-                                           since_at=since_at))
+                                           since_at=since_at, include_outbound=outbound))
     return builder.build()
 
 
-def lookback_rows(session: Session, *, workspace_id: str, start_at: datetime, since_at: datetime) -> Sequence[Any]:
+def lookback_rows(session: Session, *, workspace_id: str, start_at: datetime, since_at: datetime,
+                  include_outbound: bool = False) -> Sequence[Any]:
     """(created epoch s, requester, organization) of tickets created in [start_at, since_at), solved before
     `since_at` and not open: exactly the complement, in that range, of `iter_fact_rows(relevant_since_at=…)`."""
     e = _epoch_sql(session, "created_at")
     sql = (f"SELECT {e}, requester, organization FROM tickets WHERE workspace_id = :ws AND deleted = :no "
            # COALESCE keeps the planner on the created_at range (the solved_at index would read far more).
            "AND created_at >= :start AND created_at < :since AND COALESCE(solved_at, :since) < :since "
-           f"AND status NOT IN {_OPEN_STATUSES}")
+           f"AND status NOT IN {_OPEN_STATUSES}" + ("" if include_outbound else " AND outbound = :no"))
     stmt = text(sql).bindparams(bindparam("no", type_=Boolean()), bindparam("start", type_=UTCDateTime()),
                                 bindparam("since", type_=UTCDateTime()))
     # Rows as they come (tuple-like): ~60k of them, and no per-row conversion is needed.

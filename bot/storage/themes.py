@@ -43,7 +43,8 @@ def ticket_rows(session: Session, *, workspace_id: str, start_at: datetime, end_
     t = TicketRow
     query = select(t.id, t.external_id, t.source, t.created_at, t.subject, t.tags, t.group_name, t.csat,
                    t.resolution_seconds, t.escalated, t.reassignments).where(
-        t.workspace_id == workspace_id, t.deleted.is_(False), t.created_at >= start_at, t.created_at < end_at)
+        t.workspace_id == workspace_id, t.deleted.is_(False), t.outbound.is_(False), t.created_at >= start_at,
+        t.created_at < end_at)
     return [tuple(r) for r in session.execute(query.order_by(t.created_at))]
 
 
