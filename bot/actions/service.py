@@ -17,6 +17,8 @@ from bot.storage.models import Action, ActionEvent
 
 STATUSES = ("open", "done", "carried", "closed", "snoozed")
 OPEN_STATUSES = ("open", "carried", "snoozed")
+# The owner's own word on an outcome, kept in the log; the verdict every message shows comes from
+# bot.rituals.verdict (one engine), never from a one-day before/after comparison.
 OUTCOME_CLASSES = ("improved", "no_change", "worse")
 MAX_DESCRIPTION = 2000
 
@@ -178,7 +180,6 @@ def action_json(action: Action) -> dict[str, Any]:
 
 # --- Slack-facing operations: permission checks, outcomes, snoozes, the decision log ---------------
 
-OUTCOME_LABELS = {"improved": "improved", "no_change": "no change", "worse": "worse"}
 MAX_OUTCOME = 2000
 
 
@@ -196,19 +197,6 @@ def ensure_may_change(action: Action, *, actor: str, is_admin: bool, verb: str) 
 def _still_open(action: Action, verb: str) -> None:
     if action.status not in OPEN_STATUSES:
         raise UsageError(f"action #{action.id} is already {action.status}; it cannot be {verb}")
-
-
-def classify_outcome(*, direction: str, value_at_open: float | None, value_at_followup: float | None,
-                     tolerance: float = 0.02) -> str | None:
-    """improved / no_change / worse from the metric's move, for metrics with a clear good direction."""
-    if value_at_open is None or value_at_followup is None or direction not in ("higher_is_worse", "lower_is_worse"):
-        return None
-    base = abs(value_at_open) or 1.0
-    change = (value_at_followup - value_at_open) / base
-    if abs(change) <= tolerance:
-        return "no_change"
-    better = change < 0 if direction == "higher_is_worse" else change > 0
-    return "improved" if better else "worse"
 
 
 def complete_action(

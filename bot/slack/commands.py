@@ -20,7 +20,9 @@ from bot.slack import parse as grammar
 from bot.slack import readings
 from bot.slack.app import RequestDb, Services, replying
 from bot.slack.notifier import DeliveryError
-from bot.slack.present import action_row, confirm, error_message, help_message, log_entry, metric_label, render_view
+from bot.slack.present import (
+    action_row, action_verdict, confirm, error_message, help_message, log_entry, metric_label, render_view,
+)
 
 log = logging.getLogger(__name__)
 COMMAND = "/metrics"
@@ -187,9 +189,10 @@ def refresh_card(r: Request, action) -> None:
     """Update the action's channel message, if it has one (best effort)."""
     if not (action.channel and action.message_ts):
         return
+    with r.db.transaction() as session:
+        row = action_row(action, verdict=action_verdict(session, r.services.settings, action, today=r.services.today()))
     try:
-        r.services.notifier(r.client).update(action.channel, action.message_ts,
-                                             render("slack_action_card", a=action_row(action)))
+        r.services.notifier(r.client).update(action.channel, action.message_ts, render("slack_action_card", a=row))
     except DeliveryError as exc:
         log.info("action card not updated: %s", exc.code)
 
@@ -207,10 +210,7 @@ def complete(r: Request, action_id: int, outcome: str, outcome_class: str | None
         current = actions.get_action(session, workspace_id=r.workspace_id, action_id=action_id)
         value = readings.latest_value(session, workspace_id=r.workspace_id, metric=current.metric,
                                       dimension=current.dimension, segment=current.segment)
-        if outcome_class is None:
-            direction = CATALOGUE[current.metric].direction if current.metric in CATALOGUE else "both"
-            outcome_class = actions.classify_outcome(direction=direction, value_at_open=current.value_at_open,
-                                                     value_at_followup=value)
+        # outcome_class is only the owner's own word; the verdict comes from the engine (refresh_card).
         action = actions.complete_action(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
                                          is_admin=r.is_admin, outcome=outcome, outcome_class=outcome_class,
                                          value_at_followup=value)
@@ -278,8 +278,9 @@ def snooze(r: Request, action_id: int, until) -> None:
 
 def _log(cmd: grammar.Log, r: Request) -> Message:
     with r.db.transaction() as session:
-        entries = [log_entry(a, t) for a, t in actions.decision_log(
-            session, workspace_id=r.workspace_id, metric=cmd.metric, limit=LIST_LIMIT)]
+        entries = [log_entry(a, t, verdict=action_verdict(session, r.services.settings, a, t, today=r.services.today()))
+                   for a, t in actions.decision_log(session, workspace_id=r.workspace_id, metric=cmd.metric,
+                                                    limit=LIST_LIMIT)]
     return render("slack_log", entries=entries, metric_label=metric_label(cmd.metric) if cmd.metric else "")
 
 

@@ -5,7 +5,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.blocks import Message, environment, render, validate
+from bot.blocks import Message, Safe, environment, render, validate
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zones import format_value
 from bot.slack import action_ids
@@ -13,7 +13,6 @@ from bot.slack.parse import DIMENSIONS, USAGE
 from bot.storage.models import Action
 
 STATUS_LABELS = {"open": "open", "done": "done", "carried": "carried over", "closed": "closed", "snoozed": "snoozed"}
-OUTCOME_LABELS = {"improved": "improved", "no_change": "no change", "worse": "worse"}
 IDS = {name: getattr(action_ids, name) for name in dir(action_ids) if name.isupper()}
 HELP = (
     (USAGE["scorecard"], "the scorecard: every metric's zone; watch and act-now with their evidence"),
@@ -42,7 +41,23 @@ def _value(action_metric: str, value: float | None) -> str | None:
     return format_value(value, definition.unit if definition else "")
 
 
-def action_row(action: Action, *, today: date | None = None) -> dict[str, Any]:
+def action_verdict(session: Any, settings: Any, action: Action, trigger: Any = None, *,
+                   today: date | None = None) -> Any:
+    """The one verdict on a done action (`bot.rituals.verdict`), the same the weekly review shows."""
+    from bot.rituals.verdict import action_verdict as verdict
+
+    if action.status != "done":
+        return None
+    if trigger is None and action.trigger_id:
+        from bot.rituals import store
+
+        trigger = next(iter(store.triggers_by_ids(session, workspace_id=action.workspace_id,
+                                                  ids=[action.trigger_id])), None)
+    return verdict(session, settings=settings, action=action, trigger=trigger, today=today)
+
+
+def action_row(action: Action, *, today: date | None = None, verdict: Any = None) -> dict[str, Any]:
+    """`verdict`: the action's `ActionVerdict` when it is done (see `action_verdict`)."""
     return {
         "id": action.id,
         "metric": action.metric,
@@ -56,14 +71,16 @@ def action_row(action: Action, *, today: date | None = None) -> dict[str, Any]:
         "status_label": STATUS_LABELS.get(action.status, action.status),
         "overdue": bool(today and action.due_on and action.due_on < today and action.status in ("open", "carried")),
         "outcome": action.outcome,
-        "outcome_class": OUTCOME_LABELS.get(action.outcome_class or "", None),
+        "verdict": verdict.words if verdict is not None else None,
+        "verdict_label": verdict.label if verdict is not None else None,
+        "verdict_text": Safe(verdict.explanation) if verdict is not None else None,
         "value_at_open": _value(action.metric, action.value_at_open),
         "value_at_followup": _value(action.metric, action.value_at_followup),
     }
 
 
-def log_entry(action: Action, trigger: Any) -> dict[str, Any]:
-    row = action_row(action)
+def log_entry(action: Action, trigger: Any, *, verdict: Any = None) -> dict[str, Any]:
+    row = action_row(action, verdict=verdict)
     before, after = row["value_at_open"], row["value_at_followup"]
     trigger_text = None
     if trigger is not None:

@@ -103,3 +103,23 @@ def test_closing_nudge(session_factory):
         session.add(action("csat", "U0LEAD", due_on=date(2026, 11, 30), created_at=datetime(2026, 11, 23, 9, tzinfo=UTC)))
     with session_factory() as session:
         assert review.closing_nudge(session, workspace_id="default", review_at=review_at, period="2026-W48") is None
+
+
+def test_review_card_and_log_show_the_same_verdict(tmp_path, session_factory):
+    from bot.actions.service import decision_log
+    from bot.slack.present import action_row, action_verdict, log_entry
+
+    with session_factory.begin() as session:
+        ids = seed_review_scenario(session, TODAY)
+    cfg = settings(tmp_path)
+    with session_factory() as session:
+        needle = {n.action_id: n for n in review.gather(session, settings=cfg, today=TODAY, period="p").needle}
+        entries = {a.id: log_entry(a, t, verdict=action_verdict(session, cfg, a, t, today=TODAY))
+                   for a, t in decision_log(session, workspace_id="default")}
+        done = next(a for a, _ in decision_log(session, workspace_id="default") if a.id == ids["done"])
+        card = action_row(done, verdict=action_verdict(session, cfg, done, today=TODAY))
+    n = needle[ids["done"]]
+    assert n.verdict == "improved"
+    assert entries[ids["done"]]["verdict"] == card["verdict"] == n.verdict_label
+    assert entries[ids["done"]]["verdict_text"] == card["verdict_text"] == n.explanation
+    assert entries[ids["overdue"]]["verdict"] is None  # not done: no verdict anywhere

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.blocks import Message, render
+from bot.blocks import Message, Safe, render
 from tests.golden import GOLDEN, assert_golden
 from bot.metrics.catalogue import CATALOGUE
 from bot.slack.present import help_message, render_view
@@ -23,10 +23,15 @@ def action(**overrides) -> dict:
     base = {"id": 7, "metric": "csat", "metric_label": "Customer satisfaction", "segment": "product_area=billing",
             "description": "Rewrite the refund macro", "owner": "U0OWNER", "created_by": "U0LEAD",
             "due": date(2026, 11, 27), "status": "open", "status_label": "open", "overdue": False, "outcome": None,
-            "outcome_class": None, "value_at_open": "81.0 %", "value_at_followup": None}
+            "verdict": None, "verdict_label": None, "verdict_text": None, "value_at_open": "81.0 %",
+            "value_at_followup": None}
     base.update(overrides)
     return base
 
+
+VERDICT = {"verdict": "improved", "verdict_label": "improved", "verdict_text": Safe(
+    "back to 88.0 % within 3 days of completion; Customer satisfaction for billing usually takes 12 days to "
+    "recover by itself (by now it would typically still be about 84.0 %)")}
 
 SCORECARD = ScorecardView(date(2026, 11, 19), (
     reading(), reading("csat", "watch", "81 % satisfied vs 90 % expected", value="81.0 %", expected="90.0 %"),
@@ -61,12 +66,11 @@ CASES = {
         by=None, latest=None, first_day=None, last_day=None, sparkline="", low="", high="", start_value="",
         end_value="")).payload(),
     "slack_action_card": lambda: render("slack_action_card", a=action(
-        status="done", status_label="done", outcome="Refunds faster", outcome_class="improved",
-        value_at_followup="88.0 %")).payload(),
+        status="done", status_label="done", outcome="Refunds faster", value_at_followup="88.0 %", **VERDICT)).payload(),
     "slack_actions": lambda: render("slack_actions", title="Open actions", actions=[action(), action(
         id=8, segment="", overdue=True, due=date(2026, 11, 18))], more=3).payload(),
     "slack_log": lambda: render("slack_log", metric_label="Customer satisfaction", entries=[
-        {**action(outcome="Refunds faster", outcome_class="improved"), "opened": date(2026, 11, 2),
+        {**action(outcome="Refunds faster", **VERDICT), "opened": date(2026, 11, 2),
          "trigger": "csat-billing: Customer satisfaction (product_area=billing) act now", "change": "81.0 % → 88.0 %"},
         {**action(id=8), "opened": date(2026, 11, 9), "trigger": None, "change": None}]).payload(),
     "slack_add_action_modal": lambda: render_view(
