@@ -22,13 +22,25 @@
 Every call is recorded (`calls`, `of(method)`, `wait_for(method, count)`). Faults are injected per method:
 `fail("chat.postMessage", "msg_blocks_too_long")`, `rate_limit("chat.postMessage", retry_after=7, times=2)`
 (429 with `Retry-After`), `server_error("chat.update", status=503)`; each fires `times` times, then the
-call is answered normally. `response_url(n)` is `<base>/respond/<n>`: posts there are recorded as "respond".
+call is answered normally. Two faults leave the outcome unknown to the caller, as a real outage can:
+`server_error(..., after_store=True)` does the work (the message is stored) and then answers 503, and
+`slow(method, seconds)` does the work and holds the answer for `seconds` (past a client's timeout).
+
+Messages keep their `metadata` (`{"event_type", "event_payload"}`, as chat.postMessage takes it), and
+`conversations.history` / `conversations.replies` read them back like Slack: newest first (replies:
+oldest first, parent included), `oldest`/`latest` exclusive unless `inclusive`, `limit` with an opaque
+`cursor` in `response_metadata.next_cursor`, metadata only with `include_all_metadata`, and the
+`*:history` scope of the conversation's type (`channels:`, `groups:`, `im:`) checked per call.
+
+`response_url(n)` is `<base>/respond/<n>`: posts there are recorded as "respond".
 """
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,6 +80,8 @@ class Fault:
     error: str
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
+    after_store: bool = False  # do the work first, then answer with this fault (or late: `delay`)
+    delay: float = 0.0
 
 
 class FakeSlack:
@@ -99,8 +113,13 @@ class FakeSlack:
     def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         self.faults.setdefault(method, []).append(Fault(429, "ratelimited", {"Retry-After": str(retry_after)}, times))
 
-    def server_error(self, method: str, *, status: int = 500, times: int = 1) -> None:
-        self.faults.setdefault(method, []).append(Fault(status, "internal_error", times=times))
+    def server_error(self, method: str, *, status: int = 500, times: int = 1, after_store: bool = False) -> None:
+        self.faults.setdefault(method, []).append(Fault(status, "internal_error", times=times,
+                                                        after_store=after_store))
+
+    def slow(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Do the work at once, answer `seconds` later (a client with a shorter timeout never hears)."""
+        self.faults.setdefault(method, []).append(Fault(200, "", times=times, after_store=True, delay=seconds))
 
     # --- state set up by a test ----------------------------------------------------------------
     def grant(self, token: str, scopes: Iterable[str]) -> None:
@@ -114,7 +133,7 @@ class FakeSlack:
         """A message that was in the channel before the test began (so it can be edited)."""
         with self._lock:
             self.messages.append({"channel": channel, "ts": ts, "thread_ts": thread_ts, "text": text, "blocks": None,
-                                  "at": datetime.now(UTC)})
+                                  "metadata": None, "at": datetime.now(UTC)})
 
     # --- inspection ------------------------------------------------------------------------------
     def of(self, method: str) -> list[Call]:
@@ -152,19 +171,30 @@ class FakeSlack:
             self.calls.append(Call(method, args, token))
             self._recorded.notify_all()
             fault = self._take_fault(method)
-            if fault:
+            if fault and not fault.after_store:
                 return httpx.Response(fault.status, json={"ok": False, "error": fault.error}, headers=fault.headers)
-            if method == "upload":
-                self._pending_files.setdefault(path.rsplit("/", 1)[-1], {})["bytes"] = len(request.content)
-                return httpx.Response(200, text="OK")
-            if method == "respond":
-                return httpx.Response(200, text="ok")
-            handler = getattr(self, "_" + method.replace(".", "_"), None)
-            if handler is None:
-                return httpx.Response(200, json={"ok": False, "error": "unknown_method"})
-            if refusal := self._scope_refusal(method, token):
-                return httpx.Response(200, json=refusal)
-            return httpx.Response(200, json=handler(args, request))
+            response = self._answer(method, args, token, request, path)
+        if fault is None:
+            return response
+        if fault.delay:
+            time.sleep(fault.delay)  # outside the lock: other calls (a history lookup) go on meanwhile
+            return response
+        return httpx.Response(fault.status, json={"ok": False, "error": fault.error}, headers=fault.headers)
+
+    def _answer(self, method: str, args: dict[str, Any], token: str | None, request: httpx.Request,
+                path: str) -> httpx.Response:
+        """The normal answer (called with the lock held)."""
+        if method == "upload":
+            self._pending_files.setdefault(path.rsplit("/", 1)[-1], {})["bytes"] = len(request.content)
+            return httpx.Response(200, text="OK")
+        if method == "respond":
+            return httpx.Response(200, text="ok")
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return httpx.Response(200, json={"ok": False, "error": "unknown_method"})
+        if refusal := self._scope_refusal(method, token):
+            return httpx.Response(200, json=refusal)
+        return httpx.Response(200, json=handler(args, request))
 
     def _scope_refusal(self, method: str, token: str | None) -> dict[str, Any] | None:
         if method not in METHOD_SCOPES:
@@ -226,10 +256,86 @@ class FakeSlack:
             return {"ok": False, "error": "not_in_channel"}
         if error := self._refusal(args):
             return {"ok": False, "error": error}
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if metadata is not None and not (isinstance(metadata, dict) and isinstance(metadata.get("event_type"), str)
+                                         and isinstance(metadata.get("event_payload"), dict)):
+            return {"ok": False, "error": "invalid_metadata_format"}
         ts = self._next_ts()
         self.messages.append({"channel": channel, "ts": ts, "thread_ts": args.get("thread_ts"),
-                              "text": args.get("text"), "blocks": args.get("blocks"), "at": datetime.now(UTC)})
+                              "text": args.get("text"), "blocks": args.get("blocks"), "metadata": metadata,
+                              "at": datetime.now(UTC)})
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": args.get("text", ""), "ts": ts}}
+
+    # --- reading history back --------------------------------------------------------------------
+    HISTORY_SCOPES = {"C": "channels:history", "G": "groups:history", "D": "im:history"}
+
+    def _history_refusal(self, channel: str, request: httpx.Request) -> dict[str, Any] | None:
+        needed = self.HISTORY_SCOPES.get(channel[:1], "channels:history")
+        granted = self.scopes_of(self._token(request))
+        if needed not in granted:
+            return {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(sorted(granted))}
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
+        return None
+
+    def _as_slack(self, message: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+        out = {"type": "message", "user": self.bot_user_id, "bot_id": "BFAKE", "ts": message["ts"],
+               "text": message["text"] or ""}
+        if message["thread_ts"]:
+            out["thread_ts"] = message["thread_ts"]
+        if message.get("blocks"):
+            out["blocks"] = message["blocks"]
+        if message.get("metadata") and _flag(args.get("include_all_metadata")):
+            out["metadata"] = message["metadata"]
+        return out
+
+    @staticmethod
+    def _in_window(ts: str, args: dict[str, Any]) -> bool:
+        inclusive = _flag(args.get("inclusive"))
+        value = float(ts)
+        if (oldest := args.get("oldest")) not in (None, ""):
+            if value < float(oldest) or (value == float(oldest) and not inclusive):
+                return False
+        if (latest := args.get("latest")) not in (None, ""):
+            if value > float(latest) or (value == float(latest) and not inclusive):
+                return False
+        return True
+
+    def _page(self, messages: list[dict[str, Any]], args: dict[str, Any]) -> dict[str, Any]:
+        limit = min(int(args.get("limit") or 100), 999)
+        start = 0
+        if cursor := args.get("cursor"):
+            try:
+                start = int(base64.b64decode(cursor).decode().removeprefix("next:"))
+            except ValueError:
+                return {"ok": False, "error": "invalid_cursor"}
+        page, rest = messages[start:start + limit], messages[start + limit:]
+        answer: dict[str, Any] = {"ok": True, "messages": [self._as_slack(m, args) for m in page],
+                                  "has_more": bool(rest)}
+        answer["response_metadata"] = {"next_cursor": base64.b64encode(f"next:{start + limit}".encode()).decode()
+                                       if rest else ""}
+        return answer
+
+    def _conversations_history(self, args, request):
+        channel = args.get("channel", "")
+        if refusal := self._history_refusal(channel, request):
+            return refusal
+        top = [m for m in self.messages if m["channel"] == channel and m["thread_ts"] in (None, m["ts"])
+               and self._in_window(m["ts"], args)]
+        return self._page(sorted(top, key=lambda m: float(m["ts"]), reverse=True), args)
+
+    def _conversations_replies(self, args, request):
+        channel, ts = args.get("channel", ""), args.get("ts", "")
+        if refusal := self._history_refusal(channel, request):
+            return refusal
+        parent = next((m for m in self.messages if m["channel"] == channel and m["ts"] == ts), None)
+        if parent is None:
+            return {"ok": False, "error": "thread_not_found"}
+        thread = [m for m in self.messages if m["channel"] == channel
+                  and (m["ts"] == ts or m["thread_ts"] == ts) and self._in_window(m["ts"], args)]
+        return self._page(sorted(thread, key=lambda m: float(m["ts"])), args)
 
     def _chat_update(self, args, request):
         channel, ts = args.get("channel", ""), args.get("ts", "")
@@ -315,6 +421,10 @@ class FakeSlack:
         return {"ok": True, "app_id": "A0001", "authed_user": {"id": "UINSTALLER"}, "scope": ",".join(sorted(self.scopes)),
                 "token_type": "bot", "access_token": "xoxb-installed-T0002", "bot_user_id": "UBOT2",
                 "team": {"id": "T0002", "name": "Second"}, "enterprise": None, "is_enterprise_install": False}
+
+
+def _flag(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "1")
 
 
 @contextmanager
