@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from bot.commands.layout import DIM, GREEN, YELLOW, Column, Row, echo, render, use_color
+
 # bot.actions.service.STATUSES, spelled out so --help need not import SQLAlchemy (a test keeps them equal).
 STATUSES = ("open", "done", "carried", "closed", "snoozed")
 
@@ -14,9 +16,6 @@ def add_arguments(parser) -> None:
 
 
 def run(args, runtime) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from bot.actions.service import action_json, list_actions
 
     with runtime.session_factory().begin() as session:
@@ -30,10 +29,28 @@ def run(args, runtime) -> int:
     if args.json:
         print(json.dumps({"actions": rows}, indent=2))
         return 0
-    table = Table(title=f"Action log ({len(rows)})")
-    for column in ("id", "metric", "owner", "due", "status", "description", "outcome"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(str(row[c] or "") for c in ("id", "metric", "owner", "due", "status", "description", "outcome")))
-    Console().print(table)
+    title = f"Action log: {len(rows)} action{'s' if len(rows) != 1 else ''}" + (
+        f" ({args.status})" if args.status != "all" else "") + (f" owned by {args.owner}" if args.owner else "")
+    echo([title, *action_lines(rows)] if rows else [title])
     return 0
+
+
+STATUS_COLORS = {"open": YELLOW, "carried": YELLOW, "snoozed": DIM, "done": GREEN, "closed": DIM}
+
+
+def action_lines(rows: list[dict], *, width: int | None = None, color: bool | None = None) -> list[str]:
+    """One short row per action (the metric by its label), its description and outcome below."""
+    from bot.metrics.catalogue import CATALOGUE
+
+    table = []
+    for row in rows:
+        metric = CATALOGUE[row["metric"]].label if row["metric"] in CATALOGUE else row["metric"]
+        segment = ", ".join(str(v) for v in (row.get("segment") or {}).values())
+        note = row["description"] or ""
+        if row.get("outcome"):
+            note += f" Outcome: {row['outcome']}"
+        table.append(Row((str(row["id"]), row["status"], str(row["due"] or ""), row["owner"] or "",
+                          metric + (f" · {segment}" if segment else "")), note.strip()))
+    columns = [Column("#", ">"), Column("status", colors=STATUS_COLORS), Column("due"), Column("owner"),
+               Column("metric", flex=True)]
+    return render(columns, table, width=width, color=use_color() if color is None else color, note_at=1)

@@ -9,6 +9,7 @@ from bot.rituals.cli import (
     make_runner,
     print_rendered,
     print_results,
+    skipped,
 )
 
 
@@ -21,7 +22,9 @@ def run(args, runtime) -> int:
     runner = make_runner(runtime, post=args.post, with_charts=bool(args.post or args.charts))
     today, period = runner.current_period("weekly_review", datetime.now(UTC))
     if args.post:
-        return print_results(runner.post("weekly_review", today=today, period=period), as_json=args.json)
+        results = runner.post("weekly_review", today=today, period=period)
+        nothing = [] if results else [skipped(runner, "weekly_review", datetime.now(UTC))]
+        return print_results(results, as_json=args.json, nothing=nothing)
     items = runner.render("weekly_review", today=today, period=period)
     if args.charts:
         out = Path(args.charts)

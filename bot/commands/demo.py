@@ -6,6 +6,7 @@ import os
 from datetime import date
 from pathlib import Path
 
+from bot import logs
 from bot.errors import UsageError
 
 
@@ -24,6 +25,9 @@ def run(args, runtime) -> int:
         raise UsageError(f"--as-of {args.as_of!r}: use YYYY-MM-DD") from None
     if args.post and not os.environ.get("SLACK_BOT_TOKEN"):
         raise UsageError("--post needs SLACK_BOT_TOKEN (and the demo channels in your config)")
+    if not getattr(args, "verbose", False):
+        # The demo's summary is its output: INFO lines (ours or a library's) would land in the middle of it.
+        logs.configure("WARNING")
     demo = run_demo(out=Path(args.out), as_of=as_of, env=dict(os.environ))
     print_summary(demo)
     if args.post:

@@ -12,6 +12,7 @@ from bot.rituals.cli import (
     make_runner,
     print_rendered,
     print_results,
+    skipped,
 )
 
 KINDS = {"product": "digest", "accounts": "account_risk", "leadership": "leadership", "quarterly": "quarterly"}
@@ -28,14 +29,20 @@ def run(args, runtime) -> int:
     rituals = list(KINDS.values()) if args.kind == "all" else [KINDS[args.kind]]
     now = datetime.now(UTC)
     if args.post:
-        results = []
+        results, nothing = [], []
         for ritual in rituals:
             today, period = runner.current_period(ritual, now)
-            results += runner.post(ritual, today=today, period=period)
-        return print_results(results, as_json=args.json)
-    items = []
+            posted = runner.post(ritual, today=today, period=period)
+            results += posted
+            if not posted:
+                nothing.append(skipped(runner, ritual, now))
+        return print_results(results, as_json=args.json, nothing=nothing)
+    items, nothing = [], []
     for ritual in rituals:
         today, period = runner.current_period(ritual, now)
-        items += runner.render(ritual, today=today, period=period)
-    print_rendered(items, as_json=args.json)
+        rendered = runner.render(ritual, today=today, period=period)
+        items += rendered
+        if not rendered:
+            nothing.append(skipped(runner, ritual, now))
+    print_rendered(items, as_json=args.json, nothing=nothing)
     return 0

@@ -43,16 +43,18 @@ def use_color(stream=None) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
-def render(columns: Sequence[Column], rows: Sequence[Row], *, width: int | None = None,
-           color: bool = False) -> list[str]:
-    """The table's lines: a header, a rule, then each row (wrapped) and its note."""
+def render(columns: Sequence[Column], rows: Sequence[Row], *, width: int | None = None, color: bool = False,
+           note_at: int | None = None) -> list[str]:
+    """The table's lines: a header, a rule, then each row (wrapped) and its note, which starts
+    under column `note_at` (default: the flexible column)."""
     width = width or terminal_width()
     widths = [max([len(c.header), *(len(r.cells[i]) for r in rows)]) for i, c in enumerate(columns)]
     flex = next((i for i, c in enumerate(columns) if c.flex), None)
     total = sum(widths) + len(GAP) * (len(columns) - 1)
     if flex is not None and total > width:
         widths[flex] = max(MIN_FLEX, widths[flex] - (total - width))
-    indent = max(len(GAP), 0 if flex is None else sum(widths[:flex]) + len(GAP) * flex)
+    at = flex if note_at is None else note_at
+    indent = max(len(GAP), 0 if at is None else sum(widths[:at]) + len(GAP) * at)
 
     def line(cells: Sequence[str], paint: bool) -> list[str]:
         wrapped = [textwrap.wrap(cell, widths[i], break_on_hyphens=False) or [""] if i == flex else [cell]
@@ -73,7 +75,7 @@ def render(columns: Sequence[Column], rows: Sequence[Row], *, width: int | None 
     for row in rows:
         lines += line(row.cells, color)
         if row.note:
-            lines += textwrap.wrap(row.note, max(MIN_FLEX * 2, width - indent), initial_indent=" " * indent,
+            lines += textwrap.wrap(row.note, max(indent + MIN_FLEX * 2, width), initial_indent=" " * indent,
                                    subsequent_indent=" " * indent, break_on_hyphens=False)
     return lines
 

@@ -12,6 +12,7 @@ from bot.rituals.cli import (
     make_runner,
     print_rendered,
     print_results,
+    why_no_reminders,
 )
 
 
@@ -26,8 +27,12 @@ def run(args, runtime) -> int:
     runner = make_runner(runtime, post=args.post, with_charts=False)
     now = datetime.now(UTC)
     if args.post:
-        return print_results(runner.run_reminders(now, ignore_hours=True), as_json=args.json)
+        results = runner.run_reminders(now, ignore_hours=True)
+        nothing = [] if results else [why_no_reminders(runner, now)]
+        return print_results(results, as_json=args.json, nothing=nothing)
     due = reminders.gather(runner.sessions, settings=runtime.settings, delivery=runner.delivery, now=now,
                            ignore_hours=True)
-    print_rendered([Rendered("reminder", f"@{r.owner}", reminders.render_reminder(r)) for r in due], as_json=args.json)
+    nothing = [] if due else [why_no_reminders(runner, now)]
+    print_rendered([Rendered("reminder", f"@{r.owner}", reminders.render_reminder(r)) for r in due],
+                   as_json=args.json, nothing=nothing)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time
 
+from bot.commands.layout import Column, Row, echo, render
 from bot.errors import UsageError
 
 
@@ -26,8 +27,6 @@ def _day(value: str | None, flag: str) -> date | None:
 def run(args, runtime) -> int:
     from datetime import timedelta
 
-    from bot.themes.service import run_themes
-
     tz = runtime.settings.timezone
     start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     if start and end and start > end:
@@ -36,23 +35,38 @@ def run(args, runtime) -> int:
         raise UsageError("--clusters: use a number from 2 to 1000")
     start_at = datetime.combine(start, time(0), tz) if start else None
     end_at = datetime.combine(end + timedelta(days=1), time(0), tz) if end else None
+    from bot.themes.service import run_themes  # scikit-learn: only once the arguments are known good
+
     # Only the default window feeds the digests; an explicit range is a one-off look.
     report = run_themes(runtime.session_factory(), settings=runtime.settings, start_at=start_at, end_at=end_at,
                         clusters=args.clusters, store_result=start is None and end is None)
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"{len(report.run.themes)} themes from {report.documents} tickets "
-                        f"({report.start_at.date()} to {report.end_at.date()}, {report.run.embedder})")
-    for column in ("id", "theme", "tickets", "last week", "vs 4-wk avg", "status", "area"):
-        table.add_column(column)
-    for theme in report.run.themes:
-        week = theme.weeks[-1] if theme.weeks else None
-        change = "" if week is None or week.change is None else f"{week.change * 100:+.0f} %" + (" !" if week.notable else "")
-        table.add_row(theme.id, theme.name, str(theme.count), str(week.count if week else 0), change,
-                      theme.status.value, theme.product_area or "")
-    Console().print(table)
+    echo([f"{len(report.run.themes)} themes from {report.documents:,} tickets "
+          f"({report.start_at.date()} to {report.end_at.date()}, {report.run.embedder})",
+          *theme_lines(report.run.themes)])
     return 0
+
+
+def theme_lines(themes, *, width: int | None = None) -> list[str]:
+    """One short row per theme (name in the wrapping column), why it stands out below it."""
+    rows = []
+    for theme in themes:
+        week = theme.weeks[-1] if theme.weeks else None
+        change = "" if week is None or week.change is None else f"{week.change * 100:+.0f} %"
+        notes = []
+        if theme.status.value == "new":
+            notes.append("new theme" + (f", first seen {theme.first_seen}" if theme.first_seen else ""))
+        elif theme.status.value == "emerging":
+            notes.append("emerging")
+        if week is not None and week.notable:
+            usual = ("none in the 4 weeks before" if not week.baseline
+                     else f"a 4-week average of {week.baseline:.0f}")
+            notes.append(f"notably {week.direction}: {week.count} last week against {usual}")
+        rows.append(Row((theme.id, theme.name, f"{theme.count:,}", f"{week.count if week else 0:,}",
+                         change + (" !" if week is not None and week.notable else ""), theme.product_area or ""),
+                        "; ".join(notes)))
+    columns = [Column("id"), Column("theme", flex=True), Column("tickets", ">"), Column("last wk", ">"),
+               Column("vs 4-wk avg", ">"), Column("area")]
+    return render(columns, rows, width=width)

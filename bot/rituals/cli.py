@@ -3,13 +3,129 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the runner pulls in themes (scikit-learn) and charts (matplotlib): not for --help
     from bot.blocks import Message
     from bot.rituals.publish import Result
     from bot.rituals.runner import Rendered, Runner
+
+
+RITUAL_NAMES = {"weekly_review": "weekly review", "digest": "product digests", "account_risk": "accounts at risk",
+                "leadership": "leadership summary", "quarterly": "quarterly review", "reminder": "reminders"}
+# The [rituals.*] table that schedules each ritual (the quarterly review rides on the weekly review's).
+CONFIG_TABLES = {"weekly_review": "weekly_review", "digest": "digest", "account_risk": "account_risk",
+                 "leadership": "leadership", "quarterly": "weekly_review", "reminder": "reminders"}
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A ritual that had nothing to post: why, and when it next comes round."""
+
+    ritual: str
+    reason: str
+    next: str
+
+    def line(self) -> str:
+        return f"nothing to post for the {RITUAL_NAMES.get(self.ritual, self.ritual)}: {self.reason}; {self.next}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"ritual": self.ritual, "reason": self.reason, "next": self.next}
+
+
+def why_empty(settings, ritual: str) -> str:
+    """Why `Runner.render` gave nothing for a periodic ritual (mirrors each gather's early exits)."""
+    f = settings.file
+    if ritual == "weekly_review" and not (f.rituals.weekly_review.channel or f.slack.review_channel):
+        return "no channel set ([slack] review_channel)"
+    if ritual == "digest":
+        if not f.routing:
+            return "no [[routing]] rule names a product area and its channel"
+        return ("no product area had a notable week (a [[routing]] rule with only_when_notable = true "
+                "skips a quiet week)")
+    if ritual == "account_risk":
+        if not (f.rituals.account_risk.channel or f.slack.cs_channel):
+            return "no channel set ([slack] cs_channel or [rituals.account_risk] channel)"
+        return "no account crossed the risk thresholds this week"
+    if ritual == "leadership" and not (f.rituals.leadership.channel or f.slack.leadership_channel):
+        return "no channel set ([slack] leadership_channel or [rituals.leadership] channel)"
+    if ritual == "quarterly" and not (f.slack.review_channel or f.rituals.weekly_review.channel):
+        return "no channel set ([slack] review_channel)"
+    return "nothing to report for this period"
+
+
+def next_due(schedules: Mapping[str, Any], ritual: str, now: datetime) -> str:
+    """When the worker next runs `ritual`, in its own timezone, or why it never will."""
+    from bot.rituals import schedule
+
+    sch = schedules.get("reminders" if ritual == "reminder" else ritual)
+    if sch is None:
+        return f"the worker does not run it ([rituals.{CONFIG_TABLES.get(ritual, ritual)}] enabled = false)"
+    _, at = schedule.next_occurrence(sch, now)
+    local = at.astimezone(sch.zone)
+    return f"next scheduled {WEEKDAYS[local.weekday()]} {local:%Y-%m-%d %H:%M} ({sch.timezone})"
+
+
+def skipped(runner: Runner, ritual: str, now: datetime) -> Skipped:
+    return Skipped(ritual, why_empty(runner.settings, ritual), next_due(runner.schedules(), ritual, now))
+
+
+def next_reminder_day(actions: Sequence[Any], *, today: date, days_before: int,
+                      skip_weekends: bool = True) -> tuple[date, Any] | None:
+    """Pure: the first day after `today` on which an open action is reminded, and that action.
+
+    Mirrors `reminders.reminder_kind`/`remindable`: `days_before` days before the due date,
+    on it, and every day while overdue; a snoozed action not before its snooze ends; with
+    `skip_weekends`, a reminder that falls on a weekend goes out (as overdue) on Monday.
+    """
+    best: tuple[date, Any] | None = None
+    for a in actions:
+        if a.status not in ("open", "carried", "snoozed") or a.due_on is None:
+            continue
+        start = today + timedelta(days=1)
+        if a.snoozed_until is not None and a.snoozed_until > start:
+            start = a.snoozed_until
+        days = [a.due_on - timedelta(days=days_before)] if days_before > 0 else []
+        days += [a.due_on]
+        day = next((d for d in days if d >= start), start)  # past due: reminded every day
+        if skip_weekends and day.weekday() >= 5:
+            day += timedelta(days=7 - day.weekday())
+        if best is None or (day, a.id) < (best[0], best[1].id):
+            best = (day, a)
+    return best
+
+
+def why_no_reminders(runner: Runner, now: datetime) -> Skipped:
+    """Why no owner gets a reminder today, and when the next one is due."""
+    from bot.rituals import schedule, store
+
+    settings = runner.settings
+    with runner.sessions() as session:
+        actions = store.actions(session, workspace_id=settings.workspace_id, statuses=("open", "carried", "snoozed"))
+        for a in actions:
+            session.expunge(a)
+    today = schedule.local_date(now, settings.file.timezone)
+    unknown = sorted({a.owner for a in actions if runner.delivery.resolve_user(a.owner) is None})
+    if not actions:
+        reason = "no open, carried or snoozed actions"
+    elif len(unknown) == len({a.owner for a in actions}):
+        reason = f"no owner is a Slack user Signalroom can find ({', '.join(unknown)})"
+    else:
+        reason = (f"no action is overdue, due today or {settings.file.rituals.remind_days_before} day(s) before "
+                  "its due date (or its owner was reminded today)")
+    upcoming = next_reminder_day(actions, today=today, days_before=settings.file.rituals.remind_days_before,
+                                 skip_weekends=settings.file.rituals.skip_weekends)
+    if upcoming is None:
+        when = "no reminder is coming: no open action has a due date"
+    else:
+        day, action = upcoming
+        when = (f"next reminder {WEEKDAYS[day.weekday()]} {day} (action #{action.id}, due {action.due_on}, "
+                f"owner {action.owner})")
+    return Skipped("reminder", reason, when)
 
 
 def add_mode_arguments(parser) -> None:
@@ -52,16 +168,16 @@ def readable(message: Message) -> str:
     return "\n".join(line for block in message.blocks for line in _mrkdwn_lines(block))
 
 
-def print_rendered(items: Sequence[Rendered], *, as_json: bool, out=None) -> None:
+def print_rendered(items: Sequence[Rendered], *, as_json: bool, out=None, nothing: Sequence[Skipped] = ()) -> None:
+    """The messages as text (or JSON); `nothing` says which rituals had nothing to post, and why."""
     out = out or sys.stdout
     if as_json:
         payload = {"messages": [{"ritual": i.ritual, "channel": i.channel, "in_thread": not i.parent,
                                  "charts": [{"filename": c.filename, "alt_text": c.alt_text} for c in i.charts],
-                                 **i.message.payload()} for i in items]}
+                                 **i.message.payload()} for i in items],
+                   "nothing_to_post": [n.to_json() for n in nothing]}
         print(json.dumps(payload, indent=2, ensure_ascii=False), file=out)
         return
-    if not items:
-        print("nothing to post", file=out)
     for item in items:
         where = f"#{item.channel or '(no channel)'}" + (" (thread)" if not item.parent else "")
         print(f"--- {item.ritual} → {where}", file=out)
@@ -69,18 +185,26 @@ def print_rendered(items: Sequence[Rendered], *, as_json: bool, out=None) -> Non
         for chart in item.charts:
             print(f"  [chart {chart.filename}: {chart.alt_text}]", file=out)
         print(file=out)
+    _print_nothing(items, nothing, out)
 
 
-def print_results(results: Sequence[Result], *, as_json: bool, out=None) -> int:
+def _print_nothing(done: Sequence[Any], nothing: Sequence[Skipped], out) -> None:
+    for n in nothing:
+        print(n.line(), file=out)
+    if not done and not nothing:
+        print("nothing to post", file=out)
+
+
+def print_results(results: Sequence[Result], *, as_json: bool, out=None, nothing: Sequence[Skipped] = ()) -> int:
     out = out or sys.stdout
     if as_json:
         print(json.dumps({"results": [{"ritual": r.key.ritual, "channel": r.key.channel, "period": r.key.period,
-                                       "outcome": r.outcome, "ts": r.ts, "error": r.error} for r in results]},
+                                       "outcome": r.outcome, "ts": r.ts, "error": r.error} for r in results],
+                          "nothing_to_post": [n.to_json() for n in nothing]},
                          indent=2), file=out)
     else:
         for r in results:
             print(f"{r.key.ritual} {r.key.period} → {r.key.channel}: {r.outcome}" + (f" ({r.error})" if r.error else ""),
                   file=out)
-        if not results:
-            print("nothing to post", file=out)
+        _print_nothing(results, nothing, out)
     return 1 if any(r.outcome == "failed" for r in results) else 0
