@@ -7,6 +7,7 @@ problem.
 """
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -49,6 +50,22 @@ def _channel(value: str | None) -> str | None:
     if value is not None and not _CHANNEL_ID.match(value):
         raise ValueError(f"{value!r} is not a Slack channel id (like C0123456789; copy it from the channel's details)")
     return value
+
+
+def _canonical_metric(name: str, key: str | None = None) -> str:
+    """The canonical metric key for a key, label or alias (as `/metrics` accepts them), else an error
+    with "did you mean" (naming `key`, or the field being validated). The catalogue is imported late."""
+    from bot.metrics.catalogue import UnknownMetricError, resolve_metric
+
+    try:
+        return resolve_metric(name).key
+    except UnknownMetricError as exc:
+        raise (ValueError(str(exc)) if key is None else _KeyedError(key, str(exc))) from None
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=2, cutoff=0.6)
+    return f"did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
 
 
 class SlackConfig(_Model):
@@ -119,6 +136,19 @@ class BusinessHoursConfig(_Model):
         return self
 
 
+class SpikesConfig(_Model):
+    """Hourly surge alerts: ticket volume per product area and tag in the last hour against the same
+    hour of the week in the previous weeks, checked after every sync."""
+
+    enabled: bool = True
+    # Robust deviations above the usual count for that hour that make a surge (watch); act-now from
+    # 5 deviations, or this threshold when it is higher.
+    threshold: float = Field(default=3.0, gt=0, le=50)
+    channel: str | None = None  # default: [slack].alerts_channel
+
+    _check_channel = field_validator("channel")(_channel)
+
+
 class MetricsConfig(_Model):
     baseline_days: int = Field(default=90, ge=28, le=365)
     window_days: int = Field(default=7, ge=1, le=28)
@@ -134,10 +164,26 @@ class MetricsConfig(_Model):
     # Agent-initiated conversations (Intercom admin-initiated, Freshdesk outbound email) in volume and
     # response metrics: off by default, they are not customer contacts. A change needs `rollup --full`.
     include_outbound: bool = False
+    # ISO 4217 code shown with cost per resolution ("12.40 EUR"); None shows the bare figure.
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     # Business-hours durations for sources that report none (in the team's timezone; holidays from
     # [[annotations]] with kind = "holiday").
     business_hours: BusinessHoursConfig | None = None
-    overrides: dict[str, MetricOverride] = {}
+    overrides: dict[str, MetricOverride] = {}  # keyed by canonical metric key; aliases accepted
+    spikes: SpikesConfig = SpikesConfig()
+
+    @field_validator("overrides", mode="before")
+    @classmethod
+    def _canonical_overrides(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for name, table in value.items():
+            key = _canonical_metric(str(name), f"metrics.overrides.{name}")
+            if key in out:
+                raise _KeyedError(f"metrics.overrides.{name}", f"a second override for {key} (one table per metric)")
+            out[key] = table
+        return out
 
     @model_validator(mode="after")
     def _ordered(self) -> MetricsConfig:
@@ -167,6 +213,11 @@ class RuleConfig(_Model):
     segment: dict[str, str] = {}  # e.g. {product_area = "billing"}; {} = overall
     by: str | None = None  # fire per segment of this dimension
     playbook: str | None = None
+
+    @field_validator("metric")
+    @classmethod
+    def _metric(cls, value: str) -> str:
+        return _canonical_metric(value)
 
     @field_validator("segment")
     @classmethod
@@ -272,6 +323,17 @@ class FileConfig(_Model):
                 raise _KeyedError(f"rules.{index}.name", f"duplicate rule name {rule.name!r}")
             if rule.playbook is not None and rule.playbook not in self.playbooks:
                 raise _KeyedError(f"rules.{index}.playbook", f"no playbook named {rule.playbook!r} in [playbooks]")
+        areas = list(self.product_areas)
+        for index, rule in enumerate(self.rules):
+            if "product_area" in rule.segment:
+                _known_area(rule.segment["product_area"], f"rules.{index}.segment.product_area", areas)
+        for index, route in enumerate(self.routing):
+            _known_area(route.product_area, f"routing.{index}.product_area", areas)
+        for theme, area in self.themes.product_area.items():
+            _known_area(area, f"themes.product_area.{theme}", areas)
+        for index, pin in enumerate(self.themes.pin):
+            if pin.product_area is not None:
+                _known_area(pin.product_area, f"themes.pin.{index}.product_area", areas)
         for name, source in self.sources.items():
             kind = source.type or name
             if kind not in ("zendesk", "freshdesk", "intercom", "csv"):
@@ -279,6 +341,12 @@ class FileConfig(_Model):
             if kind == "csv" and not source.path:
                 raise _KeyedError(f"sources.{name}.path", "a csv source needs the path of the file to import")
         return self
+
+
+def _known_area(name: str, key: str, areas: list[str]) -> None:
+    if name not in areas:
+        hint = _did_you_mean(name, areas) or (f"known: {', '.join(areas)}" if areas else "none defined yet")
+        raise _KeyedError(key, f"no product area named {name!r} in [product_areas] ({hint})")
 
 
 class _KeyedError(ValueError):
@@ -459,3 +527,71 @@ def _normalized(url: str) -> str:
     from bot.storage.engine import normalize_url
 
     return normalize_url(url)
+
+
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+SUPPORTED_DATABASES = ("postgresql", "sqlite")
+
+
+def config_warnings(settings: Settings) -> list[str]:
+    """Settings that load but will not do what was probably meant: `config check` lists them
+    (`--strict` makes them errors). Each names the key and the fix. No network, no database."""
+    f, warnings = settings.file, []
+    rituals, slack = f.rituals, f.slack
+    channels = {
+        "weekly_review": (rituals.weekly_review.channel or slack.review_channel, "[slack].review_channel"),
+        "account_risk": (rituals.account_risk.channel or slack.cs_channel, "[slack].cs_channel"),
+        "leadership": (rituals.leadership.channel or slack.leadership_channel, "[slack].leadership_channel"),
+    }
+    for name, (channel, fallback) in channels.items():
+        if getattr(rituals, name).enabled and not channel:
+            warnings.append(f"rituals.{name}: enabled but has no channel: set rituals.{name}.channel or {fallback} "
+                            f"(or enabled = false)")
+    if rituals.digest.enabled and not f.routing:
+        warnings.append("rituals.digest: enabled but no [[routing]] rule names a product area and channel to post to")
+    if f.metrics.spikes.enabled and not (f.metrics.spikes.channel or slack.alerts_channel):
+        warnings.append("metrics.spikes: surge alerts are enabled but have no channel: set metrics.spikes.channel "
+                        "or [slack].alerts_channel (or enabled = false)")
+    warnings += _source_warnings(settings)
+    for name, playbook in f.playbooks.items():
+        if not (_USER_ID.match(playbook.owner) or _EMAIL.match(playbook.owner)):
+            warnings.append(f"playbooks.{name}.owner: {playbook.owner!r} is neither a Slack user id (U0123456789) "
+                            f"nor an email, so actions from this playbook get no owner")
+    backend = database_backend(settings.database_url)
+    if backend not in SUPPORTED_DATABASES:
+        warnings.append(f"DATABASE_URL: {backend} is not supported; use PostgreSQL (postgres://…) or SQLite")
+    for index, route in enumerate(f.routing):
+        if not area_tags(f.product_areas.get(route.product_area, ())):
+            warnings.append(f"routing.{index}: product area {route.product_area!r} names no tag, so no theme is "
+                            f"routed to {route.channel}: add its tags to [product_areas]")
+    return warnings
+
+
+def area_tags(matches: tuple[str, ...]) -> set[str]:
+    """The tags a `[product_areas]` entry matches on (its `field:value` entries are not tags)."""
+    from bot.metrics.facts import AreaMatcher
+
+    return {m.removeprefix("tag:") for m in matches
+            if not (m.partition(":")[1] and m.partition(":")[0] in AreaMatcher.FIELDS) and m.removeprefix("tag:")}
+
+
+def _source_warnings(settings: Settings) -> list[str]:
+    from bot.sync.sources import build_adapter, make_client
+
+    out = []
+    with make_client() as client:
+        for name, source in settings.file.sources.items():
+            if not source.enabled:
+                continue
+            planned = build_adapter(name, source, settings, client=client)
+            if planned.problem:
+                out.append(f"sources.{name}: no credentials: {planned.problem.removeprefix(name + ': ')}")
+            elif planned.kind == "csv" and source.path and not Path(source.path).is_file():
+                out.append(f"sources.{name}.path: no file at {source.path}")
+    return out
+
+
+def database_backend(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(_normalized(url)).get_backend_name()

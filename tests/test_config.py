@@ -31,6 +31,25 @@ def write(tmp_path, text: str) -> str:
         ('[metrics.business_hours]\ndays = ["mon", "funday"]', "metrics.business_hours", "unknown weekday 'funday'"),
         ('[metrics.business_hours]\nopens = "18:00"\ncloses = "09:00"', "metrics.business_hours",
          "closes must be after opens"),
+        # metric keys: the aliases /metrics accepts, anything else with "did you mean"
+        ('[[rules]]\nname = "x"\nmetric = "csta"', "rules.0.metric", "unknown metric 'csta'; did you mean csat"),
+        ("[metrics.overrides.csta]\nwatch = 3", "metrics.overrides.csta", "did you mean csat"),
+        ("[metrics.overrides.frt]\nwatch = 3\n[metrics.overrides.first_response_time]\nwatch = 4",
+         "metrics.overrides.first_response_time", "a second override for first_response_time"),
+        # product areas must exist
+        ('[product_areas]\nbilling = ["refund"]\n[[rules]]\nname = "x"\nmetric = "csat"\nsegment = {product_area = "biling"}',
+         "rules.0.segment.product_area", "no product area named 'biling' in [product_areas] (did you mean 'billing'?)"),
+        ('[[routing]]\nproduct_area = "billing"\nchannel = "C0BILLING"', "routing.0.product_area",
+         "no product area named 'billing' in [product_areas] (none defined yet)"),
+        ('[product_areas]\nlogin = ["login"]\n[themes.product_area]\nt3 = "payments"', "themes.product_area.t3",
+         "(known: login)"),
+        ('[[themes.pin]]\nid = "p"\nname = "Refunds"\nproduct_area = "billing"', "themes.pin.0.product_area",
+         "no product area named 'billing'"),
+        # small items: currency and surge alerts
+        ('[metrics]\ncurrency = "euro"', "metrics.currency", "String should match pattern"),
+        ('[metrics.spikes]\nchannel = "#alerts"', "metrics.spikes.channel", "not a Slack channel id"),
+        ("[metrics.spikes]\nthreshold = 0", "metrics.spikes.threshold", "greater than 0"),
+        ("[metrics.spikes]\nwindow = 60", "metrics.spikes.window", "unknown key"),
     ],
 )
 def test_invalid_config_names_key_and_problem(tmp_path, toml, key, problem):
@@ -109,3 +128,93 @@ def test_example_config_is_valid():
     example = Path(__file__).resolve().parents[1] / "signalroom.example.toml"
     settings = load_settings({}, config_path=str(example))
     assert settings.file.rules and settings.file.playbooks
+
+
+def test_metric_aliases_are_stored_canonically(tmp_path):
+    settings = load_settings({}, config_path=write(tmp_path, (
+        '[metrics.overrides.frt_p90]\nact_now_above = 14400\n'
+        '[[rules]]\nname = "slow first replies"\nmetric = "frt"\n'
+        '[[rules]]\nname = "unhappy"\nmetric = "CSAT"\n')))
+    assert [r.metric for r in settings.file.rules] == ["first_response_time", "csat"]
+    assert list(settings.file.metrics.overrides) == ["first_response_time_p90"]
+    assert effective_config(settings)["rules"][0]["metric"] == "first_response_time"
+
+
+def test_currency_and_spikes_are_accepted(tmp_path):
+    settings = load_settings({}, config_path=write(tmp_path, (
+        '[metrics]\ncurrency = "USD"\n[metrics.spikes]\nenabled = false\nthreshold = 4.5\nchannel = "C0SURGE"\n')))
+    metrics = settings.file.metrics
+    assert metrics.currency == "USD"
+    assert (metrics.spikes.enabled, metrics.spikes.threshold, metrics.spikes.channel) == (False, 4.5, "C0SURGE")
+
+
+WARNED = """
+[slack]
+review_channel = "C0REVIEW"
+[product_areas]
+billing = ["group:Billing"]
+[sources.zendesk]
+[sources.legacy]
+type = "csv"
+path = "/nonexistent/tickets.csv"
+[playbooks.slow]
+owner = "Ana from billing"
+[playbooks.fine]
+owner = "ana@example.com"
+[playbooks.also_fine]
+owner = "U0ANA"
+[[routing]]
+product_area = "billing"
+channel = "C0BILLING"
+[rituals.account_risk]
+enabled = true
+"""
+
+
+def test_warnings_name_each_key_and_the_fix(tmp_path):
+    from bot.config import config_warnings
+
+    settings = load_settings({"DATABASE_URL": "mysql://u@h/db"}, config_path=write(tmp_path, WARNED))
+    warnings = config_warnings(settings)
+    by_key = {w.split(":")[0]: w for w in warnings}
+    assert set(by_key) == {"rituals.account_risk", "metrics.spikes", "sources.zendesk", "sources.legacy.path",
+                           "playbooks.slow.owner", "DATABASE_URL", "routing.0"}, warnings
+    assert "[slack].cs_channel" in by_key["rituals.account_risk"]
+    assert "ZENDESK_SUBDOMAIN" in by_key["sources.zendesk"]
+    assert "neither a Slack user id" in by_key["playbooks.slow.owner"]
+    assert "mysql is not supported" in by_key["DATABASE_URL"]
+    assert "names no tag" in by_key["routing.0"]
+    assert "Ana" not in by_key["sources.zendesk"]
+
+
+def test_no_warnings_for_a_complete_config(tmp_path):
+    from bot.config import config_warnings
+
+    settings = load_settings(
+        {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "ops@acme.io", "ZENDESK_API_TOKEN": "t" * 20},
+        config_path=write(tmp_path, (
+            '[slack]\nreview_channel = "C0REVIEW"\nalerts_channel = "C0ALERTS"\ncs_channel = "C0CS"\n'
+            '[sources.zendesk]\n[product_areas]\nbilling = ["billing"]\n'
+            '[[routing]]\nproduct_area = "billing"\nchannel = "C0BILLING"\n')))
+    assert config_warnings(settings) == []
+
+
+def test_config_check_exit_codes(tmp_path, capsys):
+    from bot.cli import main
+
+    bad = write(tmp_path, '[[rules]]\nname = "x"\nmetric = "csta"\n')
+    assert main(["--config", bad, "config", "check"], env={}) == 2
+    assert "rules.0.metric: unknown metric 'csta'; did you mean csat" in capsys.readouterr().err
+
+    (tmp_path / "warned").mkdir()
+    warned = write(tmp_path / "warned", '[[rules]]\nname = "slow"\nmetric = "frt"\n')
+    assert main(["--config", warned, "config", "check"], env={}) == 0
+    out = capsys.readouterr().out
+    assert "# warnings: " in out and "rituals.account_risk" in out
+    assert main(["--config", warned, "config", "check", "--strict"], env={}) == 2
+    assert "--strict" in capsys.readouterr().err
+    assert main(["--config", warned, "config", "check", "--json"], env={}) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    assert data["rules"][0]["metric"] == "first_response_time" and data["warnings"]

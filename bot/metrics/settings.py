@@ -16,7 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.metrics.business_hours import BusinessHours
-from bot.metrics.catalogue import CATALOGUE, DIMENSIONS
+from bot.metrics.catalogue import DIMENSIONS, UnknownMetricError, resolve_metric
 
 Zone = Literal["healthy", "watch", "act_now", "insufficient_data", "learning"]
 ZONES: tuple[str, ...] = ("act_now", "watch", "insufficient_data", "learning", "healthy")
@@ -234,9 +234,11 @@ def _absolute(table: Mapping[str, Any], path: str) -> AbsoluteThreshold:
 
 
 def _known_metric(key: str, path: str) -> str:
-    if key not in CATALOGUE:
-        raise MetricsConfigError(f"{path}: unknown metric {key!r}")
-    return key
+    """The canonical key for a key or alias (as `/metrics` accepts them); else an error with "did you mean"."""
+    try:
+        return resolve_metric(key).key
+    except UnknownMetricError as exc:
+        raise MetricsConfigError(f"{path}: {exc}") from None
 
 
 def settings_from_mapping(
@@ -260,15 +262,18 @@ def settings_from_mapping(
 
     absolute = {k: _absolute(v, f"metrics.absolute.{k}") for k, v in dict(m.get("absolute", {})).items()}
     per_metric: dict[str, ZoneSettings] = {}
-    for key, table in dict(m.get("overrides", {})).items():
-        _known_metric(key, f"metrics.overrides.{key}")
-        _check_keys(table, _ZONE_KEYS | {"absolute"}, f"metrics.overrides.{key}")
-        zs = dataclasses.replace(defaults, **_zone_fields(table, f"metrics.overrides.{key}"))
+    for name, table in dict(m.get("overrides", {})).items():
+        path = f"metrics.overrides.{name}"
+        key = _known_metric(name, path)
+        if key in per_metric:
+            raise MetricsConfigError(f"{path}: a second override for {key} (one table per metric)")
+        _check_keys(table, _ZONE_KEYS | {"absolute"}, path)
+        zs = dataclasses.replace(defaults, **_zone_fields(table, path))
         if "absolute" in table:
-            zs = dataclasses.replace(zs, absolute=_absolute(table["absolute"], f"metrics.overrides.{key}.absolute"))
+            zs = dataclasses.replace(zs, absolute=_absolute(table["absolute"], f"{path}.absolute"))
         per_metric[key] = zs
-    for key, thr in absolute.items():
-        _known_metric(key, f"metrics.absolute.{key}")
+    for name, thr in absolute.items():
+        key = _known_metric(name, f"metrics.absolute.{name}")
         per_metric[key] = dataclasses.replace(per_metric.get(key, defaults), absolute=thr)
 
     drift_t = dict(m.get("drift", {}))

@@ -23,7 +23,17 @@ from bot.rituals.publish import Publisher, Result
 from bot.storage.models import TicketRow
 from bot.themes.service import area_matcher
 
-SETTINGS = SpikeSettings()
+
+
+def configured(settings: Settings) -> SpikeSettings:
+    """`[metrics.spikes]`: on/off and the threshold (robust deviations above the usual count for that hour)."""
+    config = settings.file.metrics.spikes
+    defaults = SpikeSettings()
+    return SpikeSettings(enabled=config.enabled, watch=config.threshold, act_now=max(defaults.act_now, config.threshold))
+
+
+def alert_channel(settings: Settings) -> str | None:
+    return settings.file.metrics.spikes.channel or settings.file.slack.alerts_channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +72,10 @@ def history_start(session: Session, *, workspace_id: str) -> datetime | None:
     return value
 
 
-def gather(session: Session, *, settings: Settings, now: datetime, spike_settings: SpikeSettings = SETTINGS) -> list[SpikeAlert]:
-    channel = settings.file.slack.alerts_channel
+def gather(session: Session, *, settings: Settings, now: datetime,
+           spike_settings: SpikeSettings | None = None) -> list[SpikeAlert]:
+    spike_settings = spike_settings or configured(settings)
+    channel = alert_channel(settings)
     if not channel or not spike_settings.enabled:
         return []
     tz = ZoneInfo(settings.file.timezone)
