@@ -28,6 +28,11 @@ METHOD_SCOPES: Mapping[str, str | None] = MappingProxyType({
     "users.lookupByEmail": "users:read.email",
     "users.info": "users:read",  # the profile's email field also needs users:read.email
     "usergroups.users.list": "usergroups:read",
+    # a scheduled post whose answer was lost is looked up by the ledger key in its metadata before any
+    # re-post (bot/rituals/publish.py); the scope follows the conversation: channels:history here,
+    # groups:history and im:history (below) for private channels and owner DMs
+    "conversations.history": "channels:history",
+    "conversations.replies": "channels:history",  # the same lookup for a reply in a thread
     # modals and the Home tab
     "views.open": None,
     "views.publish": None,
@@ -42,6 +47,8 @@ BOLT_METHODS = frozenset({"auth.test", "oauth.v2.access"})
 # Scopes that no Web API call needs but a feature does.
 FEATURE_SCOPES: Mapping[str, str] = MappingProxyType({
     "commands": "the /metrics slash command",
+    "groups:history": "conversations.history/replies in a private channel (a lost post's answer)",
+    "im:history": "conversations.history in an owner's DM (a lost DM's answer)",
 })
 
 
