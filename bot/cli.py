@@ -61,7 +61,8 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser.exit(0, f"signalroom {installed_version()}\n")
+        print(f"signalroom {installed_version()}")  # stdout, as argparse's own version action does
+        parser.exit(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
