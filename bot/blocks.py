@@ -5,6 +5,11 @@ Templates in `templates/*.json.j2` emit JSON. Every `{{ value }}` passes through
 entities) and JSON-encodes the result, so ticket or user text can neither
 break the JSON nor ping `<!channel>`. Filters that build mentions, links or
 dates return `Safe` strings that skip the escaping.
+
+Data never pushes a message past Slack's limits: `clip` shortens one free-text value
+(a subject, an organization name) by its rendered length, after escaping, and `fit`
+shortens whatever a rendered message still has too much of (longest lines first, then
+whole lines or blocks), saying what was left out. Nothing is cut mid-entity or mid-link.
 """
 from __future__ import annotations
 
@@ -29,6 +34,13 @@ MAX_FIELD_TEXT = 2000
 MAX_MESSAGE_TEXT = 40000
 # Slack truncates or rejects very long messages; keep a whole message's text well under.
 MAX_TOTAL_CHARS = 12000
+MAX_BUTTON_TEXT = 75
+MAX_CONTEXT_TEXT = 3000
+# The fallback text is what notifications show: Slack advises at most 4,000 characters.
+MAX_FALLBACK_TEXT = 4000
+# When lines must give way, none is cut shorter than this (a link and a date take ~90).
+MIN_LINE = 120
+ELLIPSIS = "…"
 
 
 class BlockLimitError(ValueError):
@@ -74,8 +86,8 @@ def channel_link(channel: str | None) -> Safe:
 def link(url: str, label: Any) -> Safe:
     parsed = urllib.parse.urlsplit(str(url))
     if parsed.scheme not in ("http", "https"):
-        return Safe(escape_mrkdwn(label))
-    safe_label = escape_mrkdwn(label).replace("|", "¦")
+        return Safe(_escaped(label))
+    safe_label = _escaped(label).replace("|", "¦")
     return Safe(f"<{escape_mrkdwn(url)}|{safe_label}>")
 
 
@@ -90,9 +102,35 @@ def slack_date(value: date | datetime, fmt: str = "{date_short}") -> Safe:
     return Safe(f"<!date^{ts}^{fmt}|{fallback}>")
 
 
+def _escaped(text: Any) -> str:
+    return str(text) if isinstance(text, Safe) else escape_mrkdwn("" if text is None else text)
+
+
 def bold(text: Any) -> Safe:
-    escaped = escape_mrkdwn(text).replace("*", "∗")
+    escaped = _escaped(text).replace("*", "∗")
     return Safe(f"*{escaped}*") if escaped else Safe("")
+
+
+def cut(text: str, limit: int, *, mrkdwn: bool = True) -> str:
+    """Rendered text shortened to at most `limit` characters, ending in "…" when shortened.
+
+    Never cuts inside an escape (`&lt;`) or, in mrkdwn, a `<…>` link, mention or date: those go whole.
+    """
+    if len(text) <= limit:
+        return text
+    head = text[:max(0, limit - len(ELLIPSIS))]
+    amp = head.rfind("&", -4)  # `&amp;` is the longest escape
+    if amp != -1 and ";" not in head[amp:] and text.startswith(("&amp;", "&lt;", "&gt;"), amp):
+        head = head[:amp]
+    opening = head.rfind("<")
+    if mrkdwn and opening != -1 and ">" not in head[opening:]:
+        head = head[:opening]
+    return head.rstrip() + ELLIPSIS
+
+
+def clip(value: Any, limit: int) -> Safe:
+    """Filter: free text escaped, then shortened to `limit` rendered characters (`{{ t.subject|clip(150) }}`)."""
+    return Safe(cut(_escaped(value), limit))
 
 
 def _load_template(name: str) -> tuple[str, str, Any] | None:
@@ -115,7 +153,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(
-        mention=mention, channel=channel_link, link=link, slack_date=slack_date, bold=bold,
+        mention=mention, channel=channel_link, link=link, slack_date=slack_date, bold=bold, clip=clip,
         plain=lambda v: Safe("" if v is None else str(v)),
     )
     # `{{ x|tojson }}` emits a whole JSON value (no surrounding quotes in the template).
@@ -143,9 +181,93 @@ def render(template: str, /, **context: Any) -> Message:
         data = json.loads(source)
     except json.JSONDecodeError as exc:
         raise ValueError(f"template {template} produced invalid JSON: {exc}") from None
-    message = Message(text=data.get("text", ""), blocks=data.get("blocks", []))
+    message = fit(Message(text=data.get("text", ""), blocks=data.get("blocks", [])))
     validate(message)
     return message
+
+
+def fit_text(text: str, limit: int) -> str:
+    """Rendered text within `limit` characters, losing as little as it can.
+
+    The longest lines give way first (each cut to a common length, so one long subject never
+    costs the other lines); when even that is not enough, whole lines at the end are left out
+    and a last line says how many.
+    """
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    budget = limit - (len(lines) - 1)
+    if len(lines) * MIN_LINE <= budget:
+        low, high = MIN_LINE, max(len(line) for line in lines)
+        while low < high:  # the largest common length at which every line fits
+            middle = (low + high + 1) // 2
+            if sum(min(len(line), middle) for line in lines) <= budget:
+                low = middle
+            else:
+                high = middle - 1
+        return "\n".join(cut(line, low) for line in lines)
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        note = _note("lines_left_out", len(lines) - index - 1)
+        candidate = cut(line, MIN_LINE)
+        if len("\n".join([*kept, candidate, note])) > limit:
+            break
+        kept.append(candidate)
+    note = _note("lines_left_out", len(lines) - len(kept))
+    return cut("\n".join([*kept, note]) if kept else note, limit)
+
+
+def _note(kind: str, count: int) -> str:
+    """A short note saying what a shortened message left out (its words live in templates/)."""
+    notes = json.loads(environment().get_template("fit_notes.json.j2").render(count=count))
+    return notes[kind]
+
+
+def _fit_text_object(obj: dict[str, Any] | None, limit: int) -> None:
+    if isinstance(obj, dict) and isinstance(obj.get("text"), str):
+        mrkdwn = obj.get("type") == "mrkdwn"
+        obj["text"] = fit_text(obj["text"], limit) if mrkdwn else cut(obj["text"], limit, mrkdwn=False)
+
+
+def _fit_block(block: dict[str, Any]) -> None:
+    kind = block.get("type")
+    if kind == "header":
+        _fit_text_object(block.get("text"), MAX_HEADER_TEXT)
+    elif kind == "section":
+        _fit_text_object(block.get("text"), MAX_SECTION_TEXT)
+        for field in block.get("fields") or []:
+            _fit_text_object(field, MAX_FIELD_TEXT)
+        accessory = block.get("accessory") or {}
+        if accessory.get("type") == "button":
+            _fit_text_object(accessory.get("text"), MAX_BUTTON_TEXT)
+    elif kind == "context":
+        for element in block.get("elements") or []:
+            _fit_text_object(element, MAX_CONTEXT_TEXT)
+    elif kind == "actions":
+        for element in block.get("elements") or []:
+            if element.get("type") == "button":
+                _fit_text_object(element.get("text"), MAX_BUTTON_TEXT)
+
+
+def fit(message: Message) -> Message:
+    """The message shortened to Slack's limits wherever its data made it too long (see `fit_text`).
+
+    Blocks past the 50-block limit or the total character budget are left out, with a last
+    context block saying how many; `split` then spreads what is left over a thread.
+    """
+    blocks = json.loads(json.dumps(message.blocks))  # a deep copy: the caller's blocks stay as rendered
+    for block in blocks:
+        _fit_block(block)
+    budget, used, kept = MAX_TOTAL_CHARS * 4 - 500, 0, []
+    for index, block in enumerate(blocks):
+        used += _block_text_length(block)
+        if len(kept) >= MAX_BLOCKS - 1 and index < len(blocks) - 1 or used > budget:
+            break
+        kept.append(block)
+    if len(kept) < len(blocks):
+        left_out = _note("blocks_left_out", len(blocks) - len(kept))
+        kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": left_out}]})
+    return Message(text=cut(message.text, MAX_FALLBACK_TEXT), blocks=kept)
 
 
 def _block_text_length(block: dict[str, Any]) -> int:

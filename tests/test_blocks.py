@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from tests.golden import assert_golden
-from bot.blocks import BlockLimitError, Message, escape_mrkdwn, link, mention, render, split, validate
+from bot.blocks import (
+    BlockLimitError, Message, bold, clip, cut, escape_mrkdwn, fit, fit_text, link, mention, render, split, validate,
+)
 
 
 
@@ -90,3 +92,99 @@ def test_sync_report_golden():
         high_value=["Globex"],
     )
     assert_golden("sync_report", message)
+
+
+# --- data never pushes a message past Slack's limits -------------------------------------------------
+
+def _well_formed(text: str) -> bool:
+    """Every escape whole and every <…> token closed: what a careless cut would break."""
+    import re
+
+    without_entities = re.sub(r"&(amp|lt|gt);", "", text)
+    if "&" in without_entities:
+        return False
+    depth = 0
+    for ch in text:
+        depth += ch == "<"
+        depth -= ch == ">"
+        if depth not in (0, 1):
+            return False
+    return depth == 0
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), [
+    ("short", 10, "short"),
+    ("abcdefghij", 5, "abcd…"),
+    ("ab &lt;cd", 6, "ab…"),  # never half an escape
+    ("R&D " + "x" * 20, 10, "R&D xxxxx…"),  # a bare & (plain text) is no escape
+    ("see <https://x.example/1|#1> now", 12, "see…"),  # never half a link
+    ("<!date^1^{date_short}|2026-11-20> late", 20, "…"),
+])
+def test_cut_never_breaks_an_escape_or_a_link(text, limit, expected):
+    assert cut(text, limit) == expected
+
+
+def test_clip_measures_after_escaping_and_composes_with_bold_and_link():
+    assert clip("<" * 10, 12) == "&lt;&lt;…"  # 10 characters of input, 40 once escaped
+    assert bold(clip("A*B & C" * 50, 20)).startswith("*A∗B &amp; C") and bold(clip("x" * 50, 20)).endswith("…*")
+    assert link("https://acme.example/t/1", clip("<b>" * 40, 15)) == "<https://acme.example/t/1|&lt;b&gt;&lt;b…>"
+
+
+def test_fit_text_cuts_the_longest_lines_first_and_keeps_every_line():
+    lines = ["*Acme*: 4 tickets"] + [f"• <https://acme.example/t/{i}|#{i}> " + "&lt;" * 400 for i in range(4)]
+    fitted = fit_text("\n".join(lines), 3000)
+    assert len(fitted) <= 3000 and _well_formed(fitted)
+    kept = fitted.split("\n")
+    assert kept[0] == "*Acme*: 4 tickets" and len(kept) == 5
+    assert all(line.endswith("…") and f"|#{i}>" in line for i, line in enumerate(kept[1:]))
+
+
+def test_fit_text_leaves_out_whole_lines_when_there_are_too_many_and_says_so():
+    fitted = fit_text("\n".join(f"line {i} " + "x" * 200 for i in range(100)), 3000)
+    assert len(fitted) <= 3000
+    assert fitted.startswith("line 0 ") and "more lines not shown" in fitted.splitlines()[-1]
+
+
+def test_render_fits_oversized_data_into_every_limit():
+    message = render(
+        "sync_report", total=3, source="<" * 400, first_day=date(2026, 1, 1), last_day=date(2026, 1, 2),
+        inserted=3, updated=0, rejected=0, channels=[("&" * 700, 3)] * 8, open_now=1, high_value=["<b>" * 900],
+    )
+    validate(message)  # would raise on any broken limit
+    for block in message.blocks:
+        for part in [block.get("text") or {}, *block.get("fields", []), *block.get("elements", [])]:
+            if part.get("type") == "mrkdwn":
+                assert _well_formed(part["text"]), part
+
+
+def test_fit_keeps_a_message_within_the_block_count_and_says_how_many_were_left_out():
+    many = Message("t", [section(f"row {i}") for i in range(70)])
+    fitted = fit(many)
+    validate(fitted)
+    assert len(fitted.blocks) == 50 and fitted.blocks[48] == section("row 48")
+    assert "21 more sections not shown" in fitted.blocks[-1]["elements"][0]["text"]
+    assert fit(Message("t", [section("x")] * 50)).blocks == [section("x")] * 50  # at the limit: untouched
+
+
+@pytest.mark.parametrize("kind", ["header", "button", "field", "fallback"])
+def test_fit_shortens_headers_buttons_fields_and_fallback_text(kind):
+    blocks = {
+        "header": [{"type": "header", "text": {"type": "plain_text", "text": "H" * 400}}],
+        "button": [{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "B" * 90},
+                                                    "value": "7"}]}],
+        "field": [{"type": "section", "fields": [{"type": "mrkdwn", "text": "&lt;" * 900}]}],
+        "fallback": [section("x")],
+    }[kind]
+    fitted = fit(Message("T" * (50_000 if kind == "fallback" else 1), blocks))
+    validate(fitted)
+    text = json.dumps(fitted.payload(), ensure_ascii=False)
+    assert "…" in text
+    if kind == "button":
+        assert len(fitted.blocks[0]["elements"][0]["text"]["text"]) <= 75
+        assert fitted.blocks[0]["elements"][0]["value"] == "7"  # values carry ids: never cut
+
+
+def test_fit_leaves_the_callers_blocks_alone():
+    blocks = [section("x" * 5000)]
+    fit(Message("t", blocks))
+    assert len(blocks[0]["text"]["text"]) == 5000
