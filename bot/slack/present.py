@@ -5,7 +5,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.blocks import Message, Safe, environment, render, validate
+from bot.blocks import Message, Safe, environment, fit, render, validate
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zones import format_value
 from bot.slack import action_ids
@@ -108,5 +108,6 @@ def render_view(template: str, /, **context: Any) -> dict[str, Any]:
     source = environment().get_template(f"{template}.json.j2").render(ids=IDS, **context)
     view = json.loads(source)
     text = view.pop("text", "view")
+    view["blocks"] = fit(Message(text=text, blocks=view["blocks"])).blocks  # long data is cut, never fatal
     validate(Message(text=text, blocks=view["blocks"]))
     return view

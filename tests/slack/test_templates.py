@@ -128,3 +128,21 @@ def test_hostile_text_is_inert_everywhere():
     for payload in payloads:
         for text in _mrkdwn_texts(payload):
             assert "<!channel>" not in text and "<@U0EVIL>" not in text and "<https://evil" not in text, text
+
+
+def test_long_escaped_text_never_breaks_a_view_or_card():
+    # A 1,999-character description (the most /metrics accepts) of '<' is 7,996 characters once escaped.
+    big = action(description="<" * 1999, segment="organization=" + "N" * 254)
+    rendered = [
+        render("slack_action_card", a=big).payload(),
+        render("slack_actions", title="Open actions", actions=[big] * 10, more=0).payload(),
+        render_view("slack_home", actions=[big] * 10, more_actions=0, card=SCORECARD,
+                    urgent=SCORECARD.in_zone("act_now", "watch"), review_at=None, me=None, team=None, me_days=30),
+        render_view("slack_outcome_modal", a=big, private_metadata="7"),
+        render_view("slack_update_modal", a=big, private_metadata="7"),
+    ]
+    for payload in rendered:
+        texts = _mrkdwn_texts(payload)
+        assert all(len(text) <= 3000 for text in texts)
+        assert any("&lt;&lt;" in text and "…" in text for text in texts)
+        assert all("<<" not in text for text in texts)
