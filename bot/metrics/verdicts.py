@@ -157,8 +157,17 @@ def noise(history: Sequence[Reading], window: int, *, quiet: Sequence[tuple[date
     fallback = 1.0 / math.sqrt(window)
     if len(means) < 28:
         return fallback
-    # Never trust a quieter history than a quarter of independent noise (a flat series would make any wobble "real").
-    return max(robust_sd(means), 0.25 * fallback)
+    # Never trust a history quieter than half of what its own persistence implies for unit-spread scores
+    # (a flat stretch of a slow-moving series, like a backlog, would make any wobble look real).
+    ordinary = [r if s is not None else Reading(r.day, r.value, r.expected, None, r.zone, r.n)
+                for r, s in zip(history, scores)]
+    return max(robust_sd(means), 0.5 * mean_sd(persistence(ordinary), window))
+
+
+def mean_sd(rho: float, window: int) -> float:
+    """SD of the mean of `window` consecutive unit-variance AR(1) values with lag-1 correlation `rho`."""
+    factor = 1.0 + 2.0 * sum((1.0 - k / window) * rho ** k for k in range(1, window))
+    return math.sqrt(factor / window)
 
 
 def persistence(history: Sequence[Reading]) -> float:
