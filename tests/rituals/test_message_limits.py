@@ -1,4 +1,4 @@
-"""One account's long text never costs the account-risk post: subjects and organization names are cut
+"""Long ticket text never costs a post: subjects, organization names and theme labels are cut
 by their rendered length (after escaping), every section stays within Slack's limits, and the post
 says what was cut."""
 from __future__ import annotations
@@ -67,3 +67,21 @@ def test_digest_accounts_with_long_subjects_exits_0(tmp_path, db_url, session_fa
     [post] = [m for m in messages if m["ritual"] == "account_risk"]
     rendered = json.dumps(post, ensure_ascii=False)
     assert "Northwind Traders" in rendered and "…" in rendered
+
+
+def test_digest_with_theme_labels_from_long_subjects_stays_within_limits():
+    from datetime import date
+
+    from bot.rituals import digests
+
+    themes = tuple(digests.ThemeLine(label, 42, 31.0, "+35 %", 0.61, "2.1 days",
+                                     tuple((str(n), f"https://acme.zendesk.com/agent/tickets/{n}") for n in range(5)), True)
+                   for label in ["s" * 651, "<" * 166, "<&>" * 651, "payment failed"])
+    d = digests.Digest("billing", "C0BILLING", date(2026, 11, 16), date(2026, 11, 22), "2026-W48", 64, 48.5, themes,
+                       0.88, 0.12, 0.07, 5, True)
+    parent, details = digests.render_digest(d)
+    for message in (parent, *details):
+        validate(message)
+        assert all(len((b.get("text") or {}).get("text", "")) <= MAX_SECTION_TEXT for b in message.blocks)
+    text = json.dumps([parent.payload(), *(m.payload() for m in details)], ensure_ascii=False)
+    assert "*payment failed*" in text and "…*" in text
