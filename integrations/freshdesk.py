@@ -33,6 +33,7 @@ import httpx
 
 from integrations.base import Checkpoint, MalformedRecordError, Ticket, TicketPage
 from integrations.http import CursorGuard, PollingAdapter
+from integrations.reference import FreshdeskReferences, ReferencePage
 from integrations.normalize import basic_auth_header, checked, ident, instant, integer, mapping, since, tags, without
 from integrations.retry import RetryPolicy
 
@@ -387,3 +388,8 @@ class FreshdeskAdapter(PollingAdapter):
                 error.raw = raw if isinstance(raw, Mapping) else None
                 quarantined.append(error)
         return tickets, quarantined
+
+    def reference_pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[ReferencePage]:
+        """Agents, groups and companies, for names (see integrations/reference.py)."""
+        passes = FreshdeskReferences(self.requester, source=self.name, base_url=self.base_url, headers=self._headers)
+        return passes.pages(checkpoints, start=start)

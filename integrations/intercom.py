@@ -22,6 +22,7 @@ import httpx
 
 from integrations.base import Checkpoint, MalformedRecordError, Ticket, TicketPage
 from integrations.http import CursorGuard, PollingAdapter
+from integrations.reference import IntercomReferences, ReferencePage
 from integrations.normalize import checked, ident, instant, integer, mapping, since, tags
 from integrations.retry import RetryPolicy
 
@@ -201,7 +202,8 @@ class IntercomAdapter(PollingAdapter):
             raise ValueError(f"{name}: set INTERCOM_ACCESS_TOKEN")
         super().__init__(client, name=name, page_size=page_size, lookback=lookback, store_free_text=store_free_text,
                          policy=policy, sleep=sleep, clock=clock, rng=rng)
-        self.url = base_url.rstrip("/") + SEARCH_PATH
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + SEARCH_PATH
         self._headers = {
             "Authorization": f"Bearer {access_token}",
             "Intercom-Version": api_version,
@@ -261,3 +263,8 @@ class IntercomAdapter(PollingAdapter):
             cursor = next_page.get("starting_after")
             if not cursor:
                 return
+
+    def reference_pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[ReferencePage]:
+        """Admins, teams, companies and contact → company links (see integrations/reference.py)."""
+        passes = IntercomReferences(self.requester, source=self.name, base_url=self.base_url, headers=self._headers)
+        return passes.pages(checkpoints, start=start)

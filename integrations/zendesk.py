@@ -29,6 +29,7 @@ from integrations.base import (
     TicketPage,
 )
 from integrations.http import CursorGuard, PollingAdapter
+from integrations.reference import ReferencePage, ZendeskReferences
 from integrations.normalize import basic_auth_header, checked, ident, instant, integer, mapping, since, tags, without
 from integrations.retry import RetryPolicy
 
@@ -198,7 +199,8 @@ class ZendeskAdapter(PollingAdapter):
             raise ValueError(f"{name}: set ZENDESK_EMAIL and ZENDESK_API_TOKEN, or ZENDESK_OAUTH_TOKEN")
         super().__init__(client, name=name, page_size=page_size, lookback=lookback, store_free_text=store_free_text,
                          policy=policy, sleep=sleep, clock=clock, rng=rng)
-        self.url = base_url.rstrip("/") + EXPORT_PATH
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + EXPORT_PATH
 
     def pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[TicketPage]:
         saved = checkpoints.get(STREAM)
@@ -263,3 +265,8 @@ class ZendeskAdapter(PollingAdapter):
                 error.raw = raw if isinstance(raw, Mapping) else None
                 quarantined.append(error)
         return tuple(tickets), tuple(quarantined)
+
+    def reference_pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[ReferencePage]:
+        """Agents, groups, brands and organizations, for names (see integrations/reference.py)."""
+        passes = ZendeskReferences(self.requester, source=self.name, base_url=self.base_url, headers=self._headers)
+        return passes.pages(checkpoints, start=start)

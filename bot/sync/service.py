@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.errors import describe_error
 from bot.storage.tickets import UpsertResult, load_checkpoints, quarantine, save_checkpoint, upsert_tickets
+from bot.sync.reference import sync_references
 from integrations.base import Adapter, MalformedRecordError, SourceAuthError, SourceFatalError, Ticket, TicketPage
 from integrations.normalize import CUT_KEY
 
@@ -250,6 +251,9 @@ def sync_source(
         for page in prefetched(adapter.pages(checkpoints, start=start)):
             store_page(session_factory, workspace_id=workspace_id, page=page, store_subject=store_subject, result=result)
             progress.page(result)
+        # Names for the ids on tickets; its own failures are logged, never the source's (bot/sync/reference.py).
+        sync_references(adapter, session_factory=session_factory, workspace_id=workspace_id,
+                        checkpoints=checkpoints, start=start)
     except SourceAuthError as error:
         result.error, result.auth_failed = str(error), True
     except SourceFatalError as error:

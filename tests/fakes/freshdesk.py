@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from tests.fakes.common import FakeAPI
+from tests.fakes.reference import References, freshdesk_answer
 from tests.fakes.records import FRESHDESK_TICKET
 
 TEMPLATE: dict[str, Any] = FRESHDESK_TICKET
@@ -64,6 +65,7 @@ class FakeFreshdesk(FakeAPI):
 
     def __init__(self, tickets=(), *, deleted=(), spam=(), ratings=(), now: datetime | None = None, **kwargs: Any):
         super().__init__(**kwargs)
+        self.references = References()  # agents, groups, organizations … (tests/fakes/reference.py)
         self.tickets = {t["id"]: t for t in tickets}
         self.deleted = {t["id"]: t for t in deleted}
         self.spam = {t["id"]: dict(t, spam=True) for t in spam}
@@ -75,6 +77,9 @@ class FakeFreshdesk(FakeAPI):
         self.pages_served = 0
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        answer = freshdesk_answer(self, self.references, request)
+        if answer is not None:
+            return answer
         path = request.url.path
         params = request.url.params
         if path == "/api/v2/tickets":

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from tests.fakes.common import FakeAPI
+from tests.fakes.reference import References, intercom_answer
 from tests.fakes.records import INTERCOM_CONVERSATION
 
 TEMPLATE: dict[str, Any] = INTERCOM_CONVERSATION
@@ -51,6 +52,7 @@ class FakeIntercom(FakeAPI):
 
     def __init__(self, conversations=(), **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.references = References()  # agents, groups, organizations … (tests/fakes/reference.py)
         self.conversations = {str(c["id"]): c for c in conversations}
         self.overlap = 0
         self.repeat_cursor = False  # hand back the request's own cursor (a server-side loop)
@@ -59,6 +61,9 @@ class FakeIntercom(FakeAPI):
         self.conversations[str(conversation["id"])] = conversation
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        answer = intercom_answer(self, self.references, request)
+        if answer is not None:
+            return answer
         if request.url.path != "/conversations/search" or request.method != "POST":
             return httpx.Response(404, json={"type": "error.list", "errors": [{"code": "not_found"}]})
         if not request.headers.get("intercom-version"):

@@ -27,6 +27,7 @@ import httpx
 import orjson
 
 from tests.fakes.common import FakeAPI
+from tests.fakes.reference import References, zendesk_answer
 from tests.fakes.records import ZENDESK_METRIC_SET, ZENDESK_TICKET
 
 TEMPLATE: dict[str, Any] = ZENDESK_TICKET
@@ -140,6 +141,7 @@ class FakeZendesk(FakeAPI):
 
     def __init__(self, tickets: Sequence[dict] | Records | Synthetic = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.references = References()  # agents, groups, organizations … (tests/fakes/reference.py)
         self.store = tickets if isinstance(tickets, (Records, Synthetic)) else Records(tickets)
         self.overlap = 0
         self.empty_page_at: set[int] = set()
@@ -166,6 +168,9 @@ class FakeZendesk(FakeAPI):
         return orjson.Fragment(orjson.dumps(tickets)), metrics
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        answer = zendesk_answer(self, self.references, request)
+        if answer is not None:
+            return answer
         if request.url.path != self.path:
             return httpx.Response(404, json={"error": "InvalidEndpoint"})
         params = request.url.params

@@ -1,0 +1,158 @@
+"""Reference data: store what vendor ids stand for, and resolve ids to names when read.
+
+One resolver for every reader (`display_names`): Slack messages, `/metrics`,
+CLI tables and JSON segments all show the name a source reports today, so a
+renamed group reads with its new name on old days too. A value with no
+reference row (CSV imports store names already, and ids a source never
+listed) reads as itself. Store functions never commit.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.storage.base import utcnow
+from bot.storage.models import TicketRow, TicketTouch
+from bot.storage.reference_models import ReferenceEntity
+from integrations.reference import Reference
+
+# Segment dimensions (and ticket fields) whose values are vendor ids for API sources.
+DIMENSION_KINDS: Mapping[str, str] = {"group": "group", "agent": "agent", "assignee": "agent",
+                                      "organization": "organization", "brand": "brand"}
+_CHUNK = 500
+_FIELDS = ("name", "email", "role", "active", "domains", "organization_id")
+
+
+def upsert_references(session: Session, *, workspace_id: str, source: str, references: Sequence[Reference]) -> int:
+    """Insert or update references keyed on (workspace, source, kind, id); the last of a batch wins.
+
+    Returns how many rows were written (new or changed). A field the vendor left out (None) keeps
+    what was stored: a sideload without emails must not erase the emails a list gave.
+    """
+    latest: dict[tuple[str, str], Reference] = {(r.kind, r.external_id): r for r in references}
+    if not latest:
+        return 0
+    written = 0
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in latest:
+        by_kind.setdefault(kind, []).append(key)
+    for kind, keys in by_kind.items():
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start:start + _CHUNK]
+            rows = {row.external_id: row for row in session.scalars(select(ReferenceEntity).where(
+                ReferenceEntity.workspace_id == workspace_id, ReferenceEntity.source == source,
+                ReferenceEntity.kind == kind, ReferenceEntity.external_id.in_(chunk)))}
+            for key in chunk:
+                ref = latest[(kind, key)]
+                values = {"name": ref.name, "email": ref.email, "role": ref.role, "active": ref.active,
+                          "domains": list(ref.domains) or None, "organization_id": ref.organization_id}
+                row = rows.get(key)
+                if row is None:
+                    values["domains"] = values["domains"] or []
+                    session.add(ReferenceEntity(workspace_id=workspace_id, source=source, kind=kind,
+                                                external_id=key, **values))
+                    written += 1
+                    continue
+                changed = False
+                for name, value in values.items():
+                    if value is not None and getattr(row, name) != value:
+                        setattr(row, name, value)
+                        changed = True
+                if kind == "contact" and row.organization_id != ref.organization_id:
+                    row.organization_id, changed = ref.organization_id, True  # a contact that left its company
+                written += changed
+    session.flush()
+    return written
+
+
+def _rows(session: Session, workspace_id: str, kind: str, keys: Sequence[str]) -> list[ReferenceEntity]:
+    out: list[ReferenceEntity] = []
+    for start in range(0, len(keys), _CHUNK):
+        out += session.scalars(select(ReferenceEntity).where(
+            ReferenceEntity.workspace_id == workspace_id, ReferenceEntity.kind == kind,
+            ReferenceEntity.external_id.in_(keys[start:start + _CHUNK])).order_by(ReferenceEntity.source))
+    return out
+
+
+def display_names(session: Session, *, workspace_id: str, dimension: str, ids: Iterable[str | None]) -> dict[str, str]:
+    """id → display name for the values of one dimension; values without a named reference map to themselves.
+
+    Dimensions without reference data (channel, priority, product area …) map every value to itself.
+    """
+    keys = sorted({str(i) for i in ids if i not in (None, "")})
+    names = {k: k for k in keys}
+    kind = DIMENSION_KINDS.get(dimension)
+    if kind is None or not keys:
+        return names
+    for row in _rows(session, workspace_id, kind, keys):
+        if row.name and names[row.external_id] == row.external_id:  # the first source to name it wins
+            names[row.external_id] = row.name
+    return names
+
+
+def display_name(session: Session, *, workspace_id: str, dimension: str, value: str | None) -> str:
+    if value in (None, ""):
+        return ""
+    return display_names(session, workspace_id=workspace_id, dimension=dimension, ids=[value])[str(value)]
+
+
+def agent_keys_for_email(session: Session, *, workspace_id: str, email: str) -> list[str]:
+    """The assignee values (vendor ids) of the agents synced with this email, in every source."""
+    if not email:
+        return []
+    return list(session.scalars(select(ReferenceEntity.external_id).where(
+        ReferenceEntity.workspace_id == workspace_id, ReferenceEntity.kind == "agent",
+        func.lower(ReferenceEntity.email) == email.lower())))
+
+
+def organization_keys(session: Session, *, workspace_id: str, names: Iterable[str]) -> set[str]:
+    """Organization ids whose name or one of whose domains is among `names` (case-insensitive).
+
+    High-value accounts are configured by name or domain (`acme.com`); tickets of API sources carry ids.
+    """
+    wanted = {n.strip().lower().removeprefix("www.") for n in names if n and n.strip()}
+    if not wanted:
+        return set()
+    out: set[str] = set()
+    rows = session.execute(select(ReferenceEntity.external_id, ReferenceEntity.name, ReferenceEntity.domains).where(
+        ReferenceEntity.workspace_id == workspace_id, ReferenceEntity.kind == "organization"))
+    for key, name, domains in rows:
+        if (name or "").lower() in wanted or any(str(d).lower() in wanted for d in domains or ()):
+            out.add(key)
+    return out
+
+
+def organization_domains(session: Session, *, workspace_id: str, ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    keys = sorted({str(i) for i in ids if i})
+    return {row.external_id: tuple(row.domains or ()) for row in _rows(session, workspace_id, "organization", keys)
+            if row.domains}
+
+
+def link_organizations(session: Session, *, workspace_id: str, source: str) -> int:
+    """Fill `organization` of the source's tickets from their requester's contact link (Intercom contact → company).
+
+    Only tickets without an organization of their own, whose link now says otherwise; the earliest
+    creation among them is recorded as touched, so the next incremental rollup recomputes from there.
+    """
+    link = (select(ReferenceEntity.organization_id).where(
+        ReferenceEntity.workspace_id == workspace_id, ReferenceEntity.source == source,
+        ReferenceEntity.kind == "contact", ReferenceEntity.external_id == TicketRow.requester)
+        .scalar_subquery())
+    pending = select(TicketRow.id, TicketRow.created_at).where(
+        TicketRow.workspace_id == workspace_id, TicketRow.source == source, TicketRow.organization.is_(None),
+        TicketRow.requester.is_not(None), link.is_not(None))
+    rows = session.execute(pending).all()
+    if not rows:
+        return 0
+    now = utcnow()
+    ids = [r.id for r in rows]
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(update(TicketRow).where(TicketRow.id.in_(ids[start:start + _CHUNK]))
+                        .values(organization=link, changed_at=now).execution_options(synchronize_session=False))
+    first: datetime = min(r.created_at for r in rows)
+    session.add(TicketTouch(workspace_id=workspace_id, touched_at=first, recorded_at=now))
+    session.flush()
+    return len(ids)

@@ -1,0 +1,60 @@
+"""Sync a source's reference data (agents, groups, organizations, brands, contact links) after its tickets.
+
+Each page's references commit with their checkpoint, like ticket pages. Names
+are a convenience, not the data: a source whose token may not read agents or
+companies (a missing scope) still syncs its tickets; the failure is logged and
+those ids read as ids until it is fixed.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import sessionmaker
+
+from bot.storage.reference import link_organizations, upsert_references
+from bot.storage.tickets import save_checkpoint
+from integrations.base import Checkpoint, SourceAuthError, SourceFatalError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReferenceResult:
+    written: int = 0
+    linked: int = 0
+    error: str | None = None
+
+
+def sync_references(
+    adapter: object,
+    *,
+    session_factory: sessionmaker,
+    workspace_id: str,
+    checkpoints: Mapping[str, Checkpoint],
+    start: datetime,
+) -> ReferenceResult:
+    """Run the adapter's `reference_pages` (when it has them) and link tickets to organizations."""
+    result = ReferenceResult()
+    pages = getattr(adapter, "reference_pages", None)
+    if pages is None:
+        return result
+    source = getattr(adapter, "name", "?")
+    try:
+        for page in pages(checkpoints, start=start):
+            with session_factory.begin() as session:
+                result.written += upsert_references(session, workspace_id=workspace_id, source=source,
+                                                    references=page.references)
+                if page.checkpoint is not None:
+                    save_checkpoint(session, workspace_id=workspace_id, checkpoint=page.checkpoint)
+    except (SourceAuthError, SourceFatalError) as error:
+        result.error = str(error)
+        log.warning("%s: reference data not synced, ids show instead of names (%s)", source, error)
+    with session_factory.begin() as session:
+        result.linked = link_organizations(session, workspace_id=workspace_id, source=source)
+    if result.written or result.linked:
+        log.info("%s: %d reference record(s) updated, %d ticket(s) linked to organizations",
+                 source, result.written, result.linked)
+    return result

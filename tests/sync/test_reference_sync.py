@@ -1,0 +1,126 @@
+"""Reference data through the sync: stored per source, resolved when read, linked to tickets."""
+from datetime import UTC, datetime
+
+import httpx
+from sqlalchemy import func, select
+
+from bot.storage.models import TicketRow, TicketTouch
+from bot.storage.reference import (
+    agent_keys_for_email,
+    display_name,
+    display_names,
+    organization_keys,
+    upsert_references,
+)
+from bot.storage.reference_models import ReferenceEntity
+from bot.sync.service import run_sync
+from integrations.intercom import IntercomAdapter
+from integrations.reference import Reference
+from integrations.zendesk import ZendeskAdapter
+from tests.fakes import reference as fr
+from tests.fakes.clock import FakeClock
+from tests.fakes.intercom import FakeIntercom, intercom_conversation
+from tests.fakes.zendesk import FakeZendesk, zendesk_ticket
+
+WS = "T1"
+START = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def zd(fake, clock):
+    fake.clock = clock.time
+    return ZendeskAdapter(httpx.Client(transport=httpx.MockTransport(fake)), base_url="https://acme.zendesk.com",
+                          oauth_token="t", sleep=clock.sleep, clock=clock.time)
+
+
+def ic(fake, clock):
+    fake.clock = clock.time
+    return IntercomAdapter(httpx.Client(transport=httpx.MockTransport(fake)), access_token="t",
+                           sleep=clock.sleep, clock=clock.time)
+
+
+def zendesk_with_names():
+    fake = FakeZendesk([zendesk_ticket(i, organization_id=6130869157658) for i in range(1, 9)])
+    fake.references.groups = [fr.zendesk_group(100 + i, f"Group {i}") for i in range(4)]
+    fake.references.agents = [fr.zendesk_user(200 + i, f"Agent {i}", f"agent{i}@example.com") for i in range(7)]
+    fake.references.organizations = [fr.zendesk_organization(6130869157658, "Acme", ["acme.com"])]
+    return fake
+
+
+def test_zendesk_sync_stores_names_and_a_rename_reads_on_old_tickets(session_factory):
+    clock = FakeClock(start=1_700_000_000)
+    fake = zendesk_with_names()
+    summary = run_sync(session_factory=session_factory, adapters=[zd(fake, clock)], workspace_id=WS, start=START)
+    assert summary.ok
+    with session_factory() as s:
+        groups = s.scalars(select(TicketRow.group_name).where(TicketRow.workspace_id == WS)).all()
+        assert set(groups) == {"100", "101", "102", "103"}  # tickets keep their ids
+        assert display_names(s, workspace_id=WS, dimension="group", ids=groups) == {
+            "100": "Group 0", "101": "Group 1", "102": "Group 2", "103": "Group 3"}
+        assert display_name(s, workspace_id=WS, dimension="organization", value="6130869157658") == "Acme"
+        assert agent_keys_for_email(s, workspace_id=WS, email="AGENT3@example.com") == ["203"]
+        assert organization_keys(s, workspace_id=WS, names=["acme.com"]) == {"6130869157658"}
+        assert organization_keys(s, workspace_id=WS, names=["ACME"]) == {"6130869157658"}
+        assert display_names(s, workspace_id="other", dimension="group", ids=["100"]) == {"100": "100"}
+
+    fake.references.groups[1] = fr.zendesk_group(101, "Billing (renamed)")
+    clock.now += 2 * 3600  # the group list is due again
+    run_sync(session_factory=session_factory, adapters=[zd(fake, clock)], workspace_id=WS, start=START)
+    with session_factory() as s:
+        assert display_name(s, workspace_id=WS, dimension="group", value="101") == "Billing (renamed)"
+
+
+def test_values_without_references_read_as_themselves(session_factory):
+    with session_factory.begin() as s:
+        upsert_references(s, workspace_id=WS, source="zendesk", references=[Reference("group", "1", None)])
+    with session_factory() as s:
+        # CSV imports store names; unnamed ids and dimensions without reference data stay as they are
+        assert display_names(s, workspace_id=WS, dimension="group", ids=["Billing", "1", None, ""]) == {
+            "Billing": "Billing", "1": "1"}
+        assert display_names(s, workspace_id=WS, dimension="channel", ids=["email"]) == {"email": "email"}
+
+
+def test_a_field_the_vendor_left_out_keeps_what_was_stored(session_factory):
+    with session_factory.begin() as s:
+        upsert_references(s, workspace_id=WS, source="zendesk",
+                          references=[Reference("agent", "7", "Ann", "ann@example.com", "agent", True)])
+        written = upsert_references(s, workspace_id=WS, source="zendesk",
+                                    references=[Reference("agent", "7", "Ann B.", None, None, None)])
+        assert written == 1
+    with session_factory() as s:
+        row = s.scalar(select(ReferenceEntity))
+        assert (row.name, row.email, row.role, row.active) == ("Ann B.", "ann@example.com", "agent", True)
+
+
+def test_intercom_contacts_link_conversations_to_companies(session_factory):
+    clock = FakeClock(start=1_700_100_000)
+    conversations = []
+    for i in range(1, 5):
+        c = intercom_conversation(i)
+        c["contacts"] = {"type": "contact.list", "contacts": [{"type": "contact", "id": f"u{i % 2}"}]}
+        conversations.append(c)
+    fake = FakeIntercom(conversations)
+    fake.references.organizations = [fr.intercom_company("c1", "Initech", "initech.io")]
+    fake.references.contacts = [fr.intercom_contact("u1", ["c1"], updated_ts=1_700_000_000)]
+    run_sync(session_factory=session_factory, adapters=[ic(fake, clock)], workspace_id=WS, start=START)
+    with session_factory() as s:
+        orgs = dict(s.execute(select(TicketRow.external_id, TicketRow.organization)).all())
+        assert orgs == {"1": "c1", "2": None, "3": "c1", "4": None}
+        assert display_name(s, workspace_id=WS, dimension="organization", value="c1") == "Initech"
+        first = min(c["created_at"] for c in conversations if c["id"] in ("1", "3"))
+        touched = s.scalar(select(func.min(TicketTouch.touched_at)))
+        assert touched.timestamp() <= first  # the rollup recomputes from the linked tickets' first day
+
+    # u0 joins a company later: the next sync links its conversations too
+    fake.references.contacts.append(fr.intercom_contact("u0", ["c1"], updated_ts=1_700_050_000))
+    run_sync(session_factory=session_factory, adapters=[ic(fake, clock)], workspace_id=WS, start=START)
+    with session_factory() as s:
+        assert set(s.scalars(select(TicketRow.organization))) == {"c1"}
+
+
+def test_reference_endpoints_refused_leave_the_ticket_sync_ok(session_factory, caplog):
+    clock = FakeClock(start=1_700_000_000)
+    fake = FakeIntercom([intercom_conversation(1)])
+    fake.fail_at(2, "403")  # the token may read conversations but not admins (a missing scope)
+    summary = run_sync(session_factory=session_factory, adapters=[ic(fake, clock)], workspace_id=WS, start=START)
+    assert summary.ok and summary.sources[0].inserted == 1
+    assert "reference data not synced" in caplog.text
