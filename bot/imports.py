@@ -1,4 +1,8 @@
-"""CSV import service: parse, upsert in batches, quarantine bad rows. Owns its transactions."""
+"""CSV import service: parse, upsert in batches, quarantine bad rows. Owns its transactions.
+
+A batch the database refuses is stored apart (as the sync does): each row it still refuses is
+quarantined with its line and the database's reason, and the other rows import.
+"""
 from __future__ import annotations
 
 import logging
@@ -8,9 +12,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import sessionmaker
 
-from integrations.base import Ticket
-from integrations.csv_import import CsvMapping, RowError, read_file
 from bot.storage.tickets import UpsertResult, quarantine, upsert_tickets
+from bot.sync.service import refused_by_data, store_apart
+from integrations.base import Ticket
+from integrations.csv_import import CsvMapping, RowError, RowNote, read_file_numbered
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -21,47 +26,79 @@ class ImportSummary:
     rows: int = 0
     result: UpsertResult = field(default_factory=UpsertResult)
     errors: list[RowError] = field(default_factory=list)
+    notes: list[RowNote] = field(default_factory=list)
 
 
 def import_tickets(
-    rows: Iterable[Ticket | RowError],
+    rows: Iterable[tuple[int, Ticket | RowError | RowNote]],
     *,
     session_factory: sessionmaker,
     workspace_id: str,
     source: str,
     store_subject: bool = True,
     progress: Callable[[int], None] | None = None,
+    log_rows: bool = True,
 ) -> ImportSummary:
+    """Import parsed rows, each with its line number (`read_file_numbered`).
+
+    `log_rows=False` when the caller reports each bad row itself (the CLI prints them), so none shows twice.
+    """
     summary = ImportSummary()
     batch: list[Ticket] = []
+    line_of: dict[int, int] = {}  # id(ticket.raw) -> line: names a row the database refuses
     errors: list[RowError] = []
 
     def flush() -> None:
-        with session_factory.begin() as session:
-            summary.result += upsert_tickets(
-                session, workspace_id=workspace_id, tickets=batch, store_subject=store_subject
-            )
-            for error in errors:
-                quarantine(
-                    session, workspace_id=workspace_id, source=source,
-                    external_id=error.external_id, reason=str(error), raw=None,
+        try:
+            with session_factory.begin() as session:
+                summary.result += upsert_tickets(
+                    session, workspace_id=workspace_id, tickets=batch, store_subject=store_subject
                 )
+                _quarantine(session, workspace_id, source, errors)
+        except Exception as error:
+            if not refused_by_data(error):
+                raise
+            outcome, refused = store_apart(session_factory, workspace_id=workspace_id, tickets=batch,
+                                           store_subject=store_subject)
+            summary.result += outcome
+            for problem in refused:
+                errors.append(RowError(line_of.get(id(problem.raw), 0), problem.external_id, problem.reason))
+            with session_factory.begin() as session:
+                _quarantine(session, workspace_id, source, errors)
         summary.errors.extend(errors)
         if progress:
             progress(len(batch) + len(errors))
         batch.clear()
+        line_of.clear()
         errors.clear()
 
-    for item in rows:
+    for line, item in rows:
+        if isinstance(item, RowNote):
+            summary.notes.append(item)
+            continue
         summary.rows += 1
-        (errors if isinstance(item, RowError) else batch).append(item)  # type: ignore[arg-type]
+        if isinstance(item, RowError):
+            errors.append(item)
+        else:
+            batch.append(item)
+            line_of[id(item.raw)] = line
         if len(batch) + len(errors) >= BATCH:
             flush()
     if batch or errors:
         flush()
-    for error in summary.errors:
-        log.warning("csv row skipped: %s", error)  # line, id and reason only: no ticket text
+    summary.errors.sort(key=lambda error: error.line)
+    if log_rows:
+        for error in summary.errors:
+            log.warning("csv row skipped: %s", error)  # line, id and reason only: no ticket text
+        for note in summary.notes:
+            log.warning("csv row note: %s", note)
     return summary
+
+
+def _quarantine(session, workspace_id: str, source: str, errors: Iterable[RowError]) -> None:
+    for error in errors:
+        quarantine(session, workspace_id=workspace_id, source=source,
+                   external_id=error.external_id, reason=str(error), raw=None)
 
 
 def import_csv_file(
@@ -73,12 +110,14 @@ def import_csv_file(
     mapping: CsvMapping | None = None,
     store_subject: bool = True,
     progress: Callable[[int], None] | None = None,
+    log_rows: bool = True,
 ) -> ImportSummary:
     return import_tickets(
-        read_file(path, source=source, mapping=mapping),
+        read_file_numbered(path, source=source, mapping=mapping),
         session_factory=session_factory,
         workspace_id=workspace_id,
         source=source,
         store_subject=store_subject,
         progress=progress,
+        log_rows=log_rows,
     )

@@ -1,21 +1,27 @@
 """CSV import: canonical columns (ARCHITECTURE.md) or a TOML mapping onto them.
 
-Pure parsing: rows in, `Ticket`s and `RowError`s out. Bad rows are reported
-with their line number and reason; good rows go on. Nothing here writes SQL.
+Pure parsing: rows in, `Ticket`s, `RowError`s and `RowNote`s out. Bad rows are reported
+with their line number and reason; good rows go on; a row kept with a change (a value cut to
+its column, a duplicate id) gets a note. Problems with the file as a whole (not UTF-8, another
+delimiter, missing or duplicate columns) refuse it before anything is read, with a hint. Nothing
+here writes SQL.
 """
 from __future__ import annotations
 
 import csv
 import io
+import math
+import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from integrations.base import STATUSES, Ticket
+from integrations.base import STATUSES, MalformedRecordError, Ticket
+from integrations.normalize import CUT_KEY, INT_MAX, storable
 
 CANONICAL = (
     "id", "created_at", "updated_at", "status", "priority", "channel", "group", "assignee",
@@ -39,7 +45,12 @@ FALSE_WORDS = {"0", "false", "no", "n", "f", ""}
 
 
 class MappingError(ValueError):
-    """The mapping file itself is wrong: nothing is imported."""
+    """The mapping file, or the CSV file as a whole, is wrong: nothing is imported (a usage error)."""
+
+
+# Bytes that are not UTF-8 are read as lone surrogates (errors="surrogateescape"), which valid text never holds.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+_UTF8_HINT = 'save it as "CSV UTF-8" (Excel: File > Save As > CSV UTF-8), or convert it, e.g. iconv -f windows-1252 -t utf-8'
 
 
 @dataclass(frozen=True)
@@ -91,42 +102,187 @@ class RowError:
         return f"line {self.line}" + (f" (id {self.external_id})" if self.external_id else "") + f": {self.reason}"
 
 
+@dataclass(frozen=True, slots=True)
+class RowNote:
+    """A row imported with a change worth knowing (a value cut to its column, a duplicate id)."""
+
+    line: int
+    external_id: str | None
+    note: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}" + (f" (id {self.external_id})" if self.external_id else "") + f": {self.note}"
+
+
 class _RowProblem(ValueError):
     pass
 
 
-def read_tickets(
+def _shown(value: str, limit: int = 40) -> str:
+    """A cell quoted in a reason: short, so a huge or private cell never fills a terminal or a log."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+Item = Ticket | RowError | RowNote
+
+
+def read_tickets(stream: TextIO, *, source: str = "csv", mapping: CsvMapping | None = None) -> Iterator[Item]:
+    """Yield a `Ticket` for every good row, a `RowError` for every bad one and a `RowNote` for a row kept with a
+    change, in file order. Raises MappingError before the first row when the columns cannot be read."""
+    for _, item in numbered_items(stream, source=source, mapping=mapping):
+        yield item
+
+
+def numbered_items(
     stream: TextIO, *, source: str = "csv", mapping: CsvMapping | None = None
-) -> Iterator[Ticket | RowError]:
-    """Yield a `Ticket` for every good row and a `RowError` for every bad one, in file order."""
+) -> Iterator[tuple[int, Item]]:
+    """`read_tickets` with each item's first line number (what names a row the database refuses later)."""
     mapping = mapping or CsvMapping()
-    reader = csv.DictReader(stream, delimiter=mapping.delimiter)
-    headers = [h.strip().lstrip("\ufeff") for h in (reader.fieldnames or [])]
-    reader.fieldnames = headers
-    header_for = {name: mapping.columns.get(name, name) for name in CANONICAL + OPTIONAL}
-    missing = [name for name in REQUIRED if header_for[name] not in headers]
-    if missing:
-        raise MappingError(
-            "missing required column(s): " + ", ".join(f"{m} (looked for {header_for[m]!r})" for m in missing)
-        )
+    reader = csv.reader(stream, delimiter=mapping.delimiter)
+    try:
+        headers = [h.strip().lstrip("\ufeff").strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise MappingError(f"cannot read the header line: {exc}") from None
+    if any(_UNDECODED.search(h) for h in headers):
+        raise MappingError(f"the header line is not UTF-8: {_UTF8_HINT}")
+    index_for = _columns(headers, mapping)
     zone = ZoneInfo(mapping.timezone)
+    seen: dict[str, tuple[int, datetime]] = {}
     line = reader.line_num
-    for row in reader:
-        start_line, line = line + 1, reader.line_num
-        values = {name: (row.get(header) or "").strip() for name, header in header_for.items() if header in row}
-        external_id = values.get("id") or None
+    while True:
         try:
-            yield _to_ticket(values, row, source=source, mapping=mapping, zone=zone)
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a field over the csv module's limit: this row only
+            start_line, line = line + 1, reader.line_num
+            yield start_line, RowError(start_line, None, f"cannot read the row: {exc}")
+            continue
+        start_line, line = line + 1, reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue  # a blank line
+        values = {name: (row[i] if i < len(row) else "").strip() for name, i in index_for.items()}
+        external_id = values.get("id") or None
+        if external_id and len(external_id) > 128:
+            external_id = external_id[:128]
+        joined = "".join(row)
+        if not joined.isascii() and _UNDECODED.search(joined):
+            yield start_line, RowError(start_line, external_id if not _UNDECODED.search(external_id or "") else None,
+                                       f"not valid UTF-8; {_UTF8_HINT}")
+            continue
+        raw: dict[str, Any] = dict(zip(headers, row))
+        if len(row) > len(headers):
+            raw["_extra"] = row[len(headers):]
+        try:
+            ticket = storable(_to_ticket(values, raw, source=source, mapping=mapping, zone=zone))
         except _RowProblem as exc:
-            yield RowError(start_line, external_id, str(exc))
+            yield start_line, RowError(start_line, external_id, str(exc))
+            continue
+        except MalformedRecordError as exc:
+            yield start_line, RowError(start_line, exc.external_id or external_id, exc.reason)
+            continue
+        previous = seen.get(ticket.external_id)
+        if previous is not None:
+            first_line, first_updated = previous
+            if ticket.updated_at < first_updated:
+                yield start_line, RowNote(start_line, ticket.external_id,
+                                          f"duplicate id (also on line {first_line}, updated later): this row is skipped")
+                continue
+            yield start_line, RowNote(start_line, ticket.external_id,
+                                      f"duplicate id (also on line {first_line}): this row, updated at the same time or later, is kept")
+        seen[ticket.external_id] = (start_line, ticket.updated_at)
+        yield start_line, ticket
+        if CUT_KEY in ticket.raw:
+            yield start_line, RowNote(start_line, ticket.external_id,
+                                      "imported with changes: " + "; ".join(ticket.raw[CUT_KEY]))
 
 
-def read_file(path: Path, *, source: str = "csv", mapping: CsvMapping | None = None) -> Iterator[Ticket | RowError]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        yield from read_tickets(handle, source=source, mapping=mapping)
+def _columns(headers: Sequence[str], mapping: CsvMapping) -> dict[str, int]:
+    """Canonical name -> column index. Exact header names first, then ignoring case; refuses missing
+    required columns (listing what the file has) and duplicate names among the columns read."""
+    header_for = {name: mapping.columns.get(name, name) for name in CANONICAL + OPTIONAL}
+    exact: dict[str, list[int]] = {}
+    folded: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        exact.setdefault(header, []).append(index)
+        folded.setdefault(header.casefold(), []).append(index)
+    index_for: dict[str, int] = {}
+    duplicates: list[str] = []
+    for name, header in header_for.items():
+        found = exact.get(header) or folded.get(header.casefold())
+        if not found:
+            continue
+        if len(found) > 1:
+            duplicates.append(f"{header!r} (columns {', '.join(str(i + 1) for i in found)})")
+        index_for[name] = found[0]
+    if duplicates:
+        raise MappingError(
+            "duplicate column name(s): " + "; ".join(duplicates)
+            + ". Rename all but one, or point --mapping at the one to use"
+        )
+    missing = [name for name in REQUIRED if name not in index_for]
+    if missing:
+        looked = ", ".join(f"{m} (looked for {header_for[m]!r})" for m in missing)
+        shown = ", ".join(repr(h) for h in headers[:30]) + (", …" if len(headers) > 30 else "")
+        message = f"missing required column(s): {looked}; the file has {len(headers)} column(s): {shown}"
+        other = _other_delimiter(headers, mapping)
+        if other:
+            toml = '"\\t"' if other == "\t" else f"'{other}'"
+            message += f". It looks {toml}-separated: use --mapping with delimiter = {toml}"
+        else:
+            message += ". Rename them, or map yours onto them with --mapping ([columns])"
+        raise MappingError(message)
+    return index_for
 
 
-def read_text(text: str, *, source: str = "csv", mapping: CsvMapping | None = None) -> list[Ticket | RowError]:
+def _other_delimiter(headers: Sequence[str], mapping: CsvMapping) -> str | None:
+    if len(headers) != 1:
+        return None
+    for candidate in (";", "\t", "|", ","):
+        if candidate != mapping.delimiter and candidate in headers[0]:
+            names = {h.strip().casefold() for h in headers[0].split(candidate)}
+            wanted = {mapping.columns.get(name, name).casefold() for name in REQUIRED}
+            if wanted <= names or len(names) > 2:
+                return candidate
+    return None
+
+
+def read_file(path: Path, *, source: str = "csv", mapping: CsvMapping | None = None) -> Iterator[Item]:
+    """Read a CSV file. A file that is not UTF-8 (UTF-16, or a legacy encoding throughout) is refused with a
+    hint before anything is read; a stray invalid byte costs only its row."""
+    for _, item in read_file_numbered(path, source=source, mapping=mapping):
+        yield item
+
+
+def read_file_numbered(
+    path: Path, *, source: str = "csv", mapping: CsvMapping | None = None
+) -> Iterator[tuple[int, Item]]:
+    check_encoding(path)
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        yield from numbered_items(handle, source=source, mapping=mapping)
+
+
+def check_encoding(path: Path) -> None:
+    """Raise MappingError when `path` is not a UTF-8 text file, naming the first bad line."""
+    with path.open("rb") as handle:
+        start = handle.read(4)
+    if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise MappingError(f"{path.name} is UTF-16 text (Excel's \"Unicode Text\"): {_UTF8_HINT}")
+    bad_lines, first_bad, utf8_seen = 0, 0, False
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        for number, text in enumerate(handle, 1):
+            if text.isascii():
+                continue
+            if _UNDECODED.search(text):
+                bad_lines += 1
+                first_bad = first_bad or number
+            else:
+                utf8_seen = True
+    if bad_lines > 1 and not utf8_seen:
+        raise MappingError(f"{path.name} is not UTF-8 ({bad_lines} lines, the first on line {first_bad}): {_UTF8_HINT}")
+
+
+def read_text(text: str, *, source: str = "csv", mapping: CsvMapping | None = None) -> list[Item]:
     return list(read_tickets(io.StringIO(text), source=source, mapping=mapping))
 
 
@@ -148,21 +304,34 @@ def _instant(value: str, name: str, mapping: CsvMapping, zone: ZoneInfo) -> date
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         expected = mapping.timestamp_format or "ISO 8601, e.g. 2026-03-01T09:30:00Z"
-        raise _RowProblem(f"{name}: cannot read {value!r} as a timestamp (expected {expected})") from None
+        raise _RowProblem(f"{name}: cannot read {_shown(value)} as a timestamp (expected {expected})") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # year 9999 with a negative offset is past the last representable instant
+        raise _RowProblem(f"{name}: {_shown(value)} is out of range") from None
 
 
 def _count(value: str, name: str) -> int:
     if not value:
         return 0
     try:
-        number = int(float(value))
+        number = int(value)
     except ValueError:
-        raise _RowProblem(f"{name}: {value!r} is not a number") from None
+        try:
+            real = float(value)
+        except ValueError:
+            raise _RowProblem(f"{name}: {_shown(value)} is not a number") from None
+        if not math.isfinite(real) or abs(real) > INT_MAX:
+            raise _RowProblem(f"{name}: {_shown(value)} is out of range (at most {INT_MAX})") from None
+        if not real.is_integer():
+            raise _RowProblem(f"{name}: {_shown(value)} is not a whole number")
+        number = int(real)
     if number < 0:
-        raise _RowProblem(f"{name}: {value!r} is negative")
+        raise _RowProblem(f"{name}: {_shown(value)} is negative")
+    if number > INT_MAX:
+        raise _RowProblem(f"{name}: {_shown(value)} is out of range (at most {INT_MAX})")
     return number
 
 
@@ -172,7 +341,7 @@ def _flag(value: str, name: str) -> bool:
         return True
     if lowered in FALSE_WORDS:
         return False
-    raise _RowProblem(f"{name}: {value!r} is not true/false")
+    raise _RowProblem(f"{name}: {_shown(value)} is not true/false")
 
 
 def satisfied_on_scale(score: float, scale: float) -> bool:
@@ -192,28 +361,30 @@ def _csat(values: Mapping[str, str], mapping: CsvMapping) -> tuple[str | None, f
     try:
         score = float(raw)
     except ValueError:
-        raise _RowProblem(f"csat: {raw!r} is neither good/bad nor a number") from None
+        raise _RowProblem(f"csat: {_shown(raw)} is neither good/bad nor a number") from None
     scale_text = values.get("csat_scale") or (str(mapping.csat_scale) if mapping.csat_scale else "")
     if not scale_text:
         raise _RowProblem("csat: a numeric score needs a csat_scale column or csat_scale in the mapping")
     try:
         scale = float(scale_text)
     except ValueError:
-        raise _RowProblem(f"csat_scale: {scale_text!r} is not a number") from None
+        raise _RowProblem(f"csat_scale: {_shown(scale_text)} is not a number") from None
+    if not math.isfinite(scale):
+        raise _RowProblem(f"csat_scale: {_shown(scale_text)} is not a finite number")
     if not 1 <= score <= scale:
-        raise _RowProblem(f"csat: {raw} is outside the 1..{scale:g} scale")
+        raise _RowProblem(f"csat: {_shown(raw)} is outside the 1..{scale:g} scale")
     label = "satisfied" if satisfied_on_scale(score, scale) else "unsatisfied"
     return label, score, f"1-{scale:g}"
 
 
-def _to_ticket(values: Mapping[str, str], row: Mapping[str, Any], *, source: str, mapping: CsvMapping, zone: ZoneInfo) -> Ticket:
+def _to_ticket(values: Mapping[str, str], raw: Mapping[str, Any], *, source: str, mapping: CsvMapping, zone: ZoneInfo) -> Ticket:
     external_id = values.get("id", "")
     if not external_id:
         raise _RowProblem("id: empty")
     status = _mapped(values, "status", mapping).lower()
     status = STATUS_ALIASES.get(status, status)
     if status not in STATUSES:
-        raise _RowProblem(f"status: {values.get('status')!r} is not one of {', '.join(STATUSES)} (map it in the mapping's [values.status])")
+        raise _RowProblem(f"status: {_shown(values.get('status', ''))} is not one of {', '.join(STATUSES)} (map it in the mapping's [values.status])")
     created_at = _instant(values.get("created_at", ""), "created_at", mapping, zone)
     if created_at is None:
         raise _RowProblem("created_at: empty")
@@ -223,7 +394,7 @@ def _to_ticket(values: Mapping[str, str], row: Mapping[str, Any], *, source: str
     }
     for name in ("first_response_at", "solved_at", "closed_at"):
         if instants[name] is not None and instants[name] < created_at:
-            raise _RowProblem(f"{name}: {values.get(name)} is before created_at")
+            raise _RowProblem(f"{name}: {values.get(name)} is before created_at")  # parsed: short
     if status in ("solved", "closed") and instants["solved_at"] is None:
         instants["solved_at"] = instants["closed_at"]
     # Without updated_at, the latest known instant keeps re-imports idempotent.
@@ -263,5 +434,5 @@ def _to_ticket(values: Mapping[str, str], row: Mapping[str, Any], *, source: str
         csat_scale=csat_scale,
         bot_involved=_flag(values.get("bot_involved", ""), "bot_involved"),
         bot_resolved=_flag(values.get("bot_resolved", ""), "bot_resolved"),
-        raw=dict(row),
+        raw=raw,
     )

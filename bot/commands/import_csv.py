@@ -33,16 +33,23 @@ def run(args, runtime) -> int:
             source=args.source,
             mapping=mapping,
             store_subject=runtime.settings.file.privacy.store_subject,
+            log_rows=False,  # printed below, once each
         )
     except MappingError as exc:
         raise UsageError(str(exc)) from None
-    for error in summary.errors[:50]:
-        print(f"{path}: {error}", file=sys.stderr)
-    if len(summary.errors) > 50:
-        print(f"{path}: … and {len(summary.errors) - 50} more bad rows", file=sys.stderr)
+    _print_each(path, summary.errors, "bad rows")
+    _print_each(path, summary.notes, "notes")
     r = summary.result
+    notes = f", {len(summary.notes)} note(s)" if summary.notes else ""
     print(
         f"imported {path.name}: {summary.rows} rows, {r.inserted} inserted, {r.updated} updated, "
-        f"{r.deleted} deleted, {r.unchanged} unchanged, {len(summary.errors)} rejected"
+        f"{r.deleted} deleted, {r.unchanged} unchanged, {len(summary.errors)} rejected{notes}"
     )
     return 1 if summary.errors and not (r.inserted + r.updated + r.unchanged + r.deleted) else 0
+
+
+def _print_each(path: Path, items, what: str, limit: int = 50) -> None:
+    for item in items[:limit]:
+        print(f"{path}: {item}", file=sys.stderr)
+    if len(items) > limit:
+        print(f"{path}: … and {len(items) - limit} more {what}", file=sys.stderr)

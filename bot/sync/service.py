@@ -20,7 +20,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import sessionmaker
 
-from bot.errors import describe_error
+from bot.errors import describe_error, is_database_error
 from bot.storage.tickets import UpsertResult, load_checkpoints, quarantine, save_checkpoint, upsert_tickets
 from bot.sync.reference import sync_references
 from integrations.base import Adapter, MalformedRecordError, SourceAuthError, SourceFatalError, Ticket, TicketPage
@@ -259,7 +259,9 @@ def sync_source(
     except SourceFatalError as error:
         result.error = str(error)
     except Exception as error:  # noqa: BLE001 - one source's bug must not stop the others
-        log.debug("%s: unexpected failure", adapter.name, exc_info=True)
+        # A database error's text carries row values: its kind only, even at -v.
+        log.debug("%s: unexpected failure: %s", adapter.name, describe_error(error),
+                  exc_info=not is_database_error(error))
         result.error = f"{adapter.name}: unexpected {type(error).__name__} (run with -v for details)"
     stats = getattr(adapter, "stats", None)
     if stats is not None:  # includes requests of a page that never arrived
