@@ -99,7 +99,7 @@ def stage_metrics(demo: Demo) -> None:
     demo.notes.append(report.summary())
     with demo.session_factory() as session:
         card = scorecard(session, workspace_id=demo.workspace_id, settings=settings)
-        view = readings.scorecard(session, workspace_id=demo.workspace_id)
+        view = readings.scorecard(session, workspace_id=demo.workspace_id, currency=settings.definitions.currency)
     demo.scorecard = card
     demo.emit("scorecard", "(reply to /metrics)", render_scorecard(view))
 

@@ -105,6 +105,7 @@ def rollup_settings(app: Any) -> RollupSettings:
         repeat_contact_days=m.repeat_contact_days,
         repeat_contact_by=m.repeat_contact_by,
         monthly_support_cost=m.monthly_support_cost,
+        currency=m.currency,
         include_outbound=m.include_outbound,
         business_hours=None if m.business_hours is None else BusinessHours(
             parse_days(m.business_hours.days), m.business_hours.opens, m.business_hours.closes,
@@ -563,10 +564,11 @@ class ScorecardEntry:
     score: float | None = None
     denominator: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
+    currency: str | None = None  # [metrics].currency, for cost per resolution
 
     @property
     def display_value(self) -> str:
-        return format_value(self.value, self.unit)
+        return format_value(self.value, self.unit, currency=self.currency)
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "segment": self.segment, "value": self.value, "unit": self.unit, "n": self.n,
@@ -587,7 +589,7 @@ class Scorecard:
                 "metrics": [e.to_dict() for e in self.entries]}
 
 
-def _entry(row: Any) -> ScorecardEntry:
+def _entry(row: Any, currency: str | None = None) -> ScorecardEntry:
     mdef = CATALOGUE.get(row.metric)
     ev = row.evidence or {}
     value = ev.get("value", row.value)
@@ -597,7 +599,7 @@ def _entry(row: Any) -> ScorecardEntry:
         segment={row.dimension: row.segment} if row.dimension else {},
         value=value, unit=mdef.unit if mdef else "", n=int(ev.get("n", row.n) or 0), zone=row.zone or "learning",
         expected=row.expected, bands=ev.get("bands") or {}, explanation=explanation,
-        score=row.score, denominator=mdef.denominator if mdef else "", evidence=ev,
+        score=row.score, denominator=mdef.denominator if mdef else "", evidence=ev, currency=currency,
     )
 
 
@@ -614,7 +616,7 @@ def scorecard(session: Session, *, workspace_id: str, settings: RollupSettings, 
     if day is None:
         return Scorecard(None, settings.timezone, ())
     rows = store.day_rows(session, workspace_id=workspace_id, day=day, dimension=dimension or "")
-    entries = sorted((_entry(r) for r in rows),
+    entries = sorted((_entry(r, settings.definitions.currency) for r in rows),
                      key=lambda e: (ZONE_ORDER.get(e.zone, 9), -(e.score or 0.0) if e.zone in ("watch", "act_now") else 0,
                                     _catalogue_order(e.key), tuple(e.segment.values())))
     return Scorecard(day, settings.timezone, tuple(entries))
@@ -662,9 +664,11 @@ def range_scorecard(session: Session, *, workspace_id: str, settings: RollupSett
             w = sum(r[5] or 0 for r in vals)
             value = sum((r[4] or 0) * (r[5] or 0) for r in vals) / w if w else None
             how = f"n-weighted mean of daily {mdef.aggregate}s over {len(vals)} days"
-        text = f"{mdef.label} from {start.isoformat()} to {end.isoformat()}: {format_value(value, mdef.unit)} ({how})."
+        currency = settings.definitions.currency
+        text = (f"{mdef.label} from {start.isoformat()} to {end.isoformat()}: "
+                f"{format_value(value, mdef.unit, currency=currency)} ({how}).")
         entries.append(ScorecardEntry(m, mdef.label, {dimension: seg} if dimension else {}, value, mdef.unit, n,
-                                      "n/a", None, {}, text, None, mdef.denominator))
+                                      "n/a", None, {}, text, None, mdef.denominator, currency=currency))
     entries.sort(key=lambda e: (_catalogue_order(e.key), tuple(e.segment.values())))
     return Scorecard(end, settings.timezone, tuple(entries))
 

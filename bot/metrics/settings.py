@@ -111,7 +111,7 @@ class DefinitionSettings:
     repeat_contact_days: int = 7
     repeat_contact_by: Literal["requester", "organization"] = "requester"
     monthly_support_cost: float | None = None
-    currency: str = "EUR"
+    currency: str | None = None  # ISO 4217 code shown with cost per resolution; None: the bare figure
     deflection: bool | None = None  # None: computed when any ticket reports bot involvement
     # Count agent-initiated conversations (Ticket.outbound) in volume and response metrics too.
     include_outbound: bool = False
@@ -303,7 +303,7 @@ def settings_from_mapping(
         repeat_contact_days=_typed(m.get("repeat_contact_days", 7), int, "metrics.repeat_contact_days"),
         repeat_contact_by=rc_by,
         monthly_support_cost=None if cost is None else _typed(cost, float, "metrics.monthly_support_cost"),
-        currency=_typed(m.get("currency", "EUR"), str, "metrics.currency"),
+        currency=None if m.get("currency") is None else _typed(m["currency"], str, "metrics.currency"),
         deflection=None if deflection == "auto" else deflection,
         include_outbound=_typed(m.get("include_outbound", False), bool, "metrics.include_outbound"),
     )

@@ -101,8 +101,8 @@ class ZoneResult:
         }
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """Human figure: 42 min, 3.1 h, 2.4 days, 84.2 %, 1,234 tickets."""
+def format_value(value: float | None, unit: str, *, currency: str | None = None) -> str:
+    """Human figure: 42 min, 3.1 h, 2.4 days, 84.2 %, 1,234 tickets, 12.40 EUR (`currency`: [metrics].currency)."""
     if value is None or value != value:
         return "n/a"
     if unit == "seconds":
@@ -121,7 +121,7 @@ def format_value(value: float | None, unit: str) -> str:
     if unit == "tickets/agent":
         return f"{value:.1f} tickets/agent"
     if unit == "currency":
-        return f"{value:,.2f}"
+        return f"{value:,.2f} {currency}" if currency else f"{value:,.2f}"
     return f"{value:,.4g}"
 
 

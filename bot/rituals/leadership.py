@@ -63,13 +63,13 @@ LABELS = {"csat": "CSAT", "fcr_rate": "First contact resolution", "resolution_ti
           "cost_per_resolution": "Cost per resolution", "deflection_rate": "Deflection"}
 
 
-def _fmt(key: str, value: float | None) -> str:
+def _fmt(key: str, value: float | None, currency: str | None = None) -> str:
     if value is None:
         return "n/a"
     if key == "resolution_time":
         return duration(value)
     if key == "cost_per_resolution":
-        return f"{value:,.2f}"
+        return f"{value:,.2f} {currency}" if currency else f"{value:,.2f}"
     return f"{value * 100:.0f} %"
 
 
@@ -84,8 +84,8 @@ def trend(key: str, now: float | None, before: float | None, *, tolerance: float
     return "better" if (rel > 0) == up_is_good else "worse"
 
 
-def kpis(this: dict[str, float | None], last: dict[str, float | None]) -> list[Kpi]:
-    return [Kpi(LABELS[k], _fmt(k, this[k]), _fmt(k, last[k]), trend(k, this[k], last[k]))
+def kpis(this: dict[str, float | None], last: dict[str, float | None], *, currency: str | None = None) -> list[Kpi]:
+    return [Kpi(LABELS[k], _fmt(k, this[k], currency), _fmt(k, last[k], currency), trend(k, this[k], last[k]))
             for k in LABELS if this[k] is not None][:5]
 
 
@@ -124,9 +124,9 @@ def gather(session: Session, *, settings: Settings, today: date) -> Summary | No
     cost = settings.file.metrics.monthly_support_cost
     triggers = [t for t in store.triggers(session, workspace_id=settings.workspace_id, fired_since=month_start)
                 if t.fired_on < next_start]
+    figures = kpis(kpi_values(this, cost), kpi_values(last, cost), currency=settings.file.metrics.currency)
     return Summary(channel, f"{month_start.year}-{month_start.month:02d}",
-                   tuple(kpis(kpi_values(this, cost), kpi_values(last, cost))), tuple(recommend(triggers, settings, today=today)),
-                   len(this))
+                   tuple(figures), tuple(recommend(triggers, settings, today=today)), len(this))
 
 
 def render_summary(summary: Summary) -> Message:

@@ -91,7 +91,7 @@ def handle(cmd: grammar.Command, r: Request) -> Message | None:
 
 def _scorecard(cmd: grammar.Scorecard, r: Request) -> Message:
     with r.db.transaction() as session:
-        card = readings.scorecard(session, workspace_id=r.workspace_id)
+        card = readings.scorecard(session, workspace_id=r.workspace_id, currency=r.services.settings.file.metrics.currency)
     return render_scorecard(card)
 
 
@@ -111,7 +111,7 @@ def _metric(cmd: grammar.MetricView, r: Request) -> Message:
             session, workspace_id=r.workspace_id, start=today - timedelta(days=cmd.days + 30),
             end=today + timedelta(days=1))]
         detail = readings.metric_detail(session, workspace_id=r.workspace_id, metric=cmd.metric, days=cmd.days,
-                                        by=cmd.by, annotations=notes)
+                                        by=cmd.by, annotations=notes, currency=r.services.settings.file.metrics.currency)
     return render("slack_metric", d=detail)
 
 

@@ -70,7 +70,7 @@ def publish_home(r: Request) -> None:
         mine = actions.list_actions(session, workspace_id=r.workspace_id, owner=r.user,
                                     statuses=actions.OPEN_STATUSES, limit=HOME_ACTIONS + 1)
         rows = [action_row(a, today=today) for a in mine[:HOME_ACTIONS]]
-        card = readings.scorecard(session, workspace_id=r.workspace_id)
+        card = readings.scorecard(session, workspace_id=r.workspace_id, currency=services.settings.file.metrics.currency)
         me = team = None
         email = _email(r.client, r.user)
         if email and readings.is_agent(session, workspace_id=r.workspace_id, email=email):

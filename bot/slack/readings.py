@@ -90,7 +90,7 @@ class AgentFigures:
     csat: str
 
 
-def _reading(row: DailyMetric) -> Reading:
+def _reading(row: DailyMetric, currency: str | None = None) -> Reading:
     definition = CATALOGUE.get(row.metric)
     unit = definition.unit if definition else ""
     evidence: dict[str, Any] = row.evidence or {}
@@ -99,8 +99,8 @@ def _reading(row: DailyMetric) -> Reading:
         label=definition.label if definition else row.metric,
         zone=row.zone or "insufficient_data",
         # Rates are judged on their pooled window value (kept in the evidence), not the raw day.
-        value=format_value(evidence.get("value", row.value), unit),
-        expected=format_value(row.expected, unit) if row.expected is not None else "n/a",
+        value=format_value(evidence.get("value", row.value), unit, currency=currency),
+        expected=format_value(row.expected, unit, currency=currency) if row.expected is not None else "n/a",
         explanation=str(evidence.get("explanation") or ""),
         n=int(evidence.get("n", row.n) or 0),
         dimension=row.dimension,
@@ -116,14 +116,14 @@ def latest_day(session: Session, *, workspace_id: str, metric: str | None = None
     return session.scalar(query)
 
 
-def scorecard(session: Session, *, workspace_id: str) -> ScorecardView:
+def scorecard(session: Session, *, workspace_id: str, currency: str | None = None) -> ScorecardView:
     """Every metric's overall zone on the latest computed day, in catalogue order."""
     day = store.latest_day(session, workspace_id=workspace_id)
     if day is None:
         return ScorecardView(None, ())
     rows = store.day_rows(session, workspace_id=workspace_id, day=day, dimension="")
     order = {key: i for i, key in enumerate(CATALOGUE)}
-    readings = sorted((_reading(r) for r in rows), key=lambda r: order.get(r.metric, len(order)))
+    readings = sorted((_reading(r, currency) for r in rows), key=lambda r: order.get(r.metric, len(order)))
     return ScorecardView(day, tuple(readings))
 
 
@@ -137,7 +137,7 @@ def sparkline(values: list[float | None]) -> str:
 
 
 def metric_detail(session: Session, *, workspace_id: str, metric: str, days: int, by: str | None,
-                  annotations: list[tuple[date, str, str]] | None = None) -> MetricDetail:
+                  annotations: list[tuple[date, str, str]] | None = None, currency: str | None = None) -> MetricDetail:
     definition = CATALOGUE[metric]
     last = latest_day(session, workspace_id=workspace_id, metric=metric)
     if last is None:
@@ -159,16 +159,16 @@ def metric_detail(session: Session, *, workspace_id: str, metric: str, days: int
             DailyMetric.day == last)))
         zone_rank = {z: i for i, z in enumerate(ZONE_ORDER)}
         seg_rows.sort(key=lambda r: (zone_rank.get(r.zone or "", 9), -(r.n or 0), r.segment))
-        segments = [_reading(r) for r in seg_rows[:MAX_SEGMENTS]]
+        segments = [_reading(r, currency) for r in seg_rows[:MAX_SEGMENTS]]
         more = max(0, len(seg_rows) - MAX_SEGMENTS)
     return MetricDetail(
         metric=metric, label=definition.label, definition=definition.definition, days=days, by=by,
-        latest=_reading(rows[-1]) if rows and rows[-1].day == last else None,
+        latest=_reading(rows[-1], currency) if rows and rows[-1].day == last else None,
         first_day=first, last_day=last, sparkline=sparkline(series),
-        low=format_value(min(known), unit) if known else "n/a",
-        high=format_value(max(known), unit) if known else "n/a",
-        start_value=format_value(next((v for v in series if v is not None), None), unit),
-        end_value=format_value(known[-1] if known else None, unit),
+        low=format_value(min(known), unit, currency=currency) if known else "n/a",
+        high=format_value(max(known), unit, currency=currency) if known else "n/a",
+        start_value=format_value(next((v for v in series if v is not None), None), unit, currency=currency),
+        end_value=format_value(known[-1] if known else None, unit, currency=currency),
         segments=tuple(segments), more_segments=more,
         annotations=tuple(a for a in (annotations or []) if first <= a[0] <= last),
     )

@@ -138,9 +138,10 @@ def test_digest_route_matches_tickets_by_a_field_rule_as_metrics_do():
     assert chat.tickets == 3
 
 
-def test_digest_areas_come_from_config_and_a_routed_area_without_rules_is_its_tag(tmp_path):
+def test_digest_areas_come_from_config(tmp_path):
+    # A routed area must be defined in [product_areas] (config check refuses one that is not).
     path = tmp_path / "areas.toml"
-    path.write_text('[product_areas]\nenterprise = ["organization:Northwind"]\n'
+    path.write_text('[product_areas]\nenterprise = ["organization:Northwind"]\nlogin = ["login"]\n'
                     '[[routing]]\nproduct_area = "enterprise"\nchannel = "C0ENTERPRISE"\n'
                     '[[routing]]\nproduct_area = "login"\nchannel = "C0LOGIN"\n')
     matcher = digests.digest_areas(load_settings({}, config_path=str(path)))
