@@ -37,6 +37,17 @@ log = logging.getLogger(__name__)
 # that slack-manifest.yml lists the same).
 BOT_SCOPES = required_scopes()
 INSTALL_PATH = "/slack/install"
+
+
+class _QuietEnvironmentToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from os.environ even when it is handed a client (ours carries the token from
+    the settings, which are the one source), then warns on every start that the environment's token is
+    unused. That warning says nothing an operator can act on: drop exactly it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
 REDIRECT_PATH = "/slack/oauth_redirect"
 EVENTS_PATH = "/slack/events"
 
@@ -246,6 +257,9 @@ def build_app(
                                                   state_store=state_store)
     else:
         client.token = env.slack_bot_token.get_secret_value()  # Bolt reads the token from its client
+    bolt_logger = kwargs["logger"]
+    if not any(isinstance(f, _QuietEnvironmentToken) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_QuietEnvironmentToken())
     app = App(**kwargs)
     app._listener_runner.lazy_listener_runner = ThreadLazyListenerRunner(app.logger, executor=lazy_executor)
     services = Services(settings=settings, session_factory=session_factory, oauth=oauth, now=now, sleep=sleep)
