@@ -179,3 +179,15 @@ def test_a_replayed_button_click_is_refused(web_processes, session_factory):
     headers = sign(body)
     assert first.post(body, headers).status_code == 200
     assert second.post(body, headers).status_code == 401
+
+
+def test_socket_mode_requests_carry_no_signature_and_are_not_refused(tmp_path, session_factory, slack):
+    from slack_bolt.request import BoltRequest
+
+    settings = make_settings(tmp_path, {"SLACK_BOT_TOKEN": "xoxb-single", "SLACK_API_URL": slack.api_url})
+    app = build_app(settings, session_factory, client=WebClient(base_url=settings.env.slack_api_url),
+                    socket_mode=True, now=lambda: NOW, sleep=lambda s: None)
+    body = {"command": "/metrics", "text": "help", "team_id": "T0001", "user_id": OWNER, "channel_id": CHANNEL,
+            "response_url": slack.response_url(1), "trigger_id": "t-1"}
+    response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))
+    assert response.status == 200 and "/metrics action add" in response.body
