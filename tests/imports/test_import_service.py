@@ -66,3 +66,36 @@ def test_privacy_switch_drops_subjects(tmp_path, session_factory):
         assert session.scalars(select(TicketRow.subject)).all() == [None, None]
         raws = session.scalars(select(TicketRow.raw)).all()
     assert all("subject" not in raw and raw["id"] for raw in raws)
+
+
+def test_every_poison_row_costs_only_itself_on_every_database(tmp_path, session_factory):
+    """Issue 14's CSV triggers in one file: all imported that can be, each bad row quarantined by line."""
+    header = "id,created_at,status,priority,organization,subject,reopens\n"
+    rows = [
+        "1,2026-03-02T09:00:00Z,open,high,Acme,Fine,0",
+        "2,2026-03-02T09:00:00Z,open,,,,1e400",  # reopens 1e400
+        "3,9999-12-31T23:00:00-05:00,open,,,,",  # past the last instant once in UTC
+        "4,2026-03-02T09:00:00Z,open,,,," + "x" * 140_000,  # over the csv module's field limit
+        "5,2026-03-02T09:00:00Z,open,,,,99999999999",  # integer overflow
+        "6,2026-03-02T09:00:00Z,open,,,Nul\x00here,0",  # NUL: PostgreSQL refused it
+        "7,2026-03-02T09:00:00Z,open," + "p" * 40 + ",,,0",  # priority over 32
+        "8,2026-03-02T09:00:00Z,open,," + "o" * 300 + ",,0",  # organization over 254
+        "9" * 129 + ",2026-03-02T09:00:00Z,open,,,,0",  # id over 128
+        "10,2026-03-02T09:00:00Z,open,low,Acme,Last,0",
+    ]
+    path = tmp_path / "t.csv"
+    path.write_bytes((header + "\n".join(rows) + "\n").encode() + b"11,2026-03-02T09:00:00Z,open,,,Caf\xe9,0\n")
+
+    summary = import_csv_file(path, session_factory=session_factory, workspace_id="w1")
+
+    assert [(e.line, e.external_id) for e in summary.errors] == [
+        (3, "2"), (4, "3"), (5, None), (6, "5"), (10, "9" * 128), (12, "11")]
+    assert summary.result.inserted == 5
+    with session_factory() as session:
+        stored = {row.external_id: row for row in session.scalars(select(TicketRow))}
+    assert sorted(stored) == ["1", "10", "6", "7", "8"]
+    assert stored["6"].subject == "Nulhere" and stored["7"].priority == "p" * 32
+    assert stored["8"].organization == "o" * 254
+    assert "organization: cut from 300 to 254 characters" in stored["8"].raw["_cut"]
+    assert [n.line for n in summary.notes] == [7, 8, 9]
+    assert count(session_factory, QuarantinedRecord, workspace_id="w1") == 6
