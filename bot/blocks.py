@@ -206,15 +206,16 @@ def fit_text(text: str, limit: int) -> str:
             else:
                 high = middle - 1
         return "\n".join(cut(line, low) for line in lines)
+    room = limit - len(_note("lines_left_out", len(lines))) - 1  # the note never gets longer than this
     kept: list[str] = []
-    for index, line in enumerate(lines):
-        note = _note("lines_left_out", len(lines) - index - 1)
+    size = -1
+    for line in lines:
         candidate = cut(line, MIN_LINE)
-        if len("\n".join([*kept, candidate, note])) > limit:
+        if size + 1 + len(candidate) > room:
             break
         kept.append(candidate)
-    note = _note("lines_left_out", len(lines) - len(kept))
-    return cut("\n".join([*kept, note]) if kept else note, limit)
+        size += 1 + len(candidate)
+    return "\n".join([*kept, _note("lines_left_out", len(lines) - len(kept))])
 
 
 def _note(kind: str, count: int) -> str:
