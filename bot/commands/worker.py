@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.rituals.cli import make_runner, print_results
+from bot.rituals.cli import RITUAL_NAMES, Skipped, make_runner, next_due, print_results
 
 log = logging.getLogger("bot.worker")
 
@@ -23,7 +23,16 @@ def run(args, runtime) -> int:
             print("another worker holds the lease: nothing run")
             return 0
         worker.step_down()
-        return print_results(runner.log, as_json=args.json)
+        return print_results(runner.log, as_json=args.json, nothing=[] if runner.log else not_due(runner))
     log.info("worker %s starting: %s", worker.holder, ", ".join(j.id for j in worker.job_table()))
     worker.serve()
     return 0
+
+
+def not_due(runner) -> list[Skipped]:
+    """For `--once` with nothing posted: each scheduled ritual and when it next comes round."""
+    from datetime import UTC, datetime
+
+    now, schedules = datetime.now(UTC), runner.schedules()
+    names = [("reminder" if name == "reminders" else name) for name in schedules]
+    return [Skipped(name, "not due now", next_due(schedules, name, now)) for name in names if name in RITUAL_NAMES]

@@ -87,3 +87,15 @@ def test_no_reminder_today_names_the_next_one(env, session_factory, capsys):
         out = capsys.readouterr().out.strip()
     assert out.startswith("nothing to post for the reminders: no action is overdue, due today or 1 day(s) before")
     assert out.endswith("next reminder Thursday 2026-12-03 (action #1, due 2026-12-04, owner U0LEAD)")
+
+
+def test_worker_once_with_nothing_due_lists_what_comes_next(env, slack_url, capsys):
+    env = env | {"SLACK_BOT_TOKEN": "xoxb-test-not-a-real-token", "SLACK_API_URL": slack_url}
+    with time_machine.travel(NOW, tick=False):
+        assert main(["worker", "--once"], env) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert "nothing to post for the weekly review: not due now; next scheduled Monday 2026-11-30 09:30 " \
+           "(Europe/Berlin)" in lines
+    assert "nothing to post for the reminders: not due now; next scheduled Thursday 2026-11-26 09:00 " \
+           "(Europe/Berlin)" in lines
+    assert not any("leadership" in line for line in lines)  # not scheduled: not listed
