@@ -146,3 +146,25 @@ def test_long_escaped_text_never_breaks_a_view_or_card():
         assert all(len(text) <= 3000 for text in texts)
         assert any("&lt;&lt;" in text and "…" in text for text in texts)
         assert all("<<" not in text for text in texts)
+
+
+def test_oversized_hostile_text_everywhere_renders_within_limits():
+    from bot.blocks import validate
+
+    big = "<&>" * 900  # 2,700 characters, 10,800 once escaped
+    card = ScorecardView(date(2026, 11, 19), tuple(reading(explanation=big, segment=big) for _ in range(16)))
+    detail = MetricDetail(**{**DETAIL.__dict__, "segments": tuple(reading(dimension="channel", segment=big) for _ in range(60)),
+                             "annotations": tuple((date(2026, 11, 18), "release", big) for _ in range(20))})
+    entry = {**action(description=big, outcome=big, outcome_class="improved"), "opened": date(2026, 11, 2),
+             "trigger": big, "change": big}
+    messages = [
+        scorecard_message(card), render("slack_metric", d=detail),
+        render("slack_log", metric_label=big, entries=[entry] * 30),
+        render("slack_actions", title=big, actions=[action(description=big, segment=big)] * 60, more=0),
+        render("slack_error", problem=big * 5),
+    ]
+    for message in messages:
+        validate(message)
+        texts = _mrkdwn_texts(message.payload())
+        assert all("<&>" not in text for text in texts)
+        assert any("&lt;&amp;&gt;" in text for text in texts)
