@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import functools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -123,6 +124,8 @@ _LABELS = tuple(name for name in TEXT_LIMITS if name not in ("source", "external
 # INTEGER columns are 32-bit on PostgreSQL.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _COUNTS = ("agent_replies", "reopens", "reassignments")
+_LABEL_VALUES, _COUNT_VALUES = operator.attrgetter(*_LABELS), operator.attrgetter(*_COUNTS)
+_LABEL_LIMITS = tuple(TEXT_LIMITS[name] for name in _LABELS)
 # NUL cannot be stored in PostgreSQL text or JSON, and a lone surrogate cannot be encoded as UTF-8 for either
 # database; other C0 controls (tab, newline, CR excepted) and DEL are never meant in a label or subject and
 # break terminals and Slack text, so they go too.
@@ -165,30 +168,27 @@ def storable(ticket: Ticket) -> Ticket:
     subject = t.subject
     if subject is not None and type(subject) is not str:
         return _repaired(t)
-    texts = [subject or "", external_id, t.source]
-    for name in _LABELS:
-        value = getattr(t, name)
-        if value is not None:
-            if type(value) is not str or len(value) > TEXT_LIMITS[name]:
-                return _repaired(t)
-            texts.append(value)
-    for tag in t.tags:
-        if type(tag) is not str:
+    labels = _LABEL_VALUES(t)
+    for value, limit in zip(labels, _LABEL_LIMITS):
+        if value is not None and (type(value) is not str or len(value) > limit):
             return _repaired(t)
-        texts.append(tag)
     if len(external_id) > TEXT_LIMITS["external_id"] or len(t.source) > TEXT_LIMITS["source"]:
         return _repaired(t)
-    if CONTROL.search("".join(texts)) or not _numbers_fit(t):
+    try:
+        joined = "".join((subject or "", external_id, t.source, *[v for v in labels if v is not None], *t.tags))
+    except TypeError:  # a tag that is not text
+        return _repaired(t)
+    if CONTROL.search(joined) or not _numbers_fit(t):
         return _repaired(t)
     return t
 
 
 def _numbers_fit(t: Ticket) -> bool:
-    for name in _COUNTS:
-        value = getattr(t, name)
+    for value in _COUNT_VALUES(t):
         if value is not None and (type(value) is not int or not INT_MIN <= value <= INT_MAX):
             return False
-    return t.csat_score is None or (type(t.csat_score) in (int, float) and math.isfinite(t.csat_score))
+    score = t.csat_score
+    return score is None or (type(score) in (int, float) and math.isfinite(score))
 
 
 def _repaired(t: Ticket) -> Ticket:
