@@ -1,13 +1,12 @@
-"""Delivering rendered messages to Slack: a narrow Protocol and a thin `slack_sdk.WebClient` implementation.
+"""Delivering rendered messages to Slack: a narrow Protocol and the Slack implementation.
 
-Rituals depend on `Delivery` only. `SlackDelivery` sends posts and edits
-through the Slack app's `bot.slack.notifier.Notifier` (Block Kit validation,
+Rituals depend on `Delivery` only. `SlackDelivery` is a thin face over the Slack
+app's one client, `bot.slack.notifier.Notifier`: Block Kit validation,
 splitting, 429 `Retry-After`, pacing, joining a public channel on
-`not_in_channel`) and does the calls the notifier has no method for
-(`conversations.open` for a DM channel id, `users.info` for a timezone, file
-uploads) with the same retry rule. Every Slack failure becomes one
-`DeliveryError`. `RecordingDelivery` keeps messages in memory for `--dry-run`,
-`--json` and the demo.
+`not_in_channel`, and no blind retry of a post whose outcome is unknown
+(`UncertainDeliveryError`) all live there, as does the one `DeliveryError`.
+`find_posted` looks a post up by the ledger key it carries in its `metadata`.
+`RecordingDelivery` keeps messages in memory for `--dry-run`, `--json` and the demo.
 """
 from __future__ import annotations
 
@@ -19,20 +18,37 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.blocks import Message, validate
+from bot.slack.notifier import (  # noqa: F401 - re-exported: the rituals' names for the one client's errors
+    METADATA_EVENT,
+    DeliveryError,
+    Notifier,
+    UncertainDeliveryError,
+    post_metadata,
+)
 
 log = logging.getLogger(__name__)
 
 
-class DeliveryError(Exception):
-    """Slack refused a message (after retries); `code` is Slack's error string."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A post found again by its ledger key: where it is and the content digest it was posted with."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
-        self.code = code
-        super().__init__(f"{code}: {detail}" if detail else code)
+    ts: str
+    digest: str | None
 
 
 class Delivery(Protocol):
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str: ...
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
+             key: str | None = None, digest: str | None = None) -> str:
+        """Post; `key` (the ledger key) and `digest` ride in the message's metadata."""
+        ...
+
+    def find_posted(self, channel: str, key: str, *, since: float, thread_ts: str | None = None) -> Found | None:
+        """The post carrying ledger `key`, posted at or after `since` (Unix time); None when surely absent.
+
+        Raises `DeliveryError` when it cannot tell (no history scope, a window too long to read).
+        """
+        ...
 
     def update(self, channel: str, ts: str, message: Message) -> None: ...
 
@@ -52,6 +68,12 @@ def is_user_id(owner: str) -> bool:
     return owner[:1] in ("U", "W") and owner.isalnum() and owner.isupper()
 
 
+def _metadata(key: str | None, digest: str | None) -> dict[str, Any] | None:
+    if key is None:
+        return None
+    return post_metadata(key, **({"digest": digest} if digest else {}))
+
+
 @dataclass
 class SlackDelivery:
     client: Any  # slack_sdk.WebClient
@@ -63,8 +85,6 @@ class SlackDelivery:
 
     def __post_init__(self) -> None:
         if self.notifier is None:
-            from bot.slack.notifier import Notifier
-
             self.notifier = Notifier(self.client, sleep=self.sleep, max_attempts=self.max_retries + 1)
 
     @classmethod
@@ -84,67 +104,31 @@ class SlackDelivery:
         base_url = settings.env.slack_api_url
         if not base_url.endswith("/"):
             base_url += "/"
-        client = WebClient(token=token.get_secret_value(), base_url=base_url, retry_handlers=[])
+        client = WebClient(token=token.get_secret_value(), base_url=base_url, timeout=15, retry_handlers=[])
         return cls(client=client, sleep=sleep)
 
-    def _notify(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        from bot.slack.notifier import DeliveryError as NotifierError
-
-        try:
-            return getattr(self.notifier, method)(*args, **kwargs)
-        except NotifierError as error:
-            raise DeliveryError(error.code, str(error)) from None
-
-    def _call(self, method: str, *, channel: str | None = None, **kwargs: Any) -> Any:
-        from slack_sdk.errors import SlackApiError
-
-        joined = False
-        for attempt in itertools.count():
-            try:
-                call = getattr(self.client, method)
-                return call(**({"channel": channel} if channel else {}), **kwargs)
-            except SlackApiError as error:
-                response = error.response
-                code = (response.data or {}).get("error", "") if isinstance(response.data, dict) else ""
-                if response.status_code == 429 and attempt < self.max_retries:
-                    wait = float(response.headers.get("Retry-After") or response.headers.get("retry-after") or 1)
-                    log.info("Slack rate limit on %s: retrying in %.0fs", method, wait)
-                    self.sleep(min(wait, 120.0))
-                    continue
-                if code == "not_in_channel" and channel and not joined:
-                    joined = True
-                    try:
-                        self.client.conversations_join(channel=channel)
-                    except SlackApiError as join_error:
-                        join_code = join_error.response.data.get("error", "") if isinstance(join_error.response.data, dict) else ""
-                        raise DeliveryError("not_in_channel", f"invite the app to {channel} ({join_code})") from None
-                    continue
-                if code == "missing_scope":
-                    from bot.slack.scopes import missing_scope_hint
-
-                    slack_method = str(getattr(response, "api_url", "") or method).rsplit("/", 1)[-1]
-                    raise DeliveryError(code, missing_scope_hint(slack_method, response.data.get("needed"))) from None
-                raise DeliveryError(code or f"http_{response.status_code}", method) from None
-        raise AssertionError("unreachable")
-
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
+             key: str | None = None, digest: str | None = None) -> str:
         validate(message)
-        return self._notify("post", channel, message, thread_ts=thread_ts).ts
+        return self.notifier.post(channel, message, thread_ts=thread_ts, metadata=_metadata(key, digest)).ts
+
+    def find_posted(self, channel: str, key: str, *, since: float, thread_ts: str | None = None) -> Found | None:
+        found = self.notifier.find_message(channel, key=key, since=since, thread_ts=thread_ts)
+        if found is None:
+            return None
+        return Found(found["ts"], (found["metadata"].get("event_payload") or {}).get("digest"))
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         validate(message)
-        self._notify("update", channel, ts, message)
+        self.notifier.update(channel, ts, message)
 
     def open_dm(self, user: str) -> str:
-        return self._call("conversations_open", users=user)["channel"]["id"]
+        return self.notifier.open_dm(user)
 
     def upload_png(self, channel: str, png: bytes, *, filename: str, title: str, alt_text: str,
                    thread_ts: str | None = None) -> str:
-        extra = {"thread_ts": thread_ts} if thread_ts else {}
-        response = self._call("files_upload_v2", channel=channel, content=png, filename=filename, title=title,
-                              alt_txt=alt_text[:1000], **extra)
-        file = response.get("file") or (response.get("files") or [{}])[0]
-        return str(file.get("id", ""))
+        return self.notifier.upload_png(channel, png, filename=filename, title=title, alt_text=alt_text,
+                                        thread_ts=thread_ts)
 
     def resolve_user(self, owner: str) -> str | None:
         if is_user_id(owner):
@@ -154,7 +138,7 @@ class SlackDelivery:
         key = owner.strip().lower()
         if key not in self._user_cache:
             try:
-                self._user_cache[key] = ((self._call("users_lookupByEmail", email=key).get("user") or {}).get("id"))
+                self._user_cache[key] = self.notifier.user_by_email(key).get("id")
             except DeliveryError as error:
                 # users_not_found: the playbook names someone outside this workspace. No email in the log.
                 log.warning("a playbook owner email is not a user of this Slack workspace (%s)", error.code)
@@ -164,8 +148,7 @@ class SlackDelivery:
     def user_timezone(self, user: str) -> str | None:
         if user not in self._tz_cache:
             try:
-                info = self._call("users_info", user=user)
-                self._tz_cache[user] = (info.get("user") or {}).get("tz")
+                self._tz_cache[user] = self.notifier.user_info(user).get("tz")
             except DeliveryError:
                 self._tz_cache[user] = None
         return self._tz_cache[user]
@@ -178,6 +161,7 @@ class Sent:
     ts: str
     message: Message | None = None
     thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
     filename: str | None = None
     alt_text: str | None = None
     png: bytes | None = None
@@ -195,11 +179,19 @@ class RecordingDelivery:
     def _ts(self) -> str:
         return f"1700000000.{next(self._counter):06d}"
 
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> str:
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
+             key: str | None = None, digest: str | None = None) -> str:
         validate(message)
         ts = self._ts()
-        self.sent.append(Sent("post", channel, ts, message, thread_ts))
+        self.sent.append(Sent("post", channel, ts, message, thread_ts, _metadata(key, digest)))
         return ts
+
+    def find_posted(self, channel: str, key: str, *, since: float, thread_ts: str | None = None) -> Found | None:
+        for sent in self.sent:
+            payload = (sent.metadata or {}).get("event_payload") or {}
+            if sent.kind == "post" and sent.channel == channel and payload.get("key") == key:
+                return Found(sent.ts, payload.get("digest"))
+        return None
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         validate(message)
@@ -211,7 +203,7 @@ class RecordingDelivery:
     def upload_png(self, channel: str, png: bytes, *, filename: str, title: str, alt_text: str,
                    thread_ts: str | None = None) -> str:
         file_id = f"F{next(self._counter):06d}"
-        self.sent.append(Sent("upload", channel, file_id, None, thread_ts, filename, alt_text, png))
+        self.sent.append(Sent("upload", channel, file_id, None, thread_ts, None, filename, alt_text, png))
         return file_id
 
     def user_timezone(self, user: str) -> str | None:

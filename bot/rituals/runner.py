@@ -53,9 +53,12 @@ class Runner:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     with_charts: bool = True
     log: list[Result] = field(default_factory=list)  # every result since this runner was made
+    stopping: Callable[[], bool] = lambda: False  # the worker is shutting down: start no new post
+    _late_logged: set[tuple[str, str]] = field(default_factory=set)  # (ritual, period) already logged as late
 
     def publisher(self) -> Publisher:
-        return Publisher(self.sessions, self.settings.workspace_id, self.delivery, clock=self.clock, sink=self.log)
+        return Publisher(self.sessions, self.settings.workspace_id, self.delivery, clock=self.clock, sink=self.log,
+                         stopping=self.stopping)
 
     @property
     def tz(self) -> str:
@@ -139,7 +142,7 @@ class Runner:
 
     def _mark_run(self, key: ledger.Key) -> None:
         claim = ledger.claim(self.sessions, workspace_id=self.settings.workspace_id, key=key, now=self.clock())
-        if claim.mode == "post":
+        if claim.mode in ("post", "check"):  # a marker is no Slack message: nothing to look for
             ledger.mark_posted(self.sessions, workspace_id=self.settings.workspace_id, claim_id=claim.id, ts="run",
                                thread_ts=None, digest=None, now=self.clock())
 
@@ -153,7 +156,10 @@ class Runner:
         results: list[Result] = []
         for due in self.due_rituals(now):
             today = schedule.local_date(due.scheduled_at, self.schedules()[due.ritual].timezone)
-            if due.late:
+            if due.late and (due.ritual, due.period) not in self._late_logged \
+                    and not self._posted(ledger.Key(f"{due.ritual}#run", "-", due.period)):
+                # Once per ritual and period, not every minute of the grace window.
+                self._late_logged.add((due.ritual, due.period))
                 log.info("%s %s: posting late (scheduled %s)", due.ritual, due.period, due.scheduled_at.isoformat())
             try:
                 results += self.post(due.ritual, today=today, period=due.period, skip_posted=True)

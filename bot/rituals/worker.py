@@ -16,10 +16,18 @@ Every job runs only while this process holds the lease, with `coalesce=True`,
 `max_instances=1` and a misfire grace. Posting is idempotent through the
 ledger, so even two leaders (a lease lost mid-job) cannot post twice.
 `run_once` runs every job once (if this process can lead) and returns.
+
+On SIGTERM (a deploy) or SIGINT, `serve` starts no new job and no new post: the
+post in flight gets its answer and its ledger row, a retry wait is cut short
+(nothing was sent then), and once the running jobs end — or `SHUTDOWN_GRACE`
+runs out, within the platform's 30 s before SIGKILL — the lease is released, so
+the next worker leads at once instead of a lease TTL later.
 """
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +40,7 @@ from bot.rituals.runner import Runner
 log = logging.getLogger(__name__)
 LEASE_TTL = timedelta(seconds=90)
 MISFIRE_GRACE_SECONDS = 300
+SHUTDOWN_GRACE = timedelta(seconds=20)  # for the running jobs to end after SIGTERM
 
 
 @dataclass(frozen=True)
@@ -51,12 +60,20 @@ class Worker:
     themes: Callable[[], object] | None = None  # cluster recent tickets into themes (feeds the digests)
     ttl: timedelta = LEASE_TTL
     leading: bool = False
+    stop: threading.Event = field(default_factory=threading.Event)  # set on SIGTERM: finish, start nothing new
+    _running: int = 0
+    _idle: threading.Condition = field(default_factory=threading.Condition)
+
+    def __post_init__(self) -> None:
+        self.runner.stopping = self.stop.is_set
 
     @property
     def lease_name(self) -> str:
         return lease.lease_name(self.runner.settings.workspace_id)
 
     def renew(self) -> bool:
+        if self.stop.is_set():  # shutting down: never take the lease back after releasing it
+            return False
         was = self.leading
         self.leading = lease.acquire(self.runner.sessions, name=self.lease_name, holder=self.holder,
                                      now=self.clock(), ttl=self.ttl)
@@ -70,14 +87,22 @@ class Worker:
 
     def _as_leader(self, name: str, func: Callable[[], object]) -> Callable[[], object]:
         def job() -> object:
-            if not self.renew():
-                return None
+            with self._idle:
+                if self.stop.is_set():
+                    return None
+                self._running += 1
             try:
+                if not self.renew():
+                    return None
                 return func()
             except Exception as error:
                 # A database error's text carries row values (SQL parameters, DETAIL lines): log its kind only.
                 log.error("job %s failed: %s", name, describe_error(error), exc_info=not is_database_error(error))
                 return None
+            finally:
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
         job.__name__ = name
         job.inner = func  # type: ignore[attr-defined]
         return job
@@ -139,12 +164,38 @@ class Worker:
                               id=job.id, name=job.id, next_run_time=now, replace_existing=True)
         return scheduler
 
-    def serve(self) -> None:  # pragma: no cover - blocks until interrupted
-        scheduler = self.scheduler()
+    def serve(self, scheduler=None) -> None:
+        """Run the job table until SIGTERM or SIGINT; then finish the running jobs and release the lease."""
+        scheduler = scheduler or self.scheduler()
+
+        def on_signal(signum, _frame) -> None:
+            if self.stop.is_set():
+                return
+            log.info("worker %s: %s, finishing the running jobs then stepping down", self.holder,
+                     signal.Signals(signum).name)
+            self.stop.set()
+            scheduler.shutdown(wait=False)  # no new job; start() returns
+
+        stop_on = getattr(getattr(self.runner.delivery, "notifier", None), "stop_on", None)
+        if stop_on is not None:
+            stop_on(self.stop)  # a retry wait ends at once on SIGTERM (nothing is sent after it)
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             scheduler.start()
         finally:
+            self.stop.set()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if not self.wait_idle(SHUTDOWN_GRACE):
+                log.warning("worker %s: a job still runs after %ds; releasing the lease anyway (the ledger keeps "
+                            "its posts single)", self.holder, SHUTDOWN_GRACE.total_seconds())
             self.step_down()
+            log.info("worker %s stopped", self.holder)
+
+    def wait_idle(self, timeout: timedelta) -> bool:
+        """Wait for the running jobs to end; False when some still run after `timeout`."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._running == 0, timeout=timeout.total_seconds())
 
 
 def make_sync(runtime) -> Callable[[str], object]:

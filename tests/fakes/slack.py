@@ -22,9 +22,12 @@
 Every call is recorded (`calls`, `of(method)`, `wait_for(method, count)`). Faults are injected per method:
 `fail("chat.postMessage", "msg_blocks_too_long")`, `rate_limit("chat.postMessage", retry_after=7, times=2)`
 (429 with `Retry-After`), `server_error("chat.update", status=503)`; each fires `times` times, then the
-call is answered normally. Two faults leave the outcome unknown to the caller, as a real outage can:
+call is answered normally (`channel=` limits a fault to calls to one channel). Two faults leave the
+outcome unknown to the caller, as a real outage can:
 `server_error(..., after_store=True)` does the work (the message is stored) and then answers 503, and
 `slow(method, seconds)` does the work and holds the answer for `seconds` (past a client's timeout).
+`on_answer(method, callback)` runs a test's callback once a call was carried out (a database outage
+that starts right after Slack stored a post).
 
 Messages keep their `metadata` (`{"event_type", "event_payload"}`, as chat.postMessage takes it), and
 `conversations.history` / `conversations.replies` read them back like Slack: newest first (replies:
@@ -82,6 +85,7 @@ class Fault:
     times: int = 1
     after_store: bool = False  # do the work first, then answer with this fault (or late: `delay`)
     delay: float = 0.0
+    channel: str | None = None  # fires only for calls to this channel
 
 
 class FakeSlack:
@@ -100,8 +104,10 @@ class FakeSlack:
         self.updates: list[dict[str, Any]] = []
         self.uploads: list[dict[str, Any]] = []
         self.faults: dict[str, list[Fault]] = {}
+        self.listeners: dict[str, list[Any]] = {}
         self.base_url = ""
         self._ids = itertools.count(1)
+        self._last_us = 0
         self._pending_files: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)
@@ -113,13 +119,19 @@ class FakeSlack:
     def rate_limit(self, method: str, *, retry_after: int = 1, times: int = 1) -> None:
         self.faults.setdefault(method, []).append(Fault(429, "ratelimited", {"Retry-After": str(retry_after)}, times))
 
-    def server_error(self, method: str, *, status: int = 500, times: int = 1, after_store: bool = False) -> None:
+    def server_error(self, method: str, *, status: int = 500, times: int = 1, after_store: bool = False,
+                     channel: str | None = None) -> None:
         self.faults.setdefault(method, []).append(Fault(status, "internal_error", times=times,
-                                                        after_store=after_store))
+                                                        after_store=after_store, channel=channel))
 
-    def slow(self, method: str, seconds: float, *, times: int = 1) -> None:
+    def slow(self, method: str, seconds: float, *, times: int = 1, channel: str | None = None) -> None:
         """Do the work at once, answer `seconds` later (a client with a shorter timeout never hears)."""
-        self.faults.setdefault(method, []).append(Fault(200, "", times=times, after_store=True, delay=seconds))
+        self.faults.setdefault(method, []).append(Fault(200, "", times=times, after_store=True, delay=seconds,
+                                                        channel=channel))
+
+    def on_answer(self, method: str, callback) -> None:
+        """Call `callback(call)` after each `method` call was carried out (before its answer is sent)."""
+        self.listeners.setdefault(method, []).append(callback)
 
     # --- state set up by a test ----------------------------------------------------------------
     def grant(self, token: str, scopes: Iterable[str]) -> None:
@@ -170,10 +182,12 @@ class FakeSlack:
         with self._lock:
             self.calls.append(Call(method, args, token))
             self._recorded.notify_all()
-            fault = self._take_fault(method)
+            fault = self._take_fault(method, args)
             if fault and not fault.after_store:
                 return httpx.Response(fault.status, json={"ok": False, "error": fault.error}, headers=fault.headers)
             response = self._answer(method, args, token, request, path)
+        for listener in self.listeners.get(method, ()):
+            listener(Call(method, args, token))
         if fault is None:
             return response
         if fault.delay:
@@ -202,19 +216,21 @@ class FakeSlack:
                     "detail": f"add {method} and its scope to METHOD_SCOPES in bot/slack/scopes.py"}
         if METHOD_SCOPES[method] and not token:
             return {"ok": False, "error": "not_authed"}
+        if method in ("conversations.history", "conversations.replies"):
+            return None  # the scope depends on the conversation's type: `_history_refusal` checks it
         granted = self.scopes_of(token)
         if needed := missing_scope(method, granted):
             return {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(sorted(granted))}
         return None
 
-    def _take_fault(self, method: str) -> Fault | None:
-        faults = self.faults.get(method) or []
+    def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None:
+        faults = [f for f in self.faults.get(method) or [] if f.channel in (None, args.get("channel"))]
         if not faults:
             return None
         fault = faults[0]
         fault.times -= 1
         if fault.times <= 0:
-            faults.pop(0)
+            self.faults[method].remove(fault)
         return fault
 
     @staticmethod
@@ -232,7 +248,9 @@ class FakeSlack:
         return args
 
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ids):06d}"
+        """Like Slack's: the post's Unix time in microseconds, unique and rising (reads by oldest/latest)."""
+        self._last_us = max(int(time.time() * 1_000_000), self._last_us + 1)
+        return f"{self._last_us // 1_000_000}.{self._last_us % 1_000_000:06d}"
 
     @staticmethod
     def _refusal(args: dict[str, Any]) -> str | None:

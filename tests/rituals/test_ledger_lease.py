@@ -25,7 +25,36 @@ def test_failed_and_stale_rows_are_taken_over_once(session_factory):
              for _ in range(2)]
     assert modes == ["post", "busy"]
     later = NOW + timedelta(minutes=1) + ledger.STALE_PENDING + timedelta(seconds=1)
-    assert ledger.claim(session_factory, workspace_id="w", key=KEY, now=later).mode == "post"
+    stale = ledger.claim(session_factory, workspace_id="w", key=KEY, now=later)
+    assert (stale.mode, stale.repost_ok) == ("check", True)  # its post may be in Slack: look before re-posting
+    won = [ledger.retake(session_factory, workspace_id="w", checked=stale, now=later).mode for _ in range(2)]
+    assert won == ["post", "busy"]
+
+
+def test_a_pending_row_is_checked_after_a_minute_and_reposted_only_when_stale(session_factory):
+    first = ledger.claim(session_factory, workspace_id="w", key=KEY, now=NOW)
+    assert first.post_key and len(first.post_key) == 32
+    assert ledger.claim(session_factory, workspace_id="w", key=KEY, now=NOW + timedelta(seconds=59)).mode == "busy"
+    orphan = ledger.claim(session_factory, workspace_id="w", key=KEY, now=NOW + ledger.CHECK_PENDING_AFTER)
+    # its worker may have posted and lost the database: look for it, but a live worker may still be posting
+    assert (orphan.mode, orphan.post_key, orphan.repost_ok) == ("check", first.post_key, False)
+    assert orphan.since == NOW
+
+
+def test_an_unsure_row_is_checked_at_once_and_reposted_after_settling(session_factory):
+    first = ledger.claim(session_factory, workspace_id="w", key=KEY, now=NOW)
+    ledger.mark_unsure(session_factory, workspace_id="w", claim_id=first.id, error="unknown_outcome", now=NOW)
+    soon = ledger.claim(session_factory, workspace_id="w", key=KEY, now=NOW + timedelta(seconds=5))
+    assert (soon.mode, soon.repost_ok) == ("check", False)
+    settled = ledger.claim(session_factory, workspace_id="w", key=KEY, now=NOW + ledger.SETTLE)
+    assert (settled.mode, settled.repost_ok, settled.post_key) == ("check", True, first.post_key)
+    again = ledger.retake(session_factory, workspace_id="w", checked=settled, now=NOW + ledger.SETTLE)
+    assert again.mode == "post" and again.post_key == first.post_key  # the same key: any copy is found by it
+    # mark_unsure never overwrites a row another worker found posted meanwhile
+    ledger.mark_posted(session_factory, workspace_id="w", claim_id=first.id, ts="1.2", thread_ts=None, digest="d",
+                       now=NOW + ledger.SETTLE)
+    ledger.mark_unsure(session_factory, workspace_id="w", claim_id=first.id, error="late", now=NOW + ledger.SETTLE)
+    assert ledger.find(session_factory, workspace_id="w", key=KEY).status == "posted"
 
 
 def test_concurrent_claims_yield_one_poster(session_factory):

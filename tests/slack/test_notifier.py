@@ -1,11 +1,22 @@
 """Delivery against the fake Slack Web API over real HTTP: retries, pacing, splitting, joins."""
 from __future__ import annotations
 
+import socket
+from urllib.error import URLError
+
 import pytest
 from slack_sdk import WebClient
 
 from bot.blocks import Message
-from bot.slack.notifier import DeliveryError, Notifier, retry_delay
+from bot.slack.notifier import (
+    DeliveryError,
+    Notifier,
+    UncertainDeliveryError,
+    never_sent,
+    outcome_unknown,
+    post_metadata,
+    retry_delay,
+)
 from tests.fakes.slack import serve_slack
 
 
@@ -72,11 +83,91 @@ def test_429_is_retried_after_retry_after(slack, clock):
 
 
 def test_5xx_is_retried_with_backoff_then_gives_up(slack, clock):
-    slack.server_error("chat.postMessage", status=503, times=10)
+    slack.add_message("C0REVIEW", "1700000000.000099", "old")
+    slack.server_error("chat.update", status=503, times=10)
     with pytest.raises(DeliveryError) as info:
-        notifier(slack, clock, max_attempts=3).post("C0REVIEW", Message("hi", [section("x")]))
+        notifier(slack, clock, max_attempts=3).update("C0REVIEW", "1700000000.000099", Message("hi", [section("x")]))
     assert info.value.code in ("internal_error", "http_503")
-    assert len(slack.of("chat.postMessage")) == 3 and clock.sleeps == [1.0, 2.0]
+    assert len(slack.of("chat.update")) == 3 and clock.sleeps == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(("status", "error", "unknown"), [
+    (503, "internal_error", True),
+    (500, None, True),
+    (200, "fatal_error", True),
+    (200, "internal_error", True),
+    (429, "ratelimited", False),
+    (200, "channel_not_found", False),
+    (400, "invalid_blocks", False),
+])
+def test_outcome_unknown_table(status, error, unknown):
+    assert outcome_unknown(status, error) is unknown
+
+
+def test_never_sent_only_for_refused_or_unresolved_connections():
+    assert never_sent(URLError(ConnectionRefusedError()))
+    assert never_sent(URLError(socket.gaierror()))
+    assert not never_sent(TimeoutError())
+    assert not never_sent(ConnectionResetError())
+    assert not never_sent(URLError(TimeoutError()))
+
+
+def test_a_post_answered_503_after_slack_stored_it_is_not_sent_again(slack, clock):
+    slack.server_error("chat.postMessage", status=503, after_store=True)
+    with pytest.raises(UncertainDeliveryError) as info:
+        notifier(slack, clock).post("C0REVIEW", Message("hi", [section("x")]), metadata=post_metadata("k1"))
+    assert info.value.code == "unknown_outcome"
+    assert len(slack.of("chat.postMessage")) == 1 and clock.sleeps == []
+    assert len(slack.in_channel("C0REVIEW")) == 1
+
+
+def test_a_post_answered_after_the_client_timeout_is_not_sent_again(slack, clock):
+    slack.slow("chat.postMessage", 2.0)
+    n = Notifier(WebClient(token="xoxb-test", base_url=slack.api_url, timeout=1), sleep=clock.sleep, clock=clock)
+    with pytest.raises(UncertainDeliveryError):
+        n.post("C0REVIEW", Message("hi", [section("x")]), metadata=post_metadata("k2"))
+    assert len(slack.of("chat.postMessage")) == 1 and len(slack.in_channel("C0REVIEW")) == 1
+    assert n.find_message("C0REVIEW", key="k2", since=0)["ts"] == slack.in_channel("C0REVIEW")[0]["ts"]
+
+
+def test_a_refused_connection_is_retried(clock):
+    with serve_slack() as fake:
+        url = fake.api_url
+    n = Notifier(WebClient(token="xoxb-test", base_url=url, timeout=1), sleep=clock.sleep, clock=clock,
+                 max_attempts=2)
+    with pytest.raises(DeliveryError) as info:  # nothing listens any more: surely never sent, so retried
+        n.post("C0REVIEW", Message("hi", [section("x")]))
+    assert info.value.code == "connection" and not isinstance(info.value, UncertainDeliveryError)
+    assert clock.sleeps == [1.0]
+
+
+def test_find_message_reads_history_pages_for_the_key(slack, clock):
+    n = notifier(slack, clock, min_interval=0)
+    n.post("C0REVIEW", Message("mine", [section("x")]), metadata=post_metadata("wanted", digest="d1"))
+    for i in range(40):  # later traffic pushes it three pages back (15 a page)
+        slack.add_message("C0REVIEW", f"1800000000.{i:06d}", f"chatter {i}")
+    found = n.find_message("C0REVIEW", key="wanted", since=0)
+    assert found["metadata"]["event_payload"] == {"key": "wanted", "digest": "d1"}
+    calls = slack.of("conversations.history")
+    assert len(calls) == 3 and all(c.args["include_all_metadata"] is True and c.args["limit"] == 15 for c in calls)
+    assert n.find_message("C0REVIEW", key="absent", since=0, max_pages=4) is None
+    with pytest.raises(UncertainDeliveryError):  # too long a window to read: we cannot tell
+        n.find_message("C0REVIEW", key="absent", since=0, max_pages=2)
+
+
+def test_find_message_in_a_thread_reads_its_replies(slack, clock):
+    n = notifier(slack, clock, min_interval=0)
+    parent = n.post("C0REVIEW", Message("parent", [section("p")])).ts
+    reply = n.post("C0REVIEW", Message("reply", [section("r")]), thread_ts=parent, metadata=post_metadata("r1")).ts
+    assert n.find_message("C0REVIEW", key="r1", since=0, thread_ts=parent)["ts"] == reply
+    assert slack.of("conversations.replies")[0].args["ts"] == parent
+
+
+def test_find_message_without_the_history_scope_is_a_clear_error(clock):
+    with serve_slack(scopes={"chat:write"}) as fake:
+        with pytest.raises(DeliveryError) as info:
+            notifier(fake, clock).find_message("G0PRIVATE", key="k", since=0)
+    assert info.value.code == "missing_scope" and "groups:history" in str(info.value)
 
 
 def test_pacing_one_message_per_second_per_channel(slack, clock):
