@@ -236,3 +236,20 @@ def test_a_ritual_done_for_the_period_is_not_gathered_again(tmp_path, session_fa
         traveller.move_to(datetime(2026, 11, 23, 9, 1, tzinfo=UTC))
         w.run_once()
     assert calls.count("digest") == 1 and calls.count("weekly_review") == 1
+
+
+def test_posting_late_is_logged_once_per_ritual_and_period(tmp_path, session_factory, fake_slack, slack_url, sleeps,
+                                                           caplog):
+    """Back within the grace: one 'posting late' line per ritual, not one a minute for the rest of the window."""
+    s = settings(tmp_path)
+    seed(session_factory)
+    w = make_worker(s, session_factory, slack_url, sleeps, "w1")
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 3.5 h after the review's 08:30 UTC
+    with caplog.at_level("INFO", logger="bot.rituals.runner"), time_machine.travel(start, tick=False) as traveller:
+        for now in tick_range(start, start + timedelta(minutes=8), timedelta(minutes=1)):
+            traveller.move_to(now)
+            w.run_once()
+    late = [r.getMessage() for r in caplog.records if "posting late" in r.getMessage()]
+    assert late and len(late) == len({line.split(":")[0] for line in late})
+    assert any(line.startswith("weekly_review 2026-W48") for line in late)
+    assert len(top_level(fake_slack, "C0REVIEW")) == 1
