@@ -77,6 +77,7 @@ class BarProgress:
 def _sync_csv(planned, runtime):
     from bot.imports import import_csv_file
     from bot.sync.service import SourceResult
+    from integrations.csv_import import MappingError
     from pathlib import Path
 
     result = SourceResult(planned.name)
@@ -85,13 +86,17 @@ def _sync_csv(planned, runtime):
     if not path.is_file():
         result.error = f"{planned.name}: CSV file not found: {path} (check sources.{planned.name}.path)"
         return result
-    summary = import_csv_file(
-        path,
-        session_factory=runtime.session_factory(),
-        workspace_id=runtime.workspace_id,
-        source=planned.name,
-        store_subject=runtime.settings.file.privacy.store_subject,
-    )
+    try:
+        summary = import_csv_file(
+            path,
+            session_factory=runtime.session_factory(),
+            workspace_id=runtime.workspace_id,
+            source=planned.name,
+            store_subject=runtime.settings.file.privacy.store_subject,
+        )
+    except MappingError as exc:  # the file as a whole (encoding, delimiter, columns): this source only
+        result.error = f"{planned.name}: {path}: {exc}"
+        return result
     result.fetched = summary.rows
     result.inserted, result.updated = summary.result.inserted, summary.result.updated
     result.deleted, result.unchanged = summary.result.deleted, summary.result.unchanged
