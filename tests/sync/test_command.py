@@ -80,3 +80,16 @@ def test_cli_exit_codes(tmp_path, db_url, capsys):
         assert "eu: 3 fetched, 3 inserted" in out and "zendesk: 0 fetched" in out and "failed: zendesk" in out
         assert main(["sync", "--source", "eu", "--backfill", "3"], env=env) == 0
         assert "eu: 0 fetched" in capsys.readouterr().out  # the fake's conversations are older than 3 days
+
+
+def test_a_refused_csv_file_fails_its_source_only(tmp_path, db_url, capsys):
+    (tmp_path / "semi.csv").write_bytes(b"id;created_at;status\n1;2026-03-02T09:00:00Z;open\n")
+    (tmp_path / "good.csv").write_bytes(b"id,created_at,status\n1,2026-03-02T09:00:00Z,open\n")
+    path = tmp_path / "signalroom.toml"
+    path.write_text(f'[sources.semi]\ntype = "csv"\npath = "{tmp_path / "semi.csv"}"\n'
+                    f'[sources.good]\ntype = "csv"\npath = "{tmp_path / "good.csv"}"\n', encoding="utf-8")
+    env = {"SIGNALROOM_CONFIG": str(path), "DATABASE_URL": db_url}
+    assert main(["sync"], env=env) == 1
+    out = capsys.readouterr().out
+    assert "semi: 0 fetched" in out and "use --mapping with delimiter = ';'" in out
+    assert "good: 1 fetched, 1 inserted" in out and "failed: semi" in out
