@@ -65,7 +65,23 @@ class _VersionAction(argparse.Action):
         parser.exit(0)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_named(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` names: its first positional token (the value of --config is not one)."""
+    takes_value = False
+    for token in argv:
+        if takes_value:
+            takes_value = False
+        elif token.startswith("--c") and "--config".startswith(token):  # argparse accepts a prefix
+            takes_value = True
+        elif not token.startswith("-"):
+            return token if any(token == name for name, _, _ in COMMANDS) else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser; given `argv`, only the command it names gets its arguments (and its
+    module imported), so `signalroom --help` or a mistyped command imports no command module."""
+    only = None if argv is None else command_named(argv)
     parser = _Parser(prog="signalroom", description="Support metrics that turn into decisions, in Slack.")
     parser.add_argument("--version", action=_VersionAction, help="show the installed version and exit")
     parser.add_argument("--config", help="path to signalroom.toml (default: $SIGNALROOM_CONFIG or ./signalroom.toml)")
@@ -73,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, module_name, help_text in COMMANDS:
+        if argv is not None and name != only:
+            sub.add_parser(name, help=help_text)  # listed in --help; never parsed in this run
+            continue
         module = importlib.import_module(f"bot.commands.{module_name}")
         command = sub.add_parser(name, help=help_text, description=module.__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -83,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     # Only now that a command will run: settings (pydantic) and the runtime (SQLAlchemy, lazily).
     from bot.config import ConfigError, load_settings
     from bot.context import Runtime

@@ -13,7 +13,7 @@ from importlib.metadata import version
 import pytest
 
 from bot.actions.service import STATUSES
-from bot.cli import main
+from bot.cli import command_named, main
 from bot.commands import actions
 
 # Each of these costs tenths of a second (scikit-learn and scipy seconds) to import.
@@ -22,7 +22,7 @@ HEAVY = ("sklearn", "scipy", "matplotlib", "numpy", "wordllama", "rich", "slack_
 
 PROBE = """
 import json, sys
-from bot.cli import main
+from bot.cli import command_named, main
 try:
     code = main({argv!r}, env={env!r})
 except SystemExit as exc:
@@ -50,6 +50,27 @@ def test_parser_answers_without_heavy_imports(argv):
     result = probe(argv)
     assert result["code"] in (0, 2)
     assert result["heavy"] == []
+
+
+def test_the_whole_parser_imports_no_heavy_library():
+    # build_parser() without argv wires every command (as the --help tests do): still light.
+    done = subprocess.run([sys.executable, "-c", "import sys; from bot.cli import build_parser; build_parser(); "
+                           f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+@pytest.mark.parametrize("argv, command", [
+    (["metrics", "--json"], "metrics"),
+    (["--config", "metrics", "actions"], "actions"),  # a config file that happens to be called metrics
+    (["--config=x.toml", "-v", "digest", "--kind", "all"], "digest"),
+    (["--conf", "x.toml", "remind"], "remind"),  # argparse accepts a prefix of --config
+    (["-v", "--help"], None),
+    (["frobnicate", "metrics"], None),  # the first positional is the command: argparse refuses it
+    ([], None),
+])
+def test_command_named(argv, command):
+    assert command_named(argv) == command
 
 
 def test_a_commands_own_usage_error_needs_only_the_settings(tmp_path):
