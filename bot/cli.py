@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from bot import logs
 from bot.errors import UsageError, describe_error, is_database_error
 
 # (command, module under bot.commands, one-line help). The order is the --help order.
@@ -104,7 +102,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     env = os.environ if env is None else env
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser(argv).parse_args(argv)
-    # Only now that a command will run: settings (pydantic) and the runtime (SQLAlchemy, lazily).
+    # Only now that a command will run: logging, settings (pydantic) and the runtime (SQLAlchemy, lazily).
+    import logging
+
+    from bot import logs
     from bot.config import ConfigError, load_settings
     from bot.context import Runtime
 
