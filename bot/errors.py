@@ -37,12 +37,14 @@ def describe_error(error: BaseException, *, record_id: str | None = None) -> str
     if match:
         verb = match.group(1).split()[0].upper()
         kind = f" in {verb} on {match.group(2)}" if match.group(2) else f" in {verb}"
-    message = _first_line(str(orig))
+    # Connection-level failures carry no row values; their host and port help the operator.
+    connection_level = any(cls.__name__ in ("OperationalError", "InterfaceError") for cls in type(orig).__mro__)
+    message = _first_line(str(orig), mask=not connection_level)
     record = f" for record {record_id}" if record_id else ""
     return f"{type(orig).__name__}{kind}{record}: {message}" if message else f"{type(orig).__name__}{kind}{record}"
 
 
-def _first_line(text: str) -> str:
+def _first_line(text: str, *, mask: bool = True) -> str:
     line = text.strip().splitlines()[0] if text.strip() else ""
     line = line.split("[SQL:")[0].split("[parameters:")[0].strip()
-    return _QUOTED.sub("…", line)[:300]
+    return (_QUOTED.sub("…", line) if mask else line)[:300]

@@ -127,3 +127,28 @@ def test_worker_logs_a_failed_job_by_kind_only(tmp_path, refusing, session_facto
         assert SECRET_EMAIL in str(error.orig)  # what PostgreSQL says: the test would catch a leak
     _assert_clean(caplog.text)
     assert "job sync:csv failed: " in caplog.text and "in INSERT on tickets" in caplog.text
+
+
+def test_describe_error_keeps_kind_and_drops_values():
+    import sqlalchemy.exc
+
+    from bot.errors import describe_error
+
+    class CheckViolation(Exception):
+        pass
+
+    class OperationalError(Exception):
+        pass
+
+    refused = sqlalchemy.exc.IntegrityError(
+        "INSERT INTO tickets (subject, requester) VALUES (%s, %s)", (SECRET_SUBJECT, SECRET_EMAIL),
+        CheckViolation('invalid input syntax for type integer: "Secret subject 7731"\n'
+                       f"DETAIL:  Failing row contains ({SECRET_SUBJECT}, {SECRET_EMAIL})."))
+    described = describe_error(refused, record_id="42")
+    assert described == "CheckViolation in INSERT on tickets for record 42: invalid input syntax for type integer: …"
+    down = sqlalchemy.exc.OperationalError(
+        "SELECT id FROM tickets WHERE x = %s", (SECRET_EMAIL,),
+        OperationalError('connection to server at "db.internal" (10.0.0.5), port 5432 failed: Connection refused'))
+    assert describe_error(down) == ('OperationalError in SELECT on tickets: connection to server at "db.internal" '
+                                    "(10.0.0.5), port 5432 failed: Connection refused")
+    assert describe_error(ValueError("plain")) == "ValueError: plain"
