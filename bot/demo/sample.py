@@ -4,7 +4,10 @@ Stories (so the pipeline has something true to find):
 - a release-week volume spike (tagged `release`, annotated as a release day),
 - a first-response-time spike in the last days (a staffing gap on chat and email),
 - a CSAT dip concentrated in the billing product area in the last week,
-- one high-value account contacting support again and again in the last ten days.
+- one high-value account contacting support again and again in the last ten days,
+- earlier chat/email staffing gaps: two that lasted twelve days and ended by themselves, and a third
+  that an action ended three days after the alert (the review's "improved"; the release-week volume
+  spike is the one that "recovered as usual").
 Output is canonical CSV (ARCHITECTURE.md), so the demo uses the real import path.
 """
 from __future__ import annotations
@@ -64,6 +67,12 @@ class SampleStory:
     csat_dip_from: date
     at_risk_account: str
     high_value: tuple[str, ...]
+    staffing_gaps: tuple[tuple[date, date], ...] = ()  # [start, end): slower first responses on chat and email
+    fixed_gap: tuple[date, date] | None = None  # [start, fixed): the gap an action ended
+
+    def gap_on(self, day: date) -> bool:
+        spans = (*self.staffing_gaps, *((self.fixed_gap,) if self.fixed_gap else ()))
+        return any(a <= day < b for a, b in spans)
 
 
 def story_for(as_of: date, days: int = 120) -> SampleStory:
@@ -74,6 +83,9 @@ def story_for(as_of: date, days: int = 120) -> SampleStory:
         csat_dip_from=as_of - timedelta(days=7),
         at_risk_account=AT_RISK,
         high_value=HIGH_VALUE,
+        staffing_gaps=tuple((as_of - timedelta(days=a), as_of - timedelta(days=a - 12)) for a in (94, 70)
+                            if a < days - 21),
+        fixed_gap=(as_of - timedelta(days=44), as_of - timedelta(days=39)) if days >= 75 else None,
     )
 
 
@@ -121,6 +133,8 @@ def generate(path: Path, *, as_of: date, days: int = 120, per_day: int = 300, se
             frt_median = {"chat": 4, "phone": 2, "web": 55, "email": 90}[channel]
             if day >= story.frt_spike_from and channel in ("chat", "email"):
                 frt_median *= 3.2
+            elif story.gap_on(day) and channel in ("chat", "email"):
+                frt_median *= 2.6
             first_response = created + timedelta(minutes=_lognormal_minutes(rng, frt_median, 0.6))
             resolution_hours = _lognormal_minutes(rng, 60 * {"urgent": 4, "high": 10, "normal": 20, "low": 30}[priority], 0.8) / 60
             solved = created + timedelta(hours=resolution_hours)

@@ -9,7 +9,7 @@ Slack would show them, and the trend charts are written as PNGs into
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from bot.rituals import schedule
 from bot.rituals.delivery import RecordingDelivery
@@ -35,6 +35,7 @@ def demo_stage(demo) -> None:
     period = schedule.period_key("weekly", demo.as_of)
 
     runner.run_alerts(ignore_hours=True)
+    plant_completed_actions(demo)
     runner.post("weekly_review", today=demo.as_of, period=period)
     for ritual in ("digest", "account_risk"):
         runner.post(ritual, today=demo.as_of, period=period)
@@ -69,3 +70,63 @@ def demo_stage(demo) -> None:
     posted = sum(1 for s in delivery.sent if s.kind == "post")
     demo.notes.append(f"weekly cycle: {posted} Slack messages (alerts, review thread, reminders, digests, "
                       f"account risk) and {charts} trend charts; posting again would edit, not repeat, them")
+
+
+def plant_completed_actions(demo) -> None:
+    """The story's two completed actions, as a team would have logged them, so the review has verdicts:
+
+    - the third staffing gap: the slow-first-response rule fired (found in zone history the way the
+      backtest finds it), the playbook owner moved two agents to chat three days later and the gap
+      ended (the earlier two gaps each took twelve days to end by themselves): *improved*;
+    - the release-week volume spike: a manual known-issues note, after which volume came back the way
+      it does anyway: *recovered as usual*.
+    """
+    from bot.actions.service import open_action
+    from bot.metrics.settings import Rule
+    from bot.metrics.verdicts import excursions
+    from bot.rituals import store
+    from bot.rituals.verdict import readings
+    from bot.storage.models import TriggerRow
+
+    story = demo.story
+    if story is None or story.fixed_gap is None:
+        return
+    settings = demo.settings
+    ws, tz = demo.workspace_id, settings.timezone
+    at = lambda d, hour: datetime.combine(d, time(hour), tz)  # noqa: E731
+    cfg = next((r for r in settings.file.rules if r.metric == "first_response_time" and not r.by), None)
+    gap_start, fixed = story.fixed_gap
+    with demo.session_factory.begin() as session:
+        if cfg is not None:
+            rule = Rule(cfg.name, cfg.metric, cfg.zone, cfg.days, cfg.recover_days)
+            history = readings(session, workspace_id=ws, metric=cfg.metric, dimension="", segment="",
+                               start=gap_start - timedelta(days=7), end=fixed + timedelta(days=14))
+            found = [e for e in excursions(history, rule) if gap_start <= e[1] < fixed]
+            if found:
+                since, fired, back = found[0]
+                playbook = settings.file.playbooks.get(cfg.playbook) if cfg.playbook else None
+                trigger = TriggerRow(workspace_id=ws, rule=cfg.name, metric=cfg.metric, zone=cfg.zone,
+                                     status="recovered", fired_on=fired,
+                                     recovered_on=(back or fixed) + timedelta(days=cfg.recover_days - 1),
+                                     playbook=cfg.playbook, evidence={"since": since.isoformat()},
+                                     alert_channel=settings.file.slack.alerts_channel)
+                session.add(trigger)
+                session.flush()
+                action = open_action(session, workspace_id=ws, metric=cfg.metric, owner=playbook.owner if playbook
+                                     else "U0DEMOOPS", created_by="U0DEMOOPS", due_on=fired + timedelta(days=3),
+                                     description="Move two agents to chat and email at peak hours",
+                                     trigger_id=trigger.id)
+                _done(action, opened=at(fired, 10), closed=at(fixed - timedelta(days=1), 17),
+                      outcome="Two agents moved to chat and email at peak hours")
+        note = open_action(session, workspace_id=ws, metric="ticket_volume", owner="U0DEMOLEAD",
+                           created_by="U0DEMOLEAD", due_on=story.release_day + timedelta(days=2),
+                           description="Post a known-issues note for the v4.2 release in the help centre")
+        _done(note, opened=at(story.release_day + timedelta(days=1), 9),
+              closed=at(story.release_day + timedelta(days=2), 16), outcome="Known-issues note posted")
+
+
+def _done(action, *, opened: datetime, closed: datetime, outcome: str) -> None:
+    """Back-date a planted action to when the story says it happened."""
+    action.status, action.outcome = "done", outcome
+    action.created_at = action.updated_at = opened
+    action.closed_at = closed

@@ -20,6 +20,7 @@ from bot.metrics.verdicts import (
 )
 from bot.metrics.zones import format_value
 from bot.rituals import store
+from bot.storage.reference import display_name
 
 __all__ = ["ActionVerdict", "WORDS", "action_verdict", "explain", "plain", "readings"]
 
@@ -92,7 +93,9 @@ def action_verdict(session: Session, *, settings: Any, action: Any, trigger: Any
         streak = cfg.days if cfg else 1
         rule = Rule(trigger.rule, trigger.metric, cfg.zone if cfg else trigger.zone, streak,
                     cfg.recover_days if cfg else 3)
-        case = Case(trigger.fired_on - timedelta(days=streak - 1), done_day, done_day,
+        since = (trigger.evidence or {}).get("since")
+        start = date.fromisoformat(since) if since else trigger.fired_on - timedelta(days=streak - 1)
+        case = Case(start, done_day, done_day,
                     as_of or done_day, rule)
     else:
         case = manual_case(opened=opened, done_day=done_day, as_of=as_of or done_day)
@@ -102,7 +105,7 @@ def action_verdict(session: Session, *, settings: Any, action: Any, trigger: Any
                     segment=action.segment, start=case.problem_start - timedelta(days=MAX_HISTORY_DAYS),
                     end=case.as_of)
     v = judge(rows, case, vs)
-    subject = definition.label + (f" for {action.segment}" if action.segment else "")
+    subject = definition.label + (f" for {display_name(session, workspace_id=action.workspace_id, dimension=action.dimension, value=action.segment)}" if action.segment else "")
     return ActionVerdict(v.label, WORDS[v.label], explain(v, unit=definition.unit, subject=subject),
                          format_value(v.problem_value, definition.unit), format_value(v.after_value, definition.unit),
                          v)
