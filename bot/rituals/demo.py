@@ -84,7 +84,6 @@ def plant_completed_actions(demo) -> None:
     from bot.actions.service import open_action
     from bot.metrics.settings import Rule
     from bot.metrics.verdicts import excursions
-    from bot.rituals import store
     from bot.rituals.verdict import readings
     from bot.storage.models import TriggerRow
 
