@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import sessionmaker
 
 from bot.errors import describe_error, is_database_error
@@ -196,19 +196,28 @@ def _quarantine_all(session, workspace_id: str, source: str, errors: Iterable[Ma
 
 
 def refused_by_data(error: BaseException) -> bool:
-    """The database refused a value (too long, out of range, unencodable …), not a lost connection or a lock."""
-    if isinstance(error, (OperationalError, InterfaceError)) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    ):
-        return False
-    return isinstance(error, (StatementError, ValueError, TypeError, OverflowError))
+    """The database refused a value (too long, out of range, unencodable, a constraint), not the statement
+    itself (a missing table or column, no privilege), a lost connection or a lock."""
+    if isinstance(error, (DataError, IntegrityError)):
+        return not error.connection_invalidated
+    if isinstance(error, DBAPIError):
+        return False  # ProgrammingError, OperationalError, InternalError …: nothing one record caused
+    if isinstance(error, StatementError):  # a value the driver could not even send (e.g. unencodable text)
+        return isinstance(error.orig, (ValueError, TypeError, OverflowError))
+    return isinstance(error, (ValueError, TypeError, OverflowError))
 
 
 def store_apart(
     session_factory: sessionmaker, *, workspace_id: str, tickets: Sequence[Ticket], store_subject: bool
 ) -> tuple[UpsertResult, list[MalformedRecordError]]:
-    """Store tickets in halves until each refused one stands alone: ~k·log2(n) transactions for k bad records."""
+    """Store tickets in halves until each refused one stands alone: ~k·log2(n) transactions for k bad records.
+
+    When every ticket of a batch is refused, the cause is not in the records (a constraint the code does not
+    know about, say): that error is raised, so the source stops with its checkpoint kept rather than
+    quarantining everything.
+    """
     outcome, refused = UpsertResult(), []
+    last_error: BaseException | None = None
     pending = [list(tickets)]
     while pending:
         batch = pending.pop()
@@ -223,8 +232,11 @@ def store_apart(
                 pending += [batch[middle:], batch[:middle]]  # first half first: pages keep their order
                 continue
             (ticket,) = batch
+            last_error = error
             reason = f"refused by the database: {describe_error(error)}"
             refused.append(MalformedRecordError(ticket.external_id, reason, ticket.raw))
+    if len(tickets) > 1 and len(refused) == len(tickets) and last_error is not None:
+        raise last_error
     return outcome, refused
 
 

@@ -23,6 +23,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.freshdesk import FakeFreshdesk, freshdesk_ticket
 from tests.fakes.intercom import FakeIntercom, intercom_conversation
 from tests.fakes.zendesk import FakeZendesk, zendesk_ticket
+from tests.imports.test_no_leaks import refusing  # noqa: F401 - fixture: the database refuses priority "poison"
 
 WS = "T1"
 START = datetime(2020, 1, 1, tzinfo=UTC)
@@ -223,3 +224,25 @@ def test_one_refused_record_among_2999_costs_only_itself(session_factory, caplog
     assert "broken" not in caplog.text and "customer@example.com" not in caplog.text
     again = run_sync(session_factory=session_factory, adapters=[_Pages(pages)], workspace_id=WS, start=START)
     assert again.ok and again.sources[0].pages == 0
+
+
+def test_a_refusal_of_every_record_stops_the_source_and_quarantines_nothing(session_factory, refusing, caplog):
+    """A constraint the code does not know about refuses the whole page: that is not the records' fault."""
+    tickets = [_ticket(i, priority="poison") for i in range(1, 6)]
+    summary = run_sync(session_factory=session_factory, adapters=[_Pages([tuple(tickets)])], workspace_id=WS,
+                       start=START)
+    (result,) = summary.sources
+    assert not result.ok and "unexpected IntegrityError" in result.error
+    stored, quarantined, checkpoints = _rows(session_factory)
+    assert not stored and not quarantined and not checkpoints
+
+
+def test_one_refused_among_good_records_is_quarantined_with_the_reason(session_factory, refusing):
+    tickets = [_ticket(1), _ticket(2, priority="poison"), _ticket(3)]
+    summary = run_sync(session_factory=session_factory, adapters=[_Pages([tuple(tickets)])], workspace_id=WS,
+                       start=START)
+    assert summary.ok
+    stored, (record,), (checkpoint,) = _rows(session_factory)
+    assert sorted(stored) == ["1", "3"] and checkpoint.value == {"page": 1}
+    assert record.external_id == "2" and " in INSERT on tickets" in record.reason
+    assert "customer@example.com" not in record.reason
