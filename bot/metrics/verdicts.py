@@ -338,3 +338,50 @@ def do_nothing_verdicts(
             visible = [r for r in ordered if r.day <= as_of]
             out.append(HistoricalVerdict(fired, done, rule.name, judge(visible, replace(case, as_of=as_of), settings)))
     return sorted(out, key=lambda h: (h.trigger_day, h.rule))
+
+
+# --- a period against the one before (the leadership summary's trends) ---------------------------
+
+Trend = Literal["better", "worse", "steady", "new"]
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSample:
+    """What one period's figure rests on: a share (`successes` of `n`), the values behind a median
+    (durations), or a `count` (a fixed cost spread over it)."""
+
+    successes: float = 0.0
+    n: int = 0
+    values: tuple[float, ...] = ()
+    count: int | None = None
+
+
+def period_trend(now: PeriodSample | None, before: PeriodSample | None, *, higher_is_better: bool,
+                 z: float = 2.0) -> Trend:
+    """better / worse only when the change is beyond sampling noise (|z| ≥ `z`), else steady; new without a
+    period before. Shares: pooled two-proportion z. Durations: Welch's t on log values (medians of skewed
+    times). Counts: Poisson z on the difference (a fixed cost per resolution falls as the count rises)."""
+    if now is None or before is None:
+        return "new"
+    if now.count is not None and before.count is not None:
+        total = now.count + before.count
+        stat = (now.count - before.count) / math.sqrt(total) if total else 0.0
+    elif now.values or before.values:
+        a = [math.log1p(max(0.0, v)) for v in before.values]
+        b = [math.log1p(max(0.0, v)) for v in now.values]
+        if len(a) < 2 or len(b) < 2:
+            return "new" if not a else "steady"
+        ma, mb = sum(a) / len(a), sum(b) / len(b)
+        va = sum((x - ma) ** 2 for x in a) / (len(a) - 1)
+        vb = sum((x - mb) ** 2 for x in b) / (len(b) - 1)
+        se = math.sqrt(va / len(a) + vb / len(b))
+        stat = 0.0 if se == 0 else (mb - ma) / se
+    else:
+        if not now.n or not before.n:
+            return "new" if not before.n else "steady"
+        pooled = (now.successes + before.successes) / (now.n + before.n)
+        se = math.sqrt(pooled * (1 - pooled) * (1 / now.n + 1 / before.n))
+        stat = 0.0 if se == 0 else (now.successes / now.n - before.successes / before.n) / se
+    if abs(stat) < z:
+        return "steady"
+    return "better" if (stat > 0) == higher_is_better else "worse"

@@ -1,6 +1,7 @@
 """Monthly leadership summary: three to five KPIs with their trend, and one to three recommended actions.
 
-KPIs are computed from the month's solved tickets against the month before:
+KPIs are computed from the month's solved tickets against the month before (a trend
+reads better or worse only beyond sampling noise, `bot.metrics.verdicts.period_trend`):
 CSAT, first contact resolution, median resolution time, cost per resolution
 (when `metrics.monthly_support_cost` is set) and deflection (when the source
 reports bot involvement). Recommendations come from the month's triggers,
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.verdicts import PeriodSample, period_trend
 from bot.rituals import ledger, schedule, store
 from bot.rituals.store import TicketFact
 from bot.rituals.units import duration
@@ -73,19 +75,35 @@ def _fmt(key: str, value: float | None, currency: str | None = None) -> str:
     return f"{value * 100:.0f} %"
 
 
-def trend(key: str, now: float | None, before: float | None, *, tolerance: float = 0.02) -> str:
-    """Pure: better / worse / steady (within ±2 % relative) / new."""
-    if now is None or before is None or before == 0:
-        return "new"
-    rel = (now - before) / abs(before)
-    if abs(rel) < tolerance:
-        return "steady"
-    up_is_good = key not in LOWER_IS_BETTER
-    return "better" if (rel > 0) == up_is_good else "worse"
+def kpi_samples(solved: Sequence[TicketFact], monthly_cost: float | None) -> dict[str, PeriodSample | None]:
+    """What each KPI of `kpi_values` rests on, for a trend that knows sampling noise."""
+    rated = [t for t in solved if t.csat in ("satisfied", "unsatisfied")]
+    known = [t for t in solved if t.agent_replies is not None]
+    resolutions = tuple(t.resolution_seconds for t in solved if t.resolution_seconds is not None)
+    bot = [t for t in solved if t.bot_involved]
+    share = lambda xs, ok: PeriodSample(sum(1 for t in xs if ok(t)), len(xs)) if xs else None  # noqa: E731
+    return {
+        "csat": share(rated, lambda t: t.csat == "satisfied"),
+        "fcr_rate": share(known, lambda t: (t.agent_replies or 0) <= 1 and t.reopens == 0),
+        "resolution_time": PeriodSample(values=resolutions) if resolutions else None,
+        "cost_per_resolution": PeriodSample(count=len(solved)) if monthly_cost and solved else None,
+        "deflection_rate": share(bot, lambda t: t.bot_resolved),
+    }
 
 
-def kpis(this: dict[str, float | None], last: dict[str, float | None], *, currency: str | None = None) -> list[Kpi]:
-    return [Kpi(LABELS[k], _fmt(k, this[k], currency), _fmt(k, last[k], currency), trend(k, this[k], last[k]))
+def trend(key: str, now: PeriodSample | None, before: PeriodSample | None) -> str:
+    """Pure: better / worse (beyond sampling noise) / steady / new. A fixed monthly cost per resolution
+    falls as resolutions rise, so its sample is the count and more is better."""
+    higher_is_better = key == "cost_per_resolution" or key not in LOWER_IS_BETTER
+    return period_trend(now, before, higher_is_better=higher_is_better)
+
+
+def kpis(this: dict[str, float | None], last: dict[str, float | None], *, currency: str | None = None,
+         this_samples: dict[str, PeriodSample | None] | None = None,
+         last_samples: dict[str, PeriodSample | None] | None = None) -> list[Kpi]:
+    now, before = this_samples or {}, last_samples or {}
+    return [Kpi(LABELS[k], _fmt(k, this[k], currency), _fmt(k, last[k], currency),
+                trend(k, now.get(k), before.get(k)) if last[k] is not None else "new")
             for k in LABELS if this[k] is not None][:5]
 
 
@@ -124,7 +142,8 @@ def gather(session: Session, *, settings: Settings, today: date) -> Summary | No
     cost = settings.file.metrics.monthly_support_cost
     triggers = [t for t in store.triggers(session, workspace_id=settings.workspace_id, fired_since=month_start)
                 if t.fired_on < next_start]
-    figures = kpis(kpi_values(this, cost), kpi_values(last, cost), currency=settings.file.metrics.currency)
+    figures = kpis(kpi_values(this, cost), kpi_values(last, cost), currency=settings.file.metrics.currency,
+                   this_samples=kpi_samples(this, cost), last_samples=kpi_samples(last, cost))
     return Summary(channel, f"{month_start.year}-{month_start.month:02d}",
                    tuple(figures), tuple(recommend(triggers, settings, today=today)), len(this))
 

@@ -164,9 +164,21 @@ def test_accounts_high_value_first_then_contacts():
 # ---------- leadership and quarterly ----------
 
 
+S = leadership.PeriodSample
+SLOW = tuple(7200.0 * (1 + 0.3 * ((i * 7) % 5 - 2) / 2) for i in range(200))
+FAST = tuple(v / 2 for v in SLOW)
+
+
 @pytest.mark.parametrize(("key", "now", "before", "expected"), [
-    ("csat", 0.90, 0.85, "better"), ("csat", 0.80, 0.85, "worse"), ("csat", 0.851, 0.85, "steady"),
-    ("resolution_time", 3600, 7200, "better"), ("cost_per_resolution", 12.0, 10.0, "worse"), ("csat", 0.9, None, "new"),
+    ("csat", S(450, 500), S(400, 500), "better"),  # 90 % against 80 % on 500 ratings each
+    ("csat", S(400, 500), S(450, 500), "worse"),
+    ("csat", S(42, 50), S(40, 50), "steady"),  # 84 % against 80 % on 50 ratings: noise (±2 % said "better")
+    ("fcr_rate", S(702, 1000), S(700, 1000), "steady"),
+    ("resolution_time", S(values=FAST), S(values=SLOW), "better"),
+    ("resolution_time", S(values=SLOW[:3]), S(values=SLOW[3:6]), "steady"),
+    ("cost_per_resolution", S(count=900), S(count=1000), "worse"),  # fewer resolutions for the same cost
+    ("cost_per_resolution", S(count=1010), S(count=1000), "steady"),
+    ("csat", S(9, 10), None, "new"),
 ])
 def test_leadership_trend(key, now, before, expected):
     assert leadership.trend(key, now, before) == expected
@@ -177,6 +189,10 @@ def test_leadership_kpis_from_tickets():
     values = leadership.kpi_values(solved, 1000.0)
     assert values["csat"] == 0.8 and values["cost_per_resolution"] == 100.0 and values["deflection_rate"] is None
     assert len(leadership.kpis(values, values)) == 4  # deflection unknown: left out
+    samples = leadership.kpi_samples(solved, 1000.0)
+    assert samples["csat"] == leadership.PeriodSample(8, 10) and samples["deflection_rate"] is None
+    figures = leadership.kpis(values, values, this_samples=samples, last_samples=samples)
+    assert {k.trend for k in figures} == {"steady"}
 
 
 @pytest.mark.parametrize(("fired", "actions", "open_days", "expected"), [
