@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from integrations.base import STATUSES, MalformedRecordError, Ticket
-from integrations.normalize import CUT_KEY, INT_MAX, storable
+from integrations.normalize import CUT_KEY, INT_MAX, TEXT_LIMITS, storable
 
 CANONICAL = (
     "id", "created_at", "updated_at", "status", "priority", "channel", "group", "assignee",
@@ -163,8 +163,8 @@ def numbered_items(
             continue  # a blank line
         values = {name: (row[i] if i < len(row) else "").strip() for name, i in index_for.items()}
         external_id = values.get("id") or None
-        if external_id and len(external_id) > 128:
-            external_id = external_id[:128]
+        if external_id and len(external_id) > TEXT_LIMITS["external_id"]:
+            external_id = external_id[: TEXT_LIMITS["external_id"]]
         joined = "".join(row)
         if not joined.isascii() and _UNDECODED.search(joined):
             yield start_line, RowError(start_line, external_id if not _UNDECODED.search(external_id or "") else None,
@@ -180,6 +180,9 @@ def numbered_items(
             continue
         except MalformedRecordError as exc:
             yield start_line, RowError(start_line, exc.external_id or external_id, exc.reason)
+            continue
+        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:  # never fatal, whatever the cell
+            yield start_line, RowError(start_line, external_id, f"unreadable row ({type(exc).__name__})")
             continue
         previous = seen.get(ticket.external_id)
         if previous is not None:
