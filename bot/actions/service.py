@@ -157,12 +157,18 @@ def history(session: Session, *, workspace_id: str, action_id: int) -> list[Acti
     )
 
 
-def action_json(action: Action) -> dict[str, Any]:
-    """The `actions --json` contract (ARCHITECTURE.md), plus extra keys."""
+def action_json(action: Action, *, segment_name: str | None = None) -> dict[str, Any]:
+    """The `actions --json` contract (ARCHITECTURE.md), plus extra keys.
+
+    `segment_name`: the segment as its source names it (bot.storage.reference); the stored id then
+    rides along in `segment_id`.
+    """
+    named = segment_name if segment_name not in (None, "") else action.segment
     return {
         "id": action.id,
         "metric": action.metric,
-        "segment": {action.dimension: action.segment} if action.dimension else {},
+        "segment": {action.dimension: named} if action.dimension else {},
+        **({"segment_id": {action.dimension: action.segment}} if action.dimension and named != action.segment else {}),
         "description": action.description,
         "owner": action.owner,
         "due": action.due_on.isoformat() if action.due_on else None,

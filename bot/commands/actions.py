@@ -17,6 +17,7 @@ def add_arguments(parser) -> None:
 
 def run(args, runtime) -> int:
     from bot.actions.service import action_json, list_actions
+    from bot.storage.reference import segment_names
 
     with runtime.session_factory().begin() as session:
         actions = list_actions(
@@ -25,7 +26,9 @@ def run(args, runtime) -> int:
             statuses=None if args.status == "all" else [args.status],
             owner=args.owner,
         )
-        rows = [action_json(a) for a in actions]
+        names = segment_names(session, workspace_id=runtime.workspace_id,
+                              pairs=[(a.dimension, a.segment) for a in actions])
+        rows = [action_json(a, segment_name=names.get((a.dimension, a.segment))) for a in actions]
     if args.json:
         print(json.dumps({"actions": rows}, indent=2))
         return 0

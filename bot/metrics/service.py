@@ -51,6 +51,7 @@ from bot.metrics.settings import (
 )
 from bot.metrics.zones import ZONE_ORDER, ZoneResult, evaluate_batch, format_value
 from bot.storage import metrics as store
+from bot.storage.reference import display_names
 
 Key = tuple[str, str, str]  # metric, dimension, segment
 HISTORY_DAYS = 400
@@ -152,7 +153,11 @@ def _change_days(session: Session, workspace_id: str, settings: RollupSettings) 
 def _subject(mdef: MetricDef, dimension: str, segment: str) -> str:
     if not dimension:
         return mdef.label
-    return f"{mdef.label} for {dimension.replace('_', ' ')} {segment}"
+    return f"{mdef.label} for {_subject_tail(dimension, segment)}"
+
+
+def _subject_tail(dimension: str, segment: str) -> str:
+    return f"{dimension.replace('_', ' ')} {segment}"
 
 
 def run_rollup(
@@ -565,6 +570,8 @@ class ScorecardEntry:
     denominator: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     currency: str | None = None  # [metrics].currency, for cost per resolution
+    # The vendor id behind a segment value that reads as a name (JSON `segment_id`): {dimension: id}.
+    segment_id: dict[str, str] = field(default_factory=dict)
 
     @property
     def display_value(self) -> str:
@@ -575,7 +582,8 @@ class ScorecardEntry:
                 "zone": self.zone, "expected": self.expected, "bands": self.bands,
                 "explanation": self.explanation, "label": self.label, "score": self.score,
                 "denominator": self.denominator, "display_value": self.display_value,
-                "annotations": self.evidence.get("annotations", []), "drifting": self.evidence.get("drifting", False)}
+                "annotations": self.evidence.get("annotations", []), "drifting": self.evidence.get("drifting", False),
+                **({"segment_id": self.segment_id} if self.segment_id else {})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -603,6 +611,27 @@ def _entry(row: Any, currency: str | None = None) -> ScorecardEntry:
     )
 
 
+def _named(session: Session, workspace_id: str, entries: list[ScorecardEntry]) -> list[ScorecardEntry]:
+    """Segment values as the names the source reports today (ids stay in `segment_id`), explanations too."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for e in entries:
+        for dim, value in e.segment.items():
+            values[dim].add(value)
+    names = {dim: display_names(session, workspace_id=workspace_id, dimension=dim, ids=vs) for dim, vs in values.items()}
+    out = []
+    for e in entries:
+        named = {dim: names[dim].get(value, value) for dim, value in e.segment.items()}
+        if named == e.segment:
+            out.append(e)
+            continue
+        ids = {dim: value for dim, value in e.segment.items() if named[dim] != value}
+        text = e.explanation
+        for dim, value in ids.items():  # the stored text names the segment as `_subject` wrote it
+            text = text.replace(_subject_tail(dim, value), _subject_tail(dim, named[dim]))
+        out.append(dataclasses.replace(e, segment=named, segment_id=ids, explanation=text))
+    return out
+
+
 def _catalogue_order(key: str) -> int:
     return list(CATALOGUE).index(key) if key in CATALOGUE else 999
 
@@ -616,7 +645,7 @@ def scorecard(session: Session, *, workspace_id: str, settings: RollupSettings, 
     if day is None:
         return Scorecard(None, settings.timezone, ())
     rows = store.day_rows(session, workspace_id=workspace_id, day=day, dimension=dimension or "")
-    entries = sorted((_entry(r, settings.definitions.currency) for r in rows),
+    entries = sorted(_named(session, workspace_id, [_entry(r, settings.definitions.currency) for r in rows]),
                      key=lambda e: (ZONE_ORDER.get(e.zone, 9), -(e.score or 0.0) if e.zone in ("watch", "act_now") else 0,
                                     _catalogue_order(e.key), tuple(e.segment.values())))
     return Scorecard(day, settings.timezone, tuple(entries))
@@ -669,6 +698,7 @@ def range_scorecard(session: Session, *, workspace_id: str, settings: RollupSett
                 f"{format_value(value, mdef.unit, currency=currency)} ({how}).")
         entries.append(ScorecardEntry(m, mdef.label, {dimension: seg} if dimension else {}, value, mdef.unit, n,
                                       "n/a", None, {}, text, None, mdef.denominator, currency=currency))
+    entries = _named(session, workspace_id, entries)
     entries.sort(key=lambda e: (_catalogue_order(e.key), tuple(e.segment.values())))
     return Scorecard(end, settings.timezone, tuple(entries))
 

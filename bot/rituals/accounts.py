@@ -6,6 +6,7 @@ with its recent tickets and their CSAT. Posted to the customer-success channel.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.rituals import ledger, links, store
 from bot.rituals.store import TicketFact
+from bot.storage.reference import display_names, organization_keys
 
 MAX_ACCOUNTS = 8
 MAX_TICKETS = 4
@@ -105,10 +107,15 @@ def gather(session: Session, *, settings: Settings, now: datetime, period: str) 
                             created_from=window_start - timedelta(days=BASELINE_DAYS), created_to=now)
     recent = [t for t in tickets if t.created_at >= window_start]
     prior = [t for t in tickets if t.created_at < window_start]
-    accounts = at_risk(recent, high_value=cfg.high_value, threshold=cfg.repeat_contacts,
+    # Configured by name or domain; API sources' tickets carry organization ids, shown by name.
+    high_value = [*cfg.high_value, *organization_keys(session, workspace_id=settings.workspace_id, names=cfg.high_value)]
+    accounts = at_risk(recent, high_value=high_value, threshold=cfg.repeat_contacts,
                        url_for=lambda t: links.ticket_url(settings, t.source, t.external_id),
                        show_subjects=settings.file.privacy.store_subject, prior=prior,
                        windows_in_prior=BASELINE_DAYS / cfg.repeat_window_days)
+    names = display_names(session, workspace_id=settings.workspace_id, dimension="organization",
+                          ids=[a.organization for a in accounts])
+    accounts = [dataclasses.replace(a, organization=names.get(a.organization, a.organization)) for a in accounts]
     return AccountReport(channel, period, cfg.repeat_window_days, cfg.repeat_contacts, tuple(accounts))
 
 

@@ -28,6 +28,7 @@ from bot.rituals.delivery import is_user_id
 from bot.rituals.publish import Publisher
 from bot.rituals.units import fmt
 from bot.storage.models import TriggerRow
+from bot.storage.reference import display_name, named_text
 
 ZONE_LABEL = {"act_now": "act now", "watch": "watch"}
 
@@ -87,16 +88,21 @@ def group_by_channel(items_with_channel: list[tuple[str, AlertItem]]) -> list[Al
             for c, items in sorted(groups.items())]
 
 
-def _item(trig: TriggerRow, settings: Settings, actions_by_trigger: dict[int, object]) -> AlertItem:
+def _item(trig: TriggerRow, settings: Settings, actions_by_trigger: dict[int, object],
+          session: Session | None = None) -> AlertItem:
     definition = CATALOGUE.get(trig.metric)
+    name = trig.segment
+    if session is not None and trig.dimension:  # the name the source reports today, not the stored id
+        name = display_name(session, workspace_id=trig.workspace_id, dimension=trig.dimension, value=trig.segment)
     unit = definition.unit if definition else ""
     ev = trig.evidence or {}
     playbook = settings.file.playbooks.get(trig.playbook) if trig.playbook else None
     act = actions_by_trigger.get(trig.id)
     return AlertItem(
         trig.id, trig.rule, trig.metric, definition.label if definition else trig.metric,
-        f"{trig.segment} ({trig.dimension.replace('_', ' ')})" if trig.dimension else "",
-        trig.zone, fmt(ev.get("value"), unit), fmt(ev.get("expected"), unit), str(ev.get("explanation") or ""),
+        f"{name} ({trig.dimension.replace('_', ' ')})" if trig.dimension else "",
+        trig.zone, fmt(ev.get("value"), unit), fmt(ev.get("expected"), unit),
+        named_text(str(ev.get("explanation") or ""), trig.dimension, trig.segment, name),
         trig.fired_on, trig.recovered_on, trig.playbook, playbook.owner if playbook else None,
         tuple(playbook.steps) if playbook else (), getattr(act, "id", None), getattr(act, "due_on", None),
     )
@@ -108,7 +114,7 @@ def pending_alerts(session: Session, *, settings: Settings) -> list[AlertGroup]:
     fresh = [t for t in store.triggers(session, workspace_id=workspace_id, status="open") if t.alert_ts is None]
     acts = {a.trigger_id: a for a in store.actions(session, workspace_id=workspace_id,
                                                    trigger_ids=[t.id for t in fresh])}
-    pairs = [(t.alert_channel or default, _item(t, settings, acts)) for t in fresh if (t.alert_channel or default)]
+    pairs = [(t.alert_channel or default, _item(t, settings, acts, session)) for t in fresh if (t.alert_channel or default)]
     return group_by_channel(pairs)
 
 
@@ -126,7 +132,7 @@ def posted_groups_with_recoveries(session: Session, *, settings: Settings) -> li
             continue
         acts = {a.trigger_id: a for a in store.actions(session, workspace_id=workspace_id,
                                                        trigger_ids=[t.id for t in triggers])}
-        group = group_by_channel([(channel, _item(t, settings, acts)) for t in triggers])[0]
+        group = group_by_channel([(channel, _item(t, settings, acts, session)) for t in triggers])[0]
         out.append((group, ts, recovered))
     return out
 
@@ -188,7 +194,7 @@ def send_owner_dms(publisher: Publisher, sessions, *, settings: Settings, now: d
         for (channel, _ts), triggers in by_message.items():
             acts = {a.trigger_id: a for a in store.actions(session, workspace_id=workspace_id,
                                                            trigger_ids=[t.id for t in triggers])}
-            groups += group_by_channel([(channel, _item(t, settings, acts)) for t in triggers])
+            groups += group_by_channel([(channel, _item(t, settings, acts, session)) for t in triggers])
     # Playbook owners named by email become their Slack user (users.lookupByEmail, cached).
     resolve = publisher.delivery.resolve_user
     groups = [dataclasses.replace(g, items=tuple(

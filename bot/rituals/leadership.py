@@ -23,6 +23,7 @@ from bot.metrics.verdicts import PeriodSample, period_trend
 from bot.rituals import ledger, schedule, store
 from bot.rituals.store import TicketFact
 from bot.rituals.units import duration
+from bot.storage.reference import segment_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +108,7 @@ def kpis(this: dict[str, float | None], last: dict[str, float | None], *, curren
             for k in LABELS if this[k] is not None][:5]
 
 
-def recommend(triggers, settings: Settings, *, today: date) -> list[str]:
+def recommend(triggers, settings: Settings, *, today: date, names: dict[tuple[str, str], str] | None = None) -> list[str]:
     """Up to three recommendations: act-now first, then the longest-open triggers."""
     ranked = sorted(triggers, key=lambda t: (t.zone != "act_now", -((t.recovered_on or today) - t.fired_on).days, t.id))
     out: list[str] = []
@@ -117,7 +118,8 @@ def recommend(triggers, settings: Settings, *, today: date) -> list[str]:
             continue
         seen.add((t.rule, t.segment))
         definition = CATALOGUE.get(t.metric)
-        label = (definition.label if definition else t.metric) + (f" in {t.segment}" if t.segment else "")
+        segment = names.get((t.dimension, t.segment), t.segment) if names else t.segment
+        label = (definition.label if definition else t.metric) + (f" in {segment}" if segment else "")
         playbook = settings.file.playbooks.get(t.playbook) if t.playbook else None
         step = playbook.steps[0] if playbook and playbook.steps else f"find the main cause of the {label.lower()} change"
         out.append(f"{label}: {step[:1].lower() + step[1:]}")
@@ -145,7 +147,8 @@ def gather(session: Session, *, settings: Settings, today: date) -> Summary | No
     figures = kpis(kpi_values(this, cost), kpi_values(last, cost), currency=settings.file.metrics.currency,
                    this_samples=kpi_samples(this, cost), last_samples=kpi_samples(last, cost))
     return Summary(channel, f"{month_start.year}-{month_start.month:02d}",
-                   tuple(figures), tuple(recommend(triggers, settings, today=today)), len(this))
+                   tuple(figures), tuple(recommend(triggers, settings, today=today, names=segment_names(
+                       session, workspace_id=settings.workspace_id, pairs=[(t.dimension, t.segment) for t in triggers]))), len(this))
 
 
 def render_summary(summary: Summary) -> Message:

@@ -32,6 +32,7 @@ from bot.metrics.catalogue import CATALOGUE, MetricDef
 from bot.rituals import action_ids, charts, store
 from bot.rituals.units import fmt
 from bot.rituals.verdict import action_verdict
+from bot.storage.reference import display_name
 
 CATEGORY_ORDER = {"business_impact": 0, "experience": 1, "operational": 2}
 CATEGORY_LABEL = {"business_impact": "Business impact", "experience": "Experience", "operational": "Operational"}
@@ -53,6 +54,7 @@ class Moved:
     expected: str
     dimension: str = ""
     segment: str = ""
+    segment_name: str = ""  # the segment as its source names it today (segment keeps the stored id)
     concentrated: str | None = None  # "billing (product area): 61 % against 88 % expected"
     days_in_zone: int = 0
     trigger_id: int | None = None
@@ -64,7 +66,8 @@ class Moved:
 
     @property
     def title(self) -> str:
-        return f"{self.label} — {self.segment}" if self.segment else self.label
+        segment = self.segment_name or self.segment
+        return f"{self.label} — {segment}" if segment else self.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +232,9 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
             key=lambda s: s.score, default=None)
         concentrated = None
         if worst_segment is not None:
-            concentrated = (f"{_segment_text(worst_segment.dimension, worst_segment.segment)}: "
+            name = display_name(session, workspace_id=workspace_id, dimension=worst_segment.dimension,
+                                value=worst_segment.segment)
+            concentrated = (f"{_segment_text(worst_segment.dimension, name)}: "
                             f"{fmt(worst_segment.value, definition.unit)} against {fmt(worst_segment.expected, definition.unit)} expected")
         moved.append(Moved(key, definition.label, definition.category, zone, fmt(last.value, definition.unit),
                            fmt(last.expected, definition.unit), concentrated=concentrated, days_in_zone=in_zone,
@@ -251,7 +256,9 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
             trig.metric, definition.label, definition.category, trig.zone,
             fmt(last.value if last else (trig.evidence or {}).get("value"), definition.unit),
             fmt(last.expected if last else (trig.evidence or {}).get("expected"), definition.unit),
-            dimension=trig.dimension, segment=trig.segment, days_in_zone=sum(1 for d in seg_days if d.day >= week_start and d.zone in BAD),
+            dimension=trig.dimension, segment=trig.segment,
+            segment_name=display_name(session, workspace_id=workspace_id, dimension=trig.dimension, value=trig.segment),
+            days_in_zone=sum(1 for d in seg_days if d.day >= week_start and d.zone in BAD),
             trigger_id=trig.id,
             button_value=json.dumps({"metric": trig.metric, "dimension": trig.dimension, "segment": trig.segment,
                                      "trigger_id": trig.id}),
@@ -294,7 +301,7 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
         if definition is None or verdict is None:
             continue
         needle.append(Needle(a.id, a.description, a.owner,
-                             definition.label + (f" — {a.segment}" if a.segment else ""),
+                             definition.label + (f" — {display_name(session, workspace_id=workspace_id, dimension=a.dimension, value=a.segment)}" if a.segment else ""),
                              verdict.before, verdict.after, verdict.label, verdict.words, verdict.explanation))
 
     # 4. When everything is green: slow trends and calibration.

@@ -8,6 +8,7 @@ Slack handlers can switch to it without touching templates.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zones import format_value
 from bot.storage import metrics as store
 from bot.storage.models import DailyMetric, TicketRow
+from bot.storage.reference import agent_keys_for_email, display_names
 
 ZONE_ORDER = ("act_now", "watch", "healthy", "learning", "insufficient_data")
 ZONE_LABELS = {"act_now": "Act now", "watch": "Watch", "healthy": "Healthy", "learning": "Learning",
@@ -159,7 +161,9 @@ def metric_detail(session: Session, *, workspace_id: str, metric: str, days: int
             DailyMetric.day == last)))
         zone_rank = {z: i for i, z in enumerate(ZONE_ORDER)}
         seg_rows.sort(key=lambda r: (zone_rank.get(r.zone or "", 9), -(r.n or 0), r.segment))
-        segments = [_reading(r, currency) for r in seg_rows[:MAX_SEGMENTS]]
+        shown = seg_rows[:MAX_SEGMENTS]
+        names = display_names(session, workspace_id=workspace_id, dimension=by, ids=[r.segment for r in shown])
+        segments = [_named(_reading(r, currency), names.get(r.segment, r.segment)) for r in shown]
         more = max(0, len(seg_rows) - MAX_SEGMENTS)
     return MetricDetail(
         metric=metric, label=definition.label, definition=definition.definition, days=days, by=by,
@@ -172,6 +176,22 @@ def metric_detail(session: Session, *, workspace_id: str, metric: str, days: int
         segments=tuple(segments), more_segments=more,
         annotations=tuple(a for a in (annotations or []) if first <= a[0] <= last),
     )
+
+
+def _named(reading: Reading, name: str) -> Reading:
+    """A segment reading under the name its source reports today (the stored explanation names the id)."""
+    if name == reading.segment:
+        return reading
+    where = reading.dimension.replace("_", " ")
+    return dataclasses.replace(reading, segment=name, explanation=reading.explanation.replace(
+        f"{where} {reading.segment}", f"{where} {name}"))
+
+
+def _assigned_to(session: Session, workspace_id: str, email: str) -> Any:
+    """Tickets of this agent: by the email a CSV import stores, or by the ids of the agents synced with it."""
+    keys = agent_keys_for_email(session, workspace_id=workspace_id, email=email)
+    by_email = func.lower(TicketRow.assignee_email) == email.lower()
+    return (by_email | TicketRow.assignee.in_(keys)) if keys else by_email
 
 
 def latest_value(session: Session, *, workspace_id: str, metric: str, dimension: str = "",
@@ -195,7 +215,7 @@ def agent_figures(session: Session, *, workspace_id: str, since_at: datetime, un
         TicketRow.workspace_id == workspace_id, TicketRow.deleted.is_(False),
         TicketRow.solved_at >= since_at, TicketRow.solved_at < until_at)
     if email is not None:
-        query = query.where(func.lower(TicketRow.assignee_email) == email.lower())
+        query = query.where(_assigned_to(session, workspace_id, email))
     count, n_rated, n_sat, n_known, n_one = session.execute(query).one()
     return AgentFigures(
         volume=int(count or 0),
@@ -206,4 +226,4 @@ def agent_figures(session: Session, *, workspace_id: str, since_at: datetime, un
 
 def is_agent(session: Session, *, workspace_id: str, email: str) -> bool:
     return session.scalar(select(TicketRow.id).where(
-        TicketRow.workspace_id == workspace_id, func.lower(TicketRow.assignee_email) == email.lower()).limit(1)) is not None
+        TicketRow.workspace_id == workspace_id, _assigned_to(session, workspace_id, email)).limit(1)) is not None

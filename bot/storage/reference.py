@@ -156,3 +156,25 @@ def link_organizations(session: Session, *, workspace_id: str, source: str) -> i
     session.add(TicketTouch(workspace_id=workspace_id, touched_at=first, recorded_at=now))
     session.flush()
     return len(ids)
+
+
+def segment_names(session: Session, *, workspace_id: str,
+                  pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """(dimension, segment) → display name, for a batch of stored segments (triggers, actions, days)."""
+    by_dim: dict[str, set[str]] = {}
+    for dim, seg in pairs:
+        if dim and seg:
+            by_dim.setdefault(dim, set()).add(seg)
+    out: dict[tuple[str, str], str] = {}
+    for dim, segs in by_dim.items():
+        for seg, name in display_names(session, workspace_id=workspace_id, dimension=dim, ids=segs).items():
+            out[(dim, seg)] = name
+    return out
+
+
+def named_text(text: str, dimension: str, segment: str, name: str) -> str:
+    """A stored explanation ("… for group 101 …", as the rollup writes it) with the segment's name instead."""
+    if not text or name == segment:
+        return text
+    where = dimension.replace("_", " ")
+    return text.replace(f"{where} {segment}", f"{where} {name}")
