@@ -1,8 +1,9 @@
 """Quarterly metric review: which metrics and rules earned their place.
 
 For the quarter that just ended: rules that fired but drove no action, or never
-fired, or fired constantly (open half the quarter or more), and metrics that
-left their healthy band without anyone acting ("decorative?").
+fired, or fired constantly (open half the quarter or more), with the verdicts
+of the actions their triggers led to (the one engine, `verdict.py`), and
+metrics that left their healthy band without anyone acting ("decorative?").
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
 from bot.rituals import ledger, store
+from bot.rituals.verdict import action_verdict, tally
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,7 @@ class RuleLine:
     actions: int
     open_days: int
     verdict: str  # decorative? | never fires | always fires | useful
+    outcomes: tuple[tuple[str, int], ...] = ()  # verdicts of its done actions: (("improved", 1), …)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,13 @@ def gather(session: Session, *, settings: Settings, today: date) -> QuarterlyRev
     actions = [a for a in store.actions(session, workspace_id=settings.workspace_id)
                if start <= a.created_at.date() <= end]
     by_trigger = Counter(a.trigger_id for a in actions if a.trigger_id)
+    by_id = {t.id: t for t in triggers}
+    verdicts: dict[str, list[str]] = {}
+    for a in actions:
+        trig = by_id.get(a.trigger_id) if a.trigger_id else None
+        v = action_verdict(session, settings=settings, action=a, trigger=trig, today=today) if trig else None
+        if v is not None:
+            verdicts.setdefault(trig.rule, []).append(v.label)
     lines = []
     for rule in settings.file.rules:
         mine = [t for t in triggers if t.rule == rule.name]
@@ -90,7 +100,8 @@ def gather(session: Session, *, settings: Settings, today: date) -> QuarterlyRev
         acted = sum(by_trigger.get(t.id, 0) for t in mine)
         definition = CATALOGUE.get(rule.metric)
         lines.append(RuleLine(rule.name, definition.label if definition else rule.metric, len(mine), acted,
-                              open_days, rule_verdict(len(mine), acted, open_days, days)))
+                              open_days, rule_verdict(len(mine), acted, open_days, days),
+                              tally(verdicts.get(rule.name, ()))))
     overall = store.daily(session, workspace_id=settings.workspace_id, start=start, end=end)
     bad = Counter(d.metric for d in overall if d.zone in ("watch", "act_now"))
     acted_metrics = Counter(a.metric for a in actions if a.created_by != "signalroom" or a.status != "open")

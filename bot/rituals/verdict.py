@@ -22,7 +22,7 @@ from bot.metrics.zones import format_value
 from bot.rituals import store
 from bot.storage.reference import display_name
 
-__all__ = ["ActionVerdict", "WORDS", "action_verdict", "explain", "plain", "readings"]
+__all__ = ["ActionVerdict", "WORDS", "action_verdict", "explain", "plain", "readings", "tally"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +109,11 @@ def action_verdict(session: Session, *, settings: Any, action: Any, trigger: Any
     return ActionVerdict(v.label, WORDS[v.label], explain(v, unit=definition.unit, subject=subject),
                          format_value(v.problem_value, definition.unit), format_value(v.after_value, definition.unit),
                          v)
+
+
+def tally(labels: Any) -> tuple[tuple[str, int], ...]:
+    """(words, count) per verdict, in the engine's order: the "1 improved, 1 recovered as usual" of a summary."""
+    from bot.metrics.verdicts import LABELS
+
+    labels = list(labels)
+    return tuple((WORDS[k], labels.count(k)) for k in LABELS if labels.count(k))

@@ -123,3 +123,17 @@ def test_review_card_and_log_show_the_same_verdict(tmp_path, session_factory):
     assert entries[ids["done"]]["verdict"] == card["verdict"] == n.verdict_label
     assert entries[ids["done"]]["verdict_text"] == card["verdict_text"] == n.explanation
     assert entries[ids["overdue"]]["verdict"] is None  # not done: no verdict anywhere
+
+
+def test_quarterly_review_counts_the_same_verdicts(tmp_path, session_factory):
+    from bot.rituals import quarterly
+
+    with session_factory.begin() as session:
+        seed_review_scenario(session, TODAY)  # the reopen-spike trigger and its done action are in 2026-Q4
+    with session_factory() as session:
+        q = quarterly.gather(session, settings=settings(tmp_path), today=date(2027, 1, 4))
+    lines = {line.rule: line for line in q.rules}
+    assert lines["reopen-spike"].outcomes == (("improved", 1),)
+    assert lines["csat-drop"].outcomes == ()  # its action is still open
+    text = quarterly.render_review(q).blocks[2]["text"]["text"]
+    assert "done: 1 improved" in text

@@ -146,7 +146,8 @@ def test_quarterly_golden():
     q = quarterly.QuarterlyReview("C0REVIEW", "2026-Q3", 92, (
         quarterly.RuleLine("backlog-high", "Backlog", 4, 0, 12, "decorative?"),
         quarterly.RuleLine("frt-p90", "First response time (p90)", 0, 0, 0, "never fires"),
-        quarterly.RuleLine("csat-drop", "Customer satisfaction", 2, 2, 9, "useful")),
+        quarterly.RuleLine("csat-drop", "Customer satisfaction", 2, 2, 9, "useful",
+                           (("improved", 1), ("recovered as usual", 1)))),
         (quarterly.MetricLine("Reopen rate", 11, 0),))
     assert_golden("ritual_quarterly", quarterly.render_review(q), sort_keys=False)
 
