@@ -32,21 +32,27 @@ def lease_name(workspace_id: str, name: str = "worker") -> str:
 
 def acquire(sessions: sessionmaker, *, name: str, holder: str, now: datetime, ttl: timedelta = DEFAULT_TTL) -> bool:
     """Take or renew the lease; True when `holder` leads until `now + ttl`."""
-    with sessions.begin() as session:
-        won = session.execute(
-            update(Lease)
-            .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
-            .values(holder=holder, expires_at=now + ttl)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won == 1:
-            return True
+    if _take(sessions, name=name, holder=holder, now=now, ttl=ttl):
+        return True
     try:
         with sessions.begin() as session:
             session.add(Lease(name=name, holder=holder, expires_at=now + ttl))
         return True
     except IntegrityError:
-        return False
+        # Someone inserted it first — perhaps this very holder, from another job thread of the same
+        # worker (the lease job and a job renewing before it runs): the update decides.
+        return _take(sessions, name=name, holder=holder, now=now, ttl=ttl)
+
+
+def _take(sessions: sessionmaker, *, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    """One conditional UPDATE: the lease is mine already, or it has expired."""
+    with sessions.begin() as session:
+        return session.execute(
+            update(Lease)
+            .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
+            .values(holder=holder, expires_at=now + ttl)
+            .execution_options(synchronize_session=False)
+        ).rowcount == 1
 
 
 def release(sessions: sessionmaker, *, name: str, holder: str) -> None:

@@ -85,3 +85,13 @@ def test_concurrent_acquire_has_one_winner(session_factory):
     with ThreadPoolExecutor(4) as pool:
         wins = list(pool.map(lambda h: lease.acquire(session_factory, name=name, holder=f"h{h}", now=NOW), range(6)))
     assert wins.count(True) == 1
+
+
+def test_one_holder_renewing_from_several_threads_at_once_always_leads(session_factory):
+    """The worker's lease job and a job renewing before it raced to insert the first row: the loser
+    of the insert is the same holder and must still lead (it skipped its job before)."""
+    for attempt in range(5):
+        name = f"race-{attempt}"
+        with ThreadPoolExecutor(4) as pool:
+            won = list(pool.map(lambda _: lease.acquire(session_factory, name=name, holder="me", now=NOW), range(4)))
+        assert won == [True] * 4
