@@ -82,6 +82,12 @@ class Ticket:
     # Started by an agent or an automation (Intercom admin-initiated, Freshdesk outbound email): not a
     # customer contact, so volume and response metrics leave it out unless `metrics.include_outbound`.
     outbound: bool = False
+    # SLA targets as the vendor reports them: when the first reply / the resolution was due, and the
+    # vendor's own verdict where it gives one (Zendesk breach/fulfill events, Intercom `sla_applied`).
+    first_response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    sla_first_response_met: bool | None = None
+    sla_resolution_met: bool | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

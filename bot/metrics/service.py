@@ -5,12 +5,17 @@ The service owns the transaction (`session_factory.begin()`); store functions in
 rollups run through yesterday in the team's timezone (intraday signals come
 from `spikes`).
 
-Full rebuild: every day from the first ticket (at most `history_days` back).
+Full rebuild: every day from the first ticket (no horizon: a 2016 import is
+rolled up from 2016).
 Incremental: only the days touched by tickets whose `changed_at` is after the
 workspace's watermark — for a changed ticket, the local days from its creation
 to its solve (or the last day while unsolved), and the repeat-contact window
 after its creation — plus days completed since the last run. Zones of those
 days are judged against the stored history; triggers are evaluated on the result.
+A backfill of older history (touches bounded in time, see `TicketTouch.touched_until`)
+recomputes its own days, any never-computed gap before the earlier first day, and
+the days whose baselines read them, not every day since: later days keep their
+stored values, which did not change.
 """
 from __future__ import annotations
 
@@ -54,7 +59,6 @@ from bot.storage import metrics as store
 from bot.storage.reference import display_names
 
 Key = tuple[str, str, str]  # metric, dimension, segment
-HISTORY_DAYS = 400
 EXPLAIN_DAYS = 35  # stored evidence keeps its sentence for this many recent days
 STATE_SLACK_DAYS = 35  # packed states also serve late changes up to five weeks back
 BATCH_CELLS = 2_000_000  # lagged-matrix cells judged at once (~16 MB per array): bounds a full rebuild's memory
@@ -192,7 +196,7 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
     if first_at is None:
         return RollupReport("noop", None, None, 0, 0, 0)
     wm = store.get_watermark(session, workspace_id=workspace_id)
-    history_start = max(local_day(first_at, tz), as_of - timedelta(days=HISTORY_DAYS - 1))
+    history_start = local_day(first_at, tz)  # all of history: every day from the first ticket
     changes = _change_days(session, workspace_id, settings)
     end = as_of + timedelta(days=1)
     if history_start > as_of:
@@ -200,8 +204,7 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
     span = _span(settings)
     state_days = span + 7 + STATE_SLACK_DAYS
 
-    if full or wm is None or wm.computed_through is None or wm.changed_through_at is None or wm.first_day is None \
-            or wm.first_day > history_start:
+    if full or wm is None or wm.computed_through is None or wm.changed_through_at is None or wm.first_day is None:
         cols = store.load_ticket_columns(session, workspace_id=workspace_id, settings=settings,
                                          created_before_at=local_midnight_at(end, tz))
         values = compute_daily(cols, start=history_start, end=end, settings=settings)
@@ -223,45 +226,74 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
         return RollupReport("full", history_start, as_of, (end - history_start).days, len(rows),
                             store.ticket_count(session, workspace_id=workspace_id), tuple(fired), tuple(recovered))
 
-    # incremental
+    # incremental: the days the recorded changes touched (an import of older history: its own days,
+    # the gap up to what was computed before, and the days whose baselines read them), then new days
     touched_at, changed = store.changes_since(session, workspace_id=workspace_id, since_at=wm.changed_through_at)
-    first = _first_touched(touched_at, settings, wm.computed_through, as_of, history_start)
-    if first is None:
+    history_start = min(history_start, wm.first_day)
+    windows = _windows(touched_at, store.touched_until(session, workspace_id=workspace_id,
+                                                       since_at=wm.changed_through_at) if touched_at else None,
+                       settings=settings, computed_through=wm.computed_through, computed_from=wm.first_day,
+                       as_of=as_of, history_start=history_start, tail=span + 7, reach=state_days)
+    if not windows:
         store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at)
         store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
         return RollupReport("noop", None, None, 0, 0, changed)
+    rows_n, days_n, fired, recovered = 0, 0, [], []
+    for first, stop in windows:
+        n, f, r = _recompute(session, workspace_id=workspace_id, settings=settings, changes=changes, now_at=now_at,
+                             first=first, stop=stop, end=end, as_of=as_of, history_start=history_start,
+                             computed_through=wm.computed_through, span=span, state_days=state_days,
+                             alerts_channel=alerts_channel)
+        rows_n, days_n = rows_n + n, days_n + (stop - first).days
+        fired += f
+        recovered += r
+    store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at, computed_through=as_of,
+                        first_day=history_start)
+    store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
+    return RollupReport("incremental", windows[0][0], as_of, days_n, rows_n, changed, tuple(fired), tuple(recovered))
+
+
+def _recompute(session: Session, *, workspace_id: str, settings: RollupSettings, changes: Mapping[date, ChangeDay],
+               now_at: datetime, first: date, stop: date, end: date, as_of: date, history_start: date,
+               computed_through: date, span: int, state_days: int,
+               alerts_channel: str | None) -> tuple[int, list[RuleEvent], list[RuleEvent]]:
+    """Values and zones of days [first, stop) from the tickets, judged against the stored days before.
+
+    A window that reaches `end` also writes the packed states and evaluates triggers; a window of
+    older days (a backfill) leaves both alone: its days are older than any state or rule window.
+    """
+    tz = settings.tz
     lookback = timedelta(days=settings.definitions.repeat_contact_days + 1)
     since_at = local_midnight_at(first, tz)
     cols = store.load_ticket_columns(
         session, workspace_id=workspace_id, settings=settings,
-        created_before_at=local_midnight_at(end, tz),
+        created_before_at=local_midnight_at(stop, tz),
         relevant_since_at=since_at,
         created_since_at=since_at,
         lookback_from_at=since_at - lookback,  # repeat-contact history: slim rows only
     )
-    values = compute_daily(cols, start=first, end=end, settings=settings)
+    values = compute_daily(cols, start=first, end=stop, settings=settings)
     del cols
     hist_start = max(history_start, first - timedelta(days=span + 7))
-    old, exact_drift = _history(session, workspace_id, computed_through=wm.computed_through, hist_start=hist_start,
+    old, exact_drift = _history(session, workspace_id, computed_through=computed_through, hist_start=hist_start,
                                 first=first, load_start=max(history_start, min(hist_start, end - timedelta(days=state_days))))
-    series = _series(values, hist_start, end, old=old, old_until=first)
+    series = _series(values, hist_start, stop, old=old, old_until=first)
     seeds, complete = _drift_seeds(old, first - timedelta(days=1))
     if not (exact_drift and complete):
         seeds = store.drift_seeds(session, workspace_id=workspace_id, day=first - timedelta(days=1))
     from_index = (first - hist_start).days
     results = _evaluate_all(series, settings, changes, from_index=from_index, seeds=seeds)
-    store.delete_daily(session, workspace_id=workspace_id, start=first, end=end)
+    store.delete_daily(session, workspace_id=workspace_id, start=first, end=stop)
     rows = _rows(workspace_id, series, results, hist_start, as_of - timedelta(days=EXPLAIN_DAYS), now_at)
     store.insert_daily(session, rows)
+    if stop < end:
+        return len(rows), [], []
     zones = _zone_history(old, results, settings, start=hist_start, until=first)
     fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                  results=results, as_of=as_of, alerts_channel=alerts_channel)
     store.replace_series_states(session, workspace_id=workspace_id, rows=_state_rows(
         series, results, old, first=first, end=end, days=state_days))
-    store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at, computed_through=as_of)
-    store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
-    return RollupReport("incremental", first, as_of, (end - first).days, len(rows), changed,
-                        tuple(fired), tuple(recovered))
+    return len(rows), fired, recovered
 
 
 # --- history of earlier days: packed series states, or daily_metrics when those do not fit ----------
@@ -384,18 +416,39 @@ def _state_rows(series: Mapping[Key, tuple[DailySeries, np.ndarray]], results: M
     return rows
 
 
-def _first_touched(touched_at: datetime | None, settings: RollupSettings, computed_through: date, as_of: date,
-                   history_start: date) -> date | None:
-    """The earliest local day whose values the recorded changes can move (None: nothing to do)."""
-    candidates = []
-    if computed_through < as_of:
-        candidates.append(computed_through + timedelta(days=1))
+def _windows(touched_at: datetime | None, touched_until_at: datetime | None, *, settings: RollupSettings,
+             computed_through: date, computed_from: date, as_of: date, history_start: date, tail: int,
+             reach: int) -> list[tuple[date, date]]:
+    """Half-open day windows to recompute, oldest first ([] : nothing to do).
+
+    Touched days [lo, hi] move their own values and the zones of the next `tail` days (baselines
+    read back that far), and repeat contacts up to `repeat_contact_days` later; days never computed
+    (before `computed_from`, after `computed_through`) are computed. A window that comes within
+    `reach` days of the end (the packed states' span) runs through to the end instead, so the
+    states and triggers are rebuilt from it; older windows stop and leave later days as stored.
+    """
+    end = as_of + timedelta(days=1)
+    spans: list[tuple[date, date]] = []
+    if history_start < computed_from:
+        spans.append((history_start, computed_from - timedelta(days=1)))
     if touched_at is not None:
-        candidates.append(local_day(touched_at, settings.tz))
-    if not candidates:
-        return None
-    first = max(min(candidates), history_start)
-    return first if first <= as_of else None
+        lo = max(local_day(touched_at, settings.tz), history_start)
+        hi = as_of if touched_until_at is None else min(
+            as_of, local_day(touched_until_at, settings.tz) + timedelta(days=settings.definitions.repeat_contact_days))
+        if lo <= as_of:
+            spans.append((lo, max(lo, hi)))
+    if computed_through < as_of:
+        spans.append((computed_through + timedelta(days=1), as_of))
+    windows: list[tuple[date, date]] = []
+    for lo, hi in sorted(spans):
+        stop = min(end, hi + timedelta(days=tail + 1))
+        if stop >= end - timedelta(days=reach):
+            stop = end
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], stop))
+        else:
+            windows.append((lo, stop))
+    return windows
 
 
 def _series(values: Iterable[DailyValue], start: date, end: date, *, old: Mapping[Key, SeriesState] | None = None,

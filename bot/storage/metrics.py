@@ -186,6 +186,25 @@ def changes_since(session: Session, *, workspace_id: str, since_at: datetime) ->
     return _aware(earliest), int(count or 0)
 
 
+def touched_until(session: Session, *, workspace_id: str, since_at: datetime) -> datetime | None:
+    """The latest instant the changes recorded after `since_at` can move; None when any of them
+    reaches the present (a ticket still open, or a touch recorded before the bound was kept)."""
+    t = TicketTouch
+    where = (t.workspace_id == workspace_id, t.recorded_at > since_at)
+    unbounded = session.scalar(select(func.count()).select_from(t).where(*where, t.touched_until.is_(None)))
+    if unbounded:
+        return None
+    return _aware(session.scalar(select(func.max(t.touched_until)).where(*where)))
+
+
+def computed_span(session: Session, *, workspace_id: str) -> tuple[date | None, date | None]:
+    """(first, last) day with stored rollups: what a range read can answer."""
+    d = DailyMetric
+    row = session.execute(select(func.min(d.day), func.max(d.day)).where(
+        d.workspace_id == workspace_id, d.dimension == "", d.metric == "ticket_volume")).one()
+    return row[0], row[1]
+
+
 def prune_touches(session: Session, *, workspace_id: str, through_at: datetime) -> None:
     """Touches up to the watermark have been rolled up."""
     session.execute(delete(TicketTouch).where(TicketTouch.workspace_id == workspace_id,

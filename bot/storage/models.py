@@ -80,6 +80,11 @@ class TicketRow(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # Agent-initiated (see Ticket.outbound): left out of volume and response metrics by default.
     outbound: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # SLA targets as the source reports them (see Ticket): due instants, and the source's own verdict.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_first_response_met: Mapped[bool | None] = mapped_column(Boolean)
+    sla_resolution_met: Mapped[bool | None] = mapped_column(Boolean)
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # When this row's normalized content last changed: drives incremental rollups.
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -99,6 +104,9 @@ class TicketTouch(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = mapped_column(String(64))
     touched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The latest instant the batch can move (NULL: through the present, e.g. a ticket still open);
+    # a backfill of old history then recomputes its own days, not every day since.
+    touched_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -26,12 +26,15 @@ _FIELDS = (
     "channel", "priority", "group_name", "assignee", "assignee_email", "requester",
     "organization", "tags", "subject", "csat", "csat_score", "csat_scale", "bot_involved",
     "bot_resolved", "deleted", "outbound",
+    "first_response_due_at", "resolution_due_at", "sla_first_response_met", "sla_resolution_met",
 )
 # Vendor keys that carry free text (subjects, bodies); dropped from `raw` when subjects are not stored.
 FREE_TEXT_KEYS = frozenset({"subject", "raw_subject", "description", "description_text", "body", "title", "text", "html_body"})
 # What a change can move, by the day it counts on (see `touched_from`).
 _WHOLE_LIFE = ("created_at", "channel", "priority", "group_name", "assignee", "organization", "requester", "tags",
-               "deleted", "source", "outbound")
+               "deleted", "source", "outbound",
+               # an SLA outcome counts on its due or done day: the ticket's life bounds both
+               "first_response_due_at", "resolution_due_at", "sla_first_response_met", "sla_resolution_met")
 _FIRST_RESPONSE = ("first_response_at", "first_response_seconds", "first_response_business_seconds")
 _SOLVED = ("solved_at", "closed_at", "status", "resolution_seconds", "resolution_business_seconds", "agent_replies",
            "reopens", "reassignments", "escalated", "csat", "csat_score", "csat_scale", "bot_involved", "bot_resolved")
@@ -94,6 +97,10 @@ def ticket_columns(ticket: Ticket, *, store_subject: bool) -> dict[str, Any]:
         "bot_resolved": ticket.bot_resolved,
         "deleted": ticket.deleted,
         "outbound": ticket.outbound,
+        "first_response_due_at": ticket.first_response_due_at,
+        "resolution_due_at": ticket.resolution_due_at,
+        "sla_first_response_met": ticket.sla_first_response_met,
+        "sla_resolution_met": ticket.sla_resolution_met,
     }
 
 
@@ -129,6 +136,30 @@ def touched_from(old: Mapping[str, Any], new: Mapping[str, Any]) -> datetime | N
             candidates.append(new.get("updated_at"))  # status moves in or out of the backlog now
     known = [c for c in candidates if c is not None]
     return min(known) if known else None
+
+
+_LIFE_INSTANTS = ("created_at", "first_response_at", "solved_at", "closed_at", "first_response_due_at",
+                  "resolution_due_at")
+_OPEN = frozenset({"new", "open", "pending", "hold"})
+
+
+def life_end(values: Mapping[str, Any]) -> datetime | None:
+    """The last instant a ticket's values can count on (None: still open, so every day to the present)."""
+    if values.get("status") in _OPEN:
+        return None
+    known = [values[n] for n in _LIFE_INSTANTS if values.get(n) is not None]
+    return max(known) if known else None
+
+
+def touched_until(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> datetime | None:
+    """The latest instant a change can move (None: unbounded). Both the old and the new life count;
+    a status change also moves the day it happened (`updated_at`)."""
+    ends = [life_end(new)] + ([] if old is None else [life_end(old)])
+    if any(e is None for e in ends):
+        return None
+    if old is not None and old.get("status") != new.get("status") and new.get("updated_at") is not None:
+        ends.append(new["updated_at"])
+    return max(ends)  # type: ignore[type-var]
 
 
 def upsert_tickets(
@@ -170,10 +201,13 @@ def upsert_tickets(
 
     now = utcnow()
     earliest: list[datetime] = []
+    latest_end: list[datetime | None] = []  # [] nothing yet; [None] unbounded
 
-    def touch(instant: datetime | None) -> None:
+    def touch(instant: datetime | None, until: datetime | None = None) -> None:
         if instant is not None and (not earliest or instant < earliest[0]):
             earliest[:] = [instant]
+        if instant is not None and latest_end != [None]:
+            latest_end[:] = [None if until is None else max([until, *(e for e in latest_end if e is not None)])]
 
     inserted = updated = deleted = unchanged = 0
     new_tickets: list[Ticket] = []
@@ -181,7 +215,8 @@ def upsert_tickets(
         row = existing.get(key)
         if row is None:
             new_tickets.append(ticket)
-            touch(ticket.created_at)
+            touch(ticket.created_at, touched_until(None, {"status": ticket.status, **{
+                n: getattr(ticket, n) for n in _LIFE_INSTANTS}}))
             inserted += 1
             deleted += ticket.deleted
             continue
@@ -197,7 +232,7 @@ def upsert_tickets(
                 ticket = dataclasses.replace(ticket, raw={**ticket.raw, "satisfaction_rating": previous})
         if ticket.deleted and not row.deleted:
             # A tombstone keeps what we knew and only marks the row deleted.
-            touch(row.created_at)
+            touch(row.created_at, touched_until(None, {n: getattr(row, n) for n in ("status", *_LIFE_INSTANTS)}))
             row.status, row.deleted, row.updated_at, row.changed_at = "deleted", True, ticket.updated_at, now
             deleted += 1
             continue
@@ -205,7 +240,7 @@ def upsert_tickets(
         if previous == columns:
             unchanged += 1
             continue
-        touch(touched_from(previous, columns))
+        touch(touched_from(previous, columns), touched_until(previous, columns))
         for name, value in columns.items():
             setattr(row, name, value)
         row.raw = storable_raw(_raw(ticket, store_subject))
@@ -216,7 +251,8 @@ def upsert_tickets(
         insert_new(session.connection(), workspace_id=workspace_id, tickets=new_tickets,
                    store_subject=store_subject, now=now)
     if earliest:
-        session.add(TicketTouch(workspace_id=workspace_id, touched_at=earliest[0], recorded_at=now))
+        session.add(TicketTouch(workspace_id=workspace_id, touched_at=earliest[0], touched_until=latest_end[0],
+                                recorded_at=now))
         session.flush()
     return UpsertResult(inserted, updated, deleted, unchanged)
 
@@ -388,7 +424,8 @@ def _new_row(
         t.agent_replies, t.reopens, t.reassignments, t.escalated, t.channel, t.priority, t.group, t.assignee,
         t.assignee_email, t.requester, t.organization, _json(list(t.tags)), t.subject if store_subject else None,
         t.csat, t.csat_score, t.csat_scale, t.bot_involved, t.bot_resolved, t.deleted, t.outbound,
-        _raw_json(raw), changed_at,
+        instant(t.first_response_due_at), instant(t.resolution_due_at), t.sla_first_response_met,
+        t.sla_resolution_met, _raw_json(raw), changed_at,
     )
 
 

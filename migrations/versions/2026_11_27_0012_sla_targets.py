@@ -1,4 +1,4 @@
-"""SLA targets on tickets (reserved)
+"""SLA targets on tickets; the upper end of a ticket touch (bounded backfill rollups)
 
 Revision ID: 0012_sla_targets
 Revises: 0011_mutes
@@ -6,8 +6,8 @@ Create Date: 2026-11-27 19:00:00
 """
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401 - used once this revision gets its operations
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 
 revision = '0012_sla_targets'
@@ -15,11 +15,25 @@ down_revision = '0011_mutes'
 branch_labels = None
 depends_on = None
 
+_SLA = (
+    ("first_response_due_at", sa.DateTime(timezone=True)),
+    ("resolution_due_at", sa.DateTime(timezone=True)),
+    ("sla_first_response_met", sa.Boolean()),
+    ("sla_resolution_met", sa.Boolean()),
+)
+
 
 def upgrade() -> None:
-    # Reserved in the chain so parallel work can land in any order; filled in by its own commit.
-    pass
+    with op.batch_alter_table("tickets") as batch:
+        for name, type_ in _SLA:
+            batch.add_column(sa.Column(name, type_, nullable=True))
+    with op.batch_alter_table("ticket_touches") as batch:
+        batch.add_column(sa.Column("touched_until", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("ticket_touches") as batch:
+        batch.drop_column("touched_until")
+    with op.batch_alter_table("tickets") as batch:
+        for name, _type in reversed(_SLA):
+            batch.drop_column(name)
