@@ -5,12 +5,15 @@ import json
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from bot.blocks import Message, Safe, environment, fit, render, validate
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zones import format_value
 from bot.slack import action_ids
 from bot.slack.parse import DIMENSIONS, USAGE
 from bot.storage.models import Action
+from bot.storage.reference import display_name
 
 STATUS_LABELS = {"open": "open", "done": "done", "carried": "carried over", "closed": "closed", "snoozed": "snoozed"}
 IDS = {name: getattr(action_ids, name) for name in dir(action_ids) if name.isupper()}
@@ -56,13 +59,21 @@ def action_verdict(session: Any, settings: Any, action: Action, trigger: Any = N
     return verdict(session, settings=settings, action=action, trigger=trigger, today=today)
 
 
+def _segment_name(action: Any) -> str:
+    """The segment as its source names it today, read through the session the action (or trigger) was loaded in (if open)."""
+    session = object_session(action)
+    if session is None or not action.segment:
+        return action.segment
+    return display_name(session, workspace_id=action.workspace_id, dimension=action.dimension, value=action.segment)
+
+
 def action_row(action: Action, *, today: date | None = None, verdict: Any = None) -> dict[str, Any]:
     """`verdict`: the action's `ActionVerdict` when it is done (see `action_verdict`)."""
     return {
         "id": action.id,
         "metric": action.metric,
         "metric_label": metric_label(action.metric),
-        "segment": f"{action.dimension}={action.segment}" if action.dimension else "",
+        "segment": f"{action.dimension}={_segment_name(action)}" if action.dimension else "",
         "description": action.description,
         "owner": action.owner,
         "created_by": action.created_by,
@@ -84,7 +95,7 @@ def log_entry(action: Action, trigger: Any, *, verdict: Any = None) -> dict[str,
     before, after = row["value_at_open"], row["value_at_followup"]
     trigger_text = None
     if trigger is not None:
-        where = f" ({trigger.dimension}={trigger.segment})" if trigger.dimension else ""
+        where = f" ({trigger.dimension}={_segment_name(trigger)})" if trigger.dimension else ""
         trigger_text = f"{trigger.rule}: {metric_label(trigger.metric)}{where} {trigger.zone.replace('_', ' ')}"
     return {**row, "opened": action.created_at.date(), "trigger": trigger_text,
             "change": f"{before} → {after}" if before and after else None}

@@ -119,6 +119,9 @@ def test_alert_action_log_and_account_risk_show_names(tmp_path, named):
         names = segment_names(s, workspace_id=WS, pairs=[(act.dimension, act.segment)])
         row = action_json(act, segment_name=names.get((act.dimension, act.segment)))
         assert row["segment"] == {"group": "Tech support"} and row["segment_id"] == {"group": "102"}
+        from bot.slack.present import action_row
+
+        assert action_row(act)["segment"] == "group=Tech support"  # /metrics actions, App Home, the log
         report = accounts.gather(s, settings=settings, now=now, period="p")
         (risk,) = report.accounts
         assert (risk.organization, risk.high_value, risk.contacts) == ("Acme Corp", True, 4)
