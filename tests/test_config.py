@@ -218,3 +218,28 @@ def test_config_check_exit_codes(tmp_path, capsys):
 
     data = json.loads(capsys.readouterr().out)
     assert data["rules"][0]["metric"] == "first_response_time" and data["warnings"]
+
+
+def test_config_check_names_a_routed_area_whose_tags_no_ticket_carries(tmp_path, db_url, session_factory, capsys):
+    """Once the database holds tickets, a [[routing]] area is checked against the tags they carry."""
+    from datetime import UTC, datetime
+
+    from bot.cli import main
+    from bot.storage.tickets import upsert_tickets
+    from integrations.base import Ticket
+
+    at = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    with session_factory.begin() as session:
+        upsert_tickets(session, workspace_id="default", tickets=[
+            Ticket(source="csv", external_id=str(n), status="open", created_at=at, updated_at=at, tags=tags)
+            for n, tags in enumerate([("billing",), ("login", "sso")])])
+    path = write(tmp_path, '[slack]\nreview_channel = "C0REVIEW"\nalerts_channel = "C0ALERTS"\ncs_channel = "C0CS"\n'
+                           '[product_areas]\nbilling = ["billing"]\npayments = ["payment", "invoice"]\n'
+                           '[[routing]]\nproduct_area = "billing"\nchannel = "C0BILLING"\n'
+                           '[[routing]]\nproduct_area = "payments"\nchannel = "C0PAY"\n')
+    assert main(["--config", path, "config", "check", "--json"], env={"DATABASE_URL": db_url}) == 0
+    import json
+
+    warnings = json.loads(capsys.readouterr().out)["warnings"]
+    assert [w.split(":")[0] for w in warnings] == ["routing.1"], warnings
+    assert "'payments' matches no tag" in warnings[0] and "invoice, payment" in warnings[0]
