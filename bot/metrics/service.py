@@ -512,7 +512,8 @@ def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings
             batch = evaluate_batch(DailySeries(first.start, *stacked), mdef, settings.metrics.for_metric(m),
                                    drift=settings.metrics.drift, change_days=changes,
                                    subjects=[_subject(mdef, k[1], k[2]) for k, _ in members], from_index=from_index,
-                                   drift_seeds=np.array([seeds.get(k, 0.0) for k, _ in members]))
+                                   drift_seeds=np.array([seeds.get(k, 0.0) for k, _ in members]),
+                                   currency=settings.definitions.currency)
             for (key, start_i), results in zip(members, batch):
                 out[key] = results[start_i - from_index:]
     return out

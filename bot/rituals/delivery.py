@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.blocks import Message, validate
-from bot.slack.notifier import (  # noqa: F401 - re-exported: the rituals' names for the one client's errors
-    METADATA_EVENT,
+from bot.slack.notifier import (  # noqa: F401 - the errors re-exported: the rituals' names for them
     DeliveryError,
     Notifier,
     UncertainDeliveryError,

@@ -18,7 +18,7 @@ One `Notifier` per Web API client (so per workspace token). It
 
 The rituals worker uses the same client (`bot.rituals.delivery.SlackDelivery` wraps it):
 `post(channel, message, thread_ts=None, metadata=None) -> PostedRef`, `update(channel, ts, message)`,
-`find_message(channel, key=..., since=...)`, `open_dm`, `upload_png` and `call` for the rest. The
+`find_message(channel, key=..., since=...)`, `open_dm`, `upload_png`, `user_info`, `user_by_email`. The
 client's own retry handlers are switched off: retrying is decided here, once.
 """
 from __future__ import annotations
@@ -30,10 +30,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from urllib.error import URLError
 
 from bot.blocks import MAX_TOTAL_CHARS, Message, split
 from bot.slack.scopes import missing_scope_hint
