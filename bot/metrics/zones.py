@@ -79,6 +79,7 @@ class ZoneResult:
     min_sample: int = 0
     learning_days: int = 21
     baseline_days: int = 90
+    currency: str | None = None  # [metrics].currency, for money figures in the explanation
 
     @property
     def explanation(self) -> str:
@@ -161,6 +162,7 @@ def evaluate_batch(
     subjects: Sequence[str | None],
     from_index: int = 0,
     drift_seeds: np.ndarray | None = None,
+    currency: str | None = None,
 ) -> list[list[ZoneResult]]:
     """`evaluate_series` for a batch: segments of one metric over the same days, arrays series × days.
 
@@ -249,6 +251,7 @@ def evaluate_batch(
                 num_[j], den_[j], None if ilo[j] is None else (ilo[j], ihi[j]), window, h_[j], sw_[j],
                 ew_[j], is_drift, absolute, limit, notes[j],
                 label, metric.kind, metric.denominator, min_n, settings.learning_days, settings.baseline_days,
+                currency if metric.unit == "currency" else None,
             ))
         batch.append(out)
     return batch
@@ -283,7 +286,8 @@ _NO_BANDS = Bands()
 
 def explain(r: ZoneResult) -> str:
     """One sentence that says why the zone is what it is."""
-    fv = format_value
+    def fv(value: float | None, unit: str) -> str:
+        return format_value(value, unit, currency=r.currency)
     u = r.unit
     label = r.subject or r.metric
     min_n = r.min_sample

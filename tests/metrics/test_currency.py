@@ -38,6 +38,7 @@ def test_scorecards_show_the_currency(tmp_path, session_factory):
         card = scorecard(session, workspace_id="w1", settings=settings)
         cost = next(e for e in card.entries if e.key == "cost_per_resolution")
         assert cost.display_value.endswith(" GBP") and cost.to_dict()["display_value"].endswith(" GBP")
+        assert " GBP" in cost.explanation  # the stored sentence, written at rollup time
         ranged = range_scorecard(session, workspace_id="w1", settings=settings, start=date(2024, 5, 1),
                                  end=date(2024, 5, 31))
         assert "GBP" in next(e for e in ranged.entries if e.key == "cost_per_resolution").explanation
