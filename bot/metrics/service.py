@@ -56,7 +56,7 @@ from bot.metrics.settings import (
 )
 from bot.metrics.zones import ZONE_ORDER, ZoneResult, evaluate_batch, format_value
 from bot.storage import metrics as store
-from bot.storage.reference import display_names
+from bot.storage.reference import display_names, ids_for_names
 
 Key = tuple[str, str, str]  # metric, dimension, segment
 EXPLAIN_DAYS = 35  # stored evidence keeps its sentence for this many recent days
@@ -177,9 +177,20 @@ def run_rollup(
     t0 = _time.perf_counter()
     now_at = now_at or datetime.now(timezone.utc)
     with session_factory.begin() as session:
+        settings = _rules_by_id(session, workspace_id, settings)
         report = _rollup(session, workspace_id=workspace_id, settings=settings, now_at=now_at, full=full,
                          alerts_channel=alerts_channel)
     return dataclasses.replace(report, seconds=_time.perf_counter() - t0)
+
+
+def _rules_by_id(session: Session, workspace_id: str, settings: RollupSettings) -> RollupSettings:
+    """Rules name segments as people read them (`group = \"Billing\"`); stored segments of API sources are ids."""
+    rules = []
+    for rule in settings.rules:
+        ids = ids_for_names(session, workspace_id=workspace_id, dimension=rule.dimension or "", names=rule.segments)
+        rules.append(dataclasses.replace(rule, segments=(*rule.segments, *sorted(ids - set(rule.segments))))
+                     if ids - set(rule.segments) else rule)
+    return dataclasses.replace(settings, rules=tuple(rules)) if rules != list(settings.rules) else settings
 
 
 def _span(settings: RollupSettings) -> int:

@@ -178,3 +178,15 @@ def named_text(text: str, dimension: str, segment: str, name: str) -> str:
         return text
     where = dimension.replace("_", " ")
     return text.replace(f"{where} {segment}", f"{where} {name}")
+
+
+def ids_for_names(session: Session, *, workspace_id: str, dimension: str, names: Iterable[str]) -> set[str]:
+    """Vendor ids whose name is among `names` (case-insensitive): rules and filters written with names."""
+    kind = DIMENSION_KINDS.get(dimension)
+    wanted = {n.lower() for n in names if n}
+    if kind is None or not wanted:
+        return set()
+    rows = session.execute(select(ReferenceEntity.external_id, ReferenceEntity.name).where(
+        ReferenceEntity.workspace_id == workspace_id, ReferenceEntity.kind == kind,
+        func.lower(ReferenceEntity.name).in_(sorted(wanted))))
+    return {key for key, _ in rows}

@@ -125,3 +125,22 @@ def test_alert_action_log_and_account_risk_show_names(tmp_path, named):
         report = accounts.gather(s, settings=settings, now=now, period="p")
         (risk,) = report.accounts
         assert (risk.organization, risk.high_value, risk.contacts) == ("Acme Corp", True, 4)
+
+
+def test_a_rule_written_with_a_group_name_fires_on_its_id(session_factory):
+    from sqlalchemy import select
+
+    from bot.storage.models import TriggerRow
+
+    slow = [Ticket(**{**{k: getattr(t, k) for k in t.__dataclass_fields__}})
+            for t in make_tickets(days=50, per_day=30, end_at=END, slow_last_days=3, groups=("101", "102"))]
+    with session_factory.begin() as s:
+        upsert_tickets(s, workspace_id=WS, tickets=slow)
+        upsert_references(s, workspace_id=WS, source="zendesk", references=NAMES)
+    rule = Rule("frt-billing", "first_response_time", "act_now", days=2, recovery_days=2, dimension="group",
+                segments=("billing",))
+    run_rollup(session_factory, workspace_id=WS, settings=RollupSettings(timezone="Europe/Berlin", rules=(rule,)),
+               now_at=END, full=True)
+    with session_factory.begin() as s:
+        fired = {t.segment for t in s.scalars(select(TriggerRow).where(TriggerRow.rule == "frt-billing"))}
+    assert fired == {"101"}
