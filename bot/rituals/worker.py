@@ -174,6 +174,8 @@ class Worker:
             log.info("worker %s: %s, finishing the running jobs then stepping down", self.holder,
                      signal.Signals(signum).name)
             self.stop.set()
+            if not scheduler.running:  # before the scheduler started: leave through serve's cleanup
+                raise SystemExit(0)
             scheduler.shutdown(wait=False)  # no new job; start() returns
 
         stop_on = getattr(getattr(self.runner.delivery, "notifier", None), "stop_on", None)
