@@ -335,9 +335,14 @@ def settings_from_mapping(
     sp = dict(m.get("spikes", {}))
     sp_types = {"enabled": bool, "window_minutes": int, "weeks": int, "min_weeks": int, "min_count": int,
                 "watch": float, "act_now": float}
-    _check_keys(sp, set(sp_types) | {"dimensions"}, "metrics.spikes")
-    spikes = SpikeSettings(**{k: _typed(v, sp_types[k], f"metrics.spikes.{k}") for k, v in sp.items() if k in sp_types},
-                           **({"dimensions": tuple(sp["dimensions"])} if "dimensions" in sp else {}))
+    # `threshold` and `channel` as in signalroom.toml's [metrics.spikes]; the channel is the rituals' business.
+    _check_keys(sp, set(sp_types) | {"dimensions", "threshold", "channel"}, "metrics.spikes")
+    spike_fields = {k: _typed(v, sp_types[k], f"metrics.spikes.{k}") for k, v in sp.items() if k in sp_types}
+    if "threshold" in sp:
+        threshold = _typed(sp["threshold"], float, "metrics.spikes.threshold")
+        spike_fields.setdefault("watch", threshold)
+        spike_fields.setdefault("act_now", max(SpikeSettings().act_now, threshold))
+    spikes = SpikeSettings(**spike_fields, **({"dimensions": tuple(sp["dimensions"])} if "dimensions" in sp else {}))
 
     pbs = []
     for i, p in enumerate(playbooks or []):
