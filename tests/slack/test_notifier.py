@@ -226,3 +226,17 @@ def test_update_dm_and_home(slack, clock):
     assert slack.of("chat.update")[0].args["ts"] == ref.ts
     assert slack.of("conversations.open")[0].args["users"] == "U0OWNER" and dm.channel.startswith("D")
     assert slack.of("views.publish")[0].args["user_id"] == "U0OWNER"
+
+
+def test_a_shutdown_ends_a_retry_wait_without_sending_again(slack, clock):
+    import threading
+
+    stop = threading.Event()
+    n = notifier(slack, clock)
+    n.stop_on(stop)
+    slack.rate_limit("chat.postMessage", retry_after=30)
+    threading.Timer(0.2, stop.set).start()  # SIGTERM arrives while the worker waits out the 429
+    with pytest.raises(DeliveryError) as info:
+        n.post("C0REVIEW", Message("hi", [section("x")]))
+    assert info.value.code == "shutting_down" and not isinstance(info.value, UncertainDeliveryError)
+    assert len(slack.of("chat.postMessage")) == 1 and slack.in_channel("C0REVIEW") == []
