@@ -78,10 +78,12 @@ def next_reminder_day(actions: Sequence[Any], *, today: date, days_before: int,
                       skip_weekends: bool = True) -> tuple[date, Any] | None:
     """Pure: the first day after `today` on which an open action is reminded, and that action.
 
-    Mirrors `reminders.reminder_kind`/`remindable`: `days_before` days before the due date,
-    on it, and every day while overdue; a snoozed action not before its snooze ends; with
-    `skip_weekends`, a reminder that falls on a weekend goes out (as overdue) on Monday.
+    Mirrors `reminders.reminder_kind`/`remindable`: the `days_before`-th working day before the
+    (working) due date, on it, and every working day while overdue; a snoozed action not before
+    its snooze ends; with `skip_weekends`, nothing goes out on a weekend.
     """
+    from bot.rituals.reminders import is_working_day, reminder_kind, working_due
+
     best: tuple[date, Any] | None = None
     for a in actions:
         if a.status not in ("open", "carried", "snoozed") or a.due_on is None:
@@ -89,11 +91,13 @@ def next_reminder_day(actions: Sequence[Any], *, today: date, days_before: int,
         start = today + timedelta(days=1)
         if a.snoozed_until is not None and a.snoozed_until > start:
             start = a.snoozed_until
-        days = [a.due_on - timedelta(days=days_before)] if days_before > 0 else []
-        days += [a.due_on]
-        day = next((d for d in days if d >= start), start)  # past due: reminded every day
-        if skip_weekends and day.weekday() >= 5:
-            day += timedelta(days=7 - day.weekday())
+        last = max(start, working_due(a.due_on, skip_weekends=skip_weekends)) + timedelta(days=7)
+        day = next((start + timedelta(days=i) for i in range((last - start).days + 1)
+                    if is_working_day(start + timedelta(days=i), skip_weekends=skip_weekends)
+                    and reminder_kind(a.due_on, start + timedelta(days=i), days_before,
+                                      skip_weekends=skip_weekends)), None)
+        if day is None:
+            continue
         if best is None or (day, a.id) < (best[0], best[1].id):
             best = (day, a)
     return best

@@ -1,7 +1,10 @@
 """Owner reminders: one DM per owner per day listing all their items, inside their own working hours.
 
-An open action is reminded `remind_days_before` days before its due date, on
-the due date, and every day while overdue; a snoozed action only after its
+An open action is reminded on the `remind_days_before`-th working day before its
+due date (1: the last working day before it), on the due date, and every working
+day while overdue. Days are the owner's own (their Slack timezone); with
+`skip_weekends`, a due date on a weekend counts from the Monday after, so nobody
+reads "overdue by 1 day" on the first reminder they get; a snoozed action only after its
 snooze ends; a done or closed one never. The owner's timezone comes from
 Slack (`users.info` tz), falling back to the team's; nothing is sent before the
 reminders' configured time, outside working hours, or on weekends when
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import update
@@ -28,17 +31,42 @@ Kind = Literal["before", "due", "overdue"]
 KIND_ORDER = {"overdue": 0, "due": 1, "before": 2}
 
 
-def reminder_kind(due_on: date | None, today: date, days_before: int) -> Kind | None:
-    """Pure: which reminder (if any) an open action gets on `today`."""
+def is_working_day(day: date, *, skip_weekends: bool = True) -> bool:
+    return not (skip_weekends and day.weekday() >= 5)
+
+
+def working_due(due_on: date, *, skip_weekends: bool = True) -> date:
+    """The due date as a working day: a weekend date moves to the Monday after."""
+    while not is_working_day(due_on, skip_weekends=skip_weekends):
+        due_on += timedelta(days=1)
+    return due_on
+
+
+def working_days_between(start: date, end: date, *, skip_weekends: bool = True) -> int:
+    """Working days d with start < d < end."""
+    return sum(1 for i in range(1, (end - start).days) if is_working_day(start + timedelta(days=i),
+                                                                         skip_weekends=skip_weekends))
+
+
+def reminder_kind(due_on: date | None, today: date, days_before: int, *, skip_weekends: bool = True) -> Kind | None:
+    """Pure: which reminder (if any) an open action gets on `today` (the owner's local date)."""
     if due_on is None:
         return None
-    if today > due_on:
+    due = working_due(due_on, skip_weekends=skip_weekends)
+    if today > due:
         return "overdue"
-    if today == due_on:
+    if today == due:
         return "due"
-    if days_before > 0 and (due_on - today).days == days_before:
+    if (days_before > 0 and is_working_day(today, skip_weekends=skip_weekends)
+            and working_days_between(today, due, skip_weekends=skip_weekends) == days_before - 1):
         return "before"
     return None
+
+
+def days_overdue(due_on: date, today: date, *, skip_weekends: bool = True) -> int:
+    """Working days since the (working) due date, today included."""
+    due = working_due(due_on, skip_weekends=skip_weekends)
+    return max(0, working_days_between(due, today + timedelta(days=1), skip_weekends=skip_weekends))
 
 
 def remindable(status: str, snoozed_until: date | None, today: date) -> bool:
@@ -90,12 +118,14 @@ def decide(actions: list[Action], *, owner_timezones: dict[str, str], now: datet
                 continue
             if a.last_reminded_at is not None and schedule.local_date(a.last_reminded_at, tz) >= today:
                 continue
-            kind = reminder_kind(a.due_on, today, rituals.remind_days_before)
+            weekends = rituals.skip_weekends
+            kind = reminder_kind(a.due_on, today, rituals.remind_days_before, skip_weekends=weekends)
             if kind is None:
                 continue
             definition = CATALOGUE.get(a.metric)
-            items.append(Item(a.id, a.description, definition.label if definition else a.metric, a.due_on, kind,
-                              max(0, (today - a.due_on).days)))
+            items.append(Item(a.id, a.description, definition.label if definition else a.metric,
+                              working_due(a.due_on, skip_weekends=weekends), kind,
+                              days_overdue(a.due_on, today, skip_weekends=weekends)))
         if items:
             items.sort(key=lambda i: (KIND_ORDER[i.kind], i.due_on, i.action_id))
             out.append(OwnerReminder(owner, tz, today, tuple(items)))

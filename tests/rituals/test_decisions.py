@@ -25,9 +25,43 @@ from tests.rituals.scenario import settings as make_settings
     (date(2026, 11, 25), date(2026, 11, 26), 1, "overdue"),
     (date(2026, 11, 25), date(2026, 12, 9), 1, "overdue"),
     (None, date(2026, 11, 25), 1, None),
+    # working days: Monday's due date is reminded on Friday, not on Sunday
+    (date(2026, 11, 30), date(2026, 11, 27), 1, "before"),
+    (date(2026, 11, 30), date(2026, 11, 29), 1, None),
+    (date(2026, 11, 30), date(2026, 11, 26), 2, "before"),
+    # a due date on a weekend counts from the Monday after: Friday before, Monday due, Tuesday overdue
+    (date(2026, 11, 28), date(2026, 11, 27), 1, "before"),
+    (date(2026, 11, 28), date(2026, 11, 28), 1, None),
+    (date(2026, 11, 28), date(2026, 11, 30), 1, "due"),
+    (date(2026, 11, 28), date(2026, 12, 1), 1, "overdue"),
 ])
 def test_reminder_kind(due, today, before, expected):
     assert reminders.reminder_kind(due, today, before) == expected
+
+
+@pytest.mark.parametrize(("due", "today", "skip_weekends", "expected"), [
+    (date(2026, 11, 28), date(2026, 12, 1), True, 1),  # due Saturday = Monday: Tuesday is one day late
+    (date(2026, 11, 27), date(2026, 11, 30), True, 1),  # due Friday: Monday is one working day late
+    (date(2026, 11, 27), date(2026, 11, 30), False, 3),
+    (date(2026, 11, 27), date(2026, 11, 27), True, 0),
+])
+def test_days_overdue_counts_working_days(due, today, skip_weekends, expected):
+    assert reminders.days_overdue(due, today, skip_weekends=skip_weekends) == expected
+
+
+def test_weekend_due_date_reminds_friday_then_monday(tmp_path):
+    """Due on Saturday: one reminder on Friday ('due' Monday), one on Monday ('due today'), in the owner's zone."""
+    cfg = make_settings(tmp_path)
+    owner_tz = "America/New_York"
+    act = SimpleNamespace(id=1, owner="U0NYC", status="open", snoozed_until=None, last_reminded_at=None,
+                          due_on=date(2026, 11, 28), metric="csat", description="Call back")
+    kinds = {}
+    for day in (date(2026, 11, 26), date(2026, 11, 27), date(2026, 11, 28), date(2026, 11, 30)):
+        now = datetime(day.year, day.month, day.day, 16, 0, tzinfo=UTC)  # 11:00 in New York
+        out = reminders.decide([act], owner_timezones={"U0NYC": owner_tz}, now=now, settings=cfg)
+        kinds[day] = [(i.kind, i.due_on) for r in out for i in r.items]
+    assert kinds == {date(2026, 11, 26): [], date(2026, 11, 27): [("before", date(2026, 11, 30))],
+                     date(2026, 11, 28): [], date(2026, 11, 30): [("due", date(2026, 11, 30))]}
 
 
 @pytest.mark.parametrize(("status", "snoozed", "expected"), [

@@ -37,7 +37,7 @@ def action(id, due_on, status="open", snoozed_until=None):
     ([action(1, date(2026, 11, 27))], 0, True, (date(2026, 11, 27), 1)),  # no early reminder
     ([action(1, date(2026, 11, 20))], 1, True, (date(2026, 11, 26), 1)),  # overdue: every day
     ([action(1, date(2026, 11, 20), "snoozed", date(2026, 12, 1))], 1, True, (date(2026, 12, 1), 1)),
-    ([action(1, date(2026, 11, 29))], 1, True, (date(2026, 11, 30), 1)),  # Saturday's goes out Monday
+    ([action(1, date(2026, 11, 29))], 1, True, (date(2026, 11, 27), 1)),  # due Sunday = Monday: Friday's reminder
     ([action(1, date(2026, 11, 29))], 1, False, (date(2026, 11, 28), 1)),
     ([action(1, date(2026, 12, 9)), action(2, date(2026, 12, 2))], 1, True, (date(2026, 12, 1), 2)),  # earliest
     ([action(1, date(2026, 11, 27), "done"), action(2, None)], 1, True, None),  # done, no due date: never
