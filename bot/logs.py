@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import traceback
 
 _SECRET = re.compile(
     r"(xox[abprse]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|Bearer\s+[A-Za-z0-9._~+/=-]+|Basic\s+[A-Za-z0-9+/=]{8,})"
@@ -17,6 +18,24 @@ class RedactSecrets(logging.Filter):
         message = record.getMessage()
         if _SECRET.search(message):
             record.msg, record.args = _SECRET.sub("[redacted]", message), None
+        return True
+
+
+class RedactDatabaseValues(logging.Filter):
+    """A database error's text holds row values (SQL parameters; PostgreSQL's DETAIL "Failing row contains
+    (…)" and CONTEXT lines): wherever one is logged, as an argument or with its traceback, only its kind,
+    statement and table remain (`bot.errors.describe_error`). The traceback's frames are kept."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from bot.errors import describe_error, is_database_error
+
+        if isinstance(record.args, tuple) and any(is_database_error(a) for a in record.args if isinstance(a, BaseException)):
+            record.args = tuple(describe_error(a) if isinstance(a, BaseException) and is_database_error(a) else a
+                                for a in record.args)
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and is_database_error(error):
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            record.exc_text = f"Traceback (most recent call last):\n{frames}{describe_error(error)}"
         return True
 
 
@@ -54,6 +73,7 @@ def configure(level: str = "INFO") -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     library_level = logging.DEBUG if level == "DEBUG" else logging.WARNING
     handler.addFilter(LibraryLevel(library_level))
+    handler.addFilter(RedactDatabaseValues())  # first: RedactSecrets may freeze the formatted message
     handler.addFilter(RedactSecrets())
     root.addHandler(handler)
     root.setLevel(level)

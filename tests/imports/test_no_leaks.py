@@ -152,3 +152,33 @@ def test_describe_error_keeps_kind_and_drops_values():
     assert describe_error(down) == ('OperationalError in SELECT on tickets: connection to server at "db.internal" '
                                     "(10.0.0.5), port 5432 failed: Connection refused")
     assert describe_error(ValueError("plain")) == "ValueError: plain"
+
+
+def test_any_log_line_with_a_database_error_keeps_only_its_kind(refusing, session_factory, capsys):
+    """The handler's filter covers every `log.exception(...)` and `log.error("%s", error)`, not just the hooked ones."""
+    from datetime import UTC, datetime
+
+    from bot import logs
+
+    try:
+        with session_factory.begin() as session:
+            session.execute(text(POISON_INSERT), {"at": datetime(2026, 3, 2, tzinfo=UTC), "email": SECRET_EMAIL,
+                                                  "subject": SECRET_SUBJECT})
+    except Exception as caught:  # noqa: BLE001 - the refusal under test
+        error = caught
+    logs.configure("INFO")
+    try:
+        log = logging.getLogger("bot.somewhere")
+        try:
+            raise error
+        except Exception:
+            log.exception("posting failed")
+        log.error("job failed: %s", error)
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_signalroom", False)]:
+            root.removeHandler(handler)
+    err = capsys.readouterr().err
+    _assert_clean(err)
+    assert "posting failed" in err and "Traceback (most recent call last)" in err
+    assert err.count(" in INSERT on tickets") == 2
