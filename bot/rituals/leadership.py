@@ -5,7 +5,8 @@ reads better or worse only beyond sampling noise, `bot.metrics.verdicts.period_t
 CSAT, first contact resolution, median resolution time, cost per resolution
 (when `metrics.monthly_support_cost` is set) and deflection (when the source
 reports bot involvement). Recommendations come from the month's triggers,
-act-now first, using each rule's playbook when it has one.
+act-now first, using each rule's playbook when it has one. Actions completed in
+the month are counted by their verdict, from the same engine as the weekly review.
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bot.metrics.verdicts import PeriodSample, period_trend
 from bot.rituals import ledger, schedule, store
 from bot.rituals.store import TicketFact
 from bot.rituals.units import duration
+from bot.rituals.verdict import action_verdict, tally
 from bot.storage.reference import segment_names
 
 
@@ -41,6 +43,7 @@ class Summary:
     kpis: tuple[Kpi, ...]
     recommendations: tuple[str, ...]
     solved: int
+    outcomes: tuple[tuple[str, int], ...] = ()  # actions done in the month by verdict: (("improved", 1), …)
 
     @property
     def key(self) -> ledger.Key:
@@ -146,9 +149,14 @@ def gather(session: Session, *, settings: Settings, today: date) -> Summary | No
                 if t.fired_on < next_start]
     figures = kpis(kpi_values(this, cost), kpi_values(last, cost), currency=settings.file.metrics.currency,
                    this_samples=kpi_samples(this, cost), last_samples=kpi_samples(last, cost))
+    trigger_rows = {t.id: t for t in store.triggers(session, workspace_id=settings.workspace_id)}
+    done = [a for a in store.actions(session, workspace_id=settings.workspace_id, statuses=("done",))
+            if a.closed_at is not None and month_start <= a.closed_at.astimezone(tz).date() < next_start]
+    outcomes = tally(v.label for a in done if (v := action_verdict(
+        session, settings=settings, action=a, trigger=trigger_rows.get(a.trigger_id), today=today)) is not None)
     return Summary(channel, f"{month_start.year}-{month_start.month:02d}",
                    tuple(figures), tuple(recommend(triggers, settings, today=today, names=segment_names(
-                       session, workspace_id=settings.workspace_id, pairs=[(t.dimension, t.segment) for t in triggers]))), len(this))
+                       session, workspace_id=settings.workspace_id, pairs=[(t.dimension, t.segment) for t in triggers]))), len(this), outcomes)
 
 
 def render_summary(summary: Summary) -> Message:

@@ -137,3 +137,18 @@ def test_quarterly_review_counts_the_same_verdicts(tmp_path, session_factory):
     assert lines["csat-drop"].outcomes == ()  # its action is still open
     text = quarterly.render_review(q).blocks[2]["text"]["text"]
     assert "done: 1 improved" in text
+
+
+def test_leadership_summary_counts_the_same_verdicts(tmp_path, session_factory):
+    from bot.rituals import leadership
+
+    with session_factory.begin() as session:
+        seed_review_scenario(session, TODAY)  # the reopen-spike action was done on Sun 25 Oct
+    cfg = settings(tmp_path, '\n[rituals.leadership]\nchannel = "C0LEADERS"\n')
+    with session_factory() as session:
+        summary = leadership.gather(session, settings=cfg, today=date(2026, 11, 2))
+        # on 2 Nov the pooled week after completion is not over yet: the engine says so, as the review would
+        assert summary.month == "2026-10" and summary.outcomes == (("too early to tell", 1),)
+        later = leadership.gather(session, settings=cfg, today=date(2026, 11, 20))
+    assert later.month == "2026-10" and later.outcomes == (("improved", 1),)
+    assert "1 improved" in json.dumps(leadership.render_summary(later).payload())

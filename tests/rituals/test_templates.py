@@ -138,7 +138,8 @@ def test_leadership_golden():
         leadership.Kpi("CSAT", "86 %", "88 %", "worse"), leadership.Kpi("First contact resolution", "71 %", "70 %", "steady"),
         leadership.Kpi("Resolution time (median)", "9.2 h", "11.0 h", "better"),
         leadership.Kpi("Cost per resolution", "12.40", "12.90", "better")),
-        ("Customer satisfaction in billing: read the last 20 unsatisfied tickets",), 6800)
+        ("Customer satisfaction in billing: read the last 20 unsatisfied tickets",), 6800,
+        (("improved", 1), ("recovered as usual", 2)))
     assert_golden("ritual_leadership", leadership.render_summary(s), sort_keys=False)
 
 
