@@ -137,6 +137,9 @@ def test_done_records_outcome_and_followup_value_and_updates_card(driver, sessio
     assert kinds == ["created", "done"]
     assert driver.slack.wait_for("chat.update")[0].args["ts"] == "1700000000.000001"
     assert [u["ts"] for u in driver.slack.updates] == ["1700000000.000001"]  # the card was edited in place
+    card = json.dumps(driver.slack.wait_for("chat.update")[0].args["blocks"])
+    assert "verdict: *too early to tell*" in card  # the engine's verdict, not the owner's word or a one-day change
+    assert "(improved)" not in card
 
 
 def test_only_owner_or_admin_may_close(driver, session_factory):
