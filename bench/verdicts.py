@@ -102,7 +102,9 @@ def planted(delta: float, *, fix: bool, n: int, due: int = 3) -> collections.Cou
     return out
 
 
-def demo_data() -> collections.Counter:
+def demo_data() -> tuple[collections.Counter, collections.Counter]:
+    """(do-nothing verdicts, verdicts on triggers of the planted staffing gap an action really ended: those are
+    not do-nothing, the data contains the fix)."""
     from bot.demo.sample import generate
     from bot.imports import import_csv_file
     from bot.metrics.service import backtest_stored, rollup_settings, run_rollup
@@ -111,10 +113,12 @@ def demo_data() -> collections.Counter:
     from bot.storage.engine import make_engine, make_session_factory, sqlite_url, upgrade
 
     out: collections.Counter = collections.Counter()
+    fixed: collections.Counter = collections.Counter()
     with tempfile.TemporaryDirectory() as tmp:
         as_of = date(2026, 11, 27)
         csv_path = Path(tmp) / "sample.csv"
-        generate(csv_path, as_of=as_of, days=120, per_day=300)
+        story = generate(csv_path, as_of=as_of, days=120, per_day=300)
+        gap = story.fixed_gap
         url = sqlite_url(Path(tmp) / "demo.db")
         upgrade(url)
         app = load_settings({}, config_path=str(DEMO_CONFIG))
@@ -135,10 +139,11 @@ def demo_data() -> collections.Counter:
                         zs = settings.metrics.for_metric(key)
                         vs = VerdictSettings(healthy=zs.watch, pool_days=zs.window_days if mdef.kind == "rate" else 1)
                         rules = [r for r in own if r.matches(key, dim, seg)] or list(RULES)
-                        out.update(h.verdict.label for h in do_nothing_verdicts(readings, rules, due_days=due,
-                                                                                 settings=vs))
+                        for h in do_nothing_verdicts(readings, rules, due_days=due, settings=vs):
+                            real_fix = gap is not None and gap[0] <= h.trigger_day < gap[1]
+                            (fixed if real_fix else out)[h.verdict.label] += 1
         engine.dispose()
-    return out
+    return out, fixed
 
 
 def bpi2013() -> collections.Counter | None:
@@ -174,7 +179,10 @@ def main() -> int:
           f"{platform.system()} {platform.release()}")
     t = time.perf_counter()
     print("stationary synthetic (365 days; white, AR 0.5, AR 0.8 noise):", share(stationary(n, 365)))
-    print("demo sample (120 days, every overall metric + the demo's rules):", share(demo_data()))
+    demo, fixed = demo_data()
+    print("demo sample (120 days, every overall metric + the demo's rules):", share(demo))
+    print(f"  triggers inside the planted gap that an action ended (not do-nothing; the data holds the fix): "
+          f"{dict(fixed)}")
     bpi = bpi2013()
     print("BPI 2013 incidents:", share(bpi) if bpi is not None
           else "skipped: ../shared/data/bpi2013-incidents/VINST-new.csv is absent")
