@@ -26,7 +26,7 @@ during the problem and better than the natural recovery predicts, both beyond
 noise; with too little history to know the natural recovery, better than
 normal), `recovered_as_usual` (back within noise of normal, or as far back as it
 usually comes by itself), otherwise `no_change`. The evidence is numbers; the
-sentence is in templates/verdict_explanation.json.j2.
+words are in templates/verdict_explanation.json.j2.
 """
 from __future__ import annotations
 
@@ -44,8 +44,6 @@ from bot.metrics.stats import robust_sd
 
 Label = Literal["improved", "recovered_as_usual", "no_change", "worse", "too_early"]
 LABELS: tuple[Label, ...] = ("improved", "recovered_as_usual", "no_change", "worse", "too_early")
-WORDS: Mapping[str, str] = {"improved": "improved", "recovered_as_usual": "recovered as usual",
-                            "no_change": "no change", "worse": "worse", "too_early": "too early to tell"}
 MIN_EPISODES = 3
 MIN_HISTORY = 42  # judged days before the problem to learn its recovery from persistence alone
 MAX_HISTORY_DAYS = 366
@@ -116,10 +114,6 @@ class Verdict:
     natural: Natural | None = None
     reason: str = ""  # too_early: "window" | "data"; else which test decided
     extra: Mapping[str, float] = field(default_factory=dict)
-
-    @property
-    def words(self) -> str:
-        return WORDS[self.label]
 
 
 def _clip(score: float) -> float:

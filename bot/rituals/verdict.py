@@ -16,13 +16,13 @@ from bot.blocks import render
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.settings import Rule
 from bot.metrics.verdicts import (
-    MAX_HISTORY_DAYS, WORDS, Case, Reading, Verdict, VerdictSettings, judge, manual_case,
+    LABELS, MAX_HISTORY_DAYS, Case, Reading, Verdict, VerdictSettings, judge, manual_case,
 )
 from bot.metrics.zones import format_value
 from bot.rituals import store
 from bot.storage.reference import display_name
 
-__all__ = ["ActionVerdict", "WORDS", "action_verdict", "explain", "plain", "readings", "tally"]
+__all__ = ["ActionVerdict", "action_verdict", "explain", "plain", "readings", "tally", "words"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,11 @@ class ActionVerdict:
     before: str  # the problem window's value, formatted
     after: str  # the after window's value, formatted ("n/a" while too early)
     verdict: Verdict
+
+
+def words(label: str) -> str:
+    """A verdict's name as people read it ("recovered as usual")."""
+    return render("verdict_explanation", e={"label": label}, part="words").text
 
 
 def explain(v: Verdict, *, unit: str, subject: str) -> str:
@@ -51,7 +56,7 @@ def explain(v: Verdict, *, unit: str, subject: str) -> str:
         "days_left": v.days_left, "after_days": (v.after[1] - v.after[0]).days + 1,
         "after_end": v.after[1].isoformat(), "problem_judged": v.problem_days, "after_judged": v.after_days,
     }
-    return render("verdict_explanation", e=e).text
+    return render("verdict_explanation", e=e, part="sentence").text
 
 
 def plain(text: str) -> str:
@@ -106,14 +111,12 @@ def action_verdict(session: Session, *, settings: Any, action: Any, trigger: Any
                     end=case.as_of)
     v = judge(rows, case, vs)
     subject = definition.label + (f" for {display_name(session, workspace_id=action.workspace_id, dimension=action.dimension, value=action.segment)}" if action.segment else "")
-    return ActionVerdict(v.label, WORDS[v.label], explain(v, unit=definition.unit, subject=subject),
+    return ActionVerdict(v.label, words(v.label), explain(v, unit=definition.unit, subject=subject),
                          format_value(v.problem_value, definition.unit), format_value(v.after_value, definition.unit),
                          v)
 
 
 def tally(labels: Any) -> tuple[tuple[str, int], ...]:
     """(words, count) per verdict, in the engine's order: the "1 improved, 1 recovered as usual" of a summary."""
-    from bot.metrics.verdicts import LABELS
-
     labels = list(labels)
-    return tuple((WORDS[k], labels.count(k)) for k in LABELS if labels.count(k))
+    return tuple((words(k), labels.count(k)) for k in LABELS if labels.count(k))
