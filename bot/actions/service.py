@@ -5,7 +5,7 @@ Functions take the caller's session and never commit (the caller owns the transa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -46,6 +46,11 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+def next_working_day(day: date) -> date:
+    """`day`, or the Monday after when it falls on a weekend: a due date someone can meet at work."""
+    return day + timedelta(days=(7 - day.weekday()) % 7) if day.weekday() >= 5 else day
 
 
 def open_action(

@@ -561,7 +561,7 @@ def _triggers(session: Session, *, workspace_id: str, settings: RollupSettings, 
               alerts_channel: str | None) -> tuple[list[RuleEvent], list[RuleEvent]]:
     if not settings.rules:
         return [], []
-    from bot.actions.service import open_action
+    from bot.actions.service import next_working_day, open_action
 
     existing = store.trigger_rows(session, workspace_id=workspace_id, rules=[r.name for r in settings.rules])
     open_by: dict[tuple[str, str, str], Any] = {}
@@ -611,7 +611,8 @@ def _triggers(session: Session, *, workspace_id: str, settings: RollupSettings, 
                     text = f"{pb.name}: " + ("; ".join(pb.steps) if pb.steps else (r.explanation if r else rule.name))
                     open_action(session, workspace_id=workspace_id, metric=m, description=text[:2000],
                                 owner=pb.owner, created_by=SYSTEM_ACTOR,
-                                due_on=e.day + timedelta(days=pb.follow_up_days), dimension=dim, segment=seg,
+                                due_on=next_working_day(e.day + timedelta(days=pb.follow_up_days)),
+                                dimension=dim, segment=seg,
                                 trigger_id=trig.id, value_at_open=r.value if r else None, channel=channel)
                 fired.append(e)
     return fired, recovered

@@ -54,3 +54,15 @@ def test_invalid_changes_are_refused(session_factory, changes, message):
 def test_empty_description_is_refused(session_factory):
     with session_factory.begin() as session, pytest.raises(UsageError, match="needs a description"):
         open_action(session, workspace_id="w", metric="csat", description="  ", owner="U1", created_by="U1", due_on=None)
+
+
+@pytest.mark.parametrize(("day", "expected"), [
+    (date(2026, 11, 27), date(2026, 11, 27)),  # Friday stays
+    (date(2026, 11, 28), date(2026, 11, 30)),  # Saturday → Monday
+    (date(2026, 11, 29), date(2026, 11, 30)),  # Sunday → Monday
+    (date(2026, 11, 30), date(2026, 11, 30)),
+])
+def test_playbook_due_dates_fall_on_working_days(day, expected):
+    from bot.actions.service import next_working_day
+
+    assert next_working_day(day) == expected
