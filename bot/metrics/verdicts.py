@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from statistics import median
 from typing import Literal
@@ -113,7 +113,6 @@ class Verdict:
     recovered_in: int | None = None  # days from completion until healthy again (None: not yet)
     natural: Natural | None = None
     reason: str = ""  # too_early: "window" | "data"; else which test decided
-    extra: Mapping[str, float] = field(default_factory=dict)
 
 
 def _clip(score: float) -> float:
