@@ -35,6 +35,7 @@ from bot.metrics.settings import ProductArea
 from bot.rituals import ledger, links, schedule, store
 from bot.rituals.store import TicketFact
 from bot.rituals.units import change, duration
+from bot.storage.reference import with_reference_ids
 from bot.themes.service import theme_names_by_ticket
 
 GENERIC_TAGS = {"release", "escalated", "vip", "urgent", "spam", "merged"}
@@ -99,9 +100,11 @@ def area_of(ticket: TicketFact, areas: AreaMatcher) -> str | None:
     return areas.name(ticket.tags, ticket.fields())
 
 
-def digest_areas(settings: Settings) -> AreaMatcher:
+def digest_areas(settings: Settings, session: Session | None = None) -> AreaMatcher:
     """The metrics core's product-area rule, plus each routed area missing from `[product_areas]` as its own tag."""
     segments = rollup_settings(settings).segments
+    if session is not None:  # `group:Payments` also matches the id the source names so
+        segments = with_reference_ids(session, workspace_id=settings.workspace_id, segments=segments)
     configured = {a.name for a in segments.product_areas}
     missing = dict.fromkeys(r.product_area for r in settings.file.routing if r.product_area not in configured)
     extra = tuple(ProductArea(name, (name,)) for name in missing)
@@ -180,7 +183,7 @@ def gather(session: Session, *, settings: Settings, today: date, period: str) ->
     prior_at = schedule.local_instant(week_start - timedelta(days=28), datetime.min.time(), tz)
     week = store.tickets(session, workspace_id=settings.workspace_id, created_from=start_at, created_to=end_at)
     prior = store.tickets(session, workspace_id=settings.workspace_id, created_from=prior_at, created_to=start_at)
-    areas = digest_areas(settings)
+    areas = digest_areas(settings, session)
     themes = theme_names_by_ticket(session, workspace_id=settings.workspace_id)
     return [build(route, areas=areas, week=week, prior=prior, everyone_week=week, week_start=week_start,
                   period=period, url_for=lambda t: links.ticket_url(settings, t.source, t.external_id), themes=themes)

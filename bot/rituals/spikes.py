@@ -82,7 +82,7 @@ def gather(session: Session, *, settings: Settings, now: datetime,
     current = (now - timedelta(minutes=spike_settings.window_minutes), now)
     windows = [current, *past_windows(now, spike_settings, tz)]
     found = detect_spikes(
-        events(session, workspace_id=settings.workspace_id, windows=windows, areas=area_matcher(settings)),
+        events(session, workspace_id=settings.workspace_id, windows=windows, areas=area_matcher(settings, session)),
         now_at=now, settings=spike_settings, timezone_name=settings.file.timezone,
         history_start_at=history_start(session, workspace_id=settings.workspace_id),
     )

@@ -21,7 +21,7 @@ from bot.metrics.settings import RollupSettings
 from bot.storage.base import UTCDateTime
 from bot.storage.metric_models import MetricSeriesState, MetricWatermark
 from bot.storage.models import Annotation, DailyMetric, TicketRow, TicketTouch, TriggerRow
-from bot.storage.reference import organization_keys
+from bot.storage.reference import with_reference_ids
 
 CHUNK = 50_000
 
@@ -111,7 +111,9 @@ def load_ticket_columns(session: Session, *, workspace_id: str, settings: Rollup
     """Facts of the tickets `filters` select; with `lookback_from_at` (and `relevant_since_at`), also the
     slim repeat-contact history: tickets created from then until `relevant_since_at` that the full query
     leaves out (solved before it and not open again)."""
-    builder = ColumnsBuilder(_with_high_value_ids(session, workspace_id, settings))
+    # Names in the config (high-value accounts, `group:Payments` product areas) also match the ids tickets carry.
+    segments = with_reference_ids(session, workspace_id=workspace_id, segments=settings.segments)
+    builder = ColumnsBuilder(settings if segments is settings.segments else dataclasses.replace(settings, segments=segments))
     outbound = settings.definitions.include_outbound
     for part in iter_fact_rows(session, workspace_id=workspace_id, include_outbound=outbound, **filters):
         builder.add(part)
@@ -120,16 +122,6 @@ def load_ticket_columns(session: Session, *, workspace_id: str, settings: Rollup
         builder.add_lookback(lookback_rows(session, workspace_id=workspace_id, start_at=lookback_from_at,
                                            since_at=since_at, include_outbound=outbound))
     return builder.build()
-
-
-def _with_high_value_ids(session: Session, workspace_id: str, settings: RollupSettings) -> RollupSettings:
-    """High-value accounts are configured by name or domain; API sources' tickets carry organization ids."""
-    names = settings.segments.high_value_orgs
-    ids = organization_keys(session, workspace_id=workspace_id, names=names) if names else set()
-    if ids <= names:
-        return settings
-    return dataclasses.replace(settings, segments=dataclasses.replace(settings.segments,
-                                                                      high_value_orgs=names | ids))
 
 
 def lookback_rows(session: Session, *, workspace_id: str, start_at: datetime, since_at: datetime,

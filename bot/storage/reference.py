@@ -8,8 +8,10 @@ listed) reads as itself. Store functions never commit.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -190,3 +192,29 @@ def ids_for_names(session: Session, *, workspace_id: str, dimension: str, names:
         ReferenceEntity.workspace_id == workspace_id, ReferenceEntity.kind == kind,
         func.lower(ReferenceEntity.name).in_(sorted(wanted))))
     return {key for key, _ in rows}
+
+
+def with_reference_ids(session: Session, *, workspace_id: str, segments: Any) -> Any:
+    """`SegmentSettings` whose names also match ids: high-value accounts by name or domain, and product-area
+    `field:value` matches naming a group, organization or agent ("group:Payments", "organization:acme.com",
+    "assignee:ann@example.com") — API sources' tickets carry the vendor's ids."""
+    hv = set(segments.high_value_orgs)
+    hv |= organization_keys(session, workspace_id=workspace_id, names=hv) if hv else set()
+    areas = []
+    for area in segments.product_areas:
+        extra: list[str] = []
+        for match in area.match:
+            field, sep, value = match.partition(":")
+            if not sep or field not in ("group", "organization", "assignee"):
+                continue
+            if field == "organization":
+                ids = organization_keys(session, workspace_id=workspace_id, names=[value])
+            elif field == "assignee" and "@" in value:
+                ids = set(agent_keys_for_email(session, workspace_id=workspace_id, email=value))
+            else:
+                ids = ids_for_names(session, workspace_id=workspace_id, dimension=field, names=[value])
+            extra += [f"{field}:{key}" for key in sorted(ids) if f"{field}:{key}" not in area.match]
+        areas.append(dataclasses.replace(area, match=(*area.match, *extra)) if extra else area)
+    if hv == set(segments.high_value_orgs) and areas == list(segments.product_areas):
+        return segments
+    return dataclasses.replace(segments, high_value_orgs=frozenset(hv), product_areas=tuple(areas))

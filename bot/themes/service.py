@@ -19,6 +19,7 @@ from bot.config import ConfigError, Settings
 from bot.metrics.facts import AreaMatcher
 from bot.metrics.service import rollup_settings
 from bot.storage import themes as store
+from bot.storage.reference import with_reference_ids
 from bot.themes.embed import Embedder, load_embedder
 from bot.themes.export import themes_json
 from bot.themes.models import KnownTheme, ThemeDoc, ThemeRun
@@ -52,9 +53,15 @@ class ThemesReport:
         return next((t.ticket_ids for t in self.run.themes if t.id == theme_id), ())
 
 
-def area_matcher(settings: Settings) -> AreaMatcher:
-    """The metrics core's product-area rule (tags, or `field:value` in `[product_areas]`)."""
-    return AreaMatcher(rollup_settings(settings).segments)
+def area_matcher(settings: Settings, session: Session | None = None) -> AreaMatcher:
+    """The metrics core's product-area rule (tags, or `field:value` in `[product_areas]`).
+
+    With a session, `group:Payments` also matches the id the source names so (bot.storage.reference).
+    """
+    segments = rollup_settings(settings).segments
+    if session is not None:
+        segments = with_reference_ids(session, workspace_id=settings.workspace_id, segments=segments)
+    return AreaMatcher(segments)
 
 
 def documents(rows: Sequence[tuple], areas: AreaMatcher) -> list[ThemeDoc]:
@@ -120,7 +127,7 @@ def run_themes(
     workspace_id = settings.workspace_id
     with session_factory.begin() as session:
         rows = store.ticket_rows(session, workspace_id=workspace_id, start_at=start_at, end_at=end_at)
-        docs = documents(rows, area_matcher(settings))
+        docs = documents(rows, area_matcher(settings, session))
         previous = [_known(row) for row in store.stored_themes(session, workspace_id=workspace_id)]
         run = build_themes(
             docs, now=end_at, tz=settings.timezone, embedder=embedder,

@@ -144,3 +144,18 @@ def test_a_rule_written_with_a_group_name_fires_on_its_id(session_factory):
     with session_factory.begin() as s:
         fired = {t.segment for t in s.scalars(select(TriggerRow).where(TriggerRow.rule == "frt-billing"))}
     assert fired == {"101"}
+
+
+def test_a_product_area_written_with_a_group_name_matches_its_id(named):
+    from bot.metrics.settings import ProductArea
+
+    segments = SegmentSettings(product_areas=(ProductArea("payments", ("group:Billing",)),))
+    settings = RollupSettings(timezone="UTC", segments=segments)
+    run_rollup(named, workspace_id=WS, settings=settings, now_at=END, full=True)
+    with named.begin() as s:
+        areas = {e.segment["product_area"]: e.value for e in
+                 range_scorecard(s, workspace_id=WS, settings=settings, start=date(2024, 4, 22), end=date(2024, 5, 31),
+                                 dimension="product_area").entries if e.key == "ticket_volume"}
+    expected = sum(1 for t in _tickets() if t.group == "101"
+                   and datetime(2024, 4, 22, tzinfo=UTC) <= t.created_at < datetime(2024, 6, 1, tzinfo=UTC))
+    assert areas["payments"] == expected > 0

@@ -1,5 +1,6 @@
-"""Done-when of issue 11.1: a Zendesk account backfilled over 2022-2023 (a shorter span than the issue's 2014-2023 to keep the test quick; backfill_days stops at 3650) (on loopback) reads with names
-through `metrics --json --from … --to … --by group|agent`."""
+"""Done-when of issue 11.1: a Zendesk account backfilled through the CLI (on loopback) reads with names
+through `metrics --json --from … --to … --by group|agent`. A shorter span than the issue's 2014-2023 keeps
+the test quick (and `backfill_days` stops at 3650)."""
 import json
 from datetime import UTC, datetime
 
