@@ -23,6 +23,7 @@ from bot.slack.notifier import DeliveryError
 from bot.slack.present import (
     action_row, action_verdict, confirm, error_message, help_message, log_entry, metric_label, render_view,
 )
+from bot.storage.reference import segment_key
 
 log = logging.getLogger(__name__)
 COMMAND = "/metrics"
@@ -151,6 +152,8 @@ def add_action(r: Request, *, metric: str, owner: str, due_on, description: str,
                channel: str | None, trigger_id: int | None = None) -> int:
     """Open the action (database only); `announce` shows it in Slack."""
     with r.db.transaction() as session:
+        # Typed as a name (group=Billing); stored as the id the daily rows carry (bot.storage.reference).
+        segment = segment_key(session, workspace_id=r.workspace_id, dimension=dimension, value=segment)
         value = readings.latest_value(session, workspace_id=r.workspace_id, metric=metric, dimension=dimension,
                                       segment=segment)
         action = actions.open_action(

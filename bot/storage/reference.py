@@ -218,3 +218,11 @@ def with_reference_ids(session: Session, *, workspace_id: str, segments: Any) ->
     if hv == set(segments.high_value_orgs) and areas == list(segments.product_areas):
         return segments
     return dataclasses.replace(segments, high_value_orgs=frozenset(hv), product_areas=tuple(areas))
+
+
+def segment_key(session: Session, *, workspace_id: str, dimension: str, value: str) -> str:
+    """The stored segment for what a person typed: the id when exactly one reference has that name, else as typed."""
+    if not value:
+        return value
+    ids = ids_for_names(session, workspace_id=workspace_id, dimension=dimension, names=[value])
+    return next(iter(ids)) if len(ids) == 1 else value
