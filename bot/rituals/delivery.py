@@ -49,6 +49,10 @@ class Delivery(Protocol):
         """
         ...
 
+    def find_upload(self, channel: str, filename: str, *, thread_ts: str, since: float) -> str | None:
+        """The id of the file `filename` shared in the thread at or after `since`; None when surely absent."""
+        ...
+
     def update(self, channel: str, ts: str, message: Message) -> None: ...
 
     def open_dm(self, user: str) -> str: ...
@@ -116,6 +120,10 @@ class SlackDelivery:
         if found is None:
             return None
         return Found(found["ts"], (found["metadata"].get("event_payload") or {}).get("digest"))
+
+    def find_upload(self, channel: str, filename: str, *, thread_ts: str, since: float) -> str | None:
+        found = self.notifier.find_file(channel, filename=filename, thread_ts=thread_ts, since=since)
+        return None if found is None else str(found.get("id", ""))
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         validate(message)
@@ -191,6 +199,10 @@ class RecordingDelivery:
             if sent.kind == "post" and sent.channel == channel and payload.get("key") == key:
                 return Found(sent.ts, payload.get("digest"))
         return None
+
+    def find_upload(self, channel: str, filename: str, *, thread_ts: str, since: float) -> str | None:
+        return next((s.ts for s in self.sent if s.kind == "upload" and s.channel == channel
+                     and s.thread_ts == thread_ts and s.filename == filename), None)
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         validate(message)

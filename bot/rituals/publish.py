@@ -14,6 +14,7 @@ its ledger row's `post_key` in its metadata. A post whose answer was lost
 before a crash or a database outage) is looked for in Slack before anything
 else, and posted again only when the ledger says a late copy can no longer
 appear. When Slack cannot be read (no history scope), nothing is posted again.
+A chart carries no metadata: its file name in the thread is what is looked for.
 """
 from __future__ import annotations
 
@@ -149,18 +150,38 @@ class Publisher:
             return self._done(Result(key, "busy", error="shutting down"))
         claim = ledger.claim(self.sessions, workspace_id=self.workspace_id, key=key, now=self.clock())
         if claim.mode == "check":
-            # A file share carries no metadata to look for: an upload whose answer was lost is not repeated.
-            return self._done(Result(key, "unchanged", channel, claim.ts))
+            # A file share carries no metadata: its file name in this thread is what is looked for.
+            try:
+                found = self.delivery.find_upload(channel, chart.filename, thread_ts=thread_ts,
+                                                  since=self._since(claim))
+            except DeliveryError as error:
+                log.warning("chart %s may have been shared and Slack cannot be read to check (%s): not uploading "
+                            "it again", chart.filename, error)
+                return self._done(Result(key, "busy", channel))
+            if found is not None:
+                ledger.mark_posted(self.sessions, workspace_id=self.workspace_id, claim_id=claim.id,
+                                   ts=found or "file", thread_ts=thread_ts, digest=None, now=self.clock())
+                return self._done(Result(key, "unchanged", channel, found))
+            if not claim.repost_ok:
+                return self._done(Result(key, "busy", channel))
+            claim = ledger.retake(self.sessions, workspace_id=self.workspace_id, checked=claim, now=self.clock())
         if claim.mode != "post":
             return self._done(Result(key, "unchanged" if claim.mode == "edit" else "busy", channel, claim.ts))
         try:
             file_id = self.delivery.upload_png(channel, chart.png, filename=chart.filename, title=chart.title,
                                                alt_text=chart.alt_text, thread_ts=thread_ts)
         except UncertainDeliveryError as error:
-            ledger.mark_unsure(self.sessions, workspace_id=self.workspace_id, claim_id=claim.id,
-                               error=f"{error.code}: {error}", now=self.clock())
-            log.warning("chart %s: Slack's answer to the upload was lost; not uploaded again", chart.filename)
-            return self._done(Result(key, "failed", error=str(error)))
+            try:  # shared before the answer was lost? (the same look as a later run's check)
+                file_id = self.delivery.find_upload(channel, chart.filename, thread_ts=thread_ts,
+                                                    since=self._since(claim))
+            except DeliveryError:
+                file_id = None
+            if file_id is None:
+                ledger.mark_unsure(self.sessions, workspace_id=self.workspace_id, claim_id=claim.id,
+                                   error=f"{error.code}: {error}", now=self.clock())
+                log.warning("chart %s: Slack's answer to the upload was lost; looked for before any new upload",
+                            chart.filename)
+                return self._done(Result(key, "failed", error=str(error)))
         except DeliveryError as error:
             ledger.mark_failed(self.sessions, workspace_id=self.workspace_id, claim_id=claim.id, error=str(error),
                                now=self.clock())

@@ -201,6 +201,25 @@ class Notifier:
         `include_all_metadata`, a page of `HISTORY_PAGE` at a time. None means it is surely not there; a
         window too busy to read in `max_pages` raises `UncertainDeliveryError` (we cannot tell).
         """
+        def ours(message: dict[str, Any]) -> bool:
+            meta = message.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            return meta.get("event_type") == METADATA_EVENT and payload.get("key") == key and not payload.get("part")
+
+        return self._search(channel, ours, since=since, thread_ts=thread_ts, max_pages=max_pages)
+
+    def find_file(self, channel: str, *, filename: str, thread_ts: str, since: float,
+                  max_pages: int = 4) -> dict[str, Any] | None:
+        """The file named `filename` this app shared in the thread at or after `since` (a file share carries
+        no metadata: its name in the thread is its key). None means it is surely not there."""
+        def shared(message: dict[str, Any]) -> bool:
+            return any(f.get("name") == filename for f in message.get("files") or [])
+
+        found = self._search(channel, shared, since=since, thread_ts=thread_ts, max_pages=max_pages)
+        return None if found is None else next(f for f in found["files"] if f.get("name") == filename)
+
+    def _search(self, channel: str, match: Callable[[dict[str, Any]], bool], *, since: float,
+                thread_ts: str | None, max_pages: int) -> dict[str, Any] | None:
         args: dict[str, Any] = {"channel": channel, "oldest": f"{since:.6f}", "inclusive": True,
                                 "include_all_metadata": True, "limit": HISTORY_PAGE}
         if thread_ts:
@@ -212,10 +231,7 @@ class Notifier:
             else:
                 data = self._call("conversations.history", **args)
             for message in data.get("messages") or []:
-                meta = message.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if (meta.get("event_type") == METADATA_EVENT and payload.get("key") == key
-                        and not payload.get("part")):
+                if match(message):
                     return message
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
             if not data.get("has_more") or not cursor:

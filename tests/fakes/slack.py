@@ -31,7 +31,7 @@ that starts right after Slack stored a post).
 
 Messages keep their `metadata` (`{"event_type", "event_payload"}`, as chat.postMessage takes it), and
 `conversations.history` / `conversations.replies` read them back like Slack: newest first (replies:
-oldest first, parent included), `oldest`/`latest` exclusive unless `inclusive`, `limit` with an opaque
+oldest first, parent included, file shares too), `oldest`/`latest` exclusive unless `inclusive`, `limit` with an opaque
 `cursor` in `response_metadata.next_cursor`, metadata only with `include_all_metadata`, and the
 `*:history` scope of the conversation's type (`channels:`, `groups:`, `im:`) checked per call.
 
@@ -305,6 +305,8 @@ class FakeSlack:
             out["thread_ts"] = message["thread_ts"]
         if message.get("blocks"):
             out["blocks"] = message["blocks"]
+        if message.get("files"):
+            out["files"] = message["files"]
         if message.get("metadata") and _flag(args.get("include_all_metadata")):
             out["metadata"] = message["metadata"]
         return out
@@ -351,7 +353,10 @@ class FakeSlack:
         parent = next((m for m in self.messages if m["channel"] == channel and m["ts"] == ts), None)
         if parent is None:
             return {"ok": False, "error": "thread_not_found"}
-        thread = [m for m in self.messages if m["channel"] == channel
+        shares = [{"channel": u["channel"], "ts": u["ts"], "thread_ts": u["thread_ts"], "text": "", "blocks": None,
+                   "files": [{"id": u["id"], "name": u.get("filename"), "title": u.get("title")}]}
+                  for u in self.uploads if u.get("ts")]
+        thread = [m for m in [*self.messages, *shares] if m["channel"] == channel
                   and (m["ts"] == ts or m["thread_ts"] == ts) and self._in_window(m["ts"], args)]
         return self._page(sorted(thread, key=lambda m: float(m["ts"])), args)
 
@@ -424,9 +429,9 @@ class FakeSlack:
         files = args.get("files") or []
         if any(f["id"] not in self._pending_files for f in files):
             return {"ok": False, "error": "file_not_found"}
-        for f in files:
+        for f in files:  # shared at once, as a message of its own (`ts`) that conversations.replies lists
             self.uploads.append({"id": f["id"], "channel": channel, "thread_ts": args.get("thread_ts"),
-                                 "title": f.get("title"), **self._pending_files.pop(f["id"])})
+                                 "title": f.get("title"), "ts": self._next_ts(), **self._pending_files.pop(f["id"])})
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
 
     def _files_info(self, args, request):

@@ -158,6 +158,22 @@ def test_the_weekly_review_parent_answered_503_keeps_its_thread(tmp_path, seeded
     assert len(thread) >= 3 and len(slack.in_channel("C0REVIEW", top_level=False)) == 1 + len(thread)
 
 
+
+def test_a_chart_whose_upload_answer_was_lost_is_found_in_the_thread(tmp_path, seeded):
+    with serve_slack() as slack, time_machine.travel(datetime(2026, 11, 23, 8, 30, tzinfo=UTC), tick=False):
+        slack.server_error("files.completeUploadExternal", status=503, after_store=True)
+        runner = make_runner(tmp_path, seeded, slack)
+        runner.post("weekly_review", today=MONDAY, period="2026-W48")
+        runner.post("weekly_review", today=MONDAY, period="2026-W48")
+    names = [u["filename"] for u in slack.uploads]
+    assert names and len(names) == len(set(names))  # each chart once, the lost answer's included
+    assert len(slack.of("files.completeUploadExternal")) == len(names)  # never shared again blindly
+    assert slack.of("conversations.replies")  # looked for in the thread instead
+    charts = [r for r in ledger.rows_for(seeded, workspace_id="default", ritual="weekly_review#chart1")]
+    assert [(r.status, r.ts) for r in charts] == [("posted", slack.uploads[0]["id"])]
+    assert len(slack.in_channel("C0REVIEW")) == 1
+
+
 ONLY_ALERTS = """
 [rituals.weekly_review]
 enabled = false
