@@ -110,6 +110,17 @@ def test_a_lost_answer_is_found_by_its_key_and_never_posted_again(tmp_path, seed
     assert meta["event_type"] == "signalroom_post" and meta["event_payload"]["key"] == alert_row(seeded).post_key
 
 
+def test_an_owner_dm_answered_503_after_store_is_found_in_the_dm(tmp_path, seeded):
+    with serve_slack(users={"U0LEAD": {"tz": "Europe/Berlin"}}) as slack, time_machine.travel(AT, tick=False):
+        slack.server_error("chat.postMessage", status=503, after_store=True, channel=OWNER_DM)
+        make_runner(tmp_path, seeded, slack).run_alerts()
+        make_runner(tmp_path, seeded, slack).run_alerts()
+    assert len(owner_dms(slack)) == 1 and len(alerts(slack)) == 1
+    assert slack.of("conversations.history")[0].args["channel"] == OWNER_DM  # read with im:history
+    (dm,) = ledger.rows_for(seeded, workspace_id="default", ritual="alert_dm")
+    assert (dm.status, dm.ts) == ("posted", owner_dms(slack)[0]["ts"])
+
+
 def test_a_post_that_did_not_land_is_posted_once_after_settling(tmp_path, seeded):
     """A 503 before anything was stored: looked for, not found, left unsure; posted again once a late copy
     can no longer appear, and exactly once."""
