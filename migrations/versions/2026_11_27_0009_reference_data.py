@@ -7,11 +7,15 @@ Create Date: 2026-11-27 18:30:00
 `reference_entities` holds each source's agents, groups, organizations, brands
 and contact → organization links, so ids on tickets read as names.
 `tickets.outbound` marks agent-initiated conversations, left out of volume and
-response metrics by default. Existing rows get `false`: the next sync of a
-source marks its outbound tickets as it updates them (`sync --backfill DAYS`
-re-reads older ones), and `rollup --full` then recomputes the past.
+response metrics by default. Existing rows are marked from the vendor record
+they keep in `raw` (Freshdesk `source` 10, Intercom `source.delivered_as`
+admin_initiated / automated / campaigns_initiated), and each workspace's
+earliest such ticket is recorded as touched, so the next incremental rollup
+recomputes from there. One pass over `tickets` on deploy.
 """
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from alembic import op
@@ -21,6 +25,18 @@ revision = '0009_reference_data'
 down_revision = '0008_post_ledger'
 branch_labels = None
 depends_on = None
+
+_DELIVERED = "('admin_initiated', 'automated', 'campaigns_initiated')"
+# The vendor record as stored: a Freshdesk ticket's `source` is a number (10: outbound email); an Intercom
+# conversation's `source` is an object. CSV rows keep strings, so a "10" there is not taken for Freshdesk's.
+_MARK = {
+    "sqlite": ("UPDATE tickets SET outbound = 1, changed_at = :now WHERE outbound = 0 AND ("
+               "(json_type(raw, '$.source') = 'integer' AND json_extract(raw, '$.source') = 10) OR "
+               f"json_extract(raw, '$.source.delivered_as') IN {_DELIVERED})"),
+    "postgresql": ("UPDATE tickets SET outbound = true, changed_at = :now WHERE outbound = false AND ("
+                   "raw -> 'source' = '10'::jsonb OR "
+                   f"(jsonb_typeof(raw -> 'source') = 'object' AND raw -> 'source' ->> 'delivered_as' IN {_DELIVERED}))"),
+}
 
 
 def upgrade() -> None:
@@ -45,6 +61,18 @@ def upgrade() -> None:
                     unique=False)
     with op.batch_alter_table('tickets') as batch:
         batch.add_column(sa.Column('outbound', sa.Boolean(), server_default=sa.text('false'), nullable=False))
+    bind = op.get_bind()
+    mark = _MARK.get(bind.dialect.name)
+    if mark is not None:
+        now = datetime.now(timezone.utc)
+        if bind.dialect.name == "sqlite":
+            now = now.replace(tzinfo=None)  # stored naive UTC there, as the models do
+        now_param = sa.bindparam("now", now, type_=sa.DateTime(timezone=bind.dialect.name != "sqlite"))
+        bind.execute(sa.text(mark).bindparams(now_param))
+        bind.execute(sa.text(
+            "INSERT INTO ticket_touches (workspace_id, touched_at, recorded_at) "
+            "SELECT workspace_id, MIN(created_at), :now FROM tickets WHERE outbound = :yes GROUP BY workspace_id"
+        ).bindparams(now_param, sa.bindparam("yes", True, type_=sa.Boolean())))
 
 
 def downgrade() -> None:
