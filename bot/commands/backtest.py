@@ -29,6 +29,7 @@ def run(args, runtime) -> int:
         raise UsageError(f"--by: unknown dimension {args.by!r}; use one of {', '.join(DIMENSIONS)}")
     settings = rollup_settings(runtime.settings)
     results = []
+    names: dict[str, str] = {}  # stored segment -> the name its source reports
     if args.series is not None:
         if args.by is not None:
             raise UsageError("--by applies to --metric, not to --series")
@@ -57,24 +58,25 @@ def run(args, runtime) -> int:
         with runtime.session_factory().begin() as session:
             results = backtest_stored(session, workspace_id=runtime.workspace_id, settings=settings,
                                       metric=key, dimension=dim)
+            names = _segment_names(session, runtime.workspace_id, dim, [seg for seg, _ in results])
         if not results:
             print(f"no daily values for {key} yet: run `signalroom rollup` first")
             return 1
     if args.verdicts:
-        return _print_verdicts(args, runtime, results, metric, dim)
+        return _print_verdicts(args, runtime, results, metric, dim, names)
     if args.json:
         days, segments = [], []
         for seg, res in results:
-            seg_obj = {dim: seg} if dim else {}
+            seg_obj = _segment_json(dim, seg, names)
             for d in res.to_dict()["days"]:
-                days.append({**d, "segment": seg_obj})
-            segments.append({"segment": seg_obj, "zone_counts": res.zone_counts(),
+                days.append({**d, **seg_obj})
+            segments.append({**seg_obj, "zone_counts": res.zone_counts(),
                              "events": res.to_dict()["events"]})
         print(json.dumps({"metric": key, "days": days, "segments": segments}, indent=2))
         return 0
     for seg, res in results:
         counts = ", ".join(f"{z} {n}" for z, n in sorted(res.zone_counts().items()))
-        print(f"{key}{f' [{dim}={seg}]' if dim else ''}: {len(res.days)} days — {counts}")
+        print(f"{key}{f' [{dim}={names.get(seg, seg)}]' if dim else ''}: {len(res.days)} days — {counts}")
         for d in res.days:
             if d.result.zone in ("watch", "act_now") or d.rules or d.recovered:
                 mark = "".join(f"  FIRES {r}" for r in d.rules) + "".join(f"  recovers {r}" for r in d.recovered)
@@ -84,7 +86,22 @@ def run(args, runtime) -> int:
     return 0
 
 
-def _print_verdicts(args, runtime, results, metric, dim: str) -> int:
+def _segment_names(session, workspace_id: str, dim: str, segments) -> dict[str, str]:
+    """Stored segments (ids for API sources) → the names their source reports."""
+    from bot.storage.reference import display_names
+
+    return display_names(session, workspace_id=workspace_id, dimension=dim, ids=segments) if dim else {}
+
+
+def _segment_json(dim: str, seg: str, names: dict[str, str]) -> dict:
+    """`segment` as a name; the id rides along in `segment_id` when they differ."""
+    if not dim:
+        return {"segment": {}}
+    name = names.get(seg, seg)
+    return {"segment": {dim: name}, **({"segment_id": {dim: seg}} if name != seg else {})}
+
+
+def _print_verdicts(args, runtime, results, metric, dim: str, names: dict[str, str] | None = None) -> int:
     """Each trigger the rules would have fired, with a do-nothing action completed after the playbook's due days."""
     from bot.metrics.verdicts import VerdictSettings, do_nothing_verdicts, readings_from_zones
     from bot.rituals.verdict import explain, plain
@@ -100,14 +117,16 @@ def _print_verdicts(args, runtime, results, metric, dim: str) -> int:
     vs = VerdictSettings(healthy=f.metrics.watch, pool_days=f.metrics.window_days if metric.kind == "rate" else 1)
     rows = []
     for seg, res in results:
-        seg_rules = [r for r in rules if not r.segments or seg in r.segments]
+        names = names or {}
+        name = names.get(seg, seg)
+        seg_rules = [r for r in rules if not r.segments or seg in r.segments or name in r.segments]
         for h in do_nothing_verdicts(readings_from_zones([d.result for d in res.days]), seg_rules, due_days=due,
                                      settings=vs):
-            subject = metric.label + (f" for {seg}" if seg else "")
+            subject = metric.label + (f" for {name}" if seg else "")
             rows.append({"trigger_day": h.trigger_day.isoformat(), "done_day": h.done_day.isoformat(),
                          "verdict": h.verdict.label, "explanation": plain(explain(h.verdict, unit=metric.unit,
                                                                                  subject=subject)),
-                         "rule": h.rule, "segment": {dim: seg} if dim else {}})
+                         "rule": h.rule, **_segment_json(dim, seg, names)})
     if args.json:
         print(json.dumps({"metric": metric.key, "verdicts": rows}, indent=2))
         return 0

@@ -44,3 +44,7 @@ def test_backfilled_zendesk_history_reads_with_names(tmp_path, db_url, capsys):
         assert main(["metrics", "--json", "--from", "2022-01-01", "--to", "2023-12-31", "--by", "agent"], env=env) == 0
         agents = {m["segment"]["agent"] for m in json.loads(capsys.readouterr().out)["metrics"]}
         assert agents == {f"Agent {chr(65 + i)}" for i in range(7)}
+        assert main(["backtest", "--metric", "ticket_volume", "--by", "group", "--json"], env=env) == 0
+        segments = json.loads(capsys.readouterr().out)["segments"]
+        assert {(s["segment"]["group"], s["segment_id"]["group"]) for s in segments} == {
+            ("Billing", "100"), ("Tech", "101"), ("Onboarding", "102"), ("Enterprise", "103")}
