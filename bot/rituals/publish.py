@@ -70,6 +70,10 @@ class Publisher:
         """Post (or edit) one message under `key`. With `dm`, `key.channel` is a user id."""
         if self.stopping():
             return self._done(Result(key, "busy", error="shutting down"))
+        if not dm and thread_ts is None and len(split(message)) > 1:
+            # Too long for one message: a parent and replies, each under its own ledger row, so an edit
+            # edits them all (the client alone would post the replies again on every edit).
+            return self.thread(key, message)
         now = self.clock()
         claim = ledger.claim(self.sessions, workspace_id=self.workspace_id, key=key, now=now)
         digest = ledger.payload_hash(message.payload())

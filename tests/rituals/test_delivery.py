@@ -98,3 +98,19 @@ def test_owner_emails_resolve_through_lookup_by_email_once(fake_slack, slack_del
     assert slack_delivery.resolve_user("ghost@example.com") is None
     assert slack_delivery.resolve_user("U0OTHER") == "U0OTHER"  # ids need no lookup
     assert slack_delivery.resolve_user("Lead Person") is None
+
+
+def test_a_message_too_long_for_one_post_is_edited_without_new_replies(session_factory, fake_slack, slack_delivery):
+    publisher = Publisher(session_factory, "w", slack_delivery, clock=lambda: NOW)
+    key = ledger.Key("alert", "C0ALERTS", "t-1-2")
+
+    def long(word):
+        return Message(text=word, blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": f"{word} {i}"}}
+                                          for i in range(80)])
+
+    first = publisher.message(key, long("first"))
+    posted = len(fake_slack.messages)
+    assert first.outcome == "posted" and posted >= 2
+    assert publisher.message(key, long("second")).outcome == "edited"
+    assert len(fake_slack.messages) == posted  # every part edited in place, none posted again
+    assert all(m["text"] == "second" or "second" in str(m["blocks"]) for m in fake_slack.messages)
