@@ -36,7 +36,7 @@ from datetime import datetime
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from integrations.base import Checkpoint
+from integrations.base import Checkpoint, SourceAuthError, SourceFatalError
 from integrations.http import CursorGuard, Requester
 from integrations.normalize import ident, mapping
 
@@ -58,6 +58,9 @@ class Reference:
     active: bool | None = None
     domains: tuple[str, ...] = ()
     organization_id: str | None = None
+
+
+Stream = Callable[[], Iterator["ReferencePage"]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +227,23 @@ class ReferencePasses:
         url = path_or_url if path_or_url.startswith("http") else self.base_url + path_or_url
         return self.requester.request_json("GET", url, params=params, headers=self.headers, validate=validate)
 
+    def streams(self, checkpoints: Mapping[str, Checkpoint], start: datetime) -> list[Stream]:
+        raise NotImplementedError
+
+    def pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[ReferencePage]:
+        """Every stream in turn; one that fails (a scope the token lacks, a loop) does not stop the others.
+
+        The failures are raised together at the end, after the other streams' pages.
+        """
+        failures = []
+        for stream in self.streams(checkpoints, start):
+            try:
+                yield from stream()
+            except (SourceAuthError, SourceFatalError) as error:
+                failures.append(str(error))
+        if failures:
+            raise SourceFatalError("; ".join(failures))
+
     def listing(self, stream: str, checkpoints: Mapping[str, Checkpoint], every: float,
                 fetch: Callable[[], Iterator[tuple[Reference, ...]]]) -> Iterator[ReferencePage]:
         """A whole list, when due: its pages, the last one with the checkpoint that says when it was fetched."""
@@ -236,14 +256,16 @@ class ReferencePasses:
 
 
 class ZendeskReferences(ReferencePasses):
-    def pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[ReferencePage]:
-        yield from self.listing("agents", checkpoints, LIST_REFRESH, lambda: self._cursor(
-            "/api/v2/users", "users", zendesk_user, {"role[]": ["agent", "admin"]}))
-        yield from self.listing("groups", checkpoints, LIST_REFRESH,
-                                lambda: self._cursor("/api/v2/groups", "groups", zendesk_group))
-        yield from self.listing("brands", checkpoints, LIST_REFRESH,
-                                lambda: self._cursor("/api/v2/brands", "brands", zendesk_brand))
-        yield from self._organizations(checkpoints, start)
+    def streams(self, checkpoints: Mapping[str, Checkpoint], start: datetime) -> list[Stream]:
+        return [
+            lambda: self.listing("agents", checkpoints, LIST_REFRESH, lambda: self._cursor(
+                "/api/v2/users", "users", zendesk_user, {"role[]": ["agent", "admin"]})),
+            lambda: self.listing("groups", checkpoints, LIST_REFRESH,
+                                 lambda: self._cursor("/api/v2/groups", "groups", zendesk_group)),
+            lambda: self.listing("brands", checkpoints, LIST_REFRESH,
+                                 lambda: self._cursor("/api/v2/brands", "brands", zendesk_brand)),
+            lambda: self._organizations(checkpoints, start),
+        ]
 
     def _cursor(self, path: str, key: str, parser, extra: Mapping[str, Any] | None = None):
         guard = CursorGuard(self.source, STREAM_PREFIX + key)
@@ -280,13 +302,15 @@ class ZendeskReferences(ReferencePasses):
 
 
 class FreshdeskReferences(ReferencePasses):
-    def pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[ReferencePage]:
-        yield from self.listing("agents", checkpoints, LIST_REFRESH,
-                                lambda: self._paged("/api/v2/agents", "agents", freshdesk_agent))
-        yield from self.listing("groups", checkpoints, LIST_REFRESH,
-                                lambda: self._paged("/api/v2/groups", "groups", freshdesk_group))
-        yield from self.listing("companies", checkpoints, ORG_REFRESH,
-                                lambda: self._paged("/api/v2/companies", "companies", freshdesk_company))
+    def streams(self, checkpoints: Mapping[str, Checkpoint], start: datetime) -> list[Stream]:
+        return [
+            lambda: self.listing("agents", checkpoints, LIST_REFRESH,
+                                 lambda: self._paged("/api/v2/agents", "agents", freshdesk_agent)),
+            lambda: self.listing("groups", checkpoints, LIST_REFRESH,
+                                 lambda: self._paged("/api/v2/groups", "groups", freshdesk_group)),
+            lambda: self.listing("companies", checkpoints, ORG_REFRESH,
+                                 lambda: self._paged("/api/v2/companies", "companies", freshdesk_company)),
+        ]
 
     def _paged(self, path: str, stream: str, parser):
         guard = CursorGuard(self.source, STREAM_PREFIX + stream)
@@ -303,13 +327,15 @@ class FreshdeskReferences(ReferencePasses):
 
 
 class IntercomReferences(ReferencePasses):
-    def pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[ReferencePage]:
-        yield from self.listing("admins", checkpoints, LIST_REFRESH,
-                                lambda: iter([parse_all(intercom_admin, self.get("/admins")[0].get("admins"))]))
-        yield from self.listing("teams", checkpoints, LIST_REFRESH,
-                                lambda: iter([parse_all(intercom_team, self.get("/teams")[0].get("teams"))]))
-        yield from self.listing("companies", checkpoints, ORG_REFRESH, self._companies)
-        yield from self._contacts(checkpoints, start)
+    def streams(self, checkpoints: Mapping[str, Checkpoint], start: datetime) -> list[Stream]:
+        return [
+            lambda: self.listing("admins", checkpoints, LIST_REFRESH,
+                                 lambda: iter([parse_all(intercom_admin, self.get("/admins")[0].get("admins"))])),
+            lambda: self.listing("teams", checkpoints, LIST_REFRESH,
+                                 lambda: iter([parse_all(intercom_team, self.get("/teams")[0].get("teams"))])),
+            lambda: self.listing("companies", checkpoints, ORG_REFRESH, self._companies),
+            lambda: self._contacts(checkpoints, start),
+        ]
 
     def _companies(self):
         """The scroll API (the list endpoint stops at 10,000 companies and needs a write scope)."""

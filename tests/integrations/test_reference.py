@@ -221,3 +221,20 @@ def test_a_repeated_cursor_is_a_loop():
     fake.references.repeat_cursor = True
     with pytest.raises(SourceFatalError, match="loop detected"):
         list(zd(fake, clock).reference_pages({}, start=START))
+
+
+def test_a_stream_the_token_may_not_read_does_not_stop_the_others():
+    clock = FakeClock(start=1_700_000_000)
+    fake = FakeIntercom()
+    fake.references.agents = [fr.intercom_admin("4423433", "Ian Com", "ian@example.com")]
+    fake.references.groups = [fr.intercom_team("55", "Escalations")]
+    fake.references.contacts = [fr.intercom_contact("u1", ["c1"], updated_ts=START_TS + 1)]
+    fake.fail_at(1, "403")  # GET /admins: a token without the "read admins" scope
+    got, error = [], None
+    try:
+        for page in ic(fake, clock).reference_pages({}, start=START):
+            got += page.references
+    except SourceFatalError as exc:
+        error = exc
+    assert {r.kind for r in got} == {"group", "contact"}
+    assert error is not None and "HTTP 403" in str(error)
