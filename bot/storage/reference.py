@@ -226,3 +226,15 @@ def segment_key(session: Session, *, workspace_id: str, dimension: str, value: s
         return value
     ids = ids_for_names(session, workspace_id=workspace_id, dimension=dimension, names=[value])
     return next(iter(ids)) if len(ids) == 1 else value
+
+
+def contact_organizations(session: Session, *, workspace_id: str, source: str, contacts: Iterable[str]) -> dict[str, str]:
+    """contact id → organization id, for the contacts of one source that have a link."""
+    keys = sorted(set(contacts))
+    out: dict[str, str] = {}
+    for start in range(0, len(keys), _CHUNK):
+        out.update(session.execute(select(ReferenceEntity.external_id, ReferenceEntity.organization_id).where(
+            ReferenceEntity.workspace_id == workspace_id, ReferenceEntity.source == source,
+            ReferenceEntity.kind == "contact", ReferenceEntity.external_id.in_(keys[start:start + _CHUNK]),
+            ReferenceEntity.organization_id.is_not(None))).tuples().all())
+    return out

@@ -7,6 +7,7 @@ those ids read as ids until it is fixed.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.storage.reference import link_organizations, upsert_references
+from bot.storage.reference import contact_organizations, link_organizations, upsert_references
 from bot.storage.tickets import save_checkpoint
-from integrations.base import Checkpoint, SourceAuthError, SourceFatalError
+from integrations.base import Checkpoint, SourceAuthError, SourceFatalError, TicketPage
 
 log = logging.getLogger(__name__)
 
@@ -58,3 +59,22 @@ def sync_references(
         log.info("%s: %d reference record(s) updated, %d ticket(s) linked to organizations",
                  source, result.written, result.linked)
     return result
+
+
+def with_linked_organizations(session_factory: sessionmaker, *, workspace_id: str, page: TicketPage) -> TicketPage:
+    """The page with each ticket that names no organization given its requester's (Intercom contact → company).
+
+    Before storing, so an updated conversation keeps the company `link_organizations` gave it instead of
+    losing it until the end of the sync (and touching its whole life twice).
+    """
+    missing = {t.requester for t in page.tickets if t.organization is None and t.requester}
+    if not missing:
+        return page
+    with session_factory() as session:
+        links = contact_organizations(session, workspace_id=workspace_id, source=page.checkpoint.source,
+                                      contacts=missing)
+    if not links:
+        return page
+    tickets = tuple(dataclasses.replace(t, organization=links[t.requester])
+                    if t.organization is None and t.requester in links else t for t in page.tickets)
+    return dataclasses.replace(page, tickets=tickets)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.errors import describe_error, is_database_error
 from bot.storage.tickets import UpsertResult, load_checkpoints, quarantine, save_checkpoint, upsert_tickets
-from bot.sync.reference import sync_references
+from bot.sync.reference import sync_references, with_linked_organizations
 from integrations.base import Adapter, MalformedRecordError, SourceAuthError, SourceFatalError, Ticket, TicketPage
 from integrations.normalize import CUT_KEY
 
@@ -261,6 +261,7 @@ def sync_source(
             with session_factory() as session:
                 checkpoints = load_checkpoints(session, workspace_id=workspace_id, source=adapter.name)
         for page in prefetched(adapter.pages(checkpoints, start=start)):
+            page = with_linked_organizations(session_factory, workspace_id=workspace_id, page=page)
             store_page(session_factory, workspace_id=workspace_id, page=page, store_subject=store_subject, result=result)
             progress.page(result)
         # Names for the ids on tickets; its own failures are logged, never the source's (bot/sync/reference.py).

@@ -124,3 +124,21 @@ def test_reference_endpoints_refused_leave_the_ticket_sync_ok(session_factory, c
     summary = run_sync(session_factory=session_factory, adapters=[ic(fake, clock)], workspace_id=WS, start=START)
     assert summary.ok and summary.sources[0].inserted == 1
     assert "reference data not synced" in caplog.text
+
+
+def test_an_updated_conversation_keeps_its_company_while_stored(session_factory):
+    clock = FakeClock(start=1_700_100_000)
+    conversation = intercom_conversation(1)
+    conversation["contacts"] = {"type": "contact.list", "contacts": [{"type": "contact", "id": "u1"}]}
+    fake = FakeIntercom([conversation])
+    fake.references.contacts = [fr.intercom_contact("u1", ["c1"], updated_ts=1_700_000_000)]
+    run_sync(session_factory=session_factory, adapters=[ic(fake, clock)], workspace_id=WS, start=START)
+    with session_factory() as s:
+        before = s.scalar(select(func.max(TicketTouch.id)))
+    fake.put(dict(conversation, updated_at=conversation["updated_at"] + 100, state="closed", open=False))
+    run_sync(session_factory=session_factory, adapters=[ic(fake, clock)], workspace_id=WS, start=START)
+    with session_factory() as s:
+        assert s.scalar(select(TicketRow.organization)) == "c1"
+        touched = s.scalars(select(TicketTouch.touched_at).where(TicketTouch.id > before)).all()
+    # Closing it moves its solved day only, not every day since it was created.
+    assert touched and min(t.timestamp() for t in touched) > conversation["created_at"]
