@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 
 from bot.commands.layout import RED, DIM, GREEN, YELLOW, Column, Row, echo, render, use_color
@@ -38,11 +39,12 @@ def run(args, runtime) -> int:
         raise UsageError("--from must not be after --to")
     if day is not None and start is not None:
         raise UsageError("use either --date or --from/--to")
-    from bot.metrics.service import range_scorecard, rollup_settings, scorecard
+    from bot.metrics.service import computed_days, range_scorecard, rollup_settings, scorecard
 
     settings = rollup_settings(runtime.settings)
     with runtime.session_factory().begin() as session:
         if start is not None and end is not None:
+            start, end = _covered(computed_days(session, workspace_id=runtime.workspace_id), start, end)
             card = range_scorecard(session, workspace_id=runtime.workspace_id, settings=settings,
                                    start=start, end=end, dimension=args.by)
         else:
@@ -61,6 +63,23 @@ def run(args, runtime) -> int:
     span = (start, end) if start is not None and end is not None else None
     echo([title, *scorecard_lines(card, by=args.by, span=span, color=use_color())])
     return 0
+
+
+def _covered(computed: tuple[date | None, date | None], start: date, end: date) -> tuple[date, date]:
+    """The part of [start, end] that has rollups. None of it: a usage error (exit 2, one line);
+    part of it: a one-line note on stderr, and the figures are for that part."""
+    first, last = computed
+    if first is None or last is None:
+        raise UsageError(f"no rollups from {start} to {end}: none computed yet; "
+                         "import or sync tickets, then run `signalroom rollup`")
+    if end < first or start > last:
+        raise UsageError(f"no rollups from {start} to {end}: computed days are {first} to {last}; "
+                         "import or sync that period, then run `signalroom rollup`")
+    if start < first or end > last:
+        lo, hi = max(start, first), min(end, last)
+        print(f"note: rollups cover {first} to {last}; figures are for {lo} to {hi}", file=sys.stderr)
+        return lo, hi
+    return start, end
 
 
 ZONES = {"act_now": "act now", "watch": "watch", "healthy": "healthy", "insufficient_data": "too few",

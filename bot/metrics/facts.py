@@ -29,6 +29,11 @@ from bot.metrics.settings import DefinitionSettings, RollupSettings, SegmentSett
 from bot.metrics.stats import grouped_quantiles
 
 UNSOLVED = frozenset({"new", "open", "pending", "hold"})
+# A segment (group, channel …) that falls silent keeps zero-volume and zero-backlog days for this long
+# after its last ticket activity — long enough for its baseline to see the drop (13 weeks) — and no
+# longer: a 2016 import's segments do not fill ten years of empty days. The overall series covers
+# every day from the first ticket.
+QUIET_SEGMENT_DAYS = 91
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,6 +444,9 @@ def compute_daily(
                 + np.repeat(open_from, lengths)) if pair_ticket.size else np.zeros(0, np.int64)
     pair_age = bounds[pair_day + 1] - cols.created_s[pair_ticket] if pair_ticket.size else np.zeros(0)
 
+    # The last day each ticket counts on anything (a ticket still open: every day to the end).
+    activity = np.where(cols.unsolved, D - 1, np.maximum(np.maximum(c_day, f_day), s_day))
+
     out: list[DailyValue] = []
     dims: list[tuple[str, np.ndarray, list[str]]] = [("", np.zeros(n_all, np.int32), [""])]
     dims += [(d, cols.dims[d].codes, cols.dims[d].labels) for d in dimensions]
@@ -477,7 +485,14 @@ def compute_daily(
 
         present = np.zeros(G, bool)
         present[np.unique(g[has & live])] = True
-        all_keys = (np.flatnonzero(present)[:, None] * D + np.arange(D)[None, :]).ravel()
+        through = np.where(present, D - 1, -1)
+        if dim:  # a segment's zero days end QUIET_SEGMENT_DAYS after its last ticket activity
+            last = np.full(G, -1, np.int64)
+            m = has & live
+            np.maximum.at(last, g[m], np.clip(activity[m], -1, D - 1))
+            through = np.where(present, np.minimum(D - 1, last + QUIET_SEGMENT_DAYS), -1)
+        grid = np.arange(D)[None, :]
+        all_keys = (np.flatnonzero(present)[:, None] * D + grid)[grid <= through[present][:, None]]
 
         kc = key(in_c, c_day)
         volume = np.bincount(kc, minlength=size)

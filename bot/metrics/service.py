@@ -35,7 +35,7 @@ from bot.metrics.backtest import BacktestResult, backtest
 from bot.metrics.baselines import DailySeries, whole_weeks
 from bot.metrics.business_hours import BusinessHours, parse_days
 from bot.metrics.catalogue import CATALOGUE, DIMENSIONS, MetricDef
-from bot.metrics.facts import DailyValue, compute_daily, local_day, local_midnight_at
+from bot.metrics.facts import QUIET_SEGMENT_DAYS, DailyValue, compute_daily, local_day, local_midnight_at
 from bot.metrics.rules import DayZone, RuleEvent, RuleState, evaluate_rule
 from bot.metrics.series_state import LAYOUT as STATE_LAYOUT
 from bot.metrics.series_state import SeriesState, zone_code
@@ -503,12 +503,15 @@ def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings
     """Zones of days from `from_index` on, for every series with a row there; all segments of a
     metric in one batch. A series that starts later is judged from its first row (the days
     before it carry no value, so they change neither its baseline nor its drift)."""
-    by_metric: dict[str, list[tuple[Key, int]]] = defaultdict(list)
+    by_metric: dict[str, list[tuple[Key, int, int]]] = defaultdict(list)
     for key, (_s, has) in series.items():
         present = np.flatnonzero(has)
-        if present.size == 0 or present[-1] < from_index:
+        # Judged from its first row to QUIET_SEGMENT_DAYS after its last: a series that fell silent
+        # (a 2016 import's response times in 2026) gets no decade of "insufficient data" days.
+        stop = int(present[-1]) + QUIET_SEGMENT_DAYS if present.size else -1
+        if present.size == 0 or stop < from_index:
             continue
-        by_metric[key[0]].append((key, max(from_index, int(present[0]))))
+        by_metric[key[0]].append((key, max(from_index, int(present[0])), stop))
     out = {}
     T = max((len(s) for s, _ in series.values()), default=0)
     per_series = max(1, (T - from_index) * (_span(settings) + 7))  # cells of one lagged matrix
@@ -518,15 +521,15 @@ def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings
             members = group[i:i + size]
             mdef = CATALOGUE[m]
             first = series[members[0][0]][0]
-            stacked = [np.stack([getattr(series[k][0], f) for k, _ in members])
+            stacked = [np.stack([getattr(series[k][0], f) for k, _, _ in members])
                        for f in ("values", "n", "numerator", "denominator")]
             batch = evaluate_batch(DailySeries(first.start, *stacked), mdef, settings.metrics.for_metric(m),
                                    drift=settings.metrics.drift, change_days=changes,
-                                   subjects=[_subject(mdef, k[1], k[2]) for k, _ in members], from_index=from_index,
-                                   drift_seeds=np.array([seeds.get(k, 0.0) for k, _ in members]),
+                                   subjects=[_subject(mdef, k[1], k[2]) for k, _, _ in members], from_index=from_index,
+                                   drift_seeds=np.array([seeds.get(k, 0.0) for k, _, _ in members]),
                                    currency=settings.definitions.currency)
-            for (key, start_i), results in zip(members, batch):
-                out[key] = results[start_i - from_index:]
+            for (key, start_i, stop_i), results in zip(members, batch):
+                out[key] = results[start_i - from_index:stop_i + 1 - from_index]
     return out
 
 
@@ -715,6 +718,11 @@ def scorecard(session: Session, *, workspace_id: str, settings: RollupSettings, 
                      key=lambda e: (ZONE_ORDER.get(e.zone, 9), -(e.score or 0.0) if e.zone in ("watch", "act_now") else 0,
                                     _catalogue_order(e.key), tuple(e.segment.values())))
     return Scorecard(day, settings.timezone, tuple(entries))
+
+
+def computed_days(session: Session, *, workspace_id: str) -> tuple[date | None, date | None]:
+    """(first, last) day the rollups have computed: what a range can be asked about."""
+    return store.computed_span(session, workspace_id=workspace_id)
 
 
 def range_scorecard(session: Session, *, workspace_id: str, settings: RollupSettings, start: date, end: date,
