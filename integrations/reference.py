@@ -286,6 +286,8 @@ class ZendeskReferences(ReferencePasses):
         start_time = saved.value.get("start_time") if saved else None
         if not isinstance(start_time, int):
             start_time = max(int(start.timestamp()), 0)
+        # The export refuses a start_time within the last minute ("too recent").
+        start_time = min(start_time, int(self.now()) - 61)
         guard = CursorGuard(self.source, STREAM_PREFIX + "organizations")
         while True:
             guard.advance(start_time)

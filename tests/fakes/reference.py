@@ -166,6 +166,9 @@ def zendesk_answer(fake: FakeAPI, refs: References, request: httpx.Request) -> h
         if "start_time" not in params:
             return _bad("start_time required")
         start_time = int(params["start_time"])
+        if start_time > fake.clock() - 60:  # as the real export answers a start_time within the last minute
+            return httpx.Response(422, json={"error": "InvalidValue",
+                                             "description": "Too recent start_time. Use a start_time older than one minute"})
         records = sorted((o for o in refs.organizations if o["_ts"] >= start_time), key=lambda o: (o["_ts"], o["id"]))
         chunk = records[:refs.export_page_size]
         end_time = chunk[-1]["_ts"] if chunk else start_time

@@ -238,3 +238,12 @@ def test_a_stream_the_token_may_not_read_does_not_stop_the_others():
         error = exc
     assert {r.kind for r in got} == {"group", "contact"}
     assert error is not None and "HTTP 403" in str(error)
+
+
+def test_zendesk_organization_export_never_asks_for_the_last_minute():
+    clock = FakeClock(start=1_700_000_000)
+    fake = zendesk_fake()
+    saved = {"ref_organizations": Checkpoint("zendesk", "ref_organizations", {"start_time": 1_700_000_000})}
+    list(zd(fake, clock).reference_pages(saved, start=START))
+    (export,) = [r for r in fake.requests if r.url.path == "/api/v2/incremental/organizations"]
+    assert int(export.url.params["start_time"]) <= clock.now - 61
