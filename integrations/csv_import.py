@@ -29,7 +29,9 @@ CANONICAL = (
     "closed_at", "reopens", "replies", "escalations", "csat",
 )
 # Extensions beyond the canonical set, read when present.
-OPTIONAL = ("csat_scale", "assignee_email", "bot_involved", "bot_resolved")
+OPTIONAL = ("csat_scale", "assignee_email", "bot_involved", "bot_resolved",
+            # SLA targets: when the first reply and the resolution were due (empty: no target)
+            "first_response_due_at", "resolution_due_at")
 REQUIRED = ("id", "created_at", "status")
 STATUS_ALIASES = {
     "resolved": "solved", "done": "solved", "on-hold": "hold", "on_hold": "hold", "onhold": "hold",
@@ -408,6 +410,8 @@ def _to_ticket(values: Mapping[str, str], raw: Mapping[str, Any], *, source: str
     )
     escalations = _count(values.get("escalations", ""), "escalations")
     first_response_at, solved_at = instants["first_response_at"], instants["solved_at"]
+    due = {name: _instant(values.get(name, ""), name, mapping, zone)
+           for name in ("first_response_due_at", "resolution_due_at")}
     return Ticket(
         source=source,
         external_id=external_id,
@@ -437,5 +441,7 @@ def _to_ticket(values: Mapping[str, str], raw: Mapping[str, Any], *, source: str
         csat_scale=csat_scale,
         bot_involved=_flag(values.get("bot_involved", ""), "bot_involved"),
         bot_resolved=_flag(values.get("bot_resolved", ""), "bot_resolved"),
+        first_response_due_at=due["first_response_due_at"],
+        resolution_due_at=due["resolution_due_at"],
         raw=raw,
     )
