@@ -163,6 +163,9 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         bot_involved=source_code == 12,
         outbound=source_code == OUTBOUND_EMAIL,
         csat_reported=rating_reported,
+        # SLA policy targets, measured against the stats above (first_responded_at, resolved_at)
+        first_response_due_at=instant(raw.get("fr_due_by"), field="fr_due_by", external_id=external_id),
+        resolution_due_at=instant(raw.get("due_by"), field="due_by", external_id=external_id),
         raw=raw,
     )
 

@@ -47,6 +47,10 @@ def _seconds(value: Any, *, field: str, external_id: str) -> timedelta | None:
     return None if number is None else timedelta(seconds=number)
 
 
+# `sla_applied.sla_status`: hit / missed settle it; active (not yet) and cancelled (null) say nothing.
+SLA_STATUS = {"hit": True, "missed": False}
+
+
 @checked
 def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
     """One conversation from `/conversations/search` (or `GET /conversations/{id}`) -> Ticket."""
@@ -129,6 +133,9 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         bot_involved=bool(raw.get("ai_agent_participated")) or bool(ai_agent),
         bot_resolved=ai_agent.get("resolution_state") in AI_RESOLVED,
         outbound=delivered_as in OUTBOUND,
+        # One status for the conversation's SLA as a whole (any of its targets missed → missed), settled
+        # by a teammate's reply or the close: counted as the resolution SLA, on the close day.
+        sla_resolution_met=SLA_STATUS.get(mapping(raw.get("sla_applied")).get("sla_status")),
         raw=raw,
     )
 

@@ -37,7 +37,8 @@ class MetricDef:
     denominator: str  # what the figure is shown next to
     kind: Kind
     aggregate: str = "value"  # "count", "median", "p90", "share", "ratio"
-    attributed_to: str = "created"  # the day a ticket counts on: created, first_response, solved, end_of_day
+    attributed_to: str = "created"  # the day a ticket counts on: created, first_response, solved, end_of_day,
+    # sla_outcome (when a target was met, or when it was missed)
     dimensions: tuple[str, ...] = DIMENSIONS
     aliases: tuple[str, ...] = ()
     optional: bool = False  # only computed when the data (or config) allows it
@@ -149,6 +150,26 @@ _DEFS: tuple[MetricDef, ...] = (
         ("deflection", "bot resolution", "ai resolution", "self service", "automation rate"),
         optional=True,
     ),
+    # SLA compliance: only tickets with a target (the source's SLA policy, or due columns in a CSV).
+    MetricDef(
+        "sla_first_response_met", "First response SLA met",
+        "Share of tickets with a first-response target whose outcome fell on the day that met it: counted on the "
+        "day of the first reply when met, on the due day when missed (the source's own verdict wins).",
+        "share", "lower_is_worse", "experience", "tickets with a first-response target due or answered that day",
+        "rate", "share", "sla_outcome", _ALL,
+        ("sla", "sla_frt", "sla frt", "frt sla", "first response sla", "first reply sla", "response sla",
+         "sla compliance", "sla first response"),
+        optional=True,
+    ),
+    MetricDef(
+        "sla_resolution_met", "Resolution SLA met",
+        "Share of tickets with a resolution target whose outcome fell on the day that met it: counted on the "
+        "solve day when met, on the due day when missed (the source's own verdict wins).",
+        "share", "lower_is_worse", "experience", "tickets with a resolution target due or solved that day",
+        "rate", "share", "sla_outcome", _ALL,
+        ("sla_resolution", "sla resolution", "resolution sla", "sla ttr", "ttr sla", "sla_ttr", "resolve sla"),
+        optional=True,
+    ),
     MetricDef(
         "cost_per_resolution", "Cost per resolution",
         "Monthly support cost from config spread evenly over the month's days, divided by tickets solved on the day.",
@@ -177,7 +198,7 @@ _DEFS: tuple[MetricDef, ...] = (
 )
 
 CATALOGUE: dict[str, MetricDef] = {m.key: m for m in _DEFS}
-# The 14 keys of ARCHITECTURE.md, in scorecard order.
+# The 16 keys of ARCHITECTURE.md, in scorecard order.
 CANONICAL_KEYS: tuple[str, ...] = tuple(k for k in CATALOGUE if k not in {
     "cost_per_resolution", "first_response_time_business", "resolution_time_business"})
 

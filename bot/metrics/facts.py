@@ -62,6 +62,10 @@ class TicketFact:
     bot_resolved: bool = False
     first_response_business_seconds: float | None = None
     resolution_business_seconds: float | None = None
+    first_response_due_at: datetime | None = None  # SLA targets (see `sla_outcomes`)
+    resolution_due_at: datetime | None = None
+    sla_first_response_met: bool | None = None  # the source's own verdict, where it gives one
+    sla_resolution_met: bool | None = None
 
 
 FACT_FIELDS: tuple[str, ...] = (
@@ -69,6 +73,7 @@ FACT_FIELDS: tuple[str, ...] = (
     "reopens", "reassignments", "escalated", "tags", "channel", "priority", "group", "assignee",
     "organization", "requester", "csat", "bot_involved", "bot_resolved",
     "first_response_business_seconds", "resolution_business_seconds",
+    "first_response_due_at", "resolution_due_at", "sla_first_response_met", "sla_resolution_met",
 )
 
 
@@ -109,6 +114,10 @@ class TicketColumns:
     frt_business_s: np.ndarray
     resolution_business_s: np.ndarray
     repeat: np.ndarray  # int8: 1 repeat contact, 0 not, -1 unknown requester
+    frt_due_s: np.ndarray = field(default_factory=lambda: np.zeros(0))  # SLA due instants (NaN = no target)
+    resolution_due_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sla_frt_met: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))  # 1 met, 0 missed, -1 not said
+    sla_resolution_met: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     dims: dict[str, Categorical] = field(default_factory=dict)
     has_bot_data: bool = False
 
@@ -296,6 +305,10 @@ class ColumnsBuilder:
             resolution_business = np.where(np.isnan(resolution_business),
                                            business_seconds(created, solved, hours, tz, closed_end=False),
                                            resolution_business)
+        self._put("frt_due_s", inst("first_response_due_at"))
+        self._put("resolution_due_s", inst("resolution_due_at"))
+        for name, col in (("sla_frt_met", "sla_first_response_met"), ("sla_resolution_met", "sla_resolution_met")):
+            self._put(name, np.fromiter((-1 if v is None else int(bool(v)) for v in cols[col]), np.int8, n))
         self._put("frt_business_s", frt_business)
         self._put("resolution_business_s", resolution_business)
 
@@ -350,9 +363,28 @@ class ColumnsBuilder:
             frt_business_s=self._col("frt_business_s", np.float64),
             resolution_business_s=self._col("resolution_business_s", np.float64),
             repeat=repeat,
+            frt_due_s=self._col("frt_due_s", np.float64),
+            resolution_due_s=self._col("resolution_due_s", np.float64),
+            sla_frt_met=self._col("sla_frt_met", np.int8),
+            sla_resolution_met=self._col("sla_resolution_met", np.int8),
             dims=dims,
             has_bot_data=self.has_bot,
         )
+
+
+def sla_outcomes(met: np.ndarray, due_s: np.ndarray, done_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(met, at) per ticket for one SLA target; `at` NaN where there is no outcome (yet).
+
+    The source's verdict wins (`met` 1/0); else a due instant is compared with when it was done.
+    A met target counts when it was done; a missed one when it became missed — at the due instant
+    (or when done, if that is known and earlier, for a source's verdict of missed). So a ticket
+    never answered counts as missed on its due day, and a late answer does not move it.
+    """
+    said = met >= 0
+    ok = np.where(said, met == 1, done_s <= due_s)  # NaN compares False: not done = not met
+    at = np.where(ok, done_s, np.fmin(due_s, done_s))
+    target = said | ~np.isnan(due_s)
+    return ok & target, np.where(target, at, np.nan)
 
 
 def _repeat_flags(who: np.ndarray, created_s: np.ndarray, within_s: float) -> np.ndarray:
@@ -443,6 +475,18 @@ def compute_daily(
     pair_day = (np.arange(pair_ticket.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
                 + np.repeat(open_from, lengths)) if pair_ticket.size else np.zeros(0, np.int64)
     pair_age = bounds[pair_day + 1] - cols.created_s[pair_ticket] if pair_ticket.size else np.zeros(0)
+
+    # SLA compliance: tickets whose target's outcome fell on the day (see `sla_outcomes`).
+    sla = {}
+    for metric, met, due, done in (
+        ("sla_first_response_met", cols.sla_frt_met, cols.frt_due_s, cols.first_response_s),
+        ("sla_resolution_met", cols.sla_resolution_met, cols.resolution_due_s,
+         np.where(solved_known, cols.solved_s, np.nan)),
+    ):
+        if met.size != n_all:  # columns built without SLA data
+            continue
+        ok, at = sla_outcomes(met, due, done)
+        sla[metric] = (ok, _day_index(bounds, at))
 
     # The last day each ticket counts on anything (a ticket still open: every day to the end).
     activity = np.where(cols.unsolved, D - 1, np.maximum(np.maximum(c_day, f_day), s_day))
@@ -535,6 +579,8 @@ def compute_daily(
         rate("escalation_rate", in_s, cols.escalated, s_day)
         rate("deflection_rate", in_s, cols.bot_resolved, s_day)
         rate("repeat_contact_rate", in_c & (cols.repeat >= 0), cols.repeat == 1, c_day)
+        for metric, (ok, at_day) in sla.items():
+            rate(metric, live & (at_day >= 0) & (at_day < D), ok, at_day)
 
         # backlog and its median age
         pg = g[pair_ticket]

@@ -42,7 +42,7 @@ _FACT_COLUMNS = (
     "id", "{created}", "status", "source", "{first_response}", "{solved}", "agent_replies", "reopens",
     "reassignments", "escalated", "CAST({t}tags AS TEXT)", "channel", "priority", "group_name", "assignee",
     "organization", "requester", "csat", "bot_involved", "bot_resolved", "first_response_business_seconds",
-    "resolution_business_seconds",
+    "resolution_business_seconds", "{frt_due}", "{resolution_due}", "sla_first_response_met", "sla_resolution_met",
 )
 _OPEN_STATUSES = "('new', 'open', 'pending', 'hold')"
 _RELEVANT_OR = (" AND (t.created_at >= :created_since OR t.solved_at IS NULL OR t.solved_at >= :since"
@@ -60,7 +60,8 @@ _RELEVANT_IDS = (
 
 def _fact_select(session: Session, prefix: str) -> str:
     e = lambda c: _epoch_sql(session, prefix + c)  # noqa: E731
-    cols = [c.format(created=e("created_at"), first_response=e("first_response_at"), solved=e("solved_at"), t=prefix)
+    cols = [c.format(created=e("created_at"), first_response=e("first_response_at"), solved=e("solved_at"), t=prefix,
+                     frt_due=e("first_response_due_at"), resolution_due=e("resolution_due_at"))
             for c in _FACT_COLUMNS]
     return ", ".join(c if c.startswith(("(", "CAST")) else prefix + c for c in cols)
 

@@ -45,6 +45,8 @@ def freshdesk_ticket(ticket_id: int, *, updated: datetime | None = None, status:
     ticket.update(
         id=ticket_id, status=status, subject=f"Subject {ticket_id}", created_at=iso(created), updated_at=iso(updated),
         priority=1 + ticket_id % 4, source=(1, 2, 3, 7)[ticket_id % 4], group_id=300 + ticket_id % 3,
+        # The SLA policy's targets, as Freshdesk sets them at creation (here: reply in 1 h, resolve in 1 day).
+        fr_due_by=iso(created + timedelta(hours=1)), due_by=iso(created + timedelta(days=1)),
     )
     ticket["stats"] = dict(ticket["stats"], first_responded_at=iso(created + timedelta(minutes=30)),
                            resolved_at=iso(updated) if status in (4, 5) else None,

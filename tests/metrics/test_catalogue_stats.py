@@ -9,6 +9,7 @@ ARCHITECTURE_KEYS = (
     "ticket_volume", "first_response_time", "first_response_time_p90", "resolution_time",
     "resolution_time_p90", "csat", "fcr_rate", "reopen_rate", "escalation_rate", "backlog",
     "backlog_age", "tickets_per_agent", "repeat_contact_rate", "deflection_rate",
+    "sla_first_response_met", "sla_resolution_met",
 )
 
 
@@ -27,6 +28,10 @@ def test_catalogue_has_the_contract_keys_and_cost():
     ("first_response_time_p90", "first_response_time_p90"),
     ("FRT p90", "first_response_time_p90"),
     ("CSAT", "csat"),
+    ("sla", "sla_first_response_met"),
+    ("SLA FRT", "sla_first_response_met"),
+    ("sla_resolution", "sla_resolution_met"),
+    ("resolution SLA", "sla_resolution_met"),
     ("reopens", "reopen_rate"),
     ("fcr", "fcr_rate"),
     ("escalation rate", "escalation_rate"),
