@@ -85,8 +85,14 @@ def on_log_action(body: dict, context: BoltContext, respond, client: WebClient) 
             raise UsageError("this button carries no metric")
         dimension, segment = item.get("dimension") or "", item.get("segment") or ""
         trigger_id = item.get("trigger_id")
+        r = _request(body, context, client)
+        if dimension and segment:  # shown as its source names it; stored as the id again on submit
+            from bot.storage.reference import display_name
+
+            with r.db.transaction() as session:
+                segment = display_name(session, workspace_id=r.workspace_id, dimension=dimension, value=segment)
         open_add_modal(
-            _request(body, context, client), metric=item["metric"], owner=body["user"]["id"], due=None,
+            r, metric=item["metric"], owner=body["user"]["id"], due=None,
             description=None, segment=f"{dimension}={segment}" if dimension else "",
             trigger=parse_id(str(trigger_id or "")),
         )
