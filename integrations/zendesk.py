@@ -32,6 +32,7 @@ from integrations.http import CursorGuard, PollingAdapter
 from integrations.reference import ReferencePage, ZendeskReferences
 from integrations.normalize import basic_auth_header, checked, ident, instant, integer, mapping, since, tags, without
 from integrations.retry import RetryPolicy
+from integrations.zendesk_sla import SlaPage, sla_pages
 
 SOURCE = "zendesk"
 STREAM = "tickets"
@@ -265,6 +266,11 @@ class ZendeskAdapter(PollingAdapter):
                 error.raw = raw if isinstance(raw, Mapping) else None
                 quarantined.append(error)
         return tuple(tickets), tuple(quarantined)
+
+    def sla_pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[SlaPage]:
+        """SLA policy targets from the ticket metric events export (integrations/zendesk_sla.py)."""
+        return sla_pages(self.requester, source=self.name, base_url=self.base_url, headers=self._headers,
+                         checkpoints=checkpoints, start_time=max(int((start - self.lookback).timestamp()), 0))
 
     def reference_pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[ReferencePage]:
         """Agents, groups, brands and organizations, for names (see integrations/reference.py)."""

@@ -484,3 +484,54 @@ def quarantine(
         )
     )
     session.flush()
+
+
+def apply_sla_signals(session: Session, *, workspace_id: str, source: str, signals: Sequence[Any]) -> int:
+    """Merge a page of SLA signals (integrations/zendesk_sla.py) into the stored tickets; the number changed.
+
+    A breach stays a breach; a fulfil means met only for a target a policy set (now or before); a
+    later due instant (a policy re-applied on a priority change) replaces the earlier one. Tickets not
+    stored yet are skipped: their events come again with the next pass's overlap, or they have none.
+    """
+    by_id = {s.external_id: s for s in signals}
+    if not by_id:
+        return 0
+    now = utcnow()
+    changed = 0
+    first: datetime | None = None
+    until: list[datetime | None] = []
+    ids = list(by_id)
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.scalars(select(TicketRow).where(
+            TicketRow.workspace_id == workspace_id, TicketRow.source == source,
+            TicketRow.external_id.in_(ids[start:start + _CHUNK])))
+        for row in rows:
+            sig = by_id[row.external_id]
+            before = (row.first_response_due_at, row.sla_first_response_met, row.resolution_due_at,
+                      row.sla_resolution_met)
+            row.first_response_due_at, row.sla_first_response_met = _merged(
+                sig.first_response, row.first_response_due_at, row.sla_first_response_met)
+            row.resolution_due_at, row.sla_resolution_met = _merged(
+                sig.resolution, row.resolution_due_at, row.sla_resolution_met)
+            if before == (row.first_response_due_at, row.sla_first_response_met, row.resolution_due_at,
+                          row.sla_resolution_met):
+                continue
+            row.changed_at = now
+            changed += 1
+            first = row.created_at if first is None else min(first, row.created_at)
+            until.append(life_end({n: getattr(row, n) for n in ("status", *_LIFE_INSTANTS)}))
+    if first is not None:
+        bound = None if any(u is None for u in until) else max(u for u in until if u is not None)
+        session.add(TicketTouch(workspace_id=workspace_id, touched_at=first, touched_until=bound, recorded_at=now))
+    session.flush()
+    return changed
+
+
+def _merged(target: Any, due_at: datetime | None, met: bool | None) -> tuple[datetime | None, bool | None]:
+    has_target = target.applied or due_at is not None or met is not None or target.due_at is not None
+    due_at = target.due_at or due_at
+    if target.met is False or met is False:
+        return due_at, False
+    if target.met is True and has_target:
+        return due_at, True
+    return due_at, met

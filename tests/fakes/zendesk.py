@@ -147,6 +147,8 @@ class FakeZendesk(FakeAPI):
         self.empty_page_at: set[int] = set()
         self.repeat_cursor_at: set[int] = set()
         self.pages_served = 0
+        # Ticket metric events (`/api/v2/incremental/ticket_metric_events`), e.g. from `zendesk_sla_events`.
+        self.metric_events: list[dict] = []
         self._nonce = 0
         # (position, end, with metric sets) -> serialized tickets and metric sets; see `prerender`.
         self._rendered: dict[tuple[int, int, bool], tuple[orjson.Fragment, orjson.Fragment | None]] = {}
@@ -171,6 +173,8 @@ class FakeZendesk(FakeAPI):
         answer = zendesk_answer(self, self.references, request)
         if answer is not None:
             return answer
+        if request.url.path == METRIC_EVENTS_PATH:
+            return self._metric_events(request)
         if request.url.path != self.path:
             return httpx.Response(404, json={"error": "InvalidEndpoint"})
         params = request.url.params
@@ -212,3 +216,43 @@ class FakeZendesk(FakeAPI):
         if metric_sets is not None:
             body["metric_sets"] = metric_sets
         return httpx.Response(200, content=orjson.dumps(body), headers={"Content-Type": "application/json"})
+
+    def _metric_events(self, request: httpx.Request) -> httpx.Response:
+        """Time-based export: up to 100 events with `time` >= start_time, `end_time` = the last one's time."""
+        if "start_time" not in request.url.params:
+            return httpx.Response(400, json={"error": "start_time required"})
+        start = int(request.url.params["start_time"])
+        events = sorted((e for e in self.metric_events if _epoch(e["time"]) >= start), key=lambda e: (e["time"], e["id"]))
+        page = events[:METRIC_EVENTS_LIMIT]
+        end_time = _epoch(page[-1]["time"]) if page else start
+        last = len(events) <= METRIC_EVENTS_LIMIT
+        return httpx.Response(200, json={
+            "ticket_metric_events": page, "count": len(page), "end_time": end_time, "end_of_stream": last,
+            "next_page": None if last else f"https://example.zendesk.com{METRIC_EVENTS_PATH}.json?start_time={end_time}",
+        })
+
+
+METRIC_EVENTS_PATH = "/api/v2/incremental/ticket_metric_events"
+METRIC_EVENTS_LIMIT = 100
+
+
+def _epoch(value: str) -> int:
+    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+
+
+def zendesk_sla_events(ticket_id: int, *, metric: str, applied_ts: int, target_minutes: int,
+                       done_ts: int | None, first_id: int = 1) -> list[dict]:
+    """The SLA events Zendesk records for one target, in the documented shape: `apply_sla` with the
+    policy, `breach` at the due instant (`deleted` when fulfilled first), `fulfill` when done."""
+    due = applied_ts + target_minutes * 60
+    base = {"ticket_id": ticket_id, "metric": metric, "instance_id": 1}
+    out = [dict(base, id=first_id, type="apply_sla", time=iso(applied_ts),
+                sla={"target": target_minutes, "business_hours": False,
+                     "policy": {"id": 25, "title": "Urgent", "description": "Urgent tickets"}})]
+    if done_ts is None or done_ts > due:
+        out.append(dict(base, id=first_id + 1, type="breach", time=iso(due), deleted=False))
+    else:
+        out.append(dict(base, id=first_id + 1, type="breach", time=iso(due), deleted=True))
+    if done_ts is not None:
+        out.append(dict(base, id=first_id + 2, type="fulfill", time=iso(done_ts)))
+    return out

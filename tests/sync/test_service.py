@@ -38,8 +38,9 @@ def test_sync_stores_pages_with_checkpoints_and_is_idempotent(session_factory):
     summary = run_sync(session_factory=session_factory, adapters=[zd(fake)], workspace_id=WS, start=START)
     (result,) = summary.sources
     assert result.ok and (result.fetched, result.inserted, result.deleted, result.pages) == (26, 26, 1, 3)
-    # 3 ticket pages, then reference data: agents, groups, brands and the organizations export
-    assert result.requests == 3 + 4 and summary.ok
+    # 3 ticket pages, then reference data: agents, groups, brands and the organizations export, then
+    # one page of SLA metric events
+    assert result.requests == 3 + 4 + 1 and summary.ok
     assert count(session_factory) == 26 and count(session_factory, deleted=True) == 1
     with session_factory() as session:
         checkpoint = session.scalar(select(SyncCheckpoint).where(SyncCheckpoint.stream == "tickets"))
