@@ -199,3 +199,33 @@ def test_an_open_ticket_backfilled_reaches_every_day_since(session_factory):
     after = {k: v for k, v in _values(session_factory).items() if k[1] == "backlog" and k[2] == ""}
     for key, (value, _n) in before.items():
         assert after[key][0] == value + 1, key
+
+
+def test_bpi2013_incident_log_through_the_canonical_csv(tmp_path, db_url, capsys):
+    """A public incident log from 2012 (BPI Challenge 2013, Volvo IT), imported as a CSV today: that
+    period's volume and backlog match a computation from the event log itself."""
+    from tests.conftest import shared_data
+    from tests.metrics.test_bpi2013 import cases_to_facts
+
+    brussels = ZoneInfo("Europe/Brussels")
+    facts = [f for f in cases_to_facts(shared_data("bpi2013-incidents", "VINST-new.csv"))
+             if f.created_at >= datetime(2012, 4, 1, tzinfo=UTC)]
+    path = tmp_path / "vinst.csv"
+    write_csv(path, [{c: "" for c in COLUMNS} | {
+        "id": f.ticket_id, "created_at": f.created_at, "updated_at": f.solved_at, "status": f.status,
+        "priority": f.priority, "solved_at": f.solved_at if f.status == "solved" else "",
+    } for f in facts])
+    cfg = tmp_path / "signalroom.toml"
+    cfg.write_text('timezone = "Europe/Brussels"\nworkspace_id = "w1"\n')
+    env = {"SIGNALROOM_CONFIG": str(cfg), "DATABASE_URL": db_url}
+    assert main(["import", str(path)], env=env) == 0
+    assert main(["rollup"], env=env) == 0
+    capsys.readouterr()
+    assert main(["metrics", "--json", "--from", "2012-04-16", "--to", "2012-05-13"], env=env) == 0
+    got = _by_key(json.loads(capsys.readouterr().out))
+    lo, hi = date(2012, 4, 16), date(2012, 5, 13)
+    end_at = datetime(2012, 5, 14, tzinfo=brussels)
+    day = lambda at: at.astimezone(brussels).date()  # noqa: E731
+    assert got[("ticket_volume", ())]["value"] == sum(lo <= day(f.created_at) <= hi for f in facts) > 3000
+    assert got[("backlog", ())]["value"] == sum(
+        f.created_at < end_at and (f.status == "open" or f.solved_at >= end_at) for f in facts)
