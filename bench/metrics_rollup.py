@@ -1,10 +1,11 @@
-"""Benchmark: rollups over 1,000,000 tickets in 120 days, all segment dimensions.
+"""Benchmark: rollups over 1,000,000 tickets in 120 days (or 3 years: --history 3y), all segment dimensions.
 
 Measures, on SQLite and/or PostgreSQL: the full rebuild (time and peak RSS of
 the process doing it), an incremental update after 1,000 changed tickets, and
 the scorecard read (`metrics --json`: query + JSON). Prints one line per figure.
 
     .venv/bin/python bench/metrics_rollup.py --db sqlite
+    .venv/bin/python bench/metrics_rollup.py --db sqlite --history 3y   # all of history: 1M tickets over 1,095 days
     .venv/bin/python bench/metrics_rollup.py --db postgres --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 Data is generated with numpy and bulk-loaded (sqlite3 executemany / PostgreSQL
@@ -160,9 +161,13 @@ def main() -> int:
     p.add_argument("--pg-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--tickets", type=int, default=1_000_000)
     p.add_argument("--days", type=int, default=120)
+    p.add_argument("--history", choices=("120d", "3y"), default=None,
+                   help="preset: 120d (the default size) or 3y (the tickets spread over 3 years, 1,095 days)")
     p.add_argument("--phase", choices=("all", "load"), default="all")
     p.add_argument("--url")
     args = p.parse_args()
+    if args.history is not None:
+        args.days = {"120d": 120, "3y": 1095}[args.history]
     if args.phase == "load":
         load(args.url, args.tickets, args.days)
         return 0

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import time as _time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
@@ -224,8 +224,8 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
         del values
         results = _evaluate_all(series, settings, changes, from_index=0, seeds={})
         store.delete_daily(session, workspace_id=workspace_id)
-        rows = _rows(workspace_id, series, results, history_start, as_of - timedelta(days=EXPLAIN_DAYS), now_at)
-        store.insert_daily(session, rows)
+        written = _write_rows(session, _rows(workspace_id, series, results, history_start,
+                                             as_of - timedelta(days=EXPLAIN_DAYS), now_at))
         zones = _zone_history({}, results, settings, start=history_start, until=history_start)
         fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                      results=results, as_of=as_of, alerts_channel=alerts_channel)
@@ -234,7 +234,7 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
         store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at,
                             first_day=history_start, computed_through=as_of, full_rebuild_at=now_at)
         store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
-        return RollupReport("full", history_start, as_of, (end - history_start).days, len(rows),
+        return RollupReport("full", history_start, as_of, (end - history_start).days, written,
                             store.ticket_count(session, workspace_id=workspace_id), tuple(fired), tuple(recovered))
 
     # incremental: the days the recorded changes touched (an import of older history: its own days,
@@ -295,16 +295,16 @@ def _recompute(session: Session, *, workspace_id: str, settings: RollupSettings,
     from_index = (first - hist_start).days
     results = _evaluate_all(series, settings, changes, from_index=from_index, seeds=seeds)
     store.delete_daily(session, workspace_id=workspace_id, start=first, end=stop)
-    rows = _rows(workspace_id, series, results, hist_start, as_of - timedelta(days=EXPLAIN_DAYS), now_at)
-    store.insert_daily(session, rows)
+    written = _write_rows(session, _rows(workspace_id, series, results, hist_start,
+                                         as_of - timedelta(days=EXPLAIN_DAYS), now_at))
     if stop < end:
-        return len(rows), [], []
+        return written, [], []
     zones = _zone_history(old, results, settings, start=hist_start, until=first)
     fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                  results=results, as_of=as_of, alerts_channel=alerts_channel)
     store.replace_series_states(session, workspace_id=workspace_id, rows=_state_rows(
         series, results, old, first=first, end=end, days=state_days))
-    return len(rows), fired, recovered
+    return written, fired, recovered
 
 
 # --- history of earlier days: packed series states, or daily_metrics when those do not fit ----------
@@ -537,24 +537,39 @@ def _num(x: float) -> float | None:
     return None if x != x else float(x)
 
 
+ROW_BATCH = 50_000  # daily rows built and written at a time: three years of 1,110 series never exist at once
+
+
+def _write_rows(session: Session, rows: Iterable[dict]) -> int:
+    batch: list[dict] = []
+    written = 0
+    for r in rows:
+        batch.append(r)
+        if len(batch) >= ROW_BATCH:
+            store.insert_daily(session, batch)
+            written += len(batch)
+            batch = []
+    store.insert_daily(session, batch)
+    return written + len(batch)
+
+
 def _rows(workspace_id: str, series: Mapping[Key, tuple[DailySeries, np.ndarray]],
-          results: Mapping[Key, list[ZoneResult]], start: date, explain_from: date, now_at: datetime) -> list[dict]:
+          results: Mapping[Key, list[ZoneResult]], start: date, explain_from: date, now_at: datetime) -> Iterator[dict]:
     """Rows for `daily_metrics`; evidence carries its sentence for days from `explain_from` on
-    (older days keep the numbers only — backtests rebuild sentences when asked)."""
-    rows = []
+    (older days keep the numbers only — backtests rebuild sentences when asked). Generated: the caller
+    writes them in batches."""
     for key, rs in results.items():
         s, _has = series[key]
         m, dim, seg = key
         for r in rs:
             i = (r.day - start).days
             ev = r.to_dict() if r.day >= explain_from else r.compact()
-            rows.append({
+            yield {
                 "workspace_id": workspace_id, "day": r.day, "metric": m, "dimension": dim, "segment": seg,
                 "value": _num(s.values[i]), "n": int(s.n[i]), "numerator": _num(s.numerator[i]),
                 "denominator": _num(s.denominator[i]), "zone": r.zone, "expected": r.expected,
                 "score": r.score, "evidence": ev, "computed_at": now_at,
-            })
-    return rows
+            }
 
 
 # --- triggers ------------------------------------------------------------------------------------
