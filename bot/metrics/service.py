@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import time as _time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
@@ -222,10 +222,22 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
         del cols
         series = _series(values, history_start, end)
         del values
-        results = _evaluate_all(series, settings, changes, from_index=0, seeds={})
         store.delete_daily(session, workspace_id=workspace_id)
-        written = _write_rows(session, _rows(workspace_id, series, results, history_start,
-                                             as_of - timedelta(days=EXPLAIN_DAYS), now_at))
+        # Rows are written as each batch of series is judged; only what triggers and the packed states
+        # read afterwards is kept (every day of rule-watched series, the state window of the others), so
+        # years of history never hold all their ZoneResults at once.
+        writer = _RowWriter(session)
+        keep_from = end - timedelta(days=state_days)
+        explain_from = as_of - timedelta(days=EXPLAIN_DAYS)
+
+        def sink(key: Key, rs: list[ZoneResult]) -> list[ZoneResult]:
+            writer.add(_rows(workspace_id, {key: series[key]}, {key: rs}, history_start, explain_from, now_at))
+            if any(rule.matches(*key) for rule in settings.rules):
+                return rs
+            return [r for r in rs if r.day >= keep_from]
+
+        results = _evaluate_all(series, settings, changes, from_index=0, seeds={}, sink=sink)
+        written = writer.close()
         zones = _zone_history({}, results, settings, start=history_start, until=history_start)
         fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                      results=results, as_of=as_of, alerts_channel=alerts_channel)
@@ -498,8 +510,9 @@ def _series(values: Iterable[DailyValue], start: date, end: date, *, old: Mappin
 
 
 def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings: RollupSettings,
-                  changes: Mapping[date, ChangeDay], *, from_index: int,
-                  seeds: Mapping[Key, float]) -> dict[Key, list[ZoneResult]]:
+                  changes: Mapping[date, ChangeDay], *, from_index: int, seeds: Mapping[Key, float],
+                  sink: Callable[[Key, list[ZoneResult]], list[ZoneResult]] | None = None,
+                  ) -> dict[Key, list[ZoneResult]]:
     """Zones of days from `from_index` on, for every series with a row there; all segments of a
     metric in one batch. A series that starts later is judged from its first row (the days
     before it carry no value, so they change neither its baseline nor its drift)."""
@@ -529,7 +542,9 @@ def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings
                                    drift_seeds=np.array([seeds.get(k, 0.0) for k, _, _ in members]),
                                    currency=settings.definitions.currency)
             for (key, start_i, stop_i), results in zip(members, batch):
-                out[key] = results[start_i - from_index:stop_i + 1 - from_index]
+                rs = results[start_i - from_index:stop_i + 1 - from_index]
+                out[key] = rs if sink is None else sink(key, rs)
+            del batch
     return out
 
 
@@ -540,17 +555,34 @@ def _num(x: float) -> float | None:
 ROW_BATCH = 50_000  # daily rows built and written at a time: three years of 1,110 series never exist at once
 
 
+class _RowWriter:
+    """Buffers daily rows and writes them `ROW_BATCH` at a time."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.batch: list[dict] = []
+        self.written = 0
+
+    def add(self, rows: Iterable[dict]) -> None:
+        for r in rows:
+            self.batch.append(r)
+            if len(self.batch) >= ROW_BATCH:
+                self._flush()
+
+    def _flush(self) -> None:
+        store.insert_daily(self.session, self.batch)
+        self.written += len(self.batch)
+        self.batch = []
+
+    def close(self) -> int:
+        self._flush()
+        return self.written
+
+
 def _write_rows(session: Session, rows: Iterable[dict]) -> int:
-    batch: list[dict] = []
-    written = 0
-    for r in rows:
-        batch.append(r)
-        if len(batch) >= ROW_BATCH:
-            store.insert_daily(session, batch)
-            written += len(batch)
-            batch = []
-    store.insert_daily(session, batch)
-    return written + len(batch)
+    writer = _RowWriter(session)
+    writer.add(rows)
+    return writer.close()
 
 
 def _rows(workspace_id: str, series: Mapping[Key, tuple[DailySeries, np.ndarray]],
