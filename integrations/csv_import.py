@@ -94,6 +94,10 @@ class CsvMapping:
         )
 
 
+def _where(line: int, external_id: str | None) -> str:
+    return f"line {line}" + (f" (id {external_id})" if external_id else "")
+
+
 @dataclass(frozen=True, slots=True)
 class RowError:
     line: int
@@ -101,7 +105,7 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"line {self.line}" + (f" (id {self.external_id})" if self.external_id else "") + f": {self.reason}"
+        return f"{_where(self.line, self.external_id)}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +117,7 @@ class RowNote:
     note: str
 
     def __str__(self) -> str:
-        return f"line {self.line}" + (f" (id {self.external_id})" if self.external_id else "") + f": {self.note}"
+        return f"{_where(self.line, self.external_id)}: {self.note}"
 
 
 class _RowProblem(ValueError):
