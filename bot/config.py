@@ -97,6 +97,25 @@ class SourceConfig(_Model):
     page_size: int | None = Field(default=None, ge=1, le=1000)
     lookback_minutes: int = Field(default=10, ge=0, le=1440)
     path: str | None = None  # csv sources: the file to import on every sync
+    max_lag_minutes: int | None = Field(default=None, ge=1, le=525600)  # default: [health].max_lag_minutes
+
+
+class HealthConfig(_Model):
+    """Source health alerts (bot/rituals/source_health.py): one alert per incident, edited on recovery."""
+
+    failures: int = Field(default=3, ge=1, le=1000)  # consecutive failed syncs of a source before the alert
+    max_lag_minutes: int = Field(default=360, ge=1, le=525600)  # last successful sync older than this: alert
+    channel: str | None = None  # default: [slack].alerts_channel
+
+    _check_channel = field_validator("channel")(_channel)
+
+    def max_lag(self, source: SourceConfig) -> dt.timedelta:
+        """The lag limit of one source: its own, else this one; left at the default, at least two intervals."""
+        if source.max_lag_minutes is not None:
+            return dt.timedelta(minutes=source.max_lag_minutes)
+        if "max_lag_minutes" in self.model_fields_set:
+            return dt.timedelta(minutes=self.max_lag_minutes)
+        return dt.timedelta(minutes=max(self.max_lag_minutes, 2 * source.interval_minutes))
 
 
 class PrivacyConfig(_Model):
@@ -303,6 +322,7 @@ class FileConfig(_Model):
     slack: SlackConfig = SlackConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     sources: dict[str, SourceConfig] = {}
+    health: HealthConfig = HealthConfig()
     metrics: MetricsConfig = MetricsConfig()
     product_areas: dict[str, tuple[str, ...]] = {}
     accounts: AccountsConfig = AccountsConfig()
@@ -340,7 +360,18 @@ class FileConfig(_Model):
                 raise _KeyedError(f"sources.{name}.type", "set type to one of zendesk, freshdesk, intercom, csv")
             if kind == "csv" and not source.path:
                 raise _KeyedError(f"sources.{name}.path", "a csv source needs the path of the file to import")
+            _lag_after_interval(name, source, self.health)
         return self
+
+
+def _lag_after_interval(name: str, source: SourceConfig, health: HealthConfig) -> None:
+    """A source polled every N minutes is always up to N minutes behind: a shorter lag limit would alert
+    between two healthy syncs."""
+    lag = int(health.max_lag(source).total_seconds()) // 60
+    if lag <= source.interval_minutes:
+        key = f"sources.{name}.max_lag_minutes" if source.max_lag_minutes else "health.max_lag_minutes"
+        raise _KeyedError(key, f"{lag} minutes is not longer than sources.{name}.interval_minutes "
+                               f"({source.interval_minutes}): the source would look late between two healthy syncs")
 
 
 def _known_area(name: str, key: str, areas: list[str]) -> None:
