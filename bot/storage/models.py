@@ -85,6 +85,8 @@ class TicketRow(Base):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_first_response_met: Mapped[bool | None] = mapped_column(Boolean)
     sla_resolution_met: Mapped[bool | None] = mapped_column(Boolean)
+    # The customer's CSAT comment, redacted (bot/themes/redact.py); NULL when `privacy.store_subject = false`.
+    csat_comment: Mapped[str | None] = mapped_column(Text)
     raw: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # When this row's normalized content last changed: drives incremental rollups.
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -180,6 +182,29 @@ class Annotation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class Mute(Base):
+    """A mute window: alerts and rule firings of a metric (or one rule), overall or for one segment, are
+    silenced from `starts_at` until `until_at`; its days are left out of that metric's baselines.
+    Unmuting early sets `ended_at` (and `until_at` to that instant); rows are never deleted."""
+
+    __tablename__ = "mutes"
+    __table_args__ = (Index("ix_mutes_workspace_until", "workspace_id", "until_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    metric: Mapped[str] = mapped_column(String(64))  # a rule's mute carries its metric too
+    rule: Mapped[str | None] = mapped_column(String(100))  # None: every rule and alert of the metric
+    dimension: Mapped[str] = mapped_column(String(32), default="")
+    segment: Mapped[str] = mapped_column(String(254), default="")  # "" with a dimension: never; "" alone: all
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    until_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_by: Mapped[str | None] = mapped_column(String(254))
+
+
 class TriggerRow(Base):
     """A rule that fired for one segment; open until the metric recovers for M days."""
 
@@ -242,20 +267,22 @@ class Action(Base):
 
 
 class ActionEvent(Base):
-    """Append-only history of every change to an action."""
+    """Append-only history of every change to an action, and of every mute set or lifted."""
 
     __tablename__ = "action_events"
-    __table_args__ = (Index("ix_action_events_action", "action_id"),)
+    __table_args__ = (Index("ix_action_events_action", "action_id"), Index("ix_action_events_mute", "mute_id"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     workspace_id: Mapped[str] = mapped_column(String(64))
-    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    # An action's event, or a mute's (muted / unmuted): exactly one of the two is set.
+    action_id: Mapped[int | None] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"))
+    mute_id: Mapped[int | None] = mapped_column(ForeignKey("mutes.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(254))
     changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
-    action: Mapped[Action] = relationship(back_populates="events")
+    action: Mapped[Action | None] = relationship(back_populates="events")
 
 
 class PostedMessage(Base):
