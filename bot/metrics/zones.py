@@ -284,6 +284,11 @@ def _bands(metric: MetricDef, e: float | None, s: float | None, zs: ZoneSettings
 _NO_BANDS = Bands()
 
 
+def bands_for(metric: MetricDef, expected: float | None, spread: float | None, settings: ZoneSettings) -> Bands:
+    """The zone boundaries of a day from its stored expected and spread (charts redraw past days with it)."""
+    return _bands(metric, expected, spread, settings, clip=metric.kind == "rate")
+
+
 def explain(r: ZoneResult) -> str:
     """One sentence that says why the zone is what it is."""
     def fv(value: float | None, unit: str) -> str:

@@ -195,18 +195,28 @@ class Publisher:
         return self._done(Result(key, "posted", channel, file_id))
 
     def thread(self, key: ledger.Key, parent: Message, replies: Sequence[Message] = (),
-               charts: Sequence[Chart] = ()) -> Result:
-        """A parent message with replies (each split to Slack's limits) and charts in its thread."""
+               charts: Sequence[Chart] = (), reply_charts: Sequence[Sequence[Chart]] = ()) -> Result:
+        """A parent message with replies (each split to Slack's limits) and charts in its thread.
+
+        `reply_charts[i]` are shared right after reply i (a chart next to the item it shows);
+        `charts` after the last reply. Charts are numbered in the order they are shared.
+        """
         parts = split(parent)
         head = self.message(key, parts[0])
         if head.outcome in ("busy", "failed") or head.ts is None:
             return head
         channel = head.channel or key.channel
-        for index, reply in enumerate([*parts[1:], *(p for r in replies for p in split(r))], start=1):
-            self.message(key.part(index), reply, thread_ts=head.ts)
-        for number, chart in enumerate(charts, start=1):
-            self.chart(ledger.Key(f"{key.ritual}#chart{number}"[:64], key.channel, key.period), chart,
-                       channel=channel, thread_ts=head.ts)
+        index, number = 0, 0
+        groups = [(parts[1:], ()), *((split(r), reply_charts[i] if i < len(reply_charts) else ())
+                                     for i, r in enumerate(replies)), ((), charts)]
+        for messages, shared in groups:
+            for reply in messages:
+                index += 1
+                self.message(key.part(index), reply, thread_ts=head.ts)
+            for chart in shared:
+                number += 1
+                self.chart(ledger.Key(f"{key.ritual}#chart{number}"[:64], key.channel, key.period), chart,
+                           channel=channel, thread_ts=head.ts)
         return head
 
     def _done(self, result: Result) -> Result:

@@ -191,11 +191,6 @@ def _segment_text(dimension: str, segment: str) -> str:
     return f"{segment} ({dimension.replace('_', ' ')})"
 
 
-def _series_points(days: Sequence[store.Day]) -> list[charts.Point]:
-    return [charts.Point(d.day, d.value, d.expected, d.bands.get("watch_above"), d.bands.get("act_now_above"),
-                         d.bands.get("watch_below"), d.bands.get("act_now_below")) for d in days]
-
-
 def _metric(key: str) -> MetricDef | None:
     return CATALOGUE.get(key)
 
@@ -270,11 +265,12 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
     if with_charts:
         for item in moved[:MAX_CHARTS]:
             days = chart_series.get((item.metric, item.dimension, item.segment)) or []
-            if len(days) >= 14:
-                definition = CATALOGUE[item.metric]
+            data = charts.chart_data(session, workspace_id=workspace_id, metric=item.metric, end=week_end,
+                                     dimension=item.dimension, segment=item.segment, days=CHART_DAYS,
+                                     label=item.title, settings=settings) if len(days) >= 14 else None
+            if data is not None:
                 name = f"{item.metric}{'-' + item.segment if item.segment else ''}".replace(" ", "_").lower()
-                images.append(charts.trend_chart(item.title, _series_points(days), unit=definition.unit,
-                                                 zone=item.zone, filename=f"{name}.png"))
+                images.append(charts.trend_chart(data, filename=f"{name}.png"))
 
     # 2. What we did: actions from earlier triggers (plus any still open).
     all_actions = store.actions(session, workspace_id=workspace_id)

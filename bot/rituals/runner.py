@@ -85,8 +85,9 @@ class Runner:
                 r = review.gather(session, settings=s, today=today, period=period, with_charts=self.with_charts)
                 parent, replies = review.render_review(r, channel=channel)
                 charts = tuple(Chart(c.png, c.filename, c.title, c.alt_text) for c in r.charts)
-                out.append(Rendered(ritual, channel, parent, True, charts))
-                out += [Rendered(ritual, channel, m, False) for m in replies]
+                out.append(Rendered(ritual, channel, parent, True))
+                # The charts follow the reply that lists their items ("1. What moved", the first reply).
+                out += [Rendered(ritual, channel, m, False, charts if i == 0 else ()) for i, m in enumerate(replies)]
             elif ritual == "digest":
                 routes = {route.channel: route for route in s.file.routing}
                 for d in digests.gather(session, settings=s, today=today, period=period):
@@ -133,7 +134,7 @@ class Runner:
                 log.warning("%s: no channel configured; skipped", ritual)
                 continue
             publisher.thread(ledger.Key(ritual, parent.channel, period), parent.message,
-                             [r.message for r in replies], parent.charts)
+                             [r.message for r in replies], parent.charts, reply_charts=[r.charts for r in replies])
         if not any(r.outcome in ("failed", "busy") for r in publisher.results):
             # The whole ritual is done for this period (including digests skipped as not notable):
             # the worker will not gather it again every minute of its grace window.
