@@ -256,6 +256,7 @@ class RuleConfig(_Model):
 
 class PlaybookConfig(_Model):
     owner: str  # Slack user id, or an email resolved through users.lookupByEmail
+    title: str | None = Field(default=None, max_length=80)  # short heading; default: from the playbook's name
     steps: tuple[str, ...] = ()
     due_days: int = Field(default=7, ge=1, le=90)
     channel: str | None = None

@@ -126,7 +126,7 @@ def rollup_settings(app: Any) -> RollupSettings:
         dim = r.by or (next(iter(seg)) if seg else None)
         segs = (seg[dim],) if dim in seg else ()
         rules.append(Rule(r.name, r.metric, r.zone, r.days, r.recover_days, dim, segs, r.playbook))
-    playbooks = tuple(Playbook(name, p.owner, tuple(p.steps), p.due_days, p.channel)
+    playbooks = tuple(Playbook(name, p.owner, tuple(p.steps), p.due_days, p.channel, p.title or "")
                       for name, p in (f.playbooks or {}).items())
     changes_cfg = tuple(ChangeDay(a.date, a.label, a.kind) for a in f.annotations)
     return RollupSettings(
@@ -658,7 +658,8 @@ def _triggers(session: Session, *, workspace_id: str, settings: RollupSettings, 
                 if pb is not None:
                     # The action is the playbook's steps; why it fired stays with the trigger's evidence
                     # (alerts show it), so reminders and the review list short, doable lines.
-                    text = f"{pb.name}: " + ("; ".join(pb.steps) if pb.steps else (r.explanation if r else rule.name))
+                    # Its short title on the first line (messages show it in bold), the steps below it.
+                    text = pb.heading + "".join(f"\n{i}. {step}" for i, step in enumerate(pb.steps, 1))
                     open_action(session, workspace_id=workspace_id, metric=m, description=text[:2000],
                                 owner=pb.owner, created_by=SYSTEM_ACTOR,
                                 due_on=next_working_day(e.day + timedelta(days=pb.follow_up_days)),

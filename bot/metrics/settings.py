@@ -161,6 +161,16 @@ class Playbook:
     steps: tuple[str, ...] = ()
     follow_up_days: int = 7
     channel: str | None = None  # default: [slack].alerts_channel
+    title: str = ""  # the short heading messages show; "" = from the name
+
+    @property
+    def heading(self) -> str:
+        return playbook_title(self.name, self.title)
+
+
+def playbook_title(name: str, title: str | None = None) -> str:
+    """A playbook's short heading: its `title`, else its name in words ("csat-recovery" → "Csat recovery")."""
+    return title or name.replace("_", " ").replace("-", " ").strip().capitalize()
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +357,7 @@ def settings_from_mapping(
     pbs = []
     for i, p in enumerate(playbooks or []):
         path = f"playbooks[{i}]"
-        _check_keys(p, {"name", "owner", "steps", "follow_up_days", "channel"}, path)
+        _check_keys(p, {"name", "owner", "steps", "follow_up_days", "channel", "title"}, path)
         for req in ("name", "owner"):
             if req not in p:
                 raise MetricsConfigError(f"{path}.{req}: required")
@@ -355,7 +365,7 @@ def settings_from_mapping(
             name=_typed(p["name"], str, f"{path}.name"), owner=_typed(p["owner"], str, f"{path}.owner"),
             steps=tuple(_typed(s, str, f"{path}.steps[]") for s in p.get("steps", [])),
             follow_up_days=_typed(p.get("follow_up_days", 7), int, f"{path}.follow_up_days"),
-            channel=p.get("channel"),
+            channel=p.get("channel"), title=_typed(p.get("title", ""), str, f"{path}.title"),
         ))
     names = {p.name for p in pbs}
     rls = []

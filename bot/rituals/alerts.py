@@ -15,20 +15,20 @@ import dataclasses
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.blocks import Message, render
+from bot.blocks import Message, Safe, escape_mrkdwn, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
-from bot.rituals import action_ids, ledger, schedule, store
+from bot.metrics.settings import playbook_title
+from bot.rituals import action_ids, ledger, schedule, store, windows, words
 from bot.rituals.delivery import is_user_id
 from bot.rituals.publish import Publisher
-from bot.rituals.units import fmt
 from bot.storage.models import TriggerRow
-from bot.storage.reference import display_name, named_text
+from bot.storage.reference import display_name
 
 ZONE_LABEL = {"act_now": "act now", "watch": "watch"}
 
@@ -39,11 +39,11 @@ class AlertItem:
     rule: str
     metric: str
     metric_label: str
-    segment: str  # "billing (product area)" or ""
+    segment: str  # "billing (product area)", "high-value accounts" or "" (mrkdwn-safe, `words.segment`)
     zone: str
     value: str
     expected: str
-    explanation: str
+    explanation: str  # the statistics sentence: the "Why?" line only
     fired_on: date
     recovered_on: date | None
     playbook: str | None
@@ -51,14 +51,26 @@ class AlertItem:
     steps: tuple[str, ...]
     action_id: int | None
     due_on: date | None
+    window: str = ""  # the days `value` covers, in words: "7 days to Thu 26 Nov" (the trigger's reading)
+    words: str = ""  # "far below its usual range for a Thursday" (mrkdwn-safe, `words.reading`)
+    playbook_title: str = ""  # "Billing CSAT recovery" (the steps go in the body)
 
     @property
     def zone_label(self) -> str:
         return ZONE_LABEL.get(self.zone, self.zone)
 
     @property
-    def title(self) -> str:
-        return f"{self.metric_label} — {self.segment}" if self.segment else self.metric_label
+    def title(self) -> Safe:
+        label = escape_mrkdwn(self.metric_label)
+        return Safe(f"{label} — {self.segment}" if self.segment else label)
+
+    @property
+    def fired_words(self) -> str:
+        return windows.day(self.fired_on)
+
+    @property
+    def recovered_words(self) -> str:
+        return windows.day(self.recovered_on) if self.recovered_on else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,28 +106,47 @@ def _item(trig: TriggerRow, settings: Settings, actions_by_trigger: dict[int, ob
     name = trig.segment
     if session is not None and trig.dimension:  # the name the source reports today, not the stored id
         name = display_name(session, workspace_id=trig.workspace_id, dimension=trig.dimension, value=trig.segment)
-    unit = definition.unit if definition else ""
-    ev = trig.evidence or {}
+    # The reading the trigger fired on, with its window: the same figure the review and the action card show.
+    said = words.said(store.trigger_figure(trig), today=None, name=name, currency=settings.file.metrics.currency)
     playbook = settings.file.playbooks.get(trig.playbook) if trig.playbook else None
     act = actions_by_trigger.get(trig.id)
     return AlertItem(
-        trig.id, trig.rule, trig.metric, definition.label if definition else trig.metric,
-        f"{name} ({trig.dimension.replace('_', ' ')})" if trig.dimension else "",
-        trig.zone, fmt(ev.get("value"), unit), fmt(ev.get("expected"), unit),
-        named_text(str(ev.get("explanation") or ""), trig.dimension, trig.segment, name),
+        trig.id, trig.rule, trig.metric, definition.label if definition else trig.metric, said.segment,
+        trig.zone, said.value, said.expected, said.why,
         trig.fired_on, trig.recovered_on, trig.playbook, playbook.owner if playbook else None,
         tuple(playbook.steps) if playbook else (), getattr(act, "id", None), getattr(act, "due_on", None),
+        said.window, said.words, playbook_title(trig.playbook, playbook.title if playbook else None)
+        if trig.playbook else "",
     )
 
 
-def pending_alerts(session: Session, *, settings: Settings) -> list[AlertGroup]:
+
+def pending_alerts(session: Session, *, settings: Settings, now: datetime | None = None) -> list[AlertGroup]:
     workspace_id = settings.workspace_id
     default = settings.file.slack.alerts_channel
     fresh = [t for t in store.triggers(session, workspace_id=workspace_id, status="open") if t.alert_ts is None]
+    fresh = _unmuted(session, fresh, settings=settings, now=now)
     acts = {a.trigger_id: a for a in store.actions(session, workspace_id=workspace_id,
                                                    trigger_ids=[t.id for t in fresh])}
     pairs = [(t.alert_channel or default, _item(t, settings, acts, session)) for t in fresh if (t.alert_channel or default)]
     return group_by_channel(pairs)
+
+
+def _unmuted(session: Session, triggers: list[TriggerRow], *, settings: Settings,
+             now: datetime | None) -> list[TriggerRow]:
+    """The triggers no mute silences (bot.actions.mutes): a muted one is not announced, now or later."""
+    from bot.actions import mutes
+
+    if not triggers:
+        return triggers
+    now = now or datetime.now(UTC)
+    windows = mutes.windows(session, workspace_id=settings.workspace_id)  # a handful: people set them by hand
+    if not windows:
+        return triggers
+    tz = settings.timezone
+    return [t for t in triggers if mutes.silences(
+        windows, metric=t.metric, rule=t.rule, dimension=t.dimension, segment=t.segment, fired_on=t.fired_on,
+        created_at=t.created_at, now=now, tz=tz) is None]
 
 
 def posted_groups_with_recoveries(session: Session, *, settings: Settings) -> list[tuple[AlertGroup, str, tuple[int, ...]]]:
@@ -153,7 +184,7 @@ def send_alerts(publisher: Publisher, sessions, *, settings: Settings, now: date
                 ignore_hours: bool = False) -> int:
     """Post new trigger alerts, then the owner DMs that are due; returns the number of alert messages posted."""
     with sessions() as session:
-        groups = pending_alerts(session, settings=settings)
+        groups = pending_alerts(session, settings=settings, now=now or publisher.clock())
     count = 0
     for group in groups:
         result = publisher.message(group.key, render_group(group))

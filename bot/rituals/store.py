@@ -63,6 +63,84 @@ def latest_metric_day(session: Session, *, workspace_id: str, on_or_before: date
         DailyMetric.workspace_id == workspace_id, DailyMetric.day <= on_or_before))
 
 
+def scorecard_day(session: Session, *, workspace_id: str, on_or_before: date | None = None) -> date | None:
+    """The latest computed day with overall rows: the day `/metrics`, App Home and the review's "now" read."""
+    q = select(func.max(DailyMetric.day)).where(DailyMetric.workspace_id == workspace_id,
+                                                DailyMetric.dimension == "")
+    if on_or_before is not None:
+        q = q.where(DailyMetric.day <= on_or_before)
+    return session.scalar(q)
+
+
+def overall_rows(session: Session, *, workspace_id: str, day: date) -> list[DailyMetric]:
+    """Every metric's overall row on one day (the scorecard read)."""
+    return list(session.scalars(select(DailyMetric).where(
+        DailyMetric.workspace_id == workspace_id, DailyMetric.day == day, DailyMetric.dimension == "")))
+
+
+ZONES = ("act_now", "watch", "healthy", "learning", "insufficient_data")
+
+
+def zone_counts(zones: Iterable[str | None]) -> dict[str, int]:
+    """How many series are in each zone (no zone counts as insufficient data), as `/metrics` counts them."""
+    listed = [z or "insufficient_data" for z in zones]
+    return {z: listed.count(z) for z in ZONES}
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure as every message shows it: the value a zone was judged on, over the window it covers.
+
+    Built from stored evidence (a daily row's or a trigger's), so the alert, the DM, the review and the
+    action card of one trigger read the same value, window and segment.
+    """
+    metric: str
+    dimension: str
+    segment: str
+    day: date  # the last day of the window
+    zone: str
+    value: float | None
+    expected: float | None
+    window_days: int = 1  # rates are pooled over several days
+    same_weekday: bool = False
+    drifting: bool = False
+    absolute: bool = False
+    score: float | None = None
+    n: int = 0
+    explanation: str = ""  # the statistics sentence (the "Why?" line)
+    annotations: tuple[str, ...] = ()
+    since: date | None = None  # a trigger's streak start
+
+    @property
+    def side(self) -> str:
+        return "above" if (self.value or 0) >= (self.expected or 0) else "below"
+
+
+def figure(evidence: dict[str, Any] | None, *, metric: str, day: date, dimension: str = "", segment: str = "",
+           zone: str | None = None, value: float | None = None, expected: float | None = None,
+           score: float | None = None, n: int = 0) -> Figure:
+    """A `Figure` from stored evidence; the keyword values fill in what the evidence lacks (older rows
+    keep the numbers only)."""
+    ev = evidence or {}
+    since = ev.get("since")
+    return Figure(
+        metric, dimension, segment, day, str(zone or ev.get("zone") or "insufficient_data"),
+        ev.get("value", value), ev.get("expected", expected), int(ev.get("window_days") or 1),
+        bool(ev.get("same_weekday")), bool(ev.get("drifting")), bool(ev.get("absolute")), ev.get("score", score), int(ev.get("n", n) or 0), str(ev.get("explanation") or ""),
+        tuple(ev.get("annotations") or ()), date.fromisoformat(since) if since else None)
+
+
+def row_figure(row: DailyMetric) -> Figure:
+    return figure(row.evidence, metric=row.metric, day=row.day, dimension=row.dimension, segment=row.segment,
+                  zone=row.zone, value=row.value, expected=row.expected, score=row.score, n=row.n)
+
+
+def trigger_figure(trig: TriggerRow) -> Figure:
+    """The reading a trigger fired on (its stored evidence, on the day it fired)."""
+    return figure(trig.evidence, metric=trig.metric, day=trig.fired_on, dimension=trig.dimension,
+                  segment=trig.segment, zone=trig.zone)
+
+
 def triggers(session: Session, *, workspace_id: str, fired_since: date | None = None,
              status: str | None = None) -> list[TriggerRow]:
     q = select(TriggerRow).where(TriggerRow.workspace_id == workspace_id)

@@ -38,10 +38,10 @@ def day_phrase(d: date, today: date | None = None) -> str:
 
 
 def window(end: date, days: int = 1, today: date | None = None) -> str:
-    """The days a figure covers, ending on `end`: 'yesterday', 'on Thu 26 Nov', '7 days to Thu 26 Nov'."""
+    """The days a figure covers, ending on `end`: 'yesterday', 'Thu 26 Nov', '7 days to Thu 26 Nov'
+    (templates write it after the figure: "61 % (7 days to Thu 26 Nov)")."""
     if days <= 1:
-        phrase = day_phrase(end, today)
-        return phrase if phrase in ("yesterday", "today") else f"on {phrase}"
+        return day_phrase(end, today)
     return f"{days} days to {day(end, year=_needs_year(end, today))}"
 
 
@@ -73,4 +73,5 @@ def weekday_name(d: date) -> str:
 
 def past_zone_day(d: date, today: date | None = None) -> str:
     """The day a past zone was seen, for "was act now on Tue 24 Nov": 'on Tue 24 Nov' or 'yesterday'."""
-    return window(d, 1, today)
+    phrase = day_phrase(d, today)
+    return phrase if phrase in ("yesterday", "today") else f"on {phrase}"

@@ -57,7 +57,8 @@ def test_full_rebuild_scorecard_and_trigger(loaded):
         assert (trig.status, trig.fired_on, trig.alert_channel) == ("open", date(2024, 5, 30), "C0ALERTS")
         action = s.scalars(select(Action)).one()
         assert action.owner == "U0OWNER" and action.due_on == date(2024, 6, 4) and action.trigger_id == trig.id
-        assert action.description == "frt: check staffing; pause macros"  # the why stays with the trigger
+        # the playbook's short title first, its steps below; the why stays with the trigger
+        assert action.description == "Frt\n1. check staffing\n2. pause macros"
         assert trig.evidence["explanation"].startswith("First response time (median) was")
         # no other workspace sees it
         assert scorecard(s, workspace_id="other", settings=SETTINGS).entries == ()

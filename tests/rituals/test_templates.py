@@ -71,12 +71,14 @@ def test_all_green_review_has_the_green_section():
 ITEM = alerts.AlertItem(7, "csat-drop", "csat", "Customer satisfaction", "billing (product area)", "act_now", "61 %",
                         "88 %", "CSAT 61 % against 88 % expected over 7 days (n=212).", date(2026, 11, 20), None,
                         "csat-recovery", "U0LEAD", ("Read the last 20 unsatisfied tickets", "Agree one fix"), 31,
-                        date(2026, 11, 27))
+                        date(2026, 11, 27), "7 days to Fri 20 Nov", "far below its usual range",
+                        "Win back unhappy customers")
 
 
 def test_alert_goldens():
     second = alerts.AlertItem(8, "slow-frt", "first_response_time", "First response time (median)", "", "watch",
-                              "1.7 h", "1.1 h", "", date(2026, 11, 21), None, None, None, (), None, None)
+                              "1.7 h", "1.1 h", "", date(2026, 11, 21), None, None, None, (), None, None,
+                              "Sat 21 Nov", "slowly getting worse for 5 days")
     group = alerts.group_by_channel([("C0ALERTS", ITEM), ("C0ALERTS", second)])[0]
     assert_golden("ritual_alert", alerts.render_group(group), sort_keys=False)
     assert_golden("ritual_alert_dm", alerts.render_dm("U0LEAD", [ITEM], "C0ALERTS"), sort_keys=False)
