@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zones import bands_for
 from bot.rituals.units import axis_unit, fmt
-from bot.storage.models import Annotation, DailyMetric
+from bot.storage.models import Annotation, DailyMetric, Mute
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -144,13 +144,35 @@ def chart_data(session: Session, *, workspace_id: str, metric: str, end: date, d
     for day, kind, text in session.execute(select(Annotation.day, Annotation.kind, Annotation.label).where(
             Annotation.workspace_id == workspace_id, Annotation.day >= start, Annotation.day <= end)):
         found.setdefault((day, text), Event(day, text, kind))
-    for event in events:
+    for event in [*_mutes(session, workspace_id=workspace_id, metric=metric, dimension=dimension, segment=segment,
+                          start=start, end=end, tz=settings.timezone if settings is not None else None), *events]:
         found.setdefault((event.day, event.label), event)
     last = next((p.value for p in reversed(points) if p.value is not None), None)
     word, scale = axis_unit(last, mdef.unit)
     return ChartData(label or mdef.label, mdef.unit, tuple(points),
                      tuple(sorted(found.values(), key=lambda e: (e.day, e.label))),
                      rows[-1][3], word, scale)
+
+
+def _mutes(session: Session, *, workspace_id: str, metric: str, dimension: str, segment: str, start: date, end: date,
+           tz) -> list[Event]:
+    """Mute windows over this series (the metric's, or this segment's) that touch [start, end], as local days."""
+    from datetime import UTC
+
+    out = []
+    for row in session.scalars(select(Mute).where(Mute.workspace_id == workspace_id, Mute.metric == metric)
+                               .order_by(Mute.starts_at, Mute.id)):
+        if row.dimension and (row.dimension, row.segment) != (dimension, segment):
+            continue
+        if row.until_at <= row.starts_at:
+            continue
+        first = row.starts_at.astimezone(tz or UTC).date()
+        last = (row.until_at - timedelta(microseconds=1)).astimezone(tz or UTC).date()
+        if last < start or first > end:
+            continue
+        out.append(Event(max(first, start), f"muted: {row.reason}" if row.reason else "muted", "mute",
+                         until=min(last, end)))
+    return out
 
 
 def _zone_settings(settings: Settings | None, metric: str):

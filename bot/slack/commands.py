@@ -103,9 +103,11 @@ def render_scorecard(card: readings.ScorecardView) -> Message:
                   calm=calm)
 
 
-def _metric(cmd: grammar.MetricView, r: Request) -> Message:
+def _metric(cmd: grammar.MetricView, r: Request) -> Message | None:
     from bot.annotations import annotations_between
 
+    if cmd.chart:
+        return _chart(cmd, r)
     with r.db.transaction() as session:
         today = r.services.today()
         notes = [(a.day, a.kind, a.label) for a in annotations_between(
@@ -114,6 +116,33 @@ def _metric(cmd: grammar.MetricView, r: Request) -> Message:
         detail = readings.metric_detail(session, workspace_id=r.workspace_id, metric=cmd.metric, days=cmd.days,
                                         by=cmd.by, annotations=notes, currency=r.services.settings.file.metrics.currency)
     return render("slack_metric", d=detail)
+
+
+def _chart(cmd: grammar.MetricView, r: Request) -> Message | None:
+    """`/metrics <metric> chart`: the trend chart shared in the channel (in a DM when the bot is not in it)."""
+    from bot.rituals import charts
+    from bot.rituals.store import latest_metric_day
+
+    settings = r.services.settings
+    with r.db.transaction() as session:
+        end = latest_metric_day(session, workspace_id=r.workspace_id, on_or_before=r.services.today())
+        data = None if end is None else charts.chart_data(session, workspace_id=r.workspace_id, metric=cmd.metric,
+                                                           end=end, days=cmd.days, settings=settings)
+    if data is None:
+        return error_message(f"No stored days of {metric_label(cmd.metric)} to chart yet.")
+    image = charts.trend_chart(data, filename=f"{cmd.metric}-{end.isoformat()}.png")
+    notifier = r.services.notifier(r.client)
+    share = dict(filename=image.filename, title=image.title, alt_text=image.alt_text)
+    try:
+        if not r.channel:
+            raise DeliveryError("no channel", code="channel_not_found")
+        notifier.upload_png(r.channel, image.png, **share)
+        return None  # the chart itself is the answer
+    except DeliveryError as exc:
+        if exc.code not in ("not_in_channel", "channel_not_found", "is_archived"):
+            raise
+        notifier.upload_png(notifier.open_dm(r.user), image.png, **share)
+    return confirm(f"I'm not in this channel, so the {metric_label(cmd.metric)} chart is in our DM.")
 
 
 def _list(cmd: grammar.ListActions, r: Request) -> Message:

@@ -22,6 +22,8 @@ DIMENSION_ALIASES = {
     "sources": "source", "priorities": "priority",
 }
 WINDOWS = {"7d": 7, "30d": 30, "90d": 90}
+CHART_WORDS = ("chart", "charts", "graph", "plot")
+CHART_DAYS = 84  # a chart's default window: 12 weeks
 SNOOZES = {"1d": 1, "1w": 7}
 ANNOTATION_KINDS = ("release", "incident", "holiday")
 OUTCOME_WORDS = {"improved": "improved", "no_change": "no_change", "nochange": "no_change", "worse": "worse"}
@@ -31,7 +33,7 @@ MAX_LABEL = 200
 
 USAGE = {
     "scorecard": "/metrics",
-    "metric": "/metrics <metric> [by <dimension>] [7d|30d|90d]",
+    "metric": "/metrics <metric> [by <dimension>] [7d|30d|90d] [chart]",
     "actions": "/metrics actions [mine|open|all]",
     "add": "/metrics action add <metric> @owner due <YYYY-MM-DD|today|tomorrow|mon…sun|+Nd> <what will be done>",
     "done": "/metrics action done <id> [improved|no change|worse] <outcome>",
@@ -67,6 +69,7 @@ class MetricView:
     metric: str
     by: str | None = None
     days: int = 30
+    chart: bool = False  # `chart`: the trend chart, shared in the channel (12 weeks unless a window is given)
 
 
 @dataclass(frozen=True)
@@ -284,13 +287,16 @@ def _annotate(args: list[str], *, today: date) -> Annotate:
 def _metric_view(tokens: list[str]) -> MetricView:
     words: list[str] = []
     by = None
-    days = 30
+    days = None
+    chart = False
     index = 0
     while index < len(tokens):
         token = tokens[index]
         low = token.lower()
         if low in WINDOWS:
             days = WINDOWS[low]
+        elif low in CHART_WORDS and index > 0:
+            chart = True
         elif re.fullmatch(r"[0-9]+d", low):
             raise usage_error(f"unknown window {token!r}; use 7d, 30d or 90d", "metric")
         elif low == "by":
@@ -308,13 +314,26 @@ def _metric_view(tokens: list[str]) -> MetricView:
     if not words:
         raise usage_error("which metric?", "metric")
     name = " ".join(words)
+    if chart and by:
+        raise usage_error("a chart shows one series: drop `by …`", "metric")
     try:
-        return MetricView(resolve_metric(name).key, by, days)
+        return MetricView(resolve_metric(name).key, by, days or (CHART_DAYS if chart else 30), chart)
     except UnknownMetricError as exc:
+        chart_hint = _suggest(words[-1], CHART_WORDS[:1]) if len(words) > 1 else ""
+        if chart_hint and _resolves(" ".join(words[:-1])):  # "csat chrat": a typo of `chart`, not of the metric
+            raise usage_error(f"unknown word {words[-1]!r}{chart_hint}", "metric") from None
         command_hint = _suggest(words[0], SUBCOMMANDS) if len(words) == 1 else ""
         if command_hint:
             raise UsageError(f"unknown command {words[0]!r}{command_hint}. Try `{USAGE['help']}`") from None
         raise usage_error(_metric_problem(exc), "metric") from None
+
+
+def _resolves(name: str) -> bool:
+    try:
+        resolve_metric(name)
+    except UnknownMetricError:
+        return False
+    return True
 
 
 def _metric(name: str, form: str) -> str:

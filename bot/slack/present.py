@@ -19,7 +19,7 @@ STATUS_LABELS = {"open": "open", "done": "done", "carried": "carried over", "clo
 IDS = {name: getattr(action_ids, name) for name in dir(action_ids) if name.isupper()}
 HELP = (
     (USAGE["scorecard"], "the scorecard: every metric's zone; watch and act-now with their evidence"),
-    (USAGE["metric"], "one metric's trend and segments"),
+    (USAGE["metric"], "one metric's trend and segments; `chart` shares its 12-week chart here"),
     (USAGE["actions"], "open actions (yours by default)"),
     (USAGE["add"], "log an action (a form opens when something is missing)"),
     (USAGE["done"], "record the outcome"),

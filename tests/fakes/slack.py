@@ -417,8 +417,12 @@ class FakeSlack:
         return {"ok": True, "users": self.usergroups.get(args.get("usergroup", ""), [])}
 
     def _files_getUploadURLExternal(self, args, request):
+        # As Slack: both filename and length (the byte count) are required.
+        if not args.get("filename") or not str(args.get("length", "")).isdigit() or int(args["length"]) <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
         file_id = f"F{next(self._ids):06d}"
-        self._pending_files[file_id] = {"filename": args.get("filename"), "alt_txt": args.get("alt_txt")}
+        self._pending_files[file_id] = {"filename": args.get("filename"), "alt_txt": args.get("alt_txt"),
+                                        "length": int(args["length"])}
         base = f"{request.url.scheme}://{request.url.netloc.decode()}"
         return {"ok": True, "upload_url": f"{base}/upload/{file_id}", "file_id": file_id}
 
@@ -427,8 +431,12 @@ class FakeSlack:
         if channel in self.outside:
             return {"ok": False, "error": "not_in_channel"}
         files = args.get("files") or []
-        if any(f["id"] not in self._pending_files for f in files):
+        if not files or any(f["id"] not in self._pending_files for f in files):
             return {"ok": False, "error": "file_not_found"}
+        if any(self._pending_files[f["id"]].get("bytes") != self._pending_files[f["id"]]["length"] for f in files):
+            return {"ok": False, "error": "file_not_found"}  # the bytes never reached the upload URL
+        if args.get("thread_ts") and not channel:
+            return {"ok": False, "error": "invalid_arguments"}  # a thread needs its channel
         for f in files:  # shared at once, as a message of its own (`ts`) that conversations.replies lists
             self.uploads.append({"id": f["id"], "channel": channel, "thread_ts": args.get("thread_ts"),
                                  "title": f.get("title"), "ts": self._next_ts(), **self._pending_files.pop(f["id"])})

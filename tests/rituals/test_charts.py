@@ -15,7 +15,7 @@ from bot.rituals import charts
 from bot.rituals.delivery import SlackDelivery
 from bot.rituals.runner import Runner
 from bot.rituals.units import fmt
-from bot.storage.models import DailyMetric
+from bot.storage.models import DailyMetric, Mute
 from tests.fakes.slack import serve_slack
 from tests.rituals import factories as f
 from tests.rituals.scenario import seed_tickets
@@ -113,9 +113,16 @@ def test_known_events_are_marked(session_factory):
 def test_a_mute_window_is_shaded(session_factory):
     with session_factory.begin() as session:
         session.add_all(resolution_rows())
-    mute = charts.Event(END - timedelta(days=20), "release week", "mute", until=END - timedelta(days=14))
-    data = data_for(session_factory, events=[mute])
-    assert mute in data.events
+        session.add_all([
+            Mute(workspace_id="default", metric="resolution_time", starts_at=datetime(2026, 11, 2, 9, tzinfo=UTC),
+                 until_at=datetime(2026, 11, 9, 0, tzinfo=UTC), reason="release week", created_by="U0LEAD"),
+            Mute(workspace_id="default", metric="resolution_time", dimension="group", segment="Billing",
+                 starts_at=datetime(2026, 11, 2, 9, tzinfo=UTC), until_at=datetime(2026, 11, 9, tzinfo=UTC),
+                 reason="another series", created_by="U0LEAD"),
+        ])
+    data = data_for(session_factory)
+    assert [(e.day, e.until, e.kind, e.label) for e in data.events] == [
+        (date(2026, 11, 2), date(2026, 11, 8), "mute", "muted: release week")]
     ax = charts.figure(data).axes[0]
     assert any(p.get_gid() == "event" for p in ax.patches)
 
