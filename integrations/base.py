@@ -79,6 +79,12 @@ class Ticket:
     # False when this record carries no CSAT information at all (Freshdesk reports
     # ratings through a separate endpoint): storage keeps the CSAT it already has.
     csat_reported: bool = True
+    # False when the record carries no reply count (Freshdesk, Intercom: counted apart from each thread,
+    # integrations/replies.py): storage keeps the count it has while the ticket's solve instant stands.
+    replies_reported: bool = True
+    # The customer's CSAT comment as the source reports it (Zendesk `satisfaction_rating.comment`, Freshdesk
+    # rating `feedback`, Intercom `conversation_rating.remark`); stored redacted, never when subjects are not.
+    csat_comment: str | None = None
     # Started by an agent or an automation (Intercom admin-initiated, Freshdesk outbound email): not a
     # customer contact, so volume and response metrics leave it out unless `metrics.include_outbound`.
     outbound: bool = False

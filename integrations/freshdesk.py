@@ -34,7 +34,8 @@ import httpx
 from integrations.base import Checkpoint, MalformedRecordError, Ticket, TicketPage
 from integrations.http import CursorGuard, PollingAdapter
 from integrations.reference import FreshdeskReferences, ReferencePage
-from integrations.normalize import basic_auth_header, checked, ident, instant, integer, mapping, since, tags, without
+from integrations.replies import fetch_freshdesk
+from integrations.normalize import basic_auth_header, checked, comment, ident, instant, integer, mapping, since, tags, without
 from integrations.retry import RetryPolicy
 
 SOURCE = "freshdesk"
@@ -163,6 +164,8 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         bot_involved=source_code == 12,
         outbound=source_code == OUTBOUND_EMAIL,
         csat_reported=rating_reported,
+        csat_comment=comment(rating.get("feedback")) if csat else None,
+        replies_reported=False,  # counted from the ticket's conversations (integrations/replies.py)
         # SLA policy targets, measured against the stats above (first_responded_at, resolved_at)
         first_response_due_at=instant(raw.get("fr_due_by"), field="fr_due_by", external_id=external_id),
         resolution_due_at=instant(raw.get("due_by"), field="due_by", external_id=external_id),
@@ -391,6 +394,10 @@ class FreshdeskAdapter(PollingAdapter):
                 error.raw = raw if isinstance(raw, Mapping) else None
                 quarantined.append(error)
         return tickets, quarantined
+
+    def agent_replies(self, external_id: str) -> int | None:
+        """Public agent replies on one ticket, from its conversations (integrations/replies.py); None when gone."""
+        return fetch_freshdesk(self.requester, base_url=self.base_url, headers=self._headers, external_id=external_id)
 
     def reference_pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[ReferencePage]:
         """Agents, groups and companies, for names (see integrations/reference.py)."""

@@ -23,7 +23,8 @@ import httpx
 from integrations.base import Checkpoint, MalformedRecordError, Ticket, TicketPage
 from integrations.http import CursorGuard, PollingAdapter
 from integrations.reference import IntercomReferences, ReferencePage
-from integrations.normalize import checked, ident, instant, integer, mapping, since, tags
+from integrations.replies import fetch_intercom
+from integrations.normalize import checked, comment, ident, instant, integer, mapping, since, tags
 from integrations.retry import RetryPolicy
 
 SOURCE = "intercom"
@@ -136,6 +137,8 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         # One status for the conversation's SLA as a whole (any of its targets missed → missed), settled
         # by a teammate's reply or the close: counted as the resolution SLA, on the close day.
         sla_resolution_met=SLA_STATUS.get(mapping(raw.get("sla_applied")).get("sla_status")),
+        csat_comment=comment(rating.get("remark")) if csat else None,
+        replies_reported=False,  # counted from the conversation parts (integrations/replies.py)
         raw=raw,
     )
 
@@ -270,6 +273,10 @@ class IntercomAdapter(PollingAdapter):
             cursor = next_page.get("starting_after")
             if not cursor:
                 return
+
+    def agent_replies(self, external_id: str) -> int | None:
+        """Admin replies in one conversation's parts (integrations/replies.py); None when it is gone."""
+        return fetch_intercom(self.requester, base_url=self.base_url, headers=self._headers, external_id=external_id)
 
     def reference_pages(self, checkpoints: Mapping[str, Checkpoint], *, start: datetime) -> Iterator[ReferencePage]:
         """Admins, teams, companies and contact → company links (see integrations/reference.py)."""

@@ -97,6 +97,11 @@ def tags(values: Iterable[Any] | None, *, external_id: str | None = None) -> tup
     return out
 
 
+def comment(value: Any) -> str | None:
+    """A free-text field (a CSAT comment) as text, None when absent, blank or not text."""
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
 def mapping(value: Any) -> Mapping[str, Any]:
     if type(value) is dict:  # what JSON decodes to: skip the slower ABC check
         return value
@@ -119,7 +124,7 @@ TEXT_LIMITS: dict[str, int] = {
     "assignee_email": 254, "requester": 254, "organization": 254, "csat_scale": 32,
 }
 # Free text without a length limit (TEXT).
-_UNLIMITED = ("subject",)
+_UNLIMITED = ("subject", "csat_comment")
 _LABELS = tuple(name for name in TEXT_LIMITS if name not in ("source", "external_id"))
 # INTEGER columns are 32-bit on PostgreSQL.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -165,8 +170,8 @@ def storable(ticket: Ticket) -> Ticket:
     if type(external_id) is not str or not external_id:
         raise MalformedRecordError(None, "id: missing or not text")
     # Fast path: type and length checks, then one search over the joined text, for the common clean record.
-    subject = t.subject
-    if subject is not None and type(subject) is not str:
+    subject, remark = t.subject, t.csat_comment
+    if (subject is not None and type(subject) is not str) or (remark is not None and type(remark) is not str):
         return _repaired(t)
     labels = _LABEL_VALUES(t)
     for value, limit in zip(labels, _LABEL_LIMITS):
@@ -175,7 +180,7 @@ def storable(ticket: Ticket) -> Ticket:
     if len(external_id) > TEXT_LIMITS["external_id"] or len(t.source) > TEXT_LIMITS["source"]:
         return _repaired(t)
     try:
-        joined = "".join((subject or "", external_id, t.source, *[v for v in labels if v is not None], *t.tags))
+        joined = "".join((subject or "", remark or "", external_id, t.source, *[v for v in labels if v is not None], *t.tags))
     except TypeError:  # a tag that is not text
         return _repaired(t)
     if CONTROL.search(joined) or not _numbers_fit(t):

@@ -30,7 +30,7 @@ from integrations.base import (
 )
 from integrations.http import CursorGuard, PollingAdapter
 from integrations.reference import ReferencePage, ZendeskReferences
-from integrations.normalize import basic_auth_header, checked, ident, instant, integer, mapping, since, tags, without
+from integrations.normalize import basic_auth_header, checked, comment, ident, instant, integer, mapping, since, tags, without
 from integrations.retry import RetryPolicy
 from integrations.zendesk_sla import SlaPage, sla_pages
 
@@ -149,6 +149,7 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         csat_score=csat_score,
         csat_scale="good_bad" if csat else None,
         bot_involved=str(channel or "").startswith("answer_bot"),
+        csat_comment=comment(mapping(raw.get("satisfaction_rating")).get("comment")) if csat else None,
         raw=raw,
     )
 

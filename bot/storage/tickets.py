@@ -26,7 +26,7 @@ _FIELDS = (
     "channel", "priority", "group_name", "assignee", "assignee_email", "requester",
     "organization", "tags", "subject", "csat", "csat_score", "csat_scale", "bot_involved",
     "bot_resolved", "deleted", "outbound",
-    "first_response_due_at", "resolution_due_at", "sla_first_response_met", "sla_resolution_met",
+    "first_response_due_at", "resolution_due_at", "sla_first_response_met", "sla_resolution_met", "csat_comment",
 )
 # Vendor keys that carry free text (subjects, bodies); dropped from `raw` when subjects are not stored.
 FREE_TEXT_KEYS = frozenset({"subject", "raw_subject", "description", "description_text", "body", "title", "text", "html_body"})
@@ -101,7 +101,20 @@ def ticket_columns(ticket: Ticket, *, store_subject: bool) -> dict[str, Any]:
         "resolution_due_at": ticket.resolution_due_at,
         "sla_first_response_met": ticket.sla_first_response_met,
         "sla_resolution_met": ticket.sla_resolution_met,
+        "csat_comment": stored_comment(ticket.csat_comment, store_subject),
     }
+
+
+COMMENT_LIMIT = 2000  # characters of a CSAT comment kept
+
+
+def stored_comment(text: str | None, store_subject: bool) -> str | None:
+    """A CSAT comment as stored: redacted (emails, phones, urls, ids, numbers), clipped; nothing without subjects."""
+    if not text or not store_subject:
+        return None
+    from bot.themes.redact import redact  # the themes package loads scikit-learn: only when a comment comes
+
+    return redact(text)[:COMMENT_LIMIT] or None
 
 
 def scrub_free_text(value: Any) -> Any:
@@ -226,10 +239,14 @@ def upsert_tickets(
         columns = ticket_columns(ticket, store_subject=store_subject)
         if not ticket.csat_reported and row.csat is not None:
             # The record says nothing about CSAT (Freshdesk ratings arrive separately): keep what we know.
-            columns.update(csat=row.csat, csat_score=row.csat_score, csat_scale=row.csat_scale)
+            columns.update(csat=row.csat, csat_score=row.csat_score, csat_scale=row.csat_scale,
+                           csat_comment=row.csat_comment)
             previous = (row.raw or {}).get("satisfaction_rating")
             if previous is not None:
                 ticket = dataclasses.replace(ticket, raw={**ticket.raw, "satisfaction_rating": previous})
+        if not ticket.replies_reported and columns["solved_at"] == row.solved_at:
+            # Counted apart from the record (bot/sync/replies.py): kept while the ticket's solve stands.
+            columns["agent_replies"] = row.agent_replies
         if ticket.deleted and not row.deleted:
             # A tombstone keeps what we knew and only marks the row deleted.
             touch(row.created_at, touched_until(None, {n: getattr(row, n) for n in ("status", *_LIFE_INSTANTS)}))
@@ -425,7 +442,7 @@ def _new_row(
         t.assignee_email, t.requester, t.organization, _json(list(t.tags)), t.subject if store_subject else None,
         t.csat, t.csat_score, t.csat_scale, t.bot_involved, t.bot_resolved, t.deleted, t.outbound,
         instant(t.first_response_due_at), instant(t.resolution_due_at), t.sla_first_response_met,
-        t.sla_resolution_met, _raw_json(raw), changed_at,
+        t.sla_resolution_met, stored_comment(t.csat_comment, store_subject), _raw_json(raw), changed_at,
     )
 
 
@@ -520,11 +537,64 @@ def apply_sla_signals(session: Session, *, workspace_id: str, source: str, signa
             changed += 1
             first = row.created_at if first is None else min(first, row.created_at)
             until.append(life_end({n: getattr(row, n) for n in ("status", *_LIFE_INSTANTS)}))
+    _touch_lives(session, workspace_id, first, until, now)
+    return changed
+
+
+def solved_without_replies(session: Session, *, workspace_id: str, source: str, solved_from: datetime,
+                           skip: Sequence[str] = (), limit: int) -> list[str]:
+    """External ids of the source's tickets solved since `solved_from` whose reply count is unknown, newest
+    solve first (the days the scorecard judges first), at most `limit`; `skip` leaves some out."""
+    query = (select(TicketRow.external_id).where(
+        TicketRow.workspace_id == workspace_id, TicketRow.source == source,
+        TicketRow.status.in_(("solved", "closed")), TicketRow.deleted.is_(False),
+        TicketRow.agent_replies.is_(None), TicketRow.solved_at >= solved_from)
+        .order_by(TicketRow.solved_at.desc(), TicketRow.external_id))
+    skipped = set(skip)
+    out: list[str] = []
+    for key in session.scalars(query.limit(limit + len(skipped))):
+        if key not in skipped:
+            out.append(key)
+    return out[:limit]
+
+
+def apply_reply_counts(session: Session, *, workspace_id: str, source: str, counts: Mapping[str, int]) -> int:
+    """Store agent reply counts fetched apart from the tickets (bot/sync/replies.py); the number changed.
+
+    Each changed ticket moves its solve day (FCR counts there): the earliest is recorded as touched,
+    bounded by the latest end of their lives, so the next incremental rollup recomputes just those days.
+    """
+    if not counts:
+        return 0
+    now = utcnow()
+    changed = 0
+    first: datetime | None = None
+    until: list[datetime | None] = []
+    ids = list(counts)
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.scalars(select(TicketRow).where(
+            TicketRow.workspace_id == workspace_id, TicketRow.source == source,
+            TicketRow.external_id.in_(ids[start:start + _CHUNK])))
+        for row in rows:
+            value = counts[row.external_id]
+            if row.agent_replies == value:
+                continue
+            row.agent_replies, row.changed_at = value, now
+            changed += 1
+            moved = row.solved_at or row.created_at
+            first = moved if first is None else min(first, moved)
+            until.append(life_end({n: getattr(row, n) for n in ("status", *_LIFE_INSTANTS)}))
+    _touch_lives(session, workspace_id, first, until, now)
+    return changed
+
+
+def _touch_lives(session: Session, workspace_id: str, first: datetime | None, until: list[datetime | None],
+                 now: datetime) -> None:
+    """Record that rows changed from `first` on, through the latest of their lives' ends (`until`)."""
     if first is not None:
         bound = None if any(u is None for u in until) else max(u for u in until if u is not None)
         session.add(TicketTouch(workspace_id=workspace_id, touched_at=first, touched_until=bound, recorded_at=now))
     session.flush()
-    return changed
 
 
 def _merged(target: Any, due_at: datetime | None, met: bool | None) -> tuple[datetime | None, bool | None]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.errors import describe_error, is_database_error
 from bot.storage.tickets import UpsertResult, load_checkpoints, quarantine, save_checkpoint, upsert_tickets
 from bot.sync.reference import sync_references, with_linked_organizations
+from bot.sync.replies import sync_replies
 from bot.sync.sla import sync_sla
 from integrations.base import Adapter, MalformedRecordError, SourceAuthError, SourceFatalError, Ticket, TicketPage
 from integrations.normalize import CUT_KEY
@@ -271,6 +272,9 @@ def sync_source(
         # SLA targets reported apart from the tickets (Zendesk metric events): bot/sync/sla.py.
         sync_sla(adapter, session_factory=session_factory, workspace_id=workspace_id,
                  checkpoints=checkpoints, start=start)
+        # Agent reply counts (FCR) of newly solved tickets, where records lack them: bot/sync/replies.py.
+        sync_replies(adapter, session_factory=session_factory, workspace_id=workspace_id,
+                     checkpoints=checkpoints, start=start)
     except SourceAuthError as error:
         result.error, result.auth_failed = str(error), True
     except SourceFatalError as error:

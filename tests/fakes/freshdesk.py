@@ -6,6 +6,8 @@
   300 are refused with 400), `filter=deleted|spam`; `Link: <…>; rel="next"`.
 - `GET /api/v2/tickets/{id}`, `GET /api/v2/surveys/satisfaction_ratings`
   (`created_since`, paged the same way).
+- `GET /api/v2/tickets/{id}/conversations` (`per_page` up to 100, more is refused with 400 as the
+  API does; `page`; `Link: rel="next"`; 404 for a ticket it does not have): `conversations[id]`.
 Records are shaped on ../shared/fixtures/freshdesk (see tests/fakes/records.py). Knobs: `overlap` repeats the
 last record of the previous page at the top of the next one; `after_page(n)` runs
 after the n-th ticket-list page is served (agents editing or deleting tickets while
@@ -23,7 +25,7 @@ import httpx
 
 from tests.fakes.common import FakeAPI
 from tests.fakes.reference import References, freshdesk_answer
-from tests.fakes.records import FRESHDESK_TICKET
+from tests.fakes.records import FRESHDESK_CONVERSATION, FRESHDESK_TICKET
 
 TEMPLATE: dict[str, Any] = FRESHDESK_TICKET
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
@@ -62,6 +64,29 @@ def freshdesk_rating(ticket_id: int, score: int, *, created: datetime | None = N
             "created_at": iso(created), "updated_at": iso(created)}
 
 
+def freshdesk_conversation(conversation_id: int, ticket_id: int, *, incoming: bool = False, private: bool = False,
+                           source: int = 0) -> dict:
+    """A conversation of a ticket: by default a public agent reply; `incoming` = the customer wrote it,
+    `private` (with source 2) = an agent's note."""
+    conversation = copy.deepcopy(FRESHDESK_CONVERSATION)
+    conversation.update(id=conversation_id, ticket_id=ticket_id, incoming=incoming, private=private, source=source)
+    return conversation
+
+
+def agent_thread(ticket_id: int, replies: int, *, customer: int = 1, notes: int = 0) -> list[dict]:
+    """`replies` public agent replies, `customer` incoming messages and `notes` private notes, interleaved."""
+    out: list[dict] = []
+    base = ticket_id * 1000
+    for index in range(max(replies, customer, notes)):
+        if index < customer:
+            out.append(freshdesk_conversation(base + len(out), ticket_id, incoming=True))
+        if index < replies:
+            out.append(freshdesk_conversation(base + len(out), ticket_id))
+        if index < notes:
+            out.append(freshdesk_conversation(base + len(out), ticket_id, private=True, source=2))
+    return out
+
+
 class FakeFreshdesk(FakeAPI):
     rate_style = "freshdesk"
 
@@ -77,6 +102,7 @@ class FakeFreshdesk(FakeAPI):
         self.max_page_refusals = 0
         self.after_page: Callable[[int], None] | None = None
         self.pages_served = 0
+        self.conversations: dict[int, list[dict]] = {}  # ticket id -> its conversations, oldest first
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         answer = freshdesk_answer(self, self.references, request)
@@ -105,6 +131,15 @@ class FakeFreshdesk(FakeAPI):
             if "created_since" in params:
                 records = [r for r in records if parse(r["created_at"]) >= parse(params["created_since"])]
             return self._paged(request, records)
+        match = re.fullmatch(r"/api/v2/tickets/(\d+)/conversations", path)
+        if match:
+            ticket_id = int(match.group(1))
+            if ticket_id not in self.tickets:
+                return httpx.Response(404, json={"code": "not_found"})
+            if int(params.get("per_page", 30)) > 100:
+                return httpx.Response(400, json={"description": "Validation failed", "errors": [
+                    {"field": "per_page", "message": "Must be less than or equal to 100", "code": "invalid_value"}]})
+            return self._paged(request, self.conversations.get(ticket_id, []))
         match = re.fullmatch(r"/api/v2/tickets/(\d+)", path)
         if match:
             ticket = self.tickets.get(int(match.group(1)))

@@ -3,6 +3,8 @@
 Understands the `updated_at` query the adapter sends (`>`/`=`/`<` leaves under
 AND/OR), sorts by `updated_at`, pages with `pagination.per_page` (max 150) and an
 opaque `starting_after` cursor, and checks the `Intercom-Version` header.
+`GET /conversations/{id}` answers one conversation with its `conversation_parts` (`parts[id]`, at most
+the 500 most recent, as the API documents), 404 for one it does not have.
 Records are shaped on ../shared/fixtures/intercom (see tests/fakes/records.py).
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ import httpx
 
 from tests.fakes.common import FakeAPI
 from tests.fakes.reference import References, intercom_answer
-from tests.fakes.records import INTERCOM_CONVERSATION
+from tests.fakes.records import INTERCOM_CONVERSATION, INTERCOM_CONVERSATION_PART
 
 TEMPLATE: dict[str, Any] = INTERCOM_CONVERSATION
 BASE_TS = 1_700_000_000
@@ -35,6 +37,19 @@ def intercom_conversation(conversation_id: int, *, updated_ts: int | None = None
                                       time_to_last_close=3600 if state == "closed" else None)
     conversation.update(overrides)
     return conversation
+
+
+def intercom_part(part_id: int, *, part_type: str = "comment", author: str = "admin", body: str | None = "<p>Hi</p>",
+                  created_ts: int = BASE_TS) -> dict:
+    """One conversation part: by default an admin's comment; `author` user/bot/admin, `part_type` note …"""
+    part = copy.deepcopy(INTERCOM_CONVERSATION_PART)
+    part.update(id=str(part_id), part_type=part_type, body=body, created_at=created_ts, updated_at=created_ts,
+                notified_at=created_ts)
+    part["author"] = dict(part["author"], type=author, id=str(100 + part_id))
+    return part
+
+
+MAX_PARTS = 500
 
 
 def _matches(node: dict, value: int) -> bool:
@@ -56,6 +71,7 @@ class FakeIntercom(FakeAPI):
         self.conversations = {str(c["id"]): c for c in conversations}
         self.overlap = 0
         self.repeat_cursor = False  # hand back the request's own cursor (a server-side loop)
+        self.parts: dict[str, list[dict]] = {}  # conversation id -> its parts, oldest first
 
     def put(self, conversation: dict) -> None:
         self.conversations[str(conversation["id"])] = conversation
@@ -64,7 +80,16 @@ class FakeIntercom(FakeAPI):
         answer = intercom_answer(self, self.references, request)
         if answer is not None:
             return answer
-        if request.url.path != "/conversations/search" or request.method != "POST":
+        path = request.url.path
+        if request.method == "GET" and path.startswith("/conversations/") and path.count("/") == 2:
+            conversation = self.conversations.get(path.rsplit("/", 1)[1])
+            if conversation is None:
+                return httpx.Response(404, json={"type": "error.list", "errors": [{"code": "not_found"}]})
+            parts = self.parts.get(str(conversation["id"]), [])
+            return httpx.Response(200, json={**conversation, "conversation_parts": {
+                "type": "conversation_part.list", "conversation_parts": parts[-MAX_PARTS:],
+                "total_count": len(parts)}})
+        if path != "/conversations/search" or request.method != "POST":
             return httpx.Response(404, json={"type": "error.list", "errors": [{"code": "not_found"}]})
         if not request.headers.get("intercom-version"):
             return httpx.Response(400, json={"type": "error.list", "errors": [{"code": "intercom_version_missing"}]})

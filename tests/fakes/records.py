@@ -189,3 +189,45 @@ INTERCOM_CONVERSATION: dict[str, Any] = {
     "teammates": {"type": "admin.list", "admins": [{"type": "admin", "id": "4423433"}]},
     "title": None,
 }
+
+# One entry of `GET /api/v2/tickets/{id}/conversations` (Freshdesk): a public agent reply.
+FRESHDESK_CONVERSATION: dict[str, Any] = {
+    "body": "<div>This is a reply</div>",
+    "body_text": "This is a reply",
+    "id": 2,
+    "incoming": False,
+    "private": False,
+    "user_id": 1,
+    "support_email": None,
+    "source": 0,
+    "ticket_id": 1,
+    "to_emails": ["requester@example.com"],
+    "from_email": "Support <support@example.freshdesk.com>",
+    "cc_emails": None,
+    "bcc_emails": None,
+    "created_at": "2016-05-19T05:36:14Z",
+    "updated_at": "2016-05-19T05:36:14Z",
+    "attachments": [],
+}
+
+# One entry of `conversation_parts.conversation_parts` in `GET /conversations/{id}` (Intercom 2.14):
+# an admin's comment.
+INTERCOM_CONVERSATION_PART: dict[str, Any] = {
+    "type": "conversation_part",
+    "id": 1,
+    "part_type": "comment",
+    "body": "<p>Okay!</p>",
+    "created_at": 1663597223,
+    "updated_at": 1663597260,
+    "notified_at": 1663597260,
+    "assigned_to": {"type": "contact", "id": "1a2b3c"},
+    "author": {"type": "admin", "id": "274", "name": "Operator", "email": "operator@example.com"},
+    "attachments": [],
+    "external_id": "abcd1234",
+    "redacted": False,
+    "email_message_metadata": None,
+    "state": "open",
+    "tags": [{"type": "tag", "id": "123456", "name": "Test tag"}],
+    "event_details": None,
+    "app_package_code": None,
+}

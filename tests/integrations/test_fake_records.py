@@ -6,7 +6,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import shared_fixture
-from tests.fakes.records import FRESHDESK_TICKET, INTERCOM_CONVERSATION, ZENDESK_METRIC_SET, ZENDESK_TICKET
+from tests.fakes.records import (
+    FRESHDESK_CONVERSATION,
+    FRESHDESK_TICKET,
+    INTERCOM_CONVERSATION,
+    INTERCOM_CONVERSATION_PART,
+    ZENDESK_METRIC_SET,
+    ZENDESK_TICKET,
+)
 
 
 def shape(value: Any, path: str = "") -> dict[str, str]:
@@ -37,7 +44,11 @@ def same_shape(written: dict, recorded: dict) -> list[str]:
     (FRESHDESK_TICKET, ("freshdesk", "tickets_list_include_requester_stats_recorded.json"), lambda body: body[0]),
     (INTERCOM_CONVERSATION, ("intercom", "conversations_search_page_v2.2_recorded.json"),
      lambda body: body["conversations"][0]),
-], ids=["zendesk-ticket", "zendesk-metric-set", "freshdesk-ticket", "intercom-conversation"])
+    (FRESHDESK_CONVERSATION, ("freshdesk", "ticket_conversations_library_fixture.json"), lambda body: body[1]),
+    (INTERCOM_CONVERSATION_PART, ("intercom", "conversation_retrieve_v2.14_openapi_example.json"),
+     lambda body: body["conversation_parts"]["conversation_parts"][0]),
+], ids=["zendesk-ticket", "zendesk-metric-set", "freshdesk-ticket", "intercom-conversation",
+        "freshdesk-conversation", "intercom-conversation-part"])
 def test_hand_written_record_has_the_recorded_keys_and_types(written, parts, pick):
     assert same_shape(written, pick(shared_fixture(*parts))) == []
 

@@ -1,0 +1,126 @@
+"""Agent reply counts for first contact resolution, on sources whose ticket records lack them.
+
+Freshdesk and Intercom report no reply count with a ticket: their adapters count one ticket's thread
+on request (`adapter.agent_replies(id)`, integrations/replies.py). After a source's tickets are stored,
+this pass asks for the tickets solved since `start` whose count is still unknown — after the first run,
+the tickets solved since the last sync — newest solve first, at most `PER_SYNC` of them and for at most
+`TIME_BUDGET` seconds a run. Every request goes through the source's `Requester`, which paces on the
+vendor's rate-limit headers.
+
+Resumable: each batch of counts commits with the `replies` checkpoint, and a ticket counted keeps its
+count (storage keeps it while the solve instant stands), so a run cut short, or over its budget, goes on
+with what is left next time. A ticket reopened and solved again is counted again.
+
+A failure on one ticket is recorded and the pass moves on: its id and attempts go into the checkpoint
+and the log (id and reason only); it is asked again on later runs, up to `MAX_ATTEMPTS` times. A ticket
+the vendor no longer has (404) is not asked again. `BREAKER` consecutive failures (the API is down) end
+the run's pass early; a rejected token ends it at once. Nothing here fails the source: its tickets are
+synced, and FCR only counts tickets with a known reply count.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import sessionmaker
+
+from bot.storage.tickets import apply_reply_counts, save_checkpoint, solved_without_replies
+from integrations.base import Checkpoint, MalformedRecordError, SourceAuthError, SourceFatalError
+
+log = logging.getLogger(__name__)
+
+STREAM = "replies"
+PER_SYNC = 1000  # tickets counted at most per run
+TIME_BUDGET = 300.0  # seconds per run; the rest waits for the next one
+BATCH = 50  # counts committed together with the checkpoint
+MAX_ATTEMPTS = 3
+BREAKER = 5  # consecutive failures that end the pass for this run
+FAILED_KEPT = 1000  # failed ids remembered in the checkpoint (the oldest are forgotten)
+
+
+@dataclass
+class RepliesResult:
+    counted: int = 0
+    changed: int = 0
+    failed: int = 0
+    gone: int = 0
+    stopped: str | None = None  # why the pass ended before its list did
+
+
+def sync_replies(
+    adapter: object,
+    *,
+    session_factory: sessionmaker,
+    workspace_id: str,
+    checkpoints: Mapping[str, Checkpoint],
+    start: datetime,
+    limit: int = PER_SYNC,
+    budget: float = TIME_BUDGET,
+    clock: Callable[[], float] = time.monotonic,
+) -> RepliesResult:
+    """Count agent replies of the source's newly solved tickets, when its adapter can (`agent_replies`)."""
+    result = RepliesResult()
+    fetch = getattr(adapter, "agent_replies", None)
+    if fetch is None:
+        return result
+    source = getattr(adapter, "name", "?")
+    saved = checkpoints.get(STREAM)
+    failed: dict[str, int] = {str(k): int(v) for k, v in dict((saved.value if saved else {}).get("failed") or {}).items()}
+    given_up = [key for key, attempts in failed.items() if attempts >= MAX_ATTEMPTS]
+    with session_factory() as session:
+        pending = solved_without_replies(session, workspace_id=workspace_id, source=source, solved_from=start,
+                                         skip=given_up, limit=limit)
+    began = clock()
+    counts: dict[str, int] = {}
+    in_a_row = 0
+    for external_id in pending:
+        if clock() - began > budget:
+            result.stopped = f"time budget of {budget:.0f}s used"
+            break
+        try:
+            value = fetch(external_id)
+        except SourceAuthError as error:
+            result.stopped = str(error)
+            break
+        except MalformedRecordError as error:
+            failed[external_id], result.failed = MAX_ATTEMPTS, result.failed + 1
+            log.warning("%s: reply count of %s not asked: %s", source, external_id, error.reason)
+            continue
+        except Exception as error:  # noqa: BLE001 - one ticket's failure must not stop the others
+            failed[external_id] = failed.get(external_id, 0) + 1
+            result.failed += 1
+            in_a_row += 1
+            reason = str(error) if isinstance(error, SourceFatalError) else type(error).__name__
+            log.warning("%s: reply count of %s not fetched (attempt %d of %d): %s", source, external_id,
+                        failed[external_id], MAX_ATTEMPTS, reason)
+            if in_a_row >= BREAKER:
+                result.stopped = f"{in_a_row} failures in a row"
+                break
+            continue
+        in_a_row = 0
+        if value is None:  # gone from the vendor: never asked again
+            failed[external_id], result.gone = MAX_ATTEMPTS, result.gone + 1
+            continue
+        failed.pop(external_id, None)
+        counts[external_id] = value
+        if len(counts) >= BATCH:
+            _commit(session_factory, workspace_id, source, counts, failed, result)
+            counts = {}
+    _commit(session_factory, workspace_id, source, counts, failed, result)
+    if result.stopped:
+        log.warning("%s: reply counts paused (%s); the rest follow on the next sync", source, result.stopped)
+    if result.counted or result.failed:
+        log.info("%s: agent replies counted on %d solved ticket(s), %d failed", source, result.counted, result.failed)
+    return result
+
+
+def _commit(session_factory: sessionmaker, workspace_id: str, source: str, counts: dict[str, int],
+            failed: dict[str, int], result: RepliesResult) -> None:
+    kept = dict(list(failed.items())[-FAILED_KEPT:])
+    with session_factory.begin() as session:
+        result.changed += apply_reply_counts(session, workspace_id=workspace_id, source=source, counts=counts)
+        save_checkpoint(session, workspace_id=workspace_id, checkpoint=Checkpoint(source, STREAM, {"failed": kept}))
+    result.counted += len(counts)
