@@ -74,7 +74,8 @@ class BarProgress:
         self._progress.update(self._tasks[result.name], detail=detail, total=1, completed=1)
 
 
-def _sync_csv(planned, runtime):
+def sync_csv(planned, runtime):
+    """Re-import a csv source's file; the outcome as a `SourceResult` (the worker's sync job uses it too)."""
     from bot.imports import import_csv_file
     from bot.sync.service import SourceResult
     from integrations.csv_import import MappingError
@@ -106,6 +107,7 @@ def _sync_csv(planned, runtime):
 
 
 def run(args, runtime) -> int:
+    from bot.sync.health import record_planned
     from bot.sync.service import SourceResult, SyncSummary, sync_source
     from bot.sync.sources import make_client, now_utc, plan_sources
 
@@ -131,7 +133,7 @@ def run(args, runtime) -> int:
                     results.append(SourceResult(source.name, error=source.problem))
                     continue
                 if source.kind == "csv":
-                    results.append(_sync_csv(source, runtime))
+                    results.append(sync_csv(source, runtime))
                     continue
                 results.append(
                     sync_source(
@@ -147,6 +149,9 @@ def run(args, runtime) -> int:
         finally:
             if tty:
                 progress.__exit__(None, None, None)
+        for source, result in zip(planned, results):  # per source: failure streak, last success (status, alerts)
+            record_planned(session_factory, workspace_id=runtime.workspace_id, planned=source, result=result,
+                           now=now_utc())
     summary = SyncSummary(tuple(results), time.monotonic() - began)
     for result in summary.sources:
         status = "ok" if result.ok else f"FAILED: {result.error}"

@@ -5,7 +5,8 @@ Job table (`job_table`):
 | job            | trigger                   | does                                                      |
 |----------------|---------------------------|-----------------------------------------------------------|
 | `lease`        | every 30 s                | take or renew the leader lease                            |
-| `sync:<name>`  | every source interval     | incremental sync, intraday spikes, rollups + triggers, alerts |
+| `sync:<name>`  | every source interval     | incremental sync, source health, intraday spikes, rollups + triggers, alerts |
+| `health`       | every 5 min               | source health alerts: N failed syncs or a lag (bot/rituals/source_health.py) |
 | `refresh`      | every 15 min              | rollups + triggers (picks up completed days), then alerts |
 | `rituals`      | every minute              | post due rituals (within grace) and the review's nudge    |
 | `alerts`       | every minute              | grouped trigger alerts, owner DMs, recovery updates       |
@@ -110,8 +111,16 @@ class Worker:
     def sync_then_refresh(self, source: str) -> None:
         if self.sync is not None:
             self.sync(source)
+            self.check_sources()  # a source that just failed its Nth sync, or recovered
             self.runner.run_spikes(self.clock())  # within one sync interval of a surge
         self.refresh_then_alert()
+
+    def check_sources(self) -> object:
+        """Source health: alert once on a failing or lagging source, edit that alert when it recovers."""
+        from bot.rituals import source_health
+
+        return source_health.send(self.runner.publisher(), self.runner.sessions, settings=self.runner.settings,
+                                  now=self.clock())
 
     def refresh_then_alert(self) -> None:
         if self.refresh is not None:
@@ -125,6 +134,8 @@ class Worker:
             if source.enabled:
                 jobs.append(JobSpec(f"sync:{name}", timedelta(minutes=source.interval_minutes),
                                     self._as_leader(f"sync:{name}", partial(self.sync_then_refresh, name))))
+        if len(jobs) > 1:  # a source's lag grows even when its sync job never runs
+            jobs.append(JobSpec("health", timedelta(minutes=5), self._as_leader("health", self.check_sources)))
         if self.refresh is not None:
             jobs.append(JobSpec("refresh", timedelta(minutes=15), self._as_leader("refresh", self.refresh_then_alert)))
         if self.themes is not None:
@@ -201,31 +212,29 @@ class Worker:
 
 
 def make_sync(runtime) -> Callable[[str], object]:
-    """Sync one configured source by name (CSV sources re-import their file)."""
+    """Sync one configured source by name (CSV sources re-import their file); its health is recorded."""
     def sync(name: str) -> object:
-        from pathlib import Path
-
-        from bot.imports import import_csv_file
-        from bot.sync.service import sync_source
+        from bot.commands.sync import sync_csv
+        from bot.sync.health import record_planned
+        from bot.sync.service import SourceResult, sync_source
         from bot.sync.sources import make_client, plan_sources
 
         settings = runtime.settings
         with make_client() as client:
             planned = plan_sources(settings, client=client, only=name)[0]
             if planned.problem:
-                log.error("sync %s: %s", name, planned.problem)
-                return None
-            if planned.kind == "csv":
-                path = Path(planned.config.path or "")
-                if not path.is_file():
-                    log.error("sync %s: CSV file not found (check sources.%s.path)", name, name)
-                    return None
-                return import_csv_file(path, session_factory=runtime.session_factory(),
-                                       workspace_id=runtime.workspace_id, source=name,
-                                       store_subject=settings.file.privacy.store_subject)
-            return sync_source(planned.adapter, session_factory=runtime.session_factory(),
-                               workspace_id=runtime.workspace_id, start=planned.start(datetime.now(UTC)),
-                               store_subject=settings.file.privacy.store_subject)
+                result = SourceResult(name, error=planned.problem)
+            elif planned.kind == "csv":
+                result = sync_csv(planned, runtime)
+            else:
+                result = sync_source(planned.adapter, session_factory=runtime.session_factory(),
+                                     workspace_id=runtime.workspace_id, start=planned.start(datetime.now(UTC)),
+                                     store_subject=settings.file.privacy.store_subject)
+        if result.error and planned.adapter is None:  # sync_source logs its own failures
+            log.error("sync %s: %s", name, result.error)
+        record_planned(runtime.session_factory(), workspace_id=runtime.workspace_id, planned=planned, result=result,
+                       now=datetime.now(UTC))
+        return result
     return sync
 
 

@@ -212,7 +212,7 @@ def test_job_table_and_scheduler_defaults(tmp_path, session_factory, slack_url, 
     w.refresh = lambda: None
     table = {j.id: j.every for j in w.job_table()}
     assert table == {"lease": timedelta(seconds=30), "sync:zendesk": timedelta(minutes=5),
-                     "refresh": timedelta(minutes=15), "rituals": timedelta(minutes=1),
+                     "health": timedelta(minutes=5), "refresh": timedelta(minutes=15), "rituals": timedelta(minutes=1),
                      "alerts": timedelta(minutes=1), "reminders": timedelta(minutes=15)}
     scheduler = w.scheduler(BackgroundScheduler)
     scheduler.start(paused=True)  # nothing runs; the job defaults are applied
