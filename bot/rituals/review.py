@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE, MetricDef
-from bot.rituals import action_ids, charts, store
+from bot.rituals import action_ids, charts, store, windows, words
 from bot.rituals.units import fmt
 from bot.rituals.verdict import action_verdict
 from bot.storage.reference import display_name
@@ -59,14 +59,34 @@ class Moved:
     days_in_zone: int = 0
     trigger_id: int | None = None
     button_value: str = ""
+    # The figure as `/metrics` shows it on the review's data day (`now`), and the week's worst zone when
+    # it differs ("was act now on Tue 24 Nov, healthy now"); words and the "Why?" line from `words.said`.
+    now: words.Said | None = None
+    was_on: str = ""  # "on Tue 24 Nov": the last day in the week's worst zone, when `now` is another zone
+    alert: words.Said | None = None  # a trigger's reading, as its alert and action card show it
+    alert_day: str = ""  # "Fri 20 Nov"
+    concentrated_in: words.Said | None = None  # the segment it concentrates in, with that figure's window
 
     @property
     def zone_label(self) -> str:
         return ZONE_LABEL.get(self.zone, self.zone)
 
     @property
+    def now_label(self) -> str:
+        zone = self.now.zone if self.now is not None else self.zone
+        return ZONE_LABEL.get(zone, zone)
+
+    @property
+    def is_past(self) -> bool:
+        """The week's worst zone is not today's: the item reads "was act now on …, healthy now"."""
+        return self.now is not None and self.now.zone != self.zone
+
+    @property
     def title(self) -> str:
+        """'Customer satisfaction — high-value accounts' (plain text: templates escape it)."""
         segment = self.segment_name or self.segment
+        if segment and self.dimension:
+            segment = words.unescaped(words.segment(self.dimension, segment))
         return f"{self.label} — {segment}" if segment else self.label
 
 
@@ -108,6 +128,7 @@ class SlowTrend:
     value: str
     expected: str
     weeks: int
+    window: str = ""  # the days `value` covers: "yesterday", "7 days to Sun 22 Nov"
 
 
 @dataclass(frozen=True)
@@ -122,16 +143,32 @@ class WeeklyReview:
     trends: tuple[SlowTrend, ...]
     calibration: tuple[Calibration, ...]
     charts: tuple[charts.ChartImage, ...] = field(default=(), repr=False)
+    # Every metric's zone on `as_of`, counted as `/metrics` counts them (`store.zone_counts`); None for a
+    # review built without storage, which then counts the moved items.
+    now_counts: dict[str, int] | None = None
 
     @property
     def all_green(self) -> bool:
         return not self.moved
 
     @property
+    def week_words(self) -> str:
+        return windows.week_of(self.week_start)
+
+    @property
+    def span_words(self) -> str:
+        return windows.span(self.week_start, self.week_end)
+
+    @property
+    def as_of_words(self) -> str:
+        return windows.day(self.as_of) if self.as_of else ""
+
+    @property
     def counts(self) -> dict[str, int]:
+        now = self.now_counts
         return {
-            "act_now": sum(1 for m in self.moved if m.zone == "act_now"),
-            "watch": sum(1 for m in self.moved if m.zone == "watch"),
+            "act_now": now["act_now"] if now is not None else sum(1 for m in self.moved if m.zone == "act_now"),
+            "watch": now["watch"] if now is not None else sum(1 for m in self.moved if m.zone == "watch"),
             "open_actions": sum(1 for a in self.actions if a.status in ("open", "carried", "snoozed")),
             "overdue": sum(1 for a in self.actions if a.overdue),
             "completed": len(self.needle),
@@ -187,8 +224,20 @@ def is_overdue(due_on: date | None, status: str, today: date) -> bool:
 
 # ---------- gathering ----------
 
-def _segment_text(dimension: str, segment: str) -> str:
-    return f"{segment} ({dimension.replace('_', ' ')})"
+def last_in_zone(days: Sequence[store.Day], zone: str, week_start: date) -> date | None:
+    """Pure: the last day this week in `zone` (or worse, for watch)."""
+    zones = ("act_now",) if zone == "act_now" else BAD
+    return max((d.day for d in days if d.day >= week_start and d.zone in zones), default=None)
+
+
+def drift_days(days: Sequence[store.Day]) -> int | None:
+    """Pure: how many days up to the last one the series has been drifting worse (None when it is not)."""
+    count = 0
+    for d in reversed(days):
+        if not (d.evidence or {}).get("drifting"):
+            break
+        count += 1
+    return count or None
 
 
 def _metric(key: str) -> MetricDef | None:
@@ -200,11 +249,30 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
     workspace_id = settings.workspace_id
     week_end = today - timedelta(days=1)
     week_start = today - timedelta(days=7)
-    as_of = store.latest_metric_day(session, workspace_id=workspace_id, on_or_before=week_end)
+    # "Now" is the day `/metrics` reads (the latest computed day with overall rows), counted the same way.
+    as_of = store.scorecard_day(session, workspace_id=workspace_id, on_or_before=week_end)
     overall = store.daily(session, workspace_id=workspace_id, start=today - timedelta(days=CHART_DAYS), end=week_end)
     by_metric: dict[str, list[store.Day]] = defaultdict(list)
     for d in overall:
         by_metric[d.metric].append(d)
+    now_counts = store.zone_counts(d.zone for d in overall if d.day == as_of) if as_of else None
+    currency = settings.file.metrics.currency
+
+    def said_now(days: Sequence[store.Day]) -> words.Said | None:
+        up_to = [d for d in days if d.day <= as_of] if as_of else []
+        if not up_to or up_to[-1].day != as_of:
+            return None
+        name = display_name(session, workspace_id=workspace_id, dimension=up_to[-1].dimension,
+                            value=up_to[-1].segment) if up_to[-1].dimension else None
+        return words.said(store.day_figure(up_to[-1]), today=today, name=name, currency=currency,
+                          drift_days=drift_days(up_to))
+
+    def said_trigger(trig) -> words.Said:
+        name = display_name(session, workspace_id=workspace_id, dimension=trig.dimension, value=trig.segment)
+        return words.said(store.trigger_figure(trig), today=None, name=name, currency=currency)
+
+    fired = [t for t in store.triggers(session, workspace_id=workspace_id, fired_since=week_start)
+             if t.fired_on <= week_end]
 
     latest_segments = store.daily(session, workspace_id=workspace_id, start=as_of, end=as_of, dimension=None) if as_of else []
     segment_counts: dict[tuple[str, str], int] = defaultdict(int)
@@ -221,25 +289,38 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
             continue
         zone, in_zone = hit
         last = days[-1]
+        now = said_now(days)
+        # Where it concentrates: the segment a rule fired on this week (the alert's figure and window),
+        # else the worst segment on the data day.
+        seg_trigger = min((t for t in fired if t.metric == key and t.dimension),
+                          key=lambda t: (t.zone != "act_now", t.fired_on, t.id), default=None)
         worst_segment = max(
             (s for s in latest_segments if s.metric == key and s.dimension and s.score is not None and s.zone in BAD
              and segment_counts.get((key, s.dimension), 0) > 1),
             key=lambda s: s.score, default=None)
-        concentrated = None
-        if worst_segment is not None:
+        concentrated_in = None
+        if seg_trigger is not None:
+            concentrated_in = said_trigger(seg_trigger)
+        elif worst_segment is not None:
             name = display_name(session, workspace_id=workspace_id, dimension=worst_segment.dimension,
                                 value=worst_segment.segment)
-            concentrated = (f"{_segment_text(worst_segment.dimension, name)}: "
-                            f"{fmt(worst_segment.value, definition.unit)} against {fmt(worst_segment.expected, definition.unit)} expected")
-        moved.append(Moved(key, definition.label, definition.category, zone, fmt(last.value, definition.unit),
-                           fmt(last.expected, definition.unit), concentrated=concentrated, days_in_zone=in_zone,
-                           button_value=json.dumps({"metric": key})))
+            concentrated_in = words.said(store.day_figure(worst_segment), today=today, name=name, currency=currency)
+        concentrated = None
+        if concentrated_in is not None:
+            concentrated = (f"{words.unescaped(concentrated_in.segment)}: {concentrated_in.value} "
+                            f"({concentrated_in.window}) against {concentrated_in.expected} usual")
+        was = last_in_zone(days, zone, week_start) if now is not None and now.zone != zone else None
+        moved.append(Moved(key, definition.label, definition.category, zone,
+                           now.value if now else fmt(last.value, definition.unit),
+                           now.expected if now else fmt(last.expected, definition.unit),
+                           concentrated=concentrated, days_in_zone=in_zone,
+                           button_value=json.dumps({"metric": key}), now=now,
+                           was_on=windows.past_zone_day(was, today) if was else "",
+                           concentrated_in=concentrated_in))
         chart_series[(key, "", "")] = days
 
     # Segment triggers that fired this week, where the overall metric is not already listed.
     listed = {m.metric for m in moved}
-    fired = [t for t in store.triggers(session, workspace_id=workspace_id, fired_since=week_start)
-             if t.fired_on <= week_end]
     for trig in fired:
         definition = _metric(trig.metric)
         if definition is None or trig.metric in listed or not trig.dimension:
@@ -247,16 +328,22 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
         seg_days = store.daily(session, workspace_id=workspace_id, start=today - timedelta(days=CHART_DAYS),
                                end=week_end, metric=trig.metric, dimension=trig.dimension, segment=trig.segment)
         last = seg_days[-1] if seg_days else None
+        now = said_now(seg_days)
+        alert = said_trigger(trig)
+        was = (last_in_zone(seg_days, trig.zone, week_start) or trig.fired_on) if now and now.zone != trig.zone else None
         moved.append(Moved(
             trig.metric, definition.label, definition.category, trig.zone,
-            fmt(last.value if last else (trig.evidence or {}).get("value"), definition.unit),
-            fmt(last.expected if last else (trig.evidence or {}).get("expected"), definition.unit),
+            now.value if now else fmt(last.value if last else (trig.evidence or {}).get("value"), definition.unit),
+            now.expected if now else fmt(last.expected if last else (trig.evidence or {}).get("expected"),
+                                         definition.unit),
             dimension=trig.dimension, segment=trig.segment,
             segment_name=display_name(session, workspace_id=workspace_id, dimension=trig.dimension, value=trig.segment),
             days_in_zone=sum(1 for d in seg_days if d.day >= week_start and d.zone in BAD),
             trigger_id=trig.id,
             button_value=json.dumps({"metric": trig.metric, "dimension": trig.dimension, "segment": trig.segment,
                                      "trigger_id": trig.id}),
+            now=now, was_on=windows.past_zone_day(was, today) if was else "", alert=alert,
+            alert_day=windows.day(trig.fired_on),
         ))
         chart_series[(trig.metric, trig.dimension, trig.segment)] = seg_days
     moved = order_moved(moved)[:MAX_MOVED]
@@ -314,10 +401,12 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
                 weekly.append(fmean(scores))
         if slow_trend(weekly, watch=settings.file.metrics.watch):
             trends.append(SlowTrend(definition.label, fmt(days[-1].value, definition.unit),
-                                    fmt(days[-1].expected, definition.unit), len(weekly)))
+                                    fmt(days[-1].expected, definition.unit), len(weekly),
+                                    windows.window(days[-1].day, store.day_figure(days[-1]).window_days, today)))
     calibration = calibrate(session, settings=settings, today=today)
     return WeeklyReview(period, week_start, week_end, as_of, tuple(moved), tuple(lines), tuple(needle),
-                        tuple(trends), tuple(calibration), tuple(images))
+                        tuple(trends), tuple(calibration), tuple(images), now_counts=now_counts)
+
 
 
 def calibrate(session: Session, *, settings: Settings, today: date, window_days: int = 90) -> list[Calibration]:

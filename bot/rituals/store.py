@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ class Day:
     numerator: float | None
     denominator: float | None
     bands: dict[str, float | None]
+    evidence: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 def _bands(evidence: dict[str, Any] | None) -> dict[str, float | None]:
@@ -41,7 +42,7 @@ def _day(row: DailyMetric) -> Day:
     value = evidence.get("value", row.value)
     n = int(evidence.get("n", row.n) or 0)
     return Day(row.day, row.metric, row.dimension, row.segment, value, row.zone, row.expected, row.score, n,
-               row.numerator, row.denominator, _bands(evidence))
+               row.numerator, row.denominator, _bands(evidence), evidence)
 
 
 def daily(session: Session, *, workspace_id: str, start: date, end: date, metric: str | None = None,
@@ -133,6 +134,11 @@ def figure(evidence: dict[str, Any] | None, *, metric: str, day: date, dimension
 def row_figure(row: DailyMetric) -> Figure:
     return figure(row.evidence, metric=row.metric, day=row.day, dimension=row.dimension, segment=row.segment,
                   zone=row.zone, value=row.value, expected=row.expected, score=row.score, n=row.n)
+
+
+def day_figure(d: Day) -> Figure:
+    return figure(d.evidence, metric=d.metric, day=d.day, dimension=d.dimension, segment=d.segment, zone=d.zone,
+                  value=d.value, expected=d.expected, score=d.score, n=d.n)
 
 
 def trigger_figure(trig: TriggerRow) -> Figure:

@@ -16,7 +16,7 @@ from bot.rituals import windows
 from bot.rituals.store import Figure
 from bot.rituals.units import fmt
 
-__all__ = ["Said", "reading", "said", "segment"]
+__all__ = ["Said", "reading", "said", "segment", "unescaped"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +30,11 @@ class Said:
     why: str  # "Customer satisfaction was 61.0 % over the 7 days to 2026-11-26, below … (n=212)."
     zone: str
     segment: Safe = Safe("")  # "billing (product area)", "high-value accounts"; "" overall
+
+
+def unescaped(text: str) -> str:
+    """Rendered words back to plain text (for a chart title or a terminal; templates escape again)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def segment(dimension: str, name: str) -> Safe:

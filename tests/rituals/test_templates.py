@@ -20,15 +20,32 @@ from bot.rituals import (
 
 
 
+def _said(value, expected, window, zone, plain, why="", segment=""):
+    from bot.blocks import Safe
+    from bot.rituals.words import Said
+
+    return Said(value, expected, window, Safe(plain), why, zone, Safe(segment))
+
+
 REVIEW = review.WeeklyReview(
     period="2026-W48", week_start=date(2026, 11, 16), week_end=date(2026, 11, 22), as_of=date(2026, 11, 22),
     moved=(
         review.Moved("first_response_time", "First response time (median)", "experience", "act_now", "1.7 h", "1.1 h",
-                     concentrated="chat (channel): 2.4 h against 1.0 h expected", days_in_zone=3,
-                     button_value='{"metric": "first_response_time"}'),
+                     concentrated="chat channel: 2.4 h against 1.0 h usual", days_in_zone=3,
+                     button_value='{"metric": "first_response_time"}',
+                     now=_said("1.2 h", "1.1 h", "yesterday", "healthy", "within its usual range for a Sunday",
+                               "First response time (median) was 1.2 h on Sun 2026-11-22, within the usual range "
+                               "around 1.1 h for a Sun (watch from 1.6 h)."),
+                     was_on="on Tue 17 Nov",
+                     concentrated_in=_said("2.4 h", "1.0 h", "Thu 19 Nov", "act_now", "far above its usual range",
+                                           segment="chat channel")),
         review.Moved("csat", "Customer satisfaction", "experience", "watch", "83 %", "88 %", dimension="product_area",
                      segment="billing <new page>", days_in_zone=1, trigger_id=7,
-                     button_value='{"metric": "csat", "trigger_id": 7}'),
+                     button_value='{"metric": "csat", "trigger_id": 7}',
+                     now=_said("83.0 %", "88.0 %", "7 days to Sun 22 Nov", "watch", "below its usual range",
+                               "Customer satisfaction was 83.0 % over the 7 days to 2026-11-22 (n=212)."),
+                     alert=_said("81.0 %", "88.0 %", "7 days to Fri 20 Nov", "watch", "below its usual range"),
+                     alert_day="Fri 20 Nov"),
     ),
     actions=(
         review.ActionLine(12, "Call back unhappy billing customers & log causes", "U0LEAD", date(2026, 11, 21), "open",
@@ -43,8 +60,9 @@ REVIEW = review.WeeklyReview(
             review.Needle(5, "New FAQ", "U0OPS", "Ticket volume", "310", "305", "recovered_as_usual",
                           "recovered as usual", "back to 305 tickets (usual 300 tickets), about as it comes back "
                           "without help; Ticket volume usually takes 2 days to recover by itself")),
-    trends=(review.SlowTrend("Backlog", "412", "380", 8),),
+    trends=(review.SlowTrend("Backlog", "412", "380", 8, "yesterday"),),
     calibration=(review.Calibration("backlog-high", "Backlog", "never fired in 90 days"),),
+    now_counts={"act_now": 1, "watch": 3, "healthy": 10, "learning": 0, "insufficient_data": 1},
 )
 
 GREEN = review.WeeklyReview("2026-W49", date(2026, 11, 23), date(2026, 11, 29), date(2026, 11, 29), (), (), (), (), ())
@@ -57,7 +75,7 @@ def test_weekly_review_goldens():
         assert_golden(f"ritual_review_{name}", message, sort_keys=False)
     assert_golden("ritual_review_nudge", review.render_nudge(review.Nudge("2026-W48", 0)), sort_keys=False)
     # user text is escaped, never markup
-    assert "billing &lt;new page&gt;" in replies[0].blocks[2]["text"]["text"]
+    assert "billing &lt;new page&gt;" in replies[0].blocks[3]["text"]["text"]
     assert "&amp; log causes" in replies[1].blocks[1]["text"]["text"]
 
 
