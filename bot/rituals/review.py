@@ -31,6 +31,7 @@ from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE, MetricDef
 from bot.rituals import action_ids, charts, store, windows, words
 from bot.rituals.units import fmt
+from bot.actions.mutes import MuteLine
 from bot.rituals.verdict import action_verdict
 from bot.storage.reference import display_name
 
@@ -143,6 +144,7 @@ class WeeklyReview:
     trends: tuple[SlowTrend, ...]
     calibration: tuple[Calibration, ...]
     charts: tuple[charts.ChartImage, ...] = field(default=(), repr=False)
+    mutes: tuple[MuteLine, ...] = ()  # what was muted during the week (bot.actions.mutes)
     # Every metric's zone on `as_of`, counted as `/metrics` counts them (`store.zone_counts`); None for a
     # review built without storage, which then counts the moved items.
     now_counts: dict[str, int] | None = None
@@ -405,8 +407,25 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
                                     windows.window(days[-1].day, store.day_figure(days[-1]).window_days, today)))
     calibration = calibrate(session, settings=settings, today=today)
     return WeeklyReview(period, week_start, week_end, as_of, tuple(moved), tuple(lines), tuple(needle),
-                        tuple(trends), tuple(calibration), tuple(images), now_counts=now_counts)
+                        tuple(trends), tuple(calibration), tuple(images),
+                        muted(session, settings=settings, start=week_start, end=today + timedelta(days=1)),
+                        now_counts=now_counts)
 
+
+def muted(session: Session, *, settings: Settings, start: date, end: date) -> tuple[MuteLine, ...]:
+    """The mutes that ran on any day in [start, end), in the team's timezone."""
+    from bot.actions import mutes
+    from bot.metrics.facts import local_midnight_at
+
+    tz = settings.timezone
+    lines = []
+    for w in mutes.windows(session, workspace_id=settings.workspace_id, ending_after=local_midnight_at(start, tz),
+                           starting_before=local_midnight_at(end, tz)):
+        t = w.target
+        name = display_name(session, workspace_id=settings.workspace_id, dimension=t.dimension,
+                            value=t.segment) if t.dimension else None
+        lines.append(mutes.describe(w, segment_name=name))
+    return tuple(lines)
 
 
 def calibrate(session: Session, *, settings: Settings, today: date, window_days: int = 90) -> list[Calibration]:

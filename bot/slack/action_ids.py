@@ -13,6 +13,7 @@ RITUAL_LOG_ACTION = "ritual_log_action"  # value = JSON {"metric", "dimension", 
 ACTION_CARRY = "ritual_action_carry"  # value = the action id
 ACTION_CLOSE = "ritual_action_close"
 ACTION_SNOOZE_DAY = "ritual_action_snooze_1d"
+ALERT_MUTE = "alert_mute"  # on channel alerts: value = JSON {"metric", "segment_type", "segment_value"}
 
 # Modals (callback ids).
 ADD_ACTION_VIEW = "add_action_view"

@@ -279,10 +279,11 @@ def build_app(
         # Synchronous listeners catch their own UsageErrors; anything here is a bug: log, never echo.
         logger.error("unhandled error in a Slack listener: %s", error.__class__.__name__, exc_info=error)
 
-    from bot.slack import actions, commands, home, modals
+    from bot.slack import actions, commands, home, modals, mutes
 
     commands.register(app)
     actions.register(app)
     modals.register(app)
     home.register(app)
+    mutes.register(app)
     return app

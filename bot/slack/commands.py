@@ -54,7 +54,7 @@ def register(app: App) -> None:
 def ack_metrics(ack, command: dict, context: BoltContext) -> None:
     services: Services = context["services"]
     try:
-        parsed = grammar.parse(command.get("text") or "", today=services.today())
+        parsed = grammar.parse(command.get("text") or "", today=services.today(), rules=rule_names(services))
     except UsageError as exc:
         message = error_message(str(exc))
         ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
@@ -69,7 +69,7 @@ def ack_metrics(ack, command: dict, context: BoltContext) -> None:
 def answer_metrics(command: dict, context: BoltContext, respond, client: WebClient) -> None:
     services: Services = context["services"]
     try:
-        parsed = grammar.parse(command.get("text") or "", today=services.today())
+        parsed = grammar.parse(command.get("text") or "", today=services.today(), rules=rule_names(services))
     except UsageError:
         context["db"].close()
         return  # the ack already said what was wrong
@@ -82,6 +82,11 @@ def answer_metrics(command: dict, context: BoltContext, respond, client: WebClie
         message = handle(parsed, request)
         if message is not None:
             respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+
+
+def rule_names(services: Services) -> tuple[tuple[str, str], ...]:
+    """The configured rules as (name, metric): `/metrics mute` may name one."""
+    return tuple((rule.name, rule.metric) for rule in services.settings.file.rules)
 
 
 def handle(cmd: grammar.Command, r: Request) -> Message | None:
@@ -325,8 +330,66 @@ def _annotate(cmd: grammar.Annotate, r: Request) -> Message:
     return confirm(f"Marked {cmd.day.isoformat()} as {cmd.kind}: {cmd.label}")
 
 
+def _mute(cmd: grammar.Mute, r: Request) -> Message:
+    return mute(r, cmd.target, duration=cmd.duration, until_day=cmd.until, reason=cmd.reason)
+
+
+def mute(r: Request, target: grammar.MuteTarget, *, duration=None, until_day=None, reason: str | None,
+         by: str | None = None) -> Message:
+    """Mute a metric or rule (overall or one segment, typed as its name) from now; the confirmation
+    (naming `by` when others read it)."""
+    from bot.actions import mutes
+
+    now = r.services.now()
+    until_at = mutes.mute_until(now, duration=duration, until_day=until_day, tz=r.services.settings.timezone)
+    with r.db.transaction() as session:
+        stored = _stored_target(session, r, target)
+        window, extended = mutes.mute(session, workspace_id=r.workspace_id, target=stored, until_at=until_at,
+                                      reason=reason, actor=r.user, now=now)
+        line = _mute_line(session, r, window)
+    return render("slack_muted", lines=[line], unmuted=False, extended=extended, by=by)
+
+
+def _stored_target(session, r: Request, target: grammar.MuteTarget):
+    from bot.actions.mutes import Target
+
+    # Typed as a name (group=Billing); stored as the id the daily rows and triggers carry.
+    segment = segment_key(session, workspace_id=r.workspace_id, dimension=target.dimension, value=target.segment)
+    return Target(target.metric, target.rule, target.dimension, segment)
+
+
+def _mute_line(session, r: Request, window):
+    from bot.actions.mutes import describe
+    from bot.storage.reference import display_name
+
+    t = window.target
+    name = display_name(session, workspace_id=r.workspace_id, dimension=t.dimension, value=t.segment) if t.dimension else None
+    return describe(window, segment_name=name)
+
+
+def _unmute(cmd: grammar.Unmute, r: Request) -> Message:
+    from bot.actions import mutes
+
+    with r.db.transaction() as session:
+        target = _stored_target(session, r, cmd.target) if cmd.target is not None else None
+        ended = mutes.unmute(session, workspace_id=r.workspace_id, actor=r.user, now=r.services.now(), target=target,
+                             mute_id=cmd.mute_id)
+        lines = [_mute_line(session, r, w) for w in ended]
+    return render("slack_muted", lines=lines, unmuted=True, extended=False, by=None)
+
+
+def _mutes(cmd: grammar.ListMutes, r: Request) -> Message:
+    from bot.actions import mutes
+
+    with r.db.transaction() as session:
+        lines = [_mute_line(session, r, w) for w in mutes.active(session, workspace_id=r.workspace_id,
+                                                                 now=r.services.now())]
+    return render("slack_mutes", mutes=lines)
+
+
 HANDLERS = {
     grammar.Scorecard: _scorecard, grammar.MetricView: _metric, grammar.ListActions: _list, grammar.AddAction: _add,
     grammar.DoneAction: _done, grammar.UpdateAction: _update, grammar.CarryAction: _carry,
     grammar.CloseAction: _close, grammar.SnoozeAction: _snooze, grammar.Log: _log, grammar.Annotate: _annotate,
+    grammar.Mute: _mute, grammar.Unmute: _unmute, grammar.ListMutes: _mutes,
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -43,15 +44,21 @@ USAGE = {
     "snooze": "/metrics snooze <id> <1d|1w>",
     "log": "/metrics log [metric]",
     "annotate": "/metrics annotate <YYYY-MM-DD> <release|incident|holiday> <label>",
+    "mute": "/metrics mute <metric|rule> [dimension=value] <12h|3d|2w|until <date>> [reason]",
+    "unmute": "/metrics unmute <metric|rule|#id> [dimension=value]",
+    "mutes": "/metrics mutes",
     "help": "/metrics help",
 }
-SUBCOMMANDS = ("help", "actions", "action", "snooze", "log", "annotate")
+SUBCOMMANDS = ("help", "actions", "action", "snooze", "log", "annotate", "mute", "unmute", "mutes")
 ACTION_VERBS = ("add", "done", "update", "carry", "close", "snooze")
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _RELATIVE = re.compile(r"^\+?([0-9]{1,3})([dw])$")
 # ASCII digits only: str.isdigit() and \d also accept '²', '①' or '٣', which int() refuses or misreads.
 _ID = re.compile(r"[0-9]{1,12}")
+# Mute durations: 12h, 3d, 2w (also "3days", "2 weeks").
+_DURATION = re.compile(r"^([0-9]{1,3})(h|hrs?|hours?|d|days?|w|wks?|weeks?)$")
+_DURATION_UNITS = ("h", "hour", "hours", "d", "day", "days", "w", "week", "weeks")
 
 
 @dataclass(frozen=True)
@@ -142,8 +149,37 @@ class Annotate:
     label: str
 
 
+@dataclass(frozen=True)
+class MuteTarget:
+    """A metric (`metric`) or a configured rule (`rule`, with the metric it watches); optionally one segment."""
+
+    metric: str
+    rule: str | None = None
+    dimension: str = ""
+    segment: str = ""
+
+
+@dataclass(frozen=True)
+class Mute:
+    target: MuteTarget
+    duration: timedelta | None = None  # or
+    until: date | None = None  # the start of that day, in the team's timezone
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Unmute:
+    target: MuteTarget | None = None
+    mute_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ListMutes:
+    pass
+
+
 Command = (Scorecard | Help | MetricView | ListActions | AddAction | DoneAction | UpdateAction | CarryAction
-           | CloseAction | SnoozeAction | Log | Annotate)
+           | CloseAction | SnoozeAction | Log | Annotate | Mute | Unmute | ListMutes)
 
 
 def usage_error(problem: str, form: str) -> UsageError:
@@ -155,8 +191,8 @@ def _suggest(word: str, choices) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
-def parse(text: str, *, today: date) -> Command:
-    """Parse the text after `/metrics`."""
+def parse(text: str, *, today: date, rules: Sequence[tuple[str, str]] = ()) -> Command:
+    """Parse the text after `/metrics`. `rules`: the configured rules as (name, metric), which `mute` may name."""
     if len(text) > MAX_TEXT + 500:
         raise UsageError(f"that is {len(text)} characters; keep a command under {MAX_TEXT + 500}")
     tokens = text.split()
@@ -175,7 +211,22 @@ def parse(text: str, *, today: date) -> Command:
         return Log(_metric(" ".join(rest), "log") if rest else None)
     if head == "annotate":
         return _annotate(rest, today=today)
-    return _metric_view(tokens)
+    if head == "mute":
+        return _mute(rest, today=today, rules=rules)
+    if head == "unmute":
+        return _unmute(rest, rules=rules)
+    if head == "mutes":
+        if rest:
+            raise usage_error("`mutes` lists what is muted and takes nothing after it; to mute, use `mute`", "mute")
+        return ListMutes()
+    try:
+        return _metric_view(tokens)
+    except UsageError:
+        close = difflib.get_close_matches(head, ("mute", "unmute", "mutes"), n=1, cutoff=0.75)
+        if close and len(tokens) > 1:  # "mtue volume 3d": a typo of the command, not of a metric
+            raise UsageError(f"unknown command {tokens[0]!r} (did you mean `{close[0]}`?). "
+                             f"Use: `{USAGE[close[0]]}`") from None
+        raise
 
 
 def _actions(rest: list[str]) -> ListActions:
@@ -253,11 +304,11 @@ def _add(args: list[str], *, today: date) -> AddAction:
     return AddAction(metric, owner, due_on, description, dimension, segment)
 
 
-def _segment(token: str) -> tuple[str, str]:
+def _segment(token: str, *, form: str = "add") -> tuple[str, str]:
     dim, _, value = token.partition("=")
-    dimension = parse_dimension(dim, form="add")
+    dimension = parse_dimension(dim, form=form)
     if not value:
-        raise usage_error(f"segment {token!r} needs a value, like product_area=billing", "add")
+        raise usage_error(f"segment {token!r} needs a value, like product_area=billing", form)
     return dimension, value[:254]
 
 
@@ -282,6 +333,102 @@ def _annotate(args: list[str], *, today: date) -> Annotate:
     if len(label) > MAX_LABEL:
         raise usage_error(f"the label is {len(label)} characters; keep it under {MAX_LABEL}", "annotate")
     return Annotate(day, kind, label)
+
+
+def _mute(args: list[str], *, today: date, rules: Sequence[tuple[str, str]]) -> Mute:
+    """`mute <metric words|rule> [dim=value] [for] <duration | until <date>> [reason]`."""
+    if not args or _DURATION.match(args[0].lower()) or args[0].lower() == "until":
+        raise usage_error("mute needs a metric or a rule, then how long", "mute")
+    at = _duration_at(args)
+    if at is None:
+        hint = next((f" ({t!r} is not a duration; did you mean `{_duration_hint(t)}`?)" for t in args
+                     if _duration_hint(t)), "")
+        raise usage_error(f"how long? give a duration like 12h, 3d or 2w, or `until <date>`{hint}", "mute")
+    index, width = at
+    words = args[:index]
+    if words and words[-1].lower() == "for":
+        words = words[:-1]
+    target = _mute_target(words, rules=rules, form="mute")
+    duration = until = None
+    if args[index].lower() == "until":
+        if index + 1 >= len(args):
+            raise usage_error("`until` needs a date (fri, tomorrow, 2026-12-01)", "mute")
+        until = parse_date(args[index + 1], today=today, form="mute")
+        if until <= today:
+            raise usage_error("`until` needs a day after today (the mute ends when that day begins)", "mute")
+    else:
+        duration = _duration(args[index:index + width])
+        if duration > timedelta(days=91):
+            raise usage_error(f"{' '.join(args[index:index + width])} is too long; mute for at most 13w "
+                              "(to stop a rule for good, set `enabled = false` on it)", "mute")
+        if duration < timedelta(hours=1):
+            raise usage_error("mute for at least 1h", "mute")
+    reason = " ".join(args[index + width:]).strip() or None
+    if reason is not None and len(reason) > MAX_LABEL:
+        raise usage_error(f"the reason is {len(reason)} characters; keep it under {MAX_LABEL}", "mute")
+    return Mute(target, duration, until, reason)
+
+
+def _duration_at(args: list[str]) -> tuple[int, int] | None:
+    """(index, tokens) of the first duration (`3d`, `3 days`, `until <date>`); the metric comes before it."""
+    for i, token in enumerate(args):
+        low = token.lower()
+        if i == 0:
+            continue  # the first word always names the metric or rule
+        if low == "until":
+            return i, 2
+        if _DURATION.match(low):
+            return i, 1
+        if _ID.fullmatch(low) and i + 1 < len(args) and _DURATION.match(low + args[i + 1].lower()):
+            return i, 2
+    return None
+
+
+def _duration(tokens: list[str]) -> timedelta:
+    match = _DURATION.match("".join(tokens).lower())
+    assert match is not None
+    n, unit = int(match.group(1)), match.group(2)[0]
+    return timedelta(hours=n) if unit == "h" else timedelta(days=n * (7 if unit == "w" else 1))
+
+
+def _duration_hint(token: str) -> str:
+    """`3dy` → `3d`: a number followed by something close to a unit."""
+    match = re.fullmatch(r"([0-9]{1,3})([a-z]+)", token.lower())
+    if not match or _DURATION.match(token.lower()):
+        return ""
+    close = difflib.get_close_matches(match.group(2), _DURATION_UNITS, n=1, cutoff=0.5)
+    return f"{match.group(1)}{close[0][0]}" if close else ""
+
+
+def _mute_target(words: list[str], *, rules: Sequence[tuple[str, str]], form: str) -> MuteTarget:
+    dimension = segment = ""
+    if words and "=" in words[-1]:
+        dimension, segment = _segment(words[-1], form=form)
+        words = words[:-1]
+    if not words:
+        raise usage_error("which metric or rule?", form)
+    name = " ".join(words)
+    for rule, metric in rules:
+        if rule.lower() == name.lower():
+            return MuteTarget(metric, rule, dimension, segment)
+    try:
+        return MuteTarget(resolve_metric(name).key, None, dimension, segment)
+    except UnknownMetricError as exc:
+        rule_hint = _suggest(name, [r.lower() for r, _ in rules])
+        if rule_hint:
+            raise usage_error(f"no metric or rule named {name!r}{rule_hint}", form) from None
+        raise usage_error(_metric_problem(exc), form) from None
+
+
+def _unmute(args: list[str], *, rules: Sequence[tuple[str, str]]) -> Unmute:
+    if not args:
+        raise usage_error("unmute needs a metric, a rule or a mute number from `/metrics mutes`", "unmute")
+    if len(args) == 1 and args[0].startswith("#"):
+        number = parse_id(args[0][1:])
+        if number is None:
+            raise usage_error(f"{args[0]!r} is not a mute number (like #3)", "unmute")
+        return Unmute(mute_id=number)
+    return Unmute(_mute_target(args, rules=rules, form="unmute"))
 
 
 def _metric_view(tokens: list[str]) -> MetricView:

@@ -29,6 +29,9 @@ HELP = (
     (USAGE["snooze"], "snooze reminders"),
     (USAGE["log"], "the decision log: trigger → action → owner → outcome"),
     (USAGE["annotate"], "mark a known change day (admins)"),
+    (USAGE["mute"], "silence a metric's or rule's alerts for a while (a release week)"),
+    (USAGE["unmute"], "end a mute early"),
+    (USAGE["mutes"], "what is muted, until when, and why"),
 )
 
 
