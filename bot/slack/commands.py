@@ -105,7 +105,7 @@ def render_scorecard(card: readings.ScorecardView) -> Message:
     urgent = card.in_zone("act_now") + card.in_zone("watch")
     calm = [x for x in card.readings if x not in urgent]
     return render("slack_scorecard", as_of=card.as_of, readings=card.readings, counts=card.counts, urgent=urgent,
-                  calm=calm)
+                  calm=calm, as_of_words=card.as_of_words)
 
 
 def _metric(cmd: grammar.MetricView, r: Request) -> Message | None:

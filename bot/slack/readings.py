@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zones import format_value
+from bot.rituals import store as rituals_store
+from bot.rituals import windows, words
 from bot.storage import metrics as store
 from bot.storage.models import DailyMetric, TicketRow
 from bot.storage.reference import agent_keys_for_email, display_names
@@ -42,6 +44,9 @@ class Reading:
     n: int
     dimension: str = ""
     segment: str = ""
+    window: str = ""  # the days `value` covers, in words: "Thu 26 Nov", "7 days to Thu 26 Nov"
+    words: str = ""  # "far above its usual range for a Thursday" (mrkdwn-safe); `explanation` is the "Why?" line
+    pooled: bool = False  # `value` covers several days (a rate's window)
 
     @property
     def zone_label(self) -> str:
@@ -56,6 +61,10 @@ class Reading:
 class ScorecardView:
     as_of: date | None
     readings: tuple[Reading, ...]
+
+    @property
+    def as_of_words(self) -> str:
+        return windows.day(self.as_of) if self.as_of else ""
 
     def in_zone(self, *zones: str) -> list[Reading]:
         return [r for r in self.readings if r.zone in zones]
@@ -84,6 +93,15 @@ class MetricDetail:
     more_segments: int = 0
     annotations: tuple[tuple[date, str, str], ...] = field(default=())
 
+    @property
+    def span_words(self) -> str:
+        """'Fri 13 Nov to Thu 19 Nov': the days the sparkline covers."""
+        return windows.span(self.first_day, self.last_day) if self.first_day and self.last_day else ""
+
+    @property
+    def annotation_days(self) -> tuple[tuple[str, str, str], ...]:
+        return tuple((windows.day(day), kind, label) for day, kind, label in self.annotations)
+
 
 @dataclass(frozen=True)
 class AgentFigures:
@@ -93,20 +111,24 @@ class AgentFigures:
 
 
 def _reading(row: DailyMetric, currency: str | None = None) -> Reading:
+    """One stored row as every message shows it (`rituals.store.row_figure`, `rituals.words.said`): the value
+    its zone was judged on (pooled over the window for rates), that window in words, and plain words."""
     definition = CATALOGUE.get(row.metric)
-    unit = definition.unit if definition else ""
-    evidence: dict[str, Any] = row.evidence or {}
+    figure = rituals_store.row_figure(row)
+    said = words.said(figure, today=None, currency=currency)
     return Reading(
         metric=row.metric,
         label=definition.label if definition else row.metric,
         zone=row.zone or "insufficient_data",
-        # Rates are judged on their pooled window value (kept in the evidence), not the raw day.
-        value=format_value(evidence.get("value", row.value), unit, currency=currency),
-        expected=format_value(row.expected, unit, currency=currency) if row.expected is not None else "n/a",
-        explanation=str(evidence.get("explanation") or ""),
-        n=int(evidence.get("n", row.n) or 0),
+        value=said.value,
+        expected=said.expected if row.expected is not None else "n/a",
+        explanation=said.why,
+        n=figure.n,
         dimension=row.dimension,
         segment=row.segment,
+        window=said.window,
+        words=said.words,
+        pooled=figure.window_days > 1,
     )
 
 
@@ -119,8 +141,9 @@ def latest_day(session: Session, *, workspace_id: str, metric: str | None = None
 
 
 def scorecard(session: Session, *, workspace_id: str, currency: str | None = None) -> ScorecardView:
-    """Every metric's overall zone on the latest computed day, in catalogue order."""
-    day = store.latest_day(session, workspace_id=workspace_id)
+    """Every metric's overall zone on the latest computed day with overall rows (the day the weekly review
+    calls "now"), in catalogue order."""
+    day = rituals_store.scorecard_day(session, workspace_id=workspace_id)
     if day is None:
         return ScorecardView(None, ())
     rows = store.day_rows(session, workspace_id=workspace_id, day=day, dimension="")
@@ -196,11 +219,15 @@ def _assigned_to(session: Session, workspace_id: str, email: str) -> Any:
 
 def latest_value(session: Session, *, workspace_id: str, metric: str, dimension: str = "",
                  segment: str = "") -> float | None:
-    """The metric's most recent daily value for a segment (the value recorded on an action)."""
-    return session.scalar(select(DailyMetric.value).where(
+    """The metric's most recent value for a segment as `/metrics` shows it (the value its zone was judged on,
+    pooled over the window for rates): the value recorded on an action."""
+    row = session.execute(select(DailyMetric.value, DailyMetric.evidence).where(
         DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric,
         DailyMetric.dimension == dimension, DailyMetric.segment == segment, DailyMetric.value.is_not(None),
-    ).order_by(DailyMetric.day.desc()).limit(1))
+    ).order_by(DailyMetric.day.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return (row.evidence or {}).get("value", row.value)
 
 
 def agent_figures(session: Session, *, workspace_id: str, since_at: datetime, until_at: datetime,

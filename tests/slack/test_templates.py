@@ -16,7 +16,8 @@ EVIL = "<!channel> & <@U0EVIL> <https://evil.example|click>"
 
 def reading(metric="first_response_time", zone="act_now", explanation="2.0 h vs 40 min expected", **kw) -> Reading:
     return Reading(metric=metric, label=CATALOGUE[metric].label, zone=zone, value=kw.pop("value", "2.0 h"),
-                   expected=kw.pop("expected", "40 min"), explanation=explanation, n=310, **kw)
+                   expected=kw.pop("expected", "40 min"), explanation=explanation, n=310,
+                   window=kw.pop("window", "Thu 19 Nov"), words=kw.pop("words", "far above its usual range"), **kw)
 
 
 def action(**overrides) -> dict:
@@ -34,7 +35,8 @@ VERDICT = {"verdict": "improved", "verdict_label": "improved", "verdict_text": S
     "recover by itself (by now it would typically still be about 84.0 %)")}
 
 SCORECARD = ScorecardView(date(2026, 11, 19), (
-    reading(), reading("csat", "watch", "81 % satisfied vs 90 % expected", value="81.0 %", expected="90.0 %"),
+    reading(), reading("csat", "watch", "81 % satisfied vs 90 % expected", value="81.0 %", expected="90.0 %",
+                       window="7 days to Thu 19 Nov", words="below its usual range", pooled=True),
     reading("ticket_volume", "healthy", "", value="310 tickets", expected="300 tickets"),
 ))
 DETAIL = MetricDetail(
