@@ -5,6 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from bot.actions.mutes import MuteLine
 from bot.blocks import Message, Safe, render
 from tests.golden import GOLDEN, assert_golden
 from bot.metrics.catalogue import CATALOGUE
@@ -55,6 +56,10 @@ def scorecard_message(card=SCORECARD) -> Message:
     return render_scorecard(card)
 
 
+MUTE = MuteLine(3, f"Customer satisfaction — billing {EVIL} (product area)", datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc),
+                f"billing outage {EVIL}", "U0LEAD", False, "csat product_area=billing")
+
+
 CASES = {
     "slack_error": lambda: render("slack_error", problem="unknown metric 'frtt'. Use: `/metrics <metric>`").payload(),
     "slack_confirm": lambda: render("slack_confirm", summary="Logged action #7 for Customer satisfaction.").payload(),
@@ -87,6 +92,12 @@ CASES = {
     "slack_home_empty": lambda: render_view(
         "slack_home", actions=[], more_actions=0, card=ScorecardView(None, ()), urgent=[], review_at=None, me=None,
         team=None, me_days=30),
+    "slack_muted": lambda: render("slack_muted", lines=[MUTE], unmuted=False, extended=False, by="U0LEAD").payload(),
+    "slack_unmuted": lambda: render("slack_muted", lines=[MUTE], unmuted=True, extended=False, by=None).payload(),
+    "slack_mutes": lambda: render("slack_mutes", mutes=[MUTE, MuteLine(
+        4, "First response time (rule frt-spike)", datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc), None,
+        "U0OWNER", False, "frt-spike")]).payload(),
+    "slack_mutes_empty": lambda: render("slack_mutes", mutes=[]).payload(),
 }
 
 
