@@ -34,6 +34,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("serve", "serve", "serve the Slack HTTP endpoints"),
     ("socket", "socket", "connect to Slack in Socket Mode"),
     ("worker", "worker", "run the scheduler and pollers"),
+    ("status", "status", "each source's health: last success, lag, last error, counts"),
 )
 
 

@@ -172,15 +172,12 @@ class SourceStatus:
         return None
 
     def json(self) -> dict[str, Any]:
+        """The `signalroom status --json` entry (the CLI contract: exactly these keys)."""
         return {
             "name": self.name, "type": self.type, "ok": self.ok,
             "last_success_at": iso(self.last_success_at),
             "lag_seconds": None if self.lag is None else int(self.lag.total_seconds()),
             "last_error": self.last_error, "tickets": self.tickets,
-            # extra keys
-            "state": self.state, "consecutive_failures": self.failures, "error_kind": self.error_kind,
-            "last_attempt_at": iso(self.last_attempt_at), "max_lag_seconds": int(self.max_lag.total_seconds()),
-            "quarantined": self.quarantined,
         }
 
 
