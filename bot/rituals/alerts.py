@@ -54,6 +54,18 @@ class AlertItem:
     window: str = ""  # the days `value` covers, in words: "7 days to Thu 26 Nov" (the trigger's reading)
     words: str = ""  # "far below its usual range for a Thursday" (mrkdwn-safe, `words.reading`)
     playbook_title: str = ""  # "Billing CSAT recovery" (the steps go in the body)
+    dimension: str = ""  # the trigger's segment as stored, for the buttons (`segment` is its display text)
+    segment_id: str = ""
+    acknowledged_by: str | None = None  # who took ownership with the alert's Acknowledge button
+
+    @property
+    def log_value(self) -> str:
+        """"Log action": the add-action form for this metric and segment, linked to this trigger."""
+        return action_ids.log_action_value(self.metric, self.dimension, self.segment_id, self.trigger_id)
+
+    @property
+    def mute_value(self) -> str:
+        return action_ids.mute_value(self.metric, self.dimension, self.segment_id)
 
     @property
     def zone_label(self) -> str:
@@ -110,13 +122,16 @@ def _item(trig: TriggerRow, settings: Settings, actions_by_trigger: dict[int, ob
     said = words.said(store.trigger_figure(trig), today=None, name=name, currency=settings.file.metrics.currency)
     playbook = settings.file.playbooks.get(trig.playbook) if trig.playbook else None
     act = actions_by_trigger.get(trig.id)
+    # Whoever acknowledged the alert owns its action from then on (bot.actions.clicks.acknowledge).
+    acked = next((e.actor for e in reversed(getattr(act, "events", None) or ()) if e.kind == "acknowledged"), None)
+    owner = act.owner if acked is not None and act.owner == acked else (playbook.owner if playbook else None)
     return AlertItem(
         trig.id, trig.rule, trig.metric, definition.label if definition else trig.metric, said.segment,
         trig.zone, said.value, said.expected, said.why,
-        trig.fired_on, trig.recovered_on, trig.playbook, playbook.owner if playbook else None,
+        trig.fired_on, trig.recovered_on, trig.playbook, owner,
         tuple(playbook.steps) if playbook else (), getattr(act, "id", None), getattr(act, "due_on", None),
         said.window, said.words, playbook_title(trig.playbook, playbook.title if playbook else None)
-        if trig.playbook else "",
+        if trig.playbook else "", trig.dimension, trig.segment, owner if acked is not None and owner == acked else None,
     )
 
 

@@ -187,3 +187,12 @@ def rows_for(sessions: sessionmaker, *, workspace_id: str, ritual: str) -> list[
     with sessions() as session:
         return list(session.scalars(select(PostedMessage).where(
             PostedMessage.workspace_id == workspace_id, PostedMessage.ritual == ritual).order_by(PostedMessage.id)))
+
+
+def latest_posted(sessions: sessionmaker, *, workspace_id: str, ritual: str) -> PostedMessage | None:
+    """The newest posted message of `ritual` (e.g. the current weekly review's parent, to reply in its thread)."""
+    with sessions() as session:
+        return session.scalar(select(PostedMessage).where(
+            PostedMessage.workspace_id == workspace_id, PostedMessage.ritual == ritual,
+            PostedMessage.status == "posted", PostedMessage.ts.is_not(None))
+            .order_by(PostedMessage.created_at.desc(), PostedMessage.id.desc()).limit(1))

@@ -13,7 +13,16 @@ RITUAL_LOG_ACTION = "ritual_log_action"  # value = JSON {"metric", "dimension", 
 ACTION_CARRY = "ritual_action_carry"  # value = the action id
 ACTION_CLOSE = "ritual_action_close"
 ACTION_SNOOZE_DAY = "ritual_action_snooze_1d"
-ALERT_MUTE = "alert_mute"  # on channel alerts: value = JSON {"metric", "segment_type", "segment_value"}
+
+# Buttons on channel alerts (one row per trigger).
+ALERT_ACK = "alert_ack"  # value = the trigger id: the clicker takes ownership of its action
+ALERT_MUTE = "alert_mute"  # value = JSON {"metric", "segment_type", "segment_value"} ("" for the whole metric)
+
+# Block ids that say which item a button row or a state line belongs to (prefix + the action or trigger id):
+# a click replaces the clicked row in place, whatever message it is in.
+ACTION_ROW = "action:"  # the buttons of one action
+ACTION_STATE = "state:"  # "Done by @someone · Fri 27 Nov" under one action
+ALERT_ROW = "alert:"  # the buttons of one alert (trigger)
 
 # Modals (callback ids).
 ADD_ACTION_VIEW = "add_action_view"

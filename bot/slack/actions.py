@@ -1,19 +1,27 @@
-"""Buttons: Done (outcome modal), Snooze (a day or a week), Update (update modal), Carry, Close,
-Log an action (App Home, or prefilled from a weekly-review item)."""
+"""Buttons: Done (outcome form), Carry, Snooze (a day or a week), Close, Update (update form), Log an action
+(App Home, or prefilled from a weekly-review item or an alert), and an alert's Acknowledge.
+
+Every handler acks at once; the lazy part parses the click, makes one service call
+(`bot.actions.clicks`), and shows the result where it was clicked (`bot.slack.outcomes`): the clicked
+message says who did what, the action's card is redrawn. Clicks in App Home (no message) refresh
+Home instead. Someone who may not make the change gets a short ephemeral reply.
+"""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.actions import clicks
 from bot.errors import UsageError
 from bot.slack import action_ids as ids
-from bot.slack.app import Services, answer_user, replying
-from bot.slack.commands import Request, carry, close, open_add_modal, open_outcome_modal, snooze
+from bot.slack.app import answer_user, replying
+from bot.slack.commands import Request, open_add_modal, open_outcome_modal, refresh_card
 from bot.slack.home import publish_home
+from bot.slack.outcomes import Clicked, ack_description, alert_title, form_metadata, show_on_clicked
 from bot.slack.parse import parse_id
+from bot.slack.present import confirm
 
 
 def register(app: App) -> None:
@@ -26,6 +34,7 @@ def register(app: App) -> None:
     app.action(ids.ACTION_CARRY)(ack=ack_only, lazy=[on_carry])
     app.action(ids.ACTION_CLOSE)(ack=ack_only, lazy=[on_close])
     app.action(ids.ACTION_SNOOZE_DAY)(ack=ack_only, lazy=[on_snooze_day])
+    app.action(ids.ALERT_ACK)(ack=ack_only, lazy=[on_acknowledge])
 
 
 def _request(body: dict, context: BoltContext, client: WebClient) -> Request:
@@ -34,48 +43,77 @@ def _request(body: dict, context: BoltContext, client: WebClient) -> Request:
                    body.get("trigger_id"))
 
 
-def _action_id(body: dict) -> int:
+def _number(body: dict, what: str = "action") -> int:
     number = parse_id(str(body["actions"][0].get("value", "")))
     if number is None:
-        raise UsageError("this button carries no action number")
+        raise UsageError(f"this button carries no {what} number")
     return number
 
 
 def on_done(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    """The outcome form; the clicked message is updated once it is submitted (`modals.after_outcome`)."""
     with replying(context, respond):
-        open_outcome_modal(_request(body, context, client), _action_id(body))
-
-
-def on_snooze(body: dict, context: BoltContext, respond, client: WebClient) -> None:
-    _snooze_for(body, context, respond, client, days=7)
-
-
-def on_snooze_day(body: dict, context: BoltContext, respond, client: WebClient) -> None:
-    _snooze_for(body, context, respond, client, days=1)
-
-
-def _snooze_for(body: dict, context: BoltContext, respond, client: WebClient, *, days: int) -> None:
-    with replying(context, respond):
-        r = _request(body, context, client)
-        services: Services = context["services"]
-        snooze(r, _action_id(body), services.today() + timedelta(days=days))
-        publish_home(r)
+        r, clicked, action_id = _request(body, context, client), Clicked.from_body(body), _number(body)
+        with r.db.transaction() as session:
+            earlier = clicks.may_complete(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
+                                          is_admin=r.is_admin)
+        if earlier is not None:  # done already (a second click): show that, open no second form
+            if not show_on_clicked(r, clicked, earlier):
+                answer_user(respond, confirm(f"Action #{action_id} is already done."), context)
+            return
+        open_outcome_modal(r, action_id, metadata=form_metadata(action_id, clicked))
 
 
 def on_carry(body: dict, context: BoltContext, respond, client: WebClient) -> None:
-    with replying(context, respond):
-        r = _request(body, context, client)
-        answer_user(respond, carry(r, _action_id(body), None), context)
+    _click(body, context, respond, client, verb="carry")
 
 
 def on_close(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    _click(body, context, respond, client, verb="close")
+
+
+def on_snooze(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    _click(body, context, respond, client, verb="snooze", days=7)
+
+
+def on_snooze_day(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    _click(body, context, respond, client, verb="snooze", days=1)
+
+
+def _click(body: dict, context: BoltContext, respond, client: WebClient, *, verb: clicks.Verb, days: int = 7) -> None:
     with replying(context, respond):
-        r = _request(body, context, client)
-        answer_user(respond, close(r, _action_id(body), None), context)
+        r, clicked = _request(body, context, client), Clicked.from_body(body)
+        with r.db.transaction() as session:
+            change = clicks.click(session, workspace_id=r.workspace_id, action_id=_number(body), verb=verb,
+                                  actor=r.user, is_admin=r.is_admin, today=r.services.today(), snooze_days=days)
+        refresh_card(r, change.action)
+        if show_on_clicked(r, clicked, change):
+            return
+        publish_home(r)  # App Home: the list there shows the new state
+        action = change.action
+        if verb == "carry":
+            answer_user(respond, confirm(f"Action #{action.id} carried over, now due {action.due_on.isoformat()}."),
+                        context)
+        elif verb == "close":
+            answer_user(respond, confirm(f"Action #{action.id} closed."), context)
+
+
+def on_acknowledge(body: dict, context: BoltContext, respond, client: WebClient) -> None:
+    """An alert's Acknowledge: the clicker owns its action from now on (one is opened if it had none)."""
+    with replying(context, respond):
+        r, clicked = _request(body, context, client), Clicked.from_body(body)
+        trigger_id = _number(body, "alert")
+        with r.db.transaction() as session:
+            ack = clicks.acknowledge(
+                session, workspace_id=r.workspace_id, trigger_id=trigger_id, actor=r.user, is_admin=r.is_admin,
+                today=r.services.today(), describe=lambda t: ack_description(alert_title(session, t)))
+        refresh_card(r, ack.change.action)
+        if not show_on_clicked(r, clicked, ack.change):
+            answer_user(respond, confirm(f"You own action #{ack.change.action.id} for this alert now."), context)
 
 
 def on_log_action(body: dict, context: BoltContext, respond, client: WebClient) -> None:
-    """A weekly-review item's "Log action": the add-action modal, prefilled and linked to its trigger."""
+    """A weekly-review item's or an alert's "Log action": the add-action modal, prefilled and linked to its trigger."""
     with replying(context, respond):
         try:
             item = json.loads(body["actions"][0].get("value") or "{}")
@@ -104,7 +142,7 @@ def on_update(body: dict, context: BoltContext, respond, client: WebClient) -> N
 
     with replying(context, respond):
         r = _request(body, context, client)
-        action_id = _action_id(body)
+        action_id = _number(body)
         with r.db.transaction() as session:
             action = actions.get_action(session, workspace_id=r.workspace_id, action_id=action_id)
             actions.ensure_may_change(action, actor=r.user, is_admin=r.is_admin, verb="update")

@@ -198,38 +198,45 @@ def add_action(r: Request, *, metric: str, owner: str, due_on, description: str,
 
 
 def announce(r: Request, action_id: int) -> Message:
-    """Show the action's card in its channel (kept as its message reference); tell the owner by DM."""
+    """Show the action's card in its channel (kept as its message reference); tell the owner by DM.
+
+    Both go through the post ledger (one row per action and place), so a retried request edits the card
+    it posted before instead of posting a second one."""
     from bot.actions.service import get_action
+    from bot.rituals.ledger import Key
+    from bot.slack import outcomes
 
     with r.db.transaction() as session:
         action = get_action(session, workspace_id=r.workspace_id, action_id=action_id)
-        card, channel, metric, owner = render("slack_action_card", a=action_row(action)), action.channel, action.metric, action.owner
-    notifier = r.services.notifier(r.client)
+        card = outcomes.card(session, settings=r.services.settings, action=action, today=r.services.today())
+        channel, metric, owner = action.channel, action.metric, action.owner
+    publisher = outcomes.publisher(r)
     if owner != r.user:
-        try:
-            notifier.dm(owner, card)
-        except DeliveryError as exc:
-            log.info("owner not told by DM: %s", exc.code)
+        told = publisher.message(Key("action_card_dm", owner[:32], f"a{action_id}"), card, dm=True)
+        if told.outcome == "failed":
+            log.info("owner not told by DM")
     if channel:
-        try:
-            ref = r.services.notifier(r.client).post(channel, card)
-        except DeliveryError as exc:
-            log.info("action card not posted: %s", exc.code)
-            return confirm(f"Logged action #{action_id}. (Not shown in the channel: {exc})")
-        with r.db.transaction() as session:
-            actions.set_message_ref(session, workspace_id=r.workspace_id, action_id=action_id, channel=ref.channel,
-                                    ts=ref.ts)
+        shown = publisher.message(Key("action_card", channel, f"a{action_id}"), card)
+        if shown.outcome == "failed":
+            log.info("action card not posted")
+            return confirm(f"Logged action #{action_id}. (Not shown in the channel: {shown.error})")
+        if shown.ts:
+            with r.db.transaction() as session:
+                actions.set_message_ref(session, workspace_id=r.workspace_id, action_id=action_id,
+                                        channel=shown.channel or channel, ts=shown.ts)
     return confirm(f"Logged action #{action_id} for {metric_label(metric)}.")
 
 
 def refresh_card(r: Request, action) -> None:
     """Update the action's channel message, if it has one (best effort)."""
+    from bot.slack import outcomes
+
     if not (action.channel and action.message_ts):
         return
     with r.db.transaction() as session:
-        row = action_row(action, verdict=action_verdict(session, r.services.settings, action, today=r.services.today()))
+        card = outcomes.card(session, settings=r.services.settings, action=action, today=r.services.today())
     try:
-        r.services.notifier(r.client).update(action.channel, action.message_ts, render("slack_action_card", a=row))
+        r.services.notifier(r.client).update(action.channel, action.message_ts, card)
     except DeliveryError as exc:
         log.info("action card not updated: %s", exc.code)
 
@@ -239,6 +246,9 @@ def _done(cmd: grammar.DoneAction, r: Request) -> Message | None:
         open_outcome_modal(r, cmd.action_id)
         return None
     action = complete(r, cmd.action_id, cmd.outcome, cmd.outcome_class)
+    from bot.slack.outcomes import post_to_review
+
+    post_to_review(r, action.id)  # the outcome and its verdict in the current weekly review's thread
     return confirm(f"Action #{action.id} is done: {cmd.outcome}")
 
 
@@ -256,14 +266,15 @@ def complete(r: Request, action_id: int, outcome: str, outcome_class: str | None
     return action
 
 
-def open_outcome_modal(r: Request, action_id: int) -> None:
+def open_outcome_modal(r: Request, action_id: int, *, metadata: str | None = None) -> None:
+    """`metadata`: the form's private_metadata (the action id, or where it was clicked: bot.slack.outcomes)."""
     if not r.trigger_id:
         raise UsageError(f"say what happened. Use: `{grammar.USAGE['done']}`")
     with r.db.transaction() as session:
         action = actions.get_action(session, workspace_id=r.workspace_id, action_id=action_id)
         actions.ensure_may_change(action, actor=r.user, is_admin=r.is_admin, verb="complete")
         row = action_row(action)
-    view = render_view("slack_outcome_modal", a=row, private_metadata=str(action_id))
+    view = render_view("slack_outcome_modal", a=row, private_metadata=metadata or str(action_id))
     r.services.notifier(r.client).open_view(r.trigger_id, view)
 
 

@@ -13,6 +13,7 @@ from bot.errors import UsageError
 from bot.slack import action_ids as ids
 from bot.slack.app import Services
 from bot.slack.commands import Request, add_action, announce, complete, refresh_card
+from bot.slack.outcomes import Clicked, parse_form_metadata, post_to_review, show_on_clicked
 from bot.slack.parse import parse_dimension
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def register(app: App) -> None:
     # The ack listener validates and writes, then puts `saved_action` into the context; the lazy
     # listener (which runs on a copy of that context, after the response went out) talks to Slack.
     app.view(ids.ADD_ACTION_VIEW)(ack=ack_add, lazy=[after_add])
-    app.view(ids.OUTCOME_VIEW)(ack=ack_outcome, lazy=[after_change])
+    app.view(ids.OUTCOME_VIEW)(ack=ack_outcome, lazy=[after_outcome])
     app.view(ids.UPDATE_VIEW)(ack=ack_update, lazy=[after_change])
 
 
@@ -98,10 +99,15 @@ def ack_outcome(ack, body: dict, view: dict, context: BoltContext, client: WebCl
         return _fail(ack, ids.OUTCOME_BLOCK, "say what happened")
     r = _request(body, context, client, None)
     try:
-        action = complete(r, int(view["private_metadata"]), outcome, outcome_class, refresh=False)
+        action_id, clicked = parse_form_metadata(view.get("private_metadata") or "")
+    except (ValueError, KeyError, TypeError):
+        return _fail(ack, ids.OUTCOME_BLOCK, "this form lost its action number; open it again")
+    try:
+        action = complete(r, action_id, outcome, outcome_class, refresh=False)
     except UsageError as exc:
         return _fail(ack, ids.OUTCOME_BLOCK, str(exc))
     context["saved_action"] = action.id
+    context["clicked"] = clicked.reference() if clicked is not None else None
     ack()
 
 
@@ -149,6 +155,30 @@ def after_change(body: dict, context: BoltContext, client: WebClient) -> None:
         refresh_card(r, action)
     except Exception:  # noqa: BLE001
         log.exception("action card not refreshed")
+    finally:
+        _refresh_home(r)
+        r.db.close()
+
+
+def after_outcome(body: dict, context: BoltContext, client: WebClient) -> None:
+    """A completed action: its card, the message whose Done was clicked ("Done by … · Fri 27 Nov"), the
+    outcome with its verdict in the current weekly review's thread, and the viewer's App Home."""
+    from bot.actions.clicks import current_change
+    from bot.actions.service import get_action
+
+    if "saved_action" not in context:
+        return
+    r = _request(body, context, client, None)
+    try:
+        with r.db.transaction() as session:
+            action = get_action(session, workspace_id=r.workspace_id, action_id=context["saved_action"])
+            change = current_change(session, action)
+        refresh_card(r, action)
+        if context.get("clicked") and change is not None:
+            show_on_clicked(r, Clicked.from_reference(context["clicked"]), change)
+        post_to_review(r, action.id)
+    except Exception:  # noqa: BLE001 - the outcome is saved; delivery problems are logged
+        log.exception("outcome not shown")
     finally:
         _refresh_home(r)
         r.db.close()

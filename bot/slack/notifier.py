@@ -208,6 +208,15 @@ class Notifier:
 
         return self._search(channel, ours, since=since, thread_ts=thread_ts, max_pages=max_pages)
 
+    def message_at(self, channel: str, ts: str, *, thread_ts: str | None = None) -> dict[str, Any] | None:
+        """The message at `ts` as Slack has it now (blocks included); a thread reply needs its `thread_ts`."""
+        args: dict[str, Any] = {"channel": channel, "oldest": ts, "latest": ts, "inclusive": True, "limit": 1}
+        if thread_ts and thread_ts != ts:
+            data = self._call("conversations.replies", ts=thread_ts, **{**args, "limit": 2})
+        else:
+            data = self._call("conversations.history", **args)
+        return next((m for m in data.get("messages") or [] if m.get("ts") == ts), None)
+
     def find_file(self, channel: str, *, filename: str, thread_ts: str, since: float,
                   max_pages: int = 4) -> dict[str, Any] | None:
         """The file named `filename` this app shared in the thread at or after `since` (a file share carries

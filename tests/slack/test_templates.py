@@ -9,6 +9,7 @@ from bot.actions.mutes import MuteLine
 from bot.blocks import Message, Safe, render
 from tests.golden import GOLDEN, assert_golden
 from bot.metrics.catalogue import CATALOGUE
+from bot.slack.outcomes import render_card
 from bot.slack.present import help_message, render_view
 from bot.slack.readings import AgentFigures, MetricDetail, Reading, ScorecardView
 
@@ -26,8 +27,12 @@ def action(**overrides) -> dict:
             "description": "Rewrite the refund macro", "owner": "U0OWNER", "created_by": "U0LEAD",
             "due": date(2026, 11, 27), "status": "open", "status_label": "open", "overdue": False, "outcome": None,
             "verdict": None, "verdict_label": None, "verdict_text": None, "value_at_open": "81.0 %",
-            "value_at_followup": None}
+            "value_at_followup": None, "segment_words": Safe("billing (product area)"),
+            "opened_reading": None, "opened_on": "Mon 16 Nov"}
     base.update(overrides)
+    title, _, steps = base["description"].partition("\n")  # as present.action_row splits it
+    base.setdefault("title", title)
+    base.setdefault("steps", steps)
     return base
 
 
@@ -50,14 +55,22 @@ DETAIL = MetricDetail(
 )
 
 
+MUTE = MuteLine(3, f"Customer satisfaction — billing {EVIL} (product area)", datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc),
+                f"billing outage {EVIL}", "U0LEAD", False, "csat product_area=billing")
+
+
+def STATE(kind: str, actor: str = "U0OWNER") -> Message:  # noqa: N802 - a fixture that reads like the others
+    """The line a click leaves under an action (bot.slack.outcomes.state_message renders the same)."""
+    from bot.slack.present import IDS
+
+    return render("slack_action_state", s={"action_id": 7, "kind": kind, "actor": actor, "on": "Fri 27 Nov",
+                                           "due": "Fri 4 Dec", "until": ""}, ids=IDS, part="block")
+
+
 def scorecard_message(card=SCORECARD) -> Message:
     from bot.slack.commands import render_scorecard
 
     return render_scorecard(card)
-
-
-MUTE = MuteLine(3, f"Customer satisfaction — billing {EVIL} (product area)", datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc),
-                f"billing outage {EVIL}", "U0LEAD", False, "csat product_area=billing")
 
 
 CASES = {
@@ -72,8 +85,11 @@ CASES = {
         metric="deflection_rate", label="Deflection rate", definition=CATALOGUE["deflection_rate"].definition, days=30,
         by=None, latest=None, first_day=None, last_day=None, sparkline="", low="", high="", start_value="",
         end_value="")).payload(),
-    "slack_action_card": lambda: render("slack_action_card", a=action(
-        status="done", status_label="done", outcome="Refunds faster", value_at_followup="88.0 %", **VERDICT)).payload(),
+    "slack_action_card": lambda: render_card(action(
+        status="done", status_label="done", outcome="Refunds faster", value_at_followup="88.0 %", **VERDICT),
+        state=STATE("done").blocks[0]).payload(),
+    "slack_action_card_open": lambda: render_card(action()).payload(),
+    "slack_action_state": lambda: STATE("carried").payload(),
     "slack_actions": lambda: render("slack_actions", title="Open actions", actions=[action(), action(
         id=8, segment="", overdue=True, due=date(2026, 11, 18))], more=3).payload(),
     "slack_log": lambda: render("slack_log", metric_label="Customer satisfaction", entries=[
@@ -131,7 +147,7 @@ def test_hostile_text_is_inert_everywhere():
     payloads = [
         scorecard_message(evil_card).payload(),
         render("slack_metric", d=evil_detail).payload(),
-        render("slack_action_card", a=action(description=EVIL, outcome=EVIL, owner=EVIL)).payload(),
+        render_card(action(description=EVIL, outcome=EVIL, owner=EVIL), state=STATE("done", actor=EVIL).blocks[0]).payload(),
         render("slack_actions", title=EVIL, actions=[action(description=EVIL)], more=0).payload(),
         render("slack_error", problem=EVIL).payload(),
         render_view("slack_outcome_modal", a=action(description=EVIL), private_metadata="7"),
@@ -147,7 +163,7 @@ def test_long_escaped_text_never_breaks_a_view_or_card():
     # A 1,999-character description (the most /metrics accepts) of '<' is 7,996 characters once escaped.
     big = action(description="<" * 1999, segment="organization=" + "N" * 254)
     rendered = [
-        render("slack_action_card", a=big).payload(),
+        render_card(big).payload(),
         render("slack_actions", title="Open actions", actions=[big] * 10, more=0).payload(),
         render_view("slack_home", actions=[big] * 10, more_actions=0, card=SCORECARD,
                     urgent=SCORECARD.in_zone("act_now", "watch"), review_at=None, me=None, team=None, me_days=30),
