@@ -70,14 +70,39 @@ def _segment_name(action: Any) -> str:
     return display_name(session, workspace_id=action.workspace_id, dimension=action.dimension, value=action.segment)
 
 
+def _trigger_reading(action: Any) -> Any:
+    """The reading the action's trigger fired on (`rituals.words.Said`), as its alert showed it; None for a
+    manual action or one read outside a session."""
+    session = object_session(action)
+    if session is None or not action.trigger_id:
+        return None
+    from bot.rituals import store, words
+
+    trigger = next(iter(store.triggers_by_ids(session, workspace_id=action.workspace_id, ids=[action.trigger_id])), None)
+    if trigger is None:
+        return None
+    return words.said(store.trigger_figure(trigger), today=None, name=_segment_name(action) or None)
+
+
 def action_row(action: Action, *, today: date | None = None, verdict: Any = None) -> dict[str, Any]:
     """`verdict`: the action's `ActionVerdict` when it is done (see `action_verdict`)."""
+    from bot.rituals import windows, words
+
+    title, _, steps = action.description.partition("\n")
+    reading = _trigger_reading(action)
+    opened_on = action.created_at.date() if action.created_at else None
     return {
         "id": action.id,
         "metric": action.metric,
         "metric_label": metric_label(action.metric),
         "segment": f"{action.dimension}={_segment_name(action)}" if action.dimension else "",
+        "segment_words": words.segment(action.dimension, _segment_name(action)) if action.dimension else "",
         "description": action.description,
+        "title": title,  # a playbook's short title (its steps follow on the next lines)
+        "steps": steps,
+        # What the action started from, over the same days as the alert that opened it (else on the day it opened).
+        "opened_reading": reading,
+        "opened_on": windows.day(opened_on) if opened_on else "",
         "owner": action.owner,
         "created_by": action.created_by,
         "due": action.due_on,

@@ -23,7 +23,7 @@ def test_action_typed_with_a_group_name_is_stored_on_its_id(driver, session_fact
         action = get_action(s, workspace_id="default", action_id=1)
         assert (action.dimension, action.segment, action.value_at_open) == ("group", "101", 5400.0)
     card = json.dumps(driver.slack.of("chat.postMessage")[0].args["blocks"])
-    assert "group=Billing" in card and "group=101" not in card
+    assert "Billing (group)" in card and "101" not in card
 
 
 def test_review_log_action_prefills_the_name_and_stores_the_id(driver, session_factory):
