@@ -1,5 +1,6 @@
 """App Home: the viewer's open actions with buttons, the team scorecard in brief, the next review,
-and, for a viewer who is also a helpdesk agent (matched by email), their own figures beside the team's."""
+for a viewer who is also a helpdesk agent (matched by email) their own figures beside the team's,
+and for admins each source's health (as `signalroom status`)."""
 from __future__ import annotations
 
 import logging
@@ -62,6 +63,22 @@ def _email(client: WebClient, user: str) -> str | None:
         return None
 
 
+SOURCE_EMOJI = {"ok": ":large_green_circle:", "failing": ":red_circle:", "lagging": ":large_yellow_circle:",
+                "never": ":white_circle:"}
+HOME_SOURCES = 10
+
+
+def source_rows(session, settings: Settings, now: datetime) -> list[dict]:
+    """Admins' view of each source's health, as `signalroom status` shows it (bot/sync/health.py)."""
+    from bot.rituals.units import duration
+    from bot.sync.health import source_statuses
+
+    return [{"name": s.name, "type": s.type, "state": s.state, "emoji": SOURCE_EMOJI[s.state],
+             "last_success_at": s.last_success_at, "lag": duration(s.lag.total_seconds()) if s.lag else None,
+             "failures": s.failures, "last_error": s.last_error, "tickets": s.tickets}
+            for s in source_statuses(session, settings=settings, now=now)[:HOME_SOURCES]]
+
+
 def publish_home(r: Request) -> None:
     services: Services = r.services
     now = services.now()
@@ -77,8 +94,9 @@ def publish_home(r: Request) -> None:
             since = now - timedelta(days=AGENT_DAYS)
             me = readings.agent_figures(session, workspace_id=r.workspace_id, since_at=since, until_at=now, email=email)
             team = readings.agent_figures(session, workspace_id=r.workspace_id, since_at=since, until_at=now)
+        sources = source_rows(session, services.settings, now) if r.is_admin else []
     view = render_view(
         "slack_home", actions=rows, more_actions=max(0, len(mine) - HOME_ACTIONS), card=card,
         urgent=card.in_zone("act_now", "watch")[:8], review_at=next_review(services.settings, now), me=me, team=team,
-        me_days=AGENT_DAYS)
+        me_days=AGENT_DAYS, sources=sources)
     services.notifier(r.client).publish_home(r.user, view)
