@@ -21,7 +21,7 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.verdicts import PeriodSample, period_trend
-from bot.rituals import ledger, schedule, store
+from bot.rituals import ledger, schedule, store, windows
 from bot.rituals.store import TicketFact
 from bot.rituals.units import duration
 from bot.rituals.verdict import action_verdict, tally
@@ -48,6 +48,25 @@ class Summary:
     @property
     def key(self) -> ledger.Key:
         return ledger.Key("leadership", self.channel, self.month)
+
+    @property
+    def first_day(self) -> date:
+        year, month = self.month.split("-")
+        return date(int(year), int(month), 1)
+
+    @property
+    def month_words(self) -> str:
+        """'October 2026' (the month the figures cover; never '2026-10')."""
+        return windows.month(self.first_day)
+
+    @property
+    def month_name(self) -> str:
+        return windows.MONTH_NAMES[self.first_day.month - 1]
+
+    @property
+    def previous_name(self) -> str:
+        """The month the figures are compared with: 'September'."""
+        return windows.MONTH_NAMES[(self.first_day - timedelta(days=1)).month - 1]
 
 
 def kpi_values(solved: Sequence[TicketFact], monthly_cost: float | None) -> dict[str, float | None]:
