@@ -28,7 +28,9 @@ def run(args, runtime) -> int:
         )
         names = segment_names(session, workspace_id=runtime.workspace_id,
                               pairs=[(a.dimension, a.segment) for a in actions])
-        rows = [action_json(a, segment_name=names.get((a.dimension, a.segment))) for a in actions]
+        verdicts = _verdicts(session, runtime, actions)
+        rows = [{**action_json(a, segment_name=names.get((a.dimension, a.segment))), **verdicts.get(a.id, NO_VERDICT)}
+                for a in actions]
     if args.json:
         print(json.dumps({"actions": rows}, indent=2))
         return 0
@@ -36,6 +38,26 @@ def run(args, runtime) -> int:
         f" ({args.status})" if args.status != "all" else "") + (f" owned by {args.owner}" if args.owner else "")
     echo([title, *action_lines(rows)] if rows else [title])
     return 0
+
+
+NO_VERDICT = {"verdict": None, "verdict_words": None, "verdict_explanation": None}
+
+
+def _verdicts(session, runtime, actions) -> dict[int, dict]:
+    """The verdict on each done action: the one engine (bot.rituals.verdict), as the review and Slack show it.
+    `verdict` is one of improved, recovered_as_usual, no_change, worse, too_early."""
+    from bot.rituals import store
+    from bot.rituals.verdict import action_verdict, plain
+
+    done = [a for a in actions if a.status == "done"]
+    triggers = {t.id: t for t in store.triggers_by_ids(session, workspace_id=runtime.workspace_id,
+                                                        ids={a.trigger_id for a in done if a.trigger_id})}
+    out = {}
+    for a in done:
+        v = action_verdict(session, settings=runtime.settings, action=a, trigger=triggers.get(a.trigger_id))
+        if v is not None:
+            out[a.id] = {"verdict": v.label, "verdict_words": v.words, "verdict_explanation": plain(v.explanation)}
+    return out
 
 
 STATUS_COLORS = {"open": YELLOW, "carried": YELLOW, "snoozed": DIM, "done": GREEN, "closed": DIM}
@@ -52,6 +74,8 @@ def action_lines(rows: list[dict], *, width: int | None = None, color: bool | No
         note = row["description"] or ""
         if row.get("outcome"):
             note += f" Outcome: {row['outcome']}"
+        if row.get("verdict_words"):
+            note += f" Verdict: {row['verdict_words']}, {row['verdict_explanation']}"
         table.append(Row((str(row["id"]), row["status"], str(row["due"] or ""), row["owner"] or "",
                           metric + (f" · {segment}" if segment else "")), note.strip()))
     columns = [Column("#", ">"), Column("status", colors=STATUS_COLORS), Column("due"), Column("owner"),
