@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,9 +19,11 @@ from bot.config import Settings
 from bot.rituals import ledger, links, store
 from bot.rituals.store import TicketFact
 from bot.storage.reference import display_names, organization_keys
+from bot.storage.tickets import unsatisfied_comments
 
 MAX_ACCOUNTS = 8
 MAX_TICKETS = 4
+MAX_COMMENTS = 2  # most recent unsatisfied CSAT comments shown per account (and per digest theme)
 BASELINE_DAYS = 56
 # An ordinary account is flagged when it contacts support this much more than its own usual.
 ABOVE_USUAL = 1.5
@@ -46,6 +48,17 @@ class AccountRisk:
     bad_csat: int
     rated: int
     tickets: tuple[RecentTicket, ...]
+    # The most recent comments of its unsatisfied ratings (stored redacted), newest first.
+    comments: tuple[str, ...] = ()
+
+
+def recent_comments(tickets: Sequence[TicketFact], comments: Mapping[int, str], limit: int = MAX_COMMENTS) -> tuple[str, ...]:
+    """Pure: the comments (row id → text) of these tickets' unsatisfied ratings, most recently solved first."""
+    if not comments:
+        return ()
+    rated = [t for t in tickets if t.csat == "unsatisfied" and t.id in comments]
+    rated.sort(key=lambda t: (t.solved_at or t.created_at, t.id), reverse=True)
+    return tuple(comments[t.id] for t in rated[:limit])
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +75,15 @@ class AccountReport:
 
 
 def at_risk(tickets: Sequence[TicketFact], *, high_value: Sequence[str], threshold: int, url_for,
-            show_subjects: bool = True, prior: Sequence[TicketFact] = (), windows_in_prior: float = 0.0) -> list[AccountRisk]:
+            show_subjects: bool = True, prior: Sequence[TicketFact] = (), windows_in_prior: float = 0.0,
+            comments: Mapping[int, str] | None = None) -> list[AccountRisk]:
     """Pure: organizations with at least `threshold` tickets in the window, high-value first.
 
     High-value accounts are listed at the threshold; other accounts only when
     they also contact support `ABOVE_USUAL` times more than their own usual
     (from `prior`, which spans `windows_in_prior` windows) — a busy customer
-    that always writes a lot is not a risk signal.
+    that always writes a lot is not a risk signal. `comments` (row id → CSAT
+    comment) gives each account its latest unsatisfied comments.
     """
     by_org: dict[str, list[TicketFact]] = defaultdict(list)
     for t in tickets:
@@ -92,7 +107,8 @@ def at_risk(tickets: Sequence[TicketFact], *, high_value: Sequence[str], thresho
         out.append(AccountRisk(org, is_vip, len(mine), usual, sum(t.csat == "unsatisfied" for t in rated), len(rated),
                                tuple(RecentTicket(t.external_id, url_for(t), t.created_at, t.csat,
                                                   t.subject if show_subjects else None, t.solved_at is None)
-                                     for t in recent)))
+                                     for t in recent),
+                               recent_comments(mine, comments or {})))
     out.sort(key=lambda a: (not a.high_value, -(a.contacts - a.usual), -a.bad_csat, a.organization))
     return out[:MAX_ACCOUNTS]
 
@@ -109,10 +125,13 @@ def gather(session: Session, *, settings: Settings, now: datetime, period: str) 
     prior = [t for t in tickets if t.created_at < window_start]
     # Configured by name or domain; API sources' tickets carry organization ids, shown by name.
     high_value = [*cfg.high_value, *organization_keys(session, workspace_id=settings.workspace_id, names=cfg.high_value)]
+    show_text = settings.file.privacy.store_subject
+    comments = unsatisfied_comments(session, workspace_id=settings.workspace_id,
+                                    row_ids=[t.id for t in recent if t.csat == "unsatisfied"]) if show_text else {}
     accounts = at_risk(recent, high_value=high_value, threshold=cfg.repeat_contacts,
                        url_for=lambda t: links.ticket_url(settings, t.source, t.external_id),
-                       show_subjects=settings.file.privacy.store_subject, prior=prior,
-                       windows_in_prior=BASELINE_DAYS / cfg.repeat_window_days)
+                       show_subjects=show_text, prior=prior,
+                       windows_in_prior=BASELINE_DAYS / cfg.repeat_window_days, comments=comments)
     names = display_names(session, workspace_id=settings.workspace_id, dimension="organization",
                           ids=[a.organization for a in accounts])
     accounts = [dataclasses.replace(a, organization=names.get(a.organization, a.organization)) for a in accounts]

@@ -34,8 +34,10 @@ from bot.metrics.service import rollup_settings
 from bot.metrics.settings import ProductArea
 from bot.rituals import ledger, links, schedule, store
 from bot.rituals.store import TicketFact
+from bot.rituals.accounts import recent_comments
 from bot.rituals.units import change, duration
 from bot.storage.reference import with_reference_ids
+from bot.storage.tickets import unsatisfied_comments
 from bot.themes.service import theme_names_by_ticket
 
 GENERIC_TAGS = {"release", "escalated", "vip", "urgent", "spam", "merged"}
@@ -57,6 +59,7 @@ class ThemeLine:
     resolution: str | None
     examples: tuple[tuple[str, str | None], ...]  # (ticket id, url)
     notable: bool
+    comments: tuple[str, ...] = ()  # latest unsatisfied CSAT comments of the theme's tickets (thread detail)
 
     @property
     def csat_text(self) -> str | None:
@@ -129,11 +132,12 @@ def escalation_share(tickets: Sequence[TicketFact]) -> float | None:
 
 def build(route: RouteConfig, *, areas: AreaMatcher, week: Sequence[TicketFact], prior: Sequence[TicketFact],
           everyone_week: Sequence[TicketFact], week_start: date, period: str, url_for,
-          themes: Mapping[int, str] | None = None) -> Digest:
+          themes: Mapping[int, str] | None = None, comments: Mapping[int, str] | None = None) -> Digest:
     """Pure: the digest for one route from this week's and the previous four weeks' tickets.
 
     `areas` puts each ticket in its product area; `themes` maps ticket row ids to
-    theme names from the latest themes run.
+    theme names from the latest themes run; `comments` maps row ids to CSAT comments
+    of unsatisfied ratings, the latest shown under their theme in the thread detail.
     """
     themes = themes or {}
     area_tags = {t.lower() for t in areas.tag_area} | {name.lower() for name in areas.names}
@@ -163,7 +167,8 @@ def build(route: RouteConfig, *, areas: AreaMatcher, week: Sequence[TicketFact],
             and len(tickets) >= NOTABLE_MIN_TICKETS)
         examples = tuple((t.external_id, url_for(t)) for t in tickets[-3:])
         lines.append(ThemeLine(label, len(tickets), avg, change(len(tickets), avg) if avg else "new",
-                               csat, duration(median(resolutions)) if resolutions else None, examples, notable))
+                               csat, duration(median(resolutions)) if resolutions else None, examples, notable,
+                               recent_comments(tickets, comments or {})))
     esc, esc_prior = escalation_share(mine), escalation_share(mine_prior)
     escalation_notable = esc is not None and esc_prior is not None and esc - esc_prior >= NOTABLE_ESCALATION_RISE
     onboarding = sum(1 for t in mine if any(tag.lower() in ONBOARDING for tag in t.tags))
@@ -185,8 +190,12 @@ def gather(session: Session, *, settings: Settings, today: date, period: str) ->
     prior = store.tickets(session, workspace_id=settings.workspace_id, created_from=prior_at, created_to=start_at)
     areas = digest_areas(settings, session)
     themes = theme_names_by_ticket(session, workspace_id=settings.workspace_id)
+    comments = unsatisfied_comments(session, workspace_id=settings.workspace_id,
+                                    row_ids=[t.id for t in week if t.csat == "unsatisfied"]
+                                    ) if settings.file.privacy.store_subject else {}
     return [build(route, areas=areas, week=week, prior=prior, everyone_week=week, week_start=week_start,
-                  period=period, url_for=lambda t: links.ticket_url(settings, t.source, t.external_id), themes=themes)
+                  period=period, url_for=lambda t: links.ticket_url(settings, t.source, t.external_id), themes=themes,
+                  comments=comments)
             for route in settings.file.routing]
 
 

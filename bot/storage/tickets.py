@@ -1,7 +1,7 @@
 """Store functions for tickets, checkpoints and quarantine. They never commit: services do."""
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 import dataclasses
 import re
 from dataclasses import dataclass
@@ -539,6 +539,17 @@ def apply_sla_signals(session: Session, *, workspace_id: str, source: str, signa
             until.append(life_end({n: getattr(row, n) for n in ("status", *_LIFE_INSTANTS)}))
     _touch_lives(session, workspace_id, first, until, now)
     return changed
+
+
+def unsatisfied_comments(session: Session, *, workspace_id: str, row_ids: Iterable[int]) -> dict[int, str]:
+    """Row id → stored CSAT comment, for the tickets among `row_ids` rated unsatisfied with a comment."""
+    ids = sorted(set(row_ids))
+    out: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        out.update(session.execute(select(TicketRow.id, TicketRow.csat_comment).where(
+            TicketRow.workspace_id == workspace_id, TicketRow.id.in_(ids[start:start + _CHUNK]),
+            TicketRow.csat == "unsatisfied", TicketRow.csat_comment.is_not(None))).tuples().all())
+    return out
 
 
 def solved_without_replies(session: Session, *, workspace_id: str, source: str, solved_from: datetime,

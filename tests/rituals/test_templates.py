@@ -122,13 +122,16 @@ def test_reminder_golden():
 def test_digest_goldens():
     d = digests.Digest("billing", "C0BILLING", date(2026, 11, 16), date(2026, 11, 22), "2026-W48", 64, 48.5, (
         digests.ThemeLine("payment failed", 42, 31.0, "+35 %", 0.61, "2.1 days",
-                          (("1041", "https://acme.zendesk.com/agent/tickets/1041"), ("1043", None)), True),
+                          (("1041", "https://acme.zendesk.com/agent/tickets/1041"), ("1043", None)), True,
+                          ("Charged twice & no answer <@U0ALL>", "x" * 300)),
         digests.ThemeLine("invoice copy", 9, 8.0, "+12 %", None, "5 h", (("1050", None),), False)),
         0.88, 0.12, 0.07, 5, True)
     parent, [detail] = digests.render_digest(d)
     assert_golden("ritual_digest", parent, sort_keys=False)
     assert_golden("ritual_digest_detail", detail, sort_keys=False)
     assert "payment failed" in parent.blocks[1]["text"]["text"] and "+35 %" in parent.blocks[1]["text"]["text"]
+    quoted = detail.blocks[0]["text"]["text"]  # unsatisfied comments under their theme: escaped, clipped
+    assert "\n> “Charged twice &amp; no answer &lt;@U0ALL&gt;”" in quoted and "x" * 200 not in quoted
 
 
 def test_digest_says_a_theme_with_no_history_is_new_this_week():
@@ -146,11 +149,13 @@ def test_accounts_golden():
         accounts.AccountRisk("Northwind Traders", True, 6, 1.5, 3, 4, (
             accounts.RecentTicket("881", None, datetime(2026, 11, 21, 9, tzinfo=UTC), "unsatisfied", "Sync <!channel> broke", True),
             accounts.RecentTicket("870", "https://acme.zendesk.com/agent/tickets/870",
-                                  datetime(2026, 11, 18, 9, tzinfo=UTC), None, None, False))),
+                                  datetime(2026, 11, 18, 9, tzinfo=UTC), None, None, False)),
+                           ("Still broken after [number] days <https://evil.example|click>", "Slow")),
         accounts.AccountRisk("Acme", False, 4, 0.0, 0, 0, ())))
     message = accounts.render_report(report)
     assert_golden("ritual_accounts", message, sort_keys=False)
     assert "&lt;!channel&gt;" in message.blocks[2]["text"]["text"]
+    assert "\n> “Still broken after [number] days &lt;https://evil.example|click&gt;”\n> “Slow”" in message.blocks[2]["text"]["text"]
 
 
 def test_leadership_golden():
