@@ -1,6 +1,7 @@
 """Known change days (release, incident, holiday), scoped by workspace. Callers own the transaction."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy import select
@@ -38,3 +39,28 @@ def annotations_between(session: Session, *, workspace_id: str, start: date, end
     return list(session.scalars(select(Annotation).where(
         Annotation.workspace_id == workspace_id, Annotation.day >= start, Annotation.day < end,
     ).order_by(Annotation.day, Annotation.id)))
+
+
+class KnownDays(dict):
+    """day → `ChangeDay` for every metric (annotations: config and Slack), plus each metric's muted days
+    (`bot.actions.mutes.known_days`), which leave only that metric's baselines: see `for_metric`."""
+
+    def __init__(self, days: Mapping, muted: Mapping[str, Mapping[date, str]] | None = None) -> None:
+        super().__init__(days)
+        self.muted = dict(muted or {})
+
+    def for_metric(self, metric: str) -> dict:
+        extra = self.muted.get(metric)
+        if not extra:
+            return self
+        from bot.metrics.settings import ChangeDay
+
+        out = dict(self)
+        for day, reason in extra.items():
+            out.setdefault(day, ChangeDay(day, reason, "muted"))
+        return out
+
+
+def for_metric(changes: Mapping, metric: str) -> Mapping:
+    """The known days one metric's baselines leave out (`changes` may be a plain mapping)."""
+    return changes.for_metric(metric) if isinstance(changes, KnownDays) else changes

@@ -11,6 +11,7 @@ plain data; the store functions take the caller's session and never commit.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -122,18 +123,31 @@ def mute_until(now: datetime, *, duration: timedelta | None = None, until_day: d
 
 
 def known_days(windows: Iterable[MuteWindow], tz: ZoneInfo) -> dict[str, dict[date, str]]:
-    """metric → {muted day: label}: the days left out of that metric's baselines.
+    """metric → {muted day: reason}: the days left out of that metric's baselines.
 
     Baselines are computed per metric (all its segments in one pass), so a segment's mute leaves its
     days out of the metric's baselines for every segment: a few days fewer in a 90-day history.
     """
     out: dict[str, dict[date, str]] = {}
     for w in windows:
-        label = f"muted: {w.reason}" if w.reason else "muted"
         days = out.setdefault(w.target.metric, {})
         for day in muted_days(w, tz):
-            days.setdefault(day, label)
+            days.setdefault(day, w.reason or "no reason given")
     return out
+
+
+def unmuted_zones(days: Sequence[Any], windows: Sequence[MuteWindow], *, rule: str, metric: str, dimension: str,
+                  segment: str, tz: ZoneInfo) -> list[Any]:
+    """A rule's daily zones (`bot.metrics.rules.DayZone`) with muted days read as "muted": neither at the
+    rule's zone nor healthy, so a muted day breaks a firing streak and a rule cannot fire inside a mute;
+    after it, the rule needs its N days again."""
+    muted: set[date] = set()
+    for w in windows:
+        if matches(w.target, metric=metric, rule=rule, dimension=dimension, segment=segment):
+            muted.update(muted_days(w, tz))
+    if not muted:
+        return list(days)
+    return [dataclasses.replace(d, zone="muted") if d.day in muted else d for d in days]
 
 
 # --- store ----------------------------------------------------------------------------------------
