@@ -7,6 +7,7 @@ import json
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from typing import Any
@@ -110,10 +111,17 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def driver(tmp_path, session_factory, slack) -> Iterator[SlackDriver]:
-    from slack_sdk import WebClient
-
     settings = make_settings(tmp_path, {"SLACK_BOT_TOKEN": "xoxb-single", "SLACK_API_URL": slack.api_url},
                              admin_usergroup="S0ADMINS")
+    with running_app(settings, session_factory, slack) as driver:
+        yield driver
+
+
+@contextmanager
+def running_app(settings, session_factory, slack: FakeSlack) -> Iterator[SlackDriver]:
+    """The app built from `settings`, behind its ASGI endpoint, driven against the fake Slack."""
+    from slack_sdk import WebClient
+
     executor = ThreadPoolExecutor(max_workers=4)
     app = build_app(settings, session_factory, client=WebClient(base_url=settings.env.slack_api_url),
                     now=lambda: NOW, sleep=lambda s: None, listener_executor=executor)

@@ -2,18 +2,14 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from starlette.testclient import TestClient
 
 from bot.config import load_settings
-from bot.slack.app import build_app
-from bot.slack.server import build_asgi
 from bot.sync.health import record_result
 from bot.sync.service import SourceResult
-from tests.slack.conftest import ADMIN, NOW, OWNER, SECRET, SlackDriver, seed_tickets
+from tests.slack.conftest import ADMIN, NOW, OWNER, SECRET, running_app, seed_tickets
 
 CONFIG = f"""
 timezone = "Europe/Berlin"
@@ -28,20 +24,12 @@ path = "legacy.csv"
 
 @pytest.fixture
 def home(tmp_path, session_factory, slack):
-    from slack_sdk import WebClient
-
     path = tmp_path / "signalroom.toml"
     path.write_text(CONFIG, encoding="utf-8")
     settings = load_settings({"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-single",
                               "SLACK_API_URL": slack.api_url}, config_path=str(path))
-    executor = ThreadPoolExecutor(max_workers=2)
-    app = build_app(settings, session_factory, client=WebClient(base_url=settings.env.slack_api_url),
-                    now=lambda: NOW, sleep=lambda s: None, listener_executor=executor)
-    try:
-        with TestClient(build_asgi(app, session_factory)) as http:
-            yield SlackDriver(http, slack)
-    finally:
-        executor.shutdown(wait=True)
+    with running_app(settings, session_factory, slack) as driver:
+        yield driver
 
 
 def opened(driver, user, count=1):
