@@ -36,7 +36,7 @@ from bot.metrics.backtest import BacktestResult, backtest
 from bot.metrics.baselines import DailySeries, whole_weeks
 from bot.metrics.business_hours import BusinessHours, parse_days
 from bot.metrics.catalogue import CATALOGUE, DIMENSIONS, MetricDef
-from bot.metrics.facts import QUIET_SEGMENT_DAYS, DailyBlock, daily_blocks, local_day, local_midnight_at
+from bot.metrics.facts import QUIET_SEGMENT_DAYS, DailyValue, compute_daily, local_day, local_midnight_at
 from bot.metrics.rules import DayZone, RuleEvent, RuleState, evaluate_rule
 from bot.metrics.series_state import LAYOUT as STATE_LAYOUT
 from bot.metrics.series_state import SeriesState, zone_code
@@ -63,7 +63,6 @@ Key = tuple[str, str, str]  # metric, dimension, segment
 EXPLAIN_DAYS = 35  # stored evidence keeps its sentence for this many recent days
 STATE_SLACK_DAYS = 35  # packed states also serve late changes up to five weeks back
 BATCH_CELLS = 2_000_000  # lagged-matrix cells judged at once (~16 MB per array): bounds a full rebuild's memory
-STRETCH_DAYS = 61  # a full rebuild judges and writes this many days of every series at a time
 SYSTEM_ACTOR = "signalroom"
 
 
@@ -224,25 +223,26 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
     if full or wm is None or wm.computed_through is None or wm.changed_through_at is None or wm.first_day is None:
         cols = store.load_ticket_columns(session, workspace_id=workspace_id, settings=settings,
                                          created_before_at=local_midnight_at(end, tz))
-        series = _series(daily_blocks(cols, start=history_start, end=end, settings=settings), history_start, end)
+        values = compute_daily(cols, start=history_start, end=end, settings=settings)
         del cols
+        series = _series(values, history_start, end)
+        del values
         store.delete_daily(session, workspace_id=workspace_id)
-        # Days are judged and written a stretch at a time, in day order (the unique index's order, so
-        # inserts append instead of scattering over three years); only what triggers and the packed
-        # states read afterwards is kept (every day of rule-watched series, the state window of the
-        # others), so years of history never hold all their ZoneResults and rows at once.
+        # Rows are written as each batch of series is judged; only what triggers and the packed states
+        # read afterwards is kept (every day of rule-watched series, the state window of the others), so
+        # years of history never hold all their ZoneResults at once.
+        writer = _RowWriter(session)
         keep_from = end - timedelta(days=state_days)
         explain_from = as_of - timedelta(days=EXPLAIN_DAYS)
-        watched = {key for key in series if any(rule.matches(*key) for rule in settings.rules)}
-        written = 0
 
-        def sink(part: dict[Key, list[ZoneResult]]) -> dict[Key, list[ZoneResult]]:
-            nonlocal written
-            written += _write_rows(session, sorted(
-                _rows(workspace_id, series, part, history_start, explain_from, now_at), key=_row_order))
-            return {key: rs if key in watched else [r for r in rs if r.day >= keep_from] for key, rs in part.items()}
+        def sink(key: Key, rs: list[ZoneResult]) -> list[ZoneResult]:
+            writer.add(_rows(workspace_id, {key: series[key]}, {key: rs}, history_start, explain_from, now_at))
+            if any(rule.matches(*key) for rule in settings.rules):
+                return rs
+            return [r for r in rs if r.day >= keep_from]
 
-        results = _evaluate_all(series, settings, changes, from_index=0, seeds={}, stretch=STRETCH_DAYS, sink=sink)
+        results = _evaluate_all(series, settings, changes, from_index=0, seeds={}, sink=sink)
+        written = writer.close()
         zones = _zone_history({}, results, settings, start=history_start, until=history_start)
         fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                      results=results, as_of=as_of, alerts_channel=alerts_channel)
@@ -300,12 +300,12 @@ def _recompute(session: Session, *, workspace_id: str, settings: RollupSettings,
         created_since_at=since_at,
         lookback_from_at=since_at - lookback,  # repeat-contact history: slim rows only
     )
-    values = daily_blocks(cols, start=first, end=stop, settings=settings)
+    values = compute_daily(cols, start=first, end=stop, settings=settings)
+    del cols
     hist_start = max(history_start, first - timedelta(days=span + 7))
     old, exact_drift = _history(session, workspace_id, computed_through=computed_through, hist_start=hist_start,
                                 first=first, load_start=max(history_start, min(hist_start, end - timedelta(days=state_days))))
-    series = _series(values, hist_start, stop, old=old, old_until=first, values_start=first)
-    del cols, values
+    series = _series(values, hist_start, stop, old=old, old_until=first)
     seeds, complete = _drift_seeds(old, first - timedelta(days=1))
     if not (exact_drift and complete):
         seeds = store.drift_seeds(session, workspace_id=workspace_id, day=first - timedelta(days=1))
@@ -516,17 +516,11 @@ def _series(values: Iterable[DailyValue], start: date, end: date, *, old: Mappin
 
 def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings: RollupSettings,
                   changes: Mapping[date, ChangeDay], *, from_index: int, seeds: Mapping[Key, float],
-                  stretch: int | None = None,
-                  sink: Callable[[dict[Key, list[ZoneResult]]], Mapping[Key, list[ZoneResult]]] | None = None,
+                  sink: Callable[[Key, list[ZoneResult]], list[ZoneResult]] | None = None,
                   ) -> dict[Key, list[ZoneResult]]:
     """Zones of days from `from_index` on, for every series with a row there; all segments of a
     metric in one batch. A series that starts later is judged from its first row (the days
-    before it carry no value, so they change neither its baseline nor its drift).
-
-    With `stretch`, days are judged `stretch` at a time, every series of a stretch before the next
-    (each against all of its earlier days, its drift EWMA carried from the stretch before: the same
-    results as in one pass). `sink` receives each stretch's results and returns what to keep of them.
-    """
+    before it carry no value, so they change neither its baseline nor its drift)."""
     by_metric: dict[str, list[tuple[Key, int, int]]] = defaultdict(list)
     for key, (_s, has) in series.items():
         present = np.flatnonzero(has)
@@ -536,37 +530,27 @@ def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings
         if present.size == 0 or stop < from_index:
             continue
         by_metric[key[0]].append((key, max(from_index, int(present[0])), stop))
-    out: dict[Key, list[ZoneResult]] = {}
+    out = {}
     T = max((len(s) for s, _ in series.values()), default=0)
-    step = max(1, stretch or (T - from_index))
-    drift = dict(seeds)
-    for a in range(from_index, T, step):
-        b = min(T, a + step)
-        part: dict[Key, list[ZoneResult]] = {}
-        size = max(1, BATCH_CELLS // ((b - a) * (_span(settings) + 7)))  # cells of one lagged matrix
-        for m, group in by_metric.items():
-            group = [g for g in group if g[1] < b and g[2] >= a]
+    per_series = max(1, (T - from_index) * (_span(settings) + 7))  # cells of one lagged matrix
+    size = max(1, BATCH_CELLS // per_series)
+    for m, group in by_metric.items():
+        for i in range(0, len(group), size):
+            members = group[i:i + size]
             mdef = CATALOGUE[m]
-            for i in range(0, len(group), size):
-                members = group[i:i + size]
-                first = series[members[0][0]][0]
-                stacked = [np.stack([getattr(series[k][0], f)[:b] for k, _, _ in members])
-                           for f in ("values", "n", "numerator", "denominator")]
-                batch = evaluate_batch(DailySeries(first.start, *stacked), mdef, settings.metrics.for_metric(m),
-                                       drift=settings.metrics.drift, change_days=for_metric(changes, m),
-                                       subjects=[_subject(mdef, k[1], k[2]) for k, _, _ in members], from_index=a,
-                                       drift_seeds=np.array([drift.get(k, 0.0) for k, _, _ in members]),
-                                       currency=settings.definitions.currency)
-                for (key, start_i, stop_i), results in zip(members, batch):
-                    if b < T and results and results[-1].drift is not None:
-                        drift[key] = results[-1].drift  # the EWMA on the stretch's last day seeds the next
-                    part[key] = results[max(start_i, a) - a:stop_i + 1 - a]
-                del batch
-        for key, rs in (part if sink is None else sink(part)).items():
-            if rs:
-                out.setdefault(key, []).extend(rs)
-    # In the order of one pass (metric, then series): triggers fire in that order.
-    return {key: out[key] for group in by_metric.values() for key, _, _ in group if key in out}
+            first = series[members[0][0]][0]
+            stacked = [np.stack([getattr(series[k][0], f) for k, _, _ in members])
+                       for f in ("values", "n", "numerator", "denominator")]
+            batch = evaluate_batch(DailySeries(first.start, *stacked), mdef, settings.metrics.for_metric(m),
+                                   drift=settings.metrics.drift, change_days=for_metric(changes, m),
+                                   subjects=[_subject(mdef, k[1], k[2]) for k, _, _ in members], from_index=from_index,
+                                   drift_seeds=np.array([seeds.get(k, 0.0) for k, _, _ in members]),
+                                   currency=settings.definitions.currency)
+            for (key, start_i, stop_i), results in zip(members, batch):
+                rs = results[start_i - from_index:stop_i + 1 - from_index]
+                out[key] = rs if sink is None else sink(key, rs)
+            del batch
+    return out
 
 
 def _num(x: float) -> float | None:
