@@ -4,19 +4,27 @@ For the quarter that just ended: rules that fired but drove no action, or never
 fired, or fired constantly (open half the quarter or more), with the verdicts
 of the actions their triggers led to (the one engine, `verdict.py`), and
 metrics that left their healthy band without anyone acting ("decorative?").
+
+When a rule fired is read from the zone history the way `signalroom backtest`
+reads it (`backtest_stored`: the same days, zones and rule streaks), so the two
+never disagree about a quarter; the trigger rows only link actions to rules.
+A quarter without stored days is not reported; one partly covered says so.
 """
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.metrics.rules import RuleEvent
+
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
-from bot.rituals import ledger, store
+from bot.rituals import ledger, store, windows
 from bot.rituals.verdict import action_verdict, tally
 
 
@@ -42,13 +50,35 @@ class MetricLine:
 class QuarterlyReview:
     channel: str
     quarter: str
-    days: int
+    days: int  # days of the quarter with stored data (what "open half the quarter" is measured against)
     rules: tuple[RuleLine, ...]
     decorative_metrics: tuple[MetricLine, ...]
+    start: date | None = None
+    end: date | None = None
+    data_from: date | None = None  # first and last day with stored data, when not the whole quarter
+    data_to: date | None = None
 
     @property
     def key(self) -> ledger.Key:
         return ledger.Key("quarterly", self.channel, self.quarter)
+
+    @property
+    def quarter_words(self) -> str:
+        """'July to September 2026' (not '2026-Q3')."""
+        if self.start is None or self.end is None:
+            return self.quarter
+        return f"{windows.month(self.start).split()[0]} to {windows.month(self.end)}"
+
+    @property
+    def coverage_words(self) -> str | None:
+        """Said when part of the quarter has no data: 'figures cover Wed 12 Aug to Wed 30 Sep only (50 of 92 days)'."""
+        if self.data_from is None or self.start is None or self.end is None:
+            return None
+        total = (self.end - self.start).days + 1
+        if self.days >= total:
+            return None
+        return (f"figures cover {windows.span(self.data_from, self.data_to or self.end)} only "
+                f"({self.days} of {total} days)")
 
 
 def rule_verdict(fired: int, actions: int, open_days: int, days: int) -> str:
@@ -69,6 +99,52 @@ def previous_quarter(today: date) -> tuple[date, date, str]:
     return start, end, f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
+@dataclass(frozen=True, slots=True)
+class RuleHistory:
+    fired_on: tuple[date, ...]  # days the rule fired in the quarter (any segment)
+    open_days: int  # days a trigger of the rule was open in the quarter
+
+
+def rule_history(events: Sequence[RuleEvent], *, start: date, end: date) -> dict[str, RuleHistory]:
+    """Pure: per rule, its firings in [start, end] and the days its triggers were open there
+    (a trigger open when the quarter began counts from the first day; one still open, to the last)."""
+    fired: dict[str, list[date]] = {}
+    open_days: dict[str, int] = {}
+    opened: dict[tuple[str, str, str], date] = {}
+    stop = end + timedelta(days=1)
+
+    def close(rule: str, since: date, until: date) -> None:
+        open_days[rule] = open_days.get(rule, 0) + max(0, (min(until, stop) - max(since, start)).days)
+
+    for e in sorted(events, key=lambda e: (e.day, e.kind != "recover")):
+        key = (e.rule, e.dimension, e.segment)
+        fired.setdefault(e.rule, [])
+        if e.kind == "fire":
+            opened[key] = e.day
+            if start <= e.day <= end:
+                fired[e.rule].append(e.day)
+        elif key in opened:
+            close(e.rule, opened.pop(key), e.day)
+    for (rule, _dim, _seg), since in opened.items():
+        close(rule, since, stop)
+    return {rule: RuleHistory(tuple(days), open_days.get(rule, 0)) for rule, days in fired.items()}
+
+
+def backtest_events(session: Session, *, settings: Settings) -> list[RuleEvent]:
+    """Every rule event over the stored history, as `signalroom backtest` computes them."""
+    from bot.metrics.service import backtest_stored, rollup_settings
+
+    rs = rollup_settings(settings)
+    events: list[RuleEvent] = []
+    for metric, dimension in sorted({(r.metric, r.dimension or "") for r in rs.rules}):
+        if metric not in CATALOGUE:
+            continue
+        for _segment, result in backtest_stored(session, workspace_id=settings.workspace_id, settings=rs,
+                                                metric=metric, dimension=dimension):
+            events.extend(result.events)
+    return events
+
+
 def decorative_metrics(bad_days: Counter, actions: Counter) -> list[MetricLine]:
     out = [MetricLine(CATALOGUE[m].label if m in CATALOGUE else m, n, actions.get(m, 0))
            for m, n in bad_days.items() if n >= 3 and actions.get(m, 0) == 0]
@@ -80,7 +156,13 @@ def gather(session: Session, *, settings: Settings, today: date) -> QuarterlyRev
     if not channel:
         return None
     start, end, quarter = previous_quarter(today)
-    days = (end - start).days + 1
+    overall = store.daily(session, workspace_id=settings.workspace_id, start=start, end=end)
+    covered = sorted({d.day for d in overall})
+    if not covered:
+        return None  # nothing stored for that quarter: nothing to review
+    days = len(covered)
+    history = rule_history(backtest_events(session, settings=settings), start=start, end=end)
+    # Trigger rows link actions to rules (an action names its trigger); firings come from `history`.
     triggers = [t for t in store.triggers(session, workspace_id=settings.workspace_id, fired_since=start)
                 if t.fired_on <= end]
     actions = [a for a in store.actions(session, workspace_id=settings.workspace_id)
@@ -96,18 +178,18 @@ def gather(session: Session, *, settings: Settings, today: date) -> QuarterlyRev
     lines = []
     for rule in settings.file.rules:
         mine = [t for t in triggers if t.rule == rule.name]
-        open_days = sum(((min(t.recovered_on or end, end)) - t.fired_on).days + 1 for t in mine)
+        seen = history.get(rule.name, RuleHistory((), 0))
+        fired, open_days = len(seen.fired_on), seen.open_days
         acted = sum(by_trigger.get(t.id, 0) for t in mine)
         definition = CATALOGUE.get(rule.metric)
-        lines.append(RuleLine(rule.name, definition.label if definition else rule.metric, len(mine), acted,
-                              open_days, rule_verdict(len(mine), acted, open_days, days),
+        lines.append(RuleLine(rule.name, definition.label if definition else rule.metric, fired, acted,
+                              open_days, rule_verdict(fired, acted, open_days, days),
                               tally(verdicts.get(rule.name, ()))))
-    overall = store.daily(session, workspace_id=settings.workspace_id, start=start, end=end)
     bad = Counter(d.metric for d in overall if d.zone in ("watch", "act_now"))
     acted_metrics = Counter(a.metric for a in actions if a.created_by != "signalroom" or a.status != "open")
     order = {"decorative?": 0, "always fires": 1, "never fires": 2, "useful": 3}
     return QuarterlyReview(channel, quarter, days, tuple(sorted(lines, key=lambda l: (order[l.verdict], l.rule))),
-                           tuple(decorative_metrics(bad, acted_metrics)[:10]))
+                           tuple(decorative_metrics(bad, acted_metrics)[:10]), start, end, covered[0], covered[-1])
 
 
 def render_review(review: QuarterlyReview) -> Message:

@@ -169,12 +169,13 @@ def test_leadership_golden():
 
 
 def test_quarterly_golden():
-    q = quarterly.QuarterlyReview("C0REVIEW", "2026-Q3", 92, (
+    q = quarterly.QuarterlyReview("C0REVIEW", "2026-Q3", 47, (
         quarterly.RuleLine("backlog-high", "Backlog", 4, 0, 12, "decorative?"),
         quarterly.RuleLine("frt-p90", "First response time (p90)", 0, 0, 0, "never fires"),
         quarterly.RuleLine("csat-drop", "Customer satisfaction", 2, 2, 9, "useful",
                            (("improved", 1), ("recovered as usual", 1)))),
-        (quarterly.MetricLine("Reopen rate", 11, 0),))
+        (quarterly.MetricLine("Reopen rate", 11, 0),), date(2026, 7, 1), date(2026, 9, 30), date(2026, 8, 15),
+        date(2026, 9, 30))
     assert_golden("ritual_quarterly", quarterly.render_review(q), sort_keys=False)
 
 
