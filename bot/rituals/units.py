@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.metrics.zones import format_value as fmt
 
-__all__ = ["axis_unit", "change", "duration", "fmt"]
+__all__ = ["axis_unit", "change", "duration", "fmt", "fmt_as", "pair"]
 
 
 def duration(seconds: float) -> str:
@@ -29,3 +29,21 @@ def axis_unit(value: float | None, unit: str) -> tuple[str, float]:
     text = fmt(0.0 if value is None else value, unit)
     word = text.partition(" ")[2]
     return word, _PER_WORD.get(word, 1.0)
+
+
+_DECIMALS = {"s": 0, "min": 0, "h": 1, "days": 1}
+
+
+def fmt_as(value: float | None, reference: float | None, unit: str, *, currency: str | None = None) -> str:
+    """`value` in the unit word `fmt` picks for `reference`: a figure and its usual level read in one unit
+    ("1.7 h", usual "1.0 h", not "58 min"), the unit its chart's axis uses too (`axis_unit`)."""
+    if unit != "seconds" or value is None or value != value or reference is None or reference != reference:
+        return fmt(value, unit, currency=currency)
+    word, per = axis_unit(reference, unit)
+    return f"{value / per:.{_DECIMALS.get(word, 1)}f} {word}"
+
+
+def pair(value: float | None, expected: float | None, unit: str, *,
+         currency: str | None = None) -> tuple[str, str]:
+    """A figure and what is usual for it, both in the figure's unit: ("1.7 h", "1.0 h")."""
+    return fmt(value, unit, currency=currency), fmt_as(expected, value, unit, currency=currency)

@@ -14,7 +14,7 @@ from bot.blocks import Safe, render
 from bot.metrics.catalogue import CATALOGUE
 from bot.rituals import windows
 from bot.rituals.store import Figure
-from bot.rituals.units import fmt
+from bot.rituals.units import pair
 
 __all__ = ["Said", "reading", "said", "segment", "unescaped"]
 
@@ -65,6 +65,6 @@ def said(fig: Figure, *, today: date | None, name: str | None = None, currency: 
     if name is not None and fig.dimension and name != fig.segment:  # the stored sentence names the id
         where = fig.dimension.replace("_", " ")
         why = why.replace(f"{where} {fig.segment}", f"{where} {name}")
-    return Said(fmt(fig.value, unit, currency=currency), fmt(fig.expected, unit, currency=currency),
-                windows.window(fig.day, fig.window_days, today), reading(fig, drift_days=drift_days), why, fig.zone,
+    value, expected = pair(fig.value, fig.expected, unit, currency=currency)  # one unit for both
+    return Said(value, expected, windows.window(fig.day, fig.window_days, today), reading(fig, drift_days=drift_days), why, fig.zone,
                 segment(fig.dimension, name if name is not None else fig.segment))

@@ -47,3 +47,20 @@ def test_week_of(start, expected):
 ])
 def test_phrases(call, expected):
     assert call() == expected
+
+
+@pytest.mark.parametrize(("value", "expected", "unit", "said"), [
+    (6120.0, 3480.0, "seconds", ("1.7 h", "1.0 h")),  # not "58 min" next to "1.7 h"
+    (2400.0, 9000.0, "seconds", ("40 min", "150 min")),
+    (190000.0, 86400.0, "seconds", ("2.2 days", "1.0 days")),
+    (45.0, 30.0, "seconds", ("45 s", "30 s")),
+    (3000.0, None, "seconds", ("50 min", "n/a")),
+    (0.61, 0.88, "share", ("61.0 %", "88.0 %")),
+    (310.0, 300.0, "tickets", ("310 tickets", "300 tickets")),
+])
+def test_a_figure_and_its_usual_level_share_one_unit(value, expected, unit, said):
+    from bot.rituals import units
+
+    assert units.pair(value, expected, unit) == said
+    word, _per = units.axis_unit(value, unit)
+    assert all(s.endswith(word) for s in said if s != "n/a") or unit != "seconds"
