@@ -115,7 +115,7 @@ def rollup_settings(app: Any) -> RollupSettings:
         include_outbound=m.include_outbound,
         business_hours=None if m.business_hours is None else BusinessHours(
             parse_days(m.business_hours.days), m.business_hours.opens, m.business_hours.closes,
-            holidays=frozenset(a.date for a in f.annotations if a.kind == "holiday")),
+            holidays=frozenset(d for a in f.annotations if a.kind == "holiday" for d in a.days())),
     )
     segments = SegmentSettings(
         product_areas=tuple(ProductArea(a, tuple(v)) for a, v in (f.product_areas or {}).items()),
@@ -129,7 +129,7 @@ def rollup_settings(app: Any) -> RollupSettings:
         rules.append(Rule(r.name, r.metric, r.zone, r.days, r.recover_days, dim, segs, r.playbook))
     playbooks = tuple(Playbook(name, p.owner, tuple(p.steps), p.due_days, p.channel, p.title or "")
                       for name, p in (f.playbooks or {}).items())
-    changes_cfg = tuple(ChangeDay(a.date, a.label, a.kind) for a in f.annotations)
+    changes_cfg = tuple(ChangeDay(d, a.label, a.kind) for a in f.annotations for d in a.days())  # ranges, seasons
     return RollupSettings(
         timezone=f.timezone,
         metrics=MetricSettings(defaults=defaults, per_metric=MappingProxyType(per)),
