@@ -62,28 +62,22 @@ def click(session: Session, *, workspace_id: str, action_id: int, verb: Verb, ac
     """Carry (to next week), snooze (`snooze_days`) or close one action; a repeat changes nothing."""
     action = service.get_action(session, workspace_id=workspace_id, action_id=action_id)
     service.ensure_may_change(action, actor=actor, is_admin=is_admin, verb=verb)
+    common = {"workspace_id": workspace_id, "action_id": action_id, "actor": actor, "is_admin": is_admin}
+    # What the click asks for: the state it leaves (status, and the field that says until when) and how.
     if verb == "carry":
         due = service.next_working_day(today + timedelta(days=CARRY_DAYS))
-        if action.status == "carried" and action.due_on == due:
-            return _repeat(session, action, "carried")
-        action = service.carry_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor,
-                                      is_admin=is_admin, due_on=due)
-        kind = "carried"
+        kind, asked, make = "carried", ("due_on", due), lambda: service.carry_action(session, due_on=due, **common)
     elif verb == "snooze":
         until = today + timedelta(days=snooze_days)
-        if action.status == "snoozed" and action.snoozed_until == until:
-            return _repeat(session, action, "snoozed")
-        action = service.snooze_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor,
-                                       is_admin=is_admin, until=until)
-        kind = "snoozed"
+        kind, asked, make = "snoozed", ("snoozed_until", until), lambda: service.snooze_action(session, until=until,
+                                                                                                **common)
     elif verb == "close":
-        if action.status == "closed":
-            return _repeat(session, action, "closed")
-        action = service.close_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor,
-                                      is_admin=is_admin)
-        kind = "closed"
+        kind, asked, make = "closed", ("status", "closed"), lambda: service.close_action(session, **common)
     else:
         raise UsageError(f"this button does something unknown ({verb!r})")
+    if action.status == kind and getattr(action, asked[0]) == asked[1]:
+        return _repeat(session, action, kind)
+    action = make()
     return Change(action, kind, actor, utcnow())
 
 

@@ -144,25 +144,16 @@ def after_add(body: dict, context: BoltContext, client: WebClient) -> None:
 
 def after_change(body: dict, context: BoltContext, client: WebClient) -> None:
     """Update the action's channel card and the viewer's App Home."""
-    from bot.actions.service import get_action
-
-    if "saved_action" not in context:
-        return
-    r = _request(body, context, client, None)
-    try:
-        with r.db.transaction() as session:
-            action = get_action(session, workspace_id=r.workspace_id, action_id=context["saved_action"])
-        refresh_card(r, action)
-    except Exception:  # noqa: BLE001
-        log.exception("action card not refreshed")
-    finally:
-        _refresh_home(r)
-        r.db.close()
+    _show_change(body, context, client, completed=False)
 
 
 def after_outcome(body: dict, context: BoltContext, client: WebClient) -> None:
     """A completed action: its card, the message whose Done was clicked ("Done by … · Fri 27 Nov"), the
     outcome with its verdict in the current weekly review's thread, and the viewer's App Home."""
+    _show_change(body, context, client, completed=True)
+
+
+def _show_change(body: dict, context: BoltContext, client: WebClient, *, completed: bool) -> None:
     from bot.actions.clicks import current_change
     from bot.actions.service import get_action
 
@@ -172,13 +163,14 @@ def after_outcome(body: dict, context: BoltContext, client: WebClient) -> None:
     try:
         with r.db.transaction() as session:
             action = get_action(session, workspace_id=r.workspace_id, action_id=context["saved_action"])
-            change = current_change(session, action)
+            change = current_change(session, action) if completed else None
         refresh_card(r, action)
-        if context.get("clicked") and change is not None:
-            show_on_clicked(r, Clicked.from_reference(context["clicked"]), change)
-        post_to_review(r, action.id)
-    except Exception:  # noqa: BLE001 - the outcome is saved; delivery problems are logged
-        log.exception("outcome not shown")
+        if completed:
+            if context.get("clicked") and change is not None:
+                show_on_clicked(r, Clicked.from_reference(context["clicked"]), change)
+            post_to_review(r, action.id)
+    except Exception:  # noqa: BLE001 - the change is saved; delivery problems are logged
+        log.exception("action change not shown in Slack")
     finally:
         _refresh_home(r)
         r.db.close()
