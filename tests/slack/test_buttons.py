@@ -377,3 +377,37 @@ def test_action_card_post_goes_through_the_ledger(driver, session_factory, tmp_p
     announce(request, 1)
     assert len(driver.slack.in_channel(CHANNEL)) == 1
     assert len([c for c in driver.slack.of("chat.postMessage") if c.args["channel"] == "D" + OTHER]) == 1
+
+
+# --- the pieces: the row replacement (pure) and the review-thread reply (golden, hostile text inert) ------
+
+def test_replace_row_keeps_other_items_and_replaces_an_earlier_state_line():
+    from bot.slack.outcomes import Clicked, replace_row
+
+    state = {"type": "context", "block_id": f"{ids.ACTION_STATE}1", "elements": [{"type": "mrkdwn", "text": "new"}]}
+    old_state = {**state, "elements": [{"type": "mrkdwn", "text": "old"}]}
+    blocks = _row(1, *REVIEW_BUTTONS)[:1] + [old_state] + _row(1, *REVIEW_BUTTONS)[1:] + _row(2, *REVIEW_BUTTONS)
+    by_button = Clicked(ids.ACTION_CARRY, "1")  # no block id (Slack made one up): found by the button
+    out = replace_row(blocks, by_button, state, (ids.ACTION_DONE,))
+    assert [b.get("block_id") for b in out] == ["item1", f"{ids.ACTION_STATE}1", f"{ids.ACTION_ROW}1", "item2",
+                                                f"{ids.ACTION_ROW}2"]
+    assert out[1]["elements"][0]["text"] == "new"
+    assert [e["action_id"] for e in out[2]["elements"]] == [ids.ACTION_DONE]
+    assert out[4] == blocks[4]  # the other item is untouched
+    assert replace_row(blocks, Clicked(ids.ACTION_CARRY, "9"), state, ()) is None  # not in this message
+
+
+def test_review_outcome_reply_golden_and_inert():
+    from bot.blocks import Safe, render
+    from tests.golden import assert_golden
+
+    o = {"action_id": 12, "description": "Call back unhappy billing customers", "metric_label":
+         "Customer satisfaction — billing", "actor": "U0LEAD", "on": "Fri 27 Nov", "outcome": "Called 14 of them",
+         "verdict": "recovered_as_usual", "verdict_words": "recovered as usual", "explanation": Safe(
+             "back to 88.0 % (usual 88.0 %), about as it comes back without help; Customer satisfaction for billing "
+             "usually takes 5 days to recover by itself")}
+    assert_golden("ritual_review_outcome", render("ritual_review_outcome", o=o), sort_keys=False)
+    evil = "<!channel> & <@U0EVIL> <https://evil.example|click>"
+    text = _text(render("ritual_review_outcome", o={**o, "description": evil, "outcome": evil, "actor": evil,
+                                                    "metric_label": evil}).blocks)
+    assert "<!channel>" not in text and "<@U0EVIL>" not in text and "<https://evil" not in text
