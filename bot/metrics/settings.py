@@ -168,9 +168,17 @@ class Playbook:
         return playbook_title(self.name, self.title)
 
 
+ACRONYMS = frozenset({"csat", "frt", "fcr", "sla", "slas", "nps", "vip", "api", "ai", "faq", "sso"})
+
+
 def playbook_title(name: str, title: str | None = None) -> str:
-    """A playbook's short heading: its `title`, else its name in words ("csat-recovery" → "Csat recovery")."""
-    return title or name.replace("_", " ").replace("-", " ").strip().capitalize()
+    """A playbook's short heading: its `title`, else its name in words ("csat-recovery" → "CSAT recovery")."""
+    if title:
+        return title
+    words = name.replace("_", " ").replace("-", " ").split()
+    words = [w.upper() if w.lower() in ACRONYMS else w.lower() for w in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,7 @@ def test_actions_fit_80_columns_with_the_description_below(demo_env, capsys, mon
     assert max(len(line) for line in lines) <= 80
     row = next(i for i, line in enumerate(lines) if line.endswith("First response time (median)"))
     assert lines[row].split()[1] == "open" and lines[row].split()[3] == "U0DEMOOPS"
-    assert lines[row + 1].startswith("   Staffing check 1. Compare scheduled agents with volume by hour")
+    assert lines[row + 1].startswith("   Match staffing to volume 1. Compare scheduled agents with volume by")
 
 
 def test_theme_rows_fit_80_columns_with_why_notable_below():

@@ -58,7 +58,7 @@ def test_full_rebuild_scorecard_and_trigger(loaded):
         action = s.scalars(select(Action)).one()
         assert action.owner == "U0OWNER" and action.due_on == date(2024, 6, 4) and action.trigger_id == trig.id
         # the playbook's short title first, its steps below; the why stays with the trigger
-        assert action.description == "Frt\n1. check staffing\n2. pause macros"
+        assert action.description == "FRT\n1. check staffing\n2. pause macros"
         assert trig.evidence["explanation"].startswith("First response time (median) was")
         # no other workspace sees it
         assert scorecard(s, workspace_id="other", settings=SETTINGS).entries == ()

@@ -64,3 +64,15 @@ def test_a_figure_and_its_usual_level_share_one_unit(value, expected, unit, said
     assert units.pair(value, expected, unit) == said
     word, _per = units.axis_unit(value, unit)
     assert all(s.endswith(word) for s in said if s != "n/a") or unit != "seconds"
+
+
+@pytest.mark.parametrize(("name", "title", "heading"), [
+    ("csat-recovery", None, "CSAT recovery"),
+    ("staffing_check", "", "Staffing check"),
+    ("frt-sla-breach", None, "FRT SLA breach"),
+    ("csat-recovery", "Win back unhappy customers", "Win back unhappy customers"),
+])
+def test_a_playbook_has_a_short_title(name, title, heading):
+    from bot.metrics.settings import playbook_title
+
+    assert playbook_title(name, title) == heading
