@@ -94,7 +94,7 @@ CASES = {
         id=8, segment="", overdue=True, due=date(2026, 11, 18))], more=3).payload(),
     "slack_log": lambda: render("slack_log", metric_label="Customer satisfaction", entries=[
         {**action(outcome="Refunds faster", **VERDICT), "opened": date(2026, 11, 2),
-         "trigger": "csat-billing: Customer satisfaction (product_area=billing) act now", "change": "81.0 % → 88.0 %"},
+         "trigger": "Customer satisfaction — billing (product area) act now on Wed 18 Nov", "change": "81.0 % → 88.0 %"},
         {**action(id=8), "opened": date(2026, 11, 9), "trigger": None, "change": None}]).payload(),
     "slack_add_action_modal": lambda: render_view(
         "slack_add_action_modal", metric_labels={k: m.label for k, m in CATALOGUE.items()}, private_metadata="C0SUPPORT",
