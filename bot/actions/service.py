@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.errors import UsageError
 from bot.storage.base import utcnow
 from bot.storage.models import Action, ActionEvent
@@ -48,9 +49,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def next_working_day(day: date) -> date:
-    """`day`, or the Monday after when it falls on a weekend: a due date someone can meet at work."""
-    return day + timedelta(days=(7 - day.weekday()) % 7) if day.weekday() >= 5 else day
+def next_working_day(day: date, working: WorkingDays = MON_FRI) -> date:
+    """`day`, or the first working day after it (`bot.actions.workdays`: the team's business-hours days,
+    else Monday to Friday, minus holidays): a due date someone can meet at work."""
+    return working.on_or_after(day)
 
 
 def open_action(

@@ -618,6 +618,10 @@ def _triggers(session: Session, *, workspace_id: str, settings: RollupSettings, 
         return [], []
     from bot.actions.mutes import unmuted_zones, windows
     from bot.actions.service import next_working_day, open_action
+    from bot.actions.workdays import of_business_hours
+
+    working = of_business_hours(settings.definitions.business_hours,
+                                (c.day for c in settings.change_days if c.kind == "holiday"))
 
     muted = windows(session, workspace_id=workspace_id)
     existing = store.trigger_rows(session, workspace_id=workspace_id, rules=[r.name for r in settings.rules])
@@ -672,7 +676,7 @@ def _triggers(session: Session, *, workspace_id: str, settings: RollupSettings, 
                     text = pb.heading + "".join(f"\n{i}. {step}" for i, step in enumerate(pb.steps, 1))
                     open_action(session, workspace_id=workspace_id, metric=m, description=text[:2000],
                                 owner=pb.owner, created_by=SYSTEM_ACTOR,
-                                due_on=next_working_day(e.day + timedelta(days=pb.follow_up_days)),
+                                due_on=next_working_day(e.day + timedelta(days=pb.follow_up_days), working),
                                 dimension=dim, segment=seg,
                                 trigger_id=trig.id, value_at_open=r.value if r else None, channel=channel)
                 fired.append(e)

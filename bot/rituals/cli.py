@@ -75,12 +75,13 @@ def skipped(runner: Runner, ritual: str, now: datetime) -> Skipped:
 
 
 def next_reminder_day(actions: Sequence[Any], *, today: date, days_before: int,
-                      skip_weekends: bool = True) -> tuple[date, Any] | None:
+                      skip_weekends: bool = True, working: Any = None) -> tuple[date, Any] | None:
     """Pure: the first day after `today` on which an open action is reminded, and that action.
 
     Mirrors `reminders.reminder_kind`/`remindable`: the `days_before`-th working day before the
     (working) due date, on it, and every working day while overdue; a snoozed action not before
-    its snooze ends; with `skip_weekends`, nothing goes out on a weekend.
+    its snooze ends; nothing goes out on a day off (`working`: the team's `WorkingDays`, else
+    `skip_weekends` says whether weekends are off).
     """
     from bot.rituals.reminders import is_working_day, reminder_kind, working_due
 
@@ -91,11 +92,11 @@ def next_reminder_day(actions: Sequence[Any], *, today: date, days_before: int,
         start = today + timedelta(days=1)
         if a.snoozed_until is not None and a.snoozed_until > start:
             start = a.snoozed_until
-        last = max(start, working_due(a.due_on, skip_weekends=skip_weekends)) + timedelta(days=7)
+        days = {"skip_weekends": skip_weekends, "working": working}
+        last = max(start, working_due(a.due_on, **days)) + timedelta(days=7)
         day = next((start + timedelta(days=i) for i in range((last - start).days + 1)
-                    if is_working_day(start + timedelta(days=i), skip_weekends=skip_weekends)
-                    and reminder_kind(a.due_on, start + timedelta(days=i), days_before,
-                                      skip_weekends=skip_weekends)), None)
+                    if is_working_day(start + timedelta(days=i), **days)
+                    and reminder_kind(a.due_on, start + timedelta(days=i), days_before, **days)), None)
         if day is None:
             continue
         if best is None or (day, a.id) < (best[0], best[1].id):
@@ -105,6 +106,7 @@ def next_reminder_day(actions: Sequence[Any], *, today: date, days_before: int,
 
 def why_no_reminders(runner: Runner, now: datetime) -> Skipped:
     """Why no owner gets a reminder today, and when the next one is due."""
+    from bot.actions.workdays import working_days
     from bot.rituals import schedule, store
 
     settings = runner.settings
@@ -122,7 +124,7 @@ def why_no_reminders(runner: Runner, now: datetime) -> Skipped:
         reason = (f"no action is overdue, due today or {settings.file.rituals.remind_days_before} day(s) before "
                   "its due date (or its owner was reminded today)")
     upcoming = next_reminder_day(actions, today=today, days_before=settings.file.rituals.remind_days_before,
-                                 skip_weekends=settings.file.rituals.skip_weekends)
+                                 working=working_days(settings))
     if upcoming is None:
         when = "no reminder is coming: no open action has a due date"
     else:

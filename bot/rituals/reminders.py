@@ -2,13 +2,14 @@
 
 An open action is reminded on the `remind_days_before`-th working day before its
 due date (1: the last working day before it), on the due date, and every working
-day while overdue. Days are the owner's own (their Slack timezone); with
-`skip_weekends`, a due date on a weekend counts from the Monday after, so nobody
-reads "overdue by 1 day" on the first reminder they get; a snoozed action only after its
-snooze ends; a done or closed one never. The owner's timezone comes from
-Slack (`users.info` tz), falling back to the team's; nothing is sent before the
-reminders' configured time, outside working hours, or on weekends when
-`skip_weekends`. The ledger key (owner, local date) makes it one DM per cycle.
+day while overdue. Working days are the team's (`bot.actions.workdays`: the
+business-hours days, else Monday to Friday, minus [[annotations]] holidays); dates
+are the owner's own (their Slack timezone). A due date on a day off counts from the
+next working day, so nobody reads "overdue by 1 day" on the first reminder they
+get; a snoozed action only after its snooze ends; a done or closed one never. The
+owner's timezone comes from Slack (`users.info` tz), falling back to the team's;
+nothing is sent before the reminders' configured time, outside working hours, or
+on a day off. The ledger key (owner, local date) makes it one DM per cycle.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Literal
 
 from sqlalchemy import update
 
+from bot.actions.workdays import EVERY_DAY, MON_FRI, WorkingDays, working_days
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
@@ -31,42 +33,46 @@ Kind = Literal["before", "due", "overdue"]
 KIND_ORDER = {"overdue": 0, "due": 1, "before": 2}
 
 
-def is_working_day(day: date, *, skip_weekends: bool = True) -> bool:
-    return not (skip_weekends and day.weekday() >= 5)
+def _days(working: WorkingDays | None, skip_weekends: bool) -> WorkingDays:
+    return working if working is not None else MON_FRI if skip_weekends else EVERY_DAY
 
 
-def working_due(due_on: date, *, skip_weekends: bool = True) -> date:
-    """The due date as a working day: a weekend date moves to the Monday after."""
-    while not is_working_day(due_on, skip_weekends=skip_weekends):
-        due_on += timedelta(days=1)
-    return due_on
+def is_working_day(day: date, *, skip_weekends: bool = True, working: WorkingDays | None = None) -> bool:
+    return _days(working, skip_weekends).is_working(day)
 
 
-def working_days_between(start: date, end: date, *, skip_weekends: bool = True) -> int:
+def working_due(due_on: date, *, skip_weekends: bool = True, working: WorkingDays | None = None) -> date:
+    """The due date as a working day: a day off (a weekend, a holiday) moves to the next working day."""
+    return _days(working, skip_weekends).on_or_after(due_on)
+
+
+def working_days_between(start: date, end: date, *, skip_weekends: bool = True,
+                         working: WorkingDays | None = None) -> int:
     """Working days d with start < d < end."""
-    return sum(1 for i in range(1, (end - start).days) if is_working_day(start + timedelta(days=i),
-                                                                         skip_weekends=skip_weekends))
+    return _days(working, skip_weekends).between(start, end)
 
 
-def reminder_kind(due_on: date | None, today: date, days_before: int, *, skip_weekends: bool = True) -> Kind | None:
-    """Pure: which reminder (if any) an open action gets on `today` (the owner's local date)."""
+def reminder_kind(due_on: date | None, today: date, days_before: int, *, skip_weekends: bool = True,
+                  working: WorkingDays | None = None) -> Kind | None:
+    """Pure: which reminder (if any) an open action gets on `today` (the owner's local date): "before"
+    on the `days_before`-th working day before the (working) due date, "due" on it, "overdue" after."""
     if due_on is None:
         return None
-    due = working_due(due_on, skip_weekends=skip_weekends)
+    days = _days(working, skip_weekends)
+    due = days.on_or_after(due_on)
     if today > due:
         return "overdue"
     if today == due:
         return "due"
-    if (days_before > 0 and is_working_day(today, skip_weekends=skip_weekends)
-            and working_days_between(today, due, skip_weekends=skip_weekends) == days_before - 1):
+    if days_before > 0 and days.is_working(today) and days.between(today, due) == days_before - 1:
         return "before"
     return None
 
 
-def days_overdue(due_on: date, today: date, *, skip_weekends: bool = True) -> int:
+def days_overdue(due_on: date, today: date, *, skip_weekends: bool = True, working: WorkingDays | None = None) -> int:
     """Working days since the (working) due date, today included."""
-    due = working_due(due_on, skip_weekends=skip_weekends)
-    return max(0, working_days_between(due, today + timedelta(days=1), skip_weekends=skip_weekends))
+    days = _days(working, skip_weekends)
+    return max(0, days.between(days.on_or_after(due_on), today + timedelta(days=1)))
 
 
 def remindable(status: str, snoozed_until: date | None, today: date) -> bool:
@@ -103,29 +109,29 @@ def decide(actions: list[Action], *, owner_timezones: dict[str, str], now: datet
     rituals = settings.file.rituals
     start_at = max(rituals.reminders.time, rituals.working_hours[0])
     hours = (start_at, rituals.working_hours[1])
+    working = working_days(settings)
     by_owner: dict[str, list[Action]] = defaultdict(list)
     for a in actions:
         by_owner[(owner_ids or {}).get(a.owner, a.owner)].append(a)
     out = []
     for owner, owned in sorted(by_owner.items()):
         tz = owner_timezones.get(owner) or settings.file.timezone
-        if not ignore_hours and not schedule.is_working_time(now, tz, hours, skip_weekends=rituals.skip_weekends):
-            continue
         today = schedule.local_date(now, tz)
+        if not ignore_hours and not (working.is_working(today)
+                                     and schedule.is_working_time(now, tz, hours, skip_weekends=False)):
+            continue
         items = []
         for a in owned:
             if not remindable(a.status, a.snoozed_until, today):
                 continue
             if a.last_reminded_at is not None and schedule.local_date(a.last_reminded_at, tz) >= today:
                 continue
-            weekends = rituals.skip_weekends
-            kind = reminder_kind(a.due_on, today, rituals.remind_days_before, skip_weekends=weekends)
+            kind = reminder_kind(a.due_on, today, rituals.remind_days_before, working=working)
             if kind is None:
                 continue
             definition = CATALOGUE.get(a.metric)
             items.append(Item(a.id, a.description, definition.label if definition else a.metric,
-                              working_due(a.due_on, skip_weekends=weekends), kind,
-                              days_overdue(a.due_on, today, skip_weekends=weekends)))
+                              working.on_or_after(a.due_on), kind, days_overdue(a.due_on, today, working=working)))
         if items:
             items.sort(key=lambda i: (KIND_ORDER[i.kind], i.due_on, i.action_id))
             out.append(OwnerReminder(owner, tz, today, tuple(items)))

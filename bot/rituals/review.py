@@ -31,7 +31,9 @@ from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE, MetricDef
 from bot.rituals import action_ids, charts, store, windows, words
 from bot.rituals.units import fmt
+from bot.actions import workdays
 from bot.actions.mutes import MuteLine
+from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.rituals.verdict import action_verdict
 from bot.storage.reference import display_name
 
@@ -220,8 +222,9 @@ def calibration_problem(fired_days: Sequence[date], open_days: int, *, window_da
     return None
 
 
-def is_overdue(due_on: date | None, status: str, today: date) -> bool:
-    return due_on is not None and due_on < today and status in ("open", "carried", "snoozed")
+def is_overdue(due_on: date | None, status: str, today: date, working: WorkingDays = MON_FRI) -> bool:
+    """Past its due date read as a working day: a Saturday due date is not overdue on Monday."""
+    return workdays.is_overdue(due_on, status, today, working)
 
 
 # ---------- gathering ----------
@@ -363,13 +366,14 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
 
     # 2. What we did: actions from earlier triggers (plus any still open).
     all_actions = store.actions(session, workspace_id=workspace_id)
+    working = workdays.working_days(settings)
     lines = []
     for a in all_actions:
         recent_close = a.closed_at is not None and a.closed_at.date() >= week_start
         if a.status in ("open", "carried", "snoozed") or recent_close:
             definition = _metric(a.metric)
             lines.append(ActionLine(a.id, a.description, a.owner, a.due_on, a.status,
-                                    is_overdue(a.due_on, a.status, today),
+                                    is_overdue(a.due_on, a.status, today, working),
                                     definition.label if definition else a.metric,
                                     str(a.id)))
     lines.sort(key=lambda l: (not l.overdue, l.status not in ("open", "carried", "snoozed"), l.due_on or date.max, l.id))
