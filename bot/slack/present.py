@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
+from bot.actions.workdays import is_overdue
 from bot.blocks import Message, Safe, environment, fit, render, validate
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zones import format_value
@@ -108,7 +109,7 @@ def action_row(action: Action, *, today: date | None = None, verdict: Any = None
         "due": action.due_on,
         "status": action.status,
         "status_label": STATUS_LABELS.get(action.status, action.status),
-        "overdue": bool(today and action.due_on and action.due_on < today and action.status in ("open", "carried")),
+        "overdue": bool(today and action.status in ("open", "carried") and is_overdue(action.due_on, action.status, today)),
         "outcome": action.outcome,
         "verdict": verdict.words if verdict is not None else None,
         "verdict_label": verdict.label if verdict is not None else None,
