@@ -19,7 +19,7 @@ from bot.metrics.verdicts import (
     LABELS, MAX_HISTORY_DAYS, Case, Reading, Verdict, VerdictSettings, judge, manual_case,
 )
 from bot.metrics.zones import format_value
-from bot.rituals import store
+from bot.rituals import store, windows
 from bot.storage.reference import display_name
 
 __all__ = ["ActionVerdict", "action_verdict", "explain", "plain", "readings", "tally", "words"]
@@ -54,7 +54,7 @@ def explain(v: Verdict, *, unit: str, subject: str) -> str:
         "back": v.recovered_in is not None or (v.after_score is not None and v.noise is not None
                                                and v.after_score <= 2 * v.noise),
         "days_left": v.days_left, "after_days": (v.after[1] - v.after[0]).days + 1,
-        "after_end": v.after[1].isoformat(), "problem_judged": v.problem_days, "after_judged": v.after_days,
+        "after_end": windows.day(v.after[1]),  # "Mon 30 Nov": a window in words, never an ISO date "problem_judged": v.problem_days, "after_judged": v.after_days,
     }
     return render("verdict_explanation", e=e, part="sentence").text
 

@@ -185,3 +185,15 @@ def test_the_checker_catches_statistics_outside_the_why_line(text, problem):
     assert any(problem in p for p in plain_words_problems(message))
     why = {"text": "x yesterday", "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": "Why? " + text}]}]}
     assert plain_words_problems(why) == []
+
+
+def test_a_verdict_too_early_to_tell_names_its_day_in_words():
+    from bot.metrics.verdicts import Verdict
+    from bot.rituals.verdict import explain
+
+    fields = {f: None for f in Verdict.__dataclass_fields__}
+    fields.update(label="too_early", reason="window", after=(date(2026, 11, 24), date(2026, 11, 30)), days_left=3,
+                  problem_days=5, after_days=2)
+    text = explain(Verdict(**fields), unit="share", subject="Customer satisfaction")
+    assert text.endswith("in 3 days (Mon 30 Nov)") and not plain_words_problems(
+        {"text": text, "blocks": []}, window=False)
