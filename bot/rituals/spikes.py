@@ -86,10 +86,18 @@ def gather(session: Session, *, settings: Settings, now: datetime,
         now_at=now, settings=spike_settings, timezone_name=settings.file.timezone,
         history_start_at=history_start(session, workspace_id=settings.workspace_id),
     )
-    found = [s for s in found if s.zone in ("watch", "act_now")]
+    found = [s for s in found if s.zone in ("watch", "act_now") and not _muted(session, settings, s, now)]
     if not found:
         return []
     return [SpikeAlert(channel, now.astimezone(tz).strftime("%Y-%m-%dT%H"), tuple(found[:10]))]
+
+
+def _muted(session: Session, settings: Settings, spike: Spike, now: datetime) -> bool:
+    """A surge is ticket volume: a mute of ticket volume (overall, or for that product area) silences it."""
+    from bot.actions import mutes
+
+    return any(mutes.matches(w.target, metric="ticket_volume", dimension=spike.dimension, segment=spike.segment)
+               for w in mutes.active(session, workspace_id=settings.workspace_id, now=now))
 
 
 def render_alert(alert: SpikeAlert) -> Message:
