@@ -1,6 +1,7 @@
 """The one place that sends requests for adapters, classifies answers and retries.
 
-- 2xx: the JSON body is returned (a body that does not parse is retried like a 5xx).
+- 2xx: the JSON body is returned (a body that does not parse is retried like a 5xx; a number out of
+  range, such as `1e400`, does not make a page unparseable: `decode_json`).
 - 401/403: `SourceAuthError` naming the source and what to check. Never retried.
 - 429/5xx/timeouts/connection errors: retried per `integrations.retry`, honouring
   `Retry-After` and rate-limit reset headers, then `SourceFatalError`.
@@ -39,6 +40,23 @@ class RequestStats:
     rate_limited: int = 0
     retries: int = 0
     slept: float = 0.0
+
+
+def decode_json(content: bytes) -> Any:
+    """A response body as JSON. orjson refuses a whole page for one number beyond a double's range
+    (`1e400`); the standard parser reads it as infinity (and very long integers as integers), so the
+    page parses and the normalizer quarantines just the record that carries it ("… out of range")."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError as error:
+        if "number" not in str(error):
+            raise
+        return json.loads(content, parse_int=_whole)
+
+
+def _whole(text: str) -> int | float:
+    # Past Python's 4300-digit limit for int(): as out of range as it gets, and never a page failure.
+    return int(text) if len(text) <= 4000 else (float("-inf") if text.startswith("-") else float("inf"))
 
 
 class Requester:
@@ -117,7 +135,7 @@ class Requester:
                 self._retry_or_fail(attempt, response=response)
                 continue
             try:
-                body = orjson.loads(response.content)
+                body = decode_json(response.content)
                 if validate is not None:
                     validate(body)
             except ValueError as error:

@@ -133,19 +133,34 @@ def organization_domains(session: Session, *, workspace_id: str, ids: Iterable[s
             if row.domains}
 
 
-def link_organizations(session: Session, *, workspace_id: str, source: str) -> int:
+def link_organizations(session: Session, *, workspace_id: str, source: str,
+                       contacts_since: datetime | None = None) -> int:
     """Fill `organization` of the source's tickets from their requester's contact link (Intercom contact → company).
 
     Only tickets without an organization of their own, whose link now says otherwise; the earliest
     creation among them is recorded as touched, so the next incremental rollup recomputes from there.
+    With `contacts_since`, only the requesters whose link was written since then are looked at (tickets
+    stored later got their link on the way in: bot/sync/reference.py), and none at all when no link moved.
     """
-    link = (select(ReferenceEntity.organization_id).where(
-        ReferenceEntity.workspace_id == workspace_id, ReferenceEntity.source == source,
-        ReferenceEntity.kind == "contact", ReferenceEntity.external_id == TicketRow.requester)
-        .scalar_subquery())
+    contact = (ReferenceEntity.workspace_id == workspace_id, ReferenceEntity.source == source,
+               ReferenceEntity.kind == "contact")
+    if contacts_since is not None:
+        moved = [key for (key,) in session.execute(select(ReferenceEntity.external_id).where(
+            *contact, ReferenceEntity.updated_at >= contacts_since, ReferenceEntity.organization_id.is_not(None)))]
+        if not moved:
+            return 0
+        return sum(_link(session, workspace_id, source, contact, moved[start:start + _CHUNK])
+                   for start in range(0, len(moved), _CHUNK))
+    return _link(session, workspace_id, source, contact, None)
+
+
+def _link(session: Session, workspace_id: str, source: str, contact: tuple, requesters: list[str] | None) -> int:
+    link = select(ReferenceEntity.organization_id).where(
+        *contact, ReferenceEntity.external_id == TicketRow.requester).scalar_subquery()
     pending = select(TicketRow.id, TicketRow.created_at).where(
         TicketRow.workspace_id == workspace_id, TicketRow.source == source, TicketRow.organization.is_(None),
-        TicketRow.requester.is_not(None), link.is_not(None))
+        TicketRow.requester.is_not(None) if requesters is None else TicketRow.requester.in_(requesters),
+        link.is_not(None))
     rows = session.execute(pending).all()
     if not rows:
         return 0

@@ -15,11 +15,20 @@ from datetime import datetime
 
 from sqlalchemy.orm import sessionmaker
 
+from bot.storage.base import utcnow
 from bot.storage.reference import contact_organizations, link_organizations, upsert_references
 from bot.storage.tickets import save_checkpoint
 from integrations.base import Checkpoint, SourceAuthError, SourceFatalError, TicketPage
 
 log = logging.getLogger(__name__)
+LINKS_STREAM = "ref_links"
+
+
+def _instant(value: object) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -53,8 +62,15 @@ def sync_references(
     except (SourceAuthError, SourceFatalError) as error:
         result.error = str(error)
         log.warning("%s: reference data not synced, ids show instead of names (%s)", source, error)
+    # Incremental: only requesters whose contact link was written since the last pass began (the first pass,
+    # or one after a backfill, looks at every ticket without an organization).
+    saved = checkpoints.get(LINKS_STREAM)
+    since = _instant(saved.value.get("since")) if saved is not None else None
     with session_factory.begin() as session:
-        result.linked = link_organizations(session, workspace_id=workspace_id, source=source)
+        began = utcnow()
+        result.linked = link_organizations(session, workspace_id=workspace_id, source=source, contacts_since=since)
+        save_checkpoint(session, workspace_id=workspace_id,
+                        checkpoint=Checkpoint(source, LINKS_STREAM, {"since": began.isoformat()}))
     if result.written or result.linked:
         log.info("%s: %d reference record(s) updated, %d ticket(s) linked to organizations",
                  source, result.written, result.linked)

@@ -8,6 +8,7 @@ parses stops that source (its checkpoint intact) while the others go on.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -26,7 +27,7 @@ from bot.sync.reference import sync_references, with_linked_organizations
 from bot.sync.replies import sync_replies
 from bot.sync.sla import sync_sla
 from integrations.base import Adapter, MalformedRecordError, SourceAuthError, SourceFatalError, Ticket, TicketPage
-from integrations.normalize import CUT_KEY
+from integrations.normalize import CUT_KEY, storable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -154,6 +155,7 @@ def store_page(
     quarantined with the database's reason, and the rest of the page and its checkpoint go through. A
     database that is unreachable is not a record's fault: that error stops the source, checkpoint kept.
     """
+    page = storable_page(page)
     source = page.checkpoint.source
     quarantined = list(page.quarantined)
     storing_tickets = True
@@ -189,6 +191,27 @@ def store_page(
     result.quarantined += len(quarantined)
     result.requests += page.requests
     result.rate_limited += page.rate_limited
+
+
+def storable_page(page: TicketPage) -> TicketPage:
+    """The page with every ticket as both databases store it (`integrations.normalize.storable`), whatever
+    the adapter did: a ticket that cannot be made storable moves to the page's quarantine, with its reason."""
+    tickets: list[Ticket] = []
+    refused: list[MalformedRecordError] = []
+    changed = False
+    for ticket in page.tickets:
+        try:
+            fit = storable(ticket)
+        except MalformedRecordError as error:
+            error.raw = error.raw if error.raw is not None else ticket.raw
+            refused.append(error)
+            changed = True
+            continue
+        changed = changed or fit is not ticket
+        tickets.append(fit)
+    if not changed:
+        return page
+    return dataclasses.replace(page, tickets=tuple(tickets), quarantined=(*page.quarantined, *refused))
 
 
 def _quarantine_all(session, workspace_id: str, source: str, errors: Iterable[MalformedRecordError]) -> None:

@@ -142,3 +142,39 @@ def test_an_updated_conversation_keeps_its_company_while_stored(session_factory)
         touched = s.scalars(select(TicketTouch.touched_at).where(TicketTouch.id > before)).all()
     # Closing it moves its solved day only, not every day since it was created.
     assert touched and min(t.timestamp() for t in touched) > conversation["created_at"]
+
+
+def test_linking_looks_only_at_requesters_whose_link_moved(session_factory):
+    """Each sync used to re-check every conversation without an organization; now only those whose requester's
+    contact link was written since the last pass, and none when no link moved."""
+    from sqlalchemy import event
+
+    clock = FakeClock(start=1_700_100_000)
+    conversations = []
+    for i in range(1, 7):
+        c = intercom_conversation(i)
+        c["contacts"] = {"type": "contact.list", "contacts": [{"type": "contact", "id": f"u{i % 3}"}]}
+        conversations.append(c)
+    fake = FakeIntercom(conversations)
+    fake.references.contacts = [fr.intercom_contact("u1", ["c1"], updated_ts=1_700_000_000)]
+    run_sync(session_factory=session_factory, adapters=[ic(fake, clock)], workspace_id=WS, start=START)
+
+    engine = session_factory.kw["bind"]
+    scans: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM tickets" in statement and "organization IS NULL" in statement:
+            scans.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        run_sync(session_factory=session_factory, adapters=[ic(fake, clock)], workspace_id=WS, start=START)
+        assert scans == []  # nothing moved: no ticket looked at
+        fake.references.contacts.append(fr.intercom_contact("u2", ["c2"], updated_ts=1_700_050_000))
+        run_sync(session_factory=session_factory, adapters=[ic(fake, clock)], workspace_id=WS, start=START)
+        assert scans and all("requester IN" in s for s in scans)  # only u2's conversations
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with session_factory() as s:
+        orgs = dict(s.execute(select(TicketRow.external_id, TicketRow.organization)).all())
+    assert orgs == {"1": "c1", "2": "c2", "3": None, "4": "c1", "5": "c2", "6": None}
