@@ -58,4 +58,4 @@ def status_lines(statuses, *, width: int | None = None, color: bool | None = Non
         rows.append(Row((s.name, s.type, s.state, success, lag, str(s.tickets)), note))
     columns = [Column("source", flex=True), Column("type"), Column("state", colors=STATE_COLORS),
                Column("last success (UTC)"), Column("lag", ">"), Column("tickets", ">")]
-    return render(columns, rows, width=width, color=use_color() if color is None else color, note_at=1)
+    return render(columns, rows, width=width, color=use_color() if color is None else color, note_at=0)
