@@ -10,6 +10,18 @@ and become tombstones.
 `metric_sets` come back as a side-loaded top-level list keyed by `ticket_id`;
 each is folded into its ticket as `raw["metric_set"]` so `to_ticket(raw)` is a
 pure function of the stored record.
+
+The export also offers `include=users,groups,organizations`; they are not asked for, on purpose
+(reference data comes from integrations/reference.py instead):
+- `users` side-loads every user a page's tickets name — requesters, submitters and CCs as well as
+  agents — so a 1,000-ticket page carries up to a few thousand user objects, most of them customers
+  whose names and emails must not be stored, to learn agents that the agents list
+  (`/api/v2/users?role[]=agent&role[]=admin`, at most hourly, one or two requests) already gives;
+- `organizations` would add nothing: the organizations incremental export runs on every sync, after
+  the tickets, so an organization is named as soon as a sideload would name it;
+- `groups` would only close the up-to-an-hour gap before a brand-new group's name shows (the groups
+  list is read at most hourly), at the price of a larger export page on every poll, which is the
+  sync's bottleneck (10 export requests a minute).
 """
 from __future__ import annotations
 
