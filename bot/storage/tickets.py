@@ -1,7 +1,7 @@
 """Store functions for tickets, checkpoints and quarantine. They never commit: services do."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 import dataclasses
 import re
 from dataclasses import dataclass
@@ -511,34 +511,19 @@ def apply_sla_signals(session: Session, *, workspace_id: str, source: str, signa
     stored yet are skipped: their events come again with the next pass's overlap, or they have none.
     """
     by_id = {s.external_id: s for s in signals}
-    if not by_id:
-        return 0
-    now = utcnow()
-    changed = 0
-    first: datetime | None = None
-    until: list[datetime | None] = []
-    ids = list(by_id)
-    for start in range(0, len(ids), _CHUNK):
-        rows = session.scalars(select(TicketRow).where(
-            TicketRow.workspace_id == workspace_id, TicketRow.source == source,
-            TicketRow.external_id.in_(ids[start:start + _CHUNK])))
-        for row in rows:
-            sig = by_id[row.external_id]
-            before = (row.first_response_due_at, row.sla_first_response_met, row.resolution_due_at,
-                      row.sla_resolution_met)
-            row.first_response_due_at, row.sla_first_response_met = _merged(
-                sig.first_response, row.first_response_due_at, row.sla_first_response_met)
-            row.resolution_due_at, row.sla_resolution_met = _merged(
-                sig.resolution, row.resolution_due_at, row.sla_resolution_met)
-            if before == (row.first_response_due_at, row.sla_first_response_met, row.resolution_due_at,
-                          row.sla_resolution_met):
-                continue
-            row.changed_at = now
-            changed += 1
-            first = row.created_at if first is None else min(first, row.created_at)
-            until.append(life_end({n: getattr(row, n) for n in ("status", *_LIFE_INSTANTS)}))
-    _touch_lives(session, workspace_id, first, until, now)
-    return changed
+    touched = _Touched()
+    for row in _stored(session, workspace_id, source, list(by_id)):
+        sig = by_id[row.external_id]
+        before = (row.first_response_due_at, row.sla_first_response_met, row.resolution_due_at,
+                  row.sla_resolution_met)
+        row.first_response_due_at, row.sla_first_response_met = _merged(
+            sig.first_response, row.first_response_due_at, row.sla_first_response_met)
+        row.resolution_due_at, row.sla_resolution_met = _merged(
+            sig.resolution, row.resolution_due_at, row.sla_resolution_met)
+        if before != (row.first_response_due_at, row.sla_first_response_met, row.resolution_due_at,
+                      row.sla_resolution_met):
+            touched.add(row, row.created_at)
+    return touched.record(session, workspace_id)
 
 
 def unsatisfied_comments(session: Session, *, workspace_id: str, row_ids: Iterable[int]) -> dict[int, str]:
@@ -575,37 +560,46 @@ def apply_reply_counts(session: Session, *, workspace_id: str, source: str, coun
     Each changed ticket moves its solve day (FCR counts there): the earliest is recorded as touched,
     bounded by the latest end of their lives, so the next incremental rollup recomputes just those days.
     """
-    if not counts:
-        return 0
-    now = utcnow()
-    changed = 0
-    first: datetime | None = None
-    until: list[datetime | None] = []
-    ids = list(counts)
+    touched = _Touched()
+    for row in _stored(session, workspace_id, source, list(counts)):
+        value = counts[row.external_id]
+        if row.agent_replies != value:
+            row.agent_replies = value
+            touched.add(row, row.solved_at or row.created_at)
+    return touched.record(session, workspace_id)
+
+
+def _stored(session: Session, workspace_id: str, source: str, ids: Sequence[str]) -> Iterator[TicketRow]:
+    """The stored rows of these external ids of one source (chunked IN-lists); ids not stored are skipped."""
     for start in range(0, len(ids), _CHUNK):
-        rows = session.scalars(select(TicketRow).where(
+        yield from session.scalars(select(TicketRow).where(
             TicketRow.workspace_id == workspace_id, TicketRow.source == source,
             TicketRow.external_id.in_(ids[start:start + _CHUNK])))
-        for row in rows:
-            value = counts[row.external_id]
-            if row.agent_replies == value:
-                continue
-            row.agent_replies, row.changed_at = value, now
-            changed += 1
-            moved = row.solved_at or row.created_at
-            first = moved if first is None else min(first, moved)
-            until.append(life_end({n: getattr(row, n) for n in ("status", *_LIFE_INSTANTS)}))
-    _touch_lives(session, workspace_id, first, until, now)
-    return changed
 
 
-def _touch_lives(session: Session, workspace_id: str, first: datetime | None, until: list[datetime | None],
-                 now: datetime) -> None:
-    """Record that rows changed from `first` on, through the latest of their lives' ends (`until`)."""
-    if first is not None:
-        bound = None if any(u is None for u in until) else max(u for u in until if u is not None)
-        session.add(TicketTouch(workspace_id=workspace_id, touched_at=first, touched_until=bound, recorded_at=now))
-    session.flush()
+class _Touched:
+    """Rows changed apart from an upsert: each moves its metrics from an instant through the end of its life."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+        self.rows = 0
+        self.first: datetime | None = None
+        self.until: list[datetime | None] = []
+
+    def add(self, row: TicketRow, moved: datetime) -> None:
+        row.changed_at = self.now
+        self.rows += 1
+        self.first = moved if self.first is None else min(self.first, moved)
+        self.until.append(life_end({n: getattr(row, n) for n in ("status", *_LIFE_INSTANTS)}))
+
+    def record(self, session: Session, workspace_id: str) -> int:
+        """Add the touch (the earliest instant, through the latest end of the rows' lives); the rows changed."""
+        if self.first is not None:
+            bound = None if any(u is None for u in self.until) else max(u for u in self.until if u is not None)
+            session.add(TicketTouch(workspace_id=workspace_id, touched_at=self.first, touched_until=bound,
+                                    recorded_at=self.now))
+        session.flush()
+        return self.rows
 
 
 def _merged(target: Any, due_at: datetime | None, met: bool | None) -> tuple[datetime | None, bool | None]:

@@ -91,13 +91,19 @@ def test_a_field_the_vendor_left_out_keeps_what_was_stored(session_factory):
         assert (row.name, row.email, row.role, row.active) == ("Ann B.", "ann@example.com", "agent", True)
 
 
+def _conversations(count, contact_of):
+    """Conversations 1..count, each started by the contact `contact_of(i)`."""
+    out = []
+    for i in range(1, count + 1):
+        c = intercom_conversation(i)
+        c["contacts"] = {"type": "contact.list", "contacts": [{"type": "contact", "id": contact_of(i)}]}
+        out.append(c)
+    return out
+
+
 def test_intercom_contacts_link_conversations_to_companies(session_factory):
     clock = FakeClock(start=1_700_100_000)
-    conversations = []
-    for i in range(1, 5):
-        c = intercom_conversation(i)
-        c["contacts"] = {"type": "contact.list", "contacts": [{"type": "contact", "id": f"u{i % 2}"}]}
-        conversations.append(c)
+    conversations = _conversations(4, lambda i: f"u{i % 2}")
     fake = FakeIntercom(conversations)
     fake.references.organizations = [fr.intercom_company("c1", "Initech", "initech.io")]
     fake.references.contacts = [fr.intercom_contact("u1", ["c1"], updated_ts=1_700_000_000)]
@@ -150,12 +156,7 @@ def test_linking_looks_only_at_requesters_whose_link_moved(session_factory):
     from sqlalchemy import event
 
     clock = FakeClock(start=1_700_100_000)
-    conversations = []
-    for i in range(1, 7):
-        c = intercom_conversation(i)
-        c["contacts"] = {"type": "contact.list", "contacts": [{"type": "contact", "id": f"u{i % 3}"}]}
-        conversations.append(c)
-    fake = FakeIntercom(conversations)
+    fake = FakeIntercom(_conversations(6, lambda i: f"u{i % 3}"))
     fake.references.contacts = [fr.intercom_contact("u1", ["c1"], updated_ts=1_700_000_000)]
     run_sync(session_factory=session_factory, adapters=[ic(fake, clock)], workspace_id=WS, start=START)
 
