@@ -43,29 +43,40 @@ def run(args, runtime) -> int:
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return 0
+    from bot.rituals.windows import week_of
+    from bot.themes.weekly import last_complete_week
+
+    # The last whole week before the run's end: the week a digest posted now reports, with the same counts.
+    week = last_complete_week(report.end_at.astimezone(tz).date())
     echo([f"{len(report.run.themes)} themes from {report.documents:,} tickets "
-          f"({report.start_at.date()} to {report.end_at.date()}, {report.run.embedder})",
-          *theme_lines(report.run.themes)])
+          f"({report.start_at.date()} to {report.end_at.date()}, {report.run.embedder}); "
+          f"weekly counts for the {week_of(week)}",
+          *theme_lines(report.run.themes, week=week)])
     return 0
 
 
-def theme_lines(themes, *, width: int | None = None) -> list[str]:
-    """One short row per theme (name in the wrapping column), why it stands out below it."""
+def theme_lines(themes, *, width: int | None = None, week: date | None = None) -> list[str]:
+    """One short row per theme (name in the wrapping column), why it stands out below it.
+
+    `week`: the Monday of the week the weekly columns show (default: each theme's last week)."""
     rows = []
     for theme in themes:
-        week = theme.weeks[-1] if theme.weeks else None
-        change = "" if week is None or week.change is None else f"{week.change * 100:+.0f} %"
+        if week is None:
+            shown = theme.weeks[-1] if theme.weeks else None
+        else:
+            shown = next((w for w in theme.weeks if w.week_start == week), None)
+        change = "" if shown is None or shown.change is None else f"{shown.change * 100:+.0f} %"
         notes = []
         if theme.status.value == "new":
             notes.append("new theme" + (f", first seen {theme.first_seen}" if theme.first_seen else ""))
         elif theme.status.value == "emerging":
             notes.append("emerging")
-        if week is not None and week.notable:
-            usual = ("none in the 4 weeks before" if not week.baseline
-                     else f"a 4-week average of {week.baseline:.0f}")
-            notes.append(f"notably {week.direction}: {week.count} last week against {usual}")
-        rows.append(Row((theme.id, theme.name, f"{theme.count:,}", f"{week.count if week else 0:,}",
-                         change + (" !" if week is not None and week.notable else ""), theme.product_area or ""),
+        if shown is not None and shown.notable:
+            usual = ("none in the 4 weeks before" if not shown.baseline
+                     else f"a 4-week average of {shown.baseline:.0f}")
+            notes.append(f"notably {shown.direction}: {shown.count} last week against {usual}")
+        rows.append(Row((theme.id, theme.name, f"{theme.count:,}", f"{shown.count if shown else 0:,}",
+                         change + (" !" if shown is not None and shown.notable else ""), theme.product_area or ""),
                         "; ".join(notes)))
     columns = [Column("id"), Column("theme", flex=True), Column("tickets", ">"), Column("last wk", ">"),
                Column("vs 4-wk avg", ">"), Column("area")]

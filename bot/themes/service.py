@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -142,6 +142,51 @@ def run_themes(
     return ThemesReport(run, start_at, end_at, len(docs), sources)
 
 
+@dataclass(frozen=True)
+class ThemeWeekCount:
+    """One theme's week as the latest stored run counted it: the numbers `signalroom themes` shows for
+    that week, and the ones the product digests read (never counted a second way)."""
+
+    theme_id: str
+    name: str  # as a digest names it (see `theme_title`)
+    product_area: str | None
+    week_start: date
+    count: int
+    baseline: float | None  # mean of the 4 weeks before (None: the run did not cover them)
+    notable: bool
+    csat: float | None
+    median_resolution_seconds: float | None
+    example_ids: tuple[int, ...]  # ticket row ids, newest first
+    ticket_ids: frozenset[int]  # the theme's members in the stored run (all weeks)
+
+
+def theme_title(theme) -> str:
+    """A generated name is the clearest central subject (or, failing that, key phrases); the most central
+    subject (redacted) follows in quotes when it says something else. A renamed theme stands alone."""
+    title = theme.name
+    if theme.representative and theme.name == theme.label and theme.representative.lower() != title.lower():
+        title = f"{theme.name} (“{theme.representative}”)"
+    return title
+
+
+def theme_weeks(session: Session, *, workspace_id: str, week_start: date) -> list[ThemeWeekCount] | None:
+    """Every shown theme's counts for the week starting `week_start`, from the latest stored run;
+    None when no run was stored yet. A theme whose run did not reach that week counts 0."""
+    stored = store.stored_themes(session, workspace_id=workspace_id, shown_only=True)
+    if not stored:
+        return None
+    out = []
+    key = week_start.isoformat()
+    for theme in stored:
+        week = next((w for w in theme.weeks or () if w.get("week_start") == key), None) or {}
+        out.append(ThemeWeekCount(
+            theme.theme_id, theme_title(theme), theme.product_area, week_start, int(week.get("count") or 0),
+            week.get("baseline"), bool(week.get("notable")), week.get("csat"), week.get("median_resolution_seconds"),
+            tuple(int(e["ticket_id"]) for e in week.get("examples") or () if str(e.get("ticket_id", "")).isdigit()),
+            frozenset(int(i) for i in theme.ticket_ids or ())))
+    return out
+
+
 def theme_names_by_ticket(session: Session, *, workspace_id: str) -> dict[int, str]:
     """Ticket row id → its theme in the latest stored run, as a digest names it.
 
@@ -151,9 +196,7 @@ def theme_names_by_ticket(session: Session, *, workspace_id: str) -> dict[int, s
     """
     out: dict[int, str] = {}
     for theme in store.stored_themes(session, workspace_id=workspace_id, shown_only=True):
-        title = theme.name
-        if theme.representative and theme.name == theme.label and theme.representative.lower() != title.lower():
-            title = f"{theme.name} (“{theme.representative}”)"
+        title = theme_title(theme)
         for ticket_id in theme.ticket_ids or ():
             out[int(ticket_id)] = title
     return out

@@ -31,6 +31,15 @@ def week_start(instant: datetime, tz: ZoneInfo) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def last_complete_week(day_after: date) -> date:
+    """Monday of the last whole Monday–Sunday week before `day_after` (a local date, itself not covered).
+
+    The week a weekly report is about: `signalroom themes` and the product digests both count it,
+    so they read the same numbers ("week of 16 Nov" on Friday 27 Nov or Monday 23 Nov).
+    """
+    return day_after - timedelta(days=day_after.weekday() + 7)
+
+
 def is_notable(count: int, baseline: float | None, settings: WeeklySettings = WeeklySettings()) -> bool:
     """Whether `count` is outside what Poisson noise around `baseline` explains."""
     if baseline is None or abs(count - baseline) < settings.min_abs_change:

@@ -144,14 +144,23 @@ def test_digest_themes_growth_and_notability():
     assert not quiet.notable
 
 
-def test_digest_groups_by_stored_themes_before_tags():
+def test_digest_reads_the_themes_runs_weekly_counts():
+    """With a stored run, a theme's line is the run's count for the week (what `signalroom themes` shows),
+    listed in the digest of the theme's product area; tags no longer name themes."""
+    from bot.themes.service import ThemeWeekCount
+
     route = RouteConfig(product_area="billing", channel="C0BILLING")
     week = [fact(i, tags=["billing", "payment_failed" if i % 2 else "invoice"]) for i in range(12)]
-    prior = [fact(100 + i, tags=["billing", "invoice"], days_ago=10 + i) for i in range(8)]
-    themes = {t.id: "Checkout payments fail" for t in week + prior}
-    d = digests.build(route, areas=BILLING_LOGIN, week=week, prior=prior, everyone_week=week,
-                      week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None, themes=themes)
-    assert [(t.label, t.count, t.growth) for t in d.themes] == [("Checkout payments fail", 12, "+500 %")]
+    runs = [ThemeWeekCount("T1", "Checkout payments fail", "billing", date(2026, 11, 16), 14, 4.0, True, 0.5, 7200.0,
+                           (3, 1, 99), frozenset(range(12))),
+            ThemeWeekCount("T2", "Password reset", "login", date(2026, 11, 16), 30, 28.0, False, None, None, (), frozenset()),
+            ThemeWeekCount("T3", "Invoice copy", "billing", date(2026, 11, 16), 5, 5.0, False, None, None, (), frozenset())]
+    d = digests.build(route, areas=BILLING_LOGIN, week=week, prior=[], everyone_week=week,
+                      week_start=date(2026, 11, 16), period="2026-W48", url_for=lambda t: None, theme_weeks=runs)
+    assert [(t.label, t.count, t.growth, t.direction) for t in d.themes] == [
+        ("Checkout payments fail", 14, "+250 %", "rising"), ("Invoice copy", 5, "+0 %", "steady")]
+    assert d.themes[0].examples == (("3", None), ("1", None))  # ticket 99 is not in this week's tickets
+    assert d.themes[0].resolution == "2.0 h" and d.themes[0].notable and d.notable
 
 
 def test_digest_route_matches_tickets_by_a_field_rule_as_metrics_do():

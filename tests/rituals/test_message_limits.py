@@ -78,7 +78,7 @@ def test_digest_with_theme_labels_from_long_subjects_stays_within_limits():
                                      tuple((str(n), f"https://acme.zendesk.com/agent/tickets/{n}") for n in range(5)), True)
                    for label in ["s" * 651, "<" * 166, "<&>" * 651, "payment failed"])
     d = digests.Digest("billing", "C0BILLING", date(2026, 11, 16), date(2026, 11, 22), "2026-W48", 64, 48.5, themes,
-                       0.88, 0.12, 0.07, 5, True)
+                       0.88, 0.12, 0.07, True)
     parent, details = digests.render_digest(d)
     for message in (parent, *details):
         validate(message)

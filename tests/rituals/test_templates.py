@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.blocks import validate
-from tests.golden import assert_golden
+from tests.golden import assert_golden, assert_plain_words
 from bot.rituals import (
     accounts,
     alerts,
@@ -124,12 +124,22 @@ def test_digest_goldens():
         digests.ThemeLine("payment failed", 42, 31.0, "+35 %", 0.61, "2.1 days",
                           (("1041", "https://acme.zendesk.com/agent/tickets/1041"), ("1043", None)), True,
                           ("Charged twice & no answer <@U0ALL>", "x" * 300)),
-        digests.ThemeLine("invoice copy", 9, 8.0, "+12 %", None, "5 h", (("1050", None),), False)),
-        0.88, 0.12, 0.07, 5, True)
+        digests.ThemeLine("invoice copy", 9, 8.0, "+12 %", None, "5 h", (("1050", None),), False),
+        digests.ThemeLine("refund request", 6, 10.0, "−40 %", None, None, (), False),
+        digests.ThemeLine("login link", 7, 7.25, "−3 %", None, None, (), False)),
+        0.88, 0.12, 0.07, True)
     parent, [detail] = digests.render_digest(d)
     assert_golden("ritual_digest", parent, sort_keys=False)
     assert_golden("ritual_digest_detail", detail, sort_keys=False)
-    assert "payment failed" in parent.blocks[1]["text"]["text"] and "+35 %" in parent.blocks[1]["text"]["text"]
+    assert_plain_words(parent)
+    assert_plain_words(detail)
+    text = parent.blocks[1]["text"]["text"]
+    assert "billing tickets in the week of 16 Nov" in text and "week of 16 Nov" in parent.blocks[0]["text"]["text"]
+    # the lead-in follows the direction of the change
+    assert "More customers are struggling with *payment failed*: 42 tickets, +35 % over the 4-week average" in text
+    assert "Fewer customers needed help with *refund request*: 6 tickets, −40 % against the 4-week average" in text
+    assert "Customers still ask about *login link*: 7 tickets, about the 4-week average" in text
+    assert "onboarding" not in json.dumps(parent.payload())
     quoted = detail.blocks[0]["text"]["text"]  # unsatisfied comments under their theme: escaped, clipped
     assert "\n> “Charged twice &amp; no answer &lt;@U0ALL&gt;”" in quoted and "x" * 200 not in quoted
 
@@ -137,10 +147,11 @@ def test_digest_goldens():
 def test_digest_says_a_theme_with_no_history_is_new_this_week():
     d = digests.Digest("billing", "C0BILLING", date(2026, 11, 16), date(2026, 11, 22), "2026-W48", 20, 10.0, (
         digests.ThemeLine("Can't find invoices in the new billing page", 14, 0.0, "new", None, None, (), True),),
-        0.88, 0.12, 0.07, 0, True)
+        0.88, 0.12, 0.07, True)
     parent, _ = digests.render_digest(d)
     text = parent.blocks[1]["text"]["text"]
-    assert "14 tickets, new this week (none in the 4 weeks before)" in text
+    assert "New this week: *Can't find invoices in the new billing page*, 14 tickets (none in the 4 weeks before)" in text
+    assert "struggling" not in text
     assert "new over the 4-week average" not in text
 
 

@@ -185,7 +185,7 @@ def test_simulated_quarter_across_dst(tmp_path, session_factory, fake_slack, sla
     assert {(m["at"].astimezone(berlin).weekday(), m["at"].astimezone(berlin).strftime("%H:%M")) for m in weekly} == {(0, "09:30")}
     assert {m["at"].strftime("%H:%M") for m in weekly} == {"07:30", "08:30"}  # UTC shifts with DST
     quarterly = [m for m in reviews if m["text"].startswith("Quarterly metric review")]
-    assert [m["text"] for m in quarterly] == ["Quarterly metric review 2026-Q3"]
+    assert [m["text"] for m in quarterly] == ["Quarterly metric review, July to September 2026"]
     assert len(top_level(fake_slack, "C0LEADERS")) == 3  # Oct, Nov, Dec: first Monday of each month
     # an alert posted before the ledger existed: the recovery goes in its thread, no new top-level message
     assert top_level(fake_slack, "C0ALERTS") == []

@@ -87,7 +87,7 @@ def test_latest_unsatisfied_comments_in_account_risk_and_digest_detail(tmp_path,
         assert risk.comments == ("Newest complaint", "Still <b>broken</b> & slow")
         text = accounts.render_report(accounts.AccountReport("C0CS", "p", 14, 3, (risk,))).blocks[2]["text"]["text"]
         assert "\n> “Newest complaint”\n> “Still &lt;b&gt;broken&lt;/b&gt; &amp; slow”" in text
-        (digest,) = digests.gather(s, settings=settings, today=date(2026, 11, 21), period="p")
+        (digest,) = digests.gather(s, settings=settings, today=date(2026, 11, 23), period="p")  # the week of 16 Nov
         (theme,) = digest.themes
         assert theme.comments == ("Newest complaint", "Still <b>broken</b> & slow")
         _, [detail] = digests.render_digest(digest)
