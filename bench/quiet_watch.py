@@ -8,8 +8,10 @@ insufficient data are not judgements) where nothing was planted:
    import, rollup, stored daily values, the same zones as `signalroom backtest`),
    per overall metric. Story-free = outside every planted story window (release
    week, the three staffing gaps, the last ten days with the FRT spike, the CSAT
-   dip and the at-risk account), each widened by the rate pooling window for
-   rates. Also: does every planted story still reach watch or act now?
+   dip and the at-risk account), each widened by the days the story can still
+   move the metric (`story_tail`: rate pooling, the resolution tail of metrics
+   counted when solved, repeat contact's look-back). Also: does every planted
+   story still reach watch or act now?
 2. stationary synthetic series: weekday pattern + noise (count, duration, rate
    metrics; white and AR(1) noise), several seeds, median share per metric kind;
 3. BPI 2013 (`../shared/data/bpi2013-incidents`), overall daily metrics, the whole
@@ -94,6 +96,22 @@ def story_free(story, *, tail_days: int = 0):
     return lambda d: not any(a <= d < b for a, b in windows)
 
 
+SOLVE_LAG = 4  # days a story on created tickets keeps showing where tickets count when solved (p90 of resolution)
+
+
+def story_tail(key: str, zs) -> int:
+    """Days after a story's window that it can still move this metric: the rate pooling window, the
+    resolution tail for metrics counted on the solve day or at the end of the day, and the look-back of
+    repeat contact (more tickets → more requesters who wrote within the last N days)."""
+    mdef = CATALOGUE[key]
+    tail = zs.window_days - 1 if mdef.kind == "rate" else 0
+    if mdef.attributed_to in ("solved", "end_of_day"):
+        tail += SOLVE_LAG
+    if key == "repeat_contact_rate":
+        tail += 7
+    return tail
+
+
 def demo_zones(as_of: date = date(2026, 11, 27), days: int = 120, per_day: int = 300):
     """(story, settings, {(metric, dimension, segment): [ZoneResult]}) for the demo through the real pipeline."""
     from bot.config import load_settings
@@ -144,8 +162,7 @@ def run_demo(quick: bool) -> tuple[dict[str, tuple[int, int]], list[tuple[Story,
     for (key, dim, seg), results in sorted(zones.items()):
         if dim:
             continue
-        zs = settings.metrics.for_metric(key)
-        tail = zs.window_days - 1 if CATALOGUE[key].kind == "rate" else 0
+        tail = story_tail(key, settings.metrics.for_metric(key))
         shares[key] = loud_share(results, story_free(story, tail_days=tail))
     found = [(s, detected(s, zones.get((s.metric, s.dimension, s.segment), []))) for s in demo_stories(story)]
     return shares, found

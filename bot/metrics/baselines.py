@@ -128,11 +128,54 @@ def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
     return np.where(cnt > 0, v, np.nan)
 
 
+TREND_WEEKS = 6  # weeks of history before a trend is fitted (fewer: a flat level)
+MEDIAN_VAR = math.pi / 2  # variance of a sample median ≈ (π/2)·σ²/n under normal noise
+
+
+def _nanquantile(a: np.ndarray, q: float, axis: int) -> np.ndarray:
+    """Exact q-quantile (linear interpolation) along one axis ignoring NaN; NaN where nothing is left."""
+    a = np.moveaxis(a, axis, -1)
+    if a.shape[-1] == 0:
+        return np.full(a.shape[:-1], np.nan)
+    s = np.sort(a, axis=-1)
+    cnt = np.sum(~np.isnan(a), axis=-1)
+    pos = q * np.maximum(cnt - 1, 0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(cnt - 1, 0))
+    frac = pos - lo
+    a_lo = np.take_along_axis(s, lo[..., None], -1)[..., 0]
+    a_hi = np.take_along_axis(s, hi[..., None], -1)[..., 0]
+    return np.where(cnt > 0, a_lo + frac * (a_hi - a_lo), np.nan)
+
+
+# The spread is also at least the 75th percentile of the absolute residuals over a normal curve's
+# (1.150): a metric with heavy shoulders (a p90 of resolution times) gets bands as wide as its own
+# history says, where the MAD alone would call it calmer. (Not a higher quantile: one twelve-day
+# story in 13 weeks would own it and hide the next one.)
+SHOULDER_Q = 0.75
+SHOULDER_Z = 1.1503493803760079  # the 75th percentile of |Z| for a standard normal Z
+
+
 def level_baseline(
     series: DailySeries, excluded: np.ndarray, settings: ZoneSettings, *, poisson_floor: bool = False,
-    from_index: int = 0,
+    from_index: int = 0, noise: str = "level",
 ) -> Baseline:
-    """Baseline arrays for days [from_index, T) of the series."""
+    """Baseline arrays for days [from_index, T) of the series.
+
+    expected = today's level × weekday factor. The weekday factor is the same-weekday median of the
+    baseline window over the median of the seven weekday medians (an offset instead of a factor for
+    series that are not all positive, such as uploaded ones). The level is the median of the window
+    with the weekday pattern taken out, each day moved along a robust trend line (Theil–Sen through
+    the weekly medians, from six weeks of history) for counts and levels, so a slow trend (volume
+    growing a few % a month) does not read as "above usual" for weeks; durations follow staffing
+    rather than growth and get a flat level, which earlier episodes cannot tilt.
+
+    The spread is the robust SD of the residuals against that fit (at least the 75th percentile of
+    them over a normal curve's, for heavy shoulders): for positive series relative to the expected
+    (`noise` "count", "level", "ratio": never below the additive spread), for "duration" also scaled
+    by the day's sample size (a median of 80 tickets is noisier than one of 300). It is widened for
+    the uncertainty of the expected value itself (few weeks of history → wider bands).
+    """
     full = series.values.astype(np.float64)
     lead = full.shape[:-1]
     usable_full = ~np.isnan(full) & ~excluded
@@ -141,17 +184,66 @@ def level_baseline(
     x = full[..., from_index:]
     R = rows.size
     B = whole_weeks(settings.baseline_days)
-    # [..., day, week, offset]; offset 6 = same weekday
-    W = _lagged(hist_x, np.arange(1, B + 1), rows).reshape(*lead, R, B // 7, 7)
+    nW = B // 7
+    # [..., day, week, offset]; week 0 is the last seven days, offset 6 = same weekday as the day
+    W = _lagged(hist_x, np.arange(1, B + 1), rows).reshape(*lead, R, nW, 7)
     counts = np.sum(~np.isnan(W), axis=-2)  # ... × R × 7
     med_k = _nanmedian(W, axis=-2)  # ... × R × 7
     overall = _nanmedian(W.reshape(*lead, R, B), axis=-1)
     ok_k = counts >= settings.min_weekday_samples
     same = ok_k[..., 6]
-    expected = np.where(same, med_k[..., 6], overall)
     centre = np.where(ok_k & same[..., None], med_k, overall[..., None])
-    resid = np.abs(W - centre[..., None, :])
-    spread = MAD_TO_SD * _nanmedian(resid.reshape(*lead, R, B), axis=-1)
+    mid = _nanmedian(centre, axis=-1)[..., None]
+    # Positive series have a multiplicative weekday pattern (Monday 3× Sunday moves 3× as much): factors;
+    # others (uploaded series around zero) additive offsets. No weekday pattern: factor 1, offset 0.
+    positive = np.all(np.nan_to_num(centre, nan=1.0) > 0, axis=-1)
+    relative = (noise in ("count", "level", "ratio", "duration")) & positive
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(relative[..., None], centre / mid, 1.0)
+    offset = np.where(relative[..., None], 0.0, centre - mid)
+    D = (W - offset[..., None, :]) / factor[..., None, :]  # weekday pattern taken out
+    # The level and its trend: a Theil–Sen line through the weekly medians of the deseasonalised days
+    # (the median of the slopes between every two weeks), read at today; a story of a week or two
+    # does not tilt it. Durations: flat.
+    weekly = _nanmedian(D, axis=-1)  # ... × R × nW
+    weekly = np.where(np.sum(~np.isnan(D), axis=-1) >= 4, weekly, np.nan)
+    age = 7.0 * np.arange(nW) + 4.0  # days between today and the middle of each past week
+    i, j = np.triu_indices(nW, 1)
+    slopes = (weekly[..., i] - weekly[..., j]) / (age[j] - age[i])  # rise per day towards today
+    n_weeks = np.sum(~np.isnan(weekly), axis=-1)
+    trend = (n_weeks >= TREND_WEEKS) & (noise != "duration")
+    slope = np.where(trend, np.nan_to_num(_nanmedian(slopes, axis=-1)), 0.0)
+    lags = np.arange(1, B + 1, dtype=np.float64).reshape(nW, 7)
+    detrended = D + slope[..., None, None] * lags  # each past day moved to today's level
+    level = _nanmedian(detrended.reshape(*lead, R, B), axis=-1)
+    n_level = np.sum(~np.isnan(D), axis=(-2, -1))
+    expected = level * factor[..., 6] + offset[..., 6]
+    fitted = (level[..., None, None] - slope[..., None, None] * lags) * factor[..., None, :] + offset[..., None, :]
+    resid = W - fitted
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = resid / fitted
+        if noise == "duration":
+            n_hist = _lagged(series.n.astype(np.float64), np.arange(1, B + 1), rows).reshape(*lead, R, nW, 7)
+            n_ref = np.maximum(series.n[..., from_index:].astype(np.float64), 1.0)
+            rel = rel * np.sqrt(np.where(n_hist > 0, n_hist, np.nan) / n_ref[..., None, None])
+        abs_rel = np.abs(rel).reshape(*lead, R, B)
+        abs_res = np.abs(resid).reshape(*lead, R, B)
+        sd_rel = np.fmax(MAD_TO_SD * _nanmedian(abs_rel, axis=-1), _nanquantile(abs_rel, SHOULDER_Q, -1) / SHOULDER_Z)
+        sd_abs = np.fmax(MAD_TO_SD * _nanmedian(abs_res, axis=-1), _nanquantile(abs_res, SHOULDER_Q, -1) / SHOULDER_Z)
+    # Relative noise (a Monday with 3× Sunday's tickets moves 3× as much), but for counts and levels never
+    # below the additive spread: noise does not always scale (a quiet Sunday can move as many tickets as a
+    # Monday). Durations: relative, scaled by the sample size.
+    with np.errstate(invalid="ignore"):
+        spread = np.where(relative, sd_rel * np.abs(expected), sd_abs)
+    if noise in ("count", "level", "ratio"):
+        spread = np.fmax(spread, sd_abs)
+    # Today's value is not among the medians its expected value comes from, the past days were: widen by
+    # the variance of a weekday median of n_k values (in and out of sample) and of the level.
+    n_k = np.where(same, counts[..., 6], 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = np.where(n_k > 0, (MEDIAN_VAR + 1.0) / n_k, 0.0)
+        var = var + 4.0 * MEDIAN_VAR / np.maximum(n_level, 1)  # a line read at its end: ~4× a median's
+    spread = spread * np.sqrt(1.0 + var)
     floor = settings.relative_floor * np.abs(expected)
     if poisson_floor:
         floor = np.maximum(floor, np.sqrt(np.maximum(np.abs(expected), 1.0)))
@@ -204,9 +296,13 @@ def rate_baseline(series: DailySeries, excluded: np.ndarray, settings: ZoneSetti
     pooled, pn, pd = pooled[..., from_index:], pn[..., from_index:], pd[..., from_index:]
     expected = _nanmedian(W, axis=-1)
     spread = MAD_TO_SD * _nanmedian(np.abs(W - expected[..., None]), axis=-1)
+    # The expected value is a median of past pooled rates that overlap: about one independent value per
+    # window. Widen for its own uncertainty (a short history → wider bands).
+    independent = np.maximum(np.sum(~np.isnan(W), axis=-1) / max(w, 1), 1.0)
     lo1, hi1 = wilson_arrays(pn, pd, 1.0)
     sampling = (hi1 - lo1) / 2.0
     spread = np.fmax(np.nan_to_num(spread, nan=0.0), np.nan_to_num(sampling, nan=0.0))
+    spread = spread * np.sqrt(1.0 + MEDIAN_VAR / independent)
     spread = np.fmax(spread, settings.relative_floor * np.nan_to_num(np.minimum(expected, 1 - expected), nan=0.0))
     spread = np.where(spread > 0, spread, 1e-12)
     lo95, hi95 = wilson_arrays(pn, pd, 1.96)

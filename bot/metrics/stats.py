@@ -94,3 +94,45 @@ def grouped_quantiles(
         b = v[starts + hi]
         out[i] = a + frac * (b - a)
     return k[starts], counts, out
+
+
+# --- calibrated cut-offs and count noise (issue 12.8: a quiet watch zone) -------------------
+
+def one_sided_tail(z: float) -> float:
+    """P(Z ≥ z) for a standard normal Z."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def normal_quantile(p: float) -> float:
+    """z with P(Z ≤ z) = p (0 < p < 1)."""
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(p)
+
+
+def two_sided_cutoff(z: float) -> float:
+    """The cut-off that gives a metric watched on both sides the false-alarm rate per day that `z`
+    gives a one-sided one: each side gets half the tail (2 → 2.29, 3.5 → 3.72)."""
+    if z <= 0:
+        return z
+    return normal_quantile(1.0 - one_sided_tail(z) / 2.0)
+
+
+def poisson_score(x: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """How surprising a count x is for a Poisson mean mu, in standard deviations (Anscombe's
+    variance-stabilising transform: 2·(√(x + 3/8) − √(mu + 3/8))). Close to the exact tail at small
+    counts, where (x − mu)/√mu calls a 4 → 8 day a 2-sigma event though it happens 5 % of days."""
+    with np.errstate(invalid="ignore"):
+        return 2.0 * (np.sqrt(np.maximum(x, 0.0) + 0.375) - np.sqrt(np.maximum(mu, 0.0) + 0.375))
+
+
+def poisson_edge(mu: np.ndarray | float, z: np.ndarray | float) -> np.ndarray:
+    """The count whose `poisson_score` against mu is z (the inverse of `poisson_score`; 0 at the floor)."""
+    r = np.sqrt(np.maximum(mu, 0.0) + 0.375) + np.asarray(z) / 2.0
+    return np.where(r > 0, np.maximum(r * r - 0.375, 0.0), 0.0)
+
+
+def poisson_edge_at(mu: float, z: float) -> float:
+    """Scalar `poisson_edge` (bands are drawn one day at a time)."""
+    r = math.sqrt(max(mu, 0.0) + 0.375) + z / 2.0
+    return max(r * r - 0.375, 0.0) if r > 0 else 0.0

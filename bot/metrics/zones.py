@@ -1,13 +1,18 @@
 """Zones: healthy, watch, act_now, insufficient_data, learning — each with its evidence.
 
 score = (value − expected) / spread, signed so that positive means worse (for
-metrics where both directions matter, the absolute deviation). Cut-offs per
-metric (default watch 2, act-now 3.5 robust deviations). Order of decisions:
+metrics where both directions matter, the absolute deviation). Counts take the
+less surprising of that and their Poisson score (Anscombe), so a segment with four
+tickets a day is not in watch on every eighth. Cut-offs per metric (default watch
+2, act-now 3.5 robust deviations) are one-sided tails: a metric judged on both
+sides (volume) splits each tail between them (2 → 2.28, 3.5 → 3.68), so it is not
+in watch twice as often. Order of decisions:
 
 1. fewer than `learning_days` days of usable history → `learning`;
 2. sample below `min_sample` (pooled for rates) → `insufficient_data` — never a guess;
 3. score ≥ act_now → `act_now`, ≥ watch → `watch`, else `healthy`;
-4. an EWMA of the score above the drift limit turns `healthy` into `watch` (drift);
+4. drift turns `healthy` into `watch`: an EWMA of the score above the drift limit
+   confirmed by a sustained run (`bot.metrics.drift`), or three clearly worse days;
 5. an explicit absolute threshold raises the zone to at least its level (also while learning).
 
 Known change days are excluded from the baselines of other days and annotated
@@ -15,6 +20,7 @@ on their own evidence.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,8 +30,9 @@ import numpy as np
 
 from bot.metrics.baselines import Baseline, DailySeries, level_baseline, rate_baseline
 from bot.metrics.catalogue import MetricDef
-from bot.metrics.drift import drifting
+from bot.metrics.drift import RUN_DAYS, STOCK_EFFECT, drifting
 from bot.metrics.settings import ChangeDay, DriftSettings, ZoneSettings
+from bot.metrics.stats import poisson_edge_at, poisson_score, two_sided_cutoff
 
 ZONE_RANK = {"healthy": 0, "learning": 1, "insufficient_data": 1, "watch": 2, "act_now": 3}
 # Scorecard order: non-healthy first.
@@ -174,20 +181,26 @@ def evaluate_batch(
     days = series.days
     changes = change_days or {}
     excluded = np.array([d in changes and changes[d].exclude for d in days], dtype=bool)
+    # The drift run reads the scores of a few days before `from_index`: judge from there, keep from_index on.
+    ext = max(0, from_index - max(RUN_DAYS - 1, settings.window_days if metric.kind == "rate" else 0))
+    lead = from_index - ext
     if metric.kind == "rate":
-        base: Baseline = rate_baseline(series, excluded, settings, from_index=from_index)
+        base: Baseline = rate_baseline(series, excluded, settings, from_index=ext)
         window = settings.window_days
     else:
         base = level_baseline(series, excluded, settings, poisson_floor=metric.kind == "count",
-                              from_index=from_index)
+                              from_index=ext, noise=metric.kind)
         window = 1
+    cut_watch, cut_act = cutoffs(metric, settings)
     with np.errstate(invalid="ignore"):
         dev = (base.value - base.expected) / base.spread
+        if metric.kind == "count":  # small counts: the Poisson tail, where it is less surprising than the spread says
+            pois = poisson_score(base.value, base.expected)
+            dev = np.where(np.abs(pois) < np.abs(dev), pois, dev)
     if metric.direction == "lower_is_worse":
         signed = -dev
     else:
         signed = dev
-    score = np.abs(dev) if metric.direction == "both" else signed
     min_n = settings.effective_min_sample(metric.kind)
     learning = base.history < settings.learning_days
     missing = np.isnan(base.value)
@@ -196,10 +209,22 @@ def evaluate_batch(
     # Drift watches what the daily bands miss: scores are capped at the watch cut-off, so one
     # severe episode (already alerted by its own bands) does not linger as "drift" afterwards.
     drift_score = np.where(judged, np.clip(signed, -settings.watch, settings.watch), np.nan)
-    eligible = base.history >= settings.learning_days + drift.min_days
+    # …and a run that contains a day already in watch by its bands (or a known change day) is that
+    # episode, not a drift: those days break the run.
+    banded = (np.abs(dev) if metric.direction == "both" else signed) >= cut_watch
+    run_score = np.where(banded | excluded[ext:], np.nan, drift_score)
+    eligible = (base.history >= settings.learning_days + drift.min_days)[..., lead:]
     seeds = np.zeros(S) if drift_seeds is None else np.asarray(drift_seeds, dtype=np.float64)
-    ew, drift_flag = drifting(drift_score, drift, two_sided=metric.direction == "both", eligible=eligible,
-                              seed=seeds)
+    stock = metric.attributed_to == "end_of_day"  # a backlog: today carries yesterday
+    run = (dict(step=window, points=2) if metric.kind == "rate"
+           else dict(short_runs=False, min_effect=STOCK_EFFECT) if stock else dict(short_runs=True))
+    ew, drift_flag = drifting(drift_score, drift, run_scores=run_score, two_sided=metric.direction == "both",
+                              eligible=eligible, seed=seeds, lead=lead, **run)
+    if lead:
+        base = Baseline(*(getattr(base, f.name)[..., lead:] for f in dataclasses.fields(base)))
+        dev, signed, learning, insufficient, judged = (a[..., lead:] for a in (dev, signed, learning, insufficient,
+                                                                             judged))
+    score = np.abs(dev) if metric.direction == "both" else signed
 
     # Python lists once: per-element numpy scalar access dominates otherwise.
     L = lambda a: [[None if x != x else x for x in row] for row in a.tolist()]  # noqa: E731
@@ -227,9 +252,9 @@ def evaluate_batch(
                 zone = "learning"
             elif ins[j]:
                 zone = "insufficient_data"
-            elif sc is not None and sc >= settings.act_now:
+            elif sc is not None and sc >= cut_act:
                 zone = "act_now"
-            elif sc is not None and sc >= settings.watch:
+            elif sc is not None and sc >= cut_watch:
                 zone = "watch"
             else:
                 zone = "healthy"
@@ -257,6 +282,23 @@ def evaluate_batch(
     return batch
 
 
+def cutoffs(metric: MetricDef, zs: ZoneSettings) -> tuple[float, float]:
+    """(watch, act now) cut-offs in robust deviations. The settings are one-sided tails; a metric
+    judged on both sides splits each tail between them, so it is not in watch twice as often."""
+    if metric.direction == "both":
+        return _two_sided(zs.watch), _two_sided(zs.act_now)
+    return zs.watch, zs.act_now
+
+
+_TWO_SIDED: dict[float, float] = {}
+
+
+def _two_sided(z: float) -> float:
+    if z not in _TWO_SIDED:
+        _TWO_SIDED[z] = two_sided_cutoff(z)
+    return _TWO_SIDED[z]
+
+
 def _bands(metric: MetricDef, e: float | None, s: float | None, zs: ZoneSettings, *, clip: bool) -> Bands:
     a = zs.absolute
     if e is None or s is None:
@@ -266,10 +308,14 @@ def _bands(metric: MetricDef, e: float | None, s: float | None, zs: ZoneSettings
     d = metric.direction
     up = d != "lower_is_worse"
     down = d != "higher_is_worse"
-    wa = e + zs.watch * s if up else None
-    aa = e + zs.act_now * s if up else None
-    wb = e - zs.watch * s if down else None
-    ab = e - zs.act_now * s if down else None
+    w, n = cutoffs(metric, zs)
+    wa = e + w * s if up else None
+    aa = e + n * s if up else None
+    wb = e - w * s if down else None
+    ab = e - n * s if down else None
+    if metric.kind == "count":  # as the score: the further of the spread's edge and the Poisson edge
+        wa, aa = (None if x is None else max(x, poisson_edge_at(e, z)) for x, z in ((wa, w), (aa, n)))
+        wb, ab = (None if x is None else min(x, poisson_edge_at(e, -z)) for x, z in ((wb, w), (ab, n)))
     if clip:
         wa, aa = (None if x is None else min(1.0, x) for x in (wa, aa))
         wb, ab = (None if x is None else max(0.0, x) for x in (wb, ab))
