@@ -35,10 +35,10 @@ def test_agenda_dry_run_json_and_readable(tmp_path, db_url, session_factory, cap
         assert main(["agenda", "--json"], env(tmp_path, db_url)) == 0
         payload = json.loads(capsys.readouterr().out)
         texts = [m["text"] for m in payload["messages"]]
-        assert texts[0].startswith("Weekly support review 2026-W48") and payload["messages"][1]["in_thread"]
+        assert texts[0].startswith("Weekly support review, week of 16 Nov") and payload["messages"][1]["in_thread"]
         assert main(["agenda", "--dry-run", "--charts", str(tmp_path / "charts")], env(tmp_path, db_url)) == 0
         out = capsys.readouterr().out
-    assert "== Weekly support review · 2026-W48 ==" in out and "[Log action]" in out
+    assert "== Weekly support review · week of 16 Nov ==" in out and "[Log action]" in out
     assert list((tmp_path / "charts").glob("*.png"))
 
 
