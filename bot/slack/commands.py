@@ -347,20 +347,25 @@ def _mute(cmd: grammar.Mute, r: Request) -> Message:
     return mute(r, cmd.target, duration=cmd.duration, until_day=cmd.until, reason=cmd.reason)
 
 
-def mute(r: Request, target: grammar.MuteTarget, *, duration=None, until_day=None, reason: str | None,
-         by: str | None = None) -> Message:
-    """Mute a metric or rule (overall or one segment, typed as its name) from now; the confirmation
-    (naming `by` when others read it)."""
+def mute(r: Request, target: grammar.MuteTarget, *, duration=None, until_day=None, reason: str | None) -> Message:
+    """Mute a metric or rule (overall or one segment, typed as its name) from now; the confirmation."""
+    line, extended = mute_line(r, target, duration=duration, until_day=until_day, reason=reason)
+    return render("slack_muted", lines=[line], unmuted=False, extended=extended, by=None)
+
+
+def mute_line(r: Request, target: grammar.MuteTarget, *, duration=None, until_day=None, reason: str | None):
+    """The one service call behind a mute (slash command or button): (the mute as messages show it,
+    `bot.actions.mutes.MuteLine`; whether it lengthened a running mute of the same target)."""
     from bot.actions import mutes
 
     now = r.services.now()
     until_at = mutes.mute_until(now, duration=duration, until_day=until_day, tz=r.services.settings.timezone)
     with r.db.transaction() as session:
         stored = _stored_target(session, r, target)
-        window, extended = mutes.mute(session, workspace_id=r.workspace_id, target=stored, until_at=until_at,
-                                      reason=reason, actor=r.user, now=now)
+        window, existed = mutes.mute(session, workspace_id=r.workspace_id, target=stored, until_at=until_at,
+                                     reason=reason, actor=r.user, now=now)
         line = _mute_line(session, r, window)
-    return render("slack_muted", lines=[line], unmuted=False, extended=extended, by=by)
+    return line, existed
 
 
 def _stored_target(session, r: Request, target: grammar.MuteTarget):

@@ -139,24 +139,43 @@ def test_mistakes_are_answered_in_the_ack(world, text, expected):
     assert payload["response_type"] == "ephemeral" and expected in payload["text"]
 
 
-def test_the_alert_mute_button_mutes_for_a_week_and_says_so_in_the_thread(world, session_factory):
+def _mute_button(alert: dict) -> tuple[str, dict]:
+    for block in alert["blocks"]:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == "alert_mute":
+                return block.get("block_id"), element
+    raise AssertionError("the alert has no Mute button")
+
+
+def test_the_alert_mute_button_mutes_for_a_week_and_shows_it_on_the_alert(world, session_factory):
     driver, runner = world
     runner.run_alerts(ignore_hours=True)
     (alert,) = driver.slack.in_channel("C0ALERTS")
-    value = json.dumps({"metric": "csat", "segment_type": "product_area", "segment_value": "billing"})
+    block_id, button = _mute_button(alert)
+    assert json.loads(button["value"]) == {"metric": "csat", "segment_type": "product_area", "segment_value": "billing"}
     driver.interactive({
         "type": "block_actions", "user": {"id": LEAD}, "trigger_id": "trigger-b",
         "channel": {"id": "C0ALERTS"}, "container": {"type": "message", "channel_id": "C0ALERTS",
                                                      "message_ts": alert["ts"]},
-        "message": {"ts": alert["ts"]}, "response_url": driver.slack.response_url(7),
-        "actions": [{"action_id": "alert_mute", "block_id": "b", "value": value, "type": "button"}],
+        "message": {"ts": alert["ts"], "text": alert["text"], "blocks": alert["blocks"]},
+        "response_url": driver.slack.response_url(7),
+        "actions": [{"action_id": "alert_mute", "block_id": block_id, "value": button["value"], "type": "button"}],
     })
-    posts = driver.slack.wait_for("chat.postMessage", 3)  # the alert, the owner's DM, the thread reply
-    (reply,) = [c.args for c in posts if c.args.get("thread_ts")]
-    assert reply["channel"] == "C0ALERTS" and reply["thread_ts"] == alert["ts"]
-    text = json.dumps(reply["blocks"], ensure_ascii=False)
-    assert "By <@U0LEAD>" in text and "Customer satisfaction — billing (product area)* is muted until" in text
+    confirmation = driver.texts(driver.answer())  # to the clicker, with how to lift it
+    assert "is muted until" in confirmation and "/metrics unmute csat product_area=billing" in confirmation
+    (update,) = driver.slack.wait_for("chat.update")
+    assert update.args["channel"] == "C0ALERTS" and update.args["ts"] == alert["ts"]
+    blocks = json.dumps(update.args["blocks"], ensure_ascii=False)
+    assert ":no_bell: Muted by <@U0LEAD> until" in blocks and "alert_mute" not in blocks
+    assert [b for b in update.args["blocks"] if b.get("block_id") == block_id]  # its other buttons stay
     with session_factory() as session:
         (window,) = mutes.active(session, workspace_id="default", now=NOW)
     assert window.target == mutes.Target("csat", None, "product_area", "billing")
     assert window.until_at == NOW + mutes.DEFAULT_BUTTON_MUTE
+
+
+def test_a_button_without_a_metric_is_refused(world):
+    driver, _ = world
+    driver.click("alert_mute", json.dumps({"metric": "nope"}), user=LEAD)
+    payload = driver.slack.wait_for("chat.postMessage")[-1].args  # App Home: the answer goes to the app DM
+    assert "names no metric" in driver.texts(payload)

@@ -114,6 +114,7 @@ CASES = {
         4, "First response time (rule frt-spike)", datetime(2026, 11, 24, 23, 0, tzinfo=timezone.utc), None,
         "U0OWNER", False, "frt-spike")]).payload(),
     "slack_mutes_empty": lambda: render("slack_mutes", mutes=[]).payload(),
+    "slack_mute_state": lambda: render("slack_mute_state", m=MUTE, block_id="muted:alert:12").payload(),
 }
 
 
