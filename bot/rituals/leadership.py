@@ -21,7 +21,7 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.verdicts import PeriodSample, period_trend
-from bot.rituals import ledger, schedule, store, windows
+from bot.rituals import ledger, schedule, store, windows, words
 from bot.rituals.store import TicketFact
 from bot.rituals.units import duration
 from bot.rituals.verdict import action_verdict, tally
@@ -141,6 +141,8 @@ def recommend(triggers, settings: Settings, *, today: date, names: dict[tuple[st
         seen.add((t.rule, t.segment))
         definition = CATALOGUE.get(t.metric)
         segment = names.get((t.dimension, t.segment), t.segment) if names else t.segment
+        if segment and t.dimension:  # "high-value accounts", "billing (product area)"
+            segment = words.unescaped(words.segment(t.dimension, segment))
         label = (definition.label if definition else t.metric) + (f" in {segment}" if segment else "")
         playbook = settings.file.playbooks.get(t.playbook) if t.playbook else None
         step = playbook.steps[0] if playbook and playbook.steps else f"find the main cause of the {label.lower()} change"
