@@ -73,12 +73,6 @@ def scorecard_day(session: Session, *, workspace_id: str, on_or_before: date | N
     return session.scalar(q)
 
 
-def overall_rows(session: Session, *, workspace_id: str, day: date) -> list[DailyMetric]:
-    """Every metric's overall row on one day (the scorecard read)."""
-    return list(session.scalars(select(DailyMetric).where(
-        DailyMetric.workspace_id == workspace_id, DailyMetric.day == day, DailyMetric.dimension == "")))
-
-
 ZONES = ("act_now", "watch", "healthy", "learning", "insufficient_data")
 
 

@@ -71,7 +71,8 @@ class ScorecardView:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {z: sum(1 for r in self.readings if r.zone == z) for z in ZONE_ORDER}
+        """Series per zone, counted as the weekly review counts its "now" (`rituals.store.zone_counts`)."""
+        return rituals_store.zone_counts(r.zone for r in self.readings)
 
 
 @dataclass(frozen=True)
