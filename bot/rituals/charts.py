@@ -252,9 +252,10 @@ def figure(data: ChartData) -> Figure:
                        lw=0, gid="event")
         else:
             ax.axvline(event.day, color=EVENT_COLOUR, lw=1.2, ls=":", gid="event")
-        ax.annotate(event.label[:24], xy=(event.day, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
-                    textcoords="offset points", va="top", ha="left", fontsize=MIN_FONT_PT, color=EVENT_COLOUR,
-                    gid="event")
+        right = days and (event.day - days[0]).days > 0.6 * max(1, (days[-1] - days[0]).days)
+        ax.annotate(_short(event.label), xy=(event.day, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(-3 if right else 3, -2), textcoords="offset points", va="top",
+                    ha="right" if right else "left", fontsize=MIN_FONT_PT, color=EVENT_COLOUR, gid="event")
     ax.set_ylim(bottom, top)
     ax.set_ylabel(data.axis_unit, fontsize=MIN_FONT_PT)
     ax.set_title(data.label, fontsize=TITLE_PT, loc="left")
@@ -268,6 +269,14 @@ def figure(data: ChartData) -> Figure:
               handlelength=1.2, columnspacing=0.8)
     fig.tight_layout(pad=0.4)
     return fig
+
+
+def _short(label: str, limit: int = 22) -> str:
+    """An event's label on the chart: whole words up to `limit` characters (the alt text has it whole)."""
+    if len(label) <= limit:
+        return label
+    cut = label[:limit].rsplit(" ", 1)[0].rstrip(" (:;,-")
+    return (cut or label[:limit]) + "…"
 
 
 def trend_chart(data: ChartData, *, filename: str = "trend.png") -> ChartImage:
