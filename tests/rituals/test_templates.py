@@ -188,6 +188,7 @@ def test_quarterly_golden():
         (quarterly.MetricLine("Reopen rate", 11, 0),), date(2026, 7, 1), date(2026, 9, 30), date(2026, 8, 15),
         date(2026, 9, 30))
     assert_golden("ritual_quarterly", quarterly.render_review(q), sort_keys=False)
+    assert_plain_words(quarterly.render_review(q))
 
 
 @pytest.mark.parametrize("count", [30])

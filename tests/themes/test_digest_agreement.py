@@ -16,6 +16,7 @@ from bot.themes import HashingEmbedder
 from bot.themes.service import run_themes
 from bot.themes.weekly import last_complete_week
 from integrations.base import Ticket
+from tests.golden import assert_plain_words
 
 FRIDAY = datetime(2026, 11, 27, 8, tzinfo=timezone.utc)  # the demo's day: mid-week, not a Monday
 SUBJECTS = {"billing": ["Card declined on the billing page", "Payment failed at checkout", "Charged twice"],
@@ -54,6 +55,9 @@ def test_themes_and_the_digest_count_the_same_week_alike(tmp_path, session_facto
     with session_factory() as session:
         (digest,) = digests.gather(session, settings=s, today=today, period="p")
     assert digest.week_start == week and digest.week_words == "week of 16 Nov"
+    parent, details = digests.render_digest(digest)
+    for message in (parent, *details):
+        assert_plain_words(message)
     billing = next(t for t in report.run.themes if t.product_area == "billing")
     cli_week = next(w for w in billing.weeks if w.week_start == week)
     line = next(t for t in digest.themes if t.label.startswith(billing.name))
