@@ -14,9 +14,10 @@ IANA timezone, so a DST day has 23 or 25 hours.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -26,9 +27,10 @@ import numpy as np
 from bot.metrics.business_hours import business_seconds
 from bot.metrics.catalogue import CATALOGUE, DIMENSIONS
 from bot.metrics.settings import DefinitionSettings, RollupSettings, SegmentSettings
-from bot.metrics.stats import grouped_quantiles
+from bot.metrics.stats import grouped_quantiles, sorted_group_quantiles
 
 UNSOLVED = frozenset({"new", "open", "pending", "hold"})
+_CSAT = {"satisfied": 1, "unsatisfied": 0}
 # A segment (group, channel …) that falls silent keeps zero-volume and zero-backlog days for this long
 # after its last ticket activity — long enough for its baseline to see the drop (13 weeks) — and no
 # longer: a 2016 import's segments do not fill ten years of empty days. The overall series covers
@@ -238,10 +240,8 @@ class ColumnsBuilder:
         def flags(name: str) -> np.ndarray:
             return np.array(cols[name], dtype=np.bool_)  # None/0/False → False
 
-        def cat(name: str, values: Iterable[object]) -> np.ndarray:
-            index = self.index[name]
-            return np.fromiter(
-                (-1 if v is None or v == "" else index.setdefault(v, len(index)) for v in values), np.int32, n)
+        def cat(name: str, values: Sequence[object]) -> np.ndarray:
+            return self._codes(name, values)
 
         status = np.array(cols["status"], dtype=object)
         self._put("unsolved", np.isin(status, sorted(UNSOLVED)))
@@ -253,7 +253,23 @@ class ColumnsBuilder:
         tag_escalated = np.zeros(n, np.bool_)
         field_names = AreaMatcher.FIELDS
         cache = self.tag_cache
-        for i, raw in enumerate(cols["tags"]):
+        raws = cols["tags"]
+        if not use_fields:
+            try:
+                distinct = dict.fromkeys(raws)  # a few hundred tag sets among a million tickets
+            except TypeError:  # lists (facts built in code): the per-row path below
+                distinct = None
+            if distinct is not None:
+                for raw in distinct:
+                    if raw not in cache:
+                        tags = _tags(raw)
+                        cache[raw] = (matcher.area(tags, {}), bool(self.esc_tags.intersection(tags)))
+                area_of = {k: cache[k][0] for k in distinct}
+                esc_of = {k: cache[k][1] for k in distinct}
+                area_codes = np.fromiter(map(area_of.__getitem__, raws), np.int32, n)
+                tag_escalated = np.fromiter(map(esc_of.__getitem__, raws), np.bool_, n)
+                raws = ()
+        for i, raw in enumerate(raws):
             if use_fields:
                 tags = _tags(raw)
                 a = matcher.area(tags, {f: cols[f][i] for f in field_names})
@@ -275,13 +291,12 @@ class ColumnsBuilder:
         self._put("escalated", escalated)
         self._put("product_area", area_codes)
 
-        self._put("csat", np.fromiter(
-            (1 if v == "satisfied" else 0 if v == "unsatisfied" else -1 for v in cols["csat"]), np.int8, n))
+        self._put("csat", np.fromiter(map(_CSAT.get, cols["csat"], itertools.repeat(-1)), np.int8, n))
         bot_resolved = flags("bot_resolved")
         self.has_bot = self.has_bot or bool(bot_resolved.any() or flags("bot_involved").any())
         self._put("bot_resolved", bot_resolved)
         hv = self.segs.high_value_orgs
-        self._put("account_tier", np.fromiter((0 if o in hv else 1 for o in cols["organization"]), np.int32, n))
+        self._put("account_tier", 1 - np.fromiter(map(hv.__contains__, cols["organization"]), np.int32, n))
         for name in ("source", "channel", "priority", "group"):
             self._put(name, cat(name, cols[name]))
         self._put("agent", cat("assignee", cols["assignee"]))
@@ -308,9 +323,20 @@ class ColumnsBuilder:
         self._put("frt_due_s", inst("first_response_due_at"))
         self._put("resolution_due_s", inst("resolution_due_at"))
         for name, col in (("sla_frt_met", "sla_first_response_met"), ("sla_resolution_met", "sla_resolution_met")):
-            self._put(name, np.fromiter((-1 if v is None else int(bool(v)) for v in cols[col]), np.int8, n))
+            said = floats(col)  # None → NaN
+            self._put(name, np.where(np.isnan(said), -1, said != 0).astype(np.int8))
         self._put("frt_business_s", frt_business)
         self._put("resolution_business_s", resolution_business)
+
+    def _codes(self, name: str, values: Sequence[object]) -> np.ndarray:
+        """Codes of `values` in the stable index `name` (new values get the next codes in the order they
+        first appear); -1 for None and "". One dict lookup per value, in C."""
+        index = self.index[name]
+        for v in dict.fromkeys(values):
+            if v is not None and v != "" and v not in index:
+                index[v] = len(index)
+        lookup = {**index, None: -1, "": -1}
+        return np.fromiter(map(lookup.__getitem__, values), np.int32, len(values))
 
     def add_lookback(self, rows: Sequence[Sequence[object]]) -> None:
         """Earlier contacts that only matter as repeat-contact history: (created epoch s, requester, organization).
@@ -319,11 +345,8 @@ class ColumnsBuilder:
         """
         if not rows:
             return
-        index = self.index["who"]
         pick = 1 if self.defs.repeat_contact_by == "requester" else 2
-        self._put("lookback_who", np.fromiter(
-            (-1 if r[pick] is None or r[pick] == "" else index.setdefault(r[pick], len(index)) for r in rows),
-            np.int32, len(rows)))
+        self._put("lookback_who", self._codes("who", [r[pick] for r in rows]))
         self._put("lookback_created_s", np.round(np.array([r[0] for r in rows], dtype=np.float64), 3))
 
     def _col(self, name: str, dtype: type) -> np.ndarray:
@@ -430,6 +453,22 @@ def _day_index(bounds: np.ndarray, ts: np.ndarray) -> np.ndarray:
     return idx
 
 
+@dataclass(frozen=True, slots=True)
+class DailyBlock:
+    """One metric of one dimension over [start, start + days): row j is segment `labels[keys[j] // days]`
+    on day `keys[j] % days` (keys ascending). What `compute_daily` yields as `DailyValue`s, as arrays."""
+
+    metric: str
+    dimension: str
+    labels: Sequence[str]
+    days: int
+    keys: np.ndarray
+    values: np.ndarray
+    n: np.ndarray
+    numerator: np.ndarray | None = None
+    denominator: np.ndarray | None = None
+
+
 def compute_daily(
     cols: TicketColumns,
     *,
@@ -440,10 +479,32 @@ def compute_daily(
     metrics: Iterable[str] | None = None,
 ) -> list[DailyValue]:
     """Daily values for local days in [start, end), overall and per segment of each dimension."""
+    out: list[DailyValue] = []
+    D = (end - start).days
+    days = [start + timedelta(days=i) for i in range(max(D, 0))]
+    for b in daily_blocks(cols, start=start, end=end, settings=settings, dimensions=dimensions, metrics=metrics):
+        num, den = b.numerator, b.denominator
+        for j, k in enumerate(b.keys.tolist()):
+            out.append(DailyValue(
+                days[k % D], b.metric, b.dimension, b.labels[k // D], float(b.values[j]), int(b.n[j]),
+                None if num is None else float(num[j]), None if den is None else float(den[j])))
+    return out
+
+
+def daily_blocks(
+    cols: TicketColumns,
+    *,
+    start: date,
+    end: date,
+    settings: RollupSettings,
+    dimensions: Sequence[str] = DIMENSIONS,
+    metrics: Iterable[str] | None = None,
+) -> Iterator[DailyBlock]:
+    """`compute_daily` as arrays, one block per metric and dimension (no Python object per value)."""
     tz = settings.tz
     D = (end - start).days
     if D <= 0:
-        return []
+        return
     wanted = set(metrics) if metrics is not None else set(CATALOGUE)
     defs = settings.definitions
     if not (defs.deflection or (defs.deflection is None and cols.has_bot_data)):
@@ -471,10 +532,19 @@ def compute_daily(
     open_to = np.where(cols.unsolved, D, np.clip(np.where(s_day == -2, -1, s_day), -1, D))
     in_b = live & (cols.unsolved | solved_known) & (c_day < D)
     lengths = np.where(in_b, np.maximum(0, open_to - open_from), 0)
-    pair_ticket = np.repeat(np.arange(n_all), lengths)
-    pair_day = (np.arange(pair_ticket.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-                + np.repeat(open_from, lengths)) if pair_ticket.size else np.zeros(0, np.int64)
-    pair_age = bounds[pair_day + 1] - cols.created_s[pair_ticket] if pair_ticket.size else np.zeros(0)
+    # (ticket, day) pairs ordered by day, then newest ticket first: within a day the ages ascend, so
+    # each dimension's medians need only a stable sort by segment code (three years of open tickets
+    # are ~10M pairs; sorting them by age per dimension was the rollup's largest cost).
+    open_ids = np.flatnonzero(lengths)
+    open_ids = open_ids[np.argsort(-cols.created_s[open_ids], kind="stable")]  # NaN (no creation) last
+    reps = lengths[open_ids]
+    pair_ticket = np.repeat(open_ids, reps)
+    pair_day = (np.arange(pair_ticket.size) - np.repeat(np.cumsum(reps) - reps, reps)
+                + np.repeat(open_from[open_ids], reps))
+    by_day = np.argsort(_small_ints(pair_day, D), kind="stable")
+    pair_ticket, pair_day = pair_ticket[by_day], pair_day[by_day]
+    del by_day, reps, open_ids
+    pair_age = bounds[pair_day + 1] - cols.created_s[pair_ticket]
 
     # SLA compliance: tickets whose target's outcome fell on the day (see `sla_outcomes`).
     sla = {}
@@ -491,7 +561,7 @@ def compute_daily(
     # The last day each ticket counts on anything (a ticket still open: every day to the end).
     activity = np.where(cols.unsolved, D - 1, np.maximum(np.maximum(c_day, f_day), s_day))
 
-    out: list[DailyValue] = []
+    out: list[DailyBlock] = []
     dims: list[tuple[str, np.ndarray, list[str]]] = [("", np.zeros(n_all, np.int32), [""])]
     dims += [(d, cols.dims[d].codes, cols.dims[d].labels) for d in dimensions]
     agent = cols.dims["agent"].codes
@@ -511,13 +581,11 @@ def compute_daily(
         def emit(metric: str, keys: np.ndarray, values: np.ndarray, n: np.ndarray,
                  num: np.ndarray | None = None, den: np.ndarray | None = None) -> None:
             mdef = CATALOGUE[metric]
-            if metric not in wanted or (dim and dim not in mdef.dimensions):
+            if metric not in wanted or (dim and dim not in mdef.dimensions) or keys.size == 0:
                 return
-            for j in range(keys.size):
-                k = int(keys[j])
-                out.append(DailyValue(
-                    days[k % D], metric, dim, labels[k // D], float(values[j]), int(n[j]),
-                    None if num is None else float(num[j]), None if den is None else float(den[j])))
+            out.append(DailyBlock(metric, dim, labels, D, np.asarray(keys, np.int64), np.asarray(values, np.float64),
+                                  np.asarray(n, np.int64), None if num is None else np.asarray(num, np.float64),
+                                  None if den is None else np.asarray(den, np.float64)))
 
         # active agents per (segment, day): assignees of tickets first answered or solved that day
         ev_mask = np.r_[in_f & (agent >= 0) & has, in_s & (agent >= 0) & has]
@@ -584,20 +652,28 @@ def compute_daily(
 
         # backlog and its median age
         pg = g[pair_ticket]
-        pm = pg >= 0
-        pk = pg[pm].astype(np.int64) * D + pair_day[pm]
+        by_seg = np.argsort(_small_ints(pg, G), kind="stable") if G > 1 else np.arange(pg.size)
+        by_seg = by_seg[pg[by_seg] >= 0]  # (segment, day, age) order
+        pk = pg[by_seg].astype(np.int64) * D + pair_day[by_seg]
         backlog = np.bincount(pk, minlength=size)
         emit("backlog", all_keys, backlog[all_keys], backlog[all_keys], backlog[all_keys], agents[all_keys])
         if "backlog_age" in wanted and pk.size:
-            uk, cnt, qv = grouped_quantiles(pk, pair_age[pm], (0.5,))
+            uk, cnt, qv = sorted_group_quantiles(pk, pair_age[by_seg], (0.5,))
             emit("backlog_age", uk, qv[0], cnt)
+        del pg, by_seg, pk
 
         if dim == "" and "cost_per_resolution" in wanted:
             ks = np.bincount(key(in_s, s_day), minlength=size)
             nz = np.flatnonzero(ks)
             cost = np.array([defs.monthly_support_cost / _days_in_month(days[k]) for k in nz])
             emit("cost_per_resolution", nz, cost / ks[nz], ks[nz], cost, ks[nz])
-    return out
+        yield from out
+        out.clear()
+
+
+def _small_ints(a: np.ndarray, bound: int) -> np.ndarray:
+    """`a` (values in [-1, bound)) in the narrowest type a stable argsort radix-sorts."""
+    return a.astype(np.int16) if bound < 32767 else a
 
 
 def _days_in_month(d: date) -> int:

@@ -20,6 +20,8 @@ stored values, which did not change.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import json
 import time as _time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -36,7 +38,7 @@ from bot.metrics.backtest import BacktestResult, backtest
 from bot.metrics.baselines import DailySeries, whole_weeks
 from bot.metrics.business_hours import BusinessHours, parse_days
 from bot.metrics.catalogue import CATALOGUE, DIMENSIONS, MetricDef
-from bot.metrics.facts import QUIET_SEGMENT_DAYS, DailyValue, compute_daily, local_day, local_midnight_at
+from bot.metrics.facts import QUIET_SEGMENT_DAYS, DailyBlock, daily_blocks, local_day, local_midnight_at
 from bot.metrics.rules import DayZone, RuleEvent, RuleState, evaluate_rule
 from bot.metrics.series_state import LAYOUT as STATE_LAYOUT
 from bot.metrics.series_state import SeriesState, zone_code
@@ -63,6 +65,7 @@ Key = tuple[str, str, str]  # metric, dimension, segment
 EXPLAIN_DAYS = 35  # stored evidence keeps its sentence for this many recent days
 STATE_SLACK_DAYS = 35  # packed states also serve late changes up to five weeks back
 BATCH_CELLS = 2_000_000  # lagged-matrix cells judged at once (~16 MB per array): bounds a full rebuild's memory
+STRETCH_DAYS = 61  # a full rebuild judges and writes this many days of every series at a time
 SYSTEM_ACTOR = "signalroom"
 
 
@@ -223,26 +226,25 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
     if full or wm is None or wm.computed_through is None or wm.changed_through_at is None or wm.first_day is None:
         cols = store.load_ticket_columns(session, workspace_id=workspace_id, settings=settings,
                                          created_before_at=local_midnight_at(end, tz))
-        values = compute_daily(cols, start=history_start, end=end, settings=settings)
+        series = _series(daily_blocks(cols, start=history_start, end=end, settings=settings), history_start, end)
         del cols
-        series = _series(values, history_start, end)
-        del values
         store.delete_daily(session, workspace_id=workspace_id)
-        # Rows are written as each batch of series is judged; only what triggers and the packed states
-        # read afterwards is kept (every day of rule-watched series, the state window of the others), so
-        # years of history never hold all their ZoneResults at once.
-        writer = _RowWriter(session)
+        # Days are judged and written a stretch at a time, in day order (the unique index's order, so
+        # inserts append instead of scattering over three years); only what triggers and the packed
+        # states read afterwards is kept (every day of rule-watched series, the state window of the
+        # others), so years of history never hold all their ZoneResults and rows at once.
         keep_from = end - timedelta(days=state_days)
         explain_from = as_of - timedelta(days=EXPLAIN_DAYS)
+        watched = {key for key in series if any(rule.matches(*key) for rule in settings.rules)}
+        written = 0
 
-        def sink(key: Key, rs: list[ZoneResult]) -> list[ZoneResult]:
-            writer.add(_rows(workspace_id, {key: series[key]}, {key: rs}, history_start, explain_from, now_at))
-            if any(rule.matches(*key) for rule in settings.rules):
-                return rs
-            return [r for r in rs if r.day >= keep_from]
+        def sink(part: dict[Key, list[ZoneResult]]) -> dict[Key, list[ZoneResult]]:
+            nonlocal written
+            written += _write_rows(session, sorted(
+                _rows(workspace_id, series, part, history_start, explain_from, now_at), key=_row_order))
+            return {key: rs if key in watched else [r for r in rs if r.day >= keep_from] for key, rs in part.items()}
 
-        results = _evaluate_all(series, settings, changes, from_index=0, seeds={}, sink=sink)
-        written = writer.close()
+        results = _evaluate_all(series, settings, changes, from_index=0, seeds={}, stretch=STRETCH_DAYS, sink=sink)
         zones = _zone_history({}, results, settings, start=history_start, until=history_start)
         fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                      results=results, as_of=as_of, alerts_channel=alerts_channel)
@@ -300,12 +302,12 @@ def _recompute(session: Session, *, workspace_id: str, settings: RollupSettings,
         created_since_at=since_at,
         lookback_from_at=since_at - lookback,  # repeat-contact history: slim rows only
     )
-    values = compute_daily(cols, start=first, end=stop, settings=settings)
-    del cols
+    values = daily_blocks(cols, start=first, end=stop, settings=settings)
     hist_start = max(history_start, first - timedelta(days=span + 7))
     old, exact_drift = _history(session, workspace_id, computed_through=computed_through, hist_start=hist_start,
                                 first=first, load_start=max(history_start, min(hist_start, end - timedelta(days=state_days))))
-    series = _series(values, hist_start, stop, old=old, old_until=first)
+    series = _series(values, hist_start, stop, old=old, old_until=first, values_start=first)
+    del cols, values
     seeds, complete = _drift_seeds(old, first - timedelta(days=1))
     if not (exact_drift and complete):
         seeds = store.drift_seeds(session, workspace_id=workspace_id, day=first - timedelta(days=1))
@@ -479,11 +481,14 @@ def _windows(touched_at: datetime | None, touched_until_at: datetime | None, *, 
     return windows
 
 
-def _series(values: Iterable[DailyValue], start: date, end: date, *, old: Mapping[Key, SeriesState] | None = None,
-            old_until: date | None = None) -> dict[Key, tuple[DailySeries, np.ndarray]]:
-    """Series per key over [start, end): earlier days from `old` (before `old_until`), then `values`.
-    `has` marks days that have a stored or computed row."""
+def _series(blocks: Iterable[DailyBlock], start: date, end: date, *, old: Mapping[Key, SeriesState] | None = None,
+            old_until: date | None = None, values_start: date | None = None,
+            ) -> dict[Key, tuple[DailySeries, np.ndarray]]:
+    """Series per key over [start, end): earlier days from `old` (before `old_until`), then the blocks'
+    values (their day 0 is `values_start`, default `start`). `has` marks days that have a stored or
+    computed row."""
     T = (end - start).days
+    shift = ((values_start or start) - start).days
     acc: dict[Key, list[np.ndarray]] = {}
 
     def slot(k: Key) -> list[np.ndarray]:
@@ -504,23 +509,34 @@ def _series(values: Iterable[DailyValue], start: date, end: date, *, old: Mappin
         s[2][a:a + n] = st.m[2, b:b + n]
         s[3][a:a + n] = st.m[3, b:b + n]
         s[4][a:a + n] = st.m[4, b:b + n] > 0
-    for v in values:
-        s = slot((v.metric, v.dimension, v.segment))
-        i = (v.day - start).days
-        s[0][i], s[1][i] = v.value, v.n
-        s[2][i] = np.nan if v.numerator is None else v.numerator
-        s[3][i] = np.nan if v.denominator is None else v.denominator
-        s[4][i] = True
+    for blk in blocks:
+        seg, day = np.divmod(blk.keys, blk.days)
+        day += shift
+        cuts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1], True])  # runs of one segment
+        for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+            s = slot((blk.metric, blk.dimension, blk.labels[int(seg[lo])]))
+            d = day[lo:hi]
+            s[0][d] = blk.values[lo:hi]
+            s[1][d] = blk.n[lo:hi]
+            s[2][d] = np.nan if blk.numerator is None else blk.numerator[lo:hi]
+            s[3][d] = np.nan if blk.denominator is None else blk.denominator[lo:hi]
+            s[4][d] = True
     return {k: (DailySeries(start, a[0], a[1], a[2], a[3]), a[4]) for k, a in acc.items()}
 
 
 def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings: RollupSettings,
                   changes: Mapping[date, ChangeDay], *, from_index: int, seeds: Mapping[Key, float],
-                  sink: Callable[[Key, list[ZoneResult]], list[ZoneResult]] | None = None,
+                  stretch: int | None = None,
+                  sink: Callable[[dict[Key, list[ZoneResult]]], Mapping[Key, list[ZoneResult]]] | None = None,
                   ) -> dict[Key, list[ZoneResult]]:
     """Zones of days from `from_index` on, for every series with a row there; all segments of a
     metric in one batch. A series that starts later is judged from its first row (the days
-    before it carry no value, so they change neither its baseline nor its drift)."""
+    before it carry no value, so they change neither its baseline nor its drift).
+
+    With `stretch`, days are judged `stretch` at a time, every series of a stretch before the next
+    (each against all of its earlier days, its drift EWMA carried from the stretch before: the same
+    results as in one pass). `sink` receives each stretch's results and returns what to keep of them.
+    """
     by_metric: dict[str, list[tuple[Key, int, int]]] = defaultdict(list)
     for key, (_s, has) in series.items():
         present = np.flatnonzero(has)
@@ -530,83 +546,93 @@ def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings
         if present.size == 0 or stop < from_index:
             continue
         by_metric[key[0]].append((key, max(from_index, int(present[0])), stop))
-    out = {}
+    out: dict[Key, list[ZoneResult]] = {}
     T = max((len(s) for s, _ in series.values()), default=0)
-    per_series = max(1, (T - from_index) * (_span(settings) + 7))  # cells of one lagged matrix
-    size = max(1, BATCH_CELLS // per_series)
-    for m, group in by_metric.items():
-        for i in range(0, len(group), size):
-            members = group[i:i + size]
+    step = max(1, stretch or (T - from_index))
+    drift = dict(seeds)
+    for a in range(from_index, T, step):
+        b = min(T, a + step)
+        part: dict[Key, list[ZoneResult]] = {}
+        size = max(1, BATCH_CELLS // ((b - a) * (_span(settings) + 7)))  # cells of one lagged matrix
+        for m, group in by_metric.items():
+            group = [g for g in group if g[1] < b and g[2] >= a]
             mdef = CATALOGUE[m]
-            first = series[members[0][0]][0]
-            stacked = [np.stack([getattr(series[k][0], f) for k, _, _ in members])
-                       for f in ("values", "n", "numerator", "denominator")]
-            batch = evaluate_batch(DailySeries(first.start, *stacked), mdef, settings.metrics.for_metric(m),
-                                   drift=settings.metrics.drift, change_days=for_metric(changes, m),
-                                   subjects=[_subject(mdef, k[1], k[2]) for k, _, _ in members], from_index=from_index,
-                                   drift_seeds=np.array([seeds.get(k, 0.0) for k, _, _ in members]),
-                                   currency=settings.definitions.currency)
-            for (key, start_i, stop_i), results in zip(members, batch):
-                rs = results[start_i - from_index:stop_i + 1 - from_index]
-                out[key] = rs if sink is None else sink(key, rs)
-            del batch
-    return out
-
-
-def _num(x: float) -> float | None:
-    return None if x != x else float(x)
+            for i in range(0, len(group), size):
+                members = group[i:i + size]
+                first = series[members[0][0]][0]
+                stacked = [np.stack([getattr(series[k][0], f)[:b] for k, _, _ in members])
+                           for f in ("values", "n", "numerator", "denominator")]
+                batch = evaluate_batch(DailySeries(first.start, *stacked), mdef, settings.metrics.for_metric(m),
+                                       drift=settings.metrics.drift, change_days=for_metric(changes, m),
+                                       subjects=[_subject(mdef, k[1], k[2]) for k, _, _ in members], from_index=a,
+                                       drift_seeds=np.array([drift.get(k, 0.0) for k, _, _ in members]),
+                                       currency=settings.definitions.currency)
+                for (key, start_i, stop_i), results in zip(members, batch):
+                    if b < T and results and results[-1].drift is not None:
+                        drift[key] = results[-1].drift  # the EWMA on the stretch's last day seeds the next
+                    part[key] = results[max(start_i, a) - a:stop_i + 1 - a]
+                del batch
+        for key, rs in (part if sink is None else sink(part)).items():
+            if rs:
+                out.setdefault(key, []).extend(rs)
+    # In the order of one pass (metric, then series): triggers fire in that order.
+    return {key: out[key] for group in by_metric.values() for key, _, _ in group if key in out}
 
 
 ROW_BATCH = 50_000  # daily rows built and written at a time: three years of 1,110 series never exist at once
 
 
-class _RowWriter:
-    """Buffers daily rows and writes them `ROW_BATCH` at a time."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.batch: list[dict] = []
-        self.written = 0
-
-    def add(self, rows: Iterable[dict]) -> None:
-        for r in rows:
-            self.batch.append(r)
-            if len(self.batch) >= ROW_BATCH:
-                self._flush()
-
-    def _flush(self) -> None:
-        store.insert_daily(self.session, self.batch)
-        self.written += len(self.batch)
-        self.batch = []
-
-    def close(self) -> int:
-        self._flush()
-        return self.written
+def _write_rows(session: Session, rows: Iterable[tuple]) -> int:
+    it = iter(rows)
+    written = 0
+    while chunk := list(itertools.islice(it, ROW_BATCH)):
+        store.insert_daily(session, chunk)
+        written += len(chunk)
+    return written
 
 
-def _write_rows(session: Session, rows: Iterable[dict]) -> int:
-    writer = _RowWriter(session)
-    writer.add(rows)
-    return writer.close()
+def _row_order(row: tuple) -> tuple:
+    return row[1], row[2], row[3], row[4]  # day, metric, dimension, segment: the unique index
 
 
 def _rows(workspace_id: str, series: Mapping[Key, tuple[DailySeries, np.ndarray]],
-          results: Mapping[Key, list[ZoneResult]], start: date, explain_from: date, now_at: datetime) -> Iterator[dict]:
-    """Rows for `daily_metrics`; evidence carries its sentence for days from `explain_from` on
-    (older days keep the numbers only — backtests rebuild sentences when asked). Generated: the caller
-    writes them in batches."""
+          results: Mapping[Key, list[ZoneResult]], start: date, explain_from: date, now_at: datetime) -> Iterator[tuple]:
+    """Rows for `daily_metrics` in `store.DAILY_COLUMNS` order, evidence as JSON text; evidence carries
+    its sentence for days from `explain_from` on (older days keep the numbers only — backtests rebuild
+    sentences when asked). Generated: the caller writes them in batches."""
     for key, rs in results.items():
+        if not rs:
+            continue
         s, _has = series[key]
         m, dim, seg = key
+        lo = (rs[0].day - start).days
+        hi = (rs[-1].day - start).days + 1
+        values, ns, nums, dens = (a[lo:hi].tolist() for a in (s.values, s.n, s.numerator, s.denominator))
         for r in rs:
-            i = (r.day - start).days
-            ev = r.to_dict() if r.day >= explain_from else r.compact()
-            yield {
-                "workspace_id": workspace_id, "day": r.day, "metric": m, "dimension": dim, "segment": seg,
-                "value": _num(s.values[i]), "n": int(s.n[i]), "numerator": _num(s.numerator[i]),
-                "denominator": _num(s.denominator[i]), "zone": r.zone, "expected": r.expected,
-                "score": r.score, "evidence": ev, "computed_at": now_at,
-            }
+            i = (r.day - start).days - lo
+            ev = json.dumps(r.to_dict()) if r.day >= explain_from else _flat_json(r.compact())
+            v, num, den = values[i], nums[i], dens[i]
+            yield (workspace_id, r.day, m, dim, seg, None if v != v else v, ns[i], None if num != num else num,
+                   None if den != den else den, r.zone, r.expected, r.score, ev, now_at)
+
+
+_JSON_KEYS: dict[str, str] = {}
+_INF = float("inf")
+
+
+def _flat_json(d: Mapping[str, Any]) -> str:
+    """`json.dumps(d)` for a flat dict of numbers (the compact evidence of ~1M older days), ~5x faster."""
+    parts = []
+    for k, v in d.items():
+        key = _JSON_KEYS.get(k) or _JSON_KEYS.setdefault(k, json.dumps(k))
+        t = type(v)
+        if v is None:
+            parts.append(key + ": null")
+        elif (t is float and v == v and v != _INF and v != -_INF) or t is int:
+            parts.append(f"{key}: {v!r}")
+        else:
+            parts.append(f"{key}: {json.dumps(v)}")
+    return "{" + ", ".join(parts) + "}"
 
 
 # --- triggers ------------------------------------------------------------------------------------

@@ -80,8 +80,15 @@ def grouped_quantiles(
     kv = keys[by_value]
     small = kv.size and 0 <= kv.min() and kv.max() < 32767
     order = by_value[np.argsort(kv.astype(np.int16) if small else kv, kind="stable")]
-    k = keys[order]
-    v = values[order]
+    return sorted_group_quantiles(keys[order], values[order], qs)
+
+
+def sorted_group_quantiles(
+    k: np.ndarray, v: np.ndarray, qs: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`grouped_quantiles` of keys already in groups (ascending) with values ascending (NaN last) in each."""
+    if k.size == 0:
+        return k[:0], np.zeros(0, dtype=np.int64), np.zeros((len(qs), 0))
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     counts = np.diff(np.r_[starts, k.size])
     out = np.empty((len(qs), starts.size))

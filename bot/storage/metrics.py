@@ -215,35 +215,44 @@ def delete_daily(session: Session, *, workspace_id: str, start: date | None = No
     session.execute(q)
 
 
-_DAILY_COLUMNS = ("workspace_id", "day", "metric", "dimension", "segment", "value", "n", "numerator",
-                  "denominator", "zone", "expected", "score", "evidence", "computed_at")
+DAILY_COLUMNS = ("workspace_id", "day", "metric", "dimension", "segment", "value", "n", "numerator",
+                 "denominator", "zone", "expected", "score", "evidence", "computed_at")
 
 
-def insert_daily(session: Session, rows: Sequence[dict[str, Any]], *, batch: int = 20_000) -> None:
-    """Bulk insert rollup rows: COPY on PostgreSQL, driver executemany on SQLite (evidence pre-serialised)."""
+def insert_daily(session: Session, rows: Sequence[tuple], *, batch: int = 20_000) -> None:
+    """Bulk insert rollup rows, tuples in `DAILY_COLUMNS` order with the evidence as JSON text: COPY on
+    PostgreSQL, driver executemany on SQLite."""
     if not rows:
         return
     conn = session.connection()
     dialect = conn.dialect.name
     if dialect == "postgresql":
         cur = conn.connection.driver_connection.cursor()
-        with cur.copy(f"COPY daily_metrics ({', '.join(_DAILY_COLUMNS)}) FROM STDIN") as copy:
+        with cur.copy(f"COPY daily_metrics ({', '.join(DAILY_COLUMNS)}) FROM STDIN") as copy:
             for r in rows:
-                copy.write_row([json.dumps(r[c]) if c == "evidence" else r[c] for c in _DAILY_COLUMNS])
+                copy.write_row(r)
         return
     if dialect == "sqlite":
-        sql = f"INSERT INTO daily_metrics ({', '.join(_DAILY_COLUMNS)}) VALUES ({', '.join('?' * len(_DAILY_COLUMNS))})"
-        def conv(r: dict[str, Any]) -> tuple:
-            at = r["computed_at"].astimezone(timezone.utc).replace(tzinfo=None)
-            return (r["workspace_id"], r["day"].isoformat(), r["metric"], r["dimension"], r["segment"], r["value"],
-                    r["n"], r["numerator"], r["denominator"], r["zone"], r["expected"], r["score"],
-                    json.dumps(r["evidence"]), at.isoformat(sep=" "))
+        sql = f"INSERT INTO daily_metrics ({', '.join(DAILY_COLUMNS)}) VALUES ({', '.join('?' * len(DAILY_COLUMNS))})"
+        stamps: dict[datetime, str] = {}
+        days: dict[date, str] = {}
+
+        def conv(r: tuple) -> tuple:
+            at = r[13]
+            if at not in stamps:
+                stamps[at] = at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ")
+            day = r[1]
+            if day not in days:
+                days[day] = day.isoformat()
+            return (r[0], days[day], *r[2:13], stamps[at])
+
         cur = conn.connection.driver_connection.cursor()
         for i in range(0, len(rows), batch):
             cur.executemany(sql, [conv(r) for r in rows[i:i + batch]])
         return
     for i in range(0, len(rows), batch):
-        session.execute(insert(DailyMetric.__table__), list(rows[i:i + batch]))
+        session.execute(insert(DailyMetric.__table__), [
+            dict(zip(DAILY_COLUMNS, r), evidence=json.loads(r[12])) for r in rows[i:i + batch]])
 
 
 DAILY_FIELDS = ("day", "metric", "dimension", "segment", "value", "n", "numerator", "denominator", "zone",
