@@ -15,6 +15,7 @@ from bot.metrics.catalogue import CATALOGUE
 from bot.rituals import windows
 from bot.rituals.store import Figure
 from bot.rituals.units import pair
+from bot.storage.reference import named_text
 
 __all__ = ["Said", "reading", "said", "segment", "unescaped"]
 
@@ -61,10 +62,8 @@ def said(fig: Figure, *, today: date | None, name: str | None = None, currency: 
     """Everything a message shows of `fig`; `name` is the segment as its source names it today."""
     definition = CATALOGUE.get(fig.metric)
     unit = definition.unit if definition else ""
-    why = fig.explanation
-    if name is not None and fig.dimension and name != fig.segment:  # the stored sentence names the id
-        where = fig.dimension.replace("_", " ")
-        why = why.replace(f"{where} {fig.segment}", f"{where} {name}")
+    # the stored sentence names the segment's id: say its name
+    why = named_text(fig.explanation, fig.dimension, fig.segment, name) if name is not None else fig.explanation
     value, expected = pair(fig.value, fig.expected, unit, currency=currency)  # one unit for both
     return Said(value, expected, windows.window(fig.day, fig.window_days, today), reading(fig, drift_days=drift_days), why, fig.zone,
                 segment(fig.dimension, name if name is not None else fig.segment))
