@@ -145,3 +145,20 @@ def test_each_chart_is_shared_right_after_the_item_it_shows(tmp_path, session_fa
     assert slack.uploads and order.index("2. What we did") > moved + len(slack.uploads)
     assert all(u["thread_ts"] == parent["ts"] for u in slack.uploads)
 
+
+
+def test_the_reviews_charts_carry_bands_on_every_day_and_the_items_unit(tmp_path, session_factory):
+    from bot.rituals import review
+    from tests.rituals.test_review import TODAY, settings as review_settings
+
+    with session_factory.begin() as session:
+        f.seed_review_scenario(session, TODAY)
+    with session_factory() as session:
+        r = review.gather(session, settings=review_settings(tmp_path), today=TODAY, period="2026-W48")
+    assert r.charts
+    items = {m.title: m for m in r.moved}
+    for chart in r.charts:
+        item, data = items[chart.title], chart.data
+        assert len(data.points) == 84 and all(p.watch_above is not None or p.watch_below is not None
+                                              for p in data.points)
+        assert item.value.endswith(" " + data.axis_unit)  # "61.0 %" on the item, "%" on the axis
