@@ -22,7 +22,7 @@ from bot.rituals import store as rituals_store
 from bot.rituals import windows, words
 from bot.storage import metrics as store
 from bot.storage.models import DailyMetric, TicketRow
-from bot.storage.reference import agent_keys_for_email, display_names
+from bot.storage.reference import agent_keys_for_email, display_names, named_text
 
 ZONE_ORDER = ("act_now", "watch", "healthy", "learning", "insufficient_data")
 ZONE_LABELS = {"act_now": "Act now", "watch": "Watch", "healthy": "Healthy", "learning": "Learning",
@@ -206,9 +206,8 @@ def _named(reading: Reading, name: str) -> Reading:
     """A segment reading under the name its source reports today (the stored explanation names the id)."""
     if name == reading.segment:
         return reading
-    where = reading.dimension.replace("_", " ")
-    return dataclasses.replace(reading, segment=name, explanation=reading.explanation.replace(
-        f"{where} {reading.segment}", f"{where} {name}"))
+    return dataclasses.replace(reading, segment=name, explanation=named_text(
+        reading.explanation, reading.dimension, reading.segment, name))
 
 
 def _assigned_to(session: Session, workspace_id: str, email: str) -> Any:
