@@ -538,19 +538,20 @@ def unsatisfied_comments(session: Session, *, workspace_id: str, row_ids: Iterab
 
 
 def solved_without_replies(session: Session, *, workspace_id: str, source: str, solved_from: datetime,
-                           skip: Sequence[str] = (), limit: int) -> list[str]:
-    """External ids of the source's tickets solved since `solved_from` whose reply count is unknown, newest
-    solve first (the days the scorecard judges first), at most `limit`; `skip` leaves some out."""
-    query = (select(TicketRow.external_id).where(
+                           skip: Mapping[str, datetime] | None = None, limit: int) -> list[tuple[str, datetime]]:
+    """(external id, solved at) of the source's tickets solved since `solved_from` whose reply count is
+    unknown, newest solve first (the days the scorecard judges first), at most `limit`. `skip` leaves out
+    the tickets still solved at the instant it gives for them (solved again since: asked again)."""
+    skip = skip or {}
+    query = (select(TicketRow.external_id, TicketRow.solved_at).where(
         TicketRow.workspace_id == workspace_id, TicketRow.source == source,
         TicketRow.status.in_(("solved", "closed")), TicketRow.deleted.is_(False),
         TicketRow.agent_replies.is_(None), TicketRow.solved_at >= solved_from)
         .order_by(TicketRow.solved_at.desc(), TicketRow.external_id))
-    skipped = set(skip)
-    out: list[str] = []
-    for key in session.scalars(query.limit(limit + len(skipped))):
-        if key not in skipped:
-            out.append(key)
+    out: list[tuple[str, datetime]] = []
+    for key, solved_at in session.execute(query.limit(limit + len(skip))).tuples():
+        if skip.get(key) != solved_at:
+            out.append((key, solved_at))
     return out[:limit]
 
 

@@ -11,9 +11,9 @@ Resumable: each batch of counts commits with the `replies` checkpoint, and a tic
 count (storage keeps it while the solve instant stands), so a run cut short, or over its budget, goes on
 with what is left next time. A ticket reopened and solved again is counted again.
 
-A failure on one ticket is recorded and the pass moves on: its id and attempts go into the checkpoint
-and the log (id and reason only); it is asked again on later runs, up to `MAX_ATTEMPTS` times. A ticket
-the vendor no longer has (404) is not asked again. `BREAKER` consecutive failures (the API is down) end
+A failure on one ticket is recorded and the pass moves on: its id, attempts and solve instant go into the
+checkpoint and the log (id and reason only); it is asked again on later runs, up to `MAX_ATTEMPTS` times,
+and afresh once it is solved again. A ticket the vendor no longer has (404) is not asked again until then. `BREAKER` consecutive failures (the API is down) end
 the run's pass early; a rejected token ends it at once. Nothing here fails the source: its tickets are
 synced, and FCR only counts tickets with a known reply count.
 """
@@ -68,15 +68,17 @@ def sync_replies(
         return result
     source = getattr(adapter, "name", "?")
     saved = checkpoints.get(STREAM)
-    failed: dict[str, int] = {str(k): int(v) for k, v in dict((saved.value if saved else {}).get("failed") or {}).items()}
-    given_up = [key for key, attempts in failed.items() if attempts >= MAX_ATTEMPTS]
+    failed = _failures((saved.value if saved else {}).get("failed"))
+    given_up = {key: solved for key, (attempts, solved) in failed.items() if attempts >= MAX_ATTEMPTS}
     with session_factory() as session:
         pending = solved_without_replies(session, workspace_id=workspace_id, source=source, solved_from=start,
                                          skip=given_up, limit=limit)
     began = clock()
     counts: dict[str, int] = {}
     in_a_row = 0
-    for external_id in pending:
+    for external_id, solved_at in pending:
+        if external_id in failed and failed[external_id][1] != solved_at:
+            del failed[external_id]  # solved again since it failed: a fresh start
         if clock() - began > budget:
             result.stopped = f"time budget of {budget:.0f}s used"
             break
@@ -86,23 +88,24 @@ def sync_replies(
             result.stopped = str(error)
             break
         except MalformedRecordError as error:
-            failed[external_id], result.failed = MAX_ATTEMPTS, result.failed + 1
+            failed[external_id], result.failed = (MAX_ATTEMPTS, solved_at), result.failed + 1
             log.warning("%s: reply count of %s not asked: %s", source, external_id, error.reason)
             continue
         except Exception as error:  # noqa: BLE001 - one ticket's failure must not stop the others
-            failed[external_id] = failed.get(external_id, 0) + 1
+            attempts = failed.get(external_id, (0, solved_at))[0] + 1
+            failed[external_id] = (attempts, solved_at)
             result.failed += 1
             in_a_row += 1
             reason = str(error) if isinstance(error, SourceFatalError) else type(error).__name__
             log.warning("%s: reply count of %s not fetched (attempt %d of %d): %s", source, external_id,
-                        failed[external_id], MAX_ATTEMPTS, reason)
+                        attempts, MAX_ATTEMPTS, reason)
             if in_a_row >= BREAKER:
                 result.stopped = f"{in_a_row} failures in a row"
                 break
             continue
         in_a_row = 0
-        if value is None:  # gone from the vendor: never asked again
-            failed[external_id], result.gone = MAX_ATTEMPTS, result.gone + 1
+        if value is None:  # gone from the vendor: not asked again (unless it comes back solved anew)
+            failed[external_id], result.gone = (MAX_ATTEMPTS, solved_at), result.gone + 1
             continue
         failed.pop(external_id, None)
         counts[external_id] = value
@@ -117,9 +120,22 @@ def sync_replies(
     return result
 
 
+def _failures(value: object) -> dict[str, tuple[int, datetime | None]]:
+    """The checkpoint's failures: external id → (attempts, the solve instant they were made for)."""
+    out: dict[str, tuple[int, datetime | None]] = {}
+    for key, entry in dict(value or {}).items():
+        try:
+            attempts, solved = entry
+            out[str(key)] = (int(attempts), datetime.fromisoformat(solved) if solved else None)
+        except (TypeError, ValueError):
+            continue  # an entry of another shape: forgotten, the ticket is simply asked again
+    return out
+
+
 def _commit(session_factory: sessionmaker, workspace_id: str, source: str, counts: dict[str, int],
-            failed: dict[str, int], result: RepliesResult) -> None:
-    kept = dict(list(failed.items())[-FAILED_KEPT:])
+            failed: dict[str, tuple[int, datetime | None]], result: RepliesResult) -> None:
+    kept = {key: [attempts, solved.isoformat() if solved else None]
+            for key, (attempts, solved) in list(failed.items())[-FAILED_KEPT:]}
     with session_factory.begin() as session:
         result.changed += apply_reply_counts(session, workspace_id=workspace_id, source=source, counts=counts)
         save_checkpoint(session, workspace_id=workspace_id, checkpoint=Checkpoint(source, STREAM, {"failed": kept}))
