@@ -197,3 +197,16 @@ def test_a_verdict_too_early_to_tell_names_its_day_in_words():
     text = explain(Verdict(**fields), unit="share", subject="Customer satisfaction")
     assert text.endswith("in 3 days (Mon 30 Nov)") and not plain_words_problems(
         {"text": text, "blocks": []}, window=False)
+
+
+@pytest.mark.parametrize("name", [
+    "ritual_review", "ritual_review_moved", "ritual_review_did", "ritual_review_needle", "ritual_review_green",
+    "ritual_review_nudge", "ritual_alert", "ritual_alert_dm", "ritual_alert_recovered", "ritual_reminder",
+    "slack_action_card", "slack_action_card_open", "slack_actions", "slack_log", "slack_scorecard", "slack_metric",
+    "slack_home", "ritual_leadership", "ritual_spike",
+])
+def test_the_goldens_hold_no_statistics_outside_the_why_line(name):
+    """The golden files of these rituals (their fixtures' own words included) pass the same check."""
+    from tests.golden import GOLDEN
+
+    assert plain_words_problems(json.loads((GOLDEN / f"{name}.json").read_text()), window=False) == []

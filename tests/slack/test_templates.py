@@ -91,7 +91,7 @@ CASES = {
     "slack_action_card_open": lambda: render_card(action()).payload(),
     "slack_action_state": lambda: STATE("carried").payload(),
     "slack_actions": lambda: render("slack_actions", title="Open actions", actions=[action(), action(
-        id=8, segment="", overdue=True, due=date(2026, 11, 18))], more=3).payload(),
+        id=8, segment="", segment_words="", overdue=True, due=date(2026, 11, 18))], more=3).payload(),
     "slack_log": lambda: render("slack_log", metric_label="Customer satisfaction", entries=[
         {**action(outcome="Refunds faster", **VERDICT), "opened": date(2026, 11, 2),
          "trigger": "Customer satisfaction — billing (product area) act now on Wed 18 Nov", "change": "81.0 % → 88.0 %"},
