@@ -8,10 +8,6 @@ class UsageError(Exception):
     """Bad input from a person (CLI argument, slash command, modal field)."""
 
 
-class NotAvailableError(UsageError):
-    """A capability that exists in the CLI contract but is not built yet."""
-
-
 # Anything quoted in a driver message may be a value from a row ('…', "…"), and PostgreSQL's DETAIL and
 # CONTEXT lines quote keys and JSON data: none of it may reach a terminal or a log.
 _QUOTED = re.compile(r"""("[^"]*"|'[^']*')""")

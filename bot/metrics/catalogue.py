@@ -43,10 +43,6 @@ class MetricDef:
     aliases: tuple[str, ...] = ()
     optional: bool = False  # only computed when the data (or config) allows it
 
-    @property
-    def is_rate(self) -> bool:
-        return self.kind == "rate"
-
 
 _ALL = DIMENSIONS
 _NOT_AGENT = tuple(d for d in DIMENSIONS if d != "agent")

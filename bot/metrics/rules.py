@@ -78,9 +78,3 @@ def evaluate_rule(
             else:
                 healthy = []
     return events, RuleState(open_since)
-
-
-def firing_days(rule: Rule, days: Sequence[DayZone]) -> dict[date, str]:
-    """Day → 'fire'/'recover' for a backtest (fresh state at the start of history)."""
-    events, _ = evaluate_rule(rule, days)
-    return {e.day: e.kind for e in events}

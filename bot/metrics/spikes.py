@@ -9,15 +9,14 @@ Tuesday afternoon.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from bot.metrics.facts import AreaMatcher, TicketFact
-from bot.metrics.settings import SegmentSettings, SpikeSettings
+from bot.metrics.settings import SpikeSettings
 from bot.metrics.stats import MAD_TO_SD, median
 
 
@@ -43,16 +42,6 @@ class Spike:
     zone: str
     past_counts: tuple[int, ...]
     explanation: str
-
-
-def events_from_facts(facts: Iterable[TicketFact], segments: SegmentSettings) -> list[VolumeEvent]:
-    m = AreaMatcher(segments)
-    out = []
-    for f in facts:
-        fields = {k: getattr(f, k) if k != "organization" else f.organization for k in m._FIELDS}
-        i = m.area(tuple(f.tags), fields)
-        out.append(VolumeEvent(f.created_at, m.names[i] if i >= 0 else None, tuple(f.tags)))
-    return out
 
 
 def past_windows(now_at: datetime, settings: SpikeSettings, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:

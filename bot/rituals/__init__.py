@@ -3,5 +3,5 @@
 `schedule` and `verdict` are pure; each ritual module gathers plain data from
 storage, decides with pure functions, and returns a view dataclass that a
 `templates/ritual_*.json.j2` template renders. `ledger` and `lease` make posting
-safe with two workers; `jobs` is the worker's one explicit job table.
+safe with two workers; `worker` holds the one explicit job table.
 """

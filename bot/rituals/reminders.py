@@ -46,12 +46,6 @@ def working_due(due_on: date, *, skip_weekends: bool = True, working: WorkingDay
     return _days(working, skip_weekends).on_or_after(due_on)
 
 
-def working_days_between(start: date, end: date, *, skip_weekends: bool = True,
-                         working: WorkingDays | None = None) -> int:
-    """Working days d with start < d < end."""
-    return _days(working, skip_weekends).between(start, end)
-
-
 def reminder_kind(due_on: date | None, today: date, days_before: int, *, skip_weekends: bool = True,
                   working: WorkingDays | None = None) -> Kind | None:
     """Pure: which reminder (if any) an open action gets on `today` (the owner's local date): "before"

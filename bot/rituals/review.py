@@ -12,7 +12,8 @@
    that never fired in 90 days or fire constantly (a calibration prompt).
 5. Closing check — see `closing_nudge` (posted by the worker at the end of the day).
 
-`gather` reads storage into plain data; the `decide_*` functions are pure.
+`gather` reads storage into plain data; the rules it applies (`entered`, `order_moved`,
+`slow_trend`, `calibration_problem`, `is_overdue`, `last_in_zone`, `drift_days`) are pure.
 """
 from __future__ import annotations
 

@@ -127,12 +127,6 @@ def organization_keys(session: Session, *, workspace_id: str, names: Iterable[st
     return out
 
 
-def organization_domains(session: Session, *, workspace_id: str, ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    keys = sorted({str(i) for i in ids if i})
-    return {row.external_id: tuple(row.domains or ()) for row in _rows(session, workspace_id, "organization", keys)
-            if row.domains}
-
-
 def link_organizations(session: Session, *, workspace_id: str, source: str,
                        contacts_since: datetime | None = None) -> int:
     """Fill `organization` of the source's tickets from their requester's contact link (Intercom contact → company).

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from bot.metrics.service import metric_series, run_rollup
-from bot.metrics.settings import DefinitionSettings, MetricsConfigError, RollupSettings, settings_from_mapping
+from bot.metrics.settings import DefinitionSettings, RollupSettings
 from bot.storage.tickets import upsert_tickets
 from integrations.base import Ticket
 
@@ -49,13 +49,6 @@ def test_outbound_counted_when_configured(mixed):
     assert _day_values(mixed, settings, "ticket_volume")[date(2024, 5, 30)] == 8
 
 
-def test_include_outbound_setting_is_parsed_and_checked():
-    assert settings_from_mapping({"include_outbound": True}).definitions.include_outbound is True
-    assert settings_from_mapping({}).definitions.include_outbound is False
-    with pytest.raises(MetricsConfigError, match="metrics.include_outbound"):
-        settings_from_mapping({"include_outbound": "yes"})
-
-
 def test_include_outbound_from_the_config_file(tmp_path):
     from bot.config import load_settings
     from bot.metrics.service import rollup_settings
@@ -65,3 +58,13 @@ def test_include_outbound_from_the_config_file(tmp_path):
     assert rollup_settings(load_settings({}, config_path=str(path))).definitions.include_outbound is True
     path.write_text("")
     assert rollup_settings(load_settings({}, config_path=str(path))).definitions.include_outbound is False
+
+
+def test_include_outbound_must_be_a_boolean(tmp_path):
+    from bot.config import ConfigError, load_settings
+
+    path = tmp_path / "signalroom.toml"
+    path.write_text('[metrics]\ninclude_outbound = "sometimes"\n')
+    with pytest.raises(ConfigError) as error:
+        load_settings({}, config_path=str(path))
+    assert error.value.key == "metrics.include_outbound"

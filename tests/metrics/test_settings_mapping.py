@@ -1,27 +1,37 @@
-"""settings_from_mapping reads [metrics] like signalroom.toml does: aliases canonical, spikes' threshold, currency."""
+"""The config file → `RollupSettings` (`rollup_settings`), as the rollup reads it: aliases canonical,
+currency, spikes' threshold; a bad value names its key."""
 from __future__ import annotations
 
 import pytest
 
-from bot.metrics.settings import MetricsConfigError, settings_from_mapping
+from bot.config import ConfigError, load_settings
+from bot.metrics.service import rollup_settings
+from bot.rituals import spikes
 
 
-def test_aliases_threshold_and_currency():
-    s = settings_from_mapping({"spikes": {"threshold": 6.0, "channel": "C0SURGE"}, "currency": "USD",
-                               "overrides": {"frt_p90": {"watch": 3.0}}}, rules=[{"metric": "frt"}])
-    assert (s.spikes.watch, s.spikes.act_now) == (6.0, 6.0)
+def _load(tmp_path, text: str):
+    path = tmp_path / "signalroom.toml"
+    path.write_text(text)
+    return load_settings({}, config_path=str(path))
+
+
+def test_aliases_threshold_and_currency(tmp_path):
+    settings = _load(tmp_path, (
+        '[metrics]\ncurrency = "USD"\n'
+        '[metrics.spikes]\nthreshold = 6.0\nchannel = "C0SURGE"\n'
+        '[metrics.overrides.frt_p90]\nwatch = 3.0\n'
+        '[[rules]]\nname = "slow first replies"\nmetric = "frt"\n'))
+    s = rollup_settings(settings)
     assert s.definitions.currency == "USD"
-    assert list(s.metrics.per_metric) == ["first_response_time_p90"]
-    assert s.rules[0].metric == "first_response_time" and s.rules[0].name.startswith("first_response_time-")
-    assert settings_from_mapping({}).definitions.currency is None
+    assert s.metrics.for_metric("first_response_time_p90").watch == 3.0
+    assert s.rules[0].metric == "first_response_time"
+    surge = spikes.configured(settings)
+    assert (surge.watch, surge.act_now) == (6.0, 6.0)
+    assert rollup_settings(_load(tmp_path, "")).definitions.currency is None
 
 
-@pytest.mark.parametrize(("metrics", "rules", "message"), [
-    ({}, [{"metric": "csta"}], "rules[0].metric: unknown metric 'csta'; did you mean csat"),
-    ({"overrides": {"csta": {}}}, None, "metrics.overrides.csta: unknown metric 'csta'"),
-    ({"overrides": {"frt": {}, "first_response_time": {}}}, None, "a second override for first_response_time"),
-    ({"spikes": {"threshold": "high"}}, None, "metrics.spikes.threshold: expected float"),
-])
-def test_errors_name_the_key(metrics, rules, message):
-    with pytest.raises(MetricsConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        settings_from_mapping(metrics, rules=rules)
+def test_a_bad_value_names_its_key(tmp_path):
+    # Unknown metrics, a second override and the rest: tests/test_config.py.
+    with pytest.raises(ConfigError) as error:
+        _load(tmp_path, '[metrics.spikes]\nthreshold = "high"')
+    assert error.value.key == "metrics.spikes.threshold" and "valid number" in error.value.problem
