@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.actions import service as actions
 from bot.config import Settings
+from bot.rituals import schedule
 from bot.slack import readings
 from bot.slack.app import Services
 from bot.slack.commands import Request
@@ -20,7 +20,6 @@ from bot.slack.present import action_row, render_view
 log = logging.getLogger(__name__)
 HOME_ACTIONS = 15
 AGENT_DAYS = 30
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def register(app: App) -> None:
@@ -40,20 +39,9 @@ def on_home_opened(event: dict, context: BoltContext, client: WebClient) -> None
 
 
 def next_review(settings: Settings, now: datetime) -> datetime | None:
-    """The next weekly review as an aware instant, from the rituals config."""
-    ritual = settings.file.rituals.weekly_review
-    if not ritual.enabled:
-        return None
-    tz = ZoneInfo(ritual.timezone) if ritual.timezone else settings.timezone
-    local = now.astimezone(tz)
-    for ahead in range(0, 8):
-        day = local.date() + timedelta(days=ahead)
-        if ritual.day and _DAYS[day.weekday()] != ritual.day:
-            continue
-        at = datetime.combine(day, ritual.time, tzinfo=tz)
-        if at > local:
-            return at
-    return None
+    """The next weekly review (UTC), as the worker schedules it; None when it is switched off."""
+    sch = schedule.schedules_from_config(settings.file.rituals, settings.file.timezone).get("weekly_review")
+    return None if sch is None else schedule.next_occurrence(sch, now)[1]
 
 
 def _email(client: WebClient, user: str) -> str | None:
