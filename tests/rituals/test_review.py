@@ -1,5 +1,5 @@
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -81,7 +81,13 @@ def test_gather_and_render_the_scenario(tmp_path, session_factory):
     assert titles == [("First response time (median)", "act_now"), ("Customer satisfaction", "watch")]
     csat = next(m for m in r.moved if m.metric == "csat")
     assert csat.concentrated and csat.concentrated.startswith("billing (product area): 61.0 %")
-    assert r.actions[0].id == ids["overdue"] and r.actions[0].overdue
+    assert r.actions[0].id == ids["overdue"]
+    # due Saturday (typed): due on Monday, the first working day, so not overdue on the Monday of the review
+    assert r.actions[0].due_on == date(2026, 11, 21) and not r.actions[0].overdue
+    with session_factory() as session:
+        tuesday = review.gather(session, settings=settings(tmp_path), today=TODAY + timedelta(days=1),
+                                period="2026-W48", with_charts=False)
+    assert next(a for a in tuesday.actions if a.id == ids["overdue"]).overdue
     needle = {n.action_id: n for n in r.needle}
     assert needle[ids["done"]].verdict == "improved"
     assert {c.rule for c in r.calibration} == {"backlog-high"}
