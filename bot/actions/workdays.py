@@ -79,6 +79,12 @@ def of_business_hours(hours: Any, holidays: Iterable[date] = ()) -> WorkingDays:
     return WorkingDays(weekdays, extra | frozenset(holidays))
 
 
-def is_overdue(due_on: date | None, status: str, today: date, working: WorkingDays = MON_FRI) -> bool:
-    """Past its due date, read as a working day (a Saturday due date is due on Monday, overdue Tuesday)."""
+def is_overdue(due_on: date | None, status: str, today: date, working: WorkingDays = MON_FRI, *,
+               snoozed_until: date | None = None) -> bool:
+    """Past its due date, read as a working day (a Saturday due date is due on Monday, overdue Tuesday).
+
+    The one "overdue" rule (the review, App Home, action cards): a snoozed action is not overdue
+    until its snooze ends, the day reminders resume (`bot.rituals.reminders.remindable`)."""
+    if status == "snoozed" and snoozed_until is not None and snoozed_until > today:
+        return False
     return due_on is not None and status in OPEN_STATUSES and working.on_or_after(due_on) < today

@@ -223,9 +223,10 @@ def calibration_problem(fired_days: Sequence[date], open_days: int, *, window_da
     return None
 
 
-def is_overdue(due_on: date | None, status: str, today: date, working: WorkingDays = MON_FRI) -> bool:
+def is_overdue(due_on: date | None, status: str, today: date, working: WorkingDays = MON_FRI, *,
+               snoozed_until: date | None = None) -> bool:
     """Past its due date read as a working day: a Saturday due date is not overdue on Monday."""
-    return workdays.is_overdue(due_on, status, today, working)
+    return workdays.is_overdue(due_on, status, today, working, snoozed_until=snoozed_until)
 
 
 # ---------- gathering ----------
@@ -374,7 +375,7 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
         if a.status in ("open", "carried", "snoozed") or recent_close:
             definition = _metric(a.metric)
             lines.append(ActionLine(a.id, a.description, a.owner, a.due_on, a.status,
-                                    is_overdue(a.due_on, a.status, today, working),
+                                    is_overdue(a.due_on, a.status, today, working, snoozed_until=a.snoozed_until),
                                     definition.label if definition else a.metric,
                                     str(a.id)))
     lines.sort(key=lambda l: (not l.overdue, l.status not in ("open", "carried", "snoozed"), l.due_on or date.max, l.id))

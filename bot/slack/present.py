@@ -109,7 +109,7 @@ def action_row(action: Action, *, today: date | None = None, verdict: Any = None
         "due": action.due_on,
         "status": action.status,
         "status_label": STATUS_LABELS.get(action.status, action.status),
-        "overdue": bool(today and action.status in ("open", "carried") and is_overdue(action.due_on, action.status, today)),
+        "overdue": bool(today and is_overdue(action.due_on, action.status, today, snoozed_until=action.snoozed_until)),
         "outcome": action.outcome,
         "verdict": verdict.words if verdict is not None else None,
         "verdict_label": verdict.label if verdict is not None else None,

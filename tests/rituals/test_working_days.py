@@ -77,6 +77,18 @@ def test_review_overdue_reads_a_typed_day_off_as_the_next_working_day(due, today
     assert is_overdue(due, "done", today, working) is False
 
 
+@pytest.mark.parametrize("snoozed_until, overdue", [
+    (date(2026, 12, 7), False),  # still snoozed: quiet, as reminders are
+    (date(2026, 12, 1), True),  # the snooze ended today: overdue again, the day reminders resume
+    (None, True),
+])
+def test_a_snoozed_action_is_overdue_once_its_snooze_ends(snoozed_until, overdue):
+    due, today = date(2026, 11, 25), date(2026, 12, 1)
+    assert is_overdue(due, "snoozed", today, snoozed_until=snoozed_until) is overdue
+    assert reminders.remindable("snoozed", snoozed_until, today) is overdue  # the same day, one rule
+    assert is_overdue(due, "carried", today, snoozed_until=date(2026, 12, 7)) is True  # only a snoozed one waits
+
+
 def _action(due: date, **kw):
     return SimpleNamespace(id=kw.pop("id", 1), owner="U0LEAD", status="open", snoozed_until=None,
                            last_reminded_at=None, due_on=due, metric="csat", description="Call back", **kw)
