@@ -215,9 +215,12 @@ def evaluate_batch(
     run_score = np.where(banded | excluded[ext:], np.nan, drift_score)
     eligible = (base.history >= settings.learning_days + drift.min_days)[..., lead:]
     seeds = np.zeros(S) if drift_seeds is None else np.asarray(drift_seeds, dtype=np.float64)
-    stock = metric.attributed_to == "end_of_day"  # a backlog: today carries yesterday
+    # A backlog (end of day) carries yesterday into today; what counts on the solve day shares its
+    # tickets' creation days with the days around it: short runs only where days are about independent.
+    stock = metric.attributed_to == "end_of_day"
     run = (dict(step=window, points=2) if metric.kind == "rate"
-           else dict(short_runs=False, min_effect=STOCK_EFFECT) if stock else dict(short_runs=True))
+           else dict(short_runs=False, min_effect=STOCK_EFFECT) if stock
+           else dict(short_runs=metric.attributed_to in ("created", "first_response")))
     ew, drift_flag = drifting(drift_score, drift, run_scores=run_score, two_sided=metric.direction == "both",
                               eligible=eligible, seed=seeds, lead=lead, **run)
     if lead:
