@@ -21,7 +21,6 @@ from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -221,9 +220,11 @@ def build_app(
     now: Callable[[], datetime] = utcnow,
     sleep: Callable[[float], None] = time.sleep,
     listener_executor: Executor | None = None,
-    lazy_executor: Executor | None = None,
 ) -> App:
-    """The one Bolt app. OAuth (many workspaces) when SLACK_CLIENT_ID/SECRET are set, else SLACK_BOT_TOKEN."""
+    """The one Bolt app. OAuth (many workspaces) when SLACK_CLIENT_ID/SECRET are set, else SLACK_BOT_TOKEN.
+
+    `listener_executor` runs the lazy listeners (acks run inline): a bounded pool of 3 threads unless given,
+    so slow work cannot exhaust the database connection pool."""
     env = settings.env
     oauth = check_credentials(settings, socket_mode=socket_mode)
     signing_secret = env.slack_signing_secret.get_secret_value() if env.slack_signing_secret else None
@@ -242,12 +243,9 @@ def build_app(
         "raise_error_for_unhandled_request": False,
         "url_verification_enabled": True,
         "ignoring_self_events_enabled": True,
+        # Bolt's public knob: with process_before_response its executor only ever runs lazy listeners.
+        "listener_executor": listener_executor or ThreadPoolExecutor(max_workers=3, thread_name_prefix="slack-lazy"),
     }
-    # Lazy listeners get their own bounded pool (so they cannot exhaust the database connection pool).
-    if listener_executor is not None:
-        kwargs["listener_executor"] = listener_executor
-    lazy_executor = lazy_executor or listener_executor or ThreadPoolExecutor(max_workers=3,
-                                                                             thread_name_prefix="slack-lazy")
     if not socket_mode:
         from bot.slack.signatures import ReplayGuard, SignatureCheck
 
@@ -261,7 +259,6 @@ def build_app(
     if not any(isinstance(f, _QuietEnvironmentToken) for f in bolt_logger.filters):
         bolt_logger.addFilter(_QuietEnvironmentToken())
     app = App(**kwargs)
-    app._listener_runner.lazy_listener_runner = ThreadLazyListenerRunner(app.logger, executor=lazy_executor)
     services = Services(settings=settings, session_factory=session_factory, oauth=oauth, now=now, sleep=sleep)
 
     @app.middleware
