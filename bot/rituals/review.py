@@ -454,11 +454,26 @@ def render_review(review: WeeklyReview, *, channel: str) -> tuple[Message, list[
     """The parent message and the thread replies (one per agenda item)."""
     context = {"r": review, "ids": action_ids, "channel": channel, "cat": CATEGORY_LABEL}
     parent = render("ritual_review", **context)
-    replies = [render("ritual_review_moved", **context), render("ritual_review_did", **context),
+    replies = [*moved_replies(review, context), render("ritual_review_did", **context),
                render("ritual_review_needle", **context)]
     if review.all_green or review.trends or review.calibration:
         replies.append(render("ritual_review_green", **context))
     return parent, replies
+
+
+def moved_replies(review: WeeklyReview, context: dict) -> list[Message]:
+    """'1. What moved': with two items or more, the heading and the first item, then one message per item,
+    so each item's chart is shared right after it (`chart_reply`)."""
+    if len(review.moved) <= 1:
+        return [render("ritual_review_moved", **context)]
+    return [render("ritual_review_moved", **context, items=(m,), first=i == 0) for i, m in enumerate(review.moved)]
+
+
+def chart_reply(review: WeeklyReview, chart: charts.ChartImage) -> int:
+    """The index of the reply (from `render_review`) that shows the chart's item: its chart follows it."""
+    if len(review.moved) <= 1:
+        return 0
+    return next((i for i, m in enumerate(review.moved) if m.title == chart.title), 0)
 
 
 @dataclass(frozen=True, slots=True)

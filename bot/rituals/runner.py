@@ -84,10 +84,12 @@ class Runner:
                 channel = self.review_channel() or ""
                 r = review.gather(session, settings=s, today=today, period=period, with_charts=self.with_charts)
                 parent, replies = review.render_review(r, channel=channel)
-                charts = tuple(Chart(c.png, c.filename, c.title, c.alt_text) for c in r.charts)
+                charts: dict[int, list[Chart]] = {}
+                for c in r.charts:  # each chart follows the reply that shows its item
+                    charts.setdefault(review.chart_reply(r, c), []).append(Chart(c.png, c.filename, c.title,
+                                                                                 c.alt_text))
                 out.append(Rendered(ritual, channel, parent, True))
-                # The charts follow the reply that lists their items ("1. What moved", the first reply).
-                out += [Rendered(ritual, channel, m, False, charts if i == 0 else ()) for i, m in enumerate(replies)]
+                out += [Rendered(ritual, channel, m, False, tuple(charts.get(i, ()))) for i, m in enumerate(replies)]
             elif ritual == "digest":
                 routes = {route.channel: route for route in s.file.routing}
                 for d in digests.gather(session, settings=s, today=today, period=period):

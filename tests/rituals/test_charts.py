@@ -2,6 +2,7 @@
 known events marked, each chart shared right after the item it shows."""
 from __future__ import annotations
 
+import json
 import math
 import struct
 from datetime import UTC, date, datetime, timedelta
@@ -137,14 +138,18 @@ def test_each_chart_is_shared_right_after_the_item_it_shows(tmp_path, session_fa
         runner = Runner(scenario_settings(tmp_path), session_factory, SlackDelivery(client=client, sleep=lambda s: 0))
         runner.post("weekly_review", today=monday, period="2026-W48")
     parent = slack.in_channel("C0REVIEW")[0]
-    thread = sorted([(m["ts"], m["text"]) for m in slack.messages if m["thread_ts"] == parent["ts"]]
-                    + [(u["ts"], "chart " + u["filename"]) for u in slack.uploads], key=lambda x: float(x[0]))
-    order = [text.split(" (")[0] if not text.startswith("chart") else "chart" for _ts, text in thread]
-    moved = order.index("1. What moved")
-    assert order[moved + 1:moved + 1 + len(slack.uploads)] == ["chart"] * len(slack.uploads)
-    assert slack.uploads and order.index("2. What we did") > moved + len(slack.uploads)
-    assert all(u["thread_ts"] == parent["ts"] for u in slack.uploads)
-
+    thread = sorted([(m["ts"], "message", m["text"] + json.dumps(m.get("blocks"), ensure_ascii=False))
+                     for m in slack.messages if m["thread_ts"] == parent["ts"]]
+                    + [(u["ts"], "chart", u["title"]) for u in slack.uploads], key=lambda x: float(x[0]))
+    kinds = [kind for _ts, kind, _text in thread]
+    assert len(slack.uploads) >= 2 and all(u["thread_ts"] == parent["ts"] for u in slack.uploads)
+    for index, (_ts, kind, title) in enumerate(thread):
+        if kind == "chart":  # right after the message that shows its item
+            before = thread[index - 1]
+            assert before[1] == "message" and title in before[2], (title, before[2])
+    texts = [text for _ts, kind, text in thread if kind == "message"]
+    assert texts[0].startswith("1. What moved") and texts[len(slack.uploads) - 1].startswith("1. What moved")
+    assert kinds.index("chart") < next(i for i, (_t, k, text) in enumerate(thread) if text.startswith("2. What we did"))
 
 
 def test_the_reviews_charts_carry_bands_on_every_day_and_the_items_unit(tmp_path, session_factory):

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.blocks import validate
+from bot.blocks import render, validate
 from tests.golden import assert_golden, assert_plain_words
 from bot.rituals import (
     accounts,
+    action_ids,
     alerts,
     digests,
     leadership,
@@ -71,12 +72,18 @@ GREEN = review.WeeklyReview("2026-W49", date(2026, 11, 23), date(2026, 11, 29), 
 def test_weekly_review_goldens():
     parent, replies = review.render_review(REVIEW, channel="C0REVIEW")
     assert_golden("ritual_review", parent, sort_keys=False)
-    for name, message in zip(("moved", "did", "needle", "green"), replies, strict=True):
+    # "1. What moved" goes out one item per message (each item's chart right after it): the same blocks
+    moved, rest = replies[:len(REVIEW.moved)], replies[len(REVIEW.moved):]
+    whole = render("ritual_review_moved", r=REVIEW, ids=action_ids, channel="C0REVIEW", cat=review.CATEGORY_LABEL)
+    assert_golden("ritual_review_moved", whole, sort_keys=False)
+    assert [b for m in moved for b in m.blocks] == whole.blocks
+    assert moved[0].text == "1. What moved (2)" and moved[1].text.startswith("1. What moved: Customer satisfaction")
+    for name, message in zip(("did", "needle", "green"), rest, strict=True):
         assert_golden(f"ritual_review_{name}", message, sort_keys=False)
     assert_golden("ritual_review_nudge", review.render_nudge(review.Nudge("2026-W48", 0)), sort_keys=False)
     # user text is escaped, never markup
-    assert "billing &lt;new page&gt;" in replies[0].blocks[3]["text"]["text"]
-    assert "&amp; log causes" in replies[1].blocks[1]["text"]["text"]
+    assert "billing &lt;new page&gt;" in whole.blocks[3]["text"]["text"]
+    assert "&amp; log causes" in rest[0].blocks[1]["text"]["text"]
 
 
 def test_all_green_review_has_the_green_section():
