@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.errors import UsageError
 from bot.storage.models import ActionEvent, Mute
 
-MAX_MUTE = timedelta(days=91)  # a quarter: longer than that is `enabled = false`, not a mute
+MAX_MUTE = timedelta(days=91)  # a quarter: longer than that is a change to the rules, not a mute
 MIN_MUTE = timedelta(hours=1)
 MAX_REASON = 200
 DEFAULT_BUTTON_MUTE = timedelta(days=7)  # the alert's Mute button
@@ -118,7 +118,7 @@ def mute_until(now: datetime, *, duration: timedelta | None = None, until_day: d
         raise UsageError("a mute lasts at least an hour; `until` needs a day after today")
     if until - now > MAX_MUTE + timedelta(days=1):
         raise UsageError(f"a mute lasts at most {MAX_MUTE.days} days; to stop a rule for good, "
-                         "set `enabled = false` on it in signalroom.toml")
+                         "change or remove it in signalroom.toml")
     return until
 
 

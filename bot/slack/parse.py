@@ -360,7 +360,7 @@ def _mute(args: list[str], *, today: date, rules: Sequence[tuple[str, str]]) -> 
         duration = _duration(args[index:index + width])
         if duration > timedelta(days=91):
             raise usage_error(f"{' '.join(args[index:index + width])} is too long; mute for at most 13w "
-                              "(to stop a rule for good, set `enabled = false` on it)", "mute")
+                              "(to stop a rule for good, change or remove it in signalroom.toml)", "mute")
         if duration < timedelta(hours=1):
             raise usage_error("mute for at least 1h", "mute")
     reason = " ".join(args[index + width:]).strip() or None
