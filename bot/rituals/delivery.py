@@ -81,14 +81,13 @@ def _metadata(key: str | None, digest: str | None) -> dict[str, Any] | None:
 class SlackDelivery:
     client: Any  # slack_sdk.WebClient
     sleep: Callable[[float], None] = time.sleep
-    max_retries: int = 4
     notifier: Any = None  # bot.slack.notifier.Notifier over the same client (made when not given)
     _tz_cache: dict[str, str | None] = field(default_factory=dict)
     _user_cache: dict[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.notifier is None:
-            self.notifier = Notifier(self.client, sleep=self.sleep, max_attempts=self.max_retries + 1)
+            self.notifier = Notifier(self.client, sleep=self.sleep)  # its retry policy, the app's too
 
     @classmethod
     def from_settings(cls, settings, engine=None, *, sleep: Callable[[float], None] = time.sleep) -> SlackDelivery:
