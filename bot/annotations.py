@@ -34,6 +34,13 @@ def annotate(session: Session, *, workspace_id: str, day: date, kind: str, label
     return row
 
 
+def holidays(session: Session, *, workspace_id: str) -> frozenset[date]:
+    """The days marked as holidays from Slack (`/metrics annotate <day> holiday …`): days off for due dates,
+    like the [[annotations]] holidays of the config (`bot.actions.workdays.working_days`)."""
+    return frozenset(session.scalars(select(Annotation.day).where(
+        Annotation.workspace_id == workspace_id, Annotation.kind == "holiday")))
+
+
 def annotations_between(session: Session, *, workspace_id: str, start: date, end: date) -> list[Annotation]:
     """Annotations with start <= day < end, oldest first."""
     return list(session.scalars(select(Annotation).where(

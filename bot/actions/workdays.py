@@ -57,10 +57,11 @@ MON_FRI = WorkingDays()
 EVERY_DAY = WorkingDays(frozenset(range(7)))
 
 
-def working_days(settings: Any) -> WorkingDays:
+def working_days(settings: Any, holidays: Iterable[date] = ()) -> WorkingDays:
     """The team's working days from the application config (`bot.config.Settings`): the days of
     [metrics.business_hours] when set, else Monday to Friday (every day with `rituals.skip_weekends =
-    false`); [[annotations]] holidays (days, ranges, seasons) are days off."""
+    false`); [[annotations]] holidays (days, ranges, seasons) and `holidays` (marked from Slack,
+    `bot.annotations.holidays`) are days off."""
     from bot.metrics.business_hours import parse_days
 
     f = settings.file
@@ -69,7 +70,8 @@ def working_days(settings: Any) -> WorkingDays:
         weekdays = frozenset(parse_days(hours.days))
     else:
         weekdays = MON_FRI.weekdays if f.rituals.skip_weekends else EVERY_DAY.weekdays
-    return WorkingDays(weekdays, frozenset(d for a in f.annotations if a.kind == "holiday" for d in a.days()))
+    configured = frozenset(d for a in f.annotations if a.kind == "holiday" for d in a.days())
+    return WorkingDays(weekdays, configured | frozenset(holidays))
 
 
 def of_business_hours(hours: Any, holidays: Iterable[date] = ()) -> WorkingDays:

@@ -647,7 +647,9 @@ def _triggers(session: Session, *, workspace_id: str, settings: RollupSettings, 
     from bot.actions.workdays import of_business_hours
 
     working = of_business_hours(settings.definitions.business_hours,
-                                (c.day for c in settings.change_days if c.kind == "holiday"))
+                                [*(c.day for c in settings.change_days if c.kind == "holiday"),
+                                 *(day for day, kind, _ in store.annotations(session, workspace_id=workspace_id)
+                                   if kind == "holiday")])
 
     muted = windows(session, workspace_id=workspace_id)
     existing = store.trigger_rows(session, workspace_id=workspace_id, rules=[r.name for r in settings.rules])

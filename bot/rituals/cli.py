@@ -107,6 +107,7 @@ def next_reminder_day(actions: Sequence[Any], *, today: date, days_before: int,
 def why_no_reminders(runner: Runner, now: datetime) -> Skipped:
     """Why no owner gets a reminder today, and when the next one is due."""
     from bot.actions.workdays import working_days
+    from bot.annotations import holidays
     from bot.rituals import schedule, store
 
     settings = runner.settings
@@ -114,6 +115,7 @@ def why_no_reminders(runner: Runner, now: datetime) -> Skipped:
         actions = store.actions(session, workspace_id=settings.workspace_id, statuses=("open", "carried", "snoozed"))
         for a in actions:
             session.expunge(a)
+        working = working_days(settings, holidays(session, workspace_id=settings.workspace_id))
     today = schedule.local_date(now, settings.file.timezone)
     unknown = sorted({a.owner for a in actions if runner.delivery.resolve_user(a.owner) is None})
     if not actions:
@@ -124,7 +126,7 @@ def why_no_reminders(runner: Runner, now: datetime) -> Skipped:
         reason = (f"no action is overdue, due today or {settings.file.rituals.remind_days_before} day(s) before "
                   "its due date (or its owner was reminded today)")
     upcoming = next_reminder_day(actions, today=today, days_before=settings.file.rituals.remind_days_before,
-                                 working=working_days(settings))
+                                 working=working)
     if upcoming is None:
         when = "no reminder is coming: no open action has a due date"
     else:

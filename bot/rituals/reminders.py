@@ -21,6 +21,7 @@ from typing import Literal
 from sqlalchemy import update
 
 from bot.actions.workdays import EVERY_DAY, MON_FRI, WorkingDays, working_days
+from bot.annotations import holidays
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
@@ -98,12 +99,14 @@ class OwnerReminder:
 
 
 def decide(actions: list[Action], *, owner_timezones: dict[str, str], now: datetime, settings: Settings,
-           ignore_hours: bool = False, owner_ids: dict[str, str] | None = None) -> list[OwnerReminder]:
-    """Pure over loaded rows: the reminders to send now, one per owner (by Slack id via `owner_ids`)."""
+           ignore_hours: bool = False, owner_ids: dict[str, str] | None = None,
+           holidays: frozenset[date] = frozenset()) -> list[OwnerReminder]:
+    """Pure over loaded rows: the reminders to send now, one per owner (by Slack id via `owner_ids`);
+    `holidays`: days off marked from Slack (the config's are read from `settings`)."""
     rituals = settings.file.rituals
     start_at = max(rituals.reminders.time, rituals.working_hours[0])
     hours = (start_at, rituals.working_hours[1])
-    working = working_days(settings)
+    working = working_days(settings, holidays)
     by_owner: dict[str, list[Action]] = defaultdict(list)
     for a in actions:
         by_owner[(owner_ids or {}).get(a.owner, a.owner)].append(a)
@@ -138,11 +141,12 @@ def gather(sessions, *, settings: Settings, delivery: Delivery, now: datetime,
         actions = store.actions(session, workspace_id=settings.workspace_id, statuses=("open", "carried", "snoozed"))
         for a in actions:
             session.expunge(a)
+        days_off = holidays(session, workspace_id=settings.workspace_id)
     # Owners named by email (playbooks allow it) are resolved to Slack users; unknown ones get no DM.
     slack_ids = {o: user for o in {a.owner for a in actions} if (user := delivery.resolve_user(o))}
     timezones = {u: tz for u in set(slack_ids.values()) if (tz := delivery.user_timezone(u))}
     return decide([a for a in actions if a.owner in slack_ids], owner_timezones=timezones, now=now,
-                  settings=settings, ignore_hours=ignore_hours, owner_ids=slack_ids)
+                  settings=settings, ignore_hours=ignore_hours, owner_ids=slack_ids, holidays=days_off)
 
 
 def render_reminder(reminder: OwnerReminder) -> Message:

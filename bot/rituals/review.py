@@ -35,6 +35,7 @@ from bot.rituals.units import fmt
 from bot.actions import workdays
 from bot.actions.mutes import MuteLine
 from bot.actions.workdays import MON_FRI, WorkingDays
+from bot.annotations import holidays
 from bot.rituals.verdict import action_verdict
 from bot.storage.reference import display_name
 
@@ -368,7 +369,7 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
 
     # 2. What we did: actions from earlier triggers (plus any still open).
     all_actions = store.actions(session, workspace_id=workspace_id)
-    working = workdays.working_days(settings)
+    working = workdays.working_days(settings, holidays(session, workspace_id=workspace_id))
     lines = []
     for a in all_actions:
         recent_close = a.closed_at is not None and a.closed_at.date() >= week_start

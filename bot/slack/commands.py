@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from bot.actions import service as actions
 from bot.actions.workdays import working_days
-from bot.annotations import annotate
+from bot.annotations import annotate, holidays
 from bot.blocks import Message, render
 from bot.errors import UsageError
 from bot.metrics.catalogue import CATALOGUE
@@ -293,8 +293,8 @@ def _carry(cmd: grammar.CarryAction, r: Request) -> Message:
 
 def carry(r: Request, action_id: int, due_on) -> Message:
     with r.db.transaction() as session:
-        due = due_on or actions.next_working_day(r.services.today() + timedelta(days=7),
-                                                 working_days(r.services.settings))
+        due = due_on or actions.next_working_day(r.services.today() + timedelta(days=7), working_days(
+            r.services.settings, holidays(session, workspace_id=r.workspace_id)))
         action = actions.carry_action(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
                                       is_admin=r.is_admin, due_on=due)
     refresh_card(r, action)

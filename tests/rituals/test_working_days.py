@@ -130,3 +130,35 @@ def test_reminders_day_by_day(tmp_path, config, owner_tz, due, expected):
             act.last_reminded_at = now
     assert {d: k for d, k in got.items() if d <= max(expected)} == expected
     assert not isinstance(got[min(got)], tuple)  # the first reminder is never "overdue by N days"
+
+
+def test_a_holiday_marked_from_slack_is_a_day_off_too(tmp_path):
+    """Monday 30 Nov marked a holiday from Slack: due that day is due Tuesday, reminded on Friday before."""
+    settings = make_settings(tmp_path)
+    act = _action(date(2026, 11, 30))
+    kinds = {}
+    for day in (date(2026, 11, 27), date(2026, 11, 30), date(2026, 12, 1)):
+        now = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+        (sent,) = reminders.decide([act], owner_timezones={}, now=now, settings=settings,
+                                   holidays=frozenset({date(2026, 11, 30)})) or (None,)
+        kinds[day] = sent.items[0].kind if sent else None
+    assert kinds == {date(2026, 11, 27): "before", date(2026, 11, 30): None, date(2026, 12, 1): "due"}
+
+
+def test_a_playbook_due_date_skips_a_holiday_marked_from_slack(session_factory):
+    from sqlalchemy import select
+
+    from bot.annotations import annotate
+    from bot.metrics.service import run_rollup
+    from bot.storage.models import Action
+    from bot.storage.tickets import upsert_tickets
+    from tests.metrics.factories import make_tickets
+    from tests.metrics.test_service import END, SETTINGS
+
+    with session_factory.begin() as s:
+        upsert_tickets(s, workspace_id="w1", tickets=make_tickets(days=50, per_day=30, end_at=END, slow_last_days=3))
+        annotate(s, workspace_id="w1", day=date(2024, 6, 4), kind="holiday", label="Closed", created_by="U0ADMIN")
+    run_rollup(session_factory, workspace_id="w1", settings=SETTINGS, now_at=END, full=True)
+    with session_factory.begin() as s:
+        (action,) = s.scalars(select(Action)).all()
+    assert action.due_on == date(2024, 6, 5)  # fired Thu 30 May + 5 days = Tue 4 Jun, a holiday: Wednesday
