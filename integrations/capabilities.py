@@ -30,9 +30,11 @@ class Cell:
     fields: tuple[str, ...] = ()
     why: str = ""  # for not available: what the API lacks
     via: str = ""  # an adapter method that fills `fields` apart from the record (VIA_*)
+    note: str = ""  # for measured or computed: how the figure differs from the metric's definition, if it does
 
     def text(self) -> str:
-        return f"{self.kind} ({self.why})" if self.kind == NOT_AVAILABLE else self.kind
+        detail = self.why if self.kind == NOT_AVAILABLE else self.note
+        return f"{self.kind} ({detail})" if detail else self.kind
 
 
 def _same(cell: Cell) -> dict[str, Cell]:
@@ -86,7 +88,8 @@ CAPABILITIES: dict[str, dict[str, Cell]] = {
     "sla_resolution_met": {
         "zendesk": Cell(MEASURED, ("sla_resolution_met",), via=VIA_SLA_EVENTS),
         "freshdesk": Cell(TIMESTAMPS, ("resolution_due_at", "solved_at")),
-        "intercom": Cell(MEASURED, ("sla_resolution_met",)),
+        "intercom": Cell(MEASURED, ("sla_resolution_met",),
+                         note="`sla_applied` judges the SLA as a whole: a missed reply target counts as missed too"),
         "csv": Cell(TIMESTAMPS, ("resolution_due_at", "solved_at")),
     },
     "cost_per_resolution": _same(Cell(TIMESTAMPS, ("solved_at",))),

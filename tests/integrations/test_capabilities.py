@@ -76,6 +76,7 @@ def test_every_metric_of_the_catalogue_has_a_cell_per_vendor():
         for vendor, cell in cells.items():
             assert cell.kind in (MEASURED, TIMESTAMPS, NOT_AVAILABLE), (key, vendor)
             assert (cell.kind == NOT_AVAILABLE) == bool(cell.why), (key, vendor)
+            assert not (cell.kind == NOT_AVAILABLE and cell.note), (key, vendor)  # a note qualifies a figure
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
