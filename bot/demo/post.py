@@ -10,11 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from slack_sdk import WebClient
-
 from bot.config import Settings
 from bot.errors import UsageError
-from bot.slack.notifier import Notifier
+from bot.slack.notifier import Notifier, web_client
 
 
 def post_messages(demo, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> None:
@@ -25,7 +23,7 @@ def post_messages(demo, settings: Settings, *, sleep: Callable[[float], None] = 
     target = slack.alerts_channel or slack.review_channel
     if not target:
         raise UsageError("--post needs slack.alerts_channel (or review_channel) in your signalroom.toml")
-    notifier = Notifier(WebClient(token=token.get_secret_value(), base_url=settings.env.slack_api_url), sleep=sleep)
+    notifier = Notifier(web_client(settings, token.get_secret_value()), sleep=sleep)
     for name, _placeholder, message in demo.messages:
         notifier.post(target, message)
         demo.console.print(f"posted {name} to {target}")

@@ -93,6 +93,7 @@ class SlackDelivery:
     def from_settings(cls, settings, engine=None, *, sleep: Callable[[float], None] = time.sleep) -> SlackDelivery:
         """The workspace's bot token (SLACK_BOT_TOKEN, or its OAuth installation when `engine` is given)."""
         from bot.errors import UsageError
+        from bot.slack.notifier import web_client
 
         if engine is not None and settings.env.slack_client_id and settings.env.slack_client_secret:
             from bot.slack.installations import client_for_workspace
@@ -101,13 +102,7 @@ class SlackDelivery:
         token = settings.env.slack_bot_token
         if token is None:
             raise UsageError("set SLACK_BOT_TOKEN to post to Slack (or use --dry-run)")
-        from slack_sdk import WebClient
-
-        base_url = settings.env.slack_api_url
-        if not base_url.endswith("/"):
-            base_url += "/"
-        client = WebClient(token=token.get_secret_value(), base_url=base_url, timeout=15, retry_handlers=[])
-        return cls(client=client, sleep=sleep)
+        return cls(client=web_client(settings, token.get_secret_value()), sleep=sleep)
 
     def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
              key: str | None = None, digest: str | None = None) -> str:

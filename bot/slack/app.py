@@ -229,7 +229,9 @@ def build_app(
     oauth = check_credentials(settings, socket_mode=socket_mode)
     signing_secret = env.slack_signing_secret.get_secret_value() if env.slack_signing_secret else None
     if client is None:
-        client = WebClient(base_url=env.slack_api_url, timeout=10)
+        from bot.slack.notifier import web_client
+
+        client = web_client(settings)
     kwargs: dict[str, Any] = {
         "client": client,
         "signing_secret": signing_secret or "socket-mode",

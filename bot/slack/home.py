@@ -15,6 +15,7 @@ from bot.rituals import schedule
 from bot.slack import readings
 from bot.slack.app import Services
 from bot.slack.commands import Request
+from bot.slack.notifier import DeliveryError, Notifier
 from bot.slack.present import action_row, render_view
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,10 @@ def next_review(settings: Settings, now: datetime) -> datetime | None:
     return None if sch is None else schedule.next_occurrence(sch, now)[1]
 
 
-def _email(client: WebClient, user: str) -> str | None:
+def _email(notifier: Notifier, user: str) -> str | None:
     try:
-        return (client.users_info(user=user).get("user") or {}).get("profile", {}).get("email")
-    except Exception:  # noqa: BLE001 - no email scope or a deleted user: no agent panel
+        return (notifier.user_info(user).get("profile") or {}).get("email")
+    except DeliveryError:  # no email scope or a deleted user: no agent panel
         return None
 
 
@@ -71,13 +72,13 @@ def publish_home(r: Request) -> None:
     services: Services = r.services
     now = services.now()
     today = services.today()
+    email = _email(services.notifier(r.client), r.user)  # before the transaction: a 429 may make it wait
     with r.db.transaction() as session:
         mine = actions.list_actions(session, workspace_id=r.workspace_id, owner=r.user,
                                     statuses=actions.OPEN_STATUSES, limit=HOME_ACTIONS + 1)
         rows = [action_row(a, today=today) for a in mine[:HOME_ACTIONS]]
         card = readings.scorecard(session, workspace_id=r.workspace_id, currency=services.settings.file.metrics.currency)
         me = team = None
-        email = _email(r.client, r.user)
         if email and readings.is_agent(session, workspace_id=r.workspace_id, email=email):
             since = now - timedelta(days=AGENT_DAYS)
             me = readings.agent_figures(session, workspace_id=r.workspace_id, since_at=since, until_at=now, email=email)

@@ -63,9 +63,8 @@ def workspaces(settings, engine: Engine) -> list[str]:
 
 def client_for_workspace(settings, engine: Engine, workspace_id: str):
     """A Web API client with the right bot token for `workspace_id` (SLACK_API_URL honoured)."""
-    from slack_sdk import WebClient
-
     from bot.errors import UsageError
+    from bot.slack.notifier import web_client
 
     env = settings.env
     if env.slack_client_id and env.slack_client_secret:
@@ -80,7 +79,7 @@ def client_for_workspace(settings, engine: Engine, workspace_id: str):
         token = env.slack_bot_token.get_secret_value()
     else:
         raise UsageError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)")
-    return WebClient(token=token, base_url=env.slack_api_url, timeout=10)
+    return web_client(settings, token)
 
 
 def notifier_for_workspace(settings, engine: Engine, workspace_id: str, **options):

@@ -46,6 +46,7 @@ NOT_IDEMPOTENT = frozenset({"chat.postMessage", "files.completeUploadExternal"})
 # Slack's own words for "it is possible some aspect of the operation succeeded before the error".
 AMBIGUOUS_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable"})
 METADATA_EVENT = "signalroom_post"  # event_type of the metadata that carries a post's ledger key
+TIMEOUT_SECONDS = 15  # a post unanswered by then is an UncertainDeliveryError, reconciled before any re-post
 HISTORY_PAGE = 15  # conversations.history's limit for non-Marketplace apps (and enough for a narrow window)
 FATAL_HINTS = {
     "channel_not_found": "channel {channel} not found: check the channel id in signalroom.toml, and invite the bot "
@@ -96,6 +97,15 @@ class PostedRef:
     ts: str
     thread_ts: str | None = None
     parts: tuple[str, ...] = ()
+
+
+def web_client(settings: Any, token: str | None = None) -> WebClient:
+    """The one way a Web API client is made (the app, the worker, the demo): `SLACK_API_URL` with the
+    trailing slash its URLs are joined onto, one timeout, and no retry handlers of its own (the
+    Notifier decides retries)."""
+    base_url = settings.env.slack_api_url
+    return WebClient(token=token, base_url=base_url if base_url.endswith("/") else base_url + "/",
+                     timeout=TIMEOUT_SECONDS, retry_handlers=[])
 
 
 def retry_delay(status: int | None, headers: dict[str, Any] | None, attempt: int, *, base: float = 1.0,

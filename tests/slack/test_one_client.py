@@ -73,3 +73,21 @@ def test_what_they_both_do():
     assert outcome[:2] == (DeliveryError, "ratelimited")
     _, _, outcome = _run(_notifier, _outside_a_private_channel)
     assert outcome[:2] == (DeliveryError, "not_in_channel") and "/invite @Signalroom" in outcome[2]
+
+
+def test_every_client_is_made_alike_even_without_the_trailing_slash(tmp_path, session_factory):
+    """The app, the worker (token or OAuth install) and the demo make their Web API client in one place."""
+    from bot.slack.app import build_app
+    from bot.slack.installations import client_for_workspace
+    from tests.slack.conftest import make_settings
+
+    with serve_slack() as fake:
+        env = {"SLACK_BOT_TOKEN": "xoxb-single", "SLACK_API_URL": fake.api_url.rstrip("/")}
+        settings = make_settings(tmp_path, env)
+        engine = session_factory.kw["bind"]
+        clients = [SlackDelivery.from_settings(settings, engine).client, SlackDelivery.from_settings(settings).client,
+                   client_for_workspace(settings, engine, settings.workspace_id),
+                   build_app(settings, session_factory).client]
+        for client in clients:
+            assert client.auth_test()["ok"] and client.retry_handlers == []
+        assert len({(c.base_url, c.timeout, c.token) for c in clients}) == 1
