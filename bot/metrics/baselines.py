@@ -132,30 +132,6 @@ TREND_WEEKS = 6  # weeks of history before a trend is fitted (fewer: a flat leve
 MEDIAN_VAR = math.pi / 2  # variance of a sample median ≈ (π/2)·σ²/n under normal noise
 
 
-def _nanquantile(a: np.ndarray, q: float, axis: int) -> np.ndarray:
-    """Exact q-quantile (linear interpolation) along one axis ignoring NaN; NaN where nothing is left."""
-    a = np.moveaxis(a, axis, -1)
-    if a.shape[-1] == 0:
-        return np.full(a.shape[:-1], np.nan)
-    s = np.sort(a, axis=-1)
-    cnt = np.sum(~np.isnan(a), axis=-1)
-    pos = q * np.maximum(cnt - 1, 0)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, np.maximum(cnt - 1, 0))
-    frac = pos - lo
-    a_lo = np.take_along_axis(s, lo[..., None], -1)[..., 0]
-    a_hi = np.take_along_axis(s, hi[..., None], -1)[..., 0]
-    return np.where(cnt > 0, a_lo + frac * (a_hi - a_lo), np.nan)
-
-
-# The spread is also at least the 75th percentile of the absolute residuals over a normal curve's
-# (1.150): a metric with heavy shoulders (a p90 of resolution times) gets bands as wide as its own
-# history says, where the MAD alone would call it calmer. (Not a higher quantile: one twelve-day
-# story in 13 weeks would own it and hide the next one.)
-SHOULDER_Q = 0.75
-SHOULDER_Z = 1.1503493803760079  # the 75th percentile of |Z| for a standard normal Z
-
-
 def level_baseline(
     series: DailySeries, excluded: np.ndarray, settings: ZoneSettings, *, poisson_floor: bool = False,
     from_index: int = 0, noise: str = "level",
@@ -168,10 +144,11 @@ def level_baseline(
     with the weekday pattern taken out, each day moved along a robust trend line (Theil–Sen through
     the weekly medians, from six weeks of history) for counts and levels, so a slow trend (volume
     growing a few % a month) does not read as "above usual" for weeks; durations follow staffing
-    rather than growth and get a flat level, which earlier episodes cannot tilt.
+    rather than growth, and uploaded series are anyone's: both get a flat level, which earlier
+    episodes cannot tilt (a line through three weeks of a shift at the end of the window would).
 
-    The spread is the robust SD of the residuals against that fit (at least the 75th percentile of
-    them over a normal curve's, for heavy shoulders): for positive series relative to the expected
+    The spread is the robust SD (scaled MAD) of the residuals against that fit: for positive series
+    relative to the expected
     (`noise` "count", "level", "ratio": never below the additive spread), for "duration" also scaled
     by the day's sample size (a median of 80 tickets is noisier than one of 300). It is widened for
     the uncertainty of the expected value itself (few weeks of history → wider bands).
@@ -204,14 +181,14 @@ def level_baseline(
     D = (W - offset[..., None, :]) / factor[..., None, :]  # weekday pattern taken out
     # The level and its trend: a Theil–Sen line through the weekly medians of the deseasonalised days
     # (the median of the slopes between every two weeks), read at today; a story of a week or two
-    # does not tilt it. Durations: flat.
+    # does not tilt it. Durations and uploaded series: flat.
     weekly = _nanmedian(D, axis=-1)  # ... × R × nW
     weekly = np.where(np.sum(~np.isnan(D), axis=-1) >= 4, weekly, np.nan)
     age = 7.0 * np.arange(nW) + 4.0  # days between today and the middle of each past week
     i, j = np.triu_indices(nW, 1)
     slopes = (weekly[..., i] - weekly[..., j]) / (age[j] - age[i])  # rise per day towards today
     n_weeks = np.sum(~np.isnan(weekly), axis=-1)
-    trend = (n_weeks >= TREND_WEEKS) & (noise != "duration")
+    trend = (n_weeks >= TREND_WEEKS) & (noise in ("count", "level", "ratio"))
     slope = np.where(trend, np.nan_to_num(_nanmedian(slopes, axis=-1)), 0.0)
     lags = np.arange(1, B + 1, dtype=np.float64).reshape(nW, 7)
     detrended = D + slope[..., None, None] * lags  # each past day moved to today's level
@@ -226,10 +203,10 @@ def level_baseline(
             n_hist = _lagged(series.n.astype(np.float64), np.arange(1, B + 1), rows).reshape(*lead, R, nW, 7)
             n_ref = np.maximum(series.n[..., from_index:].astype(np.float64), 1.0)
             rel = rel * np.sqrt(np.where(n_hist > 0, n_hist, np.nan) / n_ref[..., None, None])
-        abs_rel = np.abs(rel).reshape(*lead, R, B)
-        abs_res = np.abs(resid).reshape(*lead, R, B)
-        sd_rel = np.fmax(MAD_TO_SD * _nanmedian(abs_rel, axis=-1), _nanquantile(abs_rel, SHOULDER_Q, -1) / SHOULDER_Z)
-        sd_abs = np.fmax(MAD_TO_SD * _nanmedian(abs_res, axis=-1), _nanquantile(abs_res, SHOULDER_Q, -1) / SHOULDER_Z)
+        # The MAD, not a higher percentile: earlier episodes (a twelve-day staffing gap, three weeks of a
+        # level shift) are up to a third of the window and would own any upper percentile, hiding the next.
+        sd_rel = MAD_TO_SD * _nanmedian(np.abs(rel).reshape(*lead, R, B), axis=-1)
+        sd_abs = MAD_TO_SD * _nanmedian(np.abs(resid).reshape(*lead, R, B), axis=-1)
     # Relative noise (a Monday with 3× Sunday's tickets moves 3× as much), but for counts and levels never
     # below the additive spread: noise does not always scale (a quiet Sunday can move as many tickets as a
     # Monday). Durations: relative, scaled by the sample size.

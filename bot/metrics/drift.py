@@ -10,8 +10,9 @@ EWMA forward unchanged.
 The EWMA alone is noisy wherever scores are correlated from day to day (a backlog
 is a stock, a pooled rate shares six of its seven days with yesterday's, one
 spike keeps it up for a week), so drift is reported (zone `watch`) only when the
-run confirms it: the last `RUN_DAYS` days' scores are worse on all but one day and
-worse by at least `MIN_EFFECT` spreads on average. Pooled rates are sampled at
+run confirms it: the last `RUN_DAYS` days' scores are worse on all but one day,
+worse by at least `MIN_EFFECT` spreads on average, and today by as much (a day
+back to normal after a spike is not drifting). Pooled rates are sampled at
 days whose windows do not overlap (today and one window earlier), each worse by
 `MIN_EFFECT`.
 """
@@ -45,8 +46,9 @@ def ewma(scores: np.ndarray, lam: float, *, start: float | np.ndarray = 0.0) -> 
 def sustained(signed: np.ndarray, *, step: int = 1, points: int = RUN_DAYS,
               min_effect: float = MIN_EFFECT) -> np.ndarray:
     """Per day: +1 where the scores at that day and `points − 1` earlier days `step` apart are worse
-    (positive) on all but one of them and by `min_effect` on average (with fewer than five points:
-    every one of them worse by `min_effect`), −1 where the same holds for negative scores, else 0.
+    (positive) on all but one of them and by `min_effect` on average, that day itself by `min_effect`
+    (with fewer than five points: every one of them worse by `min_effect`), −1 where the same holds
+    for negative scores, else 0.
     Days whose run is not fully scored (or reaches before the start) are 0."""
     T = signed.shape[-1]
     lags = np.arange(points) * step
@@ -57,9 +59,9 @@ def sustained(signed: np.ndarray, *, step: int = 1, points: int = RUN_DAYS,
         mean = np.nanmean(np.where(np.isnan(M), 0.0, M), axis=-1)
         pos = np.sum(M > 0, axis=-1)
         neg = np.sum(M < 0, axis=-1)
-    if points >= 5:
-        up = scored & (pos >= points - 1) & (mean >= min_effect)
-        down = scored & (neg >= points - 1) & (mean <= -min_effect)
+    if points >= 5:  # …and today itself worse by min_effect: a day back to normal is not drifting
+        up = scored & (pos >= points - 1) & (mean >= min_effect) & (M[..., 0] >= min_effect)
+        down = scored & (neg >= points - 1) & (mean <= -min_effect) & (M[..., 0] <= -min_effect)
     else:
         up = scored & np.all(M >= min_effect, axis=-1)
         down = scored & np.all(M <= -min_effect, axis=-1)
@@ -90,7 +92,7 @@ def drifting(
     days with enough scored history (the caller decides: past the learning period by `min_days`);
     `seed` continues an earlier EWMA from the day before index `lead`; `step` and `points` shape the
     confirming run (pooled rates: `step` = the window, two points); `run_scores` are the scores
-    the run reads (default `signed`; NaN breaks a run: the caller marks days already alerted).
+    the run reads (default `signed`; NaN breaks a run: the caller marks known change days).
     `short_runs`: also report `short_run`s of `signed`, without the EWMA (for series whose days are
     about independent: not stocks such as a backlog, not pooled rates); `min_effect` of the run
     (stocks: `STOCK_EFFECT`)."""

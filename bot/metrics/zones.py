@@ -209,18 +209,17 @@ def evaluate_batch(
     # Drift watches what the daily bands miss: scores are capped at the watch cut-off, so one
     # severe episode (already alerted by its own bands) does not linger as "drift" afterwards.
     drift_score = np.where(judged, np.clip(signed, -settings.watch, settings.watch), np.nan)
-    # …and a run that contains a day already in watch by its bands (or a known change day) is that
-    # episode, not a drift: those days break the run.
-    banded = (np.abs(dev) if metric.direction == "both" else signed) >= cut_watch
-    run_score = np.where(banded | excluded[ext:], np.nan, drift_score)
+    # Known change days break a run: they are not the metric's own behaviour.
+    run_score = np.where(excluded[ext:], np.nan, drift_score)
     eligible = (base.history >= settings.learning_days + drift.min_days)[..., lead:]
     seeds = np.zeros(S) if drift_seeds is None else np.asarray(drift_seeds, dtype=np.float64)
     # A backlog (end of day) carries yesterday into today; what counts on the solve day shares its
-    # tickets' creation days with the days around it: short runs only where days are about independent.
+    # tickets' creation days with the days around it; an uploaded series may do anything: short runs
+    # only where each day is its own tickets (created, first answered).
     stock = metric.attributed_to == "end_of_day"
+    own_days = metric.attributed_to in ("created", "first_response") and metric.kind != "value"
     run = (dict(step=window, points=2) if metric.kind == "rate"
-           else dict(short_runs=False, min_effect=STOCK_EFFECT) if stock
-           else dict(short_runs=metric.attributed_to in ("created", "first_response")))
+           else dict(short_runs=False, min_effect=STOCK_EFFECT) if stock else dict(short_runs=own_days))
     ew, drift_flag = drifting(drift_score, drift, run_scores=run_score, two_sided=metric.direction == "both",
                               eligible=eligible, seed=seeds, lead=lead, **run)
     if lead:

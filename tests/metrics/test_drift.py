@@ -9,8 +9,11 @@ N = np.nan
 
 
 @pytest.mark.parametrize(("scores", "expected"), [
-    # seven days, all worse, by 1.0 on average → +1 on the seventh day only (earlier runs reach before the start)
+    # seven days, all worse, by 1.0 on average and today too → +1 on the seventh day only (earlier runs
+    # reach before the start)
     ([1.0] * 7, [0, 0, 0, 0, 0, 0, 1]),
+    # today back under one spread: no
+    ([1.5] * 6 + [0.8], [0] * 7),
     # one day of seven not worse is allowed…
     ([1.5, 1.5, 1.5, -0.5, 1.5, 1.5, 1.5], [0, 0, 0, 0, 0, 0, 1]),
     # …two are not
@@ -46,14 +49,17 @@ def test_short_run(scores, expected):
 
 
 def test_a_spike_does_not_linger_as_drift():
-    # Four days far above (already in act now by their bands) then ordinary days: the EWMA stays
-    # above its limit for days, but the run that would confirm it contains those days.
-    signed = np.array([0.0] * 10 + [2.0] * 4 + [0.5, 1.2, 0.8, 1.1, 0.3, 0.9, 1.0])
-    banded = (np.arange(signed.size) >= 10) & (np.arange(signed.size) < 14)
-    ew, flag = drifting(signed, DriftSettings(), two_sided=False, eligible=np.ones(signed.size, bool),
-                        run_scores=np.where(banded, np.nan, signed))
-    assert ew[14:].max() > 1.0  # the EWMA alone would have called it drift
+    # Four days far above (in act now by their own bands, clipped at the watch cut-off here) and then
+    # days back to normal: the EWMA stays above its limit for days, but none of those days is itself a
+    # spread worse, so none is drifting.
+    signed = np.array([0.0] * 10 + [2.0] * 4 + [0.5, 0.8, 0.3, 0.9, 0.6, 0.2, 0.4])
+    ew, flag = drifting(signed, DriftSettings(), two_sided=False, eligible=np.ones(signed.size, bool))
+    assert ew[14] > 1.0  # the EWMA alone would have called it drift
     assert not flag[14:].any()
+    # still a spread worse a week on: that is drifting
+    signed[14:] = [1.2, 1.1, 1.3, 1.0, 1.4, 1.2, 1.1]
+    _, flag = drifting(signed, DriftSettings(), two_sided=False, eligible=np.ones(signed.size, bool))
+    assert flag[15:].all()  # (day 14: the run still holds two ordinary days)
 
 
 def test_a_slow_creep_is_drift():

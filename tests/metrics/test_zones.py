@@ -45,16 +45,16 @@ def test_level_zone_table(today, zone, expected, score):
 
 def test_robust_spread_from_mad():
     # Four weeks of 90, 100, 100, 110 → every weekday median 100, level 100 (a duration: flat), relative
-    # residuals ±0.1 (14 days) and 0 (14 days): MAD-SD 1.4826 × 0.05 = 0.0741, but the 75th percentile
-    # 0.1 / 1.1503 = 0.0869 is larger (heavy shoulders). Widened for an expected value estimated from
-    # 4 same-weekday values and 28 days: × √(1 + (π/2 + 1)/4 + 4·(π/2)/28) = 1.3664 → 11.88.
+    # residuals ±0.1 (14 days) and 0 (14 days) → MAD 0.05 → robust SD 1.4826 × 0.05 × 100 = 7.413.
+    # Widened for an expected value estimated from 4 same-weekday values and 28 days:
+    # × √(1 + (π/2 + 1)/4 + 4·(π/2)/28) = 1.3664 → 10.129.
     vals = [[90.0, 100.0, 100.0, 110.0][i // 7] for i in range(28)]
-    r = last(vals + [120.0], zs=ZoneSettings(relative_floor=0.0))
+    r = last(vals + [120.0], zs=ZoneSettings(relative_floor=0.0), drift=NO_DRIFT)
     assert r.expected == 100.0
-    assert r.spread == pytest.approx(11.878, abs=1e-3)
-    assert (r.zone, round(r.score, 2)) == ("healthy", 1.68)
-    r = last(vals + [130.0], zs=ZoneSettings(relative_floor=0.0))
-    assert (r.zone, round(r.score, 2)) == ("watch", 2.53)
+    assert r.spread == pytest.approx(10.129, abs=1e-3)
+    assert (r.zone, round(r.score, 2)) == ("healthy", 1.97)
+    r = last(vals + [125.0], zs=ZoneSettings(relative_floor=0.0), drift=NO_DRIFT)
+    assert (r.zone, round(r.score, 2)) == ("watch", 2.47)
 
 
 @pytest.mark.parametrize(("length", "zone"), [(5, "learning"), (21, "learning"), (22, "healthy")])
