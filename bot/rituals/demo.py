@@ -17,12 +17,13 @@ from bot.rituals.runner import Runner
 
 NAMES = {
     "alert": "ritual_alert", "alert_dm": "ritual_alert_dm", "alert_recovery": "ritual_alert_recovered",
-    "weekly_review": "ritual_review", "weekly_review#1": "ritual_review_moved", "weekly_review#2": "ritual_review_did",
-    "weekly_review#3": "ritual_review_needle", "weekly_review#4": "ritual_review_green",
-    "weekly_review#nudge": "ritual_review_nudge", "reminder": "ritual_reminder", "digest": "ritual_digest",
+    "weekly_review": "ritual_review", "weekly_review#nudge": "ritual_review_nudge", "reminder": "ritual_reminder", "digest": "ritual_digest",
     "digest#1": "ritual_digest_detail", "account_risk": "ritual_accounts", "leadership": "ritual_leadership",
     "quarterly": "ritual_quarterly",
 }
+# The review's thread replies are named by their section ("1. What moved" is one message per item).
+REVIEW_SECTIONS = {"1.": "ritual_review_moved", "2.": "ritual_review_did", "3.": "ritual_review_needle",
+                   "4.": "ritual_review_green"}
 
 
 def demo_stage(demo) -> None:
@@ -62,6 +63,8 @@ def demo_stage(demo) -> None:
     for sent in delivery.sent:
         if sent.kind == "post" and sent.message is not None:
             name = names.get((sent.channel, sent.ts), "ritual")
+            if name.startswith("weekly_review_"):
+                name = REVIEW_SECTIONS.get(sent.message.text[:2], name)
             channel = sent.channel + (f" (thread {sent.thread_ts})" if sent.thread_ts else "")
             demo.emit(name, channel, sent.message)
         elif sent.kind == "upload" and sent.png:
