@@ -16,12 +16,12 @@ from slack_sdk import WebClient
 from bot.actions import clicks
 from bot.errors import UsageError
 from bot.slack import action_ids as ids
-from bot.slack.app import answer_user, replying
-from bot.slack.commands import Request, open_add_modal, open_outcome_modal, refresh_card
+from bot.slack.commands import open_add_modal, open_outcome_modal, refresh_card
 from bot.slack.home import publish_home
 from bot.slack.outcomes import Clicked, ack_description, alert_title, form_metadata, show_on_clicked
 from bot.slack.parse import parse_id
 from bot.slack.present import confirm
+from bot.slack.request import Request, answer_user, replying
 
 
 def register(app: App) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,33 +18,16 @@ from bot.errors import UsageError
 from bot.metrics.catalogue import CATALOGUE
 from bot.slack import parse as grammar
 from bot.slack import readings
-from bot.slack.app import RequestDb, Services, replying
 from bot.slack.notifier import DeliveryError
 from bot.slack.present import (
     action_row, action_verdict, confirm, error_message, help_message, log_entry, metric_label, render_view,
 )
+from bot.slack.request import Request, Services, replying
 from bot.storage.reference import segment_key
 
 log = logging.getLogger(__name__)
 COMMAND = "/metrics"
 LIST_LIMIT = 20
-
-
-@dataclass
-class Request:
-    """What a command handler gets: one place to reach the session, the caller and Slack."""
-
-    services: Services
-    db: RequestDb
-    workspace_id: str
-    user: str
-    channel: str | None
-    client: WebClient
-    trigger_id: str | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.services.is_admin(self.client, self.workspace_id, self.user)
 
 
 def register(app: App) -> None:

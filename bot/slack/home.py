@@ -13,8 +13,7 @@ from bot.actions import service as actions
 from bot.config import Settings
 from bot.rituals import schedule
 from bot.slack import readings
-from bot.slack.app import Services
-from bot.slack.commands import Request
+from bot.slack.request import Request, Services
 from bot.slack.notifier import DeliveryError, Notifier
 from bot.slack.present import action_row, render_view
 

@@ -11,10 +11,10 @@ from slack_sdk import WebClient
 
 from bot.errors import UsageError
 from bot.slack import action_ids as ids
-from bot.slack.app import Services
-from bot.slack.commands import Request, add_action, announce, complete, refresh_card
+from bot.slack.commands import add_action, announce, complete, refresh_card
 from bot.slack.outcomes import Clicked, parse_form_metadata, post_to_review, show_on_clicked
 from bot.slack.parse import parse_dimension
+from bot.slack.request import Request, Services
 
 log = logging.getLogger(__name__)
 

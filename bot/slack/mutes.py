@@ -18,12 +18,12 @@ from bot.blocks import Message, render
 from bot.errors import UsageError
 from bot.metrics.catalogue import CATALOGUE
 from bot.slack import action_ids as ids
-from bot.slack.app import answer_user, replying
-from bot.slack.commands import Request, mute_line
+from bot.slack.commands import mute_line
 from bot.slack.notifier import DeliveryError
 from bot.slack.outcomes import Clicked, replace_row
 from bot.slack.parse import DIMENSIONS, MuteTarget
 from bot.slack.present import IDS
+from bot.slack.request import Request, answer_user, replying
 
 log = logging.getLogger(__name__)
 

@@ -365,7 +365,7 @@ def test_action_card_post_goes_through_the_ledger(driver, session_factory, tmp_p
     # Announcing again (a retried request) edits the card it posted, never a second one.
     from slack_sdk import WebClient
 
-    from bot.slack.app import RequestDb, Services
+    from bot.slack.request import RequestDb, Services
     from bot.slack.commands import Request, announce
     from tests.slack.conftest import make_settings
 

@@ -1,0 +1,166 @@
+"""What every Slack listener shares: the services, the per-request database session, the request a
+handler works on, and how a lazy listener answers its user. The listener modules (commands, actions,
+modals, home, mutes) import these from here, never from `app`, so `app` can import them at the top."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.errors import UsageError
+from bot.slack.notifier import Notifier
+from bot.slack.present import error_message
+from bot.storage.base import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class RequestDb:
+    """One database session per request, opened on first use.
+
+    A lazy listener runs on a copy of the request context; its copy of this
+    object gets its own session (sessions are not shared across threads).
+    """
+
+    def __init__(self, factory: sessionmaker) -> None:
+        self._factory = factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._factory()
+        return self._session
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        session = self.session
+        if session.in_transaction():
+            session.commit()
+        with session.begin():
+            yield session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def __deepcopy__(self, memo: dict) -> RequestDb:
+        return RequestDb(self._factory)
+
+
+@dataclass(eq=False)
+class Services:
+    """What listeners need, shared by every request (so never copied)."""
+
+    settings: Settings
+    session_factory: sessionmaker
+    oauth: bool = False
+    now: Callable[[], datetime] = utcnow
+    sleep: Callable[[float], None] = time.sleep
+    _admin_cache: dict[tuple[str, str], tuple[float, bool]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    _notifiers: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __deepcopy__(self, memo: dict) -> Services:
+        return self
+
+    def notifier(self, client: WebClient):
+        """One Notifier per token, so per-channel pacing holds across requests."""
+        key = client.token or ""
+        with self._lock:
+            notifier = self._notifiers.get(key)
+            if notifier is None:
+                notifier = self._notifiers[key] = Notifier(client, sleep=self.sleep)
+            return notifier
+
+    def today(self) -> date:
+        return self.now().astimezone(self.settings.timezone).date()
+
+    def is_admin(self, client: WebClient, workspace_id: str, user: str) -> bool:
+        """Configured admin user ids, or members of the admin user group (cached for a minute)."""
+        slack = self.settings.file.slack
+        if user in slack.admins:
+            return True
+        if not slack.admin_usergroup:
+            return False
+        key = (workspace_id, user)
+        with self._lock:
+            cached = self._admin_cache.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            members = client.usergroups_users_list(usergroup=slack.admin_usergroup).get("users", [])
+        except Exception:  # noqa: BLE001 - a failed lookup means "not an admin", never a crash
+            log.warning("could not read the admin user group", exc_info=True)
+            return False
+        result = user in members
+        with self._lock:
+            self._admin_cache[key] = (time.monotonic() + 60, result)
+        return result
+
+
+def workspace_of(services: Services, context: BoltContext) -> str:
+    """Single workspace: the configured id. OAuth installs: the Slack team (or enterprise) id."""
+    if not services.oauth:
+        return services.settings.workspace_id
+    return context.team_id or context.enterprise_id or services.settings.workspace_id
+
+
+@dataclass
+class Request:
+    """What a command handler gets: one place to reach the session, the caller and Slack."""
+
+    services: Services
+    db: RequestDb
+    workspace_id: str
+    user: str
+    channel: str | None
+    client: WebClient
+    trigger_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.services.is_admin(self.client, self.workspace_id, self.user)
+
+
+@contextmanager
+def replying(context: BoltContext, respond: Callable[..., Any] | None) -> Iterator[RequestDb]:
+    """For lazy listeners: yields the request's db; a UsageError becomes a short ephemeral
+    reply, any other failure a generic one with a reference (details go to the log only).
+    Without a response_url (App Home buttons) the reply goes to the user's app DM."""
+    db: RequestDb = context["db"]
+    try:
+        yield db
+    except UsageError as exc:
+        db.session.rollback()
+        answer_user(respond, error_message(str(exc)), context)
+    except Exception:  # noqa: BLE001 - nothing reaches Slack but a reference
+        ref = uuid.uuid4().hex[:8]
+        log.exception("slack request failed (ref %s)", ref)
+        answer_user(respond, error_message(f"Something went wrong on our side (ref {ref}). Nothing was lost; try again in a minute"),
+                 context)
+    finally:
+        db.close()
+
+
+def answer_user(respond: Callable[..., Any] | None, message: Any, context: BoltContext) -> None:
+    try:
+        if context.response_url and respond is not None:
+            respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+        elif context.user_id and context.client is not None:
+            context["services"].notifier(context.client).post(context.user_id, message)
+    except Exception:  # noqa: BLE001 - e.g. an expired response_url
+        log.warning("could not answer the user", exc_info=True)
