@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -155,6 +156,16 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def cpu_seconds() -> float:
+    """This process's CPU time (user + system): moves far less with the shared machine's load than wall time."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def load_average() -> str:
+    return "{:.1f} / {:.1f} / {:.1f}".format(*os.getloadavg())
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
@@ -200,18 +211,22 @@ def main() -> int:
         engine = make_engine(url)
         sf = make_session_factory(engine)
         base_rss = peak_rss_mb()
+        load_before, cpu = load_average(), cpu_seconds()
         full = run_rollup(sf, workspace_id="bench", settings=st, now_at=END, full=True)
-        print(f"full rebuild [{args.db}]: {full.seconds:.1f}s, {full.rows:,} rows, {full.days} days, "
-              f"peak RSS {peak_rss_mb():.0f} MB (before: {base_rss:.0f} MB)")
+        print(f"full rebuild [{args.db}]: {full.seconds:.1f}s (CPU {cpu_seconds() - cpu:.1f}s), {full.rows:,} rows, "
+              f"{full.days} days, peak RSS {peak_rss_mb():.0f} MB (before: {base_rss:.0f} MB); "
+              f"load average {load_before} before, {load_average()} after")
         from bot.metrics.facts import local_midnight_at
         today_at = local_midnight_at(END.astimezone(st.tz).date(), st.tz)
         incs = []
         for k in range(3):
             when = END + timedelta(minutes=30 * (k + 1))
             change_recent(url, 1000, when, today_at)
+            cpu = cpu_seconds()
             inc = run_rollup(sf, workspace_id="bench", settings=st, now_at=when + timedelta(minutes=1))
             incs.append(inc.seconds)
-            print(f"incremental [{args.db}] run {k + 1}: {inc.seconds:.2f}s after {inc.changed_tickets} changed "
+            print(f"incremental [{args.db}] run {k + 1}: {inc.seconds:.2f}s (CPU {cpu_seconds() - cpu:.2f}s) after "
+                  f"{inc.changed_tickets} changed "
                   f"tickets, {inc.days} days recomputed ({inc.first_day}..{inc.last_day}), {inc.rows:,} rows")
         print(f"incremental [{args.db}]: median {statistics.median(incs):.2f}s")
         times = []
@@ -230,7 +245,7 @@ def main() -> int:
                 json.dumps(scorecard(s, workspace_id="bench", settings=st, dimension="agent").to_dict())
             times.append(time.perf_counter() - t)
         print(f"scorecard --by agent [{args.db}]: median {statistics.median(times) * 1000:.0f} ms")
-        print(f"peak RSS overall: {peak_rss_mb():.0f} MB")
+        print(f"peak RSS overall: {peak_rss_mb():.0f} MB; load average at the end {load_average()}")
         engine.dispose()
     finally:
         if admin is not None:
