@@ -140,7 +140,8 @@ def _list(cmd: grammar.ListActions, r: Request) -> Message:
             session, workspace_id=r.workspace_id, owner=r.user if scope == "mine" else None,
             statuses=None if scope == "all" else actions.OPEN_STATUSES, limit=LIST_LIMIT + 1)
         today = r.services.today()
-        data = [action_row(a, today=today) for a in rows[:LIST_LIMIT]]
+        working = working_days(r.services.settings)
+        data = [action_row(a, today=today, working=working) for a in rows[:LIST_LIMIT]]
     title = {"mine": "Your open actions", "open": "Open actions", "all": "All actions"}[scope]
     return render("slack_actions", title=title, actions=data, more=max(0, len(rows) - LIST_LIMIT))
 

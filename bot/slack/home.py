@@ -10,6 +10,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.actions import service as actions
+from bot.actions.workdays import working_days
 from bot.config import Settings
 from bot.rituals import schedule
 from bot.slack import readings
@@ -75,7 +76,8 @@ def publish_home(r: Request) -> None:
     with r.db.transaction() as session:
         mine = actions.list_actions(session, workspace_id=r.workspace_id, owner=r.user,
                                     statuses=actions.OPEN_STATUSES, limit=HOME_ACTIONS + 1)
-        rows = [action_row(a, today=today) for a in mine[:HOME_ACTIONS]]
+        working = working_days(services.settings)
+        rows = [action_row(a, today=today, working=working) for a in mine[:HOME_ACTIONS]]
         card = readings.scorecard(session, workspace_id=r.workspace_id, currency=services.settings.file.metrics.currency)
         me = team = None
         if email and readings.is_agent(session, workspace_id=r.workspace_id, email=email):

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
-from bot.actions.workdays import is_overdue
+from bot.actions.workdays import MON_FRI, WorkingDays, is_overdue
 from bot.blocks import Message, Safe, environment, fit, render, validate
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zones import format_value
@@ -85,8 +85,10 @@ def _trigger_reading(action: Any) -> Any:
     return words.said(store.trigger_figure(trigger), today=None, name=_segment_name(action) or None)
 
 
-def action_row(action: Action, *, today: date | None = None, verdict: Any = None) -> dict[str, Any]:
-    """`verdict`: the action's `ActionVerdict` when it is done (see `action_verdict`)."""
+def action_row(action: Action, *, today: date | None = None, verdict: Any = None,
+               working: WorkingDays = MON_FRI) -> dict[str, Any]:
+    """`verdict`: the action's `ActionVerdict` when it is done (see `action_verdict`); `today` and the team's
+    `working` days (`workdays.working_days`) say whether it is overdue, as the weekly review does."""
     from bot.rituals import windows, words
 
     title, _, steps = action.description.partition("\n")
@@ -109,7 +111,8 @@ def action_row(action: Action, *, today: date | None = None, verdict: Any = None
         "due": action.due_on,
         "status": action.status,
         "status_label": STATUS_LABELS.get(action.status, action.status),
-        "overdue": bool(today and is_overdue(action.due_on, action.status, today, snoozed_until=action.snoozed_until)),
+        "overdue": bool(today and is_overdue(action.due_on, action.status, today, working,
+                                             snoozed_until=action.snoozed_until)),
         "outcome": action.outcome,
         "verdict": verdict.words if verdict is not None else None,
         "verdict_label": verdict.label if verdict is not None else None,
