@@ -125,7 +125,8 @@ def _print_verdicts(args, runtime, results, metric, dim: str, names: dict[str, s
             subject = metric.label + (f" for {name}" if seg else "")
             rows.append({"trigger_day": h.trigger_day.isoformat(), "done_day": h.done_day.isoformat(),
                          "verdict": h.verdict.label, "explanation": plain(explain(h.verdict, unit=metric.unit,
-                                                                                 subject=subject)),
+                                                                                 subject=subject,
+                                                                                 currency=f.metrics.currency)),
                          "rule": h.rule, **_segment_json(dim, seg, names)})
     if args.json:
         print(json.dumps({"metric": metric.key, "verdicts": rows}, indent=2))

@@ -319,8 +319,8 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
                             f"({concentrated_in.window}) against {concentrated_in.expected} usual")
         was = last_in_zone(days, zone, week_start) if now is not None and now.zone != zone else None
         moved.append(Moved(key, definition.label, definition.category, zone,
-                           now.value if now else fmt(last.value, definition.unit),
-                           now.expected if now else fmt(last.expected, definition.unit),
+                           now.value if now else fmt(last.value, definition.unit, currency=currency),
+                           now.expected if now else fmt(last.expected, definition.unit, currency=currency),
                            concentrated=concentrated, days_in_zone=in_zone,
                            button_value=json.dumps({"metric": key}), now=now,
                            was_on=windows.past_zone_day(was, today) if was else "",
@@ -341,9 +341,10 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
         was = (last_in_zone(seg_days, trig.zone, week_start) or trig.fired_on) if now and now.zone != trig.zone else None
         moved.append(Moved(
             trig.metric, definition.label, definition.category, trig.zone,
-            now.value if now else fmt(last.value if last else (trig.evidence or {}).get("value"), definition.unit),
+            now.value if now else fmt(last.value if last else (trig.evidence or {}).get("value"), definition.unit,
+                                      currency=currency),
             now.expected if now else fmt(last.expected if last else (trig.evidence or {}).get("expected"),
-                                         definition.unit),
+                                         definition.unit, currency=currency),
             dimension=trig.dimension, segment=trig.segment,
             segment_name=display_name(session, workspace_id=workspace_id, dimension=trig.dimension, value=trig.segment),
             days_in_zone=sum(1 for d in seg_days if d.day >= week_start and d.zone in BAD),
@@ -409,8 +410,8 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
             if scores:
                 weekly.append(fmean(scores))
         if slow_trend(weekly, watch=settings.file.metrics.watch):
-            trends.append(SlowTrend(definition.label, fmt(days[-1].value, definition.unit),
-                                    fmt(days[-1].expected, definition.unit), len(weekly),
+            trends.append(SlowTrend(definition.label, fmt(days[-1].value, definition.unit, currency=currency),
+                                    fmt(days[-1].expected, definition.unit, currency=currency), len(weekly),
                                     windows.window(days[-1].day, store.day_figure(days[-1]).window_days, today)))
     calibration = calibrate(session, settings=settings, today=today)
     return WeeklyReview(period, week_start, week_end, as_of, tuple(moved), tuple(lines), tuple(needle),

@@ -18,8 +18,7 @@ from bot.metrics.settings import Rule
 from bot.metrics.verdicts import (
     LABELS, MAX_HISTORY_DAYS, Case, Reading, Verdict, VerdictSettings, judge, manual_case,
 )
-from bot.metrics.zones import format_value
-from bot.rituals import store, windows
+from bot.rituals import store, units, windows
 from bot.storage.reference import display_name
 
 __all__ = ["ActionVerdict", "action_verdict", "explain", "plain", "readings", "tally", "words"]
@@ -40,9 +39,9 @@ def words(label: str) -> str:
     return render("verdict_explanation", e={"label": label}, part="words").text
 
 
-def explain(v: Verdict, *, unit: str, subject: str) -> str:
-    """The sentence of evidence for a verdict, in the metric's unit."""
-    f = lambda x: format_value(x, unit)  # noqa: E731
+def explain(v: Verdict, *, unit: str, subject: str, currency: str | None = None) -> str:
+    """The sentence of evidence for a verdict, in the metric's unit (`currency`: [metrics].currency for money)."""
+    f = lambda x: units.fmt(x, unit, currency=currency)  # noqa: E731
     natural = None
     nat = v.natural
     if nat is not None and v.expected_value is not None and v.problem_value is not None and nat.retained > 0.05:
@@ -111,9 +110,10 @@ def action_verdict(session: Session, *, settings: Any, action: Any, trigger: Any
                     end=case.as_of)
     v = judge(rows, case, vs)
     subject = definition.label + (f" for {display_name(session, workspace_id=action.workspace_id, dimension=action.dimension, value=action.segment)}" if action.segment else "")
-    return ActionVerdict(v.label, words(v.label), explain(v, unit=definition.unit, subject=subject),
-                         format_value(v.problem_value, definition.unit), format_value(v.after_value, definition.unit),
-                         v)
+    currency = file.metrics.currency
+    return ActionVerdict(v.label, words(v.label), explain(v, unit=definition.unit, subject=subject, currency=currency),
+                         units.fmt(v.problem_value, definition.unit, currency=currency),
+                         units.fmt(v.after_value, definition.unit, currency=currency), v)
 
 
 def tally(labels: Any) -> tuple[tuple[str, int], ...]:
