@@ -136,7 +136,7 @@ def card(session: Session, *, settings: Any, action: Action, today: date) -> Mes
     verdict = action_verdict(session, settings, action, today=today)
     change = current_change(session, action)
     state = state_message(change, tz=settings.timezone).blocks[0] if change is not None else None
-    return render_card(action_row(action, verdict=verdict), state=state)
+    return render_card(action_row(action, verdict=verdict, currency=settings.file.metrics.currency), state=state)
 
 
 def replace_row(blocks: list[dict[str, Any]], clicked: Clicked, state_block: dict[str, Any],

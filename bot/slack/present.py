@@ -41,11 +41,11 @@ def metric_label(key: str) -> str:
     return definition.label if definition else key
 
 
-def _value(action_metric: str, value: float | None) -> str | None:
+def _value(action_metric: str, value: float | None, currency: str | None = None) -> str | None:
     if value is None:
         return None
     definition = CATALOGUE.get(action_metric)
-    return format_value(value, definition.unit if definition else "")
+    return format_value(value, definition.unit if definition else "", currency=currency)
 
 
 def action_verdict(session: Any, settings: Any, action: Action, trigger: Any = None, *,
@@ -71,7 +71,7 @@ def _segment_name(action: Any) -> str:
     return display_name(session, workspace_id=action.workspace_id, dimension=action.dimension, value=action.segment)
 
 
-def _trigger_reading(action: Any) -> Any:
+def _trigger_reading(action: Any, currency: str | None = None) -> Any:
     """The reading the action's trigger fired on (`rituals.words.Said`), as its alert showed it; None for a
     manual action or one read outside a session."""
     session = object_session(action)
@@ -82,17 +82,18 @@ def _trigger_reading(action: Any) -> Any:
     trigger = next(iter(store.triggers_by_ids(session, workspace_id=action.workspace_id, ids=[action.trigger_id])), None)
     if trigger is None:
         return None
-    return words.said(store.trigger_figure(trigger), today=None, name=_segment_name(action) or None)
+    return words.said(store.trigger_figure(trigger), today=None, name=_segment_name(action) or None, currency=currency)
 
 
 def action_row(action: Action, *, today: date | None = None, verdict: Any = None,
-               working: WorkingDays = MON_FRI) -> dict[str, Any]:
+               working: WorkingDays = MON_FRI, currency: str | None = None) -> dict[str, Any]:
     """`verdict`: the action's `ActionVerdict` when it is done (see `action_verdict`); `today` and the team's
-    `working` days (`workdays.working_days`) say whether it is overdue, as the weekly review does."""
+    `working` days (`workdays.working_days`) say whether it is overdue, as the weekly review does; `currency`
+    ([metrics].currency) goes with money figures."""
     from bot.rituals import windows, words
 
     title, _, steps = action.description.partition("\n")
-    reading = _trigger_reading(action)
+    reading = _trigger_reading(action, currency)
     opened_on = action.created_at.date() if action.created_at else None
     return {
         "id": action.id,
@@ -117,8 +118,8 @@ def action_row(action: Action, *, today: date | None = None, verdict: Any = None
         "verdict": verdict.words if verdict is not None else None,
         "verdict_label": verdict.label if verdict is not None else None,
         "verdict_text": Safe(verdict.explanation) if verdict is not None else None,
-        "value_at_open": _value(action.metric, action.value_at_open),
-        "value_at_followup": _value(action.metric, action.value_at_followup),
+        "value_at_open": _value(action.metric, action.value_at_open, currency),
+        "value_at_followup": _value(action.metric, action.value_at_followup, currency),
     }
 
 

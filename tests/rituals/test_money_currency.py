@@ -2,6 +2,7 @@
 reads "12.40 EUR" in what moved, in a done action's verdict (before, after and its sentence) and on the card."""
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from bot.config import load_settings
@@ -62,3 +63,25 @@ def test_verdict_money_without_a_currency_stays_bare(tmp_path, session_factory):
         verdict = action_verdict(session, settings=load_settings({}, config_path=str(path)),
                                  action=get_action(session, workspace_id="default", action_id=done_id), today=TODAY)
         assert verdict.before.replace(".", "").isdigit() and "EUR" not in verdict.explanation
+
+
+def test_action_cards_show_money_with_the_currency(tmp_path, session_factory):
+    from bot.actions.service import get_action
+    from bot.slack import outcomes
+
+    with session_factory.begin() as session:
+        _seed(session)
+        fired = trigger("cost-up", COST, TODAY - timedelta(days=1), evidence={"value": 21.0, "expected": 12.0})
+        session.add(fired)
+        session.flush()
+        opened = action(COST, "U0OPS", due_on=TODAY + timedelta(days=7), trigger_id=fired.id, created_at=at(TODAY))
+        manual = action(COST, "U0OPS", due_on=TODAY + timedelta(days=7), created_at=at(TODAY), value_at_open=21.0)
+        session.add_all([opened, manual])
+        session.flush()
+        ids = (opened.id, manual.id)
+    settings = _settings(tmp_path)
+    with session_factory() as session:
+        for action_id in ids:
+            card = outcomes.card(session, settings=settings, action=get_action(
+                session, workspace_id="default", action_id=action_id), today=TODAY)
+            assert "21.00 EUR" in card.text + json.dumps(card.blocks), action_id
