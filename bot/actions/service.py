@@ -11,13 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.actions.statuses import OPEN_STATUSES, STATUSES
 from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.errors import UsageError
 from bot.storage.base import utcnow
 from bot.storage.models import Action, ActionEvent
 
-STATUSES = ("open", "done", "carried", "closed", "snoozed")
-OPEN_STATUSES = ("open", "carried", "snoozed")
 # The owner's own word on an outcome, kept in the log; the verdict every message shows comes from
 # bot.rituals.verdict (one engine), never from a one-day before/after comparison.
 OUTCOME_CLASSES = ("improved", "no_change", "worse")

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-OPEN_STATUSES = ("open", "carried", "snoozed")
+from bot.actions.statuses import OPEN_STATUSES
+
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 
+from bot.actions.statuses import STATUSES
 from bot.commands.layout import DIM, GREEN, YELLOW, Column, Row, echo, render, use_color
-
-# bot.actions.service.STATUSES, spelled out so --help need not import SQLAlchemy (a test keeps them equal).
-STATUSES = ("open", "done", "carried", "closed", "snoozed")
 
 
 def add_arguments(parser) -> None:

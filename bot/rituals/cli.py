@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot.actions.statuses import OPEN_STATUSES
+
 if TYPE_CHECKING:  # the runner pulls in themes (scikit-learn) and charts (matplotlib): not for --help
     from bot.blocks import Message
     from bot.rituals.publish import Result
@@ -87,7 +89,7 @@ def next_reminder_day(actions: Sequence[Any], *, today: date, days_before: int,
 
     best: tuple[date, Any] | None = None
     for a in actions:
-        if a.status not in ("open", "carried", "snoozed") or a.due_on is None:
+        if a.status not in OPEN_STATUSES or a.due_on is None:
             continue
         start = today + timedelta(days=1)
         if a.snoozed_until is not None and a.snoozed_until > start:
@@ -112,7 +114,7 @@ def why_no_reminders(runner: Runner, now: datetime) -> Skipped:
 
     settings = runner.settings
     with runner.sessions() as session:
-        actions = store.actions(session, workspace_id=settings.workspace_id, statuses=("open", "carried", "snoozed"))
+        actions = store.actions(session, workspace_id=settings.workspace_id, statuses=OPEN_STATUSES)
         for a in actions:
             session.expunge(a)
         working = working_days(settings, holidays(session, workspace_id=settings.workspace_id))

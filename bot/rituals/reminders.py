@@ -20,6 +20,7 @@ from typing import Literal
 
 from sqlalchemy import update
 
+from bot.actions.statuses import OPEN_STATUSES
 from bot.actions.workdays import EVERY_DAY, MON_FRI, WorkingDays, working_days
 from bot.annotations import holidays
 from bot.blocks import Message, render
@@ -71,7 +72,7 @@ def days_overdue(due_on: date, today: date, *, skip_weekends: bool = True, worki
 
 
 def remindable(status: str, snoozed_until: date | None, today: date) -> bool:
-    if status not in ("open", "carried", "snoozed"):
+    if status not in OPEN_STATUSES:
         return False
     return snoozed_until is None or snoozed_until <= today
 
@@ -138,7 +139,7 @@ def decide(actions: list[Action], *, owner_timezones: dict[str, str], now: datet
 def gather(sessions, *, settings: Settings, delivery: Delivery, now: datetime,
            ignore_hours: bool = False) -> list[OwnerReminder]:
     with sessions() as session:
-        actions = store.actions(session, workspace_id=settings.workspace_id, statuses=("open", "carried", "snoozed"))
+        actions = store.actions(session, workspace_id=settings.workspace_id, statuses=OPEN_STATUSES)
         for a in actions:
             session.expunge(a)
         days_off = holidays(session, workspace_id=settings.workspace_id)
