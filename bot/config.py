@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from bot.weekdays import KEYS as WEEKDAY_KEYS
+
 DEFAULT_CONFIG = "signalroom.toml"
 ZONES = ("healthy", "watch", "act_now", "insufficient_data", "learning")
 DIMENSIONS = ("source", "channel", "priority", "group", "product_area", "account_tier", "agent")
@@ -142,7 +144,7 @@ class MetricOverride(_Model):
 
 
 class BusinessHoursConfig(_Model):
-    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    days: tuple[str, ...] = WEEKDAY_KEYS[:5]
     opens: dt.time = dt.time(9, 0)
     closes: dt.time = dt.time(17, 0)
 
@@ -353,7 +355,7 @@ class PlaybookConfig(_Model):
 
 class RitualConfig(_Model):
     enabled: bool = True
-    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None
+    day: Literal[WEEKDAY_KEYS] | None = None
     time: dt.time = dt.time(9, 30)
     timezone: str | None = None
     channel: str | None = None

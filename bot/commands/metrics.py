@@ -56,7 +56,7 @@ def run(args, runtime) -> int:
     if not card.entries:
         print("no metrics yet: import or sync tickets, then run `signalroom rollup`")
         return 0
-    from bot.metrics.zones import WEEKDAYS
+    from bot.weekdays import NAMES as WEEKDAYS
 
     title = (f"Scorecard for {WEEKDAYS[card.as_of.weekday()]} {card.as_of} ({card.timezone})" if start is None
              else f"Metrics from {start} to {end} ({card.timezone})")
@@ -94,7 +94,8 @@ def scorecard_lines(card, *, by: str | None = None, span: tuple[date, date] | No
     needs a look its explanation (without the label and value the row already shows).
     Labels, not keys: the keys are in --json. With a range (`span`), the note says how the
     value was pooled and there are no zones."""
-    from bot.metrics.zones import WEEKDAYS, format_value
+    from bot.metrics.zones import format_value
+    from bot.weekdays import NAMES as WEEKDAYS
 
     rows = []
     for e in card.entries:

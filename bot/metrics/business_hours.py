@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from bot.weekdays import KEYS as WEEKDAYS
+
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.actions.statuses import OPEN_STATUSES
+from bot.weekdays import NAMES as WEEKDAYS
 
 if TYPE_CHECKING:  # the runner pulls in themes (scikit-learn) and charts (matplotlib): not for --help
     from bot.blocks import Message
@@ -21,7 +22,6 @@ RITUAL_NAMES = {"weekly_review": "weekly review", "digest": "product digests", "
 # The [rituals.*] table that schedules each ritual (the quarterly review rides on the weekly review's).
 CONFIG_TABLES = {"weekly_review": "weekly_review", "digest": "digest", "account_risk": "account_risk",
                  "leadership": "leadership", "quarterly": "weekly_review", "reminder": "reminders"}
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot import weekdays
+
 Cadence = Literal["daily", "weekly", "monthly", "quarterly"]
-WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+WEEKDAYS = {key: number for number, key in enumerate(weekdays.KEYS)}  # "mon" → 0
 # A ritual whose grace is 0 is still posted when the worker's tick lands a little late.
 MIN_TOLERANCE = timedelta(minutes=10)
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot.weekdays import NAMES as WEEKDAY_NAMES
+from bot.weekdays import SHORT as WEEKDAYS
+
 __all__ = ["day", "day_phrase", "month", "past_zone_day", "since", "span", "week_of", "weekday_name", "window"]
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December")
