@@ -538,12 +538,17 @@ def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings
     results as in one pass). `sink` receives each stretch's results and returns what to keep of them.
     """
     by_metric: dict[str, list[tuple[Key, int, int]]] = defaultdict(list)
-    for key, (_s, has) in series.items():
+    for key, (s, has) in series.items():
         present = np.flatnonzero(has)
-        # Judged from its first row to QUIET_SEGMENT_DAYS after its last: a series that fell silent
-        # (a 2016 import's response times in 2026) gets no decade of "insufficient data" days.
-        stop = int(present[-1]) + QUIET_SEGMENT_DAYS if present.size else -1
-        if present.size == 0 or stop < from_index:
+        if present.size == 0:
+            continue
+        # Judged from its first row until QUIET_SEGMENT_DAYS after its last day with a sample (n > 0),
+        # or through its last row if that is later: a series that fell silent (a 2016 import's response
+        # times in 2026) gets no decade of "insufficient data" days, and a segment's volume and backlog,
+        # whose zero days already run QUIET_SEGMENT_DAYS past its last ticket (`compute_daily`), stop there.
+        sampled = np.flatnonzero(has & (s.n > 0))
+        stop = max(int(present[-1]), int(sampled[-1]) + QUIET_SEGMENT_DAYS if sampled.size else -1)
+        if stop < from_index:
             continue
         by_metric[key[0]].append((key, max(from_index, int(present[0])), stop))
     out: dict[Key, list[ZoneResult]] = {}
