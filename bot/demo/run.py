@@ -115,11 +115,17 @@ STAGES: list[tuple[str, Stage]] = [
 def _themes_stage(demo: Demo) -> None:
     from bot.themes.service import run_themes
 
+    from bot.rituals.windows import week_of
+    from bot.themes.weekly import last_complete_week
+
     report = run_themes(demo.session_factory, settings=demo.settings, now_at=demo_now(demo))
-    top = sorted(report.run.themes, key=lambda t: -(t.weeks[-1].count if t.weeks else 0))[:3]
+    # The last whole week, as `signalroom themes` and the digest count it (the run's last week is partial).
+    week = last_complete_week(report.end_at.astimezone(demo.settings.timezone).date())
+    counts = {t.id: next((w.count for w in t.weeks if w.week_start == week), 0) for t in report.run.themes}
+    top = sorted(report.run.themes, key=lambda t: -counts[t.id])[:3]
     demo.notes.append(
         f"{len(report.run.themes)} ticket themes from {report.documents} tickets ({report.run.embedder}); "
-        "busiest last week: " + "; ".join(f"{t.name} ({t.weeks[-1].count})" for t in top if t.weeks)
+        f"busiest in the {week_of(week)}: " + "; ".join(f"{t.name} ({counts[t.id]})" for t in top)
     )
     (demo.out / "themes.json").write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
 

@@ -54,3 +54,21 @@ def test_demo_writes_block_kit_messages(tmp_path):
     index = (tmp_path / "INDEX.md").read_text()
     assert index.count("https://app.slack.com/block-kit-builder/#") == len(files)
     assert (tmp_path / "demo.db").exists()
+
+
+def test_the_summarys_busiest_themes_count_the_digests_week(tmp_path):
+    """The terminal summary counts the last whole week, as the digest and `signalroom themes` do (not the partial one)."""
+    from bot.rituals.windows import week_of
+    from bot.themes.weekly import last_complete_week
+
+    demo = run_demo(out=tmp_path, as_of=AS_OF, env={}, console=Console(quiet=True), days=40, per_day=40)
+    week = last_complete_week(AS_OF)
+    note = next(n for n in demo.notes if "busiest" in n)
+    assert f"busiest in the {week_of(week)}: " in note
+    themes = json.loads((tmp_path / "themes.json").read_text())["themes"]
+    counts = {t["label"]: next(w["count"] for w in t["weeks"] if w["week_start"] == week.isoformat()) for t in themes}
+    for part in note.split(": ", 1)[1].split("; "):
+        name, _, count = part.rpartition(" (")
+        assert counts[name] == int(count.rstrip(")"))
+    for path in tmp_path.glob("*-ritual_digest.json"):
+        assert week_of(week) in json.loads(path.read_text())["text"]
