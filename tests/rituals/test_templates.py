@@ -162,6 +162,19 @@ def test_digest_says_a_theme_with_no_history_is_new_this_week():
     assert "new over the 4-week average" not in text
 
 
+def test_the_digests_marker_follows_the_direction_too():
+    """A notable theme (up, or worse CSAT than overall) is marked; the mark points the way its count went."""
+    line = lambda label, count, avg, growth: digests.ThemeLine(label, count, avg, growth, 0.5, None, (), True)  # noqa: E731
+    d = digests.Digest("billing", "C0BILLING", date(2026, 11, 16), date(2026, 11, 22), "2026-W48", 90, 80.0, (
+        line("up", 40, 20.0, "+100 %"), line("down", 20, 40.0, "−50 %"), line("flat", 30, 30.0, "+0 %")),
+        0.88, 0.12, 0.07, True)
+    parent, _ = digests.render_digest(d)
+    up, down, flat = parent.blocks[1]["text"]["text"].split("\n• ")[1:]
+    assert up.startswith(":small_red_triangle: More customers")
+    assert down.startswith(":small_red_triangle_down: Fewer customers")
+    assert flat.startswith(":warning: Customers still ask")
+
+
 def test_accounts_golden():
     report = accounts.AccountReport("C0SUCCESS", "2026-W48", 14, 3, (
         accounts.AccountRisk("Northwind Traders", True, 6, 1.5, 3, 4, (
