@@ -203,18 +203,13 @@ def synthetic(kind: str, seed: int, days: int) -> tuple[DailySeries, object]:
         n = rng.poisson(200 * load)
         x = np.array([np.median(rng.lognormal(np.log(3600), 0.8, max(k, 1))) for k in n])
         return DailySeries.from_values(start, list(x), [int(k) for k in n]), CATALOGUE["first_response_time"]
-    if kind == "rate (binomial, ~90 %, ~80 rated/day)":
-        den = rng.poisson(80 * load).astype(float)
-        num = rng.binomial(den.astype(int), 0.9).astype(float)
-        with np.errstate(invalid="ignore"):
-            v = num / den
-        return DailySeries(start, v, den.astype(np.int64), num, den), CATALOGUE["csat"]
-    if kind == "rate (binomial, ~6 %, ~280/day)":
-        den = rng.poisson(280 * load).astype(float)
-        num = rng.binomial(den.astype(int), 0.06).astype(float)
-        with np.errstate(invalid="ignore"):
-            v = num / den
-        return DailySeries(start, v, den.astype(np.int64), num, den), CATALOGUE["reopen_rate"]
+    for name, per_day, p, key in (("rate (binomial, ~90 %, ~80 rated/day)", 80, 0.9, "csat"),
+                                  ("rate (binomial, ~6 %, ~280/day)", 280, 0.06, "reopen_rate")):
+        if kind == name:
+            den = rng.poisson(per_day * load).astype(float)
+            num = rng.binomial(den.astype(int), p).astype(float)
+            with np.errstate(invalid="ignore"):
+                return DailySeries(start, num / den, den.astype(np.int64), num, den), CATALOGUE[key]
     raise ValueError(kind)
 
 
@@ -232,28 +227,15 @@ def synthetic_share(kind: str, seed: int, days: int, zs: ZoneSettings = ZoneSett
 # --- 3. BPI 2013 ------------------------------------------------------------------------------
 
 def bpi2013() -> dict[str, tuple[int, int]] | None:
-    path = ROOT.parent / "shared" / "data" / "bpi2013-incidents" / "VINST-new.csv"
-    if not path.exists():
+    from verdicts import bpi2013_series  # bench/verdicts.py: the same log, read the same way
+
+    found = bpi2013_series()
+    if found is None:
         return None
-    import collections
-
-    from bot.metrics.facts import columns_from_facts, compute_daily
-    from bot.metrics.settings import RollupSettings
-    from tests.metrics.test_bpi2013 import cases_to_facts
-
-    settings = RollupSettings(timezone="Europe/Brussels")
-    cols = columns_from_facts(cases_to_facts(path), settings)
-    rows = compute_daily(cols, start=date(2010, 3, 31), end=date(2012, 5, 24), settings=settings, dimensions=())
-    by_metric: dict[str, list] = collections.defaultdict(list)
-    for r in rows:
-        if r.dimension == "":
-            by_metric[r.metric].append((r.day, r.value, r.n, r.numerator, r.denominator))
     out = {}
-    for key, points in sorted(by_metric.items()):
-        if key not in CATALOGUE:
-            continue
+    for key, series in sorted(found.items()):
         zs = ZoneSettings(min_sample=5 if CATALOGUE[key].kind == "rate" else None)
-        out[key] = loud_share(evaluate_series(DailySeries.from_points(points), CATALOGUE[key], zs))
+        out[key] = loud_share(evaluate_series(series, CATALOGUE[key], zs))
     return out
 
 

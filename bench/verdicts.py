@@ -146,7 +146,9 @@ def demo_data() -> tuple[collections.Counter, collections.Counter]:
     return out, fixed
 
 
-def bpi2013() -> collections.Counter | None:
+def bpi2013_series() -> dict[str, DailySeries] | None:
+    """The BPI 2013 incident log's overall daily series per catalogue metric (None when the data is absent);
+    bench/quiet_watch.py reads them too."""
     path = ROOT.parent / "shared" / "data" / "bpi2013-incidents" / "VINST-new.csv"
     if not path.exists():
         return None
@@ -161,11 +163,15 @@ def bpi2013() -> collections.Counter | None:
     for r in rows:
         if r.dimension == "":
             by_metric[r.metric].append((r.day, r.value, r.n, r.numerator, r.denominator))
+    return {key: DailySeries.from_points(points) for key, points in by_metric.items() if key in CATALOGUE}
+
+
+def bpi2013() -> collections.Counter | None:
+    found = bpi2013_series()
+    if found is None:
+        return None
     out: collections.Counter = collections.Counter()
-    for key, points in by_metric.items():
-        if key not in CATALOGUE:
-            continue
-        series = DailySeries.from_points(points)
+    for key, series in found.items():
         out += verdicts_for(series, CATALOGUE[key], ZoneSettings(min_sample=5 if CATALOGUE[key].kind == "rate" else None))
     return out
 
