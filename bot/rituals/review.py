@@ -17,7 +17,6 @@
 """
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -322,7 +321,7 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
                            now.value if now else fmt(last.value, definition.unit, currency=currency),
                            now.expected if now else fmt(last.expected, definition.unit, currency=currency),
                            concentrated=concentrated, days_in_zone=in_zone,
-                           button_value=json.dumps({"metric": key}), now=now,
+                           button_value=action_ids.log_action_value(key, "", "", None), now=now,
                            was_on=windows.past_zone_day(was, today) if was else "",
                            concentrated_in=concentrated_in))
         chart_series[(key, "", "")] = days
@@ -349,8 +348,7 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
             segment_name=display_name(session, workspace_id=workspace_id, dimension=trig.dimension, value=trig.segment),
             days_in_zone=sum(1 for d in seg_days if d.day >= week_start and d.zone in BAD),
             trigger_id=trig.id,
-            button_value=json.dumps({"metric": trig.metric, "dimension": trig.dimension, "segment": trig.segment,
-                                     "trigger_id": trig.id}),
+            button_value=action_ids.log_action_value(trig.metric, trig.dimension, trig.segment, trig.id),
             now=now, was_on=windows.past_zone_day(was, today) if was else "", alert=alert,
             alert_day=windows.day(trig.fired_on),
         ))

@@ -99,6 +99,20 @@ def test_gather_and_render_the_scenario(tmp_path, session_factory):
     json.dumps([p.payload() for p in [parent, *replies]])
 
 
+def test_log_action_buttons_carry_the_one_button_value(tmp_path, session_factory):
+    """The review's "Log action" carries what the alert's does (action_ids.log_action_value), so the form opens alike."""
+    from bot.rituals.action_ids import log_action_value
+
+    with session_factory.begin() as session:
+        seed_review_scenario(session, TODAY)
+    with session_factory() as session:
+        r = review.gather(session, settings=settings(tmp_path), today=TODAY, period="2026-W48", with_charts=False)
+    assert r.moved
+    for m in r.moved:
+        assert m.button_value == log_action_value(m.metric, m.dimension or "", m.segment or "", m.trigger_id)
+        assert json.loads(m.button_value)["metric"] == m.metric
+
+
 def test_closing_nudge(session_factory):
     from tests.rituals.factories import action
 
