@@ -25,6 +25,7 @@ class Column:
     header: str
     align: str = "<"  # ">" for numbers
     flex: bool = False  # at most one: takes the room left and wraps
+    clip: bool = False  # with flex: cut to one line ("…") instead of wrapping (the whole text is in --json)
     colors: Mapping[str, str] = field(default_factory=dict)  # cell text -> ANSI colour code
 
 
@@ -57,7 +58,8 @@ def render(columns: Sequence[Column], rows: Sequence[Row], *, width: int | None 
     indent = max(len(GAP), 0 if at is None else sum(widths[:at]) + len(GAP) * at)
 
     def line(cells: Sequence[str], paint: bool) -> list[str]:
-        wrapped = [textwrap.wrap(cell, widths[i], break_on_hyphens=False) or [""] if i == flex else [cell]
+        wrapped = [([clip(cell, widths[i])] if columns[i].clip else
+                    textwrap.wrap(cell, widths[i], break_on_hyphens=False) or [""]) if i == flex else [cell]
                    for i, cell in enumerate(cells)]
         out = []
         for n in range(max(len(w) for w in wrapped)):
@@ -78,6 +80,18 @@ def render(columns: Sequence[Column], rows: Sequence[Row], *, width: int | None 
             lines += textwrap.wrap(row.note, max(indent + MIN_FLEX * 2, width), initial_indent=" " * indent,
                                    subsequent_indent=" " * indent, break_on_hyphens=False)
     return lines
+
+
+def clip(text: str, width: int) -> str:
+    """`text` on one line of at most `width` characters: cut at a word when one ends in the last half, with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[:max(width - 1, 0)]
+    space = cut.rfind(" ")
+    if text[len(cut)] != " " and space >= width // 2:  # not already at a word's end: back to the last one
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def echo(lines: Sequence[str], out=None) -> None:

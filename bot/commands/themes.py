@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from datetime import date, datetime, time
 
-from bot.commands.layout import Column, Row, echo, render
+from bot.commands.layout import Column, Row, echo, render, terminal_width
 from bot.errors import UsageError
 
 
@@ -48,18 +49,26 @@ def run(args, runtime) -> int:
 
     # The last whole week before the run's end: the week a digest posted now reports, with the same counts.
     week = last_complete_week(report.end_at.astimezone(tz).date())
-    echo([f"{len(report.run.themes)} themes from {report.documents:,} tickets "
-          f"({report.start_at.date()} to {report.end_at.date()}, {report.run.embedder}); "
-          f"weekly counts for the {week_of(week)}",
-          *theme_lines(report.run.themes, week=week)])
+    themes = report.run.themes
+    last_day = (report.end_at - timedelta(microseconds=1)).astimezone(tz).date()  # end_at is exclusive (--to + 1 day)
+    head = (f"{len(themes)} themes from {report.documents:,} tickets "
+            f"({report.start_at.date()} to {last_day}, {report.run.embedder}); "
+            f"weekly counts for the {week_of(week)}" + ("; all new: no earlier run to match" if all_new(themes) else ""))
+    echo([*textwrap.wrap(head, terminal_width(), break_on_hyphens=False), *theme_lines(themes, week=week)])
     return 0
 
 
+def all_new(themes) -> bool:
+    """A first run (or a range no stored run covers): every theme is new, said once instead of under each row."""
+    return bool(themes) and all(theme.status.value == "new" for theme in themes)
+
+
 def theme_lines(themes, *, width: int | None = None, week: date | None = None) -> list[str]:
-    """One short row per theme (name in the wrapping column), why it stands out below it.
+    """One line per theme (its name clipped to the room left), why it stands out below it.
 
     `week`: the Monday of the week the weekly columns show (default: each theme's last week)."""
     rows = []
+    first_run = all_new(themes)
     for theme in themes:
         if week is None:
             shown = theme.weeks[-1] if theme.weeks else None
@@ -67,7 +76,7 @@ def theme_lines(themes, *, width: int | None = None, week: date | None = None) -
             shown = next((w for w in theme.weeks if w.week_start == week), None)
         change = "" if shown is None or shown.change is None else f"{shown.change * 100:+.0f} %"
         notes = []
-        if theme.status.value == "new":
+        if theme.status.value == "new" and not first_run:
             notes.append("new theme" + (f", first seen {theme.first_seen}" if theme.first_seen else ""))
         elif theme.status.value == "emerging":
             notes.append("emerging")
@@ -78,6 +87,7 @@ def theme_lines(themes, *, width: int | None = None, week: date | None = None) -
         rows.append(Row((theme.id, theme.name, f"{theme.count:,}", f"{shown.count if shown else 0:,}",
                          change + (" !" if shown is not None and shown.notable else ""), theme.product_area or ""),
                         "; ".join(notes)))
-    columns = [Column("id"), Column("theme", flex=True), Column("tickets", ">"), Column("last wk", ">"),
+    # One line per theme: a long name is clipped to the room left (`--json` has it whole).
+    columns = [Column("id"), Column("theme", flex=True, clip=True), Column("tickets", ">"), Column("last wk", ">"),
                Column("vs 4-wk avg", ">"), Column("area")]
     return render(columns, rows, width=width)

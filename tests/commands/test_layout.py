@@ -1,7 +1,7 @@
 """The terminal table: short columns, one column that wraps, notes under their row, within the width."""
 from __future__ import annotations
 
-from bot.commands.layout import RED, Column, Row, render, terminal_width
+from bot.commands.layout import RED, Column, Row, clip, render, terminal_width
 
 COLUMNS = [Column("zone", colors={"act now": RED}), Column("metric", flex=True), Column("value", ">")]
 ROWS = [
@@ -46,3 +46,16 @@ def test_colour_only_when_asked_and_padding_unchanged():
 def test_width_comes_from_columns(monkeypatch):
     monkeypatch.setenv("COLUMNS", "123")
     assert terminal_width() == 123
+
+
+def test_a_clipped_column_keeps_one_line_per_row():
+    columns = [Column("zone"), Column("metric", flex=True, clip=True), Column("value", ">")]
+    lines = render(columns, [Row(r.cells) for r in ROWS], width=30)
+    assert lines[2:] == ["act now  First respon…  76 min", "healthy  Reopen rate     6.0 %"]  # never wrapped
+
+
+def test_clip_cuts_at_a_word_in_the_last_half_else_mid_word():
+    assert clip("Password reset", 20) == "Password reset"
+    assert clip("Payment failed on the new billing page", 20) == "Payment failed on…"
+    assert clip("Supercalifragilisticexpialidocious", 10) == "Supercali…"
+    assert clip("A  b\tc", 10) == "A b c"

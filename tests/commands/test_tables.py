@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.cli import main
-from bot.commands.themes import theme_lines
+from bot.commands.themes import all_new, theme_lines
 from bot.config import load_settings
 from bot.demo.sample import generate
 from bot.imports import import_csv_file
@@ -98,3 +98,15 @@ def test_theme_rows_fit_80_columns_with_why_notable_below():
     notes = " ".join(line.strip() for line in lines[3:-1])
     assert notes.endswith("new theme, first seen 2026-11-16; notably up: 124 last week against a 4-week average of 54")
     assert lines[-1].split()[:4] == ["T0002", "Password", "reset", "55"]
+
+
+def test_sixty_long_theme_names_take_one_line_each_at_80_columns():
+    """A first run: every theme is new (the command's header says so once), long names are clipped."""
+    name = "Customers cannot finish checkout because the card form rejects valid expiry dates ({})"
+    themes = [SimpleNamespace(id=f"T{n:04d}", name=name.format(n), count=1000 - n, weeks=(), status=ThemeStatus.NEW,
+                              first_seen=date(2026, 9, 21), product_area="billing") for n in range(60)]
+    assert all_new(themes) and not all_new(themes[:1] + [SimpleNamespace(status=ThemeStatus.ONGOING)])
+    lines = theme_lines(themes, width=80)
+    assert len(lines) == 2 + 60 and max(len(line) for line in lines) <= 80
+    assert lines[2].startswith("T0000  Customers cannot finish") and "…" in lines[2]
+    assert lines[2].split()[-3:] == ["1,000", "0", "billing"]
