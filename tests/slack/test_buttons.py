@@ -411,3 +411,28 @@ def test_review_outcome_reply_golden_and_inert():
     text = _text(render("ritual_review_outcome", o={**o, "description": evil, "outcome": evil, "actor": evil,
                                                     "metric_label": evil}).blocks)
     assert "<!channel>" not in text and "<@U0EVIL>" not in text and "<https://evil" not in text
+
+
+def test_snooze_in_an_alert_dm_updates_that_item_only(driver, session_factory):
+    """The owner's alert DM, as the ritual renders it: each item's buttons have their block id, so a click
+    replaces that item's row with its state line and leaves the other item's buttons alone."""
+    from dataclasses import replace
+
+    from bot.rituals import alerts
+
+    first, second = _open(session_factory), _open(session_factory, description="Call back billing")
+    item = alerts.AlertItem(7, "slow-frt", "first_response_time", "First response time (median)", "", "watch",
+                            "1.7 h", "1.1 h", "", date(2026, 11, 21), None, "staffing", OWNER, ("Move two agents",),
+                            first, date(2026, 11, 27), "Sat 21 Nov", "above its usual range", "Match staffing")
+    dm = alerts.render_dm(OWNER, [item, replace(item, trigger_id=8, action_id=second)], CHANNEL)
+    rows = [b for b in dm.blocks if b["type"] == "actions"]
+    assert [b.get("block_id") for b in rows] == [f"{ids.ACTION_ROW}{first}", f"{ids.ACTION_ROW}{second}"]
+    _put(driver.slack, DM, "1700000300.000001", dm.blocks)
+    _click(driver, DM, "1700000300.000001", ids.ACTION_SNOOZE_DAY, str(first), block_id=f"{ids.ACTION_ROW}{first}")
+    (update,) = _updates_of(driver.slack, "1700000300.000001")
+    blocks = update["blocks"]
+    state = next(b for b in blocks if b.get("block_id") == f"{ids.ACTION_STATE}{first}")
+    assert state["elements"][0]["text"].startswith(f":zzz: Snoozed by <@{OWNER}> · {ON}")
+    after = {b["block_id"]: [e["action_id"] for e in b["elements"]] for b in blocks if b["type"] == "actions"}
+    assert after == {f"{ids.ACTION_ROW}{first}": [ids.ACTION_DONE],
+                     f"{ids.ACTION_ROW}{second}": [ids.ACTION_DONE, ids.ACTION_SNOOZE_DAY, ids.ACTION_SNOOZE]}
