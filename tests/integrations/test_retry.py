@@ -162,6 +162,8 @@ def test_pace_window(window, expected):
           "zendesk-ratelimit-tickets-index": "total=100; remaining=0; resets=12"}, 0, 12),
         ({"ratelimit-remaining": "2", "ratelimit-reset": "41",
           "zendesk-ratelimit-incremental-exports": "total=10; remaining=9; resets=30"}, 2, 41),
+        # ... as Zendesk's documentation writes it (header names are case-insensitive)
+        ({"Zendesk-RateLimit-Tickets-Index": "total=100; remaining=99; resets=41"}, 99, 41),
         # IETF draft-07 structured field
         ({"RateLimit": "limit=100, remaining=4, reset=8"}, 4, 8),
         # Intercom: X-RateLimit-Reset is an epoch
