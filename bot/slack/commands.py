@@ -311,7 +311,9 @@ def snooze(r: Request, action_id: int, until) -> None:
 
 def _log(cmd: grammar.Log, r: Request) -> Message:
     with r.db.transaction() as session:
-        entries = [log_entry(a, t, verdict=action_verdict(session, r.services.settings, a, t, today=r.services.today()))
+        currency = r.services.settings.file.metrics.currency
+        entries = [log_entry(a, t, verdict=action_verdict(session, r.services.settings, a, t, today=r.services.today()),
+                             currency=currency)
                    for a, t in actions.decision_log(session, workspace_id=r.workspace_id, metric=cmd.metric,
                                                     limit=LIST_LIMIT)]
     return render("slack_log", entries=entries, metric_label=metric_label(cmd.metric) if cmd.metric else "")

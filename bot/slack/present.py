@@ -123,8 +123,8 @@ def action_row(action: Action, *, today: date | None = None, verdict: Any = None
     }
 
 
-def log_entry(action: Action, trigger: Any, *, verdict: Any = None) -> dict[str, Any]:
-    row = action_row(action, verdict=verdict)
+def log_entry(action: Action, trigger: Any, *, verdict: Any = None, currency: str | None = None) -> dict[str, Any]:
+    row = action_row(action, verdict=verdict, currency=currency)
     before, after = row["value_at_open"], row["value_at_followup"]
     trigger_text = None
     if trigger is not None:

@@ -85,3 +85,16 @@ def test_action_cards_show_money_with_the_currency(tmp_path, session_factory):
             card = outcomes.card(session, settings=settings, action=get_action(
                 session, workspace_id="default", action_id=action_id), today=TODAY)
             assert "21.00 EUR" in card.text + json.dumps(card.blocks), action_id
+
+
+def test_decision_log_change_carries_the_currency(tmp_path, session_factory):
+    from bot.actions.service import decision_log
+    from bot.slack.present import action_verdict, log_entry
+
+    with session_factory.begin() as session:
+        done_id = _seed(session)
+    settings = _settings(tmp_path)
+    with session_factory() as session:
+        (entry,) = [log_entry(a, t, verdict=action_verdict(session, settings, a, t, today=TODAY), currency="EUR")
+                    for a, t in decision_log(session, workspace_id="default") if a.id == done_id]
+    assert entry["change"] == "19.00 EUR → 13.00 EUR"
