@@ -22,6 +22,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import queue
+import threading
 import time as _time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -236,15 +238,17 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
         keep_from = end - timedelta(days=state_days)
         explain_from = as_of - timedelta(days=EXPLAIN_DAYS)
         watched = {key for key in series if any(rule.matches(*key) for rule in settings.rules)}
-        written = 0
+        writer = _StretchWriter(session)
 
         def sink(part: dict[Key, list[ZoneResult]]) -> dict[Key, list[ZoneResult]]:
-            nonlocal written
-            written += _write_rows(session, sorted(
-                _rows(workspace_id, series, part, history_start, explain_from, now_at), key=_row_order))
+            writer.put(sorted(_rows(workspace_id, series, part, history_start, explain_from, now_at), key=_row_order))
             return {key: rs if key in watched else [r for r in rs if r.day >= keep_from] for key, rs in part.items()}
 
-        results = _evaluate_all(series, settings, changes, from_index=0, seeds={}, stretch=STRETCH_DAYS, sink=sink)
+        try:
+            results = _evaluate_all(series, settings, changes, from_index=0, seeds={}, stretch=STRETCH_DAYS,
+                                    sink=sink)
+        finally:
+            written = writer.close()
         zones = _zone_history({}, results, settings, start=history_start, until=history_start)
         fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                      results=results, as_of=as_of, alerts_channel=alerts_channel)
@@ -594,6 +598,42 @@ def _write_rows(session: Session, rows: Iterable[tuple]) -> int:
         store.insert_daily(session, chunk)
         written += len(chunk)
     return written
+
+
+class _StretchWriter:
+    """Writes each stretch's rows on a second thread while the next stretch is judged: the database
+    driver releases the GIL while SQLite or PostgreSQL works, so on two cores writing overlaps judging.
+    One stretch waits at most; the session is not used by the caller until `close`."""
+
+    def __init__(self, session: Session) -> None:
+        session.connection()  # the transaction's connection exists before the thread uses it
+        self.session = session
+        self.written = 0
+        self.error: BaseException | None = None
+        self.queue: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=1)
+        self.thread = threading.Thread(target=self._run, name="rollup-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (rows := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.written += _write_rows(self.session, rows)
+                except BaseException as e:  # re-raised by put/close in the caller's thread
+                    self.error = e
+
+    def put(self, rows: list[tuple]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(rows)
+
+    def close(self) -> int:
+        """Waits for the rows still queued; raises what the writer raised."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.written
 
 
 def _row_order(row: tuple) -> tuple:

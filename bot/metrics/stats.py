@@ -75,12 +75,21 @@ def grouped_quantiles(
     values = np.asarray(values, dtype=np.float64)
     if keys.size == 0:
         return keys[:0], np.zeros(0, dtype=np.int64), np.zeros((len(qs), 0))
-    # Sort by value, then stably by key: radix sort when the keys fit 16 bits (days × segments).
     by_value = np.argsort(values, kind="stable")
-    kv = keys[by_value]
-    small = kv.size and 0 <= kv.min() and kv.max() < 32767
-    order = by_value[np.argsort(kv.astype(np.int16) if small else kv, kind="stable")]
-    return sorted_group_quantiles(keys[order], values[order], qs)
+    return value_ordered_quantiles(keys[by_value], values[by_value], qs)
+
+
+def value_ordered_quantiles(
+    kv: np.ndarray, vv: np.ndarray, qs: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`grouped_quantiles` of pairs already in stable ascending value order (one value sort can then
+    serve several groupings of the same values)."""
+    if kv.size == 0:
+        return kv[:0], np.zeros(0, dtype=np.int64), np.zeros((len(qs), 0))
+    # Stably by key: radix sort when the keys fit 16 bits (days × segments).
+    small = 0 <= kv.min() and kv.max() < 32767
+    order = np.argsort(kv.astype(np.int16) if small else kv, kind="stable")
+    return sorted_group_quantiles(kv[order], vv[order], qs)
 
 
 def sorted_group_quantiles(
