@@ -32,10 +32,12 @@ from bot.metrics.catalogue import CATALOGUE, MetricDef
 from bot.rituals import action_ids, charts, store, windows, words
 from bot.rituals.units import fmt
 from bot.actions import workdays
+from bot.actions.clicks import current_change
 from bot.actions.mutes import MuteLine
 from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.annotations import holidays
 from bot.rituals.verdict import action_verdict
+from bot.slack.outcomes import state_message
 from bot.storage.reference import display_name
 
 CATEGORY_ORDER = {"business_impact": 0, "experience": 1, "operational": 2}
@@ -104,6 +106,10 @@ class ActionLine:
     overdue: bool
     metric_label: str
     button_value: str
+    # What its last click left ("Done by <@U…> · Fri 27 Nov"), from the action log, so a redraw of the review keeps
+    # it: the slack_action_state block and the kind of change (None while the action is simply open).
+    state: dict | None = None
+    state_kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,10 +380,13 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
         recent_close = a.closed_at is not None and a.closed_at.date() >= week_start
         if a.status in ("open", "carried", "snoozed") or recent_close:
             definition = _metric(a.metric)
+            change = current_change(session, a)
             lines.append(ActionLine(a.id, a.description, a.owner, a.due_on, a.status,
                                     is_overdue(a.due_on, a.status, today, working, snoozed_until=a.snoozed_until),
                                     definition.label if definition else a.metric,
-                                    str(a.id)))
+                                    str(a.id),
+                                    state_message(change, tz=settings.timezone).blocks[0] if change else None,
+                                    change.kind if change else ""))
     lines.sort(key=lambda l: (not l.overdue, l.status not in ("open", "carried", "snoozed"), l.due_on or date.max, l.id))
 
     # 3. Did it move the needle.

@@ -113,6 +113,33 @@ def test_log_action_buttons_carry_the_one_button_value(tmp_path, session_factory
         assert json.loads(m.button_value)["metric"] == m.metric
 
 
+def test_a_redrawn_review_keeps_what_clicks_left(tmp_path, session_factory):
+    """Re-posting the review redraws "What we did" from the database: an item someone carried or closed keeps
+    its "… by @x · day" line (from the action log, as the click drew it), not the template's plain status."""
+    from bot.actions.clicks import click
+    from bot.rituals import action_ids
+
+    with session_factory.begin() as session:
+        ids = seed_review_scenario(session, TODAY)
+    with session_factory.begin() as session:
+        click(session, workspace_id="default", action_id=ids["overdue"], verb="carry", actor="U0LEAD",
+              is_admin=False, today=TODAY)
+        click(session, workspace_id="default", action_id=ids["later"], verb="close", actor="U0ADMIN",
+              is_admin=True, today=TODAY)
+    with session_factory() as session:
+        r = review.gather(session, settings=settings(tmp_path), today=TODAY, period="2026-W48", with_charts=False)
+    did = next(m for m in review.render_review(r, channel="C0REVIEW")[1] if m.text.startswith("2. What we did"))
+    blocks = {b.get("block_id"): b for b in did.blocks}
+    carried = blocks[f"{action_ids.ACTION_STATE}{ids['overdue']}"]["elements"][0]["text"]
+    assert carried.startswith(":arrow_right: Carried to next week by <@U0LEAD> · ") and "now due" in carried
+    # the row keeps what a carry leaves: Done and Close
+    assert [e["action_id"] for e in blocks[f"{action_ids.ACTION_ROW}{ids['overdue']}"]["elements"]] == [
+        action_ids.ACTION_DONE, action_ids.ACTION_CLOSE]
+    closed = blocks[f"{action_ids.ACTION_STATE}{ids['later']}"]["elements"][0]["text"]
+    assert closed.startswith(":heavy_multiplication_x: Closed by <@U0ADMIN> · ")
+    assert f"{action_ids.ACTION_ROW}{ids['later']}" not in blocks and "Closed this week" not in did.payload().__repr__()
+
+
 def test_closing_nudge(session_factory):
     from tests.rituals.factories import action
 
