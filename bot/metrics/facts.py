@@ -20,6 +20,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -476,20 +477,13 @@ class DailyBlock:
     denominator: np.ndarray | None = None
 
 
-def compute_daily(
-    cols: TicketColumns,
-    *,
-    start: date,
-    end: date,
-    settings: RollupSettings,
-    dimensions: Sequence[str] = DIMENSIONS,
-    metrics: Iterable[str] | None = None,
-) -> list[DailyValue]:
-    """Daily values for local days in [start, end), overall and per segment of each dimension."""
+def compute_daily(cols: TicketColumns, *, start: date, end: date, **options: Any) -> list[DailyValue]:
+    """Daily values for local days in [start, end), overall and per segment of each dimension
+    (`options`: `settings`, and optionally `dimensions` and `metrics`, as for `daily_blocks`)."""
     out: list[DailyValue] = []
     D = (end - start).days
     days = [start + timedelta(days=i) for i in range(max(D, 0))]
-    for b in daily_blocks(cols, start=start, end=end, settings=settings, dimensions=dimensions, metrics=metrics):
+    for b in daily_blocks(cols, start=start, end=end, **options):
         num, den = b.numerator, b.denominator
         for j, k in enumerate(b.keys.tolist()):
             out.append(DailyValue(
