@@ -3,6 +3,10 @@
 Stories (so the pipeline has something true to find):
 - a release-week volume spike (tagged `release`, annotated as a release day),
 - a first-response-time spike in the last days (a staffing gap on chat and email),
+- customers failing at the new billing page: from the Monday of the last whole week (the week the
+  product digests and `signalroom themes` report, whatever weekday the demo runs on) half of the
+  billing tickets are about it, all of them in the last seven days: two themes new that week and
+  one rising (ticket subjects only: volumes and response times stay as they were),
 - a CSAT dip concentrated in the billing product area in the last week,
 - one high-value account contacting support again and again in the last ten days,
 - earlier chat/email staffing gaps: two that lasted twelve days and ended by themselves, and a third
@@ -20,6 +24,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.themes.weekly import last_complete_week
 from integrations.csv_import import CANONICAL
 
 CHANNELS = (("email", 0.45), ("chat", 0.30), ("web", 0.18), ("phone", 0.07))
@@ -48,6 +53,7 @@ SUBJECTS = {
                "App stuck on loading screen"),
     "account": ("Change account owner", "Delete my account", "Update company name", "Add a second admin"),
 }
+# The new billing page's themes: two subjects no earlier ticket has, and one that rises.
 BILLING_DIP_SUBJECTS = ("Payment failed on the new billing page", "New billing flow rejects my card",
                         "Can't find invoices in the new billing page")
 HIGH_VALUE = ("Northwind Traders", "Globex Corporation", "Initech")
@@ -64,7 +70,8 @@ class SampleStory:
     as_of: date
     release_day: date
     frt_spike_from: date
-    csat_dip_from: date
+    billing_themes_from: date  # half the billing tickets are about the new billing page from here…
+    csat_dip_from: date  # …all of them, less satisfied, from here
     at_risk_account: str
     high_value: tuple[str, ...]
     staffing_gaps: tuple[tuple[date, date], ...] = ()  # [start, end): slower first responses on chat and email
@@ -80,6 +87,7 @@ def story_for(as_of: date, days: int = 120) -> SampleStory:
         as_of=as_of,
         release_day=as_of - timedelta(days=24),
         frt_spike_from=as_of - timedelta(days=3),
+        billing_themes_from=last_complete_week(as_of),
         csat_dip_from=as_of - timedelta(days=7),
         at_risk_account=AT_RISK,
         high_value=HIGH_VALUE,
@@ -101,6 +109,8 @@ def _lognormal_minutes(rng: random.Random, median: float, sigma: float) -> float
 def generate(path: Path, *, as_of: date, days: int = 120, per_day: int = 300, seed: int = 7, tz: str = "Europe/Berlin") -> SampleStory:
     """Write the sample as canonical CSV at `path`; tickets are created on `days` days ending the day before `as_of`."""
     rng = random.Random(seed)
+    # Its own stream, so the billing themes' week moves no other ticket's numbers.
+    theme_rng = random.Random(seed + 1)
     zone = ZoneInfo(tz)
     story = story_for(as_of, days)
     organizations = [f"Customer {i:03d}" for i in range(1, 181)] + list(HIGH_VALUE)
@@ -142,6 +152,8 @@ def generate(path: Path, *, as_of: date, days: int = 120, per_day: int = 300, se
             if area == "billing" and day >= story.csat_dip_from:
                 satisfied_p = 0.55
                 subject = rng.choice(BILLING_DIP_SUBJECTS)
+            elif area == "billing" and day >= story.billing_themes_from and theme_rng.random() < 0.5:
+                subject = theme_rng.choice(BILLING_DIP_SUBJECTS)
             reopens = 1 if rng.random() < 0.06 else 0
             replies = 1 if rng.random() < 0.62 else rng.randint(2, 6)
             escalations = 1 if rng.random() < (0.12 if area == "integrations" else 0.05) else 0

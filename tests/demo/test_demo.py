@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from datetime import date, datetime, timedelta
 
 from rich.console import Console
 
 from bot.demo.run import run_demo
-from bot.demo.sample import AT_RISK, generate
+from bot.demo.sample import AT_RISK, BILLING_DIP_SUBJECTS, generate
 
 AS_OF = date(2026, 11, 22)
 
@@ -72,3 +73,31 @@ def test_the_summarys_busiest_themes_count_the_digests_week(tmp_path):
         assert counts[name] == int(count.rstrip(")"))
     for path in tmp_path.glob("*-ritual_digest.json"):
         assert week_of(week) in json.loads(path.read_text())["text"]
+
+
+def test_digest_tells_the_billing_story_of_the_week_it_reports(tmp_path):
+    """On a Friday the digest reports the last whole week (Mon 16 to Sun 22 Nov): the new billing page's
+    themes are planted from that Monday, so it leads with them, with the counts `signalroom themes` stored.
+
+    ~6,000 tickets: enough for the themes run's default cluster count (√n/2) to reach the sample's
+    37 distinct subjects, so the new subjects are not merged into older themes.
+    """
+    friday = date(2026, 11, 27)
+    demo = run_demo(out=tmp_path, as_of=friday, env={}, console=Console(quiet=True), days=36, per_day=200)
+    assert demo.story.billing_themes_from == date(2026, 11, 16)
+    digests = [m for name, channel, m in demo.messages if name == "ritual_digest" and channel == "C0DEMOBILLING"]
+    assert len(digests) == 1
+    text = digests[0].blocks[1]["text"]["text"]
+    assert digests[0].blocks[0]["text"]["text"] == "Support digest · billing · week of 16 Nov"
+    shown = dict(re.findall(r"\*([^*]+)\*[:,] (\d+) tickets", text))
+    # `signalroom themes --json` for the same run: each theme's count for the week of 16 Nov.
+    themes = json.loads((tmp_path / "themes.json").read_text())["themes"]
+    week_counts = {(t["label"], w["count"]) for t in themes for w in t["weeks"] if w["week_start"] == "2026-11-16"}
+    planted = [label for label in shown if label in BILLING_DIP_SUBJECTS]
+    assert len(planted) >= 2, text
+    for label in planted:
+        assert (label, int(shown[label])) in week_counts
+    assert re.search(r"More customers are struggling with \*Payment failed on the new billing page\*: \d+ tickets, "
+                     r"\+\d+ % over the 4-week average", text), text
+    assert re.search(r"New this week: \*(New billing flow rejects my card|Can't find invoices in the new billing "
+                     r"page)\*, \d+ tickets \(none in the 4 weeks before\)", text), text
