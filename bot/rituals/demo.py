@@ -87,6 +87,7 @@ def plant_completed_actions(demo) -> None:
     from bot.actions.service import open_action
     from bot.metrics.settings import Rule
     from bot.metrics.verdicts import excursions
+    from bot.rituals import store
     from bot.rituals.verdict import readings
     from bot.storage.models import TriggerRow
 
@@ -107,10 +108,14 @@ def plant_completed_actions(demo) -> None:
             if found:
                 since, fired, back = found[0]
                 playbook = settings.file.playbooks.get(cfg.playbook) if cfg.playbook else None
-                trigger = TriggerRow(workspace_id=ws, rule=cfg.name, metric=cfg.metric, zone=cfg.zone,
+                # The day's stored reading, as the rollup keeps it on a trigger it fires (the alert's figure).
+                day = store.daily(session, workspace_id=ws, start=fired, end=fired, metric=cfg.metric)
+                evidence = {**((day[0].evidence or {}) if day else {}), "since": since.isoformat()}
+                trigger = TriggerRow(workspace_id=ws, rule=cfg.name, metric=cfg.metric,
+                                     zone=(day[0].zone if day and day[0].zone else cfg.zone),
                                      status="recovered", fired_on=fired,
                                      recovered_on=(back or fixed) + timedelta(days=cfg.recover_days - 1),
-                                     playbook=cfg.playbook, evidence={"since": since.isoformat()},
+                                     playbook=cfg.playbook, evidence=evidence,
                                      alert_channel=settings.file.slack.alerts_channel)
                 session.add(trigger)
                 session.flush()
