@@ -53,7 +53,8 @@ def explain(v: Verdict, *, unit: str, subject: str, currency: str | None = None)
         "back": v.recovered_in is not None or (v.after_score is not None and v.noise is not None
                                                and v.after_score <= 2 * v.noise),
         "days_left": v.days_left, "after_days": (v.after[1] - v.after[0]).days + 1,
-        "after_end": windows.day(v.after[1]),  # "Mon 30 Nov": a window in words, never an ISO date "problem_judged": v.problem_days, "after_judged": v.after_days,
+        "after_end": windows.day(v.after[1]),  # "Mon 30 Nov": a window in words, never an ISO date
+        "problem_judged": v.problem_days, "after_judged": v.after_days,
     }
     return render("verdict_explanation", e=e, part="sentence").text
 
