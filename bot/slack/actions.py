@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 
 from bot.actions import clicks
 from bot.errors import UsageError
+from bot.rituals import windows
 from bot.slack import action_ids as ids
 from bot.slack.commands import open_add_modal, open_outcome_modal, refresh_card
 from bot.slack.home import publish_home
@@ -92,7 +93,7 @@ def _click(body: dict, context: BoltContext, respond, client: WebClient, *, verb
         publish_home(r)  # App Home: the list there shows the new state
         action = change.action
         if verb == "carry":
-            answer_user(respond, confirm(f"Action #{action.id} carried over, now due {action.due_on.isoformat()}."),
+            answer_user(respond, confirm(f"Action #{action.id} carried over, now due {windows.day(action.due_on)}."),
                         context)
         elif verb == "close":
             answer_user(respond, confirm(f"Action #{action.id} closed."), context)

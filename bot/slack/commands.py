@@ -16,6 +16,7 @@ from bot.annotations import annotate, holidays
 from bot.blocks import Message, render
 from bot.errors import UsageError
 from bot.metrics.catalogue import CATALOGUE
+from bot.rituals import windows
 from bot.slack import parse as grammar
 from bot.slack import readings
 from bot.slack.notifier import DeliveryError
@@ -281,7 +282,7 @@ def carry(r: Request, action_id: int, due_on) -> Message:
         action = actions.carry_action(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
                                       is_admin=r.is_admin, due_on=due)
     refresh_card(r, action)
-    return confirm(f"Action #{action.id} carried over, now due {due.isoformat()}.")
+    return confirm(f"Action #{action.id} carried over, now due {windows.day(due)}.")
 
 
 def _close(cmd: grammar.CloseAction, r: Request) -> Message:
@@ -299,7 +300,7 @@ def close(r: Request, action_id: int, reason: str | None) -> Message:
 def _snooze(cmd: grammar.SnoozeAction, r: Request) -> Message:
     until = r.services.today() + timedelta(days=cmd.days)
     snooze(r, cmd.action_id, until)
-    return confirm(f"Action #{cmd.action_id} snoozed until {until.isoformat()}.")
+    return confirm(f"Action #{cmd.action_id} snoozed until {windows.day(until)}.")
 
 
 def snooze(r: Request, action_id: int, until) -> None:
@@ -325,7 +326,7 @@ def _annotate(cmd: grammar.Annotate, r: Request) -> Message:
     with r.db.transaction() as session:
         annotate(session, workspace_id=r.workspace_id, day=cmd.day, kind=cmd.kind, label=cmd.label,
                  created_by=r.user)
-    return confirm(f"Marked {cmd.day.isoformat()} as {cmd.kind}: {cmd.label}")
+    return confirm(f"Marked {windows.day(cmd.day)} as {cmd.kind}: {cmd.label}")
 
 
 def _mute(cmd: grammar.Mute, r: Request) -> Message:

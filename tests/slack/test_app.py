@@ -154,7 +154,7 @@ def test_only_owner_or_admin_may_close(driver, session_factory):
 
 def test_admin_through_user_group(driver, session_factory):
     driver.command("annotate 2026-11-18 release v2.3 <!channel>", user="U0GROUPADMIN")
-    assert "Marked 2026-11-18 as release" in driver.answer()["text"]
+    assert "Marked Wed 18 Nov as release" in driver.answer()["text"]
     driver.command("annotate 2026-11-18 incident outage", user=OTHER)
     assert "only admins" in driver.answer(2)["text"]
     with session_factory() as session:
@@ -184,11 +184,11 @@ def test_unknown_action_is_a_short_reply(driver):
 def test_snooze_carry_update_and_actions_list(driver, session_factory):
     action_id = _open(session_factory)
     driver.command(f"snooze {action_id} 1w")
-    assert "snoozed until 2026-11-27" in driver.answer(1)["text"]
+    assert "snoozed until Fri 27 Nov" in driver.answer(1)["text"]
     driver.command(f"action update {action_id} due 2026-12-04 waiting on vendor")
     assert "updated" in driver.answer(2)["text"]
     driver.command(f"action carry {action_id}")
-    assert "carried over, now due 2026-11-27" in driver.answer(3)["text"]
+    assert "carried over, now due Fri 27 Nov" in driver.answer(3)["text"]
     driver.command("actions mine")
     listing = driver.texts(driver.answer(4))
     assert f"#{action_id}" in listing and "carried over" in listing
