@@ -211,6 +211,16 @@ def test_quarterly_golden():
     assert_plain_words(quarterly.render_review(q))
 
 
+def test_a_rule_open_most_of_the_quarter_is_not_said_to_fire_all_the_time():
+    """A rule that fired once and stayed open 37 of 57 days is open most of the quarter, not firing all the time."""
+    q = quarterly.QuarterlyReview("C0REVIEW", "2026-Q4", 47, (
+        quarterly.RuleLine("csat-drop", "Customer satisfaction", 1, 1, 37, "always fires"),), (),
+        date(2026, 10, 1), date(2026, 12, 31), date(2026, 10, 1), date(2026, 11, 26))
+    text = json.dumps(quarterly.render_review(q).payload(), ensure_ascii=False)
+    assert "fired once, 1 action, open 37 days · *open most of the quarter*" in text
+    assert "all the time" not in text
+
+
 @pytest.mark.parametrize("count", [30])
 def test_long_reminder_stays_within_block_limits(count):
     r = reminders.OwnerReminder("U0LEAD", "Europe/Berlin", date(2026, 11, 23), tuple(
