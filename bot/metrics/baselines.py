@@ -182,31 +182,40 @@ def level_baseline(
     # The level and its trend: a Theil–Sen line through the weekly medians of the deseasonalised days
     # (the median of the slopes between every two weeks), read at today; a story of a week or two
     # does not tilt it. Durations and uploaded series: flat.
-    weekly = _nanmedian(D, axis=-1)  # ... × R × nW
-    weekly = np.where(np.sum(~np.isnan(D), axis=-1) >= 4, weekly, np.nan)
-    age = 7.0 * np.arange(nW) + 4.0  # days between today and the middle of each past week
-    i, j = np.triu_indices(nW, 1)
-    slopes = (weekly[..., i] - weekly[..., j]) / (age[j] - age[i])  # rise per day towards today
-    n_weeks = np.sum(~np.isnan(weekly), axis=-1)
+    if noise in ("count", "level", "ratio"):
+        weekly = _nanmedian(D, axis=-1)  # ... × R × nW
+        weekly = np.where(np.sum(~np.isnan(D), axis=-1) >= 4, weekly, np.nan)
+        age = 7.0 * np.arange(nW) + 4.0  # days between today and the middle of each past week
+        i, j = np.triu_indices(nW, 1)
+        slopes = (weekly[..., i] - weekly[..., j]) / (age[j] - age[i])  # rise per day towards today
+        n_weeks = np.sum(~np.isnan(weekly), axis=-1)
+    else:
+        n_weeks = np.zeros(D.shape[:-2], np.int64)
     trend = (n_weeks >= TREND_WEEKS) & (noise in ("count", "level", "ratio"))
-    slope = np.where(trend, np.nan_to_num(_nanmedian(slopes, axis=-1)), 0.0)
     lags = np.arange(1, B + 1, dtype=np.float64).reshape(nW, 7)
-    detrended = D + slope[..., None, None] * lags  # each past day moved to today's level
-    level = _nanmedian(detrended.reshape(*lead, R, B), axis=-1)
-    n_level = np.sum(~np.isnan(D), axis=(-2, -1))
+    if trend.any():
+        slope = np.where(trend, np.nan_to_num(_nanmedian(slopes, axis=-1)), 0.0)
+        level = _nanmedian((D + slope[..., None, None] * lags).reshape(*lead, R, B), axis=-1)  # moved to today
+    else:
+        slope = np.zeros(D.shape[:-2])
+        level = _nanmedian(D.reshape(*lead, R, B), axis=-1)
+    n_level = np.sum(counts, axis=-1)
     expected = level * factor[..., 6] + offset[..., 6]
     fitted = (level[..., None, None] - slope[..., None, None] * lags) * factor[..., None, :] + offset[..., None, :]
     resid = W - fitted
+    # The MAD, not a higher percentile: earlier episodes (a twelve-day staffing gap, three weeks of a
+    # level shift) are up to a third of the window and would own any upper percentile, hiding the next.
+    sd_rel = sd_abs = np.full(expected.shape, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rel = resid / fitted
-        if noise == "duration":
-            n_hist = _lagged(series.n.astype(np.float64), np.arange(1, B + 1), rows).reshape(*lead, R, nW, 7)
-            n_ref = np.maximum(series.n[..., from_index:].astype(np.float64), 1.0)
-            rel = rel * np.sqrt(np.where(n_hist > 0, n_hist, np.nan) / n_ref[..., None, None])
-        # The MAD, not a higher percentile: earlier episodes (a twelve-day staffing gap, three weeks of a
-        # level shift) are up to a third of the window and would own any upper percentile, hiding the next.
-        sd_rel = MAD_TO_SD * _nanmedian(np.abs(rel).reshape(*lead, R, B), axis=-1)
-        sd_abs = MAD_TO_SD * _nanmedian(np.abs(resid).reshape(*lead, R, B), axis=-1)
+        if relative.any():
+            rel = resid / fitted
+            if noise == "duration":
+                n_hist = _lagged(series.n.astype(np.float64), np.arange(1, B + 1), rows).reshape(*lead, R, nW, 7)
+                n_ref = np.maximum(series.n[..., from_index:].astype(np.float64), 1.0)
+                rel = rel * np.sqrt(np.where(n_hist > 0, n_hist, np.nan) / n_ref[..., None, None])
+            sd_rel = MAD_TO_SD * _nanmedian(np.abs(rel).reshape(*lead, R, B), axis=-1)
+        if noise != "duration" or not relative.all():
+            sd_abs = MAD_TO_SD * _nanmedian(np.abs(resid).reshape(*lead, R, B), axis=-1)
     # Relative noise (a Monday with 3× Sunday's tickets moves 3× as much), but for counts and levels never
     # below the additive spread: noise does not always scale (a quiet Sunday can move as many tickets as a
     # Monday). Durations: relative, scaled by the sample size.
@@ -219,7 +228,9 @@ def level_baseline(
     n_k = np.where(same, counts[..., 6], 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         var = np.where(n_k > 0, (MEDIAN_VAR + 1.0) / n_k, 0.0)
-        var = var + 4.0 * MEDIAN_VAR / np.maximum(n_level, 1)  # a line read at its end: ~4× a median's
+        # the level: a median (or a line read at its end) of days that are not independent of each other:
+        # about 4× the variance of a median of independent days
+        var = var + 4.0 * MEDIAN_VAR / np.maximum(n_level, 1)
     spread = spread * np.sqrt(1.0 + var)
     floor = settings.relative_floor * np.abs(expected)
     if poisson_floor:

@@ -32,7 +32,7 @@ from bot.metrics.baselines import Baseline, DailySeries, level_baseline, rate_ba
 from bot.metrics.catalogue import MetricDef
 from bot.metrics.drift import RUN_DAYS, STOCK_EFFECT, drifting
 from bot.metrics.settings import ChangeDay, DriftSettings, ZoneSettings
-from bot.metrics.stats import poisson_edge_at, poisson_score, two_sided_cutoff
+from bot.metrics.stats import poisson_edge, poisson_score, two_sided_cutoff
 
 ZONE_RANK = {"healthy": 0, "learning": 1, "insufficient_data": 1, "watch": 2, "act_now": 3}
 # Scorecard order: non-healthy first.
@@ -237,6 +237,7 @@ def evaluate_batch(
     ewss, dfls, lrns, inss, jdgs = (ew.tolist(), drift_flag.tolist(), learning.tolist(), insufficient.tolist(),
                                     judged.tolist())
     clip = metric.kind == "rate"
+    bwa, baa, bwb, bab = (L(x) for x in band_arrays(metric, base.expected, base.spread, settings, clip=clip))
     a = settings.absolute
     judged_days = days[from_index:]
     notes = [() if (c := changes.get(day)) is None else (f"{c.kind}: {c.label}",) for day in judged_days]
@@ -246,6 +247,7 @@ def evaluate_batch(
         v_, e_, s_, sc_, n_, h_, sw_ = vs[k], es[k], ss[k], scs[k], nss[k], hss[k], swss[k]
         num_, den_, ilo, ihi = numss[k], denss[k], ilos[k], ihis[k]
         ew_, dfl, lrn, ins, jdg = ewss[k], dfls[k], lrns[k], inss[k], jdgs[k]
+        wa_, aa_, wb_, ab_ = bwa[k], baa[k], bwb[k], bab[k]
         out: list[ZoneResult] = []
         for j, day in enumerate(judged_days):
             v, e, s = v_[j], e_[j], s_[j]
@@ -274,7 +276,7 @@ def evaluate_batch(
                     else:
                         limit = a.watch_above if a.watch_above is not None and v > a.watch_above else a.watch_below
             out.append(ZoneResult(
-                metric.key, day, zone, v, e, s, sc, n_[j], _bands(metric, e, s, settings, clip=clip), metric.unit,
+                metric.key, day, zone, v, e, s, sc, n_[j], Bands(wa_[j], aa_[j], wb_[j], ab_[j]), metric.unit,
                 num_[j], den_[j], None if ilo[j] is None else (ilo[j], ihi[j]), window, h_[j], sw_[j],
                 ew_[j], is_drift, absolute, limit, notes[j],
                 label, metric.kind, metric.denominator, min_n, settings.learning_days, settings.baseline_days,
@@ -301,35 +303,47 @@ def _two_sided(z: float) -> float:
     return _TWO_SIDED[z]
 
 
-def _bands(metric: MetricDef, e: float | None, s: float | None, zs: ZoneSettings, *, clip: bool) -> Bands:
-    a = zs.absolute
-    if e is None or s is None:
-        if a is None:
-            return _NO_BANDS
-        return Bands(a.watch_above, a.act_now_above, a.watch_below, a.act_now_below)
+def band_arrays(metric: MetricDef, e: np.ndarray, s: np.ndarray, zs: ZoneSettings, *,
+                clip: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(watch above, act now above, watch below, act now below) for arrays of expected and spread; NaN
+    where a side does not apply or there is no baseline (then only the absolute limits, if any)."""
+    e = np.asarray(e, dtype=np.float64)
+    s = np.asarray(s, dtype=np.float64)
     d = metric.direction
-    up = d != "lower_is_worse"
-    down = d != "higher_is_worse"
     w, n = cutoffs(metric, zs)
-    wa = e + w * s if up else None
-    aa = e + n * s if up else None
-    wb = e - w * s if down else None
-    ab = e - n * s if down else None
-    if metric.kind == "count":  # as the score: the further of the spread's edge and the Poisson edge
-        wa, aa = (None if x is None else max(x, poisson_edge_at(e, z)) for x, z in ((wa, w), (aa, n)))
-        wb, ab = (None if x is None else min(x, poisson_edge_at(e, -z)) for x, z in ((wb, w), (ab, n)))
-    if clip:
-        wa, aa = (None if x is None else min(1.0, x) for x in (wa, aa))
-        wb, ab = (None if x is None else max(0.0, x) for x in (wb, ab))
-    if a is not None:  # absolute limits tighten the bands they override
-        def tight(x: float | None, y: float | None, f: Any) -> float | None:
-            return y if x is None else x if y is None else f(x, y)
-        return Bands(tight(wa, a.watch_above, min), tight(aa, a.act_now_above, min),
-                     tight(wb, a.watch_below, max), tight(ab, a.act_now_below, max))
-    return Bands(wa, aa, wb, ab)
+    nan = np.full(np.broadcast(e, s).shape, np.nan)
+    if d != "lower_is_worse":
+        wa, aa = e + w * s, e + n * s
+        if metric.kind == "count":  # as the score: the further of the spread's edge and the Poisson edge
+            wa, aa = np.fmax(wa, poisson_edge(e, w)), np.fmax(aa, poisson_edge(e, n))
+        if clip:
+            wa, aa = np.minimum(wa, 1.0), np.minimum(aa, 1.0)
+    else:
+        wa = aa = nan
+    if d != "higher_is_worse":
+        wb, ab = e - w * s, e - n * s
+        if metric.kind == "count":
+            wb, ab = np.fmin(wb, poisson_edge(e, -w)), np.fmin(ab, poisson_edge(e, -n))
+        if clip:
+            wb, ab = np.maximum(wb, 0.0), np.maximum(ab, 0.0)
+    else:
+        wb = ab = nan
+    none = np.isnan(e) | np.isnan(s)
+    out = [np.where(none, np.nan, x) for x in (wa, aa, wb, ab)]
+    a = zs.absolute
+    if a is not None:  # absolute limits tighten the bands they override (and stand alone without a baseline)
+        limits = (a.watch_above, a.act_now_above, a.watch_below, a.act_now_below)
+        tighten = (np.fmin, np.fmin, np.fmax, np.fmax)
+        out = [x if y is None else f(x, y) for x, y, f in zip(out, limits, tighten)]
+    return out[0], out[1], out[2], out[3]
 
 
-_NO_BANDS = Bands()
+def _bands(metric: MetricDef, e: float | None, s: float | None, zs: ZoneSettings, *, clip: bool) -> Bands:
+    """`band_arrays` for one day."""
+    arrays = band_arrays(metric, np.nan if e is None else e, np.nan if s is None else s, zs, clip=clip)
+    return Bands(*(_f(float(x)) for x in arrays))
+
+
 
 
 def bands_for(metric: MetricDef, expected: float | None, spread: float | None, settings: ZoneSettings) -> Bands:
