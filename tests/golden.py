@@ -53,6 +53,7 @@ WINDOW_WORDS = re.compile(  # what bot/rituals/windows.py writes (and "the last 
     rf"|October|November|December)\b|\b(?:in )?the last (?:hour|\d+ days)\b|\blast \d+ days\b")
 _SLACK_DATE = re.compile(r"<!date\^[^>]*>")  # Slack renders these in words in each reader's timezone
 _EMOJI = re.compile(r":[a-z0-9_+-]+:")
+_CODE = re.compile(r"`[^`\n]*`")  # a command to type ("`/metrics unmute csat product_area=billing`") is not prose
 WHY = "Why?"
 
 
@@ -70,7 +71,7 @@ def message_texts(rendered: Message | dict[str, Any]) -> tuple[list[str], list[s
             continue
         texts = [block.get("text") or {}, *block.get("fields", [])]
         main += [t.get("text", "") for t in texts if isinstance(t, dict)]
-    return [_EMOJI.sub("", _SLACK_DATE.sub("", t)) for t in main], why
+    return [_CODE.sub("", _EMOJI.sub("", _SLACK_DATE.sub("", t))) for t in main], why
 
 
 def plain_words_problems(rendered: Message | dict[str, Any], *, window: bool = True) -> list[str]:

@@ -204,7 +204,9 @@ def test_a_verdict_too_early_to_tell_names_its_day_in_words():
     "ritual_review", "ritual_review_moved", "ritual_review_did", "ritual_review_needle", "ritual_review_green",
     "ritual_review_nudge", "ritual_alert", "ritual_alert_dm", "ritual_alert_recovered", "ritual_reminder",
     "slack_action_card", "slack_action_card_open", "slack_actions", "slack_log", "slack_scorecard", "slack_metric",
-    "slack_home", "ritual_leadership", "ritual_spike",
+    "slack_home", "ritual_leadership", "ritual_spike", "ritual_digest", "ritual_digest_detail", "ritual_quarterly",
+    "ritual_accounts", "ritual_review_muted", "ritual_review_outcome", "slack_muted", "slack_mutes",
+    "slack_action_state",
 ])
 def test_the_goldens_hold_no_statistics_outside_the_why_line(name):
     """The golden files of these rituals (their fixtures' own words included) pass the same check."""
