@@ -188,9 +188,9 @@ def main() -> int:
     if args.db == "sqlite":
         out = ROOT / "bench" / "out"
         out.mkdir(parents=True, exist_ok=True)
-        path = out / "metrics_rollup.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        # One file per run: two runs at once (other people's benchmarks on a shared machine) must not
+        # load into the same database. Removed at the end.
+        path = out / f"metrics_rollup-{os.getpid()}.db"
         url = f"sqlite:///{path}"
     else:
         from sqlalchemy.engine import make_url
@@ -248,6 +248,9 @@ def main() -> int:
         print(f"peak RSS overall: {peak_rss_mb():.0f} MB; load average at the end {load_average()}")
         engine.dispose()
     finally:
+        if args.db == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
         if admin is not None:
             with admin.connect() as c:
                 c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
