@@ -383,7 +383,9 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
             change = current_change(session, a)
             lines.append(ActionLine(a.id, a.description, a.owner, a.due_on, a.status,
                                     is_overdue(a.due_on, a.status, today, working, snoozed_until=a.snoozed_until),
-                                    definition.label if definition else a.metric,
+                                    (definition.label if definition else a.metric) + (
+                                        f" — {display_name(session, workspace_id=workspace_id, dimension=a.dimension, value=a.segment)}"
+                                        if a.segment else ""),
                                     str(a.id),
                                     state_message(change, tz=settings.timezone).blocks[0] if change else None,
                                     change.kind if change else ""))

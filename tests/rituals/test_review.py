@@ -84,6 +84,8 @@ def test_gather_and_render_the_scenario(tmp_path, session_factory):
     assert r.actions[0].id == ids["overdue"]
     # due Saturday (typed): due on Monday, the first working day, so not overdue on the Monday of the review
     assert r.actions[0].due_on == date(2026, 11, 21) and not r.actions[0].overdue
+    # the segment is named as on the needle and the card
+    assert r.actions[0].metric_label == "Customer satisfaction — billing"
     with session_factory() as session:
         tuesday = review.gather(session, settings=settings(tmp_path), today=TODAY + timedelta(days=1),
                                 period="2026-W48", with_charts=False)
