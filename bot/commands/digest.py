@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.rituals import registry
 from bot.rituals.cli import (
     add_mode_arguments,
     make_runner,
@@ -15,18 +16,22 @@ from bot.rituals.cli import (
     skipped,
 )
 
-KINDS = {"product": "digest", "accounts": "account_risk", "leadership": "leadership", "quarterly": "quarterly"}
+
+def kinds() -> dict[str, str]:
+    """`--kind` → ritual key, from the registry: product → digest, accounts → account_risk, ..."""
+    return {r.kind: r.key for r in registry.RITUALS.values() if r.kind}
 
 
 def add_arguments(parser) -> None:
     add_mode_arguments(parser)
-    parser.add_argument("--kind", choices=(*KINDS, "all"), default="product",
-                        help="product digests (default), accounts at risk, leadership summary, quarterly review, or all")
+    labels = ", ".join(registry.RITUALS[key].label + (" (default)" if kind == "product" else "")
+                       for kind, key in kinds().items())
+    parser.add_argument("--kind", choices=(*kinds(), "all"), default="product", help=f"{labels}, or all")
 
 
 def run(args, runtime) -> int:
     runner = make_runner(runtime, post=args.post, with_charts=False)
-    rituals = list(KINDS.values()) if args.kind == "all" else [KINDS[args.kind]]
+    rituals = list(kinds().values()) if args.kind == "all" else [kinds()[args.kind]]
     now = datetime.now(UTC)
     if args.post:
         results, nothing = [], []

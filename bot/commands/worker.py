@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.rituals.cli import RITUAL_NAMES, Skipped, make_runner, next_due, print_results
+from bot.rituals.cli import Skipped, make_runner, next_due, print_results
 
 log = logging.getLogger("bot.worker")
 
@@ -34,5 +34,5 @@ def not_due(runner) -> list[Skipped]:
     from datetime import UTC, datetime
 
     now, schedules = datetime.now(UTC), runner.schedules()
-    names = [("reminder" if name == "reminders" else name) for name in schedules]
-    return [Skipped(name, "not due now", next_due(schedules, name, now)) for name in names if name in RITUAL_NAMES]
+    names = [runner.rituals[key].cli_name for key in schedules]
+    return [Skipped(name, "not due now", next_due(schedules, name, now)) for name in names]

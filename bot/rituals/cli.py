@@ -9,19 +9,14 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.actions.statuses import OPEN_STATUSES
+from bot.rituals import schedule
+from bot.rituals.registry import named, nothing_to_report
 from bot.weekdays import NAMES as WEEKDAYS
 
 if TYPE_CHECKING:  # the runner pulls in themes (scikit-learn) and charts (matplotlib): not for --help
     from bot.blocks import Message
     from bot.rituals.publish import Result
     from bot.rituals.runner import Rendered, Runner
-
-
-RITUAL_NAMES = {"weekly_review": "weekly review", "digest": "product digests", "account_risk": "accounts at risk",
-                "leadership": "leadership summary", "quarterly": "quarterly review", "reminder": "reminders"}
-# The [rituals.*] table that schedules each ritual (the quarterly review rides on the weekly review's).
-CONFIG_TABLES = {"weekly_review": "weekly_review", "digest": "digest", "account_risk": "account_risk",
-                 "leadership": "leadership", "quarterly": "weekly_review", "reminder": "reminders"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,40 +28,25 @@ class Skipped:
     next: str
 
     def line(self) -> str:
-        return f"nothing to post for the {RITUAL_NAMES.get(self.ritual, self.ritual)}: {self.reason}; {self.next}"
+        spec = named(self.ritual)
+        return f"nothing to post for the {spec.label if spec else self.ritual}: {self.reason}; {self.next}"
 
     def to_json(self) -> dict[str, str]:
         return {"ritual": self.ritual, "reason": self.reason, "next": self.next}
 
 
 def why_empty(settings, ritual: str) -> str:
-    """Why `Runner.render` gave nothing for a periodic ritual (mirrors each gather's early exits)."""
-    f = settings.file
-    if ritual == "weekly_review" and not (f.rituals.weekly_review.channel or f.slack.review_channel):
-        return "no channel set ([slack] review_channel)"
-    if ritual == "digest":
-        if not f.routing:
-            return "no [[routing]] rule names a product area and its channel"
-        return ("no product area had a notable week (a [[routing]] rule with only_when_notable = true "
-                "skips a quiet week)")
-    if ritual == "account_risk":
-        if not (f.rituals.account_risk.channel or f.slack.cs_channel):
-            return "no channel set ([slack] cs_channel or [rituals.account_risk] channel)"
-        return "no account crossed the risk thresholds this week"
-    if ritual == "leadership" and not (f.rituals.leadership.channel or f.slack.leadership_channel):
-        return "no channel set ([slack] leadership_channel or [rituals.leadership] channel)"
-    if ritual == "quarterly" and not (f.slack.review_channel or f.rituals.weekly_review.channel):
-        return "no channel set ([slack] review_channel)"
-    return "nothing to report for this period"
+    """Why `Runner.render` gave nothing for a periodic ritual (the registry's reason for it)."""
+    spec = named(ritual)
+    return nothing_to_report(settings) if spec is None else spec.why_empty(settings)
 
 
 def next_due(schedules: Mapping[str, Any], ritual: str, now: datetime) -> str:
     """When the worker next runs `ritual`, in its own timezone, or why it never will."""
-    from bot.rituals import schedule
-
-    sch = schedules.get("reminders" if ritual == "reminder" else ritual)
+    spec = named(ritual)
+    sch = schedules.get(spec.key if spec else ritual)
     if sch is None:
-        return f"the worker does not run it ([rituals.{CONFIG_TABLES.get(ritual, ritual)}] enabled = false)"
+        return f"the worker does not run it ([rituals.{spec.config_table if spec else ritual}] enabled = false)"
     _, at = schedule.next_occurrence(sch, now)
     local = at.astimezone(sch.zone)
     return f"next scheduled {WEEKDAYS[local.weekday()]} {local:%Y-%m-%d %H:%M} ({sch.timezone})"
@@ -110,7 +90,7 @@ def why_no_reminders(runner: Runner, now: datetime) -> Skipped:
     """Why no owner gets a reminder today, and when the next one is due."""
     from bot.actions.workdays import working_days
     from bot.annotations import holidays
-    from bot.rituals import schedule, store
+    from bot.rituals import store
 
     settings = runner.settings
     with runner.sessions() as session:

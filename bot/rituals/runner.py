@@ -8,41 +8,19 @@ by `signalroom agenda|digest|remind` (which re-run on purpose: a second
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import sessionmaker
 
-from bot.blocks import Message
 from bot.config import Settings
-from bot.rituals import (
-    accounts,
-    alerts,
-    digests,
-    leadership,
-    ledger,
-    quarterly,
-    reminders,
-    review,
-    schedule,
-)
+from bot.rituals import alerts, ledger, reminders, review, schedule
 from bot.rituals.delivery import Delivery
-from bot.rituals.publish import Chart, Publisher, Result
+from bot.rituals.publish import Publisher, Result
+from bot.rituals.registry import RITUALS, Rendered, Ritual, RitualContext, review_channel, schedules_from_config
 
 log = logging.getLogger(__name__)
-PERIODIC = ("weekly_review", "digest", "account_risk", "leadership", "quarterly")
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A message as it would be posted: for --dry-run, --json and the demo."""
-
-    ritual: str
-    channel: str
-    message: Message
-    parent: bool = True
-    charts: tuple[Chart, ...] = ()
 
 
 @dataclass
@@ -55,6 +33,7 @@ class Runner:
     log: list[Result] = field(default_factory=list)  # every result since this runner was made
     stopping: Callable[[], bool] = lambda: False  # the worker is shutting down: start no new post
     _late_logged: set[tuple[str, str]] = field(default_factory=set)  # (ritual, period) already logged as late
+    rituals: Mapping[str, Ritual] = field(default_factory=lambda: RITUALS)  # the registry (a test may add one)
 
     def publisher(self) -> Publisher:
         return Publisher(self.sessions, self.settings.workspace_id, self.delivery, clock=self.clock, sink=self.log,
@@ -65,10 +44,10 @@ class Runner:
         return self.settings.file.timezone
 
     def schedules(self) -> dict[str, schedule.Schedule]:
-        return schedule.schedules_from_config(self.settings.file.rituals, self.tz)
+        return schedules_from_config(self.settings.file.rituals, self.tz, self.rituals.values())
 
     def review_channel(self) -> str | None:
-        return self.settings.file.rituals.weekly_review.channel or self.settings.file.slack.review_channel
+        return review_channel(self.settings)
 
     def _posted(self, key: ledger.Key) -> bool:
         row = ledger.find(self.sessions, workspace_id=self.settings.workspace_id, key=key)
@@ -77,43 +56,13 @@ class Runner:
     # ---- rendering (no Slack) ----
 
     def render(self, ritual: str, *, today: date, period: str) -> list[Rendered]:
-        s = self.settings
-        out: list[Rendered] = []
+        spec = self.rituals.get(ritual)
+        if spec is None or spec.gather is None or spec.render is None:
+            raise ValueError(f"unknown ritual {ritual!r}")
         with self.sessions() as session:
-            if ritual == "weekly_review":
-                channel = self.review_channel() or ""
-                r = review.gather(session, settings=s, today=today, period=period, with_charts=self.with_charts)
-                parent, replies = review.render_review(r, channel=channel)
-                charts: dict[int, list[Chart]] = {}
-                for c in r.charts:  # each chart follows the reply that shows its item
-                    charts.setdefault(review.chart_reply(r, c), []).append(Chart(c.png, c.filename, c.title,
-                                                                                 c.alt_text))
-                out.append(Rendered(ritual, channel, parent, True))
-                out += [Rendered(ritual, channel, m, False, tuple(charts.get(i, ()))) for i, m in enumerate(replies)]
-            elif ritual == "digest":
-                routes = {route.channel: route for route in s.file.routing}
-                for d in digests.gather(session, settings=s, today=today, period=period):
-                    if not d.notable and routes[d.channel].only_when_notable:
-                        log.info("digest for %s skipped: nothing notable", d.area)
-                        continue
-                    parent, replies = digests.render_digest(d)
-                    out.append(Rendered(ritual, d.channel, parent))
-                    out += [Rendered(ritual, d.channel, m, False) for m in replies]
-            elif ritual == "account_risk":
-                report = accounts.gather(session, settings=s, now=self.clock(), period=period)
-                if report is not None and report.accounts:
-                    out.append(Rendered(ritual, report.channel, accounts.render_report(report)))
-            elif ritual == "leadership":
-                summary = leadership.gather(session, settings=s, today=today)
-                if summary is not None:
-                    out.append(Rendered(ritual, summary.channel, leadership.render_summary(summary)))
-            elif ritual == "quarterly":
-                q = quarterly.gather(session, settings=s, today=today)
-                if q is not None:
-                    out.append(Rendered(ritual, q.channel, quarterly.render_review(q)))
-            else:
-                raise ValueError(f"unknown ritual {ritual!r}")
-        return out
+            ctx = RitualContext(session, self.settings, now=self.clock(), today=today, period=period,
+                                with_charts=self.with_charts)
+            return spec.render(spec.gather(ctx))
 
     # ---- posting ----
 
@@ -150,7 +99,7 @@ class Runner:
                                thread_ts=None, digest=None, now=self.clock())
 
     def due_rituals(self, now: datetime) -> list[schedule.Due]:
-        return [d for name, sch in self.schedules().items() if name in PERIODIC
+        return [d for name, sch in self.schedules().items() if self.rituals[name].periodic
                 and (d := schedule.due(sch, now)) is not None]
 
     def run_due(self, now: datetime | None = None) -> list[Result]:

@@ -152,26 +152,3 @@ def local_date(now: datetime, timezone: str) -> date:
 def end_of_working_day(day: date, timezone: str, hours: tuple[time, time]) -> datetime:
     return local_instant(day, hours[1], ZoneInfo(timezone))
 
-
-def schedules_from_config(rituals, default_timezone: str) -> dict[str, Schedule]:
-    """Schedules for the configured rituals (`RitualsConfig`); disabled ones are left out.
-
-    weekly_review, digest and account_risk are weekly; reminders daily; leadership
-    monthly (on the first `day` of the month, or the 1st); the quarterly metric
-    review is quarterly at the weekly review's day and time.
-    """
-    def make(name: str, cfg, cadence: Cadence) -> Schedule:
-        return Schedule(
-            ritual=name, cadence=cadence, at=cfg.time, timezone=cfg.timezone or default_timezone,
-            weekday=WEEKDAYS[cfg.day] if cfg.day else None, grace=timedelta(hours=cfg.grace_hours),
-        )
-
-    out: dict[str, Schedule] = {}
-    for name, cadence in (("weekly_review", "weekly"), ("digest", "weekly"), ("account_risk", "weekly"),
-                          ("reminders", "daily"), ("leadership", "monthly")):
-        cfg = getattr(rituals, name)
-        if cfg.enabled:
-            out[name] = make(name, cfg, cadence)
-    if rituals.weekly_review.enabled:
-        out["quarterly"] = make("quarterly", rituals.weekly_review, "quarterly")
-    return out

@@ -12,8 +12,8 @@ from bot.rituals.schedule import (
     next_occurrence,
     period_key,
     previous_occurrence,
-    schedules_from_config,
 )
+from bot.rituals.registry import schedules_from_config
 
 
 def utc(*args):

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from bot.config import load_settings
 from bot.rituals import schedule
+from bot.rituals.registry import schedules_from_config
 from bot.slack.home import next_review
 
 
@@ -20,7 +21,7 @@ def test_next_review_is_the_workers_next_occurrence(tmp_path):
     assert next_review(settings, sunday) == datetime(2026, 3, 31, 7, 30, tzinfo=UTC)
     tuesday_after = datetime(2026, 3, 31, 7, 30, tzinfo=UTC)
     assert next_review(settings, tuesday_after) == datetime(2026, 4, 7, 7, 30, tzinfo=UTC)
-    worker = schedule.schedules_from_config(settings.file.rituals, settings.file.timezone)["weekly_review"]
+    worker = schedules_from_config(settings.file.rituals, settings.file.timezone)["weekly_review"]
     assert next_review(settings, sunday) == schedule.next_occurrence(worker, sunday)[1]
 
 

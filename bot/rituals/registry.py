@@ -1,0 +1,246 @@
+"""Every scheduled ritual, declared once: what it is called, when it runs, what it gathers and draws.
+
+`RITUALS` is the one table. The worker (which rituals are due), the runner (gather → render → post
+through the ledger), the schedules (`schedules_from_config`), Home's "next review" and the CLI
+(`agenda`, `digest --kind`, `remind`, `worker --once`: names, "nothing to post" reasons) all read it.
+
+Adding a ritual takes one module and one line here: the module defines a `Ritual` whose `gather(ctx)`
+reads what it needs through a `RitualContext` and whose `render(data)` returns the messages to post
+(each a `Rendered`; a reply follows its parent into the parent's thread). `gather` returning
+nothing to draw is fine: `render` returns [] and nothing is posted. The post policy is the runner's,
+the same for every periodic ritual: once per (ritual, channel, period) through the ledger, a re-run
+of the CLI edits in place, and a period that is done is not gathered again.
+
+This module stays light (the CLI reads it for `--help`): the built-in rituals' modules are imported
+inside their adapters below, when a ritual is gathered or drawn. The adapters give the modules'
+`gather` functions, which tests call with their own keyword arguments, the one `gather(ctx)` shape.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.rituals.schedule import WEEKDAYS, Cadence, Schedule
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.blocks import Message
+    from bot.config import RitualConfig, RitualsConfig, Settings
+    from bot.rituals.publish import Chart
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A message as it would be posted: for --dry-run, --json and the demo."""
+
+    ritual: str
+    channel: str
+    message: Message
+    parent: bool = True
+    charts: tuple[Chart, ...] = ()
+
+
+@dataclass(frozen=True)
+class RitualContext:
+    """What every ritual's `gather` gets: one open session, the settings, and when it runs."""
+
+    session: Session
+    settings: Settings
+    now: datetime  # the runner's clock (UTC)
+    today: date  # the ritual's local date (its scheduled day when the worker runs it)
+    period: str  # the ledger period: 2026-W48, 2026-11, 2026-Q4, 2026-11-23
+    with_charts: bool = True
+
+    @property
+    def workspace_id(self) -> str:
+        return self.settings.workspace_id
+
+
+def nothing_to_report(_settings: Settings) -> str:
+    return "nothing to report for this period"
+
+
+@dataclass(frozen=True)
+class Ritual:
+    key: str  # the schedule's key and the ledger's ritual name
+    label: str  # how the CLI names it: "nothing to post for the <label>"
+    cadence: Cadence
+    config_table: str  # the [rituals.<table>] that enables and times it (day, time, timezone, grace_hours)
+    gather: Callable[[RitualContext], Any] | None = None
+    render: Callable[[Any], list[Rendered]] | None = None
+    why_empty: Callable[[Settings], str] = nothing_to_report  # the CLI's reason when render gave nothing
+    periodic: bool = True  # posted by the worker's `rituals` job when due; False: it has its own job
+    kind: str | None = None  # `signalroom digest --kind <kind>` renders or posts it
+    name: str | None = None  # the CLI's name for it when not `key` (the reminders' ledger rows say "reminder")
+    default_config: RitualConfig | None = None  # when the config has no [rituals.<config_table>] table
+
+    @property
+    def cli_name(self) -> str:
+        return self.name or self.key
+
+    def schedule(self, rituals: RitualsConfig, default_timezone: str) -> Schedule | None:
+        """When the worker runs it, or None when its table is disabled (or missing)."""
+        cfg = getattr(rituals, self.config_table, None) or self.default_config
+        if cfg is None or not cfg.enabled:
+            return None
+        return Schedule(ritual=self.key, cadence=self.cadence, at=cfg.time, timezone=cfg.timezone or default_timezone,
+                        weekday=WEEKDAYS[cfg.day] if cfg.day else None, grace=timedelta(hours=cfg.grace_hours))
+
+
+# ---- the built-in rituals' adapters (module imports are deferred: see the module docstring) ----
+
+def review_channel(settings: Settings) -> str | None:
+    return settings.file.rituals.weekly_review.channel or settings.file.slack.review_channel
+
+
+def _gather_review(ctx: RitualContext) -> tuple[Any, str]:
+    from bot.rituals import review
+
+    return (review.gather(ctx.session, settings=ctx.settings, today=ctx.today, period=ctx.period,
+                          with_charts=ctx.with_charts), review_channel(ctx.settings) or "")
+
+
+def _render_review(data: tuple[Any, str]) -> list[Rendered]:
+    from bot.rituals import review
+    from bot.rituals.publish import Chart
+
+    r, channel = data
+    parent, replies = review.render_review(r, channel=channel)
+    charts: dict[int, list[Chart]] = {}
+    for c in r.charts:  # each chart follows the reply that shows its item
+        charts.setdefault(review.chart_reply(r, c), []).append(Chart(c.png, c.filename, c.title, c.alt_text))
+    return [Rendered("weekly_review", channel, parent, True),
+            *(Rendered("weekly_review", channel, m, False, tuple(charts.get(i, ()))) for i, m in enumerate(replies))]
+
+
+def _gather_digests(ctx: RitualContext) -> list[Any]:
+    from bot.rituals import digests
+
+    routes = {route.channel: route for route in ctx.settings.file.routing}
+    found = []
+    for d in digests.gather(ctx.session, settings=ctx.settings, today=ctx.today, period=ctx.period):
+        if not d.notable and routes[d.channel].only_when_notable:
+            log.info("digest for %s skipped: nothing notable", d.area)
+            continue
+        found.append(d)
+    return found
+
+
+def _render_digests(found: list[Any]) -> list[Rendered]:
+    from bot.rituals import digests
+
+    out: list[Rendered] = []
+    for d in found:
+        parent, replies = digests.render_digest(d)
+        out += [Rendered("digest", d.channel, parent), *(Rendered("digest", d.channel, m, False) for m in replies)]
+    return out
+
+
+def _gather_accounts(ctx: RitualContext) -> Any:
+    from bot.rituals import accounts
+
+    return accounts.gather(ctx.session, settings=ctx.settings, now=ctx.now, period=ctx.period)
+
+
+def _render_accounts(report: Any) -> list[Rendered]:
+    from bot.rituals import accounts
+
+    if report is None or not report.accounts:
+        return []
+    return [Rendered("account_risk", report.channel, accounts.render_report(report))]
+
+
+def _gather_leadership(ctx: RitualContext) -> Any:
+    from bot.rituals import leadership
+
+    return leadership.gather(ctx.session, settings=ctx.settings, today=ctx.today)
+
+
+def _render_leadership(summary: Any) -> list[Rendered]:
+    from bot.rituals import leadership
+
+    return [] if summary is None else [Rendered("leadership", summary.channel, leadership.render_summary(summary))]
+
+
+def _gather_quarterly(ctx: RitualContext) -> Any:
+    from bot.rituals import quarterly
+
+    return quarterly.gather(ctx.session, settings=ctx.settings, today=ctx.today)
+
+
+def _render_quarterly(q: Any) -> list[Rendered]:
+    from bot.rituals import quarterly
+
+    return [] if q is None else [Rendered("quarterly", q.channel, quarterly.render_review(q))]
+
+
+# ---- why a ritual had nothing to post (mirrors each gather's early exits) ----
+
+def _review_empty(settings: Settings) -> str:
+    return "no channel set ([slack] review_channel)" if not review_channel(settings) else nothing_to_report(settings)
+
+
+def _digest_empty(settings: Settings) -> str:
+    if not settings.file.routing:
+        return "no [[routing]] rule names a product area and its channel"
+    return "no product area had a notable week (a [[routing]] rule with only_when_notable = true skips a quiet week)"
+
+
+def _accounts_empty(settings: Settings) -> str:
+    f = settings.file
+    if not (f.rituals.account_risk.channel or f.slack.cs_channel):
+        return "no channel set ([slack] cs_channel or [rituals.account_risk] channel)"
+    return "no account crossed the risk thresholds this week"
+
+
+def _leadership_empty(settings: Settings) -> str:
+    f = settings.file
+    if not (f.rituals.leadership.channel or f.slack.leadership_channel):
+        return "no channel set ([slack] leadership_channel or [rituals.leadership] channel)"
+    return nothing_to_report(settings)
+
+
+# ---- the table (its order is the order the worker posts due rituals in) ----
+
+WEEKLY_REVIEW = Ritual("weekly_review", "weekly review", "weekly", "weekly_review", _gather_review, _render_review,
+                       _review_empty)
+DIGEST = Ritual("digest", "product digests", "weekly", "digest", _gather_digests, _render_digests, _digest_empty,
+                kind="product")
+ACCOUNT_RISK = Ritual("account_risk", "accounts at risk", "weekly", "account_risk", _gather_accounts,
+                      _render_accounts, _accounts_empty, kind="accounts")
+# Owner DMs inside each owner's working hours: the worker's `reminders` job (Runner.run_reminders), not `rituals`.
+REMINDERS = Ritual("reminders", "reminders", "daily", "reminders", periodic=False, name="reminder")
+LEADERSHIP = Ritual("leadership", "leadership summary", "monthly", "leadership", _gather_leadership,
+                    _render_leadership, _leadership_empty, kind="leadership")
+# The quarterly metric review rides on the weekly review's table (its day, time and channel).
+QUARTERLY = Ritual("quarterly", "quarterly review", "quarterly", "weekly_review", _gather_quarterly,
+                   _render_quarterly, _review_empty, kind="quarterly")
+
+RITUALS: dict[str, Ritual] = {r.key: r for r in (WEEKLY_REVIEW, DIGEST, ACCOUNT_RISK, REMINDERS, LEADERSHIP, QUARTERLY)}
+
+
+def named(name: str, table: Mapping[str, Ritual] | None = None) -> Ritual | None:
+    """A ritual by its key or its CLI name ("reminder")."""
+    table = RITUALS if table is None else table
+    return table.get(name) or next((r for r in table.values() if r.cli_name == name), None)
+
+
+def schedules_from_config(rituals: RitualsConfig, default_timezone: str,
+                          table: Iterable[Ritual] | None = None) -> dict[str, Schedule]:
+    """Schedules for the configured rituals (`RitualsConfig`), in table order; disabled ones are left out.
+
+    weekly_review, digest and account_risk are weekly; reminders daily; leadership monthly (on the
+    first `day` of the month, or the 1st); the quarterly metric review is quarterly at the weekly
+    review's day and time.
+    """
+    out: dict[str, Schedule] = {}
+    for ritual in RITUALS.values() if table is None else table:
+        if (sch := ritual.schedule(rituals, default_timezone)) is not None:
+            out[ritual.key] = sch
+    return out
