@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from itertools import pairwise
 from statistics import fmean
 
@@ -109,7 +110,11 @@ class ActionLine:
     # What its last click left ("Done by <@U…> · Fri 27 Nov"), from the action log, so a redraw of the review keeps
     # it: the slack_action_state block and the kind of change (None while the action is simply open).
     state: dict | None = None
-    state_kind: str = ""
+    state_kind: str = ""  # the change's kind when it was made today (the review's day): its row keeps what it left
+
+
+def _local_day(at: datetime, tz: Any) -> date:
+    return at.astimezone(tz).date() if at.tzinfo else at.date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,7 +393,9 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
                                         if a.segment else ""),
                                     str(a.id),
                                     state_message(change, tz=settings.timezone).blocks[0] if change else None,
-                                    change.kind if change else ""))
+                                    # a carry from an earlier week leaves Carry on: it can be carried again
+                                    change.kind if change and _local_day(change.at, settings.timezone) >= today
+                                    else ""))
     lines.sort(key=lambda l: (not l.overdue, l.status not in ("open", "carried", "snoozed"), l.due_on or date.max, l.id))
 
     # 3. Did it move the needle.

@@ -128,9 +128,8 @@ def test_a_redrawn_review_keeps_what_clicks_left(tmp_path, session_factory):
               is_admin=False, today=TODAY)
         click(session, workspace_id="default", action_id=ids["later"], verb="close", actor="U0ADMIN",
               is_admin=True, today=TODAY)
-    with session_factory() as session:
-        r = review.gather(session, settings=settings(tmp_path), today=TODAY, period="2026-W48", with_charts=False)
-    did = next(m for m in review.render_review(r, channel="C0REVIEW")[1] if m.text.startswith("2. What we did"))
+        _stamp(session, TODAY)
+    did = _did(tmp_path, session_factory)
     blocks = {b.get("block_id"): b for b in did.blocks}
     carried = blocks[f"{action_ids.ACTION_STATE}{ids['overdue']}"]["elements"][0]["text"]
     assert carried.startswith(":arrow_right: Carried to next week by <@U0LEAD> · ") and "now due" in carried
@@ -140,6 +139,38 @@ def test_a_redrawn_review_keeps_what_clicks_left(tmp_path, session_factory):
     closed = blocks[f"{action_ids.ACTION_STATE}{ids['later']}"]["elements"][0]["text"]
     assert closed.startswith(":heavy_multiplication_x: Closed by <@U0ADMIN> · ")
     assert f"{action_ids.ACTION_ROW}{ids['later']}" not in blocks and "Closed this week" not in did.payload().__repr__()
+
+
+def _stamp(session, day):
+    """The clicks' history events as made at 09:00 UTC on `day` (the action log stamps the real clock)."""
+    from sqlalchemy import update
+
+    from bot.storage.models import ActionEvent
+
+    session.execute(update(ActionEvent).values(at=datetime.combine(day, datetime.min.time(), UTC).replace(hour=9)))
+
+
+def _did(tmp_path, session_factory):
+    with session_factory() as session:
+        r = review.gather(session, settings=settings(tmp_path), today=TODAY, period="2026-W48", with_charts=False)
+    return next(m for m in review.render_review(r, channel="C0REVIEW")[1] if m.text.startswith("2. What we did"))
+
+
+def test_an_action_carried_last_week_can_be_carried_again(tmp_path, session_factory):
+    from bot.actions.clicks import click
+    from bot.rituals import action_ids
+
+    with session_factory.begin() as session:
+        ids = seed_review_scenario(session, TODAY)
+    with session_factory.begin() as session:
+        click(session, workspace_id="default", action_id=ids["overdue"], verb="carry", actor="U0LEAD",
+              is_admin=False, today=TODAY - timedelta(days=7))
+        _stamp(session, TODAY - timedelta(days=7))
+    blocks = {b.get("block_id"): b for b in _did(tmp_path, session_factory).blocks}
+    assert "Carried to next week by <@U0LEAD> · Mon 16 Nov" in blocks[
+        f"{action_ids.ACTION_STATE}{ids['overdue']}"]["elements"][0]["text"]
+    assert [e["action_id"] for e in blocks[f"{action_ids.ACTION_ROW}{ids['overdue']}"]["elements"]] == [
+        action_ids.ACTION_DONE, action_ids.ACTION_CARRY, action_ids.ACTION_CLOSE]
 
 
 def test_closing_nudge(session_factory):
