@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -86,31 +86,67 @@ def _build(
 ) -> ThemeRun:
     texts = [ticket_text(d, settings.body_chars) for d in docs]
     embeddings, embedded = embed_with_cache(docs, texts, embedder=embedder, cache=cache)
-
     pinned_of = assign_pinned(docs, texts, overrides.pinned)
     free = np.array([i for i in range(len(docs)) if pinned_of[i] is None], dtype=np.int64)
     k = k or auto_k(len(free))
-    labels = np.zeros(0, dtype=np.int64)
-    if len(free) and min(k, len(free)) <= 1:
+    members = _cluster_free(docs, texts, embeddings, free, k=k, seed=seed, settings=settings)
+    centroids = _centroids(embeddings, members)
+    identity = _identify(docs, members, centroids, pinned_of, embedder=embedder.name, previous=previous,
+                         overrides=overrides, settings=settings.identity)
+    run = _Run(docs, embeddings, [week_start(d.created_at, tz) for d in docs], now=now, tz=tz, embedder=embedder,
+               overrides=overrides, known_by_id={t.id: t for t in previous}, settings=settings)
+    themes = _themes(run, texts, identity, seed=seed)
+    return ThemeRun(
+        themes=tuple(themes),
+        assignments={tid: theme.id for theme in themes for tid in theme.ticket_ids},
+        embedder=embedder.name,
+        k=k,
+        embedded=embedded,
+        cached=len(docs) - embedded,
+        known=tuple(_remembered(t, identity.own_cluster, centroids, members, docs) for t in themes)
+        + tuple(identity.merged_away),
+    )
+
+
+def _cluster_free(docs: Sequence[ThemeDoc], texts: Sequence[str], embeddings: np.ndarray, free: np.ndarray, *,
+                  k: int, seed: int, settings: ThemeSettings) -> list[np.ndarray]:
+    """The unpinned docs' clusters (rows into `docs`): embeddings joined with lexical features of the
+    text and tag tokens; one cluster when there is room for no more."""
+    if not len(free):
+        return []
+    if min(k, len(free)) <= 1:
         labels = np.zeros(len(free), dtype=np.int64)
-    elif len(free):
-        lexical_texts = [texts[i] + tag_tokens(docs[i]) for i in free]
-        lexical = lexical_features(lexical_texts, settings=settings.features, seed=seed)
+    else:
+        lexical = lexical_features([texts[i] + tag_tokens(docs[i]) for i in free], settings=settings.features,
+                                   seed=seed)
         vectors = combine(embeddings[free], lexical, weight=settings.features.lexical_weight)
         labels = cluster(vectors, k, seed=seed, settings=settings.clustering)
+    return [free[labels == c] for c in range(int(labels.max()) + 1)]
 
-    # Identity: clusters -> earlier theme ids (pinned ids are reserved), then merges.
-    n_clusters = int(labels.max()) + 1 if len(labels) else 0
-    members = [free[labels == c] for c in range(n_clusters)]
-    centroids = _centroids(embeddings, members)
+
+@dataclass(frozen=True)
+class _Identity:
+    """Clusters named by earlier theme ids, after merges; pinned themes first, in pin order."""
+
+    groups: dict[str, list[int]]  # final theme id -> rows into docs
+    merged_from: dict[str, list[str]]  # merge target -> the ids merged into it
+    merged_away: list[KnownTheme]  # themes merged away, remembered under their own id and centroid
+    own_cluster: dict[str, int]  # matched theme id -> its cluster
+    matched_ids: set[str]  # ids matched to an earlier theme
+
+
+def _identify(docs: Sequence[ThemeDoc], members: Sequence[np.ndarray], centroids: np.ndarray,
+              pinned_of: Sequence[str | None], *, embedder: str, previous: Sequence[KnownTheme],
+              overrides: ThemeOverrides, settings: IdentitySettings) -> _Identity:
+    """Clusters -> earlier theme ids (pinned ids are reserved), then merges."""
     pinned_ids = {p.id for p in overrides.pinned}
     matches = match_clusters(
         centroids,
         [frozenset(docs[i].ticket_id for i in rows) for rows in members],
-        embedder=embedder.name,
+        embedder=embedder,
         previous=[t for t in previous if t.id not in pinned_ids],
         reserved_ids=sorted(pinned_ids),
-        settings=settings.identity,
+        settings=settings,
     )
     groups: dict[str, list[int]] = {p.id: [] for p in overrides.pinned}
     for i, pin in enumerate(pinned_of):
@@ -121,79 +157,99 @@ def _build(
     # A theme merged away is still remembered under its own id and centroid, so next week
     # its cluster matches it again and the merge applies again (instead of a fresh id).
     merged_away: list[KnownTheme] = []
-    own_cluster = {m.theme_id: m.cluster for m in matches}
     for match in matches:
         final = overrides.final_id(match.theme_id)
         groups.setdefault(final, []).extend(members[match.cluster].tolist())
         if final != match.theme_id:
             merged_from.setdefault(final, []).append(match.theme_id)
             source = known_by_id.get(match.theme_id)
-            merged_away.append(
-                KnownTheme(
-                    id=match.theme_id,
-                    name=source.name if source else match.theme_id,
-                    embedder=embedder.name,
-                    centroid=to_blob(centroids[match.cluster]),
-                    first_seen=source.first_seen if source else None,
-                    ticket_ids=frozenset(docs[i].ticket_id for i in members[match.cluster]),
-                )
-            )
-    matched_ids = {m.theme_id for m in matches if m.known is not None}
+            merged_away.append(KnownTheme(
+                id=match.theme_id,
+                name=source.name if source else match.theme_id,
+                embedder=embedder,
+                centroid=to_blob(centroids[match.cluster]),
+                first_seen=source.first_seen if source else None,
+                ticket_ids=frozenset(docs[i].ticket_id for i in members[match.cluster]),
+            ))
+    return _Identity(groups, merged_from, merged_away, own_cluster={m.theme_id: m.cluster for m in matches},
+                     matched_ids={m.theme_id for m in matches if m.known is not None})
 
-    group_ids = list(groups)
-    group_rows = [np.array(sorted(groups[g]), dtype=np.int64) for g in group_ids]
-    group_labels = np.empty(len(docs), dtype=np.int64)
+
+@dataclass(frozen=True)
+class _Run:
+    """What drawing each theme reads: the run's docs, vectors and weeks, and its inputs."""
+
+    docs: Sequence[ThemeDoc]
+    embeddings: np.ndarray
+    doc_weeks: list[date]  # week_start of each doc
+    now: datetime
+    tz: ZoneInfo
+    embedder: Embedder
+    overrides: ThemeOverrides
+    known_by_id: dict[str, KnownTheme]
+    settings: ThemeSettings
+
+    @property
+    def history_start(self) -> date | None:
+        return min(self.doc_weeks, default=None)
+
+
+def _themes(run: _Run, texts: Sequence[str], identity: _Identity, *, seed: int) -> list[Theme]:
+    """One theme per group (a pinned one even without tickets), largest first."""
+    group_ids = list(identity.groups)
+    group_rows = [np.array(sorted(identity.groups[g]), dtype=np.int64) for g in group_ids]
+    phrases = _group_phrases(texts, group_rows, sample=run.settings.label_sample, seed=seed)
+    pins = {p.id: p for p in run.overrides.pinned}
+    history_start = run.history_start  # once: min over every doc
+    themes = [_theme(run, theme_id, rows, phrases[index] if index < len(phrases) else (), identity,
+                     pin=pins.get(theme_id), history_start=history_start)
+              for index, (theme_id, rows) in enumerate(zip(group_ids, group_rows))
+              if len(rows) or theme_id in pins]
+    themes.sort(key=lambda t: (-t.count, t.id))
+    return themes
+
+
+def _group_phrases(texts: Sequence[str], group_rows: Sequence[np.ndarray], *, sample: int,
+                   seed: int) -> list[tuple[str, ...]]:
+    """Each group's key phrases, from an equal-share sample of its tickets."""
+    if not texts:
+        return []
+    group_labels = np.empty(len(texts), dtype=np.int64)
     for index, rows in enumerate(group_rows):
         group_labels[rows] = index
-    phrase_rows = _label_sample(group_rows, settings.label_sample, seed)
-    phrases = key_phrases([texts[i] for i in phrase_rows], group_labels[phrase_rows], n_clusters=len(group_ids)) if len(docs) else []
-    doc_weeks = [week_start(d.created_at, tz) for d in docs]
-    history_start = min(doc_weeks, default=None)
-    pins = {p.id: p for p in overrides.pinned}
+    phrase_rows = _label_sample(group_rows, sample, seed)
+    return key_phrases([texts[i] for i in phrase_rows], group_labels[phrase_rows], n_clusters=len(group_rows))
 
-    themes = []
-    for index, theme_id in enumerate(group_ids):
-        rows = group_rows[index]
-        if len(rows) == 0 and theme_id not in pins:
-            continue
-        centroid = _centroids(embeddings, [rows])[0] if len(rows) else np.zeros(embedder.dim, np.float32)
-        theme_docs = [docs[i] for i in rows]
-        theme_phrases = phrases[index] if index < len(phrases) else ()
-        central = central_indices(embeddings[rows], centroid, TITLE_CANDIDATES) if len(rows) else ()
-        label = (title_from_subjects([redact(theme_docs[i].subject) for i in central], theme_phrases)
-                 or label_from_phrases(theme_phrases))
-        known = known_by_id.get(theme_id)
-        pin = pins.get(theme_id)
-        weeks = weekly_series(theme_docs, now=now, tz=tz, history_start=history_start, settings=settings.weekly, doc_weeks=[doc_weeks[i] for i in rows])
-        first_seen = known.first_seen if known and known.first_seen else min((doc_weeks[i] for i in rows), default=None)
-        themes.append(
-            Theme(
-                id=theme_id,
-                name=overrides.rename.get(theme_id) or (pin.name if pin else None) or (known.name if known else label),
-                label=label,
-                key_phrases=theme_phrases,
-                representative=redact(theme_docs[int(central[0])].subject) if len(rows) else "",
-                product_area=overrides.product_areas.get(theme_id) or (pin.product_area if pin else None) or _majority_area(theme_docs, settings.area_majority),
-                status=_status(theme_id in matched_ids or pin is not None or known is not None, first_seen, weeks),
-                pinned=pin is not None,
-                first_seen=first_seen,
-                ticket_ids=tuple(d.ticket_id for d in theme_docs),
-                weeks=weeks,
-                embedder=embedder.name,
-                centroid=to_blob(centroid),
-                merged_from=tuple(merged_from.get(theme_id, ())),
-            )
-        )
-    themes.sort(key=lambda t: (-t.count, t.id))
-    assignments = {tid: theme.id for theme in themes for tid in theme.ticket_ids}
-    return ThemeRun(
-        themes=tuple(themes),
-        assignments=assignments,
+
+def _theme(run: _Run, theme_id: str, rows: np.ndarray, phrases: tuple[str, ...], identity: _Identity, *,
+           pin: PinnedTheme | None, history_start: date | None) -> Theme:
+    """One theme: named by override, pin, earlier name or its clearest central subject; counted by week."""
+    embedder, overrides = run.embedder, run.overrides
+    centroid = _centroids(run.embeddings, [rows])[0] if len(rows) else np.zeros(embedder.dim, np.float32)
+    theme_docs = [run.docs[i] for i in rows]
+    central = central_indices(run.embeddings[rows], centroid, TITLE_CANDIDATES) if len(rows) else ()
+    label = (title_from_subjects([redact(theme_docs[i].subject) for i in central], phrases)
+             or label_from_phrases(phrases))
+    known = run.known_by_id.get(theme_id)
+    weeks = weekly_series(theme_docs, now=run.now, tz=run.tz, history_start=history_start,
+                          settings=run.settings.weekly, doc_weeks=[run.doc_weeks[i] for i in rows])
+    first_seen = known.first_seen if known and known.first_seen else min((run.doc_weeks[i] for i in rows), default=None)
+    return Theme(
+        id=theme_id,
+        name=overrides.rename.get(theme_id) or (pin.name if pin else None) or (known.name if known else label),
+        label=label,
+        key_phrases=phrases,
+        representative=redact(theme_docs[int(central[0])].subject) if len(rows) else "",
+        product_area=(overrides.product_areas.get(theme_id) or (pin.product_area if pin else None)
+                      or _majority_area(theme_docs, run.settings.area_majority)),
+        status=_status(theme_id in identity.matched_ids or pin is not None or known is not None, first_seen, weeks),
+        pinned=pin is not None,
+        first_seen=first_seen,
+        ticket_ids=tuple(d.ticket_id for d in theme_docs),
+        weeks=weeks,
         embedder=embedder.name,
-        k=k,
-        embedded=embedded,
-        cached=len(docs) - embedded,
-        known=tuple(_remembered(t, own_cluster, centroids, members, docs) for t in themes) + tuple(merged_away),
+        centroid=to_blob(centroid),
+        merged_from=tuple(identity.merged_from.get(theme_id, ())),
     )
 
 
