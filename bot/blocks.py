@@ -133,6 +133,13 @@ def clip(value: Any, limit: int) -> Safe:
     return Safe(cut(_escaped(value), limit))
 
 
+def number(value: Any) -> str:
+    """Filter: a count with thousands separators, as every message prints one ('24,196'; `{{ total|number }}`)."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
 def _load_template(name: str) -> tuple[str, str, Any] | None:
     resource = importlib.resources.files(TEMPLATES_PACKAGE).joinpath(name)
     if not resource.is_file():
@@ -153,7 +160,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(
-        mention=mention, channel=channel_link, link=link, slack_date=slack_date, bold=bold, clip=clip,
+        mention=mention, channel=channel_link, link=link, slack_date=slack_date, bold=bold, clip=clip, number=number,
         plain=lambda v: Safe("" if v is None else str(v)),
     )
     # `{{ x|tojson }}` emits a whole JSON value (no surrounding quotes in the template).

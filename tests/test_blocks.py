@@ -87,11 +87,13 @@ def test_split_keeps_every_block_in_order_under_limits():
 
 def test_sync_report_golden():
     message = render(
-        "sync_report", total=1200, source="zendesk", first_day=date(2026, 1, 5), last_day=date(2026, 3, 1),
-        inserted=1100, updated=90, rejected=10, channels=[("email", 700), ("chat", 500)], open_now=42,
+        "sync_report", total=34015, source="zendesk", first_day=date(2026, 1, 5), last_day=date(2026, 3, 1),
+        inserted=32915, updated=1090, rejected=10, channels=[("email", 15204), ("chat", 18811)], open_now=1042,
         high_value=["Globex"],
     )
     assert_golden("sync_report", message)
+    # counts read as everywhere else ("24,196"): the templates' `number` filter
+    assert "*34,015* tickets" in message.blocks[1]["text"]["text"] and message.text.startswith("Signalroom loaded 34,015")
 
 
 # --- data never pushes a message past Slack's limits -------------------------------------------------
