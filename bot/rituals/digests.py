@@ -4,7 +4,7 @@ For the last whole week (Monday to Sunday, "week of 16 Nov") before the digest
 day: the area's tickets, its top three recurring themes in business language
 (the lead-in follows the change: "more customers are struggling with …: 42
 tickets, +35 % over the 4-week average", "fewer customers needed help with …",
-"new this week: …"), with CSAT, median resolution and example ticket links, and
+"new in the week of 16 Nov: …"), with CSAT, median resolution and example ticket links, and
 the area's escalation rate. Skipped when nothing is notable and the route says
 `only_when_notable`.
 

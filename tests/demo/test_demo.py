@@ -99,5 +99,5 @@ def test_digest_tells_the_billing_story_of_the_week_it_reports(tmp_path):
         assert (label, int(shown[label])) in week_counts
     assert re.search(r"More customers are struggling with \*Payment failed on the new billing page\*: \d+ tickets, "
                      r"\+\d+ % over the 4-week average", text), text
-    assert re.search(r"New this week: \*(New billing flow rejects my card|Can't find invoices in the new billing "
+    assert re.search(r"New in the week of 16 Nov: \*(New billing flow rejects my card|Can't find invoices in the new billing "
                      r"page)\*, \d+ tickets \(none in the 4 weeks before\)", text), text

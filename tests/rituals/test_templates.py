@@ -151,15 +151,30 @@ def test_digest_goldens():
     assert "\n> “Charged twice &amp; no answer &lt;@U0ALL&gt;”" in quoted and "x" * 200 not in quoted
 
 
-def test_digest_says_a_theme_with_no_history_is_new_this_week():
+def test_digest_says_a_theme_with_no_history_is_new_in_its_week():
+    """The digest reports the last whole week before its day (posted Fri 27 Nov about the week of 16 Nov), so it
+    names that week instead of "this week"; the thread detail says "none in the 4 weeks before" as the message does."""
     d = digests.Digest("billing", "C0BILLING", date(2026, 11, 16), date(2026, 11, 22), "2026-W48", 20, 10.0, (
         digests.ThemeLine("Can't find invoices in the new billing page", 14, 0.0, "new", None, None, (), True),),
         0.88, 0.12, 0.07, True)
-    parent, _ = digests.render_digest(d)
+    parent, [detail] = digests.render_digest(d)
     text = parent.blocks[1]["text"]["text"]
-    assert "New this week: *Can't find invoices in the new billing page*, 14 tickets (none in the 4 weeks before)" in text
+    assert ("New in the week of 16 Nov: *Can't find invoices in the new billing page*, 14 tickets "
+            "(none in the 4 weeks before)") in text
     assert "struggling" not in text
     assert "new over the 4-week average" not in text
+    assert "this week" not in json.dumps([parent.payload(), detail.payload()])
+    line = detail.blocks[0]["text"]["text"]
+    assert "14 tickets in the week of 16 Nov · new, none in the 4 weeks before" in line and "0.0 a week" not in line
+
+
+def test_a_digest_without_recurring_themes_names_its_week():
+    d = digests.Digest("billing", "C0BILLING", date(2026, 11, 16), date(2026, 11, 22), "2026-W48", 1204, 1010.25, (),
+                       0.88, 0.12, 0.07, False)
+    parent, _ = digests.render_digest(d)
+    text = parent.blocks[1]["text"]["text"]
+    assert text == ("*1,204* billing tickets in the week of 16 Nov (4-week average 1,010).\n"
+                    "No recurring theme in the week of 16 Nov.")
 
 
 def test_the_digests_marker_follows_the_direction_too():
