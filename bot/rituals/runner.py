@@ -3,7 +3,8 @@
 Used by the worker (for due rituals, with `skip_posted=True` so a ritual
 already in the ledger is not re-gathered every minute of its grace window) and
 by `signalroom agenda|digest|remind` (which re-run on purpose: a second
-`--post` in the same period edits the messages in place).
+`--post` in the same period edits the messages in place). Which rituals there are, when they
+run and how each gathers and draws is the registry's (bot/rituals/registry.py); posting is here.
 """
 from __future__ import annotations
 
