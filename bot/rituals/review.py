@@ -169,7 +169,10 @@ class WeeklyReview:
 
     @property
     def week_words(self) -> str:
-        return windows.week_of(self.week_start)
+        """'week of 23 Nov' only for a Monday-Sunday week (as the digest means it); '7 days to Thu 26 Nov' else."""
+        if self.week_start.weekday() == 0 and (self.week_end - self.week_start).days == 6:
+            return windows.week_of(self.week_start)
+        return windows.window(self.week_end, (self.week_end - self.week_start).days + 1)
 
     @property
     def span_words(self) -> str:

@@ -86,6 +86,22 @@ def test_weekly_review_goldens():
     assert "&amp; log causes" in rest[0].blocks[1]["text"]["text"]
 
 
+def test_review_header_says_week_of_only_for_a_monday_to_sunday_week():
+    """'Week of 16 Nov' means Monday to Sunday everywhere (the digest's week); a review on a Friday covers
+    Fri 20 to Thu 26 Nov and says '7 days to Thu 26 Nov'."""
+    from dataclasses import replace
+
+    monday = review.render_review(REVIEW, channel="C0REVIEW")[0]
+    assert monday.blocks[0]["text"]["text"] == "Weekly support review · week of 16 Nov"
+    friday = review.render_review(replace(REVIEW, week_start=date(2026, 11, 20), week_end=date(2026, 11, 26),
+                                          as_of=date(2026, 11, 26)), channel="C0REVIEW")[0]
+    assert friday.blocks[0]["text"]["text"] == "Weekly support review · 7 days to Thu 26 Nov"
+    assert friday.text.startswith("Weekly support review, 7 days to Thu 26 Nov: ")
+    assert friday.blocks[1]["text"]["text"].startswith("Fri 20 Nov to Thu 26 Nov.")
+    assert "week of" not in json.dumps(friday.payload())
+    assert_plain_words(friday)
+
+
 def test_all_green_review_has_the_green_section():
     parent, replies = review.render_review(GREEN, channel="C0REVIEW")
     assert "Everything is in its healthy band" in parent.blocks[1]["text"]["text"]
