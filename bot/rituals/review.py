@@ -39,6 +39,7 @@ from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.annotations import holidays
 from bot.rituals.verdict import action_verdict
 from bot.slack.outcomes import state_message
+from bot.slack.readings import ZONE_EMOJI
 from bot.storage.reference import display_name
 
 CATEGORY_ORDER = {"business_impact": 0, "experience": 1, "operational": 2}
@@ -82,6 +83,11 @@ class Moved:
     def now_label(self) -> str:
         zone = self.now.zone if self.now is not None else self.zone
         return ZONE_LABEL.get(zone, zone)
+
+    @property
+    def emoji(self) -> str:
+        """Today's zone, as `/metrics` marks it: an item that was act now and is watch now shows watch's circle."""
+        return ZONE_EMOJI.get(self.now.zone if self.now is not None else self.zone, ":white_circle:")
 
     @property
     def is_past(self) -> bool:

@@ -81,6 +81,10 @@ def test_weekly_review_goldens():
     for name, message in zip(("did", "needle", "green"), rest, strict=True):
         assert_golden(f"ritual_review_{name}", message, sort_keys=False)
     assert_golden("ritual_review_nudge", review.render_nudge(review.Nudge("2026-W48", 0)), sort_keys=False)
+    # the circle follows today's zone, as /metrics marks it; the week's worst zone is in the words
+    assert whole.blocks[1]["text"]["text"].startswith(
+        ":large_green_circle: *First response time (median)* · was act now on Tue 17 Nov, healthy now")
+    assert whole.blocks[3]["text"]["text"].startswith(":large_yellow_circle: *Customer satisfaction")
     # user text is escaped, never markup
     assert "billing &lt;new page&gt;" in whole.blocks[3]["text"]["text"]
     assert "&amp; log causes" in rest[0].blocks[1]["text"]["text"]
