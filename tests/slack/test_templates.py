@@ -198,3 +198,11 @@ def test_oversized_hostile_text_everywhere_renders_within_limits():
         texts = _mrkdwn_texts(message.payload())
         assert all("<&>" not in text for text in texts)
         assert any("&lt;&amp;&gt;" in text for text in texts)
+
+
+def test_the_trend_line_says_its_values_are_day_by_day():
+    """The headline may cover 7 days (a rate); the trend line's values are each one day, and it says so."""
+    import json
+
+    text = json.dumps(render("slack_metric", d=DETAIL).payload(), ensure_ascii=False)
+    assert "Day by day, Fri 13 Nov to Thu 19 Nov: 41 min → 2.0 h" in text
