@@ -47,6 +47,9 @@ CATEGORY_LABEL = {"business_impact": "Business impact", "experience": "Experienc
 ZONE_LABEL = {"act_now": "act now", "watch": "watch", "healthy": "healthy", "learning": "learning",
               "insufficient_data": "not enough data"}
 BAD = ("watch", "act_now")
+# "Concentrated in" a segment only when its share of the problem is at least this many times its share of
+# the tickets: a segment holding most tickets (standard accounts) is where most of anything happens.
+CONCENTRATION_LIFT = 1.5
 CHART_DAYS = 84  # 12 weeks
 MAX_MOVED = 8
 MAX_CHARTS = 5
@@ -219,6 +222,32 @@ def entered(days: Sequence[store.Day], week_start: date) -> tuple[str, int] | No
     return worst, sum(1 for d in this_week if d.zone == worst or (worst == "watch" and d.zone == "act_now"))
 
 
+def concentrates(rows: Sequence[store.Day], segment: str, direction: str, *, count: bool = False) -> bool:
+    """Pure: whether one dimension's `rows` (one day) put clearly more of the problem in `segment` than its share
+    of the tickets (CONCENTRATION_LIFT times). A row's problem is how far its figure is past its usual on the worse
+    side, times its tickets (for a count, the extra tickets themselves). Fewer than two rows: nothing to compare,
+    so it does."""
+    rows = [r for r in rows if r.value is not None and r.expected is not None]
+    mine = next((r for r in rows if r.segment == segment), None)
+    if mine is None or len(rows) < 2:
+        return True
+    sign = {"higher_is_worse": 1.0, "lower_is_worse": -1.0}.get(direction, 1.0 if mine.value >= mine.expected else -1.0)
+
+    def weight(r: store.Day) -> float:  # its tickets (a count row without n: the count itself)
+        if r.n:
+            return float(r.n)
+        return max(float(r.value), 0.0) if count else 0.0
+
+    def problem(r: store.Day) -> float:
+        past = max(0.0, sign * (r.value - r.expected))
+        return past if count else past * weight(r)
+
+    tickets, total = sum(weight(r) for r in rows), sum(problem(r) for r in rows)
+    if tickets <= 0 or total <= 0:
+        return False
+    return problem(mine) / total >= CONCENTRATION_LIFT * weight(mine) / tickets
+
+
 def order_moved(items: Sequence[Moved]) -> list[Moved]:
     return sorted(items, key=lambda m: (0 if m.zone == "act_now" else 1, CATEGORY_ORDER.get(m.category, 9), m.label,
                                         m.segment))
@@ -318,12 +347,19 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
         last = days[-1]
         now = said_now(days)
         # Where it concentrates: the segment a rule fired on this week (the alert's figure and window),
-        # else the worst segment on the data day.
-        seg_trigger = min((t for t in fired if t.metric == key and t.dimension),
+        # else the worst segment on the data day; either only when it holds clearly more of the problem than
+        # of the tickets (`concentrates`).
+        count = definition.aggregate == "count"
+        seg_trigger = min((t for t in fired if t.metric == key and t.dimension and concentrates(
+                              store.daily(session, workspace_id=workspace_id, start=t.fired_on, end=t.fired_on,
+                                          metric=key, dimension=t.dimension),
+                              t.segment, definition.direction, count=count)),
                           key=lambda t: (t.zone != "act_now", t.fired_on, t.id), default=None)
         worst_segment = max(
             (s for s in latest_segments if s.metric == key and s.dimension and s.score is not None and s.zone in BAD
-             and segment_counts.get((key, s.dimension), 0) > 1),
+             and segment_counts.get((key, s.dimension), 0) > 1
+             and concentrates([r for r in latest_segments if r.metric == key and r.dimension == s.dimension],
+                              s.segment, definition.direction, count=count)),
             key=lambda s: s.score, default=None)
         concentrated_in = None
         if seg_trigger is not None:

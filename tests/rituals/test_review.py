@@ -101,6 +101,56 @@ def test_gather_and_render_the_scenario(tmp_path, session_factory):
     json.dumps([p.payload() for p in [parent, *replies]])
 
 
+def _seg(segment, n, value, expected, metric="first_response_time", dimension="account_tier"):
+    return Day(TODAY - timedelta(days=1), metric, dimension, segment, value, "act_now", expected, 5.0, n, None, None, {})
+
+
+@pytest.mark.parametrize(("rows", "segment", "direction", "expected"), [
+    # standard accounts hold 90 % of the tickets and about all of the problem: nothing concentrates there
+    ([_seg("standard", 90, 6200.0, 3800.0), _seg("enterprise", 10, 4000.0, 3800.0)], "standard", "higher_is_worse",
+     False),
+    # email holds 30 % of the tickets and most of the problem
+    ([_seg("email", 30, 9000.0, 3800.0, dimension="channel"), _seg("chat", 70, 3900.0, 3800.0, dimension="channel")],
+     "email", "higher_is_worse", True),
+    # lower is worse (CSAT): billing's share of the missing satisfaction against its share of the ratings
+    ([_seg("billing", 30, 0.70, 0.87, "csat", "product_area"), _seg("login", 30, 0.90, 0.90, "csat", "product_area")],
+     "billing", "lower_is_worse", True),
+    ([_seg("billing", 30, 0.80, 0.87, "csat", "product_area"), _seg("login", 30, 0.83, 0.90, "csat", "product_area")],
+     "billing", "lower_is_worse", False),  # both alike: not concentrated in either
+    ([_seg("billing", 30, 0.70, 0.87, "csat", "product_area")], "billing", "lower_is_worse", True),  # nothing to compare
+])
+def test_concentrates_only_where_the_problem_outweighs_the_tickets(rows, segment, direction, expected):
+    assert review.concentrates(rows, segment, direction) is expected
+
+
+def test_counts_concentrate_by_their_extra_tickets():
+    rows = [_seg("billing", 0, 120.0, 40.0, "ticket_volume", "product_area"),
+            _seg("login", 0, 210.0, 200.0, "ticket_volume", "product_area")]
+    assert review.concentrates(rows, "billing", "both", count=True)  # 89 % of the extra tickets, 36 % of all
+    assert not review.concentrates(rows, "login", "both", count=True)
+
+
+def test_the_review_names_no_concentration_in_the_segment_holding_most_tickets(tmp_path, session_factory):
+    """First response time worsens everywhere; standard accounts (90 % of the tickets) score worst, but only the
+    email channel holds clearly more of the delay than of the tickets, so the item says "Concentrated in email"."""
+    from tests.rituals.factories import metric_days
+
+    yesterday = TODAY - timedelta(days=1)
+    with session_factory.begin() as session:
+        seed_review_scenario(session, TODAY)
+        for segment, n, value, spread, dimension in (("standard", 90, 6200.0, 100.0, "account_tier"),
+                                                     ("enterprise", 10, 4000.0, 600.0, "account_tier"),
+                                                     ("email", 30, 9000.0, 600.0, "channel"),
+                                                     ("chat", 70, 3900.0, 600.0, "channel")):
+            session.add_all(metric_days("first_response_time", yesterday, [value], expected=3800.0, spread=spread,
+                                        denominator=n, dimension=dimension, segment=segment))
+    with session_factory() as session:
+        r = review.gather(session, settings=settings(tmp_path), today=TODAY, period="2026-W48", with_charts=False)
+    frt = next(m for m in r.moved if m.metric == "first_response_time")
+    assert frt.concentrated_in is not None and frt.concentrated_in.segment == "email channel"
+    assert "standard" not in (frt.concentrated or "")
+
+
 def test_log_action_buttons_carry_the_one_button_value(tmp_path, session_factory):
     """The review's "Log action" carries what the alert's does (action_ids.log_action_value), so the form opens alike."""
     from bot.rituals.action_ids import log_action_value
