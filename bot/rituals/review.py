@@ -50,6 +50,7 @@ BAD = ("watch", "act_now")
 # "Concentrated in" a segment only when its share of the problem is at least this many times its share of
 # the tickets: a segment holding most tickets (standard accounts) is where most of anything happens.
 CONCENTRATION_LIFT = 1.5
+MIN_PROBLEM_SHARE = 0.25  # and at least a quarter of the problem: one of twenty agents is not where it concentrates
 CHART_DAYS = 84  # 12 weeks
 MAX_MOVED = 8
 MAX_CHARTS = 5
@@ -222,15 +223,15 @@ def entered(days: Sequence[store.Day], week_start: date) -> tuple[str, int] | No
     return worst, sum(1 for d in this_week if d.zone == worst or (worst == "watch" and d.zone == "act_now"))
 
 
-def concentrates(rows: Sequence[store.Day], segment: str, direction: str, *, count: bool = False) -> bool:
-    """Pure: whether one dimension's `rows` (one day) put clearly more of the problem in `segment` than its share
-    of the tickets (CONCENTRATION_LIFT times). A row's problem is how far its figure is past its usual on the worse
-    side, times its tickets (for a count, the extra tickets themselves). Fewer than two rows: nothing to compare,
-    so it does."""
+def concentration(rows: Sequence[store.Day], segment: str, direction: str, *, count: bool = False) -> float | None:
+    """Pure: `segment`'s share of the problem among one dimension's `rows` (one day) when it is clearly more than
+    its share of the tickets (CONCENTRATION_LIFT times, and at least MIN_PROBLEM_SHARE), else None. A row's problem
+    is how far its figure is past its usual on the worse side, times its tickets (for a count, the extra tickets
+    themselves). Fewer than two rows: nothing to compare, so 1.0."""
     rows = [r for r in rows if r.value is not None and r.expected is not None]
     mine = next((r for r in rows if r.segment == segment), None)
     if mine is None or len(rows) < 2:
-        return True
+        return 1.0
     sign = {"higher_is_worse": 1.0, "lower_is_worse": -1.0}.get(direction, 1.0 if mine.value >= mine.expected else -1.0)
 
     def weight(r: store.Day) -> float:  # its tickets (a count row without n: the count itself)
@@ -244,8 +245,9 @@ def concentrates(rows: Sequence[store.Day], segment: str, direction: str, *, cou
 
     tickets, total = sum(weight(r) for r in rows), sum(problem(r) for r in rows)
     if tickets <= 0 or total <= 0:
-        return False
-    return problem(mine) / total >= CONCENTRATION_LIFT * weight(mine) / tickets
+        return None
+    share = problem(mine) / total
+    return share if share >= max(CONCENTRATION_LIFT * weight(mine) / tickets, MIN_PROBLEM_SHARE) else None
 
 
 def order_moved(items: Sequence[Moved]) -> list[Moved]:
@@ -347,20 +349,22 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
         last = days[-1]
         now = said_now(days)
         # Where it concentrates: the segment a rule fired on this week (the alert's figure and window),
-        # else the worst segment on the data day; either only when it holds clearly more of the problem than
-        # of the tickets (`concentrates`).
+        # else the segment holding most of the problem on the data day; either only when it holds clearly more
+        # of the problem than of the tickets (`concentration`).
         count = definition.aggregate == "count"
-        seg_trigger = min((t for t in fired if t.metric == key and t.dimension and concentrates(
+        seg_trigger = min((t for t in fired if t.metric == key and t.dimension and concentration(
                               store.daily(session, workspace_id=workspace_id, start=t.fired_on, end=t.fired_on,
                                           metric=key, dimension=t.dimension),
-                              t.segment, definition.direction, count=count)),
+                              t.segment, definition.direction, count=count) is not None),
                           key=lambda t: (t.zone != "act_now", t.fired_on, t.id), default=None)
+        shares = {(s.dimension, s.segment): concentration(
+                      [r for r in latest_segments if r.metric == key and r.dimension == s.dimension], s.segment,
+                      definition.direction, count=count)
+                  for s in latest_segments if s.metric == key and s.dimension and s.score is not None
+                  and s.zone in BAD and segment_counts.get((key, s.dimension), 0) > 1}
         worst_segment = max(
-            (s for s in latest_segments if s.metric == key and s.dimension and s.score is not None and s.zone in BAD
-             and segment_counts.get((key, s.dimension), 0) > 1
-             and concentrates([r for r in latest_segments if r.metric == key and r.dimension == s.dimension],
-                              s.segment, definition.direction, count=count)),
-            key=lambda s: s.score, default=None)
+            (s for s in latest_segments if s.metric == key and shares.get((s.dimension, s.segment)) is not None),
+            key=lambda s: (shares[(s.dimension, s.segment)], s.score), default=None)
         concentrated_in = None
         if seg_trigger is not None:
             concentrated_in = said_trigger(seg_trigger)

@@ -120,19 +120,27 @@ def _seg(segment, n, value, expected, metric="first_response_time", dimension="a
     ([_seg("billing", 30, 0.70, 0.87, "csat", "product_area")], "billing", "lower_is_worse", True),  # nothing to compare
 ])
 def test_concentrates_only_where_the_problem_outweighs_the_tickets(rows, segment, direction, expected):
-    assert review.concentrates(rows, segment, direction) is expected
+    assert (review.concentration(rows, segment, direction) is not None) is expected
 
 
 def test_counts_concentrate_by_their_extra_tickets():
     rows = [_seg("billing", 0, 120.0, 40.0, "ticket_volume", "product_area"),
             _seg("login", 0, 210.0, 200.0, "ticket_volume", "product_area")]
-    assert review.concentrates(rows, "billing", "both", count=True)  # 89 % of the extra tickets, 36 % of all
-    assert not review.concentrates(rows, "login", "both", count=True)
+    assert review.concentration(rows, "billing", "both", count=True) == pytest.approx(80 / 90)  # 36 % of all
+    assert review.concentration(rows, "login", "both", count=True) is None
+
+
+def test_a_sliver_of_the_problem_is_not_a_concentration():
+    """One agent of many with twice its share of the delay still holds a small part of it."""
+    rows = [_seg("ana", 5, 7000.0, 3800.0, dimension="agent")] + [
+        _seg(f"agent{i}", 5, 5400.0, 3800.0, dimension="agent") for i in range(19)]
+    assert review.concentration(rows, "ana", "higher_is_worse") is None
 
 
 def test_the_review_names_no_concentration_in_the_segment_holding_most_tickets(tmp_path, session_factory):
     """First response time worsens everywhere; standard accounts (90 % of the tickets) score worst, but only the
-    email channel holds clearly more of the delay than of the tickets, so the item says "Concentrated in email"."""
+    email channel holds clearly more of the delay than of the tickets, so the item says "Concentrated in email";
+    a small agent scoring worse than email holds clearly more than its share too, but less of the delay."""
     from tests.rituals.factories import metric_days
 
     yesterday = TODAY - timedelta(days=1)
@@ -141,7 +149,9 @@ def test_the_review_names_no_concentration_in_the_segment_holding_most_tickets(t
         for segment, n, value, spread, dimension in (("standard", 90, 6200.0, 100.0, "account_tier"),
                                                      ("enterprise", 10, 4000.0, 600.0, "account_tier"),
                                                      ("email", 30, 9000.0, 600.0, "channel"),
-                                                     ("chat", 70, 3900.0, 600.0, "channel")):
+                                                     ("chat", 70, 3900.0, 600.0, "channel"),
+                                                     ("U0SLOW", 8, 12000.0, 300.0, "agent"),
+                                                     ("U0FAST", 92, 3900.0, 600.0, "agent")):
             session.add_all(metric_days("first_response_time", yesterday, [value], expected=3800.0, spread=spread,
                                         denominator=n, dimension=dimension, segment=segment))
     with session_factory() as session:
