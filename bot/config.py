@@ -479,6 +479,7 @@ class _KeyedError(ValueError):
 SECRET_ENV = (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET",
     "ZENDESK_API_TOKEN", "ZENDESK_OAUTH_TOKEN", "FRESHDESK_API_KEY", "INTERCOM_ACCESS_TOKEN",
+    "SIGNALROOM_SECRET_KEY",
 )
 PLAIN_ENV = (
     "SIGNALROOM_CONFIG", "DATABASE_URL", "SLACK_CLIENT_ID", "SLACK_API_URL", "ZENDESK_SUBDOMAIN",
@@ -509,6 +510,8 @@ class Environment(BaseModel):
     freshdesk_api_key: SecretStr | None = None
     intercom_access_token: SecretStr | None = None
     intercom_url: str = "https://api.intercom.io"
+    # Encrypts credentials stored in the database; comma-separated keys rotate (bot/credentials.py).
+    signalroom_secret_key: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)
 
     @property
