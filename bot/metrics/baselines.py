@@ -25,7 +25,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from bot.metrics.settings import ZoneSettings
-from bot.metrics.stats import MAD_TO_SD
+from bot.metrics.stats import MAD_TO_SD, normal_quantile
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +128,29 @@ def _nanmedian(a: np.ndarray, axis: int) -> np.ndarray:
     return np.where(cnt > 0, v, np.nan)
 
 
+def tail_sd(abs_resid: np.ndarray, q: float) -> np.ndarray:
+    """The SD a normal would need for the q-quantile of its |residuals| to be the one observed, along
+    the last axis (NaN ignored; NaN where nothing is left)."""
+    a = np.sort(abs_resid, axis=-1)  # NaN last
+    cnt = np.sum(~np.isnan(abs_resid), axis=-1)
+    pos = q * np.maximum(cnt - 1, 0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(cnt - 1, 0))
+    frac = pos - lo
+    if a.shape[-1] == 0:
+        return np.full(a.shape[:-1], np.nan)
+    v_lo = np.take_along_axis(a, lo[..., None], -1)[..., 0]
+    v_hi = np.take_along_axis(a, hi[..., None], -1)[..., 0]
+    return np.where(cnt > 0, v_lo + frac * (v_hi - v_lo), np.nan) / normal_quantile(0.5 + q / 2.0)
+
+
 TREND_WEEKS = 6  # weeks of history before a trend is fitted (fewer: a flat level)
 MEDIAN_VAR = math.pi / 2  # variance of a sample median ≈ (π/2)·σ²/n under normal noise
 
 
 def level_baseline(
     series: DailySeries, excluded: np.ndarray, settings: ZoneSettings, *, poisson_floor: bool = False,
-    from_index: int = 0, noise: str = "level",
+    from_index: int = 0, noise: str = "level", by_sample: bool | None = None, tail_q: float | None = None,
 ) -> Baseline:
     """Baseline arrays for days [from_index, T) of the series.
 
@@ -152,6 +168,9 @@ def level_baseline(
     (`noise` "count", "level", "ratio": never below the additive spread), for "duration" also scaled
     by the day's sample size (a median of 80 tickets is noisier than one of 300). It is widened for
     the uncertainty of the expected value itself (few weeks of history → wider bands).
+    `by_sample` overrides whether relative residuals are scaled by the sample size (default: durations
+    only). `tail_q` (p90 metrics, whose day-to-day tails are heavier than a MAD assumes): the relative
+    spread is at least the one whose normal would put that quantile of past |residuals| where it is.
     """
     full = series.values.astype(np.float64)
     lead = full.shape[:-1]
@@ -209,11 +228,14 @@ def level_baseline(
     with np.errstate(invalid="ignore", divide="ignore"):
         if relative.any():
             rel = resid / fitted
-            if noise == "duration":
+            if noise == "duration" if by_sample is None else by_sample:
                 n_hist = _lagged(series.n.astype(np.float64), np.arange(1, B + 1), rows).reshape(*lead, R, nW, 7)
                 n_ref = np.maximum(series.n[..., from_index:].astype(np.float64), 1.0)
                 rel = rel * np.sqrt(np.where(n_hist > 0, n_hist, np.nan) / n_ref[..., None, None])
-            sd_rel = MAD_TO_SD * _nanmedian(np.abs(rel).reshape(*lead, R, B), axis=-1)
+            abs_rel = np.abs(rel).reshape(*lead, R, B)
+            sd_rel = MAD_TO_SD * _nanmedian(abs_rel, axis=-1)
+            if tail_q is not None:
+                sd_rel = np.fmax(sd_rel, tail_sd(abs_rel, tail_q))
         if noise != "duration" or not relative.all():
             sd_abs = MAD_TO_SD * _nanmedian(np.abs(resid).reshape(*lead, R, B), axis=-1)
     # Relative noise (a Monday with 3× Sunday's tickets moves 3× as much), but for counts and levels never

@@ -189,7 +189,8 @@ def evaluate_batch(
         window = settings.window_days
     else:
         base = level_baseline(series, excluded, settings, poisson_floor=metric.kind == "count",
-                              from_index=ext, noise=metric.kind)
+                              from_index=ext, noise=metric.kind, by_sample=sample_scaled(metric),
+                              tail_q=TAIL_Q if metric.aggregate == "p90" else None)
         window = 1
     cut_watch, cut_act = cutoffs(metric, settings)
     with np.errstate(invalid="ignore"):
@@ -202,7 +203,8 @@ def evaluate_batch(
     else:
         signed = dev
     min_n = settings.effective_min_sample(metric.kind)
-    learning = base.history < settings.learning_days
+    learning_days = settings.learning_days + warm_up_days(metric)
+    learning = base.history < learning_days
     missing = np.isnan(base.value)
     insufficient = (base.n < min_n) | missing | np.isnan(base.expected)
     judged = ~learning & ~insufficient
@@ -211,7 +213,7 @@ def evaluate_batch(
     drift_score = np.where(judged, np.clip(signed, -settings.watch, settings.watch), np.nan)
     # Known change days break a run: they are not the metric's own behaviour.
     run_score = np.where(excluded[ext:], np.nan, drift_score)
-    eligible = (base.history >= settings.learning_days + drift.min_days)[..., lead:]
+    eligible = (base.history >= learning_days + drift.min_days)[..., lead:]
     seeds = np.zeros(S) if drift_seeds is None else np.asarray(drift_seeds, dtype=np.float64)
     # A backlog (end of day) carries yesterday into today; what counts on the solve day shares its
     # tickets' creation days with the days around it; an uploaded series may do anything: short runs
@@ -279,11 +281,32 @@ def evaluate_batch(
                 metric.key, day, zone, v, e, s, sc, n_[j], Bands(wa_[j], aa_[j], wb_[j], ab_[j]), metric.unit,
                 num_[j], den_[j], None if ilo[j] is None else (ilo[j], ihi[j]), window, h_[j], sw_[j],
                 ew_[j], is_drift, absolute, limit, notes[j],
-                label, metric.kind, metric.denominator, min_n, settings.learning_days, settings.baseline_days,
+                label, metric.kind, metric.denominator, min_n, learning_days, settings.baseline_days,
                 currency if metric.unit == "currency" else None,
             ))
         batch.append(out)
     return batch
+
+
+WARM_UP_DAYS = 7  # a series' first week: nothing was open or solved before its first day
+TAIL_Q = 0.9  # p90 metrics: the spread also covers this quantile of past |residuals| (heavier tails)
+
+
+def warm_up_days(metric: MetricDef) -> int:
+    """Extra days of learning for metrics that read tickets created before the day: what is solved that
+    day or still open at its end (and ratios over the agents active, who are counted from solves). A
+    sample's first days have nothing open or solved from before its start, so the backlog and the
+    resolution times build up over the first week; those days are not yet the metric's level."""
+    return WARM_UP_DAYS if metric.attributed_to in ("solved", "end_of_day") or metric.kind == "ratio" else 0
+
+
+def sample_scaled(metric: MetricDef) -> bool | None:
+    """Whether the relative spread scales with 1/√n (None: the default of the kind, durations). A ratio over
+    the day's solved tickets (cost per resolution: a fixed daily cost ÷ tickets solved) is noisier on a
+    day with few solves: count-aware noise."""
+    if metric.kind == "ratio" and metric.attributed_to == "solved":
+        return True
+    return None
 
 
 def cutoffs(metric: MetricDef, zs: ZoneSettings) -> tuple[float, float]:
