@@ -35,6 +35,9 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("socket", "socket", "connect to Slack in Socket Mode"),
     ("worker", "worker", "run the scheduler and pollers"),
     ("status", "status", "each source's health: last success, lag, last error, counts"),
+    ("workspace", "workspace", "tenants of a multi-workspace install (add, list)"),
+    ("source", "source", "helpdesk connections per workspace (add, list, remove)"),
+    ("secrets", "secrets", "the key that encrypts stored credentials (new-key, rotate)"),
 )
 
 
@@ -116,7 +119,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         print(f"signalroom: config error: {exc}", file=sys.stderr)
         return 2
     logs.configure("DEBUG" if args.verbose else settings.file.log_level)
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, env=env)
     try:
         return int(args._run(args, runtime) or 0)
     except UsageError as exc:

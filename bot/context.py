@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class Runtime:
     settings: Settings
+    # The process environment as `main` got it: for what names a variable at run time (`--secret-env VAR`).
+    env: Mapping[str, str] = field(default_factory=dict, repr=False)
     _engine: Engine | None = field(default=None, repr=False)
     _sessions: sessionmaker | None = field(default=None, repr=False)
 

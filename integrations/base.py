@@ -32,6 +32,8 @@ class MalformedRecordError(ValueError):
 class SourceAuthError(RuntimeError):
     """401/403: the source is stopped with a message naming it; other sources go on."""
 
+    status: int | None = None  # the HTTP status (401 or 403) when the server answered
+
 
 class SourceFatalError(RuntimeError):
     """A non-retriable failure of one source (cursor loop, unparseable page after retries, 4xx)."""

@@ -209,6 +209,7 @@ class FreshdeskAdapter(PollingAdapter):
 
     max_page_size = MAX_PAGE_SIZE
     auth_hint = "FRESHDESK_API_KEY and FRESHDESK_DOMAIN/FRESHDESK_URL"
+    identity_path = "/api/v2/agents/me"
 
     def __init__(
         self,

@@ -124,9 +124,9 @@ class Requester:
             self._note_quota(response, sent_at)
             status = response.status_code
             if status in (401, 403):
-                raise SourceAuthError(
-                    f"{self.source}: authentication failed (HTTP {status}); check {self.auth_hint}"
-                )
+                refused = SourceAuthError(f"{self.source}: authentication failed (HTTP {status}); check {self.auth_hint}")
+                refused.status = status
+                raise refused
             if status == 404 and absent_ok:
                 return None, response
             if status == 429:
@@ -174,6 +174,7 @@ class PollingAdapter:
 
     max_page_size = 100
     auth_hint = ""
+    identity_path = ""  # one cheap authenticated GET: the credentials' own user (`check_connection`)
 
     def __init__(
         self,
@@ -198,6 +199,12 @@ class PollingAdapter:
     @property
     def stats(self) -> RequestStats:
         return self.requester.stats
+
+    def check_connection(self) -> Any:
+        """One cheap authenticated call (the token's own user) before a connection is saved: its JSON
+        body, or `SourceAuthError` (with `.status`) / `SourceFatalError` as any request of this adapter."""
+        url = self.base_url + self.identity_path  # type: ignore[attr-defined] - every vendor adapter sets both
+        return self.requester.request_json("GET", url, headers=self._headers)[0]  # type: ignore[attr-defined]
 
 
 class CursorGuard:

@@ -191,6 +191,7 @@ class IntercomAdapter(PollingAdapter):
 
     max_page_size = MAX_PAGE_SIZE
     auth_hint = "INTERCOM_ACCESS_TOKEN and INTERCOM_URL (regional host)"
+    identity_path = "/me"
 
     def __init__(
         self,

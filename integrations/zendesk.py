@@ -187,6 +187,7 @@ class ZendeskAdapter(PollingAdapter):
 
     max_page_size = MAX_PAGE_SIZE
     auth_hint = "ZENDESK_EMAIL/ZENDESK_API_TOKEN (or ZENDESK_OAUTH_TOKEN) and the account URL"
+    identity_path = "/api/v2/users/me.json"
 
     def __init__(
         self,

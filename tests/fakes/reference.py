@@ -136,8 +136,16 @@ def _bad(message: str) -> httpx.Response:
     return httpx.Response(400, json={"error": "InvalidParameter", "description": message})
 
 
+# The credentials' own user: what a connection test asks for (auth is checked by FakeAPI before this).
+ME = {"id": 1, "name": "Signalroom Bot", "email": "bot@example.com"}
+
+
 def zendesk_answer(fake: FakeAPI, refs: References, request: httpx.Request) -> httpx.Response | None:
     path, params = request.url.path, request.url.params
+    if path == "/api/v2/users/me.json":
+        refs.count(path)
+        return httpx.Response(200, json={"user": {**ME, "role": "admin", "url": "https://example.zendesk.com"
+                                                  "/api/v2/users/1.json"}})
     lists = {"/api/v2/users": ("users", refs.agents), "/api/v2/groups": ("groups", refs.groups),
              "/api/v2/brands": ("brands", refs.brands)}
     if path in lists:
@@ -181,6 +189,10 @@ def zendesk_answer(fake: FakeAPI, refs: References, request: httpx.Request) -> h
 
 def freshdesk_answer(fake: Any, refs: References, request: httpx.Request) -> httpx.Response | None:
     path = request.url.path
+    if path == "/api/v2/agents/me":
+        refs.count(path)
+        return httpx.Response(200, json={"id": ME["id"], "available": True, "contact": {"name": ME["name"],
+                                                                                     "email": ME["email"]}})
     lists = {"/api/v2/agents": refs.agents, "/api/v2/groups": refs.groups, "/api/v2/companies": refs.organizations}
     if path not in lists:
         return None
@@ -190,6 +202,9 @@ def freshdesk_answer(fake: Any, refs: References, request: httpx.Request) -> htt
 
 def intercom_answer(fake: Any, refs: References, request: httpx.Request) -> httpx.Response | None:
     path, params = request.url.path, request.url.params
+    if path == "/me" and request.method == "GET":
+        refs.count(path)
+        return httpx.Response(200, json={"type": "admin", "id": str(ME["id"]), "name": ME["name"], "email": ME["email"]})
     if path == "/admins" and request.method == "GET":
         refs.count(path)
         return httpx.Response(200, json={"type": "admin.list", "admins": refs.agents})
