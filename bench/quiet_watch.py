@@ -49,6 +49,7 @@ from bot.metrics.zones import ZoneResult, evaluate_series  # noqa: E402
 JUDGED = ("healthy", "watch", "act_now")
 LOUD = ("watch", "act_now")
 GOAL = 0.05
+DEMO_SEEDS = (7, 1, 2, 3, 4)  # 7: the demo's own (`make demo`); a share out of 35 days moves 2.9 points a day
 
 
 def loud_share(results: Iterable[ZoneResult], quiet: callable = lambda d: True) -> tuple[int, int]:
@@ -116,7 +117,7 @@ def story_tail(key: str, zs) -> int:
     return tail
 
 
-def demo_zones(as_of: date = date(2026, 11, 27), days: int = 120, per_day: int = 300):
+def demo_zones(as_of: date = date(2026, 11, 27), days: int = 120, per_day: int = 300, seed: int = 7):
     """(story, settings, {(metric, dimension, segment): [ZoneResult]}) for the demo through the real pipeline."""
     from bot.config import load_settings
     from bot.demo.run import DEMO_CONFIG
@@ -129,7 +130,7 @@ def demo_zones(as_of: date = date(2026, 11, 27), days: int = 120, per_day: int =
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = Path(tmp) / "sample.csv"
         app = load_settings({}, config_path=str(DEMO_CONFIG))
-        story = generate(csv_path, as_of=as_of, days=days, per_day=per_day, tz=app.file.timezone)
+        story = generate(csv_path, as_of=as_of, days=days, per_day=per_day, tz=app.file.timezone, seed=seed)
         url = sqlite_url(Path(tmp) / "demo.db")
         upgrade(url)
         engine = make_engine(url)
@@ -160,8 +161,8 @@ def detected(story: Story, results: list[ZoneResult]) -> str | None:
     return "act_now" if "act_now" in zs else (zs[0] if zs else None)
 
 
-def run_demo(days: int = 120) -> tuple[dict[str, tuple[int, int]], list[tuple[Story, str | None]]]:
-    story, settings, zones = demo_zones(days=days)
+def run_demo(days: int = 120, seed: int = 7) -> tuple[dict[str, tuple[int, int]], list[tuple[Story, str | None]]]:
+    story, settings, zones = demo_zones(days=days, seed=seed)
     shares: dict[str, tuple[int, int]] = {}
     for (key, dim, seg), results in sorted(zones.items()):
         if dim:
@@ -256,20 +257,26 @@ def main() -> int:
     print(f"machine: {platform.machine()}, Python {platform.python_version()}, {platform.system()} {platform.release()}")
     t = time.perf_counter()
 
-    for n_days in (120, 240):
-        shares, found = run_demo(n_days)
+    for n_days, demo_seeds in ((120, DEMO_SEEDS), (240, DEMO_SEEDS[:3])):
+        runs = [run_demo(n_days, seed) for seed in demo_seeds]
+        shares, found = runs[0]
         what = "as `make demo`" if n_days == 120 else "the same generator and stories, more story-free history"
-        print(f"\n1. demo sample ({n_days} days to 2026-11-27, {what}), overall metrics, story-free judged days:")
-        worst = 0.0
+        print(f"\n1. demo sample ({n_days} days to 2026-11-27, {what}), overall metrics, story-free judged days;")
+        print(f"   seed {demo_seeds[0]} (the demo's), then the median share over seeds {', '.join(map(str, demo_seeds))}:")
+        worst = worst_median = 0.0
         for key, (loud, judged) in shares.items():
             if judged:
                 worst = max(worst, loud / judged)
-                print(f"   {key:<28} watch-or-worse {pct(loud, judged)}  {mark(loud / judged)}")
-        print(f"   worst metric {100 * worst:.1f} % (goal < 5 %)")
-        print("   planted stories (worst zone inside the story's window):")
-        for s, zone in found:
+                med = statistics.median(r[0][key][0] / max(r[0][key][1], 1) for r in runs)
+                worst_median = max(worst_median, med)
+                print(f"   {key:<28} watch-or-worse {pct(loud, judged)}  {mark(loud / judged):<4}  median {100 * med:5.1f} %"
+                      f"  {mark(med)}")
+        print(f"   worst metric {100 * worst:.1f} % at seed {demo_seeds[0]}, {100 * worst_median:.1f} % median (goal < 5 %)")
+        print("   planted stories (worst zone inside the story's window), seed by seed:")
+        for i, (s, zone) in enumerate(found):
             where = f"{s.metric}" + (f" [{s.dimension}={s.segment}]" if s.dimension else "")
-            print(f"   {'found' if zone else 'MISSED':<6} {s.name:<44} {where:<48} {zone or 'healthy'}")
+            zones = [r[1][i][1] or "MISSED" for r in runs]
+            print(f"   {'found' if zone else 'MISSED':<6} {s.name:<44} {where:<48} {' '.join(zones)}")
 
     print(f"\n2. stationary synthetic, {days} days, seeds {seeds.start}..{seeds.stop - 1}: median share (min–max)")
     for kind in KINDS:

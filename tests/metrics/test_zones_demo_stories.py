@@ -77,11 +77,15 @@ def test_story_free_days_are_quiet(demo):
     windows = [(story.release_day, story.release_day + timedelta(days=4 + 4)), (story.frt_spike_from, AS_OF),
                (AS_OF - timedelta(days=10), AS_OF), *[(a, b + timedelta(days=4)) for a, b in
                                                        (*story.staffing_gaps, story.fixed_gap)]]
-    # Before issue 12.8: volume 17 of 56, backlog 22 of 40, first response 6 of 56 days in watch.
-    # The backlog's bound is looser: its first two judged days are the sample's warm-up (the backlog
-    # builds up from nothing in the first weeks of data, which the three weeks of history mistake for
-    # its level); over 240 days of the same generator it is 2 of 160 (bench/quiet_watch.py).
-    for metric, most in (("ticket_volume", 0.05), ("first_response_time", 0.05), ("backlog", 0.125)):
+    # Before issue 12.8: volume 17 of 56, backlog 22 of 40, first response 6 of 56 days in watch; tickets per
+    # agent 20 of 56. Cost per resolution and tickets per agent came under 5 % with the count-aware spread
+    # and the week of warm-up (solve-day, end-of-day and ratio metrics learn 28 days, not 21). The backlog is
+    # 2 of 35 here (10-29, 11-02): 1.3 % over 240 days and a 2.9 % median over five generator seeds
+    # (bench/quiet_watch.py), one day is 2.9 points of this share. Resolution time and its p90 are not bound
+    # here: over 5 % at this seed only (see bench/RESULTS.md).
+    for metric, most in (("ticket_volume", 0.05), ("first_response_time", 0.05), ("first_response_time_p90", 0.05),
+                         ("tickets_per_agent", 0.05), ("cost_per_resolution", 0.05), ("backlog_age", 0.05),
+                         ("backlog", 0.06)):
         days = [d.result for d in backtest(metric).days if d.result.zone in ("healthy", *LOUD)
                 and not any(a <= d.result.day < b for a, b in windows)]
         loud = [r.day for r in days if r.zone in LOUD]
