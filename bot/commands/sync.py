@@ -2,7 +2,9 @@
 
 Each page of tickets is stored together with its checkpoint, so an interrupted
 sync resumes where it stopped. `--backfill DAYS` re-reads the last DAYS days,
-ignoring saved checkpoints. Exit 0 when every source synced, 1 when one failed
+ignoring saved checkpoints. `--workspace TEAM_ID` syncs that workspace's sources
+stored with `signalroom source add` (credentials decrypted with SIGNALROOM_SECRET_KEY)
+instead of the configured ones. Exit 0 when every source synced, 1 when one failed
 (the others still run), 2 for usage or configuration errors.
 """
 from __future__ import annotations
@@ -18,6 +20,8 @@ log = logging.getLogger("bot.sync")
 
 def add_arguments(parser) -> None:
     parser.add_argument("--source", metavar="NAME", help="only this configured source")
+    parser.add_argument("--workspace", metavar="TEAM_ID",
+                        help="sync this workspace's stored sources (`signalroom source add`), not the configured ones")
     parser.add_argument("--backfill", type=int, metavar="DAYS", help="re-read the last DAYS days, ignoring checkpoints")
 
 
@@ -74,7 +78,7 @@ class BarProgress:
         self._progress.update(self._tasks[result.name], detail=detail, total=1, completed=1)
 
 
-def sync_csv(planned, runtime):
+def sync_csv(planned, runtime, *, workspace_id: str | None = None):
     """Re-import a csv source's file; the outcome as a `SourceResult` (the worker's sync job uses it too)."""
     from bot.imports import import_csv_file
     from bot.sync.service import SourceResult
@@ -91,7 +95,7 @@ def sync_csv(planned, runtime):
         summary = import_csv_file(
             path,
             session_factory=runtime.session_factory(),
-            workspace_id=runtime.workspace_id,
+            workspace_id=workspace_id or runtime.workspace_id,
             source=planned.name,
             store_subject=runtime.settings.file.privacy.store_subject,
         )
@@ -114,10 +118,17 @@ def run(args, runtime) -> int:
     if args.backfill is not None and args.backfill < 1:
         raise UsageError("--backfill takes a number of days (1 or more)")
     settings = runtime.settings
+    workspace_id = args.workspace or runtime.workspace_id
     began = time.monotonic()
     results: list[SourceResult] = []
     with make_client() as client:
-        planned = plan_sources(settings, client=client, only=args.source)
+        if args.workspace:
+            from bot.workspaces.sync import plan_workspace_sources
+
+            planned = plan_workspace_sources(runtime.session_factory(), workspace_id=args.workspace,
+                                             settings=settings, client=client, only=args.source)
+        else:
+            planned = plan_sources(settings, client=client, only=args.source)
         problems = [p.problem for p in planned if p.problem]
         if len(problems) == len(planned):
             raise UsageError("; ".join(problems))
@@ -133,13 +144,13 @@ def run(args, runtime) -> int:
                     results.append(SourceResult(source.name, error=source.problem))
                     continue
                 if source.kind == "csv":
-                    results.append(sync_csv(source, runtime))
+                    results.append(sync_csv(source, runtime, workspace_id=workspace_id))
                     continue
                 results.append(
                     sync_source(
                         source.adapter,
                         session_factory=session_factory,
-                        workspace_id=runtime.workspace_id,
+                        workspace_id=workspace_id,
                         start=source.start(now, args.backfill),
                         store_subject=settings.file.privacy.store_subject,
                         ignore_checkpoints=args.backfill is not None,
@@ -150,7 +161,7 @@ def run(args, runtime) -> int:
             if tty:
                 progress.__exit__(None, None, None)
         for source, result in zip(planned, results):  # per source: failure streak, last success (status, alerts)
-            record_planned(session_factory, workspace_id=runtime.workspace_id, planned=source, result=result,
+            record_planned(session_factory, workspace_id=workspace_id, planned=source, result=result,
                            now=now_utc())
     summary = SyncSummary(tuple(results), time.monotonic() - began)
     for result in summary.sources:
