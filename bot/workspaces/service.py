@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.credentials import Keyring, Secret
 from bot.errors import UsageError
+from bot.storage.workspace_models import SOURCE_TYPES
 from bot.workspaces.connections import Connection, check_connection
 
-SOURCE_TYPES = ("zendesk", "freshdesk", "intercom", "csv")
 TEAM_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -73,11 +72,12 @@ def check_team_id(team_id: str) -> str:
 
 
 def check_timezone(name: str) -> str:
+    from bot.config import _timezone  # one wording with the config file's `timezone`
+
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown timezone {name!r}: use an IANA name such as Europe/Berlin or America/New_York") from None
-    return name
+        return _timezone(name)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
 
 
 def check_source_fields(*, name: str, type: str, url: str | None, email: str | None) -> tuple[str | None, str | None]:
