@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -34,8 +34,8 @@ UNSOLVED = frozenset({"new", "open", "pending", "hold"})
 _CSAT = {"satisfied": 1, "unsatisfied": 0}
 # A segment (group, channel …) that falls silent keeps zero-volume and zero-backlog days for this long
 # after its last ticket activity — long enough for its baseline to see the drop (13 weeks) — and no
-# longer: a 2016 import's segments do not fill ten years of empty days. The overall series covers
-# every day from the first ticket.
+# longer: a 2016 import's segments do not fill ten years of empty days. Its days start on its own first
+# ticket, not on the history's first day. The overall series covers every day from the first ticket.
 QUIET_SEGMENT_DAYS = 91
 
 
@@ -500,8 +500,14 @@ def daily_blocks(
     settings: RollupSettings,
     dimensions: Sequence[str] = DIMENSIONS,
     metrics: Iterable[str] | None = None,
+    started: Mapping[str, Collection[str]] | None = None,
 ) -> Iterator[DailyBlock]:
-    """`compute_daily` as arrays, one block per metric and dimension (no Python object per value)."""
+    """`compute_daily` as arrays, one block per metric and dimension (no Python object per value).
+
+    A segment's volume and backlog rows (zero days included) start on its first ticket activity in
+    the days (a ticket created before `start`: day 0); `started` names segments ({dimension: labels})
+    known to have begun before `start` (an incremental window), whose rows start on day 0.
+    """
     tz = settings.tz
     D = (end - start).days
     if D <= 0:
@@ -550,8 +556,11 @@ def daily_blocks(
         ok, at = sla_outcomes(met, due, done)
         sla[metric] = (ok, _day_index(bounds, at))
 
-    # The last day each ticket counts on anything (a ticket still open: every day to the end).
+    # The last day each ticket counts on anything (a ticket still open: every day to the end), and the
+    # first (created, or answered or solved if the data says earlier; before `start`: day 0).
     activity = np.where(cols.unsolved, D - 1, np.maximum(np.maximum(c_day, f_day), s_day))
+    begin = np.clip(np.minimum(np.where(c_day == -2, D, c_day),
+                               np.minimum(np.where(in_f, f_day, D), np.where(in_s, s_day, D))), 0, D)
 
     out: list[DailyBlock] = []
     dims: list[tuple[str, np.ndarray, list[str]]] = [("", np.zeros(n_all, np.int32), [""])]
@@ -596,13 +605,19 @@ def daily_blocks(
         present = np.zeros(G, bool)
         present[np.bincount(g[has & live], minlength=G)[:G] > 0] = True
         through = np.where(present, D - 1, -1)
-        if dim:  # a segment's zero days end QUIET_SEGMENT_DAYS after its last ticket activity
+        since = np.zeros(G, np.int64)
+        if dim:  # a segment's zero days run from its first ticket activity to QUIET_SEGMENT_DAYS after its last
             last = np.full(G, -1, np.int64)
             m = has & live
             np.maximum.at(last, g[m], np.clip(activity[m], -1, D - 1))
             through = np.where(present, np.minimum(D - 1, last + QUIET_SEGMENT_DAYS), -1)
+            since[:] = D
+            np.minimum.at(since, g[m], begin[m])
+            if started and started.get(dim):  # rows before `start`: the segment began earlier
+                since[[i for i, label in enumerate(labels) if label in started[dim]]] = 0
         grid = np.arange(D)[None, :]
-        all_keys = (np.flatnonzero(present)[:, None] * D + grid)[grid <= through[present][:, None]]
+        rows = present[:, None] & (grid >= since[:, None]) & (grid <= through[:, None])
+        all_keys = np.flatnonzero(rows)  # segment * D + day, ascending
 
         kc = key(in_c, c_day)
         volume = np.bincount(kc, minlength=size)

@@ -306,10 +306,11 @@ def _recompute(session: Session, *, workspace_id: str, settings: RollupSettings,
         created_since_at=since_at,
         lookback_from_at=since_at - lookback,  # repeat-contact history: slim rows only
     )
-    values = daily_blocks(cols, start=first, end=stop, settings=settings)
     hist_start = max(history_start, first - timedelta(days=span + 7))
     old, exact_drift = _history(session, workspace_id, computed_through=computed_through, hist_start=hist_start,
                                 first=first, load_start=max(history_start, min(hist_start, end - timedelta(days=state_days))))
+    values = daily_blocks(cols, start=first, end=stop, settings=settings,
+                          started=_started(old, start=hist_start, until=first))
     series = _series(values, hist_start, stop, old=old, old_until=first, values_start=first)
     del cols, values
     seeds, complete = _drift_seeds(old, first - timedelta(days=1))
@@ -356,6 +357,19 @@ def _history(session: Session, workspace_id: str, *, computed_through: date, his
         return states, True
     stored = store.load_daily(session, workspace_id=workspace_id, start=load_start, end=first, ordered=False)
     return _states_from_rows(stored, load_start, first), False
+
+
+def _started(old: Mapping[Key, SeriesState], *, start: date, until: date) -> dict[str, set[str]]:
+    """Segments ({dimension: labels}) with a volume or backlog row in days [start, until): begun before
+    an incremental window, their rows in it start on its first day (a full rebuild's rows run on from
+    the segment's first ticket); the others start on their first ticket in the window."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for (m, dim, seg), st in old.items():
+        if dim and m in ("ticket_volume", "backlog") and seg not in out[dim]:
+            lo, hi = max(0, (start - st.start).days), min(st.days, (until - st.start).days)
+            if lo < hi and st.m[4, lo:hi].any():
+                out[dim].add(seg)
+    return out
 
 
 def _states_from_rows(stored: Iterable[tuple], start: date, end: date) -> dict[Key, SeriesState]:

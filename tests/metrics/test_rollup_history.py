@@ -34,12 +34,18 @@ EVIDENCE_NUMBERS = ("value", "expected", "spread", "score", "n", "drift", "annot
 
 
 def _history(days: int, end_at: datetime) -> list[Ticket]:
-    """Three groups over `days` days; a fourth (Legacy) that stops after the first 40 days."""
+    """Three groups over `days` days; a fourth (Legacy) that stops after the first 40 days; a fifth (Late)
+    that starts 60 days before the end, with tickets every tenth day only (an incremental window can start
+    between two of them), and a sixth (Newest) in the last 3 days only."""
     tickets = make_tickets(days=days, per_day=24, end_at=end_at, slow_last_days=3, groups=("Billing", "Tech", "Sales"))
     legacy = [dataclasses.replace(t, external_id="L" + t.external_id, group="Legacy")
               for t in make_tickets(days=40, per_day=3, end_at=end_at - timedelta(days=days - 40), seed=5)
               if t.status == "solved"]
-    return tickets + legacy
+    late = [dataclasses.replace(t, external_id=prefix + t.external_id)
+            for prefix, n, group in (("N", 60, "Late"), ("W", 3, "Newest"))
+            for t in make_tickets(days=n, per_day=2, end_at=end_at, seed=11, groups=(group,))
+            if group == "Newest" or int(t.external_id.split("-")[0]) % 10 == 0]
+    return late + tickets + legacy  # late first: the incremental test reopens tickets counted from the end
 
 
 def _rows(sf) -> dict[tuple, dict]:
@@ -113,6 +119,24 @@ def _same(a: object, b: object) -> bool:
 
 def _day(at: datetime) -> date:
     return at.astimezone(BERLIN).date()
+
+
+def test_a_segment_starts_on_its_first_ticket(session_factory):
+    """Late's and Newest's rows start on their first ticket's day, not on the history's first day: volume
+    and backlog from then on every day (zero days included), no row of any metric before."""
+    tickets = _history(300, END)
+    with session_factory.begin() as s:
+        upsert_tickets(s, workspace_id="w1", tickets=tickets)
+    report = run_rollup(session_factory, workspace_id="w1", settings=SETTINGS, now_at=END, full=True)
+    rows = _rows(session_factory)
+    for group in ("Late", "Newest"):
+        first = min(_day(t.created_at) for t in tickets if t.group == group)
+        assert min(k[0] for k in rows if k[2:] == ("group", group)) == first, group
+        for metric in ("ticket_volume", "backlog"):
+            days = sorted(k[0] for k in rows if k[1:] == (metric, "group", group))
+            assert days == [first + timedelta(days=i) for i in range((report.last_day - first).days + 1)]
+    assert min(k[0] for k in rows if k[2:] == ("group", "Billing")) == report.first_day  # the others as before
+    assert min(k[0] for k in rows if k[1:] == ("ticket_volume", "", "")) == report.first_day
 
 
 def test_a_segment_silent_for_quiet_segment_days_stops_getting_rows(session_factory):
