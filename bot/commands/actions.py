@@ -5,12 +5,14 @@ import json
 
 from bot.actions.statuses import STATUSES
 from bot.commands.layout import DIM, GREEN, YELLOW, Column, Row, echo, render, use_color
+from bot.workspaces.scope import add_workspace_option
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--status", choices=(*STATUSES, "all"), default="all")
     parser.add_argument("--owner", help="only this owner (Slack user id or email)")
+    add_workspace_option(parser)
 
 
 def run(args, runtime) -> int:

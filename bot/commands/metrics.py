@@ -8,6 +8,7 @@ from datetime import date
 from bot.commands.layout import RED, DIM, GREEN, YELLOW, Column, Row, echo, render, use_color
 from bot.errors import UsageError
 from bot.metrics.catalogue import DIMENSIONS
+from bot.workspaces.scope import add_workspace_option
 
 
 def add_arguments(parser) -> None:
@@ -16,6 +17,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--from", dest="date_from", metavar="DATE")
     parser.add_argument("--to", dest="date_to", metavar="DATE")
     parser.add_argument("--date", metavar="DATE", help="the scorecard of this day (default: the latest)")
+    add_workspace_option(parser)
 
 
 def parse_day(value: str | None, flag: str) -> date | None:

@@ -1,9 +1,12 @@
 """Recompute daily rollups, zones and triggers (incremental unless --full)."""
 from __future__ import annotations
 
+from bot.workspaces.scope import add_workspace_option
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("--full", action="store_true", help="rebuild every day")
+    add_workspace_option(parser)
 
 
 def run(args, runtime) -> int:

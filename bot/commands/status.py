@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 
 from bot.commands.layout import DIM, GREEN, RED, YELLOW, Column, Row, echo, render, use_color
+from bot.workspaces.scope import add_workspace_option
 
 STATE_COLORS = {"ok": GREEN, "failing": RED, "lagging": YELLOW, "never": DIM}
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    add_workspace_option(parser)
 
 
 def run(args, runtime) -> int:

@@ -14,14 +14,15 @@ import sys
 import time
 
 from bot.errors import UsageError
+from bot.workspaces.scope import add_workspace_option
 
 log = logging.getLogger("bot.sync")
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--source", metavar="NAME", help="only this configured source")
-    parser.add_argument("--workspace", metavar="TEAM_ID",
-                        help="sync this workspace's stored sources (`signalroom source add`), not the configured ones")
+    add_workspace_option(parser, help="sync this workspace's stored sources (`signalroom source add`), "
+                                      "not the configured ones")
     parser.add_argument("--backfill", type=int, metavar="DAYS", help="re-read the last DAYS days, ignoring checkpoints")
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 
 from bot.commands.layout import Column, Row, echo, render, terminal_width
 from bot.errors import UsageError
+from bot.workspaces.scope import add_workspace_option
 
 
 def add_arguments(parser) -> None:
@@ -14,6 +15,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--from", dest="date_from", metavar="DATE", help="first day (default: window_weeks ago)")
     parser.add_argument("--to", dest="date_to", metavar="DATE", help="last day, inclusive (default: today)")
     parser.add_argument("--clusters", type=int, metavar="K", help="number of themes (default: from the data)")
+    add_workspace_option(parser)
 
 
 def _day(value: str | None, flag: str) -> date | None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.actions.statuses import OPEN_STATUSES
 from bot.rituals import schedule
 from bot.rituals.registry import named, nothing_to_report
+from bot.workspaces.scope import add_workspace_option
 from bot.weekdays import NAMES as WEEKDAYS
 
 if TYPE_CHECKING:  # the runner pulls in themes (scikit-learn) and charts (matplotlib): not for --help
@@ -123,6 +124,7 @@ def add_mode_arguments(parser) -> None:
     mode.add_argument("--dry-run", action="store_true", help="render only, post nothing (default)")
     mode.add_argument("--post", action="store_true", help="post to Slack now (a re-run in the same period edits the messages)")
     parser.add_argument("--json", action="store_true", help="print the messages (or results) as JSON")
+    add_workspace_option(parser)
 
 
 def make_runner(runtime, *, post: bool, with_charts: bool = True) -> Runner:
