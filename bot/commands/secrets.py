@@ -1,7 +1,7 @@
 """The key that encrypts stored credentials (SIGNALROOM_SECRET_KEY).
 
   signalroom secrets new-key   print a fresh key
-  signalroom secrets rotate    re-encrypt every stored secret with the first key
+  signalroom secrets rotate    re-encrypt every stored secret (helpdesk credentials, Slack tokens) with the first key
 
 To rotate: generate a key, put it first and keep the old one after it
 (SIGNALROOM_SECRET_KEY=NEW,OLD), deploy, run `secrets rotate`, then drop OLD.
@@ -23,10 +23,12 @@ def run(args, runtime) -> int:
     if args.action == "new-key":
         print(new_key())
         return 0
+    from bot.slack.installations import rotate_tokens
     from bot.workspaces import service
 
     ring = keyring(runtime.settings)
-    count = service.rotate_secrets(runtime.session_factory(), keyring=ring)
+    sessions = runtime.session_factory()
+    count = service.rotate_secrets(sessions, keyring=ring) + rotate_tokens(sessions.kw["bind"], ring)
     print(f"Re-encrypted {count} stored secret{'s' if count != 1 else ''} with the first key of "
           "SIGNALROOM_SECRET_KEY." + (" The other keys can now be removed." if ring.size > 1 else ""))
     return 0

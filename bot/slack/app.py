@@ -25,7 +25,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
 from bot.errors import UsageError
-from bot.slack import actions, commands, home, modals, mutes
+from bot.slack import actions, commands, home, modals, mutes, uninstalls
 from bot.slack.request import RequestDb, Services, workspace_of
 from bot.slack.scopes import required_scopes
 from bot.storage.base import utcnow
@@ -53,6 +53,7 @@ class _QuietEnvironmentToken(logging.Filter):
 
 def oauth_settings(settings: Settings, session_factory: sessionmaker, *, installation_store=None,
                    state_store=None) -> OAuthSettings:
+    from bot.credentials import keyring
     from bot.slack.installations import installation_store as make_installation_store
     from bot.slack.installations import state_store as make_state_store
 
@@ -62,7 +63,8 @@ def oauth_settings(settings: Settings, session_factory: sessionmaker, *, install
         client_id=env.slack_client_id,
         client_secret=env.slack_client_secret.get_secret_value(),
         scopes=list(BOT_SCOPES),
-        installation_store=installation_store or make_installation_store(env.slack_client_id, engine),
+        installation_store=installation_store or make_installation_store(env.slack_client_id, engine,
+                                                                         keyring(settings)),
         state_store=state_store or make_state_store(engine),
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
@@ -79,6 +81,10 @@ def check_credentials(settings: Settings, *, socket_mode: bool = False) -> bool:
         raise UsageError("set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth installs)")
     if bool(env.slack_client_id) != bool(env.slack_client_secret) and not socket_mode:
         raise UsageError("OAuth installs need both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    if oauth and env.signalroom_secret_key is None:
+        from bot.credentials import HOW_TO_SET
+
+        raise UsageError(f"OAuth installs store each workspace's bot token encrypted: {HOW_TO_SET}")
     return oauth
 
 
@@ -156,4 +162,5 @@ def build_app(
     modals.register(app)
     home.register(app)
     mutes.register(app)
+    uninstalls.register(app, oauth=oauth, session_factory=session_factory)
     return app

@@ -5,24 +5,122 @@ Alembic migrations (never by `create_tables()`), so a web process never races
 a schema change. Scheduled jobs find a workspace's bot token with `bot_token_for`; a workspace
 installed before the app asked for a scope it now needs is named in the log (`missing_scopes`), since
 Slack will answer that scope's calls with `missing_scope` until an admin reinstalls.
+
+Tokens at rest are Fernet ciphertext (`EncryptedInstallationStore`, keyed by `SIGNALROOM_SECRET_KEY` like
+the helpdesk credentials in bot/credentials.py): OAuth installs need the key, a single workspace with
+SLACK_BOT_TOKEN stores no token and needs none. Uninstalls (`app_uninstalled`, `tokens_revoked`) delete
+the tokens through `delete_bot` / `delete_installation` (Bolt's built-in listeners call them, see
+bot/slack/uninstalls.py); a team without a bot token is no longer in `workspaces`, so no job serves it.
 """
 from __future__ import annotations
 
+import copy
 import logging
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Engine
+from sqlalchemy import Engine, and_
 
-from bot.storage.slack_models import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
+from bot.credentials import Keyring
+from bot.storage.slack_models import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE, TOKEN_COLUMNS
 
 STATE_EXPIRATION_SECONDS = 600
 log = logging.getLogger(__name__)
 
 
-def installation_store(client_id: str, engine: Engine) -> SQLAlchemyInstallationStore:
-    return SQLAlchemyInstallationStore(
-        client_id=client_id, engine=engine, bots_table_name=BOTS_TABLE, installations_table_name=INSTALLATIONS_TABLE)
+# What every Fernet token starts with (version byte 0x80, then a 64-bit timestamp whose high bytes are zero
+# until 2106); a Slack token starts with "xox". The migration that encrypted old rows tells them apart by it.
+CIPHERTEXT_PREFIX = "gAAAAA"
+
+
+def is_ciphertext(value: str | None) -> bool:
+    return value is not None and value.startswith(CIPHERTEXT_PREFIX)
+
+
+class EncryptedInstallationStore(SQLAlchemyInstallationStore):
+    """slack-sdk's SQLAlchemy store with every token (bot, user, refresh) encrypted on save and decrypted on read.
+
+    Deleting follows what a revoked token means: `delete_bot` also clears the bot token from the team's
+    installation rows (Bolt authorizes from those), and `delete_installation` for one user clears that user's
+    tokens but keeps the row, whose bot token may still be valid; without a user it deletes the team's rows.
+    """
+
+    def __init__(self, client_id: str, engine: Engine, keyring: Keyring) -> None:
+        super().__init__(client_id=client_id, engine=engine, bots_table_name=BOTS_TABLE,
+                         installations_table_name=INSTALLATIONS_TABLE, logger=log)
+        self.keyring = keyring
+
+    def _seal(self, entity, columns):
+        sealed = copy.copy(entity)
+        for name in columns:
+            value = getattr(sealed, name, None)
+            if value is not None and not is_ciphertext(value):
+                setattr(sealed, name, self.keyring.encrypt(value).decode("ascii"))
+        return sealed
+
+    def _open(self, row) -> dict:
+        opened = dict(row)
+        for name in TOKEN_COLUMNS[INSTALLATIONS_TABLE]:
+            if opened.get(name) is not None:
+                opened[name] = self.keyring.decrypt(opened[name].encode("ascii")).reveal()
+        return opened
+
+    def save(self, installation) -> None:
+        super().save(self._seal(installation, TOKEN_COLUMNS[INSTALLATIONS_TABLE]))  # its bot goes through save_bot
+
+    def save_bot(self, bot) -> None:
+        super().save_bot(self._seal(bot, TOKEN_COLUMNS[BOTS_TABLE]))
+
+    def build_installation_entity(self, row):  # a classmethod upstream, always called on the instance
+        return super().build_installation_entity(self._open(row))
+
+    def build_bot_entity(self, row):
+        return super().build_bot_entity(self._open(row))
+
+    def _team(self, table, enterprise_id: str | None, team_id: str | None):
+        c = table.c
+        return and_(c.client_id == self.client_id, c.enterprise_id == enterprise_id, c.team_id == team_id)
+
+    def delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
+        super().delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        with self.engine.begin() as connection:
+            connection.execute(self.installations.update()
+                               .where(self._team(self.installations, enterprise_id, team_id))
+                               .values(bot_token=None, bot_refresh_token=None, bot_token_expires_at=None))
+
+    def delete_installation(self, *, enterprise_id: str | None, team_id: str | None, user_id: str | None = None) -> None:
+        if user_id is None:
+            super().delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+            return
+        with self.engine.begin() as connection:
+            connection.execute(self.installations.update()
+                               .where(self._team(self.installations, enterprise_id, team_id),
+                                      self.installations.c.user_id == user_id)
+                               .values(user_token=None, user_refresh_token=None, user_token_expires_at=None,
+                                       user_scopes=None))
+
+
+def rotate_tokens(engine: Engine, keyring: Keyring) -> int:
+    """Re-encrypt every stored Slack token with the first key (`signalroom secrets rotate`), all or none; how many."""
+    from sqlalchemy import select
+
+    from bot.storage.slack_models import slack_bots, slack_installations
+
+    count = 0
+    with engine.begin() as connection:
+        for table in (slack_installations, slack_bots):
+            columns = [table.c[name] for name in TOKEN_COLUMNS[table.name]]
+            for row in connection.execute(select(table.c.id, *columns)).mappings():
+                values = {c.name: keyring.rotate(row[c.name].encode("ascii")).decode("ascii")
+                          for c in columns if row[c.name] is not None}
+                if values:
+                    connection.execute(table.update().where(table.c.id == row["id"]).values(**values))
+                    count += len(values)
+    return count
+
+
+def installation_store(client_id: str, engine: Engine, keyring: Keyring) -> EncryptedInstallationStore:
+    return EncryptedInstallationStore(client_id, engine, keyring)
 
 
 def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
@@ -68,7 +166,9 @@ def client_for_workspace(settings, engine: Engine, workspace_id: str):
 
     env = settings.env
     if env.slack_client_id and env.slack_client_secret:
-        store = installation_store(env.slack_client_id, engine)
+        from bot.credentials import keyring
+
+        store = installation_store(env.slack_client_id, engine, keyring(settings))
         token = bot_token_for(store, team_id=workspace_id)
         if token is None:
             raise UsageError(f"no Slack installation for workspace {workspace_id}: install the app through /slack/install")

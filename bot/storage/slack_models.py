@@ -2,7 +2,8 @@
 
 The OAuth tables' shapes come from slack-sdk's own table builders, so `SQLAlchemyInstallationStore`
 and `SQLAlchemyOAuthStateStore` read and write them unchanged; the request signatures are ours
-(replay protection).
+(replay protection). One change to their shapes: the token columns (`TOKEN_COLUMNS`) are Text, since
+they hold Fernet ciphertext (bot/slack/installations.py), longer than the token itself.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import datetime
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.storage.base import Base, UTCDateTime
@@ -21,6 +22,14 @@ OAUTH_STATES_TABLE = "slack_oauth_states"
 
 slack_installations = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, INSTALLATIONS_TABLE)
 slack_bots = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, BOTS_TABLE)
+# Fernet ciphertext of a token (url-safe base64 text), never the token: see bot/slack/installations.py.
+TOKEN_COLUMNS = {
+    INSTALLATIONS_TABLE: ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token"),
+    BOTS_TABLE: ("bot_token", "bot_refresh_token"),
+}
+for _table in (slack_installations, slack_bots):
+    for _name in TOKEN_COLUMNS[_table.name]:
+        _table.c[_name].type = Text()
 slack_oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, OAUTH_STATES_TABLE)
 
 

@@ -17,7 +17,9 @@
   method needs gets nothing done. Tokens have the bot scopes of `slack-manifest.yml` unless a test
   says otherwise (`FakeSlack(scopes=...)` for every token, `grant(token, scopes)` for one); a method
   the table does not list is refused (`method_not_in_scope_table`) so the table cannot fall behind
-  the code.
+  the code;
+- like Slack after an uninstall, a token given to `revoke(token)` gets `token_revoked` from every method
+  (and a reinstall through `oauth.v2.access` is given a new token).
 
 Every call is recorded (`calls`, `of(method)`, `wait_for(method, count)`). Faults are injected per method:
 `fail("chat.postMessage", "msg_blocks_too_long")`, `rate_limit("chat.postMessage", retry_after=7, times=2)`
@@ -95,6 +97,7 @@ class FakeSlack:
         self.team_id, self.bot_user_id = team_id, bot_user_id
         self.scopes = frozenset(manifest_scopes() if scopes is None else scopes)  # every token's, unless granted
         self.token_scopes: dict[str, frozenset[str]] = {}
+        self.revoked: set[str] = set()  # tokens of an uninstalled app (or revoked one by one)
         self.users: dict[str, dict[str, Any]] = dict(users or {})  # id → {"tz": ..., "profile": {"email": ...}}
         self.usergroups = dict(usergroups or {})
         self.outside = set(outside or ())  # channels the bot is not a member of
@@ -137,6 +140,11 @@ class FakeSlack:
     def grant(self, token: str, scopes: Iterable[str]) -> None:
         """The scopes one token carries (others keep `scopes`)."""
         self.token_scopes[token] = frozenset(scopes)
+
+    def revoke(self, *tokens: str) -> None:
+        """What an uninstall does to the workspace's tokens: every later call with them is refused."""
+        with self._lock:
+            self.revoked.update(tokens)
 
     def scopes_of(self, token: str | None) -> frozenset[str]:
         return self.token_scopes.get(token or "", self.scopes)
@@ -206,6 +214,8 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return httpx.Response(200, json={"ok": False, "error": "unknown_method"})
+        if token in self.revoked:
+            return httpx.Response(200, json={"ok": False, "error": "token_revoked"})
         if refusal := self._scope_refusal(method, token):
             return httpx.Response(200, json=refusal)
         return httpx.Response(200, json=handler(args, request))
@@ -450,8 +460,17 @@ class FakeSlack:
 
     def _oauth_v2_access(self, args, request):
         return {"ok": True, "app_id": "A0001", "authed_user": {"id": "UINSTALLER"}, "scope": ",".join(sorted(self.scopes)),
-                "token_type": "bot", "access_token": "xoxb-installed-T0002", "bot_user_id": "UBOT2",
+                "token_type": "bot", "access_token": self._fresh_token("xoxb-installed-T0002"), "bot_user_id": "UBOT2",
                 "team": {"id": "T0002", "name": "Second"}, "enterprise": None, "is_enterprise_install": False}
+
+
+    def _fresh_token(self, token: str) -> str:
+        """The token an install is given: a new one once the last was revoked (called with the lock held)."""
+        n = 1
+        while token in self.revoked:
+            n += 1
+            token = f"{token.split('.')[0]}.{n}"
+        return token
 
 
 def _flag(value: Any) -> bool:

@@ -3,21 +3,20 @@ from __future__ import annotations
 
 import logging
 
-from bot.slack.installations import client_for_workspace, installation_store, missing_scopes
+from bot.slack.installations import client_for_workspace, missing_scopes
 from bot.slack.scopes import required_scopes
 from tests.slack.conftest import make_settings
-from tests.slack.test_oauth import install, oauth_driver  # noqa: F401 - the fixture
+from tests.slack.test_oauth import install, oauth_driver, oauth_env, store_of  # noqa: F401 - the fixture
 
 
 def test_an_install_without_files_write_is_named(oauth_driver, engine, tmp_path, caplog):  # noqa: F811
     # The workspace grants what an older manifest asked for: everything but files:write.
     oauth_driver.slack.scopes = frozenset(required_scopes()) - {"files:write"}
     install(oauth_driver)
-    store = installation_store("111.222", engine)
+    store = store_of(engine)
     assert missing_scopes(store, team_id="T0002") == ("files:write",)
     assert missing_scopes(store, team_id="T0NOPE") == ()
-    settings = make_settings(tmp_path, {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh",
-                                        "SLACK_API_URL": oauth_driver.slack.api_url})
+    settings = make_settings(tmp_path, oauth_env(oauth_driver.slack))
     with caplog.at_level(logging.WARNING, logger="bot.slack.installations"):
         client_for_workspace(settings, engine, "T0002")
     (record,) = [r for r in caplog.records if r.name == "bot.slack.installations"]
@@ -27,9 +26,8 @@ def test_an_install_without_files_write_is_named(oauth_driver, engine, tmp_path,
 
 def test_a_complete_install_logs_nothing(oauth_driver, engine, tmp_path, caplog):  # noqa: F811
     install(oauth_driver)
-    assert missing_scopes(installation_store("111.222", engine), team_id="T0002") == ()
-    settings = make_settings(tmp_path, {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh",
-                                        "SLACK_API_URL": oauth_driver.slack.api_url})
+    assert missing_scopes(store_of(engine), team_id="T0002") == ()
+    settings = make_settings(tmp_path, oauth_env(oauth_driver.slack))
     with caplog.at_level(logging.WARNING, logger="bot.slack.installations"):
         client_for_workspace(settings, engine, "T0002")
     assert [r for r in caplog.records if r.name == "bot.slack.installations"] == []

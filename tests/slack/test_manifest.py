@@ -7,7 +7,7 @@ import pytest
 
 yaml = pytest.importorskip("yaml")  # PyYAML: requested as a dev dependency
 
-from bot.slack import action_ids
+from bot.slack import action_ids, uninstalls
 from bot.slack.app import BOT_SCOPES, EVENTS_PATH, REDIRECT_PATH
 from bot.slack.commands import COMMAND
 
@@ -23,7 +23,7 @@ def test_urls_command_events_and_interactivity():
     assert command["command"] == COMMAND and command["url"].endswith(EVENTS_PATH) and command["should_escape"]
     settings = MANIFEST["settings"]
     assert settings["interactivity"]["is_enabled"] and settings["interactivity"]["request_url"].endswith(EVENTS_PATH)
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", *uninstalls.EVENTS]
     assert MANIFEST["oauth_config"]["redirect_urls"][0].endswith(REDIRECT_PATH)
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"]
 

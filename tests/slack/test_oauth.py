@@ -1,6 +1,7 @@
 """Many workspaces: install through /slack/install → /slack/oauth_redirect, then requests use the team's token."""
 from __future__ import annotations
 
+import base64
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,16 +10,29 @@ from slack_sdk import WebClient
 from starlette.testclient import TestClient
 
 from bot.actions.service import list_actions
+from bot.credentials import keyring_from_value
 from bot.slack.app import build_app
 from bot.slack.installations import bot_token_for, installation_store
 from bot.slack.server import build_asgi
 from tests.slack.conftest import NOW, OWNER, SlackDriver, make_settings
 
 
+KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
+
+
+def oauth_env(slack, key: str = KEY) -> dict[str, str]:
+    """An OAuth deployment's environment: client id and secret, and the key its bot tokens are encrypted with."""
+    return {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh", "SLACK_API_URL": slack.api_url,
+            "SIGNALROOM_SECRET_KEY": key}
+
+
+def store_of(engine, key: str = KEY):
+    return installation_store("111.222", engine, keyring_from_value(key))
+
+
 @pytest.fixture
 def oauth_driver(tmp_path, session_factory, slack):
-    settings = make_settings(tmp_path, {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh",
-                                        "SLACK_API_URL": slack.api_url})
+    settings = make_settings(tmp_path, oauth_env(slack))
     executor = ThreadPoolExecutor(max_workers=2)
     app = build_app(settings, session_factory, client=WebClient(base_url=settings.env.slack_api_url),
                     now=lambda: NOW, sleep=lambda s: None, listener_executor=executor)
@@ -42,7 +56,7 @@ def test_install_saves_the_workspace_and_its_token_is_used(oauth_driver, session
     install(oauth_driver)
     access = oauth_driver.slack.of("oauth.v2.access")[0]
     assert access.args["code"] == "the-code"
-    store = installation_store("111.222", engine)
+    store = store_of(engine)
     assert bot_token_for(store, team_id="T0002") == "xoxb-installed-T0002"
 
     oauth_driver.command(f"action add csat <@{OWNER}> due 2026-11-27 Refund macro", user=OWNER)
@@ -76,8 +90,7 @@ def test_scheduled_jobs_get_each_workspace_token(oauth_driver, engine, tmp_path)
     from tests.slack.conftest import make_settings
 
     install(oauth_driver)
-    settings = make_settings(tmp_path, {"SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "shh",
-                                        "SLACK_API_URL": oauth_driver.slack.api_url})
+    settings = make_settings(tmp_path, oauth_env(oauth_driver.slack))
     assert workspaces(settings, engine) == ["T0002"]
     notifier = notifier_for_workspace(settings, engine, "T0002", sleep=lambda s: None)
     notifier.post("C0REVIEW", Message("review", [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]))

@@ -1,0 +1,56 @@
+"""Uninstalls: `app_uninstalled` and `tokens_revoked` delete the workspace's tokens (OAuth installs only).
+
+Bolt's built-in listeners do the deleting through the installation store (`delete_all`, `delete_bot`,
+`delete_installation`; bot/slack/installations.py makes those clear every copy of a revoked token). Ours
+wrap them to leave a line in the log and in the workspace's settings history. Once the bot token is
+gone the team is no longer in `installations.workspaces`, so no scheduled job serves it, and
+`client_for_workspace` refuses it; Bolt answers the team's requests with the reinstall message. A
+reinstall through /slack/install brings it back.
+
+A single workspace on SLACK_BOT_TOKEN stores no token: there is nothing to delete, the events are
+only logged (the operator removes the token from the environment).
+"""
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext
+
+log = logging.getLogger(__name__)
+EVENTS = ("app_uninstalled", "tokens_revoked")  # bot events of slack-manifest.yml (a test keeps them in step)
+
+
+def register(app: App, *, oauth: bool, session_factory) -> None:
+    if not oauth:
+        @app.event("app_uninstalled")
+        @app.event("tokens_revoked")
+        def logged(event: dict) -> None:
+            log.warning("Slack sent %s: the bot token in SLACK_BOT_TOKEN no longer works", event.get("type"))
+        return
+
+    delete_all = app.default_app_uninstalled_event_listener()
+    delete_listed = app.default_tokens_revoked_event_listener()
+
+    @app.event("app_uninstalled")
+    def uninstalled(context: BoltContext) -> None:
+        delete_all(context=context)
+        _record(session_factory, context, "uninstalled")
+
+    @app.event("tokens_revoked")
+    def revoked(event: dict, context: BoltContext) -> None:
+        delete_listed(event=event, context=context)
+        tokens = event.get("tokens") or {}
+        _record(session_factory, context, "bot token revoked" if tokens.get("bot") else
+                f"{len(tokens.get('oauth') or ())} user token(s) revoked")
+
+
+def _record(session_factory, context: BoltContext, what: str) -> None:
+    from bot.storage import workspaces as store
+    from bot.storage.workspace_models import SettingsChange
+
+    team = context.team_id or context.enterprise_id
+    log.info("Slack workspace %s: %s, its tokens deleted", team, what)
+    with session_factory.begin() as session:
+        if team and store.get_workspace(session, team_id=team) is not None:
+            store.record_change(session, SettingsChange(workspace_id=team, key="slack_installation", old=None,
+                                                        new=what, who="slack"))
