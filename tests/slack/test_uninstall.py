@@ -55,8 +55,13 @@ def test_oauth_without_a_key_refuses_to_start(tmp_path, session_factory, slack):
         build_app(make_settings(tmp_path, env), session_factory)
 
 
-def test_app_uninstalled_deletes_the_tokens_and_stops_the_workspace(oauth_driver, engine, tmp_path):  # noqa: F811
+def test_app_uninstalled_deletes_the_tokens_and_stops_the_workspace(oauth_driver, engine, tmp_path,  # noqa: F811
+                                                                      session_factory):
+    from bot.storage.workspaces import list_changes
+    from bot.workspaces.service import add_workspace
+
     install(oauth_driver)
+    add_workspace(session_factory, team_id="T0002", name="Second", timezone="Europe/Berlin")
     settings = make_settings(tmp_path, oauth_env(oauth_driver.slack))
     assert workspaces(settings, engine) == ["T0002"]
 
@@ -70,6 +75,9 @@ def test_app_uninstalled_deletes_the_tokens_and_stops_the_workspace(oauth_driver
         assert connection.execute(select(slack_bots)).all() == []
         assert connection.execute(select(slack_installations)).all() == []
     assert workspaces(settings, engine) == []  # no job serves it any more
+    with session_factory() as session:
+        assert [(c.key, c.new, c.who) for c in list_changes(session, workspace_id="T0002")][-1] == (
+            "slack_installation", "uninstalled", "slack")
     with pytest.raises(UsageError, match="no Slack installation"):
         notifier_for_workspace(settings, engine, "T0002")
     calls = len(oauth_driver.slack.calls)
