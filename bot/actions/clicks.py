@@ -7,7 +7,7 @@ Functions take the caller's session and never commit (the caller owns the transa
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -95,7 +95,21 @@ def may_complete(session: Session, *, workspace_id: str, action_id: int, actor: 
 
 def current_change(session: Session, action: Action) -> Change | None:
     """How an action reads now ("Carried by … · Fri 27 Nov"); None while it is simply open."""
-    event = last_change(session, action)
+    return _current(action, last_change(session, action))
+
+
+def current_changes(session: Session, *, workspace_id: str, actions: Sequence[Action]) -> dict[int, Change | None]:
+    """`current_change` of each action (by id): one query per 500 actions, not one per action."""
+    latest: dict[int, ActionEvent] = {}
+    for chunk in (actions[i:i + 500] for i in range(0, len(actions), 500)):
+        for event in session.scalars(select(ActionEvent).where(
+                ActionEvent.workspace_id == workspace_id, ActionEvent.action_id.in_([a.id for a in chunk]),
+                ActionEvent.kind.in_(STATE_KINDS)).order_by(ActionEvent.id)):
+            latest[event.action_id] = event
+    return {a.id: _current(a, latest.get(a.id)) for a in actions}
+
+
+def _current(action: Action, event: ActionEvent | None) -> Change | None:
     if event is None or action.status == "open" and event.kind != "acknowledged":
         return None
     return Change(action, event.kind, event.actor, event.at)

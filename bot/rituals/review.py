@@ -17,7 +17,7 @@
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -33,14 +33,15 @@ from bot.metrics.catalogue import CATALOGUE, MetricDef
 from bot.rituals import action_ids, charts, store, windows, words
 from bot.rituals.units import fmt
 from bot.actions import workdays
-from bot.actions.clicks import current_change
+from bot.actions.clicks import current_changes
 from bot.actions.mutes import MuteLine
+from bot.actions.statuses import OPEN_STATUSES
 from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.annotations import holidays
-from bot.rituals.verdict import action_verdict
+from bot.rituals.verdict import action_verdicts
 from bot.slack.outcomes import state_message
 from bot.slack.readings import ZONE_EMOJI
-from bot.storage.reference import display_name
+from bot.storage.reference import display_name, segment_names
 
 CATEGORY_ORDER = {"business_impact": 0, "experience": 1, "operational": 2}
 CATEGORY_LABEL = {"business_impact": "Business impact", "experience": "Experience", "operational": "Operational"}
@@ -54,6 +55,7 @@ MIN_PROBLEM_SHARE = 0.25  # and at least a quarter of the problem: one of twenty
 CHART_DAYS = 84  # 12 weeks
 MAX_MOVED = 8
 MAX_CHARTS = 5
+NEEDLE_DAYS = 56  # "Did it move the needle" judges the actions done in the last eight weeks
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +200,7 @@ class WeeklyReview:
         return {
             "act_now": now["act_now"] if now is not None else sum(1 for m in self.moved if m.zone == "act_now"),
             "watch": now["watch"] if now is not None else sum(1 for m in self.moved if m.zone == "watch"),
-            "open_actions": sum(1 for a in self.actions if a.status in ("open", "carried", "snoozed")),
+            "open_actions": sum(1 for a in self.actions if a.status in OPEN_STATUSES),
             "overdue": sum(1 for a in self.actions if a.overdue),
             "completed": len(self.needle),
         }
@@ -302,187 +304,277 @@ def _metric(key: str) -> MetricDef | None:
     return CATALOGUE.get(key)
 
 
-def gather(session: Session, *, settings: Settings, today: date, period: str, with_charts: bool = True) -> WeeklyReview:
-    """The review for the week ending yesterday (`today` is the local date of the review)."""
+@dataclass(frozen=True)
+class ReviewInput:
+    """The one input every step of `gather` reads: the week, "now", and the rows read once for all steps."""
+    session: Session
+    settings: Settings
+    today: date  # the local date of the review
+    week_start: date
+    week_end: date  # yesterday
+    as_of: date | None  # "now": the day `/metrics` reads (the latest computed day with overall rows)
+    by_metric: dict[str, list[store.Day]]  # overall rows, CHART_DAYS up to week_end, oldest first, per metric
+    latest_segments: list[store.Day]  # every segment's row on `as_of`
+    fired: list[Any]  # the triggers fired this week (TriggerRow)
+    now_counts: dict[str, int] | None  # every metric's zone on `as_of`, counted as `/metrics` counts them
+
+    @property
+    def workspace_id(self) -> str:
+        return self.settings.workspace_id
+
+    @property
+    def currency(self) -> str | None:
+        return self.settings.file.metrics.currency
+
+    def name(self, dimension: str, segment: str | None) -> str:
+        return display_name(self.session, workspace_id=self.workspace_id, dimension=dimension, value=segment)
+
+
+def review_input(session: Session, *, settings: Settings, today: date) -> ReviewInput:
     workspace_id = settings.workspace_id
     week_end = today - timedelta(days=1)
     week_start = today - timedelta(days=7)
-    # "Now" is the day `/metrics` reads (the latest computed day with overall rows), counted the same way.
     as_of = store.scorecard_day(session, workspace_id=workspace_id, on_or_before=week_end)
     overall = store.daily(session, workspace_id=workspace_id, start=today - timedelta(days=CHART_DAYS), end=week_end)
     by_metric: dict[str, list[store.Day]] = defaultdict(list)
     for d in overall:
         by_metric[d.metric].append(d)
     now_counts = store.zone_counts(d.zone for d in overall if d.day == as_of) if as_of else None
-    currency = settings.file.metrics.currency
-
-    def said_now(days: Sequence[store.Day]) -> words.Said | None:
-        up_to = [d for d in days if d.day <= as_of] if as_of else []
-        if not up_to or up_to[-1].day != as_of:
-            return None
-        name = display_name(session, workspace_id=workspace_id, dimension=up_to[-1].dimension,
-                            value=up_to[-1].segment) if up_to[-1].dimension else None
-        return words.said(store.day_figure(up_to[-1]), today=today, name=name, currency=currency,
-                          drift_days=drift_days(up_to))
-
-    def said_trigger(trig) -> words.Said:
-        name = display_name(session, workspace_id=workspace_id, dimension=trig.dimension, value=trig.segment)
-        return words.said(store.trigger_figure(trig), today=None, name=name, currency=currency)
-
     fired = [t for t in store.triggers(session, workspace_id=workspace_id, fired_since=week_start)
              if t.fired_on <= week_end]
+    latest_segments = store.daily(session, workspace_id=workspace_id, start=as_of, end=as_of,
+                                  dimension=None) if as_of else []
+    return ReviewInput(session, settings, today, week_start, week_end, as_of, by_metric, latest_segments, fired,
+                       now_counts)
 
-    latest_segments = store.daily(session, workspace_id=workspace_id, start=as_of, end=as_of, dimension=None) if as_of else []
-    segment_counts: dict[tuple[str, str], int] = defaultdict(int)
-    for s in latest_segments:
-        segment_counts[(s.metric, s.dimension)] += 1
+
+def gather(session: Session, *, settings: Settings, today: date, period: str, with_charts: bool = True) -> WeeklyReview:
+    """The review for the week ending yesterday (`today` is the local date of the review)."""
+    ctx = review_input(session, settings=settings, today=today)
+    moved, series = what_moved(ctx)
+    images = trend_charts(ctx, moved, series) if with_charts else []
+    all_actions = store.actions(session, workspace_id=ctx.workspace_id)
+    return WeeklyReview(period, ctx.week_start, ctx.week_end, ctx.as_of, tuple(moved), what_we_did(ctx, all_actions),
+                        did_it_move(ctx, all_actions), slow_trends(ctx),
+                        tuple(calibrate(session, settings=settings, today=today)), tuple(images),
+                        muted(session, settings=settings, start=ctx.week_start, end=today + timedelta(days=1)),
+                        now_counts=ctx.now_counts)
+
+
+# 1. What moved
+
+Series = dict[tuple[str, str, str], list[store.Day]]  # (metric, dimension, segment) → its days, for the charts
+
+
+def what_moved(ctx: ReviewInput) -> tuple[list[Moved], Series]:
+    """Metrics that entered watch or act-now this week, then this week's segment triggers whose overall metric is
+    not already listed; ordered (`order_moved`) and capped at MAX_MOVED."""
     moved: list[Moved] = []
-    chart_series: dict[tuple[str, str, str], list[store.Day]] = {}
-    for key, days in by_metric.items():
-        definition = _metric(key)
-        if definition is None:
-            continue
-        hit = entered(days, week_start)
-        if hit is None:
-            continue
-        zone, in_zone = hit
-        last = days[-1]
-        now = said_now(days)
-        # Where it concentrates: the segment a rule fired on this week (the alert's figure and window),
-        # else the segment holding most of the problem on the data day; either only when it holds clearly more
-        # of the problem than of the tickets (`concentration`).
-        count = definition.aggregate == "count"
-        seg_trigger = min((t for t in fired if t.metric == key and t.dimension and concentration(
-                              store.daily(session, workspace_id=workspace_id, start=t.fired_on, end=t.fired_on,
-                                          metric=key, dimension=t.dimension),
-                              t.segment, definition.direction, count=count) is not None),
-                          key=lambda t: (t.zone != "act_now", t.fired_on, t.id), default=None)
-        shares = {(s.dimension, s.segment): concentration(
-                      [r for r in latest_segments if r.metric == key and r.dimension == s.dimension], s.segment,
-                      definition.direction, count=count)
-                  for s in latest_segments if s.metric == key and s.dimension and s.score is not None
-                  and s.zone in BAD and segment_counts.get((key, s.dimension), 0) > 1}
-        worst_segment = max(
-            (s for s in latest_segments if s.metric == key and shares.get((s.dimension, s.segment)) is not None),
-            key=lambda s: (shares[(s.dimension, s.segment)], s.score), default=None)
-        concentrated_in = None
-        if seg_trigger is not None:
-            concentrated_in = said_trigger(seg_trigger)
-        elif worst_segment is not None:
-            name = display_name(session, workspace_id=workspace_id, dimension=worst_segment.dimension,
-                                value=worst_segment.segment)
-            concentrated_in = words.said(store.day_figure(worst_segment), today=today, name=name, currency=currency)
-        concentrated = None
-        if concentrated_in is not None:
-            concentrated = (f"{words.unescaped(concentrated_in.segment)}: {concentrated_in.value} "
-                            f"({concentrated_in.window}) against {concentrated_in.expected} usual")
-        was = last_in_zone(days, zone, week_start) if now is not None and now.zone != zone else None
-        moved.append(Moved(key, definition.label, definition.category, zone,
-                           now.value if now else fmt(last.value, definition.unit, currency=currency),
-                           now.expected if now else fmt(last.expected, definition.unit, currency=currency),
-                           concentrated=concentrated, days_in_zone=in_zone,
-                           button_value=action_ids.log_action_value(key, "", "", None), now=now,
-                           was_on=windows.past_zone_day(was, today) if was else "",
-                           concentrated_in=concentrated_in))
-        chart_series[(key, "", "")] = days
-
-    # Segment triggers that fired this week, where the overall metric is not already listed.
+    series: Series = {}
+    for key, days in ctx.by_metric.items():
+        item = _moved_overall(ctx, key, days)
+        if item is not None:
+            moved.append(item)
+            series[(key, "", "")] = days
     listed = {m.metric for m in moved}
-    for trig in fired:
-        definition = _metric(trig.metric)
-        if definition is None or trig.metric in listed or not trig.dimension:
+    for trig in ctx.fired:
+        if _metric(trig.metric) is None or trig.metric in listed or not trig.dimension:
             continue
-        seg_days = store.daily(session, workspace_id=workspace_id, start=today - timedelta(days=CHART_DAYS),
-                               end=week_end, metric=trig.metric, dimension=trig.dimension, segment=trig.segment)
-        last = seg_days[-1] if seg_days else None
-        now = said_now(seg_days)
-        alert = said_trigger(trig)
-        was = (last_in_zone(seg_days, trig.zone, week_start) or trig.fired_on) if now and now.zone != trig.zone else None
-        moved.append(Moved(
-            trig.metric, definition.label, definition.category, trig.zone,
-            now.value if now else fmt(last.value if last else (trig.evidence or {}).get("value"), definition.unit,
-                                      currency=currency),
-            now.expected if now else fmt(last.expected if last else (trig.evidence or {}).get("expected"),
-                                         definition.unit, currency=currency),
-            dimension=trig.dimension, segment=trig.segment,
-            segment_name=display_name(session, workspace_id=workspace_id, dimension=trig.dimension, value=trig.segment),
-            days_in_zone=sum(1 for d in seg_days if d.day >= week_start and d.zone in BAD),
-            trigger_id=trig.id,
-            button_value=action_ids.log_action_value(trig.metric, trig.dimension, trig.segment, trig.id),
-            now=now, was_on=windows.past_zone_day(was, today) if was else "", alert=alert,
-            alert_day=windows.day(trig.fired_on),
-        ))
-        chart_series[(trig.metric, trig.dimension, trig.segment)] = seg_days
-    moved = order_moved(moved)[:MAX_MOVED]
+        item, seg_days = _moved_segment(ctx, trig)
+        moved.append(item)
+        series[(trig.metric, trig.dimension, trig.segment)] = seg_days
+    return order_moved(moved)[:MAX_MOVED], series
 
+
+def _said_now(ctx: ReviewInput, days: Sequence[store.Day]) -> words.Said | None:
+    """The series' figure on `as_of`, as `/metrics` says it (None when it has no row that day)."""
+    up_to = [d for d in days if d.day <= ctx.as_of] if ctx.as_of else []
+    if not up_to or up_to[-1].day != ctx.as_of:
+        return None
+    last = up_to[-1]
+    name = ctx.name(last.dimension, last.segment) if last.dimension else None
+    return words.said(store.day_figure(last), today=ctx.today, name=name, currency=ctx.currency,
+                      drift_days=drift_days(up_to))
+
+
+def _said_trigger(ctx: ReviewInput, trig: Any) -> words.Said:
+    return words.said(store.trigger_figure(trig), today=None, name=ctx.name(trig.dimension, trig.segment),
+                      currency=ctx.currency)
+
+
+def _moved_overall(ctx: ReviewInput, key: str, days: list[store.Day]) -> Moved | None:
+    definition = _metric(key)
+    hit = entered(days, ctx.week_start) if definition is not None else None
+    if hit is None:
+        return None
+    zone, in_zone = hit
+    last = days[-1]
+    now = _said_now(ctx, days)
+    concentrated_in = _concentrated_in(ctx, key, definition)
+    concentrated = None
+    if concentrated_in is not None:
+        concentrated = (f"{words.unescaped(concentrated_in.segment)}: {concentrated_in.value} "
+                        f"({concentrated_in.window}) against {concentrated_in.expected} usual")
+    was = last_in_zone(days, zone, ctx.week_start) if now is not None and now.zone != zone else None
+    currency = ctx.currency
+    return Moved(key, definition.label, definition.category, zone,
+                 now.value if now else fmt(last.value, definition.unit, currency=currency),
+                 now.expected if now else fmt(last.expected, definition.unit, currency=currency),
+                 concentrated=concentrated, days_in_zone=in_zone,
+                 button_value=action_ids.log_action_value(key, "", "", None), now=now,
+                 was_on=windows.past_zone_day(was, ctx.today) if was else "", concentrated_in=concentrated_in)
+
+
+def _concentrated_in(ctx: ReviewInput, key: str, definition: MetricDef) -> words.Said | None:
+    """Where it concentrates: the segment a rule fired on this week (the alert's figure and window), else the
+    segment holding most of the problem on the data day; either only when it holds clearly more of the problem
+    than of the tickets (`concentration`)."""
+    count = definition.aggregate == "count"
+    trig = min((t for t in ctx.fired if t.metric == key and t.dimension and concentration(
+                    store.daily(ctx.session, workspace_id=ctx.workspace_id, start=t.fired_on, end=t.fired_on,
+                                metric=key, dimension=t.dimension),
+                    t.segment, definition.direction, count=count) is not None),
+               key=lambda t: (t.zone != "act_now", t.fired_on, t.id), default=None)
+    if trig is not None:
+        return _said_trigger(ctx, trig)
+    worst = _worst_segment(ctx.latest_segments, key, definition.direction, count=count)
+    if worst is None:
+        return None
+    return words.said(store.day_figure(worst), today=ctx.today, name=ctx.name(worst.dimension, worst.segment),
+                      currency=ctx.currency)
+
+
+def _worst_segment(latest: Sequence[store.Day], key: str, direction: str, *, count: bool) -> store.Day | None:
+    """Pure: among `key`'s segments in watch or act-now on the data day (in a dimension with two segments or more),
+    the one the problem concentrates in most."""
+    mine = [s for s in latest if s.metric == key]
+    per_dimension = Counter(s.dimension for s in mine)
+    shares = {(s.dimension, s.segment): concentration([r for r in mine if r.dimension == s.dimension], s.segment,
+                                                      direction, count=count)
+              for s in mine if s.dimension and s.score is not None and s.zone in BAD and per_dimension[s.dimension] > 1}
+    return max((s for s in mine if shares.get((s.dimension, s.segment)) is not None),
+               key=lambda s: (shares[(s.dimension, s.segment)], s.score), default=None)
+
+
+def _moved_segment(ctx: ReviewInput, trig: Any) -> tuple[Moved, list[store.Day]]:
+    """A segment trigger that fired this week, with its segment's days (for the chart)."""
+    definition = _metric(trig.metric)
+    seg_days = store.daily(ctx.session, workspace_id=ctx.workspace_id, start=ctx.today - timedelta(days=CHART_DAYS),
+                           end=ctx.week_end, metric=trig.metric, dimension=trig.dimension, segment=trig.segment)
+    last = seg_days[-1] if seg_days else None
+    now = _said_now(ctx, seg_days)
+    alert = _said_trigger(ctx, trig)
+    was = ((last_in_zone(seg_days, trig.zone, ctx.week_start) or trig.fired_on) if now and now.zone != trig.zone
+           else None)
+    evidence = trig.evidence or {}
+    currency = ctx.currency
+    return Moved(
+        trig.metric, definition.label, definition.category, trig.zone,
+        now.value if now else fmt(last.value if last else evidence.get("value"), definition.unit, currency=currency),
+        now.expected if now else fmt(last.expected if last else evidence.get("expected"), definition.unit,
+                                     currency=currency),
+        dimension=trig.dimension, segment=trig.segment, segment_name=ctx.name(trig.dimension, trig.segment),
+        days_in_zone=sum(1 for d in seg_days if d.day >= ctx.week_start and d.zone in BAD),
+        trigger_id=trig.id,
+        button_value=action_ids.log_action_value(trig.metric, trig.dimension, trig.segment, trig.id),
+        now=now, was_on=windows.past_zone_day(was, ctx.today) if was else "", alert=alert,
+        alert_day=windows.day(trig.fired_on),
+    ), seg_days
+
+
+def trend_charts(ctx: ReviewInput, moved: Sequence[Moved], series: Series) -> list[charts.ChartImage]:
+    """A 12-week chart for each of the first MAX_CHARTS items with two weeks of data or more."""
     images: list[charts.ChartImage] = []
-    if with_charts:
-        for item in moved[:MAX_CHARTS]:
-            days = chart_series.get((item.metric, item.dimension, item.segment)) or []
-            data = charts.chart_data(session, workspace_id=workspace_id, metric=item.metric, end=week_end,
-                                     dimension=item.dimension, segment=item.segment, days=CHART_DAYS,
-                                     label=item.title, settings=settings) if len(days) >= 14 else None
-            if data is not None:
-                name = f"{item.metric}{'-' + item.segment if item.segment else ''}".replace(" ", "_").lower()
-                images.append(charts.trend_chart(data, filename=f"{name}.png"))
-
-    # 2. What we did: actions from earlier triggers (plus any still open).
-    all_actions = store.actions(session, workspace_id=workspace_id)
-    working = workdays.working_days(settings, holidays(session, workspace_id=workspace_id))
-    lines = []
-    for a in all_actions:
-        recent_close = a.closed_at is not None and a.closed_at.date() >= week_start
-        if a.status in ("open", "carried", "snoozed") or recent_close:
-            definition = _metric(a.metric)
-            change = current_change(session, a)
-            lines.append(ActionLine(a.id, a.description, a.owner, a.due_on, a.status,
-                                    is_overdue(a.due_on, a.status, today, working, snoozed_until=a.snoozed_until),
-                                    (definition.label if definition else a.metric) + (
-                                        f" — {display_name(session, workspace_id=workspace_id, dimension=a.dimension, value=a.segment)}"
-                                        if a.segment else ""),
-                                    str(a.id),
-                                    state_message(change, tz=settings.timezone).blocks[0] if change else None,
-                                    # a carry from an earlier week leaves Carry on: it can be carried again
-                                    change.kind if change and _local_day(change.at, settings.timezone) >= today
-                                    else ""))
-    lines.sort(key=lambda l: (not l.overdue, l.status not in ("open", "carried", "snoozed"), l.due_on or date.max, l.id))
-
-    # 3. Did it move the needle.
-    needle = []
-    trigger_rows = {t.id: t for t in store.triggers(session, workspace_id=workspace_id)}
-    for a in all_actions:
-        if a.status != "done" or a.closed_at is None or a.closed_at.date() < today - timedelta(days=56):
+    for item in moved[:MAX_CHARTS]:
+        if len(series.get((item.metric, item.dimension, item.segment)) or []) < 14:
             continue
-        definition = _metric(a.metric)
-        verdict = action_verdict(session, settings=settings, action=a,
-                                 trigger=trigger_rows.get(a.trigger_id) if a.trigger_id else None, today=today)
-        if definition is None or verdict is None:
-            continue
-        needle.append(Needle(a.id, a.description, a.owner,
-                             definition.label + (f" — {display_name(session, workspace_id=workspace_id, dimension=a.dimension, value=a.segment)}" if a.segment else ""),
-                             verdict.before, verdict.after, verdict.label, verdict.words, verdict.explanation))
+        data = charts.chart_data(ctx.session, workspace_id=ctx.workspace_id, metric=item.metric, end=ctx.week_end,
+                                 dimension=item.dimension, segment=item.segment, days=CHART_DAYS,
+                                 label=item.title, settings=ctx.settings)
+        if data is not None:
+            name = f"{item.metric}{'-' + item.segment if item.segment else ''}".replace(" ", "_").lower()
+            images.append(charts.trend_chart(data, filename=f"{name}.png"))
+    return images
 
-    # 4. When everything is green: slow trends and calibration.
+
+# 2. What we did
+
+def what_we_did(ctx: ReviewInput, all_actions: Sequence[Any]) -> tuple[ActionLine, ...]:
+    """Actions still to do, and those closed this week: overdue first, then open, by due date. Their last clicks
+    and segment names are read for all of them at once."""
+    shown = [a for a in all_actions if a.status in OPEN_STATUSES
+             or (a.closed_at is not None and a.closed_at.date() >= ctx.week_start)]
+    working = workdays.working_days(ctx.settings, holidays(ctx.session, workspace_id=ctx.workspace_id))
+    changes = current_changes(ctx.session, workspace_id=ctx.workspace_id, actions=shown)
+    names = segment_names(ctx.session, workspace_id=ctx.workspace_id,
+                          pairs=((a.dimension, a.segment) for a in shown))
+    lines = [_action_line(ctx, a, changes[a.id], names, working) for a in shown]
+    lines.sort(key=lambda l: (not l.overdue, l.status not in OPEN_STATUSES, l.due_on or date.max, l.id))
+    return tuple(lines)
+
+
+def _metric_label(a: Any, names: dict[tuple[str, str], str]) -> str:
+    """'Customer satisfaction — billing': the action's metric, and its segment as its source names it."""
+    definition = _metric(a.metric)
+    label = definition.label if definition else a.metric
+    return label + (f" — {names.get((a.dimension, a.segment), a.segment)}" if a.segment else "")
+
+
+def _action_line(ctx: ReviewInput, a: Any, change: Any, names: dict[tuple[str, str], str],
+                 working: WorkingDays) -> ActionLine:
+    tz = ctx.settings.timezone
+    return ActionLine(a.id, a.description, a.owner, a.due_on, a.status,
+                      is_overdue(a.due_on, a.status, ctx.today, working, snoozed_until=a.snoozed_until),
+                      _metric_label(a, names), str(a.id),
+                      state_message(change, tz=tz).blocks[0] if change else None,
+                      # a carry from an earlier week leaves Carry on: it can be carried again
+                      change.kind if change and _local_day(change.at, tz) >= ctx.today else "")
+
+
+# 3. Did it move the needle
+
+def did_it_move(ctx: ReviewInput, all_actions: Sequence[Any]) -> tuple[Needle, ...]:
+    """The verdict on each action done in the last NEEDLE_DAYS (all judged from one read of their readings)."""
+    since = ctx.today - timedelta(days=NEEDLE_DAYS)
+    done = [a for a in all_actions if a.status == "done" and a.closed_at is not None and a.closed_at.date() >= since]
+    triggers = {t.id: t for t in store.triggers_by_ids(session=ctx.session, workspace_id=ctx.workspace_id,
+                                                       ids={a.trigger_id for a in done if a.trigger_id})}
+    names = segment_names(ctx.session, workspace_id=ctx.workspace_id,
+                          pairs=((a.dimension, a.segment) for a in done))
+    verdicts = action_verdicts(ctx.session, settings=ctx.settings, workspace_id=ctx.workspace_id, actions=done,
+                               triggers=triggers, today=ctx.today, names=names)
+    return tuple(Needle(a.id, a.description, a.owner, _metric_label(a, names), v.before, v.after, v.label, v.words,
+                        v.explanation)
+                 for a in done if (v := verdicts[a.id]) is not None)
+
+
+# 4. When everything is green
+
+def slow_trends(ctx: ReviewInput) -> tuple[SlowTrend, ...]:
+    """Healthy metrics whose weekly mean score has been rising towards the watch band (`slow_trend`)."""
     trends = []
-    for key, days in by_metric.items():
+    for key, days in ctx.by_metric.items():
         definition = _metric(key)
         if definition is None or not days or days[-1].zone != "healthy":
             continue
-        weekly = []
-        for w in range(8, 0, -1):
-            scores = [d.score for d in days if today - timedelta(days=7 * w) <= d.day < today - timedelta(days=7 * (w - 1))
-                      and d.score is not None]
-            if scores:
-                weekly.append(fmean(scores))
-        if slow_trend(weekly, watch=settings.file.metrics.watch):
-            trends.append(SlowTrend(definition.label, fmt(days[-1].value, definition.unit, currency=currency),
-                                    fmt(days[-1].expected, definition.unit, currency=currency), len(weekly),
-                                    windows.window(days[-1].day, store.day_figure(days[-1]).window_days, today)))
-    calibration = calibrate(session, settings=settings, today=today)
-    return WeeklyReview(period, week_start, week_end, as_of, tuple(moved), tuple(lines), tuple(needle),
-                        tuple(trends), tuple(calibration), tuple(images),
-                        muted(session, settings=settings, start=week_start, end=today + timedelta(days=1)),
-                        now_counts=now_counts)
+        weekly = weekly_scores(days, ctx.today)
+        if slow_trend(weekly, watch=ctx.settings.file.metrics.watch):
+            last, currency = days[-1], ctx.currency
+            trends.append(SlowTrend(definition.label, fmt(last.value, definition.unit, currency=currency),
+                                    fmt(last.expected, definition.unit, currency=currency), len(weekly),
+                                    windows.window(last.day, store.day_figure(last).window_days, ctx.today)))
+    return tuple(trends)
+
+
+def weekly_scores(days: Sequence[store.Day], today: date, weeks: int = 8) -> list[float]:
+    """Pure: the mean score of each of the last `weeks` weeks before `today` that has scores, oldest first."""
+    out = []
+    for w in range(weeks, 0, -1):
+        start, end = today - timedelta(days=7 * w), today - timedelta(days=7 * (w - 1))
+        scores = [d.score for d in days if start <= d.day < end and d.score is not None]
+        if scores:
+            out.append(fmean(scores))
+    return out
 
 
 def muted(session: Session, *, settings: Settings, start: date, end: date) -> tuple[MuteLine, ...]:

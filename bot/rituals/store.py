@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.metrics.facts import AreaMatcher
@@ -56,6 +56,19 @@ def daily(session: Session, *, workspace_id: str, start: date, end: date, metric
         q = q.where(DailyMetric.dimension == dimension)
     if segment is not None:
         q = q.where(DailyMetric.segment == segment)
+    return [_day(r) for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id))]
+
+
+def daily_series(session: Session, *, workspace_id: str, series: Iterable[tuple[str, str, str]], start: date,
+                 end: date) -> list[Day]:
+    """The daily rows in [start, end] of each (metric, dimension, segment) in `series`, oldest first, in one query."""
+    wanted = sorted(set(series))
+    if not wanted:
+        return []
+    match = or_(*(and_(DailyMetric.metric == m, DailyMetric.dimension == d, DailyMetric.segment == s)
+                  for m, d, s in wanted))
+    q = select(DailyMetric).where(DailyMetric.workspace_id == workspace_id, DailyMetric.day >= start,
+                                  DailyMetric.day <= end, match)
     return [_day(r) for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id))]
 
 

@@ -6,6 +6,7 @@ and the quarterly review all call `action_verdict`, so they cannot disagree.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,9 +20,9 @@ from bot.metrics.verdicts import (
     LABELS, MAX_HISTORY_DAYS, Case, Reading, Verdict, VerdictSettings, judge, manual_case,
 )
 from bot.rituals import store, units, windows
-from bot.storage.reference import display_name
+from bot.storage.reference import display_name, segment_names
 
-__all__ = ["ActionVerdict", "action_verdict", "explain", "plain", "readings", "tally", "words"]
+__all__ = ["ActionVerdict", "action_verdict", "action_verdicts", "explain", "plain", "readings", "tally", "words"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,36 +82,71 @@ def action_verdict(session: Session, *, settings: Any, action: Any, trigger: Any
 
     `settings` is the app's `bot.config.Settings`; `trigger` the action's trigger row, if any.
     """
-    if action.status != "done" or action.closed_at is None:
+    if action.status != "done" or action.closed_at is None or CATALOGUE.get(action.metric) is None:
         return None
-    definition = CATALOGUE.get(action.metric)
-    if definition is None:
-        return None
-    tz = settings.timezone
-    today = today or datetime.now(tz).date()
+    today = today or datetime.now(settings.timezone).date()
     as_of = store.latest_metric_day(session, workspace_id=action.workspace_id, on_or_before=today - timedelta(days=1))
-    done_day = _local_day(action.closed_at, tz)
-    opened = _local_day(action.created_at, tz)
-    file = settings.file
-    rule = None
-    if trigger is not None:
-        cfg = next((r for r in file.rules if r.name == trigger.rule), None)
-        streak = cfg.days if cfg else 1
-        rule = Rule(trigger.rule, trigger.metric, cfg.zone if cfg else trigger.zone, streak,
-                    cfg.recover_days if cfg else 3)
-        since = (trigger.evidence or {}).get("since")
-        start = date.fromisoformat(since) if since else trigger.fired_on - timedelta(days=streak - 1)
-        case = Case(start, done_day, done_day,
-                    as_of or done_day, rule)
-    else:
-        case = manual_case(opened=opened, done_day=done_day, as_of=as_of or done_day)
-    vs = VerdictSettings(healthy=file.metrics.watch,
-                         pool_days=file.metrics.window_days if definition.kind == "rate" else 1)
+    case = _case(settings, action, trigger, as_of)
     rows = readings(session, workspace_id=action.workspace_id, metric=action.metric, dimension=action.dimension,
                     segment=action.segment, start=case.problem_start - timedelta(days=MAX_HISTORY_DAYS),
                     end=case.as_of)
+    name = display_name(session, workspace_id=action.workspace_id, dimension=action.dimension, value=action.segment)
+    return _verdict(settings, action, case, rows, name)
+
+
+def action_verdicts(session: Session, *, settings: Any, workspace_id: str, actions: Sequence[Any],
+                    triggers: Mapping[int, Any], today: date,
+                    names: Mapping[tuple[str, str], str] | None = None) -> dict[int, ActionVerdict | None]:
+    """`action_verdict` of each action (by id), with the readings of all of them read in one query and their
+    segments' names (unless given: `segment_names`) in one per dimension: the review judges every action
+    completed in its window."""
+    done = [a for a in actions if a.status == "done" and a.closed_at is not None and a.metric in CATALOGUE]
+    out: dict[int, ActionVerdict | None] = {a.id: None for a in actions}
+    if not done:
+        return out
+    as_of = store.latest_metric_day(session, workspace_id=workspace_id, on_or_before=today - timedelta(days=1))
+    cases = {a.id: _case(settings, a, triggers.get(a.trigger_id) if a.trigger_id else None, as_of) for a in done}
+    series = {(a.metric, a.dimension, a.segment) for a in done}
+    days = store.daily_series(session, workspace_id=workspace_id, series=series,
+                              start=min(c.problem_start for c in cases.values()) - timedelta(days=MAX_HISTORY_DAYS),
+                              end=max(c.as_of for c in cases.values()))
+    by_series: dict[tuple[str, str, str], list[store.Day]] = {}
+    for d in days:
+        by_series.setdefault((d.metric, d.dimension, d.segment), []).append(d)
+    if names is None:
+        names = segment_names(session, workspace_id=workspace_id, pairs=((a.dimension, a.segment) for a in done))
+    for a in done:
+        case = cases[a.id]
+        start = case.problem_start - timedelta(days=MAX_HISTORY_DAYS)
+        rows = [Reading(d.day, d.value, d.expected, d.score, d.zone, d.n)
+                for d in by_series.get((a.metric, a.dimension, a.segment), ()) if start <= d.day <= case.as_of]
+        out[a.id] = _verdict(settings, a, case, rows, names.get((a.dimension, a.segment), a.segment))
+    return out
+
+
+def _case(settings: Any, action: Any, trigger: Any, as_of: date | None) -> Case:
+    """Pure: what the verdict judges for a done action, given the latest day with data."""
+    tz = settings.timezone
+    done_day = _local_day(action.closed_at, tz)
+    if trigger is None:
+        return manual_case(opened=_local_day(action.created_at, tz), done_day=done_day, as_of=as_of or done_day)
+    cfg = next((r for r in settings.file.rules if r.name == trigger.rule), None)
+    streak = cfg.days if cfg else 1
+    rule = Rule(trigger.rule, trigger.metric, cfg.zone if cfg else trigger.zone, streak,
+                cfg.recover_days if cfg else 3)
+    since = (trigger.evidence or {}).get("since")
+    start = date.fromisoformat(since) if since else trigger.fired_on - timedelta(days=streak - 1)
+    return Case(start, done_day, done_day, as_of or done_day, rule)
+
+
+def _verdict(settings: Any, action: Any, case: Case, rows: list[Reading], segment_name: str) -> ActionVerdict:
+    """Pure: the judged verdict in words (`segment_name`: the action's segment as its source names it)."""
+    definition = CATALOGUE[action.metric]
+    file = settings.file
+    vs = VerdictSettings(healthy=file.metrics.watch,
+                         pool_days=file.metrics.window_days if definition.kind == "rate" else 1)
     v = judge(rows, case, vs)
-    subject = definition.label + (f" for {display_name(session, workspace_id=action.workspace_id, dimension=action.dimension, value=action.segment)}" if action.segment else "")
+    subject = definition.label + (f" for {segment_name}" if action.segment else "")
     currency = file.metrics.currency
     return ActionVerdict(v.label, words(v.label), explain(v, unit=definition.unit, subject=subject, currency=currency),
                          units.fmt(v.problem_value, definition.unit, currency=currency),
