@@ -135,6 +135,16 @@ def test_the_figures_are_each_workspaces_own(two_workspaces, capsys):
     assert frt[A] and frt[B] and max(frt[A]) < min(frt[B])  # 10 minutes against 10 hours
 
 
+def test_status_lists_the_workspaces_stored_sources(two_workspaces, capsys, tmp_path):
+    assert cli(two_workspaces, capsys, "source", "add", "aardvark-files", "--workspace", A, "--type", "csv",
+               "--url", str(tmp_path / "a.csv"))[0] == 0
+    code, out, _ = cli(two_workspaces, capsys, "status", "--json", "--workspace", A)
+    assert code == 1 and [s["name"] for s in json.loads(out)["sources"]] == ["aardvark-files"]  # never synced
+    for argv in (("--workspace", B), ()):  # the other workspace, and the config file's (no sources configured)
+        code, out, _ = cli(two_workspaces, capsys, "status", "--json", *argv)
+        assert code == 0 and json.loads(out) == {"sources": []}
+
+
 def test_without_the_flag_the_config_files_workspace_is_read(two_workspaces, capsys):
     code, out, _ = cli(two_workspaces, capsys, "actions", "--json")
     assert code == 0 and json.loads(out) == {"actions": []}  # the TOML's workspace ("default") has none
