@@ -6,7 +6,7 @@ rollups run through yesterday in the team's timezone (intraday signals come
 from `spikes`).
 
 Full rebuild: every day from the first ticket (no horizon: a 2016 import is
-rolled up from 2016).
+rolled up from 2016); a segment's days start on its own first ticket.
 Incremental: only the days touched by tickets whose `changed_at` is after the
 workspace's watermark — for a changed ticket, the local days from its creation
 to its solve (or the last day while unsolved), and the repeat-contact window
