@@ -70,8 +70,8 @@ def main() -> int:
         late = {("source", "freshdesk"), ("channel", "portal"), ("group", "Payments"), ("group", "Refunds"),
                 *(("agent", f"fd{i}") for i in range(3))}
         with sf.begin() as s:
-            counts = s.execute(select(DailyMetric.dimension, DailyMetric.segment, func.count(), func.min(DailyMetric.day))
-                               .group_by(DailyMetric.dimension, DailyMetric.segment)).all()
+            counts = s.execute(select(DailyMetric.dimension, DailyMetric.segment, func.count(),
+                                      func.min(DailyMetric.day)).group_by(DailyMetric.dimension, DailyMetric.segment)).all()
         late_rows = sum(n for dim, seg, n, _ in counts if (dim, seg) in late)
         late_first = min(first for dim, seg, _, first in counts if (dim, seg) in late)
     print(f"tickets: {len(zendesk):,} Zendesk from 2014-01-06, {len(freshdesk):,} Freshdesk from 2024-05-01")
