@@ -13,10 +13,14 @@ Job table (`job_table`):
 | `reminders`    | every 15 min              | owner reminders inside each owner's working hours         |
 | `themes`       | every 6 h                 | ticket themes over the last weeks (the digests read them) |
 
+A job with a `last_run` (themes: its latest stored run) is due only once its
+interval has passed since then: `run_once` skips it before that, and `serve`
+first runs it then, so neither a `--once` cron nor a restart repeats it early.
+
 Every job runs only while this process holds the lease, with `coalesce=True`,
 `max_instances=1` and a misfire grace. Posting is idempotent through the
 ledger, so even two leaders (a lease lost mid-job) cannot post twice.
-`run_once` runs every job once (if this process can lead) and returns.
+`run_once` runs every due job once (if this process can lead) and returns.
 
 On SIGTERM (a deploy) or SIGINT, `serve` starts no new job and no new post: the
 post in flight gets its answer and its ledger row, a retry wait is cut short
@@ -49,6 +53,12 @@ class JobSpec:
     id: str
     every: timedelta
     func: Callable[[], object]
+    last_run: Callable[[], datetime | None] | None = None  # the last success, when it is stored
+
+    def due_at(self) -> datetime | None:
+        """When this job is next due by its stored last success; None: now (no record of one)."""
+        last = self.last_run() if self.last_run is not None else None
+        return None if last is None else last + self.every
 
 
 @dataclass
@@ -139,7 +149,8 @@ class Worker:
         if self.refresh is not None:
             jobs.append(JobSpec("refresh", timedelta(minutes=15), self._as_leader("refresh", self.refresh_then_alert)))
         if self.themes is not None:
-            jobs.append(JobSpec("themes", timedelta(hours=6), self._as_leader("themes", self.themes)))
+            jobs.append(JobSpec("themes", timedelta(hours=6), self._as_leader("themes", self.themes),
+                                last_run=self.themes_last_run))
         jobs += [
             JobSpec("rituals", timedelta(minutes=1), self._as_leader("rituals", lambda: self.runner.run_due(self.clock()))),
             JobSpec("alerts", timedelta(minutes=1), self._as_leader("alerts", self.runner.run_alerts)),
@@ -148,12 +159,20 @@ class Worker:
         ]
         return jobs
 
+    def themes_last_run(self) -> datetime | None:
+        from bot.themes.service import last_run_at
+
+        return last_run_at(self.runner.sessions, workspace_id=self.runner.settings.workspace_id)
+
     def run_once(self) -> bool:
         """Every due job once. False when another worker holds the lease (nothing was run)."""
         if not self.renew():
             return False
         for job in self.job_table():
             if job.id != "lease":
+                if (due := job.due_at()) is not None and due > self.clock():
+                    log.info("job %s not due until %s", job.id, due.isoformat(timespec="minutes"))
+                    continue
                 try:
                     job.func.inner()  # type: ignore[attr-defined]  # the lease was just renewed
                 except Exception:
@@ -171,8 +190,9 @@ class Worker:
         )
         now = datetime.now(UTC)
         for job in self.job_table():
+            first = max(now, job.due_at() or now)
             scheduler.add_job(job.func, IntervalTrigger(seconds=job.every.total_seconds(), timezone=UTC),
-                              id=job.id, name=job.id, next_run_time=now, replace_existing=True)
+                              id=job.id, name=job.id, next_run_time=first, replace_existing=True)
         return scheduler
 
     def serve(self, scheduler=None) -> None:
@@ -251,11 +271,11 @@ def make_refresh(runtime) -> Callable[[], object]:
 
 
 
-def make_themes(runtime) -> Callable[[], object]:
+def make_themes(runtime, clock: Callable[[], datetime] | None = None) -> Callable[[], object]:
     def themes() -> object:
         from bot.themes.service import run_themes
 
-        report = run_themes(runtime.session_factory(), settings=runtime.settings)
+        report = run_themes(runtime.session_factory(), settings=runtime.settings, now_at=clock() if clock else None)
         log.info("themes: %d themes from %d tickets (%d embedded, %d cached)", len(report.run.themes),
                  report.documents, report.run.embedded, report.run.cached)
         return report

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import TicketRow
@@ -65,11 +65,19 @@ def stored_themes(session: Session, *, workspace_id: str, shown_only: bool = Fal
     return list(session.scalars(query.order_by(StoredTheme.theme_id)))
 
 
-def replace_themes(session: Session, *, workspace_id: str, themes: Sequence[dict]) -> None:
-    """The latest run replaces the stored themes (identity lives on in ids and centroids)."""
+def replace_themes(session: Session, *, workspace_id: str, themes: Sequence[dict], at: datetime | None = None) -> None:
+    """The latest run replaces the stored themes (identity lives on in ids and centroids).
+
+    `at` (default: now) stamps them: `last_run_at` reads it (the worker's themes interval)."""
+    stamp = {} if at is None else {"updated_at": at}
     session.execute(delete(StoredTheme).where(StoredTheme.workspace_id == workspace_id))
-    session.add_all(StoredTheme(workspace_id=workspace_id, **values) for values in themes)
+    session.add_all(StoredTheme(workspace_id=workspace_id, **values, **stamp) for values in themes)
     session.flush()
+
+
+def last_run_at(session: Session, *, workspace_id: str) -> datetime | None:
+    """When the latest stored run was stored (a failed run stores nothing; None: no run stored yet)."""
+    return session.scalar(select(func.max(StoredTheme.updated_at)).where(StoredTheme.workspace_id == workspace_id))
 
 
 def prune_vectors(session: Session, *, workspace_id: str, keep_models: Sequence[str]) -> None:

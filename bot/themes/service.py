@@ -135,11 +135,17 @@ def run_themes(
             k=clusters or config.clusters,
         )
         if store_result:
-            store.replace_themes(session, workspace_id=workspace_id, themes=_stored_values(run))
+            store.replace_themes(session, workspace_id=workspace_id, themes=_stored_values(run), at=now_at)
             store.prune_vectors(session, workspace_id=workspace_id, keep_models=[run.embedder])
         sources = {str(k): v for k, v in store.external_ids(
             session, workspace_id=workspace_id, row_ids=[int(d.ticket_id) for d in docs]).items()}
     return ThemesReport(run, start_at, end_at, len(docs), sources)
+
+
+def last_run_at(session_factory: sessionmaker, *, workspace_id: str) -> datetime | None:
+    """When the latest successful run was stored (its `now_at`); None before the first one."""
+    with session_factory() as session:
+        return store.last_run_at(session, workspace_id=workspace_id)
 
 
 @dataclass(frozen=True)

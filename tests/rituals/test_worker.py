@@ -255,3 +255,68 @@ def test_posting_late_is_logged_once_per_ritual_and_period(tmp_path, session_fac
     assert late and len(late) == len({line.split(":")[0] for line in late})
     assert any(line.startswith("weekly_review 2026-W48") for line in late)
     assert len(top_level(fake_slack, "C0REVIEW")) == 1
+
+
+class BrokenEmbedder:
+    """The embedding model failing mid-run (its download, its memory): the run stores nothing."""
+
+    name, dim = "broken-v1", 8
+
+    def embed(self, texts):
+        raise RuntimeError("embedder unavailable")
+
+
+def test_once_runs_themes_only_when_due_since_the_last_stored_run(tmp_path, session_factory, fake_slack, slack_url,
+                                                                   sleeps):
+    from bot.context import Runtime
+    from bot.rituals.worker import make_themes
+    from bot.themes.service import last_run_at, run_themes
+
+    s = settings(tmp_path, '\n[themes]\nembedder = "hashing"\n')
+    seed(session_factory)
+    w = make_worker(s, session_factory, slack_url, sleeps, "w1")
+    now = [datetime(2026, 11, 23, 6, 0, tzinfo=UTC)]
+    w.clock = lambda: now[0]
+    real = make_themes(Runtime(s, _sessions=session_factory), clock=w.clock)
+    broken = [False]
+    runs: list[datetime] = []
+
+    def themes():
+        runs.append(now[0])
+        if broken[0]:
+            return run_themes(session_factory, settings=s, now_at=now[0], embedder=BrokenEmbedder())
+        return real()
+
+    w.themes = themes
+    stored = lambda: last_run_at(session_factory, workspace_id=s.workspace_id)  # noqa: E731
+    start = now[0]
+
+    def once_at(at: datetime) -> None:
+        now[0] = at
+        with time_machine.travel(at, tick=False):
+            assert w.run_once()
+
+    once_at(start)
+    assert runs == [start] and stored() == start
+    once_at(start + timedelta(hours=1))  # within the 6 h: themes skipped, the other jobs still ran
+    assert runs == [start] and stored() == start
+    broken[0] = True
+    once_at(start + timedelta(hours=6))  # due: it runs, and fails
+    assert runs == [start, start + timedelta(hours=6)] and stored() == start  # a failure is not a success
+    broken[0] = False
+    once_at(start + timedelta(hours=6, minutes=15))  # still due: the failed run did not count
+    assert runs[-1] == start + timedelta(hours=6, minutes=15) and stored() == runs[-1]
+    once_at(start + timedelta(hours=7))
+    assert len(runs) == 3
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    with time_machine.travel(start + timedelta(hours=7), tick=False):  # a restart: themes waits for its interval
+        scheduler = w.scheduler(BackgroundScheduler)
+        scheduler.start(paused=True)
+        try:
+            first = {j.id: j.next_run_time for j in scheduler.get_jobs()}
+        finally:
+            scheduler.shutdown(wait=False)
+    assert first["themes"] == runs[-1] + timedelta(hours=6)
+    assert first["rituals"] == start + timedelta(hours=7)
