@@ -17,7 +17,8 @@ def run(args, runtime) -> int:
     from bot.rituals.worker import Worker, make_refresh, make_sync, make_themes
 
     runner = make_runner(runtime, post=True)
-    worker = Worker(runner, sync=make_sync(runtime), refresh=make_refresh(runtime), themes=make_themes(runtime))
+    worker = Worker(runner, sync=make_sync(runtime), refresh=make_refresh(runtime),
+                    themes=make_themes(runtime, child=not args.once))  # serve: a child that exits
     if args.once:
         if not worker.run_once():
             print("another worker holds the lease: nothing run")

@@ -320,3 +320,28 @@ def test_once_runs_themes_only_when_due_since_the_last_stored_run(tmp_path, sess
             scheduler.shutdown(wait=False)
     assert first["themes"] == runs[-1] + timedelta(hours=6)
     assert first["rituals"] == start + timedelta(hours=7)
+
+
+def test_themes_in_a_child_process_store_what_the_worker_would(tmp_path, db_url, session_factory):
+    """The serving worker runs themes in a spawned child that exits (its peak memory leaves with it)."""
+    from bot.config import load_settings
+    from bot.context import Runtime
+    from bot.rituals.worker import make_themes
+    from bot.storage.themes import stored_themes
+
+    settings(tmp_path, '\n[themes]\nembedder = "hashing"\nclusters = 2\n')
+    s = load_settings({"DATABASE_URL": db_url}, config_path=str(tmp_path / "signalroom.toml"))  # the child's DB
+    seed(session_factory)
+    at = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    runtime = Runtime(s, _sessions=session_factory)
+
+    def stored():
+        with session_factory() as session:
+            return [(t.theme_id, t.name, t.ticket_ids, t.shown, t.weeks, t.updated_at)
+                    for t in stored_themes(session, workspace_id=s.workspace_id)]
+
+    summary = make_themes(runtime, clock=lambda: at, child=True)()
+    in_child = stored()
+    again = make_themes(runtime, clock=lambda: at)()  # the same run again, in this process
+    assert again[:2] == summary[:2] and again[3] == summary[2] > 0  # (themes, tickets); the child's vectors kept
+    assert in_child == stored() and in_child and all(row[-1] == at for row in in_child)
