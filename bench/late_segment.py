@@ -50,7 +50,7 @@ def main() -> int:
     args = p.parse_args()
     from sqlalchemy import func, select
 
-    from bot.metrics.service import run_rollup
+    from bot.metrics.rollup import run_rollup
     from bot.metrics.settings import RollupSettings
     from bot.storage.engine import make_engine, make_session_factory, upgrade
     from bot.storage.models import DailyMetric

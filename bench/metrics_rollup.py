@@ -205,7 +205,8 @@ def main() -> int:
                         "--days", str(args.days)], check=True)
         print(f"load: {args.tickets:,} tickets in {time.perf_counter() - t:.1f}s (not part of the goals)")
 
-        from bot.metrics.service import run_rollup, scorecard
+        from bot.metrics.reads import scorecard
+        from bot.metrics.rollup import run_rollup
         from bot.storage.engine import make_engine, make_session_factory
         st = settings()
         engine = make_engine(url)

@@ -123,7 +123,9 @@ def demo_zones(as_of: date = date(2026, 11, 27), days: int = 120, per_day: int =
     from bot.demo.run import DEMO_CONFIG
     from bot.demo.sample import generate
     from bot.imports import import_csv_file
-    from bot.metrics.service import backtest_stored, rollup_settings, run_rollup
+    from bot.metrics.config_map import rollup_settings
+    from bot.metrics.reads import backtest_stored
+    from bot.metrics.rollup import run_rollup
     from bot.storage.engine import make_engine, make_session_factory, sqlite_url, upgrade
     from bot.storage.models import Annotation
 

@@ -107,7 +107,9 @@ def demo_data() -> tuple[collections.Counter, collections.Counter]:
     not do-nothing, the data contains the fix)."""
     from bot.demo.sample import generate
     from bot.imports import import_csv_file
-    from bot.metrics.service import backtest_stored, rollup_settings, run_rollup
+    from bot.metrics.config_map import rollup_settings
+    from bot.metrics.reads import backtest_stored
+    from bot.metrics.rollup import run_rollup
     from bot.config import load_settings
     from bot.demo.run import DEMO_CONFIG
     from bot.storage.engine import make_engine, make_session_factory, sqlite_url, upgrade

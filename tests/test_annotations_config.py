@@ -68,7 +68,7 @@ def test_errors_name_the_entry_and_the_problem(tmp_path, when, problem):
 def test_ranges_and_seasons_are_known_days_for_the_rollup(tmp_path):
     """Every day of a range or season is a known change day (left out of baselines); holidays close
     business hours."""
-    from bot.metrics.service import rollup_settings
+    from bot.metrics.config_map import rollup_settings
 
     settings = _load(tmp_path, """
 [metrics.business_hours]

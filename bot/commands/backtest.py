@@ -21,7 +21,8 @@ def add_arguments(parser) -> None:
 def run(args, runtime) -> int:
     from bot.metrics.backtest import SeriesFormatError, backtest, read_series_csv
     from bot.metrics.catalogue import UnknownMetricError, adhoc_metric, resolve_metric
-    from bot.metrics.service import backtest_stored, rollup_settings
+    from bot.metrics.config_map import rollup_settings
+    from bot.metrics.reads import backtest_stored
 
     if (args.metric is None) == (args.series is None):
         raise UsageError("give exactly one of --metric KEY or --series FILE.csv")
@@ -143,6 +144,6 @@ def _print_verdicts(args, runtime, results, metric, dim: str, names: dict[str, s
 
 
 def rollup_rules(runtime, key: str, dim: str):
-    from bot.metrics.service import rollup_settings
+    from bot.metrics.config_map import rollup_settings
 
     return [r for r in rollup_settings(runtime.settings).rules if r.metric == key and (r.dimension or "") == dim]

@@ -41,7 +41,8 @@ def run(args, runtime) -> int:
         raise UsageError("--from must not be after --to")
     if day is not None and start is not None:
         raise UsageError("use either --date or --from/--to")
-    from bot.metrics.service import computed_days, range_scorecard, rollup_settings, scorecard
+    from bot.metrics.config_map import rollup_settings
+    from bot.metrics.reads import computed_days, range_scorecard, scorecard
 
     settings = rollup_settings(runtime.settings)
     with runtime.session_factory().begin() as session:

@@ -10,7 +10,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args, runtime) -> int:
-    from bot.metrics.service import rollup_settings, run_rollup
+    from bot.metrics.config_map import rollup_settings
+    from bot.metrics.rollup import run_rollup
 
     settings = rollup_settings(runtime.settings)
     report = run_rollup(runtime.session_factory(), workspace_id=runtime.workspace_id, settings=settings,

@@ -37,7 +37,7 @@ class Demo:
     per_day: int = 300
     story: SampleStory | None = None
     messages: list[tuple[str, str, Message]] = field(default_factory=list)  # (name, channel, message)
-    scorecard: Any = None  # bot.metrics.service.Scorecard once the metrics stage ran
+    scorecard: Any = None  # bot.metrics.reads.Scorecard once the metrics stage ran
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -87,7 +87,9 @@ def demo_now(demo: Demo) -> datetime:
 
 
 def stage_metrics(demo: Demo) -> None:
-    from bot.metrics.service import rollup_settings, run_rollup, scorecard
+    from bot.metrics.config_map import rollup_settings
+    from bot.metrics.reads import scorecard
+    from bot.metrics.rollup import run_rollup
     from bot.slack import readings
     from bot.slack.commands import render_scorecard
 

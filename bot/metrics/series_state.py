@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+Key = tuple[str, str, str]  # a series: metric, dimension, segment
 LAYOUT = 1  # bump when the packed rows change; older states are then rebuilt from daily_metrics
 ROWS = ("value", "n", "numerator", "denominator", "has", "drift", "zone")
 ZONE_CODES = ("healthy", "watch", "act_now", "insufficient_data", "learning")

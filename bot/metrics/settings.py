@@ -1,7 +1,7 @@
 """Settings for the metrics math: plain frozen dataclasses.
 
 `bot.config` reads and checks `signalroom.toml` (errors name the key);
-`bot.metrics.service.rollup_settings` maps that config onto these. Tests build
+`bot.metrics.config_map.rollup_settings` maps that config onto these. Tests build
 them directly.
 """
 from __future__ import annotations

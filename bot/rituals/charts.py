@@ -176,7 +176,7 @@ def _mutes(session: Session, *, workspace_id: str, metric: str, dimension: str, 
 
 
 def _zone_settings(settings: Settings | None, metric: str):
-    from bot.metrics.service import rollup_settings
+    from bot.metrics.config_map import rollup_settings
     from bot.metrics.settings import ZoneSettings
 
     if settings is None:

@@ -132,7 +132,8 @@ def rule_history(events: Sequence[RuleEvent], *, start: date, end: date) -> dict
 
 def backtest_events(session: Session, *, settings: Settings) -> list[RuleEvent]:
     """Every rule event over the stored history, as `signalroom backtest` computes them."""
-    from bot.metrics.service import backtest_stored, rollup_settings
+    from bot.metrics.config_map import rollup_settings
+    from bot.metrics.reads import backtest_stored
 
     rs = rollup_settings(settings)
     events: list[RuleEvent] = []

@@ -1,7 +1,7 @@
 """Themes over stored tickets: load documents, run the pipeline with the SQL vector cache, keep the result.
 
 The computation in this package stays pure; this module is its one door to
-storage (like `bot.metrics.service`). A run clusters the last `window_weeks`
+storage (like `bot.metrics.rollup`). A run clusters the last `window_weeks`
 of tickets, matches its themes to the stored ones (stable ids and names),
 and replaces the stored themes with what it found, member tickets included,
 so digests can group tickets by theme without clustering again.
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ConfigError, Settings
 from bot.metrics.facts import AreaMatcher
-from bot.metrics.service import rollup_settings
+from bot.metrics.config_map import rollup_settings
 from bot.storage import themes as store
 from bot.storage.reference import with_reference_ids
 from bot.themes.embed import Embedder, load_embedder

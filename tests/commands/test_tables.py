@@ -18,7 +18,8 @@ from bot.config import load_settings
 from bot.demo.sample import generate
 from bot.imports import import_csv_file
 from bot.metrics.catalogue import CATALOGUE
-from bot.metrics.service import rollup_settings, run_rollup
+from bot.metrics.config_map import rollup_settings
+from bot.metrics.rollup import run_rollup
 from bot.themes.models import ThemeStatus
 
 AS_OF = date(2026, 11, 20)

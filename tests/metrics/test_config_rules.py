@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.config import load_settings
-from bot.metrics.service import rollup_settings, run_rollup
+from bot.metrics.config_map import rollup_settings
+from bot.metrics.rollup import run_rollup
 from bot.storage.tickets import upsert_tickets
 from tests.metrics.factories import make_tickets
 

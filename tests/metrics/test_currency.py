@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.config import load_settings
-from bot.metrics.service import range_scorecard, rollup_settings, run_rollup, scorecard
+from bot.metrics.config_map import rollup_settings
+from bot.metrics.reads import range_scorecard, scorecard
+from bot.metrics.rollup import run_rollup
 from bot.metrics.zones import format_value
 from bot.rituals import leadership
 from bot.slack import readings

@@ -159,7 +159,7 @@ def test_business_hours_from_the_team_schedule_where_the_source_reports_none():
 
 def test_business_hours_from_config_take_holidays_from_annotations(tmp_path):
     from bot.config import load_settings
-    from bot.metrics.service import rollup_settings
+    from bot.metrics.config_map import rollup_settings
 
     path = tmp_path / "s.toml"
     path.write_text('timezone = "Europe/Berlin"\n[metrics.business_hours]\ndays = ["mon", "tue", "wed", "thu"]\n'

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.metrics.service import run_rollup
+from bot.metrics.rollup import run_rollup
 from bot.metrics.settings import RollupSettings
 from bot.storage import metrics as store
 from bot.storage.tickets import upsert_tickets

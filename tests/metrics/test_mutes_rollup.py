@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.actions import mutes
-from bot.metrics.service import run_rollup
+from bot.metrics.rollup import run_rollup
 from bot.storage import metrics as store
 from bot.storage.models import Action, DailyMetric, TriggerRow
 from bot.storage.tickets import upsert_tickets
@@ -68,7 +68,7 @@ def test_muted_days_are_known_events_of_that_metric_only(loaded):
     """Muted days take the known-events path (`ChangeDay`, excluded from baselines, noted on the day)
     for the muted metric; the other metrics keep every day."""
     from bot.annotations import for_metric
-    from bot.metrics.service import _change_days
+    from bot.metrics.rollup import known_change_days
 
     start = datetime(2024, 5, 28, 22, 0, tzinfo=timezone.utc)  # Wed 29 May 00:00 in Berlin
     _mute(loaded, mutes.Target("first_response_time"), start=start, days=3)
@@ -77,7 +77,7 @@ def test_muted_days_are_known_events_of_that_metric_only(loaded):
         notes = {(r.metric, r.day): (r.evidence or {}).get("annotations") for r in s.scalars(select(DailyMetric).where(
             DailyMetric.day >= date(2024, 5, 28), DailyMetric.dimension == "",
             DailyMetric.metric.in_(("first_response_time", "ticket_volume"))))}
-        changes = _change_days(s, WS, SETTINGS)
+        changes = known_change_days(s, WS, SETTINGS)
     assert notes[("first_response_time", date(2024, 5, 29))] == ["muted: release week"]
     assert notes[("first_response_time", date(2024, 5, 31))] == ["muted: release week"]
     assert not notes[("first_response_time", date(2024, 5, 28))]

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.metrics.service import metric_series, run_rollup
+from bot.metrics.reads import metric_series
+from bot.metrics.rollup import run_rollup
 from bot.metrics.settings import DefinitionSettings, RollupSettings
 from bot.storage.tickets import upsert_tickets
 from integrations.base import Ticket
@@ -51,7 +52,7 @@ def test_outbound_counted_when_configured(mixed):
 
 def test_include_outbound_from_the_config_file(tmp_path):
     from bot.config import load_settings
-    from bot.metrics.service import rollup_settings
+    from bot.metrics.config_map import rollup_settings
 
     path = tmp_path / "signalroom.toml"
     path.write_text("[metrics]\ninclude_outbound = true\n")

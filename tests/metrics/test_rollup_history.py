@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.metrics import service
+from bot.metrics import rollup
 from bot.metrics.facts import QUIET_SEGMENT_DAYS
-from bot.metrics.service import run_rollup
+from bot.metrics.rollup import run_rollup
 from bot.metrics.settings import Playbook, RollupSettings, Rule
 from bot.storage import metrics as store
 from bot.storage.models import DailyMetric, TriggerRow
@@ -63,13 +63,13 @@ def _state(sf) -> list[tuple]:
 def test_full_rebuild_in_stretches_equals_one_pass(session_factory, monkeypatch):
     with session_factory.begin() as s:
         upsert_tickets(s, workspace_id="w1", tickets=_history(300, END))
-    monkeypatch.setattr(service, "STRETCH_DAYS", 10_000)  # every day in one pass
+    monkeypatch.setattr(rollup, "STRETCH_DAYS", 10_000)  # every day in one pass
     one = run_rollup(session_factory, workspace_id="w1", settings=SETTINGS, now_at=END, full=True)
     rows_one, state_one = _rows(session_factory), _state(session_factory)
     with session_factory.begin() as s:
         fired_one = [(t.dimension, t.segment, t.fired_on) for t in s.scalars(select(TriggerRow))]
         s.execute(TriggerRow.__table__.delete())
-    monkeypatch.setattr(service, "STRETCH_DAYS", 23)  # 300 days in 14 stretches
+    monkeypatch.setattr(rollup, "STRETCH_DAYS", 23)  # 300 days in 14 stretches
     many = run_rollup(session_factory, workspace_id="w1", settings=SETTINGS, now_at=END, full=True)
     assert (many.rows, many.days) == (one.rows, one.days) and one.days == 300
     assert _rows(session_factory) == rows_one  # every column, evidence included (drift carried exactly)

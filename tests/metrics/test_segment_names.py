@@ -9,7 +9,8 @@ import pytest
 
 from bot.actions.service import action_json
 from bot.config import load_settings
-from bot.metrics.service import range_scorecard, run_rollup, scorecard
+from bot.metrics.reads import range_scorecard, scorecard
+from bot.metrics.rollup import run_rollup
 from bot.metrics.settings import RollupSettings, Rule, SegmentSettings
 from bot.rituals import accounts, alerts
 from bot.slack.readings import agent_figures, is_agent, metric_detail

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.metrics.catalogue import CATALOGUE
-from bot.metrics.service import run_rollup
+from bot.metrics.rollup import run_rollup
 from bot.metrics.settings import RollupSettings
 from bot.storage.models import DailyMetric
 from bot.storage.tickets import upsert_tickets

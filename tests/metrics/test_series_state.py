@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from bot.metrics import series_state
-from bot.metrics.service import run_rollup
+from bot.metrics.rollup import run_rollup
 from bot.metrics.settings import Playbook, RollupSettings, Rule
 from bot.storage import metrics as store
 from bot.storage.metric_models import MetricSeriesState
@@ -202,11 +202,11 @@ def test_a_late_change_behind_a_rebuilt_state_reads_the_drift_it_lacks(sf):
 
 def test_judging_in_small_batches_gives_the_same_zones(sf, monkeypatch):
     """A full rebuild bounds memory by judging segments in batches; the batch size never changes a result."""
-    from bot.metrics import service
+    from bot.metrics import rollup
 
     run_rollup(sf, workspace_id="w1", settings=SETTINGS, now_at=END, full=True)
     whole = _daily(sf)
-    monkeypatch.setattr(service, "BATCH_CELLS", 1)  # one series per batch
+    monkeypatch.setattr(rollup, "BATCH_CELLS", 1)  # one series per batch
     run_rollup(sf, workspace_id="w1", settings=SETTINGS, now_at=END, full=True)
     batched = _daily(sf)
     assert whole.keys() == batched.keys()

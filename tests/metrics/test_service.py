@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.metrics.service import run_rollup, scorecard, metric_series, range_scorecard
+from bot.metrics.reads import metric_series, range_scorecard, scorecard
+from bot.metrics.rollup import run_rollup
 from bot.metrics.settings import Playbook, RollupSettings, Rule
 from bot.storage import metrics as store
 from bot.storage.models import Action, TriggerRow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.metrics.service import rollup_settings
+from bot.metrics.config_map import rollup_settings
 from bot.rituals import spikes
 
 

@@ -15,7 +15,9 @@ from bot.config import load_settings
 from bot.demo.run import DEMO_CONFIG
 from bot.demo.sample import generate
 from bot.imports import import_csv_file
-from bot.metrics.service import backtest_stored, rollup_settings, run_rollup
+from bot.metrics.config_map import rollup_settings
+from bot.metrics.reads import backtest_stored
+from bot.metrics.rollup import run_rollup
 from bot.storage.models import Annotation
 
 AS_OF = date(2026, 11, 27)

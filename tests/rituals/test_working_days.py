@@ -149,7 +149,7 @@ def test_a_playbook_due_date_skips_a_holiday_marked_from_slack(session_factory):
     from sqlalchemy import select
 
     from bot.annotations import annotate
-    from bot.metrics.service import run_rollup
+    from bot.metrics.rollup import run_rollup
     from bot.storage.models import Action
     from bot.storage.tickets import upsert_tickets
     from tests.metrics.factories import make_tickets

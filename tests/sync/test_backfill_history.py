@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import httpx
 
-from bot.metrics.service import range_scorecard, run_rollup
+from bot.metrics.reads import range_scorecard
+from bot.metrics.rollup import run_rollup
 from bot.metrics.settings import RollupSettings
 from bot.sync.service import run_sync
 from integrations.zendesk import ZendeskAdapter

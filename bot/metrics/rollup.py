@@ -1,4 +1,4 @@
-"""Rollups, zones and triggers against the database; the scorecard and series readers.
+"""Rollups: daily values and zones of every series written to `daily_metrics`, then triggers.
 
 The service owns the transaction (`session_factory.begin()`); store functions in
 `bot/storage/metrics.py` never commit. Days are complete local days: the
@@ -20,55 +20,37 @@ stored values, which did not change.
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import json
-import queue
-import threading
 import time as _time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.annotations import for_metric
-from bot.metrics.backtest import BacktestResult, backtest
 from bot.metrics.baselines import DailySeries, whole_weeks
-from bot.metrics.business_hours import BusinessHours, parse_days
-from bot.metrics.catalogue import CATALOGUE, DIMENSIONS, MetricDef
+from bot.metrics.catalogue import CATALOGUE, MetricDef
+from bot.metrics.daily_rows import StretchWriter, build_rows, row_order, write_rows
 from bot.metrics.facts import QUIET_SEGMENT_DAYS, DailyBlock, daily_blocks, local_day, local_midnight_at
-from bot.metrics.rules import DayZone, RuleEvent, RuleState, evaluate_rule
+from bot.metrics.rules import DayZone, RuleEvent
 from bot.metrics.series_state import LAYOUT as STATE_LAYOUT
-from bot.metrics.series_state import SeriesState, zone_code
+from bot.metrics.series_state import Key, SeriesState, zone_code
 from bot.metrics.series_state import empty as empty_state
 from bot.metrics.series_state import pack as pack_state
 from bot.metrics.series_state import unpack as unpack_state
-from bot.metrics.settings import (
-    AbsoluteThreshold,
-    ChangeDay,
-    DefinitionSettings,
-    MetricSettings,
-    Playbook,
-    ProductArea,
-    RollupSettings,
-    Rule,
-    SegmentSettings,
-    ZoneSettings,
-)
-from bot.metrics.zones import ZONE_ORDER, ZoneResult, evaluate_batch, format_value
+from bot.metrics.settings import ChangeDay, RollupSettings
+from bot.metrics.triggers import fire_triggers
+from bot.metrics.zones import ZoneResult, evaluate_batch
 from bot.storage import metrics as store
-from bot.storage.reference import display_names, ids_for_names
+from bot.storage.reference import ids_for_names
 
-Key = tuple[str, str, str]  # metric, dimension, segment
 EXPLAIN_DAYS = 35  # stored evidence keeps its sentence for this many recent days
 STATE_SLACK_DAYS = 35  # packed states also serve late changes up to five weeks back
 BATCH_CELLS = 2_000_000  # lagged-matrix cells judged at once (~16 MB per array): bounds a full rebuild's memory
 STRETCH_DAYS = 61  # a full rebuild judges and writes this many days of every series at a time
-SYSTEM_ACTOR = "signalroom"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,64 +74,11 @@ class RollupReport:
                 f"{len(self.recovered)} recovered in {self.seconds:.1f}s")
 
 
-# --- config adapter ---------------------------------------------------------------------------
-
-def rollup_settings(app: Any) -> RollupSettings:
-    """Map the application config (`bot.config.Settings`) onto the metrics dataclasses."""
-    f = app.file
-    m = f.metrics
-    defaults = ZoneSettings(baseline_days=m.baseline_days, window_days=m.window_days,
-                            learning_days=m.learning_days, watch=m.watch, act_now=m.act_now)
-    per: dict[str, ZoneSettings] = {k: dataclasses.replace(defaults, min_sample=m.min_sample)
-                                    for k, d in CATALOGUE.items() if d.kind == "rate"}
-    for key, o in (m.overrides or {}).items():
-        zs = per.get(key, defaults)
-        changes: dict[str, Any] = {k: getattr(o, k) for k in ("watch", "act_now", "min_sample")
-                                   if getattr(o, k, None) is not None}
-        limits = {k: getattr(o, k, None) for k in ("watch_above", "act_now_above", "watch_below", "act_now_below")}
-        if any(v is not None for v in limits.values()):
-            changes["absolute"] = AbsoluteThreshold(**limits)
-        per[key] = dataclasses.replace(zs, **changes)
-    definitions = DefinitionSettings(
-        escalation_by_reassignment=m.escalate_on_group_change,
-        escalation_tags=tuple(m.escalation_tags),
-        repeat_contact_days=m.repeat_contact_days,
-        repeat_contact_by=m.repeat_contact_by,
-        monthly_support_cost=m.monthly_support_cost,
-        currency=m.currency,
-        include_outbound=m.include_outbound,
-        business_hours=None if m.business_hours is None else BusinessHours(
-            parse_days(m.business_hours.days), m.business_hours.opens, m.business_hours.closes,
-            holidays=frozenset(d for a in f.annotations if a.kind == "holiday" for d in a.days())),
-    )
-    segments = SegmentSettings(
-        product_areas=tuple(ProductArea(a, tuple(v)) for a, v in (f.product_areas or {}).items()),
-        high_value_orgs=frozenset(f.accounts.high_value),
-    )
-    rules = []
-    for r in f.rules:
-        seg = dict(r.segment or {})
-        dim = r.by or (next(iter(seg)) if seg else None)
-        segs = (seg[dim],) if dim in seg else ()
-        rules.append(Rule(r.name, r.metric, r.zone, r.days, r.recover_days, dim, segs, r.playbook))
-    playbooks = tuple(Playbook(name, p.owner, tuple(p.steps), p.due_days, p.channel, p.title or "")
-                      for name, p in (f.playbooks or {}).items())
-    changes_cfg = tuple(ChangeDay(d, a.label, a.kind) for a in f.annotations for d in a.days())  # ranges, seasons
-    return RollupSettings(
-        timezone=f.timezone,
-        metrics=MetricSettings(defaults=defaults, per_metric=MappingProxyType(per)),
-        segments=segments, definitions=definitions, change_days=changes_cfg,
-        rules=tuple(rules), playbooks=playbooks,
-    )
-
-
-# --- rollups ------------------------------------------------------------------------------------
-
 def last_complete_day(now_at: datetime, settings: RollupSettings) -> date:
     return local_day(now_at, settings.tz) - timedelta(days=1)
 
 
-def _change_days(session: Session, workspace_id: str, settings: RollupSettings) -> dict[date, ChangeDay]:
+def known_change_days(session: Session, workspace_id: str, settings: RollupSettings) -> dict[date, ChangeDay]:
     """Known change days of every metric, and each metric's muted days (bot.annotations.KnownDays)."""
     from bot.actions import mutes
     from bot.annotations import KnownDays
@@ -164,13 +93,13 @@ def _change_days(session: Session, workspace_id: str, settings: RollupSettings) 
     return KnownDays(out, mutes.known_days(mutes.windows(session, workspace_id=workspace_id), settings.tz))
 
 
-def _subject(mdef: MetricDef, dimension: str, segment: str) -> str:
+def subject(mdef: MetricDef, dimension: str, segment: str) -> str:
     if not dimension:
         return mdef.label
-    return f"{mdef.label} for {_subject_tail(dimension, segment)}"
+    return f"{mdef.label} for {subject_tail(dimension, segment)}"
 
 
-def _subject_tail(dimension: str, segment: str) -> str:
+def subject_tail(dimension: str, segment: str) -> str:
     return f"{dimension.replace('_', ' ')} {segment}"
 
 
@@ -218,7 +147,7 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
         return RollupReport("noop", None, None, 0, 0, 0)
     wm = store.get_watermark(session, workspace_id=workspace_id)
     history_start = local_day(first_at, tz)  # all of history: every day from the first ticket
-    changes = _change_days(session, workspace_id, settings)
+    changes = known_change_days(session, workspace_id, settings)
     end = as_of + timedelta(days=1)
     if history_start > as_of:
         return RollupReport("noop", None, None, 0, 0, 0)
@@ -238,10 +167,10 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
         keep_from = end - timedelta(days=state_days)
         explain_from = as_of - timedelta(days=EXPLAIN_DAYS)
         watched = {key for key in series if any(rule.matches(*key) for rule in settings.rules)}
-        writer = _StretchWriter(session)
+        writer = StretchWriter(session)
 
         def sink(part: dict[Key, list[ZoneResult]]) -> dict[Key, list[ZoneResult]]:
-            writer.put(sorted(_rows(workspace_id, series, part, history_start, explain_from, now_at), key=_row_order))
+            writer.put(sorted(build_rows(workspace_id, series, part, history_start, explain_from, now_at), key=row_order))
             return {key: rs if key in watched else [r for r in rs if r.day >= keep_from] for key, rs in part.items()}
 
         try:
@@ -250,8 +179,8 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
         finally:
             written = writer.close()
         zones = _zone_history({}, results, settings, start=history_start, until=history_start)
-        fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
-                                     results=results, as_of=as_of, alerts_channel=alerts_channel)
+        fired, recovered = fire_triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
+                                        results=results, as_of=as_of, alerts_channel=alerts_channel)
         store.replace_series_states(session, workspace_id=workspace_id, rows=_state_rows(
             series, results, {}, first=history_start, end=end, days=state_days))
         store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at,
@@ -319,13 +248,13 @@ def _recompute(session: Session, *, workspace_id: str, settings: RollupSettings,
     from_index = (first - hist_start).days
     results = _evaluate_all(series, settings, changes, from_index=from_index, seeds=seeds)
     store.delete_daily(session, workspace_id=workspace_id, start=first, end=stop)
-    written = _write_rows(session, _rows(workspace_id, series, results, hist_start,
-                                         as_of - timedelta(days=EXPLAIN_DAYS), now_at))
+    written = write_rows(session, build_rows(workspace_id, series, results, hist_start,
+                                              as_of - timedelta(days=EXPLAIN_DAYS), now_at))
     if stop < end:
         return written, [], []
     zones = _zone_history(old, results, settings, start=hist_start, until=first)
-    fired, recovered = _triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
-                                 results=results, as_of=as_of, alerts_channel=alerts_channel)
+    fired, recovered = fire_triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
+                                     results=results, as_of=as_of, alerts_channel=alerts_channel)
     store.replace_series_states(session, workspace_id=workspace_id, rows=_state_rows(
         series, results, old, first=first, end=end, days=state_days))
     return written, fired, recovered
@@ -587,7 +516,7 @@ def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings
                            for f in ("values", "n", "numerator", "denominator")]
                 batch = evaluate_batch(DailySeries(first.start, *stacked), mdef, settings.metrics.for_metric(m),
                                        drift=settings.metrics.drift, change_days=for_metric(changes, m),
-                                       subjects=[_subject(mdef, k[1], k[2]) for k, _, _ in members], from_index=a,
+                                       subjects=[subject(mdef, k[1], k[2]) for k, _, _ in members], from_index=a,
                                        drift_seeds=np.array([drift.get(k, 0.0) for k, _, _ in members]),
                                        currency=settings.definitions.currency)
                 for (key, start_i, stop_i), results in zip(members, batch):
@@ -601,376 +530,3 @@ def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings
     # In the order of one pass (metric, then series): triggers fire in that order.
     return {key: out[key] for group in by_metric.values() for key, _, _ in group if key in out}
 
-
-ROW_BATCH = 50_000  # daily rows built and written at a time: three years of 1,110 series never exist at once
-
-
-def _write_rows(session: Session, rows: Iterable[tuple]) -> int:
-    it = iter(rows)
-    written = 0
-    while chunk := list(itertools.islice(it, ROW_BATCH)):
-        store.insert_daily(session, chunk)
-        written += len(chunk)
-    return written
-
-
-class _StretchWriter:
-    """Writes each stretch's rows on a second thread while the next stretch is judged: the database
-    driver releases the GIL while SQLite or PostgreSQL works, so on two cores writing overlaps judging.
-    One stretch waits at most; the session is not used by the caller until `close`."""
-
-    def __init__(self, session: Session) -> None:
-        session.connection()  # the transaction's connection exists before the thread uses it
-        self.session = session
-        self.written = 0
-        self.error: BaseException | None = None
-        self.queue: queue.Queue[list[tuple] | None] = queue.Queue(maxsize=1)
-        self.thread = threading.Thread(target=self._run, name="rollup-writer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while (rows := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self.written += _write_rows(self.session, rows)
-                except BaseException as e:  # re-raised by put/close in the caller's thread
-                    self.error = e
-
-    def put(self, rows: list[tuple]) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put(rows)
-
-    def close(self) -> int:
-        """Waits for the rows still queued; raises what the writer raised."""
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.written
-
-
-def _row_order(row: tuple) -> tuple:
-    return row[1], row[2], row[3], row[4]  # day, metric, dimension, segment: the unique index
-
-
-def _rows(workspace_id: str, series: Mapping[Key, tuple[DailySeries, np.ndarray]],
-          results: Mapping[Key, list[ZoneResult]], start: date, explain_from: date, now_at: datetime) -> Iterator[tuple]:
-    """Rows for `daily_metrics` in `store.DAILY_COLUMNS` order, evidence as JSON text; evidence carries
-    its sentence for days from `explain_from` on (older days keep the numbers only — backtests rebuild
-    sentences when asked). Generated: the caller writes them in batches."""
-    compact: Callable[[ZoneResult], str] | None = None
-    for key, rs in results.items():
-        if not rs:
-            continue
-        compact = compact or _compact_encoder(rs[0])
-        s, _has = series[key]
-        m, dim, seg = key
-        lo = (rs[0].day - start).days
-        hi = (rs[-1].day - start).days + 1
-        values, ns, nums, dens = (a[lo:hi].tolist() for a in (s.values, s.n, s.numerator, s.denominator))
-        for r in rs:
-            i = (r.day - start).days - lo
-            ev = json.dumps(r.to_dict()) if r.day >= explain_from else compact(r)
-            v, num, den = values[i], nums[i], dens[i]
-            yield (workspace_id, r.day, m, dim, seg, None if v != v else v, ns[i], None if num != num else num,
-                   None if den != den else den, r.zone, r.expected, r.score, ev, now_at)
-
-
-def _compact_json(r: ZoneResult) -> str:
-    """`json.dumps(r.compact())` written out directly (the evidence of ~1M older days in a full rebuild):
-    the same text, ~10x faster. `_check_compact_json` compares the two once per run."""
-    ann = json.dumps(list(r.annotations)) if r.annotations else "[]"
-    return (f'{{"value": {_jnum(r.value)}, "expected": {_jnum(r.expected)}, "spread": {_jnum(r.spread)}, '
-            f'"score": {_jnum(r.score)}, "n": {_jnum(r.n)}, "drift": {_jnum(r.drift)}, "annotations": {ann}}}')
-
-
-def _jnum(x: Any) -> str:
-    if x is None:
-        return "null"
-    t = type(x)
-    if (t is float and x == x and x != _INF and x != -_INF) or t is int:
-        return repr(x)
-    return json.dumps(x)
-
-
-_INF = float("inf")
-
-
-def _compact_encoder(r: ZoneResult) -> Callable[[ZoneResult], str]:
-    """`_compact_json` when it writes what `json.dumps(r.compact())` writes, else `json.dumps` itself."""
-    if _compact_json(r) == json.dumps(r.compact()):
-        return _compact_json
-    return lambda z: json.dumps(z.compact())
-
-
-# --- triggers ------------------------------------------------------------------------------------
-
-def _triggers(session: Session, *, workspace_id: str, settings: RollupSettings, zones: Mapping[Key, list[DayZone]],
-              results: Mapping[Key, list[ZoneResult]], as_of: date,
-              alerts_channel: str | None) -> tuple[list[RuleEvent], list[RuleEvent]]:
-    if not settings.rules:
-        return [], []
-    from bot.actions.mutes import unmuted_zones, windows
-    from bot.actions.service import next_working_day, open_action
-    from bot.actions.workdays import of_business_hours
-
-    working = of_business_hours(settings.definitions.business_hours,
-                                [*(c.day for c in settings.change_days if c.kind == "holiday"),
-                                 *(day for day, kind, _ in store.annotations(session, workspace_id=workspace_id)
-                                   if kind == "holiday")])
-
-    muted = windows(session, workspace_id=workspace_id)
-    existing = store.trigger_rows(session, workspace_id=workspace_id, rules=[r.name for r in settings.rules])
-    open_by: dict[tuple[str, str, str], Any] = {}
-    last_recovered: dict[tuple[str, str, str], date] = {}
-    for t in existing:
-        k = (t.rule, t.dimension, t.segment)
-        if t.status == "open":
-            open_by[k] = t
-        elif t.recovered_on is not None:
-            last_recovered[k] = max(last_recovered.get(k, t.recovered_on), t.recovered_on)
-    evidence = {(k, r.day): r for k, rs in results.items() for r in rs}
-    fired, recovered = [], []
-    for rule in settings.rules:
-        for key, days in zones.items():
-            m, dim, seg = key
-            if not rule.matches(m, dim, seg):
-                continue
-            tk = (rule.name, dim, seg)
-            trig = open_by.get(tk)
-            if trig is not None:
-                after = trig.fired_on
-                state = RuleState(open_since=trig.fired_on)
-            else:
-                after = max(last_recovered.get(tk, date.min), as_of - timedelta(days=rule.days + 7))
-                state = RuleState()
-            window = sorted((d for d in days if after < d.day <= as_of), key=lambda d: d.day)
-            if trig is None and muted:  # a rule does not fire inside a mute (bot.actions.mutes)
-                window = unmuted_zones(window, muted, rule=rule.name, metric=m, dimension=dim, segment=seg,
-                                       tz=settings.tz)
-            events, _ = evaluate_rule(rule, window, dimension=dim, segment=seg, state=state)
-            for e in events:
-                if e.kind == "recover":
-                    if trig is not None:
-                        store.recover_trigger(session, workspace_id=workspace_id, trigger_id=trig.id, day=e.day)
-                        trig = None
-                    recovered.append(e)
-                    continue
-                r = evidence.get((key, e.day))
-                pb = settings.playbook(rule.playbook)
-                channel = (pb.channel if pb and pb.channel else None) or alerts_channel
-                ev = r.to_dict() if r else {}
-                ev["since"] = e.since.isoformat()
-                trig = store.add_trigger(
-                    session, workspace_id=workspace_id, rule=rule.name, metric=m, dimension=dim, segment=seg,
-                    zone=r.zone if r else rule.zone, status="open", fired_on=e.day, playbook=rule.playbook,
-                    evidence=ev, alert_channel=channel)
-                if pb is not None:
-                    # The action is the playbook's steps; why it fired stays with the trigger's evidence
-                    # (alerts show it), so reminders and the review list short, doable lines.
-                    # Its short title on the first line (messages show it in bold), the steps below it.
-                    text = pb.heading + "".join(f"\n{i}. {step}" for i, step in enumerate(pb.steps, 1))
-                    open_action(session, workspace_id=workspace_id, metric=m, description=text[:2000],
-                                owner=pb.owner, created_by=SYSTEM_ACTOR,
-                                due_on=next_working_day(e.day + timedelta(days=pb.follow_up_days), working),
-                                dimension=dim, segment=seg,
-                                trigger_id=trig.id, value_at_open=r.value if r else None, channel=channel)
-                fired.append(e)
-    return fired, recovered
-
-
-# --- readers: scorecard, ranges, series, backtest ------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class ScorecardEntry:
-    key: str
-    label: str
-    segment: dict[str, str]
-    value: float | None
-    unit: str
-    n: int
-    zone: str
-    expected: float | None
-    bands: dict[str, float | None]
-    explanation: str
-    score: float | None = None
-    denominator: str = ""
-    evidence: dict[str, Any] = field(default_factory=dict)
-    currency: str | None = None  # [metrics].currency, for cost per resolution
-    # The vendor id behind a segment value that reads as a name (JSON `segment_id`): {dimension: id}.
-    segment_id: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def display_value(self) -> str:
-        return format_value(self.value, self.unit, currency=self.currency)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "segment": self.segment, "value": self.value, "unit": self.unit, "n": self.n,
-                "zone": self.zone, "expected": self.expected, "bands": self.bands,
-                "explanation": self.explanation, "label": self.label, "score": self.score,
-                "denominator": self.denominator, "display_value": self.display_value,
-                "annotations": self.evidence.get("annotations", []), "drifting": self.evidence.get("drifting", False),
-                **({"segment_id": self.segment_id} if self.segment_id else {})}
-
-
-@dataclass(frozen=True, slots=True)
-class Scorecard:
-    as_of: date | None
-    timezone: str
-    entries: tuple[ScorecardEntry, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"as_of": self.as_of.isoformat() if self.as_of else None, "timezone": self.timezone,
-                "metrics": [e.to_dict() for e in self.entries]}
-
-
-def _entry(row: Any, currency: str | None = None) -> ScorecardEntry:
-    mdef = CATALOGUE.get(row.metric)
-    ev = row.evidence or {}
-    value = ev.get("value", row.value)
-    explanation = ev.get("explanation") or ""
-    return ScorecardEntry(
-        key=row.metric, label=mdef.label if mdef else row.metric,
-        segment={row.dimension: row.segment} if row.dimension else {},
-        value=value, unit=mdef.unit if mdef else "", n=int(ev.get("n", row.n) or 0), zone=row.zone or "learning",
-        expected=row.expected, bands=ev.get("bands") or {}, explanation=explanation,
-        score=row.score, denominator=mdef.denominator if mdef else "", evidence=ev, currency=currency,
-    )
-
-
-def _named(session: Session, workspace_id: str, entries: list[ScorecardEntry]) -> list[ScorecardEntry]:
-    """Segment values as the names the source reports today (ids stay in `segment_id`), explanations too."""
-    values: dict[str, set[str]] = defaultdict(set)
-    for e in entries:
-        for dim, value in e.segment.items():
-            values[dim].add(value)
-    names = {dim: display_names(session, workspace_id=workspace_id, dimension=dim, ids=vs) for dim, vs in values.items()}
-    out = []
-    for e in entries:
-        named = {dim: names[dim].get(value, value) for dim, value in e.segment.items()}
-        if named == e.segment:
-            out.append(e)
-            continue
-        ids = {dim: value for dim, value in e.segment.items() if named[dim] != value}
-        text = e.explanation
-        for dim, value in ids.items():  # the stored text names the segment as `_subject` wrote it
-            text = text.replace(_subject_tail(dim, value), _subject_tail(dim, named[dim]))
-        out.append(dataclasses.replace(e, segment=named, segment_id=ids, explanation=text))
-    return out
-
-
-def _catalogue_order(key: str) -> int:
-    return list(CATALOGUE).index(key) if key in CATALOGUE else 999
-
-
-def scorecard(session: Session, *, workspace_id: str, settings: RollupSettings, day: date | None = None,
-              dimension: str | None = None) -> Scorecard:
-    """Stored zones of one day (default: the latest computed), non-healthy first. One indexed read."""
-    if dimension is not None and dimension not in DIMENSIONS:
-        raise ValueError(f"unknown dimension {dimension!r} (known: {', '.join(DIMENSIONS)})")
-    day = day or store.latest_day(session, workspace_id=workspace_id)
-    if day is None:
-        return Scorecard(None, settings.timezone, ())
-    rows = store.day_rows(session, workspace_id=workspace_id, day=day, dimension=dimension or "")
-    entries = sorted(_named(session, workspace_id, [_entry(r, settings.definitions.currency) for r in rows]),
-                     key=lambda e: (ZONE_ORDER.get(e.zone, 9), -(e.score or 0.0) if e.zone in ("watch", "act_now") else 0,
-                                    _catalogue_order(e.key), tuple(e.segment.values())))
-    return Scorecard(day, settings.timezone, tuple(entries))
-
-
-def computed_days(session: Session, *, workspace_id: str) -> tuple[date | None, date | None]:
-    """(first, last) day the rollups have computed: what a range can be asked about."""
-    return store.computed_span(session, workspace_id=workspace_id)
-
-
-def range_scorecard(session: Session, *, workspace_id: str, settings: RollupSettings, start: date, end: date,
-                    dimension: str | None = None) -> Scorecard:
-    """Each metric over [start, end]: counts summed, rates pooled, medians of daily medians.
-
-    Durations over a range are the n-weighted mean of daily medians (exact medians over a
-    range would need the tickets; `explanation` says so).
-    """
-    stop = end + timedelta(days=1)
-    rows = store.load_daily(session, workspace_id=workspace_id, start=start, end=stop, dimension=dimension or "")
-    groups: dict[tuple[str, str], list[tuple]] = defaultdict(list)
-    for r in rows:
-        groups[(r[1], r[3])].append(r)
-    entries = []
-    days = (stop - start).days
-    for (m, seg), rs in groups.items():
-        mdef = CATALOGUE.get(m)
-        if mdef is None:
-            continue
-        vals = [r for r in rs if r[4] is not None]
-        n = int(sum(r[5] or 0 for r in vals))
-        if mdef.kind == "rate":
-            num = sum(r[6] or 0 for r in vals)
-            den = sum(r[7] or 0 for r in vals)
-            value = num / den if den else None
-            n = int(den)
-            how = f"{num:.0f} of {den:.0f} {mdef.denominator}"
-        elif mdef.key == "ticket_volume":
-            value = float(sum(r[4] for r in vals))
-            how = f"tickets created in the {days} days"
-        elif mdef.key in ("backlog", "backlog_age"):
-            last = max(vals, key=lambda r: r[0]) if vals else None
-            value = last[4] if last else None
-            how = f"at the end of {last[0].isoformat()}" if last else "no data"
-        elif mdef.key in ("tickets_per_agent", "cost_per_resolution"):
-            num = sum(r[6] or 0 for r in vals)
-            den = sum(r[7] or 0 for r in vals)
-            value = num / den if den else None
-            how = "pooled over the range"
-        else:
-            w = sum(r[5] or 0 for r in vals)
-            value = sum((r[4] or 0) * (r[5] or 0) for r in vals) / w if w else None
-            how = f"n-weighted mean of daily {mdef.aggregate}s over {len(vals)} days"
-        currency = settings.definitions.currency
-        text = (f"{mdef.label} from {start.isoformat()} to {end.isoformat()}: "
-                f"{format_value(value, mdef.unit, currency=currency)} ({how}).")
-        entries.append(ScorecardEntry(m, mdef.label, {dimension: seg} if dimension else {}, value, mdef.unit, n,
-                                      "n/a", None, {}, text, None, mdef.denominator, currency=currency))
-    entries = _named(session, workspace_id, entries)
-    entries.sort(key=lambda e: (_catalogue_order(e.key), tuple(e.segment.values())))
-    return Scorecard(end, settings.timezone, tuple(entries))
-
-
-@dataclass(frozen=True, slots=True)
-class SeriesPoint:
-    day: date
-    value: float | None
-    zone: str | None
-    expected: float | None
-    score: float | None
-    n: int
-
-
-def metric_series(session: Session, *, workspace_id: str, metric: str, dimension: str = "", segment: str = "",
-                  start: date | None = None, end: date | None = None) -> list[SeriesPoint]:
-    """Stored daily points of one metric/segment over [start, end) — for charts."""
-    rows = store.load_daily(session, workspace_id=workspace_id, start=start, end=end, metric=metric,
-                            dimension=dimension, segment=segment)
-    return [SeriesPoint(r[0], r[4], r[8], r[9], r[10], int(r[5] or 0)) for r in rows]
-
-
-def backtest_stored(session: Session, *, workspace_id: str, settings: RollupSettings, metric: str,
-                    dimension: str = "") -> list[tuple[str, BacktestResult]]:
-    """Backtests of a metric from the stored daily values: overall, or each segment of `dimension`."""
-    mdef = CATALOGUE[metric]
-    rows = store.load_daily(session, workspace_id=workspace_id, metric=metric, dimension=dimension)
-    by_seg: dict[str, list[tuple]] = defaultdict(list)
-    for r in rows:
-        by_seg[r[3]].append(r)
-    changes = _change_days(session, workspace_id, settings)
-    rules = [r for r in settings.rules if r.metric == metric and (r.dimension or "") == dimension]
-    out = []
-    for seg, rs in sorted(by_seg.items()):
-        pts = [(r[0], r[4], r[5], r[6], r[7]) for r in rs]
-        series = DailySeries.from_points(pts)
-        seg_rules = [r for r in rules if r.matches(metric, dimension, seg)]
-        out.append((seg, backtest(series, mdef, settings.metrics.for_metric(metric), rules=seg_rules,
-                                  drift=settings.metrics.drift, change_days=for_metric(changes, metric),
-                                  dimension=dimension,
-                                  segment=seg)))
-    return out
