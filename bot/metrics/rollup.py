@@ -42,6 +42,7 @@ from bot.metrics.series_state import empty as empty_state
 from bot.metrics.series_state import pack as pack_state
 from bot.metrics.series_state import unpack as unpack_state
 from bot.metrics.settings import ChangeDay, RollupSettings
+from bot.metrics.ticket_columns import load_ticket_columns
 from bot.metrics.triggers import fire_triggers
 from bot.metrics.zones import ZoneResult, evaluate_batch
 from bot.storage import metrics as store
@@ -155,8 +156,8 @@ def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, no
     state_days = span + 7 + STATE_SLACK_DAYS
 
     if full or wm is None or wm.computed_through is None or wm.changed_through_at is None or wm.first_day is None:
-        cols = store.load_ticket_columns(session, workspace_id=workspace_id, settings=settings,
-                                         created_before_at=local_midnight_at(end, tz))
+        cols = load_ticket_columns(session, workspace_id=workspace_id, settings=settings,
+                                   created_before_at=local_midnight_at(end, tz))
         series = _series(daily_blocks(cols, start=history_start, end=end, settings=settings), history_start, end)
         del cols
         store.delete_daily(session, workspace_id=workspace_id)
@@ -228,7 +229,7 @@ def _recompute(session: Session, *, workspace_id: str, settings: RollupSettings,
     tz = settings.tz
     lookback = timedelta(days=settings.definitions.repeat_contact_days + 1)
     since_at = local_midnight_at(first, tz)
-    cols = store.load_ticket_columns(
+    cols = load_ticket_columns(
         session, workspace_id=workspace_id, settings=settings,
         created_before_at=local_midnight_at(stop, tz),
         relevant_since_at=since_at,

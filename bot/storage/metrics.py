@@ -2,12 +2,12 @@
 
 Ticket facts are read with a narrow column select, instants converted to epoch
 seconds in SQL (no per-value datetime parsing in Python), and streamed in
-chunks into the numpy column builder, so a million tickets never exist as
-Python row objects all at once.
+chunks into the numpy column builder (`bot.metrics.ticket_columns`), so a
+million tickets never exist as Python row objects all at once. Nothing here
+imports metrics code: the arrows point one way, metrics -> storage.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 import json
 from datetime import date, datetime, timezone
@@ -16,12 +16,9 @@ from typing import Any
 from sqlalchemy import Boolean, Float, and_, bindparam, cast, delete, extract, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from bot.metrics.facts import ColumnsBuilder, TicketColumns
-from bot.metrics.settings import RollupSettings
 from bot.storage.base import UTCDateTime
 from bot.storage.metric_models import MetricSeriesState, MetricWatermark
 from bot.storage.models import Annotation, DailyMetric, TicketRow, TicketTouch, TriggerRow
-from bot.storage.reference import with_reference_ids
 
 CHUNK = 50_000
 
@@ -105,24 +102,6 @@ def iter_fact_rows(
     result = session.connection().execute(stmt, params)
     for part in result.partitions(chunk):
         yield part
-
-
-def load_ticket_columns(session: Session, *, workspace_id: str, settings: RollupSettings,
-                        lookback_from_at: datetime | None = None, **filters: Any) -> TicketColumns:
-    """Facts of the tickets `filters` select; with `lookback_from_at` (and `relevant_since_at`), also the
-    slim repeat-contact history: tickets created from then until `relevant_since_at` that the full query
-    leaves out (solved before it and not open again)."""
-    # Names in the config (high-value accounts, `group:Payments` product areas) also match the ids tickets carry.
-    segments = with_reference_ids(session, workspace_id=workspace_id, segments=settings.segments)
-    builder = ColumnsBuilder(settings if segments is settings.segments else dataclasses.replace(settings, segments=segments))
-    outbound = settings.definitions.include_outbound
-    for part in iter_fact_rows(session, workspace_id=workspace_id, include_outbound=outbound, **filters):
-        builder.add(part)
-    since_at = filters.get("relevant_since_at")
-    if lookback_from_at is not None and since_at is not None:
-        builder.add_lookback(lookback_rows(session, workspace_id=workspace_id, start_at=lookback_from_at,
-                                           since_at=since_at, include_outbound=outbound))
-    return builder.build()
 
 
 def lookback_rows(session: Session, *, workspace_id: str, start_at: datetime, since_at: datetime,
