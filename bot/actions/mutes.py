@@ -245,15 +245,6 @@ def history(session: Session, *, workspace_id: str, mute_id: int) -> list[Action
         ActionEvent.workspace_id == workspace_id, ActionEvent.mute_id == mute_id).order_by(ActionEvent.id)))
 
 
-def resolve_target(name: str, *, rules: Sequence[tuple[str, str]]) -> Target | None:
-    """A configured rule's name (case-insensitive) → its Target; None when `name` names no rule."""
-    low = name.strip().lower()
-    for rule, metric in rules:
-        if rule.lower() == low:
-            return Target(metric, rule)
-    return None
-
-
 # --- what messages show ---------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

@@ -186,13 +186,6 @@ def columns_from_facts(facts: Sequence[TicketFact], settings: RollupSettings) ->
     return builder.build()
 
 
-def columns_from_rows(rows: Sequence[Sequence[object]], settings: RollupSettings) -> TicketColumns:
-    """Build columns from rows in `FACT_FIELDS` order (instants as datetimes or epoch seconds)."""
-    builder = ColumnsBuilder(settings)
-    builder.add(rows)
-    return builder.build()
-
-
 class ColumnsBuilder:
     """Accumulates chunks of fact rows into columns; categorical codes stay stable across chunks.
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -416,6 +416,3 @@ def explain(r: ZoneResult) -> str:
                 f"(watch from {fv(edges[0], u)}, act now from {fv(edges[1], u)}; n={r.n}).")
     return text + note
 
-
-def series_days(start: date, count: int) -> list[date]:
-    return [start + timedelta(days=i) for i in range(count)]

@@ -317,18 +317,6 @@ def day_rows(session: Session, *, workspace_id: str, day: date, dimension: str |
     return list(session.scalars(q))
 
 
-def range_sums(
-    session: Session, *, workspace_id: str, start: date, end: date, dimension: str = ""
-) -> list[tuple]:
-    """(metric, segment, sum value, sum n, sum numerator, sum denominator, days) over [start, end)."""
-    d = DailyMetric
-    q = (select(d.metric, d.segment, func.sum(d.value), func.sum(d.n), func.sum(d.numerator),
-                func.sum(d.denominator), func.count())
-         .where(d.workspace_id == workspace_id, d.dimension == dimension, d.day >= start, d.day < end)
-         .group_by(d.metric, d.segment))
-    return [tuple(r) for r in session.execute(q)]
-
-
 # --- annotations, watermarks, triggers --------------------------------------------------------
 
 def annotations(session: Session, *, workspace_id: str) -> list[tuple[date, str, str]]:
