@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions import service
+from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.errors import UsageError
 from bot.storage.base import utcnow
 from bot.storage.models import Action, ActionEvent, TriggerRow
@@ -58,14 +59,15 @@ def _repeat(session: Session, action: Action, kind: str) -> Change:
 
 
 def click(session: Session, *, workspace_id: str, action_id: int, verb: Verb, actor: str, is_admin: bool,
-          today: date, snooze_days: int = 7) -> Change:
-    """Carry (to next week), snooze (`snooze_days`) or close one action; a repeat changes nothing."""
+          today: date, snooze_days: int = 7, working: WorkingDays = MON_FRI) -> Change:
+    """Carry (to next week, on one of the team's `working` days), snooze (`snooze_days`) or close one action;
+    a repeat changes nothing."""
     action = service.get_action(session, workspace_id=workspace_id, action_id=action_id)
     service.ensure_may_change(action, actor=actor, is_admin=is_admin, verb=verb)
     common = {"workspace_id": workspace_id, "action_id": action_id, "actor": actor, "is_admin": is_admin}
     # What the click asks for: the state it leaves (status, and the field that says until when) and how.
     if verb == "carry":
-        due = service.next_working_day(today + timedelta(days=CARRY_DAYS))
+        due = service.next_working_day(today + timedelta(days=CARRY_DAYS), working)
         kind, asked, make = "carried", ("due_on", due), lambda: service.carry_action(session, due_on=due, **common)
     elif verb == "snooze":
         until = today + timedelta(days=snooze_days)
@@ -122,7 +124,7 @@ class Acknowledged:
 
 
 def acknowledge(session: Session, *, workspace_id: str, trigger_id: int, actor: str, is_admin: bool, today: date,
-                describe: Callable[[TriggerRow], str]) -> Acknowledged:
+                describe: Callable[[TriggerRow], str], working: WorkingDays = MON_FRI) -> Acknowledged:
     """The clicker takes ownership of an alert: its action becomes theirs (an action is opened, described by
     `describe(trigger)`, when the trigger has none). Someone else's acknowledgement stands unless an admin takes
     it over; acknowledging twice changes nothing."""
@@ -135,7 +137,7 @@ def acknowledge(session: Session, *, workspace_id: str, trigger_id: int, actor: 
     if action is None:
         action = service.open_action(
             session, workspace_id=workspace_id, metric=trigger.metric, description=describe(trigger), owner=actor,
-            created_by=actor, due_on=service.next_working_day(today + timedelta(days=ACK_FOLLOW_UP_DAYS)),
+            created_by=actor, due_on=service.next_working_day(today + timedelta(days=ACK_FOLLOW_UP_DAYS), working),
             dimension=trigger.dimension, segment=trigger.segment, trigger_id=trigger.id,
             channel=trigger.alert_channel)
     else:

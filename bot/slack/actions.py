@@ -14,6 +14,8 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.actions import clicks
+from bot.actions.workdays import working_days
+from bot.annotations import holidays
 from bot.errors import UsageError
 from bot.rituals import windows
 from bot.slack import action_ids as ids
@@ -86,7 +88,8 @@ def _click(body: dict, context: BoltContext, respond, client: WebClient, *, verb
         r, clicked = _request(body, context, client), Clicked.from_body(body)
         with r.db.transaction() as session:
             change = clicks.click(session, workspace_id=r.workspace_id, action_id=_number(body), verb=verb,
-                                  actor=r.user, is_admin=r.is_admin, today=r.services.today(), snooze_days=days)
+                                  actor=r.user, is_admin=r.is_admin, today=r.services.today(), snooze_days=days,
+                                  working=_team_days(r, session))
         refresh_card(r, change.action)
         if show_on_clicked(r, clicked, change):
             return
@@ -99,6 +102,11 @@ def _click(body: dict, context: BoltContext, respond, client: WebClient, *, verb
             answer_user(respond, confirm(f"Action #{action.id} closed."), context)
 
 
+def _team_days(r: Request, session):
+    """The team's working days (config and holidays marked from Slack), as Carry and reminders read them."""
+    return working_days(r.services.settings, holidays(session, workspace_id=r.workspace_id))
+
+
 def on_acknowledge(body: dict, context: BoltContext, respond, client: WebClient) -> None:
     """An alert's Acknowledge: the clicker owns its action from now on (one is opened if it had none)."""
     with replying(context, respond):
@@ -107,7 +115,8 @@ def on_acknowledge(body: dict, context: BoltContext, respond, client: WebClient)
         with r.db.transaction() as session:
             ack = clicks.acknowledge(
                 session, workspace_id=r.workspace_id, trigger_id=trigger_id, actor=r.user, is_admin=r.is_admin,
-                today=r.services.today(), describe=lambda t: ack_description(alert_title(session, t)))
+                today=r.services.today(), describe=lambda t: ack_description(alert_title(session, t)),
+                working=_team_days(r, session))
         refresh_card(r, ack.change.action)
         if not show_on_clicked(r, clicked, ack.change):
             answer_user(respond, confirm(f"You own action #{ack.change.action.id} for this alert now."), context)
