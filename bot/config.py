@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
+from bot.trackers.config import TrackersConfig
 from bot.weekdays import KEYS as WEEKDAY_KEYS
 
 DEFAULT_CONFIG = "signalroom.toml"
@@ -422,6 +423,7 @@ class FileConfig(_Model):
     rituals: RitualsConfig = RitualsConfig()
     routing: tuple[RouteConfig, ...] = ()
     themes: ThemesConfig = ThemesConfig()
+    trackers: TrackersConfig = TrackersConfig()  # issue trackers (bot/trackers/config.py)
 
     _check_tz = field_validator("timezone")(_timezone)
 
@@ -479,12 +481,12 @@ class _KeyedError(ValueError):
 SECRET_ENV = (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET",
     "ZENDESK_API_TOKEN", "ZENDESK_OAUTH_TOKEN", "FRESHDESK_API_KEY", "INTERCOM_ACCESS_TOKEN",
-    "SIGNALROOM_SECRET_KEY",
+    "SIGNALROOM_SECRET_KEY", "JIRA_API_TOKEN", "LINEAR_API_KEY",
 )
 PLAIN_ENV = (
     "SIGNALROOM_CONFIG", "DATABASE_URL", "SLACK_CLIENT_ID", "SLACK_API_URL", "ZENDESK_SUBDOMAIN",
     "ZENDESK_URL", "ZENDESK_EMAIL", "FRESHDESK_DOMAIN", "FRESHDESK_URL", "INTERCOM_URL", "PORT",
-    "SIGNALROOM_DATA_DIR", "SIGNALROOM_LOG_LEVEL",
+    "SIGNALROOM_DATA_DIR", "SIGNALROOM_LOG_LEVEL", "JIRA_URL", "JIRA_EMAIL", "LINEAR_URL",
 )
 
 
@@ -510,6 +512,12 @@ class Environment(BaseModel):
     freshdesk_api_key: SecretStr | None = None
     intercom_access_token: SecretStr | None = None
     intercom_url: str = "https://api.intercom.io"
+    # Issue trackers (bot/trackers): Jira Cloud site + email + API token; Linear API key.
+    jira_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    linear_api_key: SecretStr | None = None
+    linear_url: str = "https://api.linear.app"
     # Encrypts credentials stored in the database; comma-separated keys rotate (bot/credentials.py).
     signalroom_secret_key: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)
