@@ -28,3 +28,6 @@ class WorkspaceSettings(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(64))  # a Slack user id, or "cli"
+
+    # A write that read version N updates only a row still at N (else StaleDataError, and it retries).
+    __mapper_args__ = {"version_id_col": version}

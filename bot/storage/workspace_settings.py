@@ -1,0 +1,27 @@
+"""Store functions for per-workspace settings and their history. They never commit; every query names
+its workspace."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.storage.workspace_models import SettingsChange
+from bot.storage.workspace_settings_models import WorkspaceSettings
+
+
+def get_settings(session: Session, *, workspace_id: str) -> WorkspaceSettings | None:
+    return session.get(WorkspaceSettings, workspace_id)
+
+
+def save_settings(session: Session, row: WorkspaceSettings) -> WorkspaceSettings:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def recent_changes(session: Session, *, workspace_id: str, limit: int) -> Sequence[SettingsChange]:
+    """One workspace's setting changes, newest first."""
+    return session.scalars(select(SettingsChange).where(SettingsChange.workspace_id == workspace_id)
+                           .order_by(SettingsChange.at.desc(), SettingsChange.id.desc()).limit(limit)).all()
