@@ -38,6 +38,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("workspace", "workspace", "tenants of a multi-workspace install (add, list)"),
     ("source", "source", "helpdesk connections per workspace (add, list, remove)"),
     ("secrets", "secrets", "the key that encrypts stored credentials (new-key, rotate)"),
+    ("settings", "settings", "one workspace's settings over the config file's (show, set, unset, history)"),
 )
 
 

@@ -110,7 +110,10 @@ def _parse(key: str, value: Any) -> tuple[tuple[str, ...], Any]:
 
         if not isinstance(value, str):
             raise UsageError(f"timezone: {value!r} is not an IANA timezone name (e.g. \"Europe/Berlin\")")
-        check_timezone(value)
+        try:
+            check_timezone(value)
+        except UsageError as error:
+            raise UsageError(f"timezone: {error}") from None
     return path, value
 
 
@@ -125,15 +128,15 @@ def _apply(session, base: Settings, team_id: str, parsed: list[tuple[tuple[str, 
         raise _unknown(session, base, team_id)
     stored = settings_store.get_settings(session, workspace_id=team_id)
     document = dict(stored.overrides) if stored is not None else {}
-    before = base if row is None else _compose(session, base, row, document)
-    timezone = before.file.timezone
+    before = base.file if row is None else _lenient(session, base, row, document)
+    timezone = row.timezone if row is not None else base.file.timezone
     for path, value in parsed:
         if path == ("timezone",):
             timezone = value if value is not None else base.file.timezone
         else:
             document = doc.with_value(document, path, value)
     after_file = _validated(base.file, document, team_id, error=UsageError)
-    old, new = _named(before.file), _named(after_file.model_copy(update={"timezone": timezone}))
+    old, new = _named(before), _named(after_file.model_copy(update={"timezone": timezone}))
     changed = [(doc.key_name(p), doc.value_at(old, p), doc.value_at(new, p)) for p, _ in parsed]
     if document == (stored.overrides if stored is not None else {}) and all(o == n for _, o, n in changed):
         return  # nothing to write
@@ -149,8 +152,19 @@ def _apply(session, base: Settings, team_id: str, parsed: list[tuple[tuple[str, 
         store.record_change(session, SettingsChange(workspace_id=team_id, key=key, old=was, new=now, who=who))
 
 
-def _named(file: FileConfig) -> dict[str, Any]:
-    return doc.named_form(file.model_dump(mode="json"))
+def _named(file: FileConfig | None) -> dict[str, Any]:
+    return doc.named_form(file.model_dump(mode="json")) if file is not None else {}
+
+
+def _lenient(session, base: Settings, row, document: dict[str, Any]) -> FileConfig | None:
+    """The settings before a change; None when the stored ones no longer fit the file, so that a change
+    (an unset) can still repair them."""
+    from bot.config import ConfigError
+
+    try:
+        return _compose(session, base, row, document).file
+    except ConfigError:
+        return None
 
 
 def _compose(session, base: Settings, row, document: dict[str, Any]) -> Settings:
