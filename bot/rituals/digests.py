@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from datetime import date, datetime, timedelta
 from statistics import median
 
@@ -40,6 +41,7 @@ from bot.rituals.units import change, duration
 from bot.storage.tickets import unsatisfied_comments
 from bot.themes.service import ThemeWeekCount, area_matcher, theme_weeks
 from bot.themes.weekly import last_complete_week
+from bot.trackers.digest import with_trackers
 
 GENERIC_TAGS = {"release", "escalated", "vip", "urgent", "spam", "merged"}
 # What makes a digest worth posting.
@@ -61,6 +63,8 @@ class ThemeLine:
     examples: tuple[tuple[str, str | None], ...]  # (ticket id, url)
     notable: bool
     comments: tuple[str, ...] = ()  # latest unsatisfied CSAT comments of the theme's tickets (thread detail)
+    key: str = ""  # the stored theme's id ("" for a tag line): what a linked tracker issue belongs to
+    tracker: Any = None  # bot.trackers.digest.ThemeTracker when a tracker is set up: button, linked issue, verdict
 
     @property
     def csat_text(self) -> str | None:
@@ -179,7 +183,7 @@ def _run_lines(route: RouteConfig, theme_weeks: Sequence[ThemeWeekCount], everyo
         lines.append(ThemeLine(
             w.name, w.count, avg, change(w.count, avg) if avg else "new", w.csat,
             None if w.median_resolution_seconds is None else duration(w.median_resolution_seconds), examples,
-            w.notable or _csat_gap(w.csat, overall_csat, w.count), recent_comments(tickets, comments)))
+            w.notable or _csat_gap(w.csat, overall_csat, w.count), recent_comments(tickets, comments), w.theme_id))
     return lines
 
 
@@ -224,10 +228,11 @@ def gather(session: Session, *, settings: Settings, today: date, period: str) ->
     comments = unsatisfied_comments(session, workspace_id=settings.workspace_id,
                                     row_ids=[t.id for t in week if t.csat == "unsatisfied"]
                                     ) if settings.file.privacy.store_subject else {}
-    return [build(route, areas=areas, week=week, prior=prior, everyone_week=week, week_start=week_start,
-                  period=period, url_for=lambda t: links.ticket_url(settings, t.source, t.external_id),
-                  theme_weeks=counts, comments=comments)
-            for route in settings.file.routing]
+    digests = [build(route, areas=areas, week=week, prior=prior, everyone_week=week, week_start=week_start,
+                     period=period, url_for=lambda t: links.ticket_url(settings, t.source, t.external_id),
+                     theme_weeks=counts, comments=comments)
+               for route in settings.file.routing]
+    return with_trackers(session, settings, digests, today=today)  # linked issues (bot/trackers/digest.py)
 
 
 def render_digest(digest: Digest) -> tuple[Message, list[Message]]:

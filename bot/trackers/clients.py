@@ -1,0 +1,64 @@
+"""Which trackers this install can use, and their clients built from the settings' credentials."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import httpx
+
+from bot.config import Settings
+from bot.errors import UsageError
+from integrations.trackers.jira import JiraClient
+from integrations.trackers.linear import LinearClient
+
+TrackerClient = JiraClient | LinearClient
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+def configured(settings: Settings) -> tuple[str, ...]:
+    """The trackers with credentials in the environment, the `[trackers] default` first."""
+    env = settings.env
+    found = []
+    if env.jira_url and env.jira_email and env.jira_api_token:
+        found.append("jira")
+    if env.linear_api_key:
+        found.append("linear")
+    default = settings.file.trackers.default
+    return tuple(sorted(found, key=lambda t: t != default))
+
+
+def missing(settings: Settings, tracker: str) -> str | None:
+    """What is missing to use `tracker`, in words naming the variables; None when it is ready."""
+    env = settings.env
+    if tracker == "jira":
+        unset = [name for name, value in (("JIRA_URL", env.jira_url), ("JIRA_EMAIL", env.jira_email),
+                                          ("JIRA_API_TOKEN", env.jira_api_token)) if not value]
+        return f"set {', '.join(unset)}" if unset else None
+    if tracker == "linear":
+        return None if env.linear_api_key else "set LINEAR_API_KEY"
+    return f"unknown tracker {tracker!r}"
+
+
+def default_project(settings: Settings, tracker: str) -> str:
+    config = settings.file.trackers
+    return (config.jira.project if tracker == "jira" else config.linear.team_id) or ""
+
+
+def default_labels(settings: Settings, tracker: str) -> tuple[str, ...]:
+    config = settings.file.trackers
+    return config.jira.labels if tracker == "jira" else config.linear.label_ids
+
+
+def make_client(settings: Settings, tracker: str, *, http: httpx.Client | None = None,
+                sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time) -> TrackerClient:
+    """A client for `tracker`, or UsageError naming what to set."""
+    problem = missing(settings, tracker)
+    if problem:
+        raise UsageError(f"{tracker} is not set up: {problem}")
+    env = settings.env
+    http = http or httpx.Client(timeout=TIMEOUT)
+    if tracker == "jira":
+        return JiraClient(http, base_url=env.jira_url, email=env.jira_email,
+                          api_token=env.jira_api_token.get_secret_value(), sleep=sleep, clock=clock)
+    return LinearClient(http, api_key=env.linear_api_key.get_secret_value(), base_url=env.linear_url, sleep=sleep,
+                        clock=clock)
