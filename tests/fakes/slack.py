@@ -12,6 +12,7 @@
 - files go through Slack's two-step external upload and land in `uploads`;
 - like Slack, a post or edit with more than 50 blocks is refused with `invalid_blocks`, one with more
   than 40,000 characters of text with `msg_too_long`, one with neither text nor blocks with `no_text`;
+  a view (`views.open/update/publish`) past Block Kit's limits with `invalid_arguments` (tests/fakes/blockkit.py);
 - like Slack, every method checks the token's scopes against `bot/slack/scopes.py` (the app's one
   table) and answers `missing_scope` with `needed` and `provided`; a token without the scope the
   method needs gets nothing done. Tokens have the bot scopes of `slack-manifest.yml` unless a test
@@ -58,6 +59,7 @@ from typing import Any
 import httpx
 
 from bot.slack.scopes import METHOD_SCOPES, missing_scope
+from tests.fakes.blockkit import view_refusal
 from tests.fakes.loopback import serve
 
 MAX_BLOCKS = 50
@@ -398,6 +400,8 @@ class FakeSlack:
         return {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))}}
 
     def _view(self, args, request):
+        if refusal := view_refusal(args.get("view")):  # like Slack: a view past Block Kit's limits is refused
+            return refusal
         return {"ok": True, "view": {"id": f"V{next(self._ids)}", **(args.get("view") or {})}}
 
     _views_open = _views_publish = _views_update = _view
