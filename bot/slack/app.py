@@ -25,7 +25,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
 from bot.errors import UsageError
-from bot.slack import actions, commands, home, modals, mutes, settings_listeners, uninstalls
+from bot.slack import actions, commands, home, modals, mutes, settings_listeners, tracker_listeners, uninstalls
 from bot.slack.request import RequestDb, Services, workspace_of
 from bot.slack.scopes import required_scopes
 from bot.storage.base import utcnow
@@ -163,5 +163,6 @@ def build_app(
     home.register(app)
     mutes.register(app)
     settings_listeners.register(app)
+    tracker_listeners.register(app)  # Create issue in Jira or Linear (issue 17)
     uninstalls.register(app, oauth=oauth, session_factory=session_factory)
     return app
