@@ -7,7 +7,7 @@ item's name (a rule, a playbook, a product area), so a submission says which ite
 from __future__ import annotations
 
 # Buttons on App Home (value: the vendor, the source's name or the ritual's key).
-CONNECT = "settings_connect"  # value = zendesk | freshdesk | intercom
+CONNECT = "settings_connect"  # + ":" + the vendor (ids are unique in a block); value = the vendor
 SOURCE_TEST = "settings_source_test"
 SOURCE_REMOVE = "settings_source_remove"
 EDIT_CHANNELS = "settings_edit_channels"

@@ -9,6 +9,7 @@ way, whatever the submission carries.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -29,13 +30,14 @@ MAX_ERROR = 150
 
 
 def register(app: App) -> None:
+    """Every settings button (the connect buttons by prefix: one per vendor) and modal."""
     ack_only = lambda ack: ack()  # noqa: E731
-    for action, handler in ((ids.CONNECT, on_connect), (ids.EDIT_CHANNELS, on_edit_channels),
-                            (ids.EDIT_RITUAL, on_edit_ritual), (ids.EDIT_OWNERS, on_edit_owners),
-                            (ids.EDIT_RULES, on_edit_rules), (ids.EDIT_ROUTES, on_edit_routes),
-                            (ids.SOURCE_TEST, on_source_test), (ids.SOURCE_REMOVE, on_source_remove),
-                            (ids.RITUAL_PAUSE, on_pause), (ids.RITUAL_RESUME, on_resume),
-                            (ids.RITUAL_PREVIEW, on_preview)):
+    actions: tuple[tuple[Any, Callable[..., None]], ...] = (
+        (re.compile(f"^{ids.CONNECT}:"), on_connect), (ids.EDIT_CHANNELS, on_edit_channels),
+        (ids.EDIT_RITUAL, on_edit_ritual), (ids.EDIT_OWNERS, on_edit_owners), (ids.EDIT_RULES, on_edit_rules),
+        (ids.EDIT_ROUTES, on_edit_routes), (ids.SOURCE_TEST, on_source_test), (ids.SOURCE_REMOVE, on_source_remove),
+        (ids.RITUAL_PAUSE, on_pause), (ids.RITUAL_RESUME, on_resume), (ids.RITUAL_PREVIEW, on_preview))
+    for action, handler in actions:
         app.action(action)(ack=ack_only, lazy=[handler])
     for callback in ids.VIEWS:
         app.view(callback)(ack=ack_submission, lazy=[after_submission])
@@ -154,11 +156,15 @@ def _first_block(view: dict[str, Any]) -> str:
     return next(iter((view.get("state") or {}).get("values") or {}), ids.SOURCE_NAME)
 
 
-def _connect_error(message: str) -> tuple[str, str]:
-    """The input a service or connection-test error belongs to, in the form's words (not the CLI's flags)."""
-    if "--email" in message:
+def _connect_error(message: str, *, tested: bool) -> tuple[str, str]:
+    """The input a connection-test (`tested`) or service error belongs to, in the form's words (not the
+    CLI's flags)."""
+    if tested:
+        wrong_address = "HTTP 404" in message or "could not be reached" in message
+        block = ids.SOURCE_URL if wrong_address else ids.SOURCE_SECRET
+    elif "--email" in message:
         block = ids.SOURCE_EMAIL
-    elif "--url" in message or "HTTP 404" in message or "could not be reached" in message:
+    elif "--url" in message:
         block = ids.SOURCE_URL
     elif "source name" in message or "source named" in message:
         block = ids.SOURCE_NAME
@@ -177,10 +183,12 @@ def _save(r: Request, callback: str, view: dict[str, Any], settings: Settings) -
     form = parse.helpdesk_form(view.get("private_metadata") or "", view)
     try:
         flows.connect_helpdesk(r, form)
-    except (ConnectionTestError, UsageError) as error:
-        if isinstance(error, parse.FieldError):
-            raise
-        raise parse.FieldError(*_connect_error(str(error))) from None
+    except ConnectionTestError as error:
+        raise parse.FieldError(*_connect_error(str(error), tested=True)) from None
+    except parse.FieldError:
+        raise
+    except UsageError as error:
+        raise parse.FieldError(*_connect_error(str(error), tested=False)) from None
 
 
 def ack_submission(ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
