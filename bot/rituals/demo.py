@@ -9,7 +9,8 @@ Slack would show them, and the trend charts are written as PNGs into
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from bot.rituals import schedule
 from bot.rituals.delivery import RecordingDelivery
@@ -33,16 +34,12 @@ def demo_stage(demo) -> None:
     clock_at = [review_at]
     delivery = RecordingDelivery()
     runner = Runner(settings, demo.session_factory, delivery, clock=lambda: clock_at[0])
-    period = schedule.period_key("weekly", demo.as_of)
 
     runner.run_alerts(ignore_hours=True)
     plant_completed_actions(demo)
-    runner.post("weekly_review", today=demo.as_of, period=period)
-    for ritual in ("digest", "account_risk"):
-        runner.post(ritual, today=demo.as_of, period=period)
-    if settings.file.slack.leadership_channel or settings.file.rituals.leadership.channel:
-        first_of_month = demo.as_of.replace(day=1)
-        runner.post("leadership", today=first_of_month, period=schedule.period_key("monthly", first_of_month - timedelta(days=1)))
+    for ritual in runner.rituals.values():  # the registry's periodic rituals, in its order
+        if ritual.periodic and ritual.demo:
+            runner.post(ritual.key, **demo_period(ritual.cadence, demo.as_of))
     # The end of the review day without a named action: the closing nudge.
     end_at = schedule.end_of_working_day(demo.as_of, tz, settings.file.rituals.working_hours)
     clock_at[0] = end_at
@@ -52,7 +49,9 @@ def demo_stage(demo) -> None:
         morning = schedule.local_instant(demo.as_of + timedelta(days=offset), settings.file.rituals.reminders.time,
                                          settings.timezone) + timedelta(minutes=30)
         clock_at[0] = morning
-        runner.run_reminders(morning)
+        for ritual in runner.rituals.values():
+            if ritual.every is not None and ritual.demo:
+                runner.run_now(ritual.key, morning)
 
     names = {}
     for result in runner.log:
@@ -73,6 +72,15 @@ def demo_stage(demo) -> None:
     posted = sum(1 for s in delivery.sent if s.kind == "post")
     demo.notes.append(f"weekly cycle: {posted} Slack messages (alerts, review thread, reminders, digests, "
                       f"account risk) and {charts} trend charts; posting again would edit, not repeat, them")
+
+
+def demo_period(cadence: str, as_of: date) -> dict[str, Any]:
+    """The day a periodic ritual runs on in the demo's week, and the period it covers: the week (or day) of
+    `as_of`; a monthly or quarterly one on the first of `as_of`'s month or quarter, about the one before."""
+    if cadence in ("weekly", "daily"):
+        return {"today": as_of, "period": schedule.period_key(cadence, as_of)}
+    first = as_of.replace(day=1) if cadence == "monthly" else as_of.replace(month=(as_of.month - 1) // 3 * 3 + 1, day=1)
+    return {"today": first, "period": schedule.period_key(cadence, first - timedelta(days=1))}
 
 
 def plant_completed_actions(demo) -> None:

@@ -1,15 +1,19 @@
 """Every scheduled ritual, declared once: what it is called, when it runs, what it gathers and draws.
 
-`RITUALS` is the one table. The worker (which rituals are due), the runner (gather → render → post
-through the ledger), the schedules (`schedules_from_config`), Home's "next review" and the CLI
-(`agenda`, `digest --kind`, `remind`, `worker --once`: names, "nothing to post" reasons) all read it.
+`RITUALS` is the one table. The worker (which rituals are due, and the jobs of the rituals that run
+on their own interval or after every sync), the runner (gather → render → post through the ledger),
+the schedules (`schedules_from_config`), Home's "next review", the demo and the CLI (`agenda`,
+`digest --kind`, `remind`, `worker --once`: names, "nothing to post" reasons) all read it.
 
 Adding a ritual takes one module and one line here: the module defines a `Ritual` whose `gather(ctx)`
 reads what it needs through a `RitualContext` and whose `render(data)` returns the messages to post
 (each a `Rendered`; a reply follows its parent into the parent's thread). `gather` returning
 nothing to draw is fine: `render` returns [] and nothing is posted. The post policy is the runner's,
 the same for every periodic ritual: once per (ritual, channel, period) through the ledger, a re-run
-of the CLI edits in place, and a period that is done is not gathered again.
+of the CLI edits in place, and a period that is done is not gathered again. A ritual with its own
+worker job (`every`: owner reminders; `after_sync`: intraday spikes) posts each message under the
+ledger key its `Rendered` carries (one DM per owner and day, one message per channel and hour), and
+may add a `sent` step (reminders stamp the actions they named).
 
 This module stays light (the CLI reads it for `--help`): the built-in rituals' modules are imported
 inside their adapters below, when a ritual is gathered or drawn. The adapters give the modules'
@@ -30,7 +34,9 @@ if TYPE_CHECKING:
 
     from bot.blocks import Message
     from bot.config import RitualConfig, RitualsConfig, Settings
-    from bot.rituals.publish import Chart
+    from bot.rituals.delivery import Delivery
+    from bot.rituals.ledger import Key
+    from bot.rituals.publish import Chart, Result
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +50,9 @@ class Rendered:
     message: Message
     parent: bool = True
     charts: tuple[Chart, ...] = ()
+    key: Key | None = None  # its own ledger key (rituals with their own job); None: (ritual, channel, period)
+    dm: bool = False  # a direct message: `key.channel` is the user id
+    data: Any = None  # what the ritual's `sent` step needs once it is posted
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,8 @@ class RitualContext:
     today: date  # the ritual's local date (its scheduled day when the worker runs it)
     period: str  # the ledger period: 2026-W48, 2026-11, 2026-Q4, 2026-11-23
     with_charts: bool = True
+    delivery: Delivery | None = None  # Slack look-ups (users, their timezones); None: none made
+    force: bool = False  # the CLI runs it now: whatever the hour, even when its job is switched off
 
     @property
     def workspace_id(self) -> str:
@@ -70,24 +81,32 @@ def nothing_to_report(_settings: Settings) -> str:
 class Ritual:
     key: str  # the schedule's key and the ledger's ritual name
     label: str  # how the CLI names it: "nothing to post for the <label>"
-    cadence: Cadence
+    cadence: Cadence | None  # None: no schedule (it runs after every sync)
     config_table: str  # the [rituals.<table>] that enables and times it (day, time, timezone, grace_hours)
     gather: Callable[[RitualContext], Any] | None = None
     render: Callable[[Any], list[Rendered]] | None = None
     why_empty: Callable[[Settings], str] = nothing_to_report  # the CLI's reason when render gave nothing
-    periodic: bool = True  # posted by the worker's `rituals` job when due; False: it has its own job
+    every: timedelta | None = None  # its own worker job at this interval (not once a period by `rituals`)
+    after_sync: bool = False  # run by the worker after every sync (not once a period by `rituals`)
+    sent: Callable[[Any, Settings, Rendered, datetime], None] | None = None  # (sessions, ..) after a message went
     kind: str | None = None  # `signalroom digest --kind <kind>` renders or posts it
     name: str | None = None  # the CLI's name for it when not `key` (the reminders' ledger rows say "reminder")
     default_config: RitualConfig | None = None  # when the config has no [rituals.<config_table>] table
+    demo: bool = True  # the demo's weekly cycle posts it (bot/rituals/demo.py)
 
     @property
     def cli_name(self) -> str:
         return self.name or self.key
 
+    @property
+    def periodic(self) -> bool:
+        """Posted once a period by the worker's `rituals` job when due (else it has its own job)."""
+        return self.every is None and not self.after_sync
+
     def schedule(self, rituals: RitualsConfig, default_timezone: str) -> Schedule | None:
         """When the worker runs it, or None when its table is disabled (or missing)."""
         cfg = getattr(rituals, self.config_table, None) or self.default_config
-        if cfg is None or not cfg.enabled:
+        if cfg is None or not cfg.enabled or self.cadence is None:
             return None
         return Schedule(ritual=self.key, cadence=self.cadence, at=cfg.time, timezone=cfg.timezone or default_timezone,
                         weekday=WEEKDAYS[cfg.day] if cfg.day else None, grace=timedelta(hours=cfg.grace_hours))
@@ -180,6 +199,37 @@ def _render_quarterly(q: Any) -> list[Rendered]:
     return [] if q is None else [Rendered("quarterly", q.channel, quarterly.render_review(q))]
 
 
+def _gather_reminders(ctx: RitualContext) -> list[Any]:
+    from bot.rituals import reminders
+
+    return reminders.gather_due(ctx)
+
+
+def _render_reminders(due: list[Any]) -> list[Rendered]:
+    from bot.rituals import reminders
+
+    return [Rendered("reminder", f"@{r.owner}", reminders.render_reminder(r), key=r.key, dm=True, data=r)
+            for r in due]
+
+
+def _reminded(sessions: Any, settings: Settings, item: Rendered, now: datetime) -> None:
+    from bot.rituals import reminders
+
+    reminders.stamp(sessions, settings=settings, reminder=item.data, now=now)
+
+
+def _gather_spikes(ctx: RitualContext) -> list[Any]:
+    from bot.rituals import spikes
+
+    return spikes.gather(ctx.session, settings=ctx.settings, now=ctx.now)
+
+
+def _render_spikes(alerts: list[Any]) -> list[Rendered]:
+    from bot.rituals import spikes
+
+    return [Rendered("spike", a.channel, spikes.render_alert(a), key=a.key) for a in alerts]
+
+
 # ---- why a ritual had nothing to post (mirrors each gather's early exits) ----
 
 def _review_empty(settings: Settings) -> str:
@@ -214,15 +264,20 @@ DIGEST = Ritual("digest", "product digests", "weekly", "digest", _gather_digests
                 kind="product")
 ACCOUNT_RISK = Ritual("account_risk", "accounts at risk", "weekly", "account_risk", _gather_accounts,
                       _render_accounts, _accounts_empty, kind="accounts")
-# Owner DMs inside each owner's working hours: the worker's `reminders` job (Runner.run_reminders), not `rituals`.
-REMINDERS = Ritual("reminders", "reminders", "daily", "reminders", periodic=False, name="reminder")
+# Owner DMs inside each owner's working hours: the worker's `reminders` job every 15 minutes, not `rituals`.
+REMINDERS = Ritual("reminders", "reminders", "daily", "reminders", _gather_reminders, _render_reminders,
+                   every=timedelta(minutes=15), sent=_reminded, name="reminder")
 LEADERSHIP = Ritual("leadership", "leadership summary", "monthly", "leadership", _gather_leadership,
                     _render_leadership, _leadership_empty, kind="leadership")
 # The quarterly metric review rides on the weekly review's table (its day, time and channel).
 QUARTERLY = Ritual("quarterly", "quarterly review", "quarterly", "weekly_review", _gather_quarterly,
-                   _render_quarterly, _review_empty, kind="quarterly")
+                   _render_quarterly, _review_empty, kind="quarterly", demo=False)  # the demo tells one week
+# Ticket surges in the last hour, after every sync ([metrics.spikes] switches them and names their channel).
+SPIKES = Ritual("spikes", "intraday spikes", None, "spikes", _gather_spikes, _render_spikes, after_sync=True,
+                name="spike")
 
-RITUALS: dict[str, Ritual] = {r.key: r for r in (WEEKLY_REVIEW, DIGEST, ACCOUNT_RISK, REMINDERS, LEADERSHIP, QUARTERLY)}
+RITUALS: dict[str, Ritual] = {r.key: r for r in (WEEKLY_REVIEW, DIGEST, ACCOUNT_RISK, REMINDERS, LEADERSHIP, QUARTERLY,
+                                                 SPIKES)}
 
 
 def named(name: str, table: Mapping[str, Ritual] | None = None) -> Ritual | None:

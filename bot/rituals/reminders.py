@@ -27,8 +27,8 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
 from bot.rituals import action_ids, ledger, schedule, store
-from bot.rituals.delivery import Delivery, is_user_id
-from bot.rituals.publish import Publisher
+from bot.rituals.delivery import is_user_id
+from bot.rituals.registry import RitualContext
 from bot.storage.models import Action
 
 Kind = Literal["before", "due", "overdue"]
@@ -136,35 +136,33 @@ def decide(actions: list[Action], *, owner_timezones: dict[str, str], now: datet
     return out
 
 
-def gather(sessions, *, settings: Settings, delivery: Delivery, now: datetime,
-           ignore_hours: bool = False) -> list[OwnerReminder]:
-    with sessions() as session:
-        actions = store.actions(session, workspace_id=settings.workspace_id, statuses=OPEN_STATUSES)
-        for a in actions:
-            session.expunge(a)
-        days_off = holidays(session, workspace_id=settings.workspace_id)
+def gather_due(ctx: RitualContext) -> list[OwnerReminder]:
+    """The reminders due now (the registry's gather): nothing while [rituals.reminders] is off, unless the
+    CLI runs it (`ctx.force`, which also sends outside working hours)."""
+    settings = ctx.settings
+    if not settings.file.rituals.reminders.enabled and not ctx.force:
+        return []
+    actions = store.actions(ctx.session, workspace_id=settings.workspace_id, statuses=OPEN_STATUSES)
+    days_off = holidays(ctx.session, workspace_id=settings.workspace_id)
     # Owners named by email (playbooks allow it) are resolved to Slack users; unknown ones get no DM.
-    slack_ids = {o: user for o in {a.owner for a in actions} if (user := delivery.resolve_user(o))}
-    timezones = {u: tz for u in set(slack_ids.values()) if (tz := delivery.user_timezone(u))}
-    return decide([a for a in actions if a.owner in slack_ids], owner_timezones=timezones, now=now,
-                  settings=settings, ignore_hours=ignore_hours, owner_ids=slack_ids, holidays=days_off)
+    # Without a delivery (no Slack to ask), owners named by a Slack id stand and keep the team's timezone.
+    delivery = ctx.delivery
+    resolve = delivery.resolve_user if delivery is not None else (lambda o: o if is_user_id(o) else None)
+    slack_ids = {o: user for o in {a.owner for a in actions} if (user := resolve(o))}
+    timezones = {u: tz for u in set(slack_ids.values()) if delivery is not None and (tz := delivery.user_timezone(u))}
+    return [r for r in decide([a for a in actions if a.owner in slack_ids], owner_timezones=timezones, now=ctx.now,
+                              settings=settings, ignore_hours=ctx.force, owner_ids=slack_ids, holidays=days_off)
+            if is_user_id(r.owner)]
 
 
 def render_reminder(reminder: OwnerReminder) -> Message:
     return render("ritual_reminder", r=reminder, ids=action_ids)
 
 
-def send(publisher: Publisher, sessions, *, settings: Settings, now: datetime, ignore_hours: bool = False) -> int:
-    sent = 0
-    for reminder in gather(sessions, settings=settings, delivery=publisher.delivery, now=now, ignore_hours=ignore_hours):
-        if not is_user_id(reminder.owner):
-            continue  # not resolvable to a Slack user
-        result = publisher.message(reminder.key, render_reminder(reminder), dm=True)
-        if result.outcome in ("posted", "edited", "unchanged"):
-            with sessions.begin() as session:
-                session.execute(update(Action).where(
-                    Action.workspace_id == settings.workspace_id,
-                    Action.id.in_([i.action_id for i in reminder.items])).values(last_reminded_at=now)
-                    .execution_options(synchronize_session=False))
-            sent += result.outcome == "posted"
-    return sent
+def stamp(sessions, *, settings: Settings, reminder: OwnerReminder, now: datetime) -> None:
+    """After its DM went out (or was already there): the actions it named were reminded today."""
+    with sessions.begin() as session:
+        session.execute(update(Action).where(
+            Action.workspace_id == settings.workspace_id,
+            Action.id.in_([i.action_id for i in reminder.items])).values(last_reminded_at=now)
+            .execution_options(synchronize_session=False))

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
-from bot.rituals import alerts, ledger, reminders, review, schedule
+from bot.rituals import alerts, ledger, review, schedule
 from bot.rituals.delivery import Delivery
 from bot.rituals.publish import Publisher, Result
 from bot.rituals.registry import RITUALS, Rendered, Ritual, RitualContext, review_channel, schedules_from_config
@@ -153,18 +153,34 @@ class Runner:
         alerts.send_recoveries(publisher, self.sessions, settings=self.settings)
         return publisher.results
 
-    def run_spikes(self, now: datetime | None = None) -> list[Result]:
-        from bot.rituals import spikes
+    # ---- rituals with their own job (reminders every 15 minutes, spikes after every sync) ----
 
-        return spikes.send(self.publisher(), self.sessions, settings=self.settings, now=now or self.clock())
+    def render_now(self, ritual: str, now: datetime | None = None, *, force: bool = False) -> list[Rendered]:
+        """A ritual's messages as of `now` (`force`: the CLI asks, whatever the hour or its switch)."""
+        spec = self.rituals[ritual]
+        now = now or self.clock()
+        today, period = self.current_period(ritual, now)
+        with self.sessions() as session:
+            ctx = RitualContext(session, self.settings, now=now, today=today, period=period,
+                                with_charts=self.with_charts, delivery=self.delivery, force=force)
+            return spec.render(spec.gather(ctx))
 
-    def run_reminders(self, now: datetime | None = None, *, ignore_hours: bool = False) -> list[Result]:
-        if not self.settings.file.rituals.reminders.enabled and not ignore_hours:
-            return []
+    def run_now(self, ritual: str, now: datetime | None = None, *, force: bool = False) -> list[Result]:
+        """Gather, draw and post a ritual's messages now, each under the ledger key it carries (a re-run
+        in the same hour or day edits, or leaves, the message), then the ritual's `sent` step."""
+        spec = self.rituals[ritual]
+        now = now or self.clock()
+        period = self.current_period(ritual, now)[1]
         publisher = self.publisher()
-        reminders.send(publisher, self.sessions, settings=self.settings, now=now or self.clock(),
-                       ignore_hours=ignore_hours)
+        for item in self.render_now(ritual, now, force=force):
+            result = publisher.message(item.key or ledger.Key(ritual, item.channel, period), item.message, dm=item.dm)
+            if spec.sent is not None and result.outcome in ("posted", "edited", "unchanged"):
+                spec.sent(self.sessions, self.settings, item, now)
         return publisher.results
+
+    def run_after_sync(self, now: datetime | None = None) -> list[Result]:
+        """Every ritual the worker runs after a sync (intraday spikes: within one sync interval of a surge)."""
+        return [r for spec in self.rituals.values() if spec.after_sync for r in self.run_now(spec.key, now)]
 
     def current_period(self, ritual: str, now: datetime) -> tuple[date, str]:
         """The period and local day a ritual run 'now' belongs to (for the CLI)."""

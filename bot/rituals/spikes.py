@@ -1,7 +1,8 @@
 """Intraday spikes, checked after every sync: ticket volume per product area and tag in the last hour
 against the same hour of the week in the previous weeks, so a Tuesday-afternoon surge is posted on
 Tuesday afternoon. One grouped message per channel and local hour; a later sync in the same hour edits
-it with the new counts instead of posting again.
+it with the new counts instead of posting again. Registered as `SPIKES` (bot/rituals/registry.py): the
+worker runs it after every sync, and the runner posts each alert under its own ledger key.
 """
 from __future__ import annotations
 
@@ -13,16 +14,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from bot.actions import mutes
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.settings import SpikeSettings
 from bot.metrics.facts import AreaMatcher
 from bot.metrics.spikes import Spike, VolumeEvent, detect_spikes, past_windows
 from bot.rituals import ledger
-from bot.rituals.publish import Publisher, Result
 from bot.storage.models import TicketRow
 from bot.themes.service import area_matcher
-
 
 
 def configured(settings: Settings) -> SpikeSettings:
@@ -94,17 +94,9 @@ def gather(session: Session, *, settings: Settings, now: datetime,
 
 def _muted(session: Session, settings: Settings, spike: Spike, now: datetime) -> bool:
     """A surge is ticket volume: a mute of ticket volume (overall, or for that product area) silences it."""
-    from bot.actions import mutes
-
     return any(mutes.matches(w.target, metric="ticket_volume", dimension=spike.dimension, segment=spike.segment)
                for w in mutes.active(session, workspace_id=settings.workspace_id, now=now))
 
 
 def render_alert(alert: SpikeAlert) -> Message:
     return render("ritual_spike", a=alert)
-
-
-def send(publisher: Publisher, sessions, *, settings: Settings, now: datetime) -> list[Result]:
-    with sessions() as session:
-        alerts = gather(session, settings=settings, now=now)
-    return [publisher.message(alert.key, render_alert(alert)) for alert in alerts]

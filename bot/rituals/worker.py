@@ -122,7 +122,7 @@ class Worker:
         if self.sync is not None:
             self.sync(source)
             self.check_sources()  # a source that just failed its Nth sync, or recovered
-            self.runner.run_spikes(self.clock())  # within one sync interval of a surge
+            self.runner.run_after_sync(self.clock())  # the registry's after-sync rituals: spikes within one interval
         self.refresh_then_alert()
 
     def check_sources(self) -> object:
@@ -154,10 +154,14 @@ class Worker:
         jobs += [
             JobSpec("rituals", timedelta(minutes=1), self._as_leader("rituals", lambda: self.runner.run_due(self.clock()))),
             JobSpec("alerts", timedelta(minutes=1), self._as_leader("alerts", self.runner.run_alerts)),
-            JobSpec("reminders", timedelta(minutes=15),
-                    self._as_leader("reminders", lambda: self.runner.run_reminders(self.clock()))),
         ]
+        jobs += [JobSpec(r.key, r.every, self._as_leader(r.key, partial(self.run_now, r.key)))  # reminders
+                 for r in self.runner.rituals.values() if r.every is not None]
         return jobs
+
+    def run_now(self, ritual: str) -> object:
+        """A registry ritual with its own job (`every`), as of the worker's clock."""
+        return self.runner.run_now(ritual, self.clock())
 
     def themes_last_run(self) -> datetime | None:
         from bot.themes.service import last_run_at

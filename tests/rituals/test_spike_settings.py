@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.rituals import spikes
 from bot.rituals.delivery import RecordingDelivery
-from bot.rituals.publish import Publisher
+from bot.rituals.runner import Runner
 from tests.rituals.scenario import settings as make_settings
 from tests.rituals.test_spikes import NOW, seed
 
@@ -12,8 +12,7 @@ def _send(tmp_path, session_factory, extra: str, now_count: int = 25):
     s = make_settings(tmp_path, extra)
     seed(session_factory, s.workspace_id, now_count=now_count)
     delivery = RecordingDelivery()
-    results = spikes.send(Publisher(session_factory, s.workspace_id, delivery, clock=lambda: NOW), session_factory,
-                          settings=s, now=NOW)
+    results = Runner(s, session_factory, delivery, clock=lambda: NOW).run_now("spikes", NOW)
     return results, delivery
 
 

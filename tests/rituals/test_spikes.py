@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.rituals import spikes
 from bot.rituals.delivery import RecordingDelivery
-from bot.rituals.publish import Publisher
+from bot.rituals.runner import Runner
 from bot.storage.tickets import upsert_tickets
 from integrations.base import Ticket
 from tests.rituals.scenario import settings as make_settings
@@ -37,8 +36,7 @@ def test_surge_in_the_last_hour_is_posted_once_and_edited(tmp_path, session_fact
     s = make_settings(tmp_path)
     seed(session_factory, s.workspace_id, now_count=25)
     delivery = RecordingDelivery()
-    publisher = Publisher(session_factory, s.workspace_id, delivery, clock=lambda: NOW)
-    (first,) = spikes.send(publisher, session_factory, settings=s, now=NOW)
+    (first,) = Runner(s, session_factory, delivery, clock=lambda: NOW).run_after_sync(NOW)
     assert first.outcome == "posted" and first.key.period == "2026-11-24T15"
     text = delivery.sent[0].message.blocks[1]["text"]["text"]
     assert "billing" in text and "25 tickets in the last hour" in text
@@ -46,13 +44,11 @@ def test_surge_in_the_last_hour_is_posted_once_and_edited(tmp_path, session_fact
     with session_factory.begin() as session:
         upsert_tickets(session, workspace_id=s.workspace_id, tickets=[ticket(5000, NOW + timedelta(minutes=5))])
     later = NOW + timedelta(minutes=10)
-    publisher = Publisher(session_factory, s.workspace_id, delivery, clock=lambda: later)
-    (second,) = spikes.send(publisher, session_factory, settings=s, now=later)
+    (second,) = Runner(s, session_factory, delivery, clock=lambda: later).run_after_sync(later)
     assert second.outcome == "edited" and [x.kind for x in delivery.sent] == ["post", "update"]
 
 
 def test_usual_volume_posts_nothing(tmp_path, session_factory):
     s = make_settings(tmp_path)
     seed(session_factory, s.workspace_id, now_count=4)
-    publisher = Publisher(session_factory, s.workspace_id, RecordingDelivery(), clock=lambda: NOW)
-    assert spikes.send(publisher, session_factory, settings=s, now=NOW) == []
+    assert Runner(s, session_factory, RecordingDelivery(), clock=lambda: NOW).run_after_sync(NOW) == []
