@@ -1,10 +1,10 @@
 """Buttons: Done (outcome form), Carry, Snooze (a day or a week), Close, Update (update form), Log an action
 (App Home, or prefilled from a weekly-review item or an alert), and an alert's Acknowledge.
 
-Every handler acks at once; the lazy part parses the click, makes one service call
-(`bot.actions.clicks`), and shows the result where it was clicked (`bot.slack.outcomes`): the clicked
-message says who did what, the action's card is redrawn. Clicks in App Home (no message) refresh
-Home instead. Someone who may not make the change gets a short ephemeral reply.
+Every handler acks at once; the lazy part parses the click, makes one call (a flow shared with
+`/metrics`: `bot.slack.flows`), and shows the result where it was clicked (`bot.slack.outcomes`): the
+clicked message says who did what, the action's card is redrawn. Clicks in App Home (no message)
+refresh Home instead. Someone who may not make the change gets a short ephemeral reply.
 """
 from __future__ import annotations
 
@@ -14,17 +14,15 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.actions import clicks
-from bot.actions.workdays import working_days
-from bot.annotations import holidays
 from bot.errors import UsageError
-from bot.rituals import windows
 from bot.slack import action_ids as ids
-from bot.slack.commands import open_add_modal, open_outcome_modal, refresh_card
+from bot.slack import flows
 from bot.slack.home import publish_home
-from bot.slack.outcomes import Clicked, ack_description, alert_title, form_metadata, show_on_clicked
+from bot.slack.outcomes import Clicked, form_metadata, show_on_clicked
 from bot.slack.parse import parse_id
-from bot.slack.present import confirm
+from bot.slack.replies import confirmation, sentence
 from bot.slack.request import Request, answer_user, replying
+from bot.storage.reference import display_name
 
 
 def register(app: App) -> None:
@@ -49,7 +47,7 @@ def _request(body: dict, context: BoltContext, client: WebClient) -> Request:
 def _number(body: dict, what: str = "action") -> int:
     number = parse_id(str(body["actions"][0].get("value", "")))
     if number is None:
-        raise UsageError(f"this button carries no {what} number")
+        raise UsageError(sentence("button_no_number", what=what))
     return number
 
 
@@ -57,14 +55,12 @@ def on_done(body: dict, context: BoltContext, respond, client: WebClient) -> Non
     """The outcome form; the clicked message is updated once it is submitted (`modals.after_outcome`)."""
     with replying(context, respond):
         r, clicked, action_id = _request(body, context, client), Clicked.from_body(body), _number(body)
-        with r.db.transaction() as session:
-            earlier = clicks.may_complete(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
-                                          is_admin=r.is_admin)
+        earlier = flows.may_complete(r, action_id)
         if earlier is not None:  # done already (a second click): show that, open no second form
             if not show_on_clicked(r, clicked, earlier):
-                answer_user(respond, confirm(f"Action #{action_id} is already done."), context)
+                answer_user(respond, confirmation("already_done", id=action_id), context)
             return
-        open_outcome_modal(r, action_id, metadata=form_metadata(action_id, clicked))
+        flows.open_outcome_modal(r, action_id, metadata=form_metadata(action_id, clicked))
 
 
 def on_carry(body: dict, context: BoltContext, respond, client: WebClient) -> None:
@@ -86,82 +82,58 @@ def on_snooze_day(body: dict, context: BoltContext, respond, client: WebClient) 
 def _click(body: dict, context: BoltContext, respond, client: WebClient, *, verb: clicks.Verb, days: int = 7) -> None:
     with replying(context, respond):
         r, clicked = _request(body, context, client), Clicked.from_body(body)
-        with r.db.transaction() as session:
-            change = clicks.click(session, workspace_id=r.workspace_id, action_id=_number(body), verb=verb,
-                                  actor=r.user, is_admin=r.is_admin, today=r.services.today(), snooze_days=days,
-                                  working=_team_days(r, session))
-        refresh_card(r, change.action)
+        change = flows.click(r, _number(body), verb=verb, days=days)
         if show_on_clicked(r, clicked, change):
             return
         publish_home(r)  # App Home: the list there shows the new state
-        action = change.action
         if verb == "carry":
-            answer_user(respond, confirm(f"Action #{action.id} carried over, now due {windows.day(action.due_on)}."),
-                        context)
+            answer_user(respond, flows.carried_words(change.action), context)
         elif verb == "close":
-            answer_user(respond, confirm(f"Action #{action.id} closed."), context)
-
-
-def _team_days(r: Request, session):
-    """The team's working days (config and holidays marked from Slack), as Carry and reminders read them."""
-    return working_days(r.services.settings, holidays(session, workspace_id=r.workspace_id))
+            answer_user(respond, confirmation("closed", id=change.action.id), context)
 
 
 def on_acknowledge(body: dict, context: BoltContext, respond, client: WebClient) -> None:
     """An alert's Acknowledge: the clicker owns its action from now on (one is opened if it had none)."""
     with replying(context, respond):
         r, clicked = _request(body, context, client), Clicked.from_body(body)
-        trigger_id = _number(body, "alert")
-        with r.db.transaction() as session:
-            ack = clicks.acknowledge(
-                session, workspace_id=r.workspace_id, trigger_id=trigger_id, actor=r.user, is_admin=r.is_admin,
-                today=r.services.today(), describe=lambda t: ack_description(alert_title(session, t)),
-                working=_team_days(r, session))
-        refresh_card(r, ack.change.action)
-        if not show_on_clicked(r, clicked, ack.change):
-            answer_user(respond, confirm(f"You own action #{ack.change.action.id} for this alert now."), context)
+        change = flows.acknowledge(r, _number(body, "alert"))
+        if not show_on_clicked(r, clicked, change):
+            answer_user(respond, confirmation("owned", id=change.action.id), context)
+
+
+def log_item(value: str) -> dict:
+    """Pure: a "Log action" button's JSON value (metric, dimension, segment, trigger_id); UsageError without a metric."""
+    try:
+        item = json.loads(value or "{}")
+    except json.JSONDecodeError:
+        raise UsageError(sentence("button_no_metric")) from None
+    if not isinstance(item, dict) or not item.get("metric"):
+        raise UsageError(sentence("button_no_metric"))
+    return item
 
 
 def on_log_action(body: dict, context: BoltContext, respond, client: WebClient) -> None:
     """A weekly-review item's or an alert's "Log action": the add-action modal, prefilled and linked to its trigger."""
     with replying(context, respond):
-        try:
-            item = json.loads(body["actions"][0].get("value") or "{}")
-        except json.JSONDecodeError:
-            raise UsageError("this button carries no metric") from None
-        if not isinstance(item, dict) or not item.get("metric"):
-            raise UsageError("this button carries no metric")
+        item = log_item(body["actions"][0].get("value"))
         dimension, segment = item.get("dimension") or "", item.get("segment") or ""
-        trigger_id = item.get("trigger_id")
         r = _request(body, context, client)
         if dimension and segment:  # shown as its source names it; stored as the id again on submit
-            from bot.storage.reference import display_name
-
             with r.db.transaction() as session:
                 segment = display_name(session, workspace_id=r.workspace_id, dimension=dimension, value=segment)
-        open_add_modal(
+        flows.open_add_modal(
             r, metric=item["metric"], owner=body["user"]["id"], due=None,
             description=None, segment=f"{dimension}={segment}" if dimension else "",
-            trigger=parse_id(str(trigger_id or "")),
+            trigger=parse_id(str(item.get("trigger_id") or "")),
         )
 
 
 def on_update(body: dict, context: BoltContext, respond, client: WebClient) -> None:
-    from bot.actions import service as actions
-    from bot.slack.present import action_row, render_view
-
     with replying(context, respond):
-        r = _request(body, context, client)
-        action_id = _number(body)
-        with r.db.transaction() as session:
-            action = actions.get_action(session, workspace_id=r.workspace_id, action_id=action_id)
-            actions.ensure_may_change(action, actor=r.user, is_admin=r.is_admin, verb="update")
-            row = action_row(action)
-        view = render_view("slack_update_modal", a=row, private_metadata=str(action_id))
-        r.services.notifier(client).open_view(r.trigger_id, view)
+        flows.open_update_modal(_request(body, context, client), _number(body))
 
 
 def on_add(body: dict, context: BoltContext, respond, client: WebClient) -> None:
     with replying(context, respond):
-        open_add_modal(_request(body, context, client), metric=None, owner=body["user"]["id"], due=None,
-                       description=None, segment="")
+        flows.open_add_modal(_request(body, context, client), metric=None, owner=body["user"]["id"], due=None,
+                             description=None, segment="")

@@ -9,11 +9,15 @@ from datetime import date
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.actions.clicks import current_change
+from bot.actions.service import get_action
 from bot.errors import UsageError
 from bot.slack import action_ids as ids
-from bot.slack.commands import add_action, announce, complete, refresh_card
+from bot.slack import flows
+from bot.slack.home import publish_home
 from bot.slack.outcomes import Clicked, parse_form_metadata, post_to_review, show_on_clicked
 from bot.slack.parse import parse_dimension
+from bot.slack.replies import sentence
 from bot.slack.request import Request, Services
 
 log = logging.getLogger(__name__)
@@ -71,20 +75,20 @@ def ack_add(ack, body: dict, view: dict, context: BoltContext, client: WebClient
         except UsageError as exc:
             return _fail(ack, ids.SEGMENT_BLOCK, str(exc).split(". Use:")[0])
         if not segment.strip():
-            return _fail(ack, ids.SEGMENT_BLOCK, "write dimension=value, e.g. product_area=billing")
+            return _fail(ack, ids.SEGMENT_BLOCK, sentence("form_segment"))
         segment = segment.strip()
     try:
         due_on = date.fromisoformat(due) if due else None
     except ValueError:
-        return _fail(ack, ids.DUE_BLOCK, "pick a date")
+        return _fail(ack, ids.DUE_BLOCK, sentence("form_pick_date"))
     if due_on is None or due_on < services.today():
-        return _fail(ack, ids.DUE_BLOCK, "pick a date from today on")
+        return _fail(ack, ids.DUE_BLOCK, sentence("form_date_from_today"))
     if not description:
-        return _fail(ack, ids.DESCRIPTION_BLOCK, "say what will be done")
+        return _fail(ack, ids.DESCRIPTION_BLOCK, sentence("form_what_will_be_done"))
     channel, trigger_id = _add_metadata(view.get("private_metadata") or "")
     r = _request(body, context, client, channel)
     try:
-        action_id = add_action(r, metric=metric, owner=owner, due_on=due_on, description=description,
+        action_id = flows.add_action(r, metric=metric, owner=owner, due_on=due_on, description=description,
                                dimension=dimension, segment=segment, channel=channel, trigger_id=trigger_id)
     except UsageError as exc:
         return _fail(ack, ids.DESCRIPTION_BLOCK, str(exc))
@@ -96,14 +100,14 @@ def ack_outcome(ack, body: dict, view: dict, context: BoltContext, client: WebCl
     outcome = (_value(view, ids.OUTCOME_BLOCK, ids.OUTCOME_INPUT) or "").strip()
     outcome_class = _value(view, ids.OUTCOME_CLASS_BLOCK, ids.OUTCOME_CLASS_INPUT)
     if not outcome:
-        return _fail(ack, ids.OUTCOME_BLOCK, "say what happened")
+        return _fail(ack, ids.OUTCOME_BLOCK, sentence("form_what_happened"))
     r = _request(body, context, client, None)
     try:
         action_id, clicked = parse_form_metadata(view.get("private_metadata") or "")
     except (ValueError, KeyError, TypeError):
-        return _fail(ack, ids.OUTCOME_BLOCK, "this form lost its action number; open it again")
+        return _fail(ack, ids.OUTCOME_BLOCK, sentence("form_lost_number"))
     try:
-        action = complete(r, action_id, outcome, outcome_class, refresh=False)
+        action = flows.complete(r, action_id, outcome, outcome_class, refresh=False)
     except UsageError as exc:
         return _fail(ack, ids.OUTCOME_BLOCK, str(exc))
     context["saved_action"] = action.id
@@ -112,16 +116,12 @@ def ack_outcome(ack, body: dict, view: dict, context: BoltContext, client: WebCl
 
 
 def ack_update(ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
-    from bot.actions import service as actions
-
     note = (_value(view, ids.NOTE_BLOCK, ids.NOTE_INPUT) or "").strip() or None
     due = _value(view, ids.DUE_BLOCK, ids.DUE_INPUT)
     r = _request(body, context, client, None)
     try:
         due_on = date.fromisoformat(due) if due else None
-        with r.db.transaction() as session:
-            action = actions.revise_action(session, workspace_id=r.workspace_id, actor=r.user, is_admin=r.is_admin,
-                                           action_id=int(view["private_metadata"]), note=note, due_on=due_on)
+        action = flows.revise(r, int(view["private_metadata"]), note=note, due_on=due_on, refresh=False)
     except UsageError as exc:
         return _fail(ack, ids.NOTE_BLOCK, str(exc))
     context["saved_action"] = action.id
@@ -134,7 +134,7 @@ def after_add(body: dict, context: BoltContext, client: WebClient) -> None:
         return
     r = _request(body, context, client, None)
     try:
-        announce(r, context["saved_action"])
+        flows.announce(r, context["saved_action"])
     except Exception:  # noqa: BLE001 - the action is saved; delivery problems are logged
         log.exception("new action not announced")
     finally:
@@ -154,9 +154,6 @@ def after_outcome(body: dict, context: BoltContext, client: WebClient) -> None:
 
 
 def _show_change(body: dict, context: BoltContext, client: WebClient, *, completed: bool) -> None:
-    from bot.actions.clicks import current_change
-    from bot.actions.service import get_action
-
     if "saved_action" not in context:
         return
     r = _request(body, context, client, None)
@@ -164,7 +161,7 @@ def _show_change(body: dict, context: BoltContext, client: WebClient, *, complet
         with r.db.transaction() as session:
             action = get_action(session, workspace_id=r.workspace_id, action_id=context["saved_action"])
             change = current_change(session, action) if completed else None
-        refresh_card(r, action)
+        flows.refresh_card(r, action)
         if completed:
             if context.get("clicked") and change is not None:
                 show_on_clicked(r, Clicked.from_reference(context["clicked"]), change)
@@ -177,8 +174,6 @@ def _show_change(body: dict, context: BoltContext, client: WebClient, *, complet
 
 
 def _refresh_home(r: Request) -> None:
-    from bot.slack.home import publish_home
-
     try:
         publish_home(r)
     except Exception:  # noqa: BLE001 - the change is saved; a stale home view is not worth an error

@@ -18,11 +18,12 @@ from bot.blocks import Message, render
 from bot.errors import UsageError
 from bot.metrics.catalogue import CATALOGUE
 from bot.slack import action_ids as ids
-from bot.slack.commands import mute_line
+from bot.slack.flows import mute_line
 from bot.slack.notifier import DeliveryError
 from bot.slack.outcomes import Clicked, replace_row
 from bot.slack.parse import DIMENSIONS, MuteTarget
 from bot.slack.present import IDS
+from bot.slack.replies import sentence
 from bot.slack.request import Request, answer_user, replying
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,10 @@ def button_target(value: str) -> MuteTarget:
     except json.JSONDecodeError:
         item = None
     if not isinstance(item, dict) or item.get("metric") not in CATALOGUE:
-        raise UsageError("this button names no metric to mute")
+        raise UsageError(sentence("mute_no_metric"))
     dimension, segment = str(item.get("segment_type") or ""), str(item.get("segment_value") or "")
     if dimension and (dimension not in DIMENSIONS or not segment):
-        raise UsageError("this button names no segment to mute")
+        raise UsageError(sentence("mute_no_segment"))
     return MuteTarget(item["metric"], None, dimension, segment if dimension else "")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from bot.actions.clicks import Change, current_change
 from bot.blocks import Message, Safe, render
-from bot.rituals import ledger, windows
+from bot.rituals import ledger, store, windows
+from bot.rituals.verdict import ActionVerdict, action_verdicts
 from bot.slack import action_ids as ids
 from bot.slack.notifier import DeliveryError
-from bot.slack.present import IDS, action_row, action_verdict, metric_label
+from bot.slack.present import IDS, action_row, metric_label
 from bot.storage.models import Action
 from bot.storage.reference import display_name
 
@@ -133,10 +135,23 @@ def render_card(row: dict[str, Any], *, state: dict[str, Any] | None = None) -> 
 
 def card(session: Session, *, settings: Any, action: Action, today: date) -> Message:
     """The card as the action stands now: verdict when done, who made its last change, buttons while open."""
-    verdict = action_verdict(session, settings, action, today=today)
+    verdict = verdicts(session, settings=settings, workspace_id=action.workspace_id, actions=[action],
+                       today=today)[action.id]
     change = current_change(session, action)
     state = state_message(change, tz=settings.timezone).blocks[0] if change is not None else None
     return render_card(action_row(action, verdict=verdict, currency=settings.file.metrics.currency), state=state)
+
+
+def verdicts(session: Session, *, settings: Any, workspace_id: str, actions: Sequence[Action], today: date,
+             triggers: Mapping[int, Any] | None = None) -> dict[int, ActionVerdict | None]:
+    """The one verdict on each done action, by id (None for the others), as the weekly review judges them
+    (`bot.rituals.verdict.action_verdicts`): their readings in one read, their triggers (unless given) in
+    one more, whatever the number of actions."""
+    if triggers is None:
+        wanted = {a.trigger_id for a in actions if a.trigger_id and a.status == "done"}
+        triggers = {t.id: t for t in store.triggers_by_ids(session, workspace_id=workspace_id, ids=wanted)}
+    return action_verdicts(session, settings=settings, workspace_id=workspace_id, actions=actions,
+                           triggers=triggers, today=today)
 
 
 def replace_row(blocks: list[dict[str, Any]], clicked: Clicked, state_block: dict[str, Any],
@@ -223,7 +238,8 @@ def post_to_review(r: Any, action_id: int) -> bool:
         if action.status != "done":
             return False
         change = current_change(session, action)
-        verdict = action_verdict(session, services.settings, action, today=services.today())
+        verdict = verdicts(session, settings=services.settings, workspace_id=r.workspace_id, actions=[action],
+                           today=services.today())[action.id]
         label = alert_title(session, action)
         tz = services.settings.timezone
         done_at = change.at if change is not None else action.closed_at

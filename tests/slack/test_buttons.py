@@ -365,8 +365,8 @@ def test_action_card_post_goes_through_the_ledger(driver, session_factory, tmp_p
     # Announcing again (a retried request) edits the card it posted, never a second one.
     from slack_sdk import WebClient
 
-    from bot.slack.request import RequestDb, Services
-    from bot.slack.commands import Request, announce
+    from bot.slack.flows import announce
+    from bot.slack.request import Request, RequestDb, Services
     from tests.slack.conftest import make_settings
 
     settings = make_settings(tmp_path, {"SLACK_BOT_TOKEN": "xoxb-single", "SLACK_API_URL": driver.slack.api_url})

@@ -11,6 +11,7 @@ from tests.golden import GOLDEN, assert_golden
 from bot.metrics.catalogue import CATALOGUE
 from bot.slack.outcomes import render_card
 from bot.slack.present import help_message, render_view
+from bot.slack.replies import confirmation, failure, sentence
 from bot.slack.readings import AgentFigures, MetricDetail, Reading, ScorecardView
 
 EVIL = "<!channel> & <@U0EVIL> <https://evil.example|click>"
@@ -76,6 +77,10 @@ def scorecard_message(card=SCORECARD) -> Message:
 CASES = {
     "slack_error": lambda: render("slack_error", problem="unknown metric 'frtt'. Use: `/metrics <metric>`").payload(),
     "slack_confirm": lambda: render("slack_confirm", summary="Logged action #7 for Customer satisfaction.").payload(),
+    # The short replies (bot.slack.replies): a confirmation with the user's text, a failure, a bare sentence.
+    "slack_reply": lambda: confirmation("done", id=7, outcome=f"Refunds faster {EVIL}").payload(),
+    "slack_reply_failure": lambda: failure("no_chart_days", metric="Customer satisfaction").payload(),
+    "slack_reply_sentence": lambda: {"text": sentence("add_missing", usage="/metrics action add <metric> & more")},
     "slack_help": lambda: help_message().payload(),
     "slack_scorecard": lambda: scorecard_message().payload(),
     "slack_scorecard_empty": lambda: scorecard_message(ScorecardView(None, ())).payload(),
@@ -151,6 +156,7 @@ def test_hostile_text_is_inert_everywhere():
         render_card(action(description=EVIL, outcome=EVIL, owner=EVIL), state=STATE("done", actor=EVIL).blocks[0]).payload(),
         render("slack_actions", title=EVIL, actions=[action(description=EVIL)], more=0).payload(),
         render("slack_error", problem=EVIL).payload(),
+        confirmation("marked", day="Wed 18 Nov", kind="release", label=EVIL).payload(),
         render_view("slack_outcome_modal", a=action(description=EVIL), private_metadata="7"),
         render_view("slack_home", actions=[action(description=EVIL, segment=EVIL)], more_actions=0, card=evil_card,
                     urgent=evil_card.readings, review_at=None, me=None, team=None, me_days=30),
