@@ -7,6 +7,7 @@ from datetime import date
 
 from bot.commands.layout import RED, DIM, GREEN, YELLOW, Column, Row, echo, render, use_color
 from bot.errors import UsageError
+from bot.metrics import zone_names as zn
 from bot.metrics.catalogue import DIMENSIONS
 from bot.workspaces.scope import add_workspace_option
 
@@ -42,12 +43,13 @@ def run(args, runtime) -> int:
     if day is not None and start is not None:
         raise UsageError("use either --date or --from/--to")
     from bot.metrics.config_map import rollup_settings
-    from bot.metrics.reads import computed_days, range_scorecard, scorecard
+    from bot.metrics.readings import computed_span
+    from bot.metrics.reads import range_scorecard, scorecard
 
     settings = rollup_settings(runtime.settings)
     with runtime.session_factory().begin() as session:
         if start is not None and end is not None:
-            start, end = _covered(computed_days(session, workspace_id=runtime.workspace_id), start, end)
+            start, end = _covered(computed_span(session, workspace_id=runtime.workspace_id), start, end)
             card = range_scorecard(session, workspace_id=runtime.workspace_id, settings=settings,
                                    start=start, end=end, dimension=args.by)
         else:
@@ -85,10 +87,11 @@ def _covered(computed: tuple[date | None, date | None], start: date, end: date) 
     return start, end
 
 
-ZONES = {"act_now": "act now", "watch": "watch", "healthy": "healthy", "insufficient_data": "too few",
-         "learning": "learning", "n/a": ""}
-ZONE_COLORS = {"act now": RED, "watch": YELLOW, "healthy": GREEN, "too few": DIM, "learning": DIM}
-EXPLAINED = ("act_now", "watch", "insufficient_data")  # healthy and learning rows are summed up in the footer
+# The zone column's words: `zone_names.WORDS`, but "too few" fits the column ("n/a": a range has no zones).
+ZONES = {**zn.WORDS, zn.INSUFFICIENT_DATA: "too few", "n/a": ""}
+ZONE_COLORS = {ZONES[zn.ACT_NOW]: RED, ZONES[zn.WATCH]: YELLOW, ZONES[zn.HEALTHY]: GREEN,
+               ZONES[zn.INSUFFICIENT_DATA]: DIM, ZONES[zn.LEARNING]: DIM}
+EXPLAINED = (zn.ACT_NOW, zn.WATCH, zn.INSUFFICIENT_DATA)  # healthy and learning rows are summed up in the footer
 
 
 def scorecard_lines(card, *, by: str | None = None, span: tuple[date, date] | None = None, color: bool = False,
@@ -122,8 +125,8 @@ def scorecard_lines(card, *, by: str | None = None, span: tuple[date, date] | No
     # No n column: a flagged row's note ends with its n, and the rest are in --json.
     columns = [Column("zone", colors=ZONE_COLORS), metric, Column("value", ">"), Column("usual", ">")]
     lines = render(columns, [Row(r.cells[:4], r.note) for r in rows], color=color, width=width)
-    quiet = [f"{n} {what}" for zone, what in (("healthy", "healthy (within the usual range)"),
-                                                ("learning", "learning (too little history to judge)"))
+    quiet = [f"{n} {what}" for zone, what in ((zn.HEALTHY, "healthy (within the usual range)"),
+                                                (zn.LEARNING, "learning (too little history to judge)"))
              if (n := sum(e.zone == zone for e in card.entries))]
     if quiet:
         lines.append(", ".join(quiet) + "; every explanation: --json")

@@ -1,5 +1,6 @@
-"""Reads of the stored rollups: the scorecard of a day, a range's scorecard, a metric's daily series, and
-backtests over the stored values. Segment values read as the names the source reports today.
+"""Reads of the stored rollups: the scorecard of a day (from `readings`, the one read model), a range's
+scorecard, a metric's daily series, and backtests over the stored values. Segment values read as the names
+the source reports today.
 """
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from bot.annotations import for_metric
 from bot.metrics.backtest import BacktestResult, backtest
 from bot.metrics.baselines import DailySeries
 from bot.metrics.catalogue import CATALOGUE, DIMENSIONS
+from bot.metrics.readings import Reading, day_readings, latest_computed_day
 from bot.metrics.rollup import known_change_days, subject_tail
 from bot.metrics.settings import RollupSettings
-from bot.metrics.zones import ZONE_ORDER, format_value
+from bot.metrics.zone_names import BAD, SCORECARD_ORDER
+from bot.metrics.zones import format_value
 from bot.storage import metrics as store
 from bot.storage.reference import display_names
 
@@ -65,17 +68,13 @@ class Scorecard:
                 "metrics": [e.to_dict() for e in self.entries]}
 
 
-def _entry(row: Any, currency: str | None = None) -> ScorecardEntry:
-    mdef = CATALOGUE.get(row.metric)
-    ev = row.evidence or {}
-    value = ev.get("value", row.value)
-    explanation = ev.get("explanation") or ""
+def _entry(r: Reading, currency: str | None = None) -> ScorecardEntry:
+    mdef = CATALOGUE.get(r.metric)
     return ScorecardEntry(
-        key=row.metric, label=mdef.label if mdef else row.metric,
-        segment={row.dimension: row.segment} if row.dimension else {},
-        value=value, unit=mdef.unit if mdef else "", n=int(ev.get("n", row.n) or 0), zone=row.zone or "learning",
-        expected=row.expected, bands=ev.get("bands") or {}, explanation=explanation,
-        score=row.score, denominator=mdef.denominator if mdef else "", evidence=ev, currency=currency,
+        key=r.metric, label=mdef.label if mdef else r.metric, segment={r.dimension: r.segment} if r.dimension else {},
+        value=r.value, unit=mdef.unit if mdef else "", n=r.n, zone=r.zone, expected=r.expected, bands=r.bands,
+        explanation=r.explanation, score=r.score, denominator=mdef.denominator if mdef else "", evidence=r.evidence,
+        currency=currency,
     )
 
 
@@ -109,19 +108,14 @@ def scorecard(session: Session, *, workspace_id: str, settings: RollupSettings, 
     """Stored zones of one day (default: the latest computed), non-healthy first. One indexed read."""
     if dimension is not None and dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r} (known: {', '.join(DIMENSIONS)})")
-    day = day or store.latest_day(session, workspace_id=workspace_id)
+    day = day or latest_computed_day(session, workspace_id=workspace_id)
     if day is None:
         return Scorecard(None, settings.timezone, ())
-    rows = store.day_rows(session, workspace_id=workspace_id, day=day, dimension=dimension or "")
-    entries = sorted(_named(session, workspace_id, [_entry(r, settings.definitions.currency) for r in rows]),
-                     key=lambda e: (ZONE_ORDER.get(e.zone, 9), -(e.score or 0.0) if e.zone in ("watch", "act_now") else 0,
+    found = day_readings(session, workspace_id=workspace_id, day=day, dimension=dimension or "")
+    entries = sorted(_named(session, workspace_id, [_entry(r, settings.definitions.currency) for r in found]),
+                     key=lambda e: (SCORECARD_ORDER.get(e.zone, 9), -(e.score or 0.0) if e.zone in BAD else 0,
                                     _catalogue_order(e.key), tuple(e.segment.values())))
     return Scorecard(day, settings.timezone, tuple(entries))
-
-
-def computed_days(session: Session, *, workspace_id: str) -> tuple[date | None, date | None]:
-    """(first, last) day the rollups have computed: what a range can be asked about."""
-    return store.computed_span(session, workspace_id=workspace_id)
 
 
 def range_scorecard(session: Session, *, workspace_id: str, settings: RollupSettings, start: date, end: date,

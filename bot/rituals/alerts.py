@@ -22,15 +22,15 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import Message, Safe, escape_mrkdwn, render
 from bot.config import Settings
+from bot.metrics import zone_names
 from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.readings import trigger_reading
 from bot.metrics.settings import playbook_title
 from bot.rituals import action_ids, ledger, schedule, store, windows, words
 from bot.rituals.delivery import is_user_id
 from bot.rituals.publish import Publisher
 from bot.storage.models import TriggerRow
 from bot.storage.reference import display_name
-
-ZONE_LABEL = {"act_now": "act now", "watch": "watch"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class AlertItem:
 
     @property
     def zone_label(self) -> str:
-        return ZONE_LABEL.get(self.zone, self.zone)
+        return zone_names.words(self.zone)
 
     @property
     def title(self) -> Safe:
@@ -108,7 +108,7 @@ def group_by_channel(items_with_channel: list[tuple[str, AlertItem]]) -> list[Al
     groups: dict[str, list[AlertItem]] = defaultdict(list)
     for channel, item in items_with_channel:
         groups[channel].append(item)
-    return [AlertGroup(c, tuple(sorted(items, key=lambda i: (i.zone != "act_now", i.trigger_id))))
+    return [AlertGroup(c, tuple(sorted(items, key=lambda i: (i.zone != zone_names.ACT_NOW, i.trigger_id))))
             for c, items in sorted(groups.items())]
 
 
@@ -119,7 +119,7 @@ def _item(trig: TriggerRow, settings: Settings, actions_by_trigger: dict[int, ob
     if session is not None and trig.dimension:  # the name the source reports today, not the stored id
         name = display_name(session, workspace_id=trig.workspace_id, dimension=trig.dimension, value=trig.segment)
     # The reading the trigger fired on, with its window: the same figure the review and the action card show.
-    said = words.said(store.trigger_figure(trig), today=None, name=name, currency=settings.file.metrics.currency)
+    said = words.said(trigger_reading(trig), today=None, name=name, currency=settings.file.metrics.currency)
     playbook = settings.file.playbooks.get(trig.playbook) if trig.playbook else None
     act = actions_by_trigger.get(trig.id)
     # Whoever acknowledged the alert owns its action from then on (bot.actions.clicks.acknowledge).

@@ -34,7 +34,10 @@ from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.annotations import holidays
 from bot.blocks import Message, render
 from bot.config import Settings
+from bot.metrics import zone_names
 from bot.metrics.catalogue import CATALOGUE, MetricDef
+from bot.metrics.readings import Reading, latest_computed_day, trigger_reading
+from bot.metrics.zone_names import ACT_NOW, HEALTHY
 from bot.rituals import action_ids, charts, store, windows, words
 from bot.rituals.review_items import (  # the items and rules are read as review.X too (tests, templates' callers)
     BAD, ActionLine, Calibration, Moved, Needle, SlowTrend, WeeklyReview, calibration_problem,
@@ -77,10 +80,12 @@ class ReviewInput:
     week_start: date
     week_end: date  # yesterday
     as_of: date | None  # "now": the day `/metrics` reads (the latest computed day with overall rows)
-    by_metric: dict[str, list[store.Day]]  # overall rows, CHART_DAYS up to week_end, oldest first, per metric
-    latest_segments: list[store.Day]  # every segment's row on `as_of`
+    by_metric: dict[str, list[Reading]]  # overall rows, CHART_DAYS up to week_end, oldest first, per metric
+    latest_segments: list[Reading]  # every segment's row on `as_of`
     fired: list[Any]  # the triggers fired this week (TriggerRow)
     now_counts: dict[str, int] | None  # every metric's zone on `as_of`, counted as `/metrics` counts them
+    # Every segment's row of each fired segment trigger's (day, metric, dimension): where it concentrates.
+    fired_segments: dict[tuple[date, str, str], list[Reading]]
 
     @property
     def workspace_id(self) -> str:
@@ -98,18 +103,20 @@ def review_input(session: Session, *, settings: Settings, today: date) -> Review
     workspace_id = settings.workspace_id
     week_end = today - timedelta(days=1)
     week_start = today - timedelta(days=7)
-    as_of = store.scorecard_day(session, workspace_id=workspace_id, on_or_before=week_end)
+    as_of = latest_computed_day(session, workspace_id=workspace_id, on_or_before=week_end)
     overall = store.daily(session, workspace_id=workspace_id, start=today - timedelta(days=CHART_DAYS), end=week_end)
-    by_metric: dict[str, list[store.Day]] = defaultdict(list)
+    by_metric: dict[str, list[Reading]] = defaultdict(list)
     for d in overall:
         by_metric[d.metric].append(d)
-    now_counts = store.zone_counts(d.zone for d in overall if d.day == as_of) if as_of else None
+    now_counts = zone_names.counts(d.zone for d in overall if d.day == as_of) if as_of else None
     fired = [t for t in store.triggers(session, workspace_id=workspace_id, fired_since=week_start)
              if t.fired_on <= week_end]
     latest_segments = store.daily(session, workspace_id=workspace_id, start=as_of, end=as_of,
                                   dimension=None) if as_of else []
+    fired_segments = store.segment_days(session, workspace_id=workspace_id, keys=(
+        (t.fired_on, t.metric, t.dimension) for t in fired if t.dimension and _metric(t.metric) is not None))
     return ReviewInput(session, settings, today, week_start, week_end, as_of, by_metric, latest_segments, fired,
-                       now_counts)
+                       now_counts, fired_segments)
 
 
 def gather(session: Session, *, settings: Settings, today: date, period: str, with_charts: bool = True) -> WeeklyReview:
@@ -127,7 +134,7 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
 
 # 1. What moved
 
-Series = dict[tuple[str, str, str], list[store.Day]]  # (metric, dimension, segment) → its days, for the charts
+Series = dict[tuple[str, str, str], list[Reading]]  # (metric, dimension, segment) → its days, for the charts
 
 
 def what_moved(ctx: ReviewInput) -> tuple[list[Moved], Series]:
@@ -150,23 +157,23 @@ def what_moved(ctx: ReviewInput) -> tuple[list[Moved], Series]:
     return order_moved(moved)[:MAX_MOVED], series
 
 
-def _said_now(ctx: ReviewInput, days: Sequence[store.Day]) -> words.Said | None:
+def _said_now(ctx: ReviewInput, days: Sequence[Reading]) -> words.Said | None:
     """The series' figure on `as_of`, as `/metrics` says it (None when it has no row that day)."""
     up_to = [d for d in days if d.day <= ctx.as_of] if ctx.as_of else []
     if not up_to or up_to[-1].day != ctx.as_of:
         return None
     last = up_to[-1]
     name = ctx.name(last.dimension, last.segment) if last.dimension else None
-    return words.said(store.day_figure(last), today=ctx.today, name=name, currency=ctx.currency,
+    return words.said(last, today=ctx.today, name=name, currency=ctx.currency,
                       drift_days=drift_days(up_to))
 
 
 def _said_trigger(ctx: ReviewInput, trig: Any) -> words.Said:
-    return words.said(store.trigger_figure(trig), today=None, name=ctx.name(trig.dimension, trig.segment),
+    return words.said(trigger_reading(trig), today=None, name=ctx.name(trig.dimension, trig.segment),
                       currency=ctx.currency)
 
 
-def _moved_overall(ctx: ReviewInput, key: str, days: list[store.Day]) -> Moved | None:
+def _moved_overall(ctx: ReviewInput, key: str, days: list[Reading]) -> Moved | None:
     definition = _metric(key)
     hit = entered(days, ctx.week_start) if definition is not None else None
     if hit is None:
@@ -195,20 +202,19 @@ def _concentrated_in(ctx: ReviewInput, key: str, definition: MetricDef) -> words
     than of the tickets (`concentration`)."""
     count = definition.aggregate == "count"
     trig = min((t for t in ctx.fired if t.metric == key and t.dimension and concentration(
-                    store.daily(ctx.session, workspace_id=ctx.workspace_id, start=t.fired_on, end=t.fired_on,
-                                metric=key, dimension=t.dimension),
-                    t.segment, definition.direction, count=count) is not None),
-               key=lambda t: (t.zone != "act_now", t.fired_on, t.id), default=None)
+                    ctx.fired_segments[(t.fired_on, key, t.dimension)], t.segment, definition.direction,
+                    count=count) is not None),
+               key=lambda t: (t.zone != ACT_NOW, t.fired_on, t.id), default=None)
     if trig is not None:
         return _said_trigger(ctx, trig)
     worst = worst_segment(ctx.latest_segments, key, definition.direction, count=count)
     if worst is None:
         return None
-    return words.said(store.day_figure(worst), today=ctx.today, name=ctx.name(worst.dimension, worst.segment),
+    return words.said(worst, today=ctx.today, name=ctx.name(worst.dimension, worst.segment),
                       currency=ctx.currency)
 
 
-def _moved_segment(ctx: ReviewInput, trig: Any) -> tuple[Moved, list[store.Day]]:
+def _moved_segment(ctx: ReviewInput, trig: Any) -> tuple[Moved, list[Reading]]:
     """A segment trigger that fired this week, with its segment's days (for the chart)."""
     definition = _metric(trig.metric)
     seg_days = store.daily(ctx.session, workspace_id=ctx.workspace_id, start=ctx.today - timedelta(days=CHART_DAYS),
@@ -307,14 +313,14 @@ def slow_trends(ctx: ReviewInput) -> tuple[SlowTrend, ...]:
     trends = []
     for key, days in ctx.by_metric.items():
         definition = _metric(key)
-        if definition is None or not days or days[-1].zone != "healthy":
+        if definition is None or not days or days[-1].zone != HEALTHY:
             continue
         weekly = weekly_scores(days, ctx.today)
         if slow_trend(weekly, watch=ctx.settings.file.metrics.watch):
             last, currency = days[-1], ctx.currency
             trends.append(SlowTrend(definition.label, fmt(last.value, definition.unit, currency=currency),
                                     fmt(last.expected, definition.unit, currency=currency), len(weekly),
-                                    windows.window(last.day, store.day_figure(last).window_days, ctx.today)))
+                                    windows.window(last.day, last.window_days, ctx.today)))
     return tuple(trends)
 
 

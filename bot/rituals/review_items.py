@@ -12,13 +12,12 @@ from statistics import fmean
 
 from bot.actions.statuses import OPEN_STATUSES
 from bot.actions.mutes import MuteLine
-from bot.rituals import charts, store, windows, words
-from bot.slack.readings import ZONE_EMOJI
+from bot.metrics import zone_names
+from bot.metrics.readings import Reading
+from bot.metrics.zone_names import ACT_NOW, BAD, WATCH
+from bot.rituals import charts, windows, words
 
 CATEGORY_ORDER = {"business_impact": 0, "experience": 1, "operational": 2}
-ZONE_LABEL = {"act_now": "act now", "watch": "watch", "healthy": "healthy", "learning": "learning",
-              "insufficient_data": "not enough data"}
-BAD = ("watch", "act_now")
 # "Concentrated in" a segment only when its share of the problem is at least this many times its share of
 # the tickets: a segment holding most tickets (standard accounts) is where most of anything happens.
 CONCENTRATION_LIFT = 1.5
@@ -50,17 +49,17 @@ class Moved:
 
     @property
     def zone_label(self) -> str:
-        return ZONE_LABEL.get(self.zone, self.zone)
+        return zone_names.words(self.zone)
 
     @property
     def now_label(self) -> str:
         zone = self.now.zone if self.now is not None else self.zone
-        return ZONE_LABEL.get(zone, zone)
+        return zone_names.words(zone)
 
     @property
     def emoji(self) -> str:
         """Today's zone, as `/metrics` marks it: an item that was act now and is watch now shows watch's circle."""
-        return ZONE_EMOJI.get(self.now.zone if self.now is not None else self.zone, ":white_circle:")
+        return zone_names.emoji(self.now.zone if self.now is not None else self.zone)
 
     @property
     def is_past(self) -> bool:
@@ -134,7 +133,7 @@ class WeeklyReview:
     calibration: tuple[Calibration, ...]
     charts: tuple[charts.ChartImage, ...] = field(default=(), repr=False)
     mutes: tuple[MuteLine, ...] = ()  # what was muted during the week (bot.actions.mutes)
-    # Every metric's zone on `as_of`, counted as `/metrics` counts them (`store.zone_counts`); None for a
+    # Every metric's zone on `as_of`, counted as `/metrics` counts them (`zone_names.counts`); None for a
     # review built without storage, which then counts the moved items.
     now_counts: dict[str, int] | None = None
 
@@ -161,8 +160,8 @@ class WeeklyReview:
     def counts(self) -> dict[str, int]:
         now = self.now_counts
         return {
-            "act_now": now["act_now"] if now is not None else sum(1 for m in self.moved if m.zone == "act_now"),
-            "watch": now["watch"] if now is not None else sum(1 for m in self.moved if m.zone == "watch"),
+            ACT_NOW: now[ACT_NOW] if now is not None else sum(1 for m in self.moved if m.zone == ACT_NOW),
+            WATCH: now[WATCH] if now is not None else sum(1 for m in self.moved if m.zone == WATCH),
             "open_actions": sum(1 for a in self.actions if a.status in OPEN_STATUSES),
             "overdue": sum(1 for a in self.actions if a.overdue),
             "completed": len(self.needle),
@@ -171,7 +170,7 @@ class WeeklyReview:
 
 # ---------- pure decisions ----------
 
-def entered(days: Sequence[store.Day], week_start: date) -> tuple[str, int] | None:
+def entered(days: Sequence[Reading], week_start: date) -> tuple[str, int] | None:
     """The worst zone (watch/act_now) a series reached this week, if it was not already there before.
 
     Returns (zone, days in that zone or worse this week) or None.
@@ -181,14 +180,14 @@ def entered(days: Sequence[store.Day], week_start: date) -> tuple[str, int] | No
     bad = [d for d in this_week if d.zone in BAD]
     if not bad:
         return None
-    worst = "act_now" if any(d.zone == "act_now" for d in bad) else "watch"
+    worst = ACT_NOW if any(d.zone == ACT_NOW for d in bad) else WATCH
     prior = before[-1].zone if before else None
-    if prior == "act_now" or (prior == worst):
+    if prior == ACT_NOW or (prior == worst):
         return None
-    return worst, sum(1 for d in this_week if d.zone == worst or (worst == "watch" and d.zone == "act_now"))
+    return worst, sum(1 for d in this_week if d.zone == worst or (worst == WATCH and d.zone == ACT_NOW))
 
 
-def concentration(rows: Sequence[store.Day], segment: str, direction: str, *, count: bool = False) -> float | None:
+def concentration(rows: Sequence[Reading], segment: str, direction: str, *, count: bool = False) -> float | None:
     """Pure: `segment`'s share of the problem among one dimension's `rows` (one day) when it is clearly more than
     its share of the tickets (CONCENTRATION_LIFT times, and at least MIN_PROBLEM_SHARE), else None. A row's problem
     is how far its figure is past its usual on the worse side, times its tickets (for a count, the extra tickets
@@ -199,12 +198,12 @@ def concentration(rows: Sequence[store.Day], segment: str, direction: str, *, co
         return 1.0
     sign = {"higher_is_worse": 1.0, "lower_is_worse": -1.0}.get(direction, 1.0 if mine.value >= mine.expected else -1.0)
 
-    def weight(r: store.Day) -> float:  # its tickets (a count row without n: the count itself)
+    def weight(r: Reading) -> float:  # its tickets (a count row without n: the count itself)
         if r.n:
             return float(r.n)
         return max(float(r.value), 0.0) if count else 0.0
 
-    def problem(r: store.Day) -> float:
+    def problem(r: Reading) -> float:
         past = max(0.0, sign * (r.value - r.expected))
         return past if count else past * weight(r)
 
@@ -216,7 +215,7 @@ def concentration(rows: Sequence[store.Day], segment: str, direction: str, *, co
 
 
 def order_moved(items: Sequence[Moved]) -> list[Moved]:
-    return sorted(items, key=lambda m: (0 if m.zone == "act_now" else 1, CATEGORY_ORDER.get(m.category, 9), m.label,
+    return sorted(items, key=lambda m: (0 if m.zone == ACT_NOW else 1, CATEGORY_ORDER.get(m.category, 9), m.label,
                                         m.segment))
 
 
@@ -240,13 +239,13 @@ def calibration_problem(fired_days: Sequence[date], open_days: int, *, window_da
 
 
 
-def last_in_zone(days: Sequence[store.Day], zone: str, week_start: date) -> date | None:
+def last_in_zone(days: Sequence[Reading], zone: str, week_start: date) -> date | None:
     """Pure: the last day this week in `zone` (or worse, for watch)."""
-    zones = ("act_now",) if zone == "act_now" else BAD
+    zones = (ACT_NOW,) if zone == ACT_NOW else BAD
     return max((d.day for d in days if d.day >= week_start and d.zone in zones), default=None)
 
 
-def drift_days(days: Sequence[store.Day]) -> int | None:
+def drift_days(days: Sequence[Reading]) -> int | None:
     """Pure: how many days up to the last one the series has been drifting worse (None when it is not)."""
     count = 0
     for d in reversed(days):
@@ -256,7 +255,7 @@ def drift_days(days: Sequence[store.Day]) -> int | None:
     return count or None
 
 
-def worst_segment(latest: Sequence[store.Day], key: str, direction: str, *, count: bool) -> store.Day | None:
+def worst_segment(latest: Sequence[Reading], key: str, direction: str, *, count: bool) -> Reading | None:
     """Pure: among `key`'s segments in watch or act-now on the data day (in a dimension with two segments or more),
     the one the problem concentrates in most."""
     mine = [s for s in latest if s.metric == key]
@@ -268,7 +267,7 @@ def worst_segment(latest: Sequence[store.Day], key: str, direction: str, *, coun
                key=lambda s: (shares[(s.dimension, s.segment)], s.score), default=None)
 
 
-def weekly_scores(days: Sequence[store.Day], today: date, weeks: int = 8) -> list[float]:
+def weekly_scores(days: Sequence[Reading], today: date, weeks: int = 8) -> list[float]:
     """Pure: the mean score of each of the last `weeks` weeks before `today` that has scores, oldest first."""
     out = []
     for w in range(weeks, 0, -1):

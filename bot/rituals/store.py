@@ -1,52 +1,21 @@
-"""The SQL that feeds the rituals. Every query is scoped by workspace; nothing here commits."""
+"""The SQL that feeds the rituals. Every query is scoped by workspace; nothing here commits. Daily rows come
+back as `bot.metrics.readings.Reading`s, the one read model."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.metrics.facts import AreaMatcher
+from bot.metrics.readings import Reading, reading
 from bot.storage.models import Action, DailyMetric, TicketRow, TriggerRow
 
 
-@dataclass(frozen=True, slots=True)
-class Day:
-    day: date
-    metric: str
-    dimension: str
-    segment: str
-    value: float | None
-    zone: str | None
-    expected: float | None
-    score: float | None
-    n: int
-    numerator: float | None
-    denominator: float | None
-    bands: dict[str, float | None]
-    evidence: dict[str, Any] | None = field(default=None, compare=False, repr=False)
-
-
-def _bands(evidence: dict[str, Any] | None) -> dict[str, float | None]:
-    bands = (evidence or {}).get("bands") or {}
-    return {k: bands.get(k) for k in ("watch_above", "act_now_above", "watch_below", "act_now_below")}
-
-
-def _day(row: DailyMetric) -> Day:
-    # The value and n a zone was judged on (pooled over the window for rates) live in the evidence;
-    # numerator/denominator stay the raw day's, for the before/after tests.
-    evidence = row.evidence or {}
-    value = evidence.get("value", row.value)
-    n = int(evidence.get("n", row.n) or 0)
-    return Day(row.day, row.metric, row.dimension, row.segment, value, row.zone, row.expected, row.score, n,
-               row.numerator, row.denominator, _bands(evidence), evidence)
-
-
 def daily(session: Session, *, workspace_id: str, start: date, end: date, metric: str | None = None,
-          dimension: str | None = "", segment: str | None = None) -> list[Day]:
+          dimension: str | None = "", segment: str | None = None) -> list[Reading]:
     """Daily rows in [start, end], oldest first. dimension None = every dimension."""
     q = select(DailyMetric).where(DailyMetric.workspace_id == workspace_id, DailyMetric.day >= start,
                                   DailyMetric.day <= end)
@@ -56,11 +25,11 @@ def daily(session: Session, *, workspace_id: str, start: date, end: date, metric
         q = q.where(DailyMetric.dimension == dimension)
     if segment is not None:
         q = q.where(DailyMetric.segment == segment)
-    return [_day(r) for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id))]
+    return [reading(r) for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id))]
 
 
 def daily_series(session: Session, *, workspace_id: str, series: Iterable[tuple[str, str, str]], start: date,
-                 end: date) -> list[Day]:
+                 end: date) -> list[Reading]:
     """The daily rows in [start, end] of each (metric, dimension, segment) in `series`, oldest first, in one query."""
     wanted = sorted(set(series))
     if not wanted:
@@ -69,89 +38,22 @@ def daily_series(session: Session, *, workspace_id: str, series: Iterable[tuple[
                   for m, d, s in wanted))
     q = select(DailyMetric).where(DailyMetric.workspace_id == workspace_id, DailyMetric.day >= start,
                                   DailyMetric.day <= end, match)
-    return [_day(r) for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id))]
+    return [reading(r) for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id))]
 
 
-def latest_metric_day(session: Session, *, workspace_id: str, on_or_before: date) -> date | None:
-    return session.scalar(select(func.max(DailyMetric.day)).where(
-        DailyMetric.workspace_id == workspace_id, DailyMetric.day <= on_or_before))
-
-
-def scorecard_day(session: Session, *, workspace_id: str, on_or_before: date | None = None) -> date | None:
-    """The latest computed day with overall rows: the day `/metrics`, App Home and the review's "now" read."""
-    q = select(func.max(DailyMetric.day)).where(DailyMetric.workspace_id == workspace_id,
-                                                DailyMetric.dimension == "")
-    if on_or_before is not None:
-        q = q.where(DailyMetric.day <= on_or_before)
-    return session.scalar(q)
-
-
-ZONES = ("act_now", "watch", "healthy", "learning", "insufficient_data")
-
-
-def zone_counts(zones: Iterable[str | None]) -> dict[str, int]:
-    """How many series are in each zone (no zone counts as insufficient data), as `/metrics` counts them."""
-    listed = [z or "insufficient_data" for z in zones]
-    return {z: listed.count(z) for z in ZONES}
-
-
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """One figure as every message shows it: the value a zone was judged on, over the window it covers.
-
-    Built from stored evidence (a daily row's or a trigger's), so the alert, the DM, the review and the
-    action card of one trigger read the same value, window and segment.
-    """
-    metric: str
-    dimension: str
-    segment: str
-    day: date  # the last day of the window
-    zone: str
-    value: float | None
-    expected: float | None
-    window_days: int = 1  # rates are pooled over several days
-    same_weekday: bool = False
-    drifting: bool = False
-    absolute: bool = False
-    score: float | None = None
-    n: int = 0
-    explanation: str = ""  # the statistics sentence (the "Why?" line)
-    annotations: tuple[str, ...] = ()
-    since: date | None = None  # a trigger's streak start
-
-    @property
-    def side(self) -> str:
-        return "above" if (self.value or 0) >= (self.expected or 0) else "below"
-
-
-def figure(evidence: dict[str, Any] | None, *, metric: str, day: date, dimension: str = "", segment: str = "",
-           zone: str | None = None, value: float | None = None, expected: float | None = None,
-           score: float | None = None, n: int = 0) -> Figure:
-    """A `Figure` from stored evidence; the keyword values fill in what the evidence lacks (older rows
-    keep the numbers only)."""
-    ev = evidence or {}
-    since = ev.get("since")
-    return Figure(
-        metric, dimension, segment, day, str(zone or ev.get("zone") or "insufficient_data"),
-        ev.get("value", value), ev.get("expected", expected), int(ev.get("window_days") or 1),
-        bool(ev.get("same_weekday")), bool(ev.get("drifting")), bool(ev.get("absolute")), ev.get("score", score), int(ev.get("n", n) or 0), str(ev.get("explanation") or ""),
-        tuple(ev.get("annotations") or ()), date.fromisoformat(since) if since else None)
-
-
-def row_figure(row: DailyMetric) -> Figure:
-    return figure(row.evidence, metric=row.metric, day=row.day, dimension=row.dimension, segment=row.segment,
-                  zone=row.zone, value=row.value, expected=row.expected, score=row.score, n=row.n)
-
-
-def day_figure(d: Day) -> Figure:
-    return figure(d.evidence, metric=d.metric, day=d.day, dimension=d.dimension, segment=d.segment, zone=d.zone,
-                  value=d.value, expected=d.expected, score=d.score, n=d.n)
-
-
-def trigger_figure(trig: TriggerRow) -> Figure:
-    """The reading a trigger fired on (its stored evidence, on the day it fired)."""
-    return figure(trig.evidence, metric=trig.metric, day=trig.fired_on, dimension=trig.dimension,
-                  segment=trig.segment, zone=trig.zone)
+def segment_days(session: Session, *, workspace_id: str,
+                 keys: Iterable[tuple[date, str, str]]) -> dict[tuple[date, str, str], list[Reading]]:
+    """Every segment's row of each (day, metric, dimension) in `keys`, in one query: {key: rows by id}."""
+    wanted = sorted(set(keys))
+    out: dict[tuple[date, str, str], list[Reading]] = {k: [] for k in wanted}
+    if not wanted:
+        return out
+    match = or_(*(and_(DailyMetric.day == d, DailyMetric.metric == m, DailyMetric.dimension == dim)
+                  for d, m, dim in wanted))
+    q = select(DailyMetric).where(DailyMetric.workspace_id == workspace_id, match)
+    for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id)):
+        out[(r.day, r.metric, r.dimension)].append(reading(r))
+    return out
 
 
 def triggers(session: Session, *, workspace_id: str, fired_since: date | None = None,

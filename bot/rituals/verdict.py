@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import render
 from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.readings import Reading as StoredReading
+from bot.metrics.readings import latest_computed_day
 from bot.metrics.settings import Rule
 from bot.metrics.verdicts import (
     LABELS, MAX_HISTORY_DAYS, Case, Reading, Verdict, VerdictSettings, judge, manual_case,
@@ -85,7 +87,7 @@ def action_verdict(session: Session, *, settings: Any, action: Any, trigger: Any
     if action.status != "done" or action.closed_at is None or CATALOGUE.get(action.metric) is None:
         return None
     today = today or datetime.now(settings.timezone).date()
-    as_of = store.latest_metric_day(session, workspace_id=action.workspace_id, on_or_before=today - timedelta(days=1))
+    as_of = latest_computed_day(session, workspace_id=action.workspace_id, on_or_before=today - timedelta(days=1))
     case = _case(settings, action, trigger, as_of)
     rows = readings(session, workspace_id=action.workspace_id, metric=action.metric, dimension=action.dimension,
                     segment=action.segment, start=case.problem_start - timedelta(days=MAX_HISTORY_DAYS),
@@ -104,13 +106,13 @@ def action_verdicts(session: Session, *, settings: Any, workspace_id: str, actio
     out: dict[int, ActionVerdict | None] = {a.id: None for a in actions}
     if not done:
         return out
-    as_of = store.latest_metric_day(session, workspace_id=workspace_id, on_or_before=today - timedelta(days=1))
+    as_of = latest_computed_day(session, workspace_id=workspace_id, on_or_before=today - timedelta(days=1))
     cases = {a.id: _case(settings, a, triggers.get(a.trigger_id) if a.trigger_id else None, as_of) for a in done}
     series = {(a.metric, a.dimension, a.segment) for a in done}
     days = store.daily_series(session, workspace_id=workspace_id, series=series,
                               start=min(c.problem_start for c in cases.values()) - timedelta(days=MAX_HISTORY_DAYS),
                               end=max(c.as_of for c in cases.values()))
-    by_series: dict[tuple[str, str, str], list[store.Day]] = {}
+    by_series: dict[tuple[str, str, str], list[StoredReading]] = {}
     for d in days:
         by_series.setdefault((d.metric, d.dimension, d.segment), []).append(d)
     if names is None:

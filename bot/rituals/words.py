@@ -2,8 +2,8 @@
 statistics kept apart for the "Why?" line.
 
 The phrases come from templates/plain_words.json.j2 (templates are where words live); the window from
-`windows`. Every ritual and Slack view builds its figures here from a `store.Figure`, so a trigger's
-alert, DM, review item and action card say the same value over the same days.
+`windows`. Every ritual and Slack view builds its figures here from a `bot.metrics.readings.Reading`, so a
+trigger's alert, DM, review item and action card say the same value over the same days.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from datetime import date
 
 from bot.blocks import Safe, render
 from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.readings import Reading
 from bot.rituals import windows
-from bot.rituals.store import Figure
 from bot.rituals.units import pair
 from bot.storage.reference import named_text
 
@@ -45,7 +45,7 @@ def segment(dimension: str, name: str) -> Safe:
     return Safe(render("plain_words", part="segment", e={"dimension": dimension, "name": name}).text)
 
 
-def reading(fig: Figure, *, drift_days: int | None = None) -> Safe:
+def reading(fig: Reading, *, drift_days: int | None = None) -> Safe:
     """The plain phrase for a figure's zone: 'far above its usual range for a Thursday'."""
     e = {"zone": fig.zone, "side": fig.side, "weekday": windows.weekday_name(fig.day) if fig.same_weekday else None,
          "drifting": fig.drifting, "drift_days": drift_days if drift_days is not None else _streak(fig),
@@ -53,11 +53,11 @@ def reading(fig: Figure, *, drift_days: int | None = None) -> Safe:
     return Safe(render("plain_words", part="reading", e=e).text)
 
 
-def _streak(fig: Figure) -> int | None:
+def _streak(fig: Reading) -> int | None:
     return (fig.day - fig.since).days + 1 if fig.since is not None else None
 
 
-def said(fig: Figure, *, today: date | None, name: str | None = None, currency: str | None = None,
+def said(fig: Reading, *, today: date | None, name: str | None = None, currency: str | None = None,
          drift_days: int | None = None) -> Said:
     """Everything a message shows of `fig`; `name` is the segment as its source names it today."""
     definition = CATALOGUE.get(fig.metric)

@@ -103,7 +103,7 @@ def _metric(cmd: grammar.MetricView, r: Request) -> Message | None:
 def _chart(cmd: grammar.MetricView, r: Request) -> Message | None:
     """`/metrics <metric> chart`: the trend chart shared in the channel (in a DM when the bot is not in it)."""
     from bot.rituals import charts
-    from bot.rituals.store import latest_metric_day
+    from bot.metrics.readings import latest_computed_day as latest_metric_day
 
     settings = r.services.settings
     with r.db.transaction() as session:

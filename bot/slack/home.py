@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.actions import service as actions
 from bot.actions.workdays import working_days
 from bot.config import Settings
+from bot.metrics.zone_names import ACT_NOW, WATCH
 from bot.rituals import schedule
 from bot.rituals.registry import schedules_from_config
 from bot.slack import readings
@@ -89,7 +90,7 @@ def publish_home(r: Request) -> None:
         sources = source_rows(session, services.settings, now) if r.is_admin else []
     view = render_view(
         "slack_home", actions=rows, more_actions=max(0, len(mine) - HOME_ACTIONS), card=card,
-        urgent=card.in_zone("act_now", "watch")[:8], review_at=next_review(services.settings, now), me=me, team=team,
+        urgent=card.in_zone(ACT_NOW, WATCH)[:8], review_at=next_review(services.settings, now), me=me, team=team,
         me_days=AGENT_DAYS, sources=sources)
     view = with_settings(r, view)  # admins: set-up and the first-run checklist (issue 16.3)
     services.notifier(r.client).publish_home(r.user, view)

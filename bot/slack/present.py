@@ -9,7 +9,9 @@ from sqlalchemy.orm import object_session
 
 from bot.actions.workdays import MON_FRI, WorkingDays, is_overdue
 from bot.blocks import Message, Safe, environment, fit, render, validate
+from bot.metrics import zone_names
 from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.readings import trigger_reading
 from bot.metrics.zones import format_value
 from bot.slack import action_ids
 from bot.slack.parse import DIMENSIONS, USAGE
@@ -82,7 +84,7 @@ def _trigger_reading(action: Any, currency: str | None = None) -> Any:
     trigger = next(iter(store.triggers_by_ids(session, workspace_id=action.workspace_id, ids=[action.trigger_id])), None)
     if trigger is None:
         return None
-    return words.said(store.trigger_figure(trigger), today=None, name=_segment_name(action) or None, currency=currency)
+    return words.said(trigger_reading(trigger), today=None, name=_segment_name(action) or None, currency=currency)
 
 
 def action_row(action: Action, *, today: date | None = None, verdict: Any = None,
@@ -132,7 +134,7 @@ def log_entry(action: Action, trigger: Any, *, verdict: Any = None, currency: st
 
         # "Customer satisfaction — billing (product area) act now on Wed 18 Nov" (plain text; the template escapes)
         where = f" — {words.unescaped(words.segment(trigger.dimension, _segment_name(trigger)))}" if trigger.dimension else ""
-        trigger_text = (f"{metric_label(trigger.metric)}{where} {trigger.zone.replace('_', ' ')} "
+        trigger_text = (f"{metric_label(trigger.metric)}{where} {zone_names.words(trigger.zone)} "
                         f"on {windows.day(trigger.fired_on)}")
     return {**row, "opened": action.created_at.date(), "trigger": trigger_text,
             "change": f"{before} → {after}" if before and after else None}

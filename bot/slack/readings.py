@@ -1,10 +1,8 @@
 """What the Slack views read: the scorecard, one metric's trend and segments, agent figures.
 
-Reads the `daily_metrics` rows the metrics service writes (zone, expected,
-score, evidence) and, for the App Home agent panel, aggregates over `tickets`.
-Results are frozen dataclasses that templates read. Every query filters on
-`workspace_id`. When the metrics service publishes its own scorecard, the
-Slack handlers can switch to it without touching templates.
+Formats the read model (`bot.metrics.readings`: the stored rows as read, and the latest computed day) for
+Slack, and, for the App Home agent panel, aggregates over `tickets`. Results are frozen dataclasses that
+templates read. Every query filters on `workspace_id`.
 """
 from __future__ import annotations
 
@@ -16,19 +14,15 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from bot.metrics import readings as metric_readings
+from bot.metrics import zone_names
 from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.zone_names import zone_or_default
 from bot.metrics.zones import format_value
-from bot.rituals import store as rituals_store
 from bot.rituals import windows, words
-from bot.storage import metrics as store
 from bot.storage.models import DailyMetric, TicketRow
 from bot.storage.reference import agent_keys_for_email, display_names, named_text
 
-ZONE_ORDER = ("act_now", "watch", "healthy", "learning", "insufficient_data")
-ZONE_LABELS = {"act_now": "Act now", "watch": "Watch", "healthy": "Healthy", "learning": "Learning",
-               "insufficient_data": "Not enough data"}
-ZONE_EMOJI = {"act_now": ":red_circle:", "watch": ":large_yellow_circle:", "healthy": ":large_green_circle:",
-              "learning": ":white_circle:", "insufficient_data": ":white_circle:"}
 SPARK = "▁▂▃▄▅▆▇█"
 MAX_SEGMENTS = 15
 
@@ -50,11 +44,13 @@ class Reading:
 
     @property
     def zone_label(self) -> str:
-        return ZONE_LABELS.get(self.zone, self.zone)
+        """'Act now', 'Not enough data': the zone's words (`zone_names.WORDS`) as a label."""
+        said = zone_names.words(self.zone)
+        return said[:1].upper() + said[1:] if self.zone in zone_names.WORDS else said
 
     @property
     def emoji(self) -> str:
-        return ZONE_EMOJI.get(self.zone, ":white_circle:")
+        return zone_names.emoji(self.zone)
 
 
 @dataclass(frozen=True)
@@ -71,8 +67,8 @@ class ScorecardView:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Series per zone, counted as the weekly review counts its "now" (`rituals.store.zone_counts`)."""
-        return rituals_store.zone_counts(r.zone for r in self.readings)
+        """Series per zone, counted as the weekly review counts its "now" (`zone_names.counts`)."""
+        return zone_names.counts(r.zone for r in self.readings)
 
 
 @dataclass(frozen=True)
@@ -111,46 +107,37 @@ class AgentFigures:
     csat: str
 
 
-def _reading(row: DailyMetric, currency: str | None = None) -> Reading:
-    """One stored row as every message shows it (`rituals.store.row_figure`, `rituals.words.said`): the value
-    its zone was judged on (pooled over the window for rates), that window in words, and plain words."""
-    definition = CATALOGUE.get(row.metric)
-    figure = rituals_store.row_figure(row)
-    said = words.said(figure, today=None, currency=currency)
+def _reading(r: metric_readings.Reading, currency: str | None = None) -> Reading:
+    """One stored reading as every message shows it (`rituals.words.said`): the value its zone was judged on
+    (pooled over the window for rates), that window in words, and plain words."""
+    definition = CATALOGUE.get(r.metric)
+    said = words.said(r, today=None, currency=currency)
     return Reading(
-        metric=row.metric,
-        label=definition.label if definition else row.metric,
-        zone=row.zone or "insufficient_data",
+        metric=r.metric,
+        label=definition.label if definition else r.metric,
+        zone=r.zone,
         value=said.value,
-        expected=said.expected if row.expected is not None else "n/a",
+        expected=said.expected if r.expected is not None else "n/a",
         explanation=said.why,
-        n=figure.n,
-        dimension=row.dimension,
-        segment=row.segment,
+        n=r.n,
+        dimension=r.dimension,
+        segment=r.segment,
         window=said.window,
         words=said.words,
-        pooled=figure.window_days > 1,
+        pooled=r.window_days > 1,
     )
 
 
-def latest_day(session: Session, *, workspace_id: str, metric: str | None = None) -> date | None:
-    query = select(func.max(DailyMetric.day)).where(DailyMetric.workspace_id == workspace_id,
-                                                    DailyMetric.dimension == "")
-    if metric:
-        query = query.where(DailyMetric.metric == metric)
-    return session.scalar(query)
-
-
 def scorecard(session: Session, *, workspace_id: str, currency: str | None = None) -> ScorecardView:
-    """Every metric's overall zone on the latest computed day with overall rows (the day the weekly review
-    calls "now"), in catalogue order."""
-    day = rituals_store.scorecard_day(session, workspace_id=workspace_id)
+    """Every metric's overall zone on the latest computed day (the day the weekly review calls "now"), in
+    catalogue order."""
+    day = metric_readings.latest_computed_day(session, workspace_id=workspace_id)
     if day is None:
         return ScorecardView(None, ())
-    rows = store.day_rows(session, workspace_id=workspace_id, day=day, dimension="")
+    found = metric_readings.day_readings(session, workspace_id=workspace_id, day=day, dimension="")
     order = {key: i for i, key in enumerate(CATALOGUE)}
-    readings = sorted((_reading(r, currency) for r in rows), key=lambda r: order.get(r.metric, len(order)))
-    return ScorecardView(day, tuple(readings))
+    shown = sorted((_reading(r, currency) for r in found), key=lambda r: order.get(r.metric, len(order)))
+    return ScorecardView(day, tuple(shown))
 
 
 def sparkline(values: list[float | None]) -> str:
@@ -165,7 +152,7 @@ def sparkline(values: list[float | None]) -> str:
 def metric_detail(session: Session, *, workspace_id: str, metric: str, days: int, by: str | None,
                   annotations: list[tuple[date, str, str]] | None = None, currency: str | None = None) -> MetricDetail:
     definition = CATALOGUE[metric]
-    last = latest_day(session, workspace_id=workspace_id, metric=metric)
+    last = metric_readings.latest_computed_day(session, workspace_id=workspace_id, metric=metric)
     if last is None:
         return MetricDetail(metric, definition.label, definition.definition, days, by, None, None, None, "", "n/a",
                             "n/a", "n/a", "n/a")
@@ -173,7 +160,7 @@ def metric_detail(session: Session, *, workspace_id: str, metric: str, days: int
     rows = list(session.scalars(select(DailyMetric).where(
         DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric, DailyMetric.dimension == "",
         DailyMetric.day >= first, DailyMetric.day <= last).order_by(DailyMetric.day)))
-    by_day = {r.day: r.value for r in rows}
+    by_day = {r.day: r.value for r in rows}  # the sparkline draws each day's own value
     series = [by_day.get(first + timedelta(days=i)) for i in range(days)]
     known = [v for v in series if v is not None]
     unit = definition.unit
@@ -183,15 +170,16 @@ def metric_detail(session: Session, *, workspace_id: str, metric: str, days: int
         seg_rows = list(session.scalars(select(DailyMetric).where(
             DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric, DailyMetric.dimension == by,
             DailyMetric.day == last)))
-        zone_rank = {z: i for i, z in enumerate(ZONE_ORDER)}
-        seg_rows.sort(key=lambda r: (zone_rank.get(r.zone or "", 9), -(r.n or 0), r.segment))
+        zone_rank = {z: i for i, z in enumerate(zone_names.LISTED)}
+        seg_rows.sort(key=lambda r: (zone_rank[zone_or_default(r.zone)], -(r.n or 0), r.segment))
         shown = seg_rows[:MAX_SEGMENTS]
         names = display_names(session, workspace_id=workspace_id, dimension=by, ids=[r.segment for r in shown])
-        segments = [_named(_reading(r, currency), names.get(r.segment, r.segment)) for r in shown]
+        segments = [_named(_reading(metric_readings.reading(r), currency), names.get(r.segment, r.segment))
+                    for r in shown]
         more = max(0, len(seg_rows) - MAX_SEGMENTS)
     return MetricDetail(
         metric=metric, label=definition.label, definition=definition.definition, days=days, by=by,
-        latest=_reading(rows[-1], currency) if rows and rows[-1].day == last else None,
+        latest=_reading(metric_readings.reading(rows[-1]), currency) if rows and rows[-1].day == last else None,
         first_day=first, last_day=last, sparkline=sparkline(series),
         low=format_value(min(known), unit, currency=currency) if known else "n/a",
         high=format_value(max(known), unit, currency=currency) if known else "n/a",
@@ -221,13 +209,11 @@ def latest_value(session: Session, *, workspace_id: str, metric: str, dimension:
                  segment: str = "") -> float | None:
     """The metric's most recent value for a segment as `/metrics` shows it (the value its zone was judged on,
     pooled over the window for rates): the value recorded on an action."""
-    row = session.execute(select(DailyMetric.value, DailyMetric.evidence).where(
+    row = session.scalars(select(DailyMetric).where(
         DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric,
         DailyMetric.dimension == dimension, DailyMetric.segment == segment, DailyMetric.value.is_not(None),
     ).order_by(DailyMetric.day.desc()).limit(1)).first()
-    if row is None:
-        return None
-    return (row.evidence or {}).get("value", row.value)
+    return None if row is None else metric_readings.reading(row).value
 
 
 def agent_figures(session: Session, *, workspace_id: str, since_at: datetime, until_at: datetime,

@@ -169,12 +169,18 @@ def touched_until(session: Session, *, workspace_id: str, since_at: datetime) ->
     return _aware(session.scalar(select(func.max(t.touched_until)).where(*where)))
 
 
-def computed_span(session: Session, *, workspace_id: str) -> tuple[date | None, date | None]:
-    """(first, last) day with stored rollups: what a range read can answer."""
+def computed_day(session: Session, *, workspace_id: str, on_or_before: date | None = None,
+                 metric: str | None = None, first: bool = False) -> date | None:
+    """The latest (`first`: earliest) day with overall rollup rows, on or before a day, of one metric or any.
+    The SQL behind `bot.metrics.readings.latest_computed_day`: one probe of an index on (workspace_id, day)."""
     d = DailyMetric
-    row = session.execute(select(func.min(d.day), func.max(d.day)).where(
-        d.workspace_id == workspace_id, d.dimension == "", d.metric == "ticket_volume")).one()
-    return row[0], row[1]
+    q = select(func.min(d.day) if first else func.max(d.day)).where(d.workspace_id == workspace_id,
+                                                                    d.dimension == "")
+    if on_or_before is not None:
+        q = q.where(d.day <= on_or_before)
+    if metric is not None:
+        q = q.where(d.metric == metric)
+    return session.scalar(q)
 
 
 def prune_touches(session: Session, *, workspace_id: str, through_at: datetime) -> None:
@@ -303,10 +309,6 @@ def drift_seeds(session: Session, *, workspace_id: str, day: date) -> dict[tuple
         if ev and ev.get("drift") is not None:
             out[(m, dim, seg)] = float(ev["drift"])
     return out
-
-
-def latest_day(session: Session, *, workspace_id: str) -> date | None:
-    return session.scalar(select(func.max(DailyMetric.day)).where(DailyMetric.workspace_id == workspace_id))
 
 
 def day_rows(session: Session, *, workspace_id: str, day: date, dimension: str | None = "") -> list[DailyMetric]:

@@ -36,14 +36,14 @@ def test_demo_review_shows_one_fix_that_worked_and_one_usual_recovery(tmp_path):
     # The planted trigger carries the day's reading, as a fired one does: its card says what it started from.
     from sqlalchemy import select
 
-    from bot.rituals import store
+    from bot.metrics.readings import trigger_reading
     from bot.slack.outcomes import card
     from bot.storage.models import Action, TriggerRow
 
     with demo.session_factory() as session:
         action = session.scalar(select(Action).where(Action.description.like("Move two agents%")))
         trigger = session.get(TriggerRow, action.trigger_id)
-        assert store.trigger_figure(trigger).value is not None
+        assert trigger_reading(trigger).value is not None
         text = json.dumps(card(session, settings=demo.settings, action=action, today=date(2026, 11, 27)).payload())
     assert "n/a" not in text and "*improved*" in text
 

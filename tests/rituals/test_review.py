@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.config import load_settings
+from bot.metrics.readings import Reading as Day
 from bot.rituals import review
-from bot.rituals.store import Day
 from tests.rituals.factories import seed_review_scenario
 
 TODAY = date(2026, 11, 23)  # a Monday
