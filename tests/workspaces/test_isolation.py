@@ -20,8 +20,16 @@ from bot.storage.models import TicketRow
 from tests.slack.conftest import slack  # noqa: F401 - the fake Slack Web API fixture
 
 A, B = "T0AAA", "T0BBB"
-# Words only one workspace's rows hold: group names, subjects, action descriptions, assignees.
-MARKERS = {A: ("Aardvark", "aardvark", "ALPHA-ACTION"), B: ("Bumblebee", "bumblebee", "BRAVO-ACTION")}
+# Each workspace's stored settings (`signalroom settings set`): its review channel, a product area of its
+# own tag routed to its own digest channel, its currency. The config file sets none of these.
+CHANNELS = {A: ("C0AAAREVIEW", "C0AAADIGEST"), B: ("C0BBBREVIEW", "C0BBBDIGEST")}
+STORED = {team: {"channels.review": f'"{CHANNELS[team][0]}"', f"product_areas.{word}": f'["{word}"]',
+                 f"routing.{word}": f'{{channel = "{CHANNELS[team][1]}", only_when_notable = false}}',
+                 "metrics.currency": f'"{currency}"', "metrics.monthly_support_cost": "1000"}
+          for team, word, currency in ((A, "aardvark", "EUR"), (B, "bumblebee", "USD"))}
+# Words only one workspace's rows and settings hold: group names, subjects, action descriptions, channels.
+MARKERS = {A: ("Aardvark", "aardvark", "ALPHA-ACTION", *CHANNELS[A]),
+           B: ("Bumblebee", "bumblebee", "BRAVO-ACTION", *CHANNELS[B])}
 OWNER = "U0OWNER"  # owner@example.com in the fake Slack: an agent in both workspaces
 PER_DAY = {A: 9, B: 4}  # tickets a day
 TOPICS = ("invoice charged twice", "password reset link expired", "export to csv fails")
@@ -76,6 +84,9 @@ def seed(session_factory, team: str, *, per_day: int, first_response: float) -> 
 def two_workspaces(env, capsys, session_factory):
     for team, tz in ((A, "Europe/Berlin"), (B, "America/New_York")):
         assert cli(env, capsys, "workspace", "add", team, "--timezone", tz)[0] == 0
+        for key, value in STORED[team].items():
+            code, _, err = cli(env, capsys, "settings", "set", key, value, "--workspace", team)
+            assert code == 0, err
     seed(session_factory, A, per_day=PER_DAY[A], first_response=600.0)
     seed(session_factory, B, per_day=PER_DAY[B], first_response=36000.0)
     for team in (A, B):
@@ -107,6 +118,12 @@ def test_every_cli_reader_shows_only_its_workspace(two_workspaces, capsys, team)
     assert f"{MARKERS[team][0]} Desk" in by_group  # its own rows are there
     actions = json.loads(seen[("actions", "--json")])["actions"]
     assert [a["description"].split(":")[0] for a in actions] == [MARKERS[team][2]]
+    # Its own stored settings: the review goes to its review channel, costs are in its currency.
+    review = json.loads(seen[("agenda", "--json")])["messages"]
+    assert review and {m["channel"] for m in review} == {CHANNELS[team][0]}
+    cost = [m["display_value"] for m in json.loads(seen[("metrics", "--json")])["metrics"]
+            if m["key"] == "cost_per_resolution"]
+    assert cost and cost[0].endswith(STORED[team]["metrics.currency"].strip('"')), cost
 
 
 def test_themes_are_each_workspaces_own(two_workspaces, capsys):
@@ -115,9 +132,11 @@ def test_themes_are_each_workspaces_own(two_workspaces, capsys):
         assert code == 0, err
         assert not leaks(team, out), leaks(team, out)
         assert MARKERS[team][1] in out  # its own subjects made its themes
-    for team in (A, B):  # the stored themes the digests read
+    for team in (A, B):  # the stored themes the digests read, routed by the workspace's own [[routing]]
         code, out, err = cli(two_workspaces, capsys, "digest", "--json", "--workspace", team)
         assert code == 0 and not leaks(team, out), err
+        digests = json.loads(out)["messages"]
+        assert digests and {m["channel"] for m in digests} == {CHANNELS[team][1]}
 
 
 def test_the_figures_are_each_workspaces_own(two_workspaces, capsys):
@@ -183,6 +202,10 @@ def test_every_rituals_gather_reads_only_its_workspace(two_workspaces, session_f
         assert not leaks(team, text), (key, leaks(team, text))
         gathered += 1
     assert gathered >= 4
+    assert str(settings.timezone) == ("Europe/Berlin" if team == A else "America/New_York")
+    today, period = runner.current_period("weekly_review", now)
+    review = runner.render("weekly_review", today=today, period=period)
+    assert review and {item.channel for item in review} == {CHANNELS[team][0]}
 
 
 def test_slack_metrics_and_app_home_show_only_the_teams_workspace(two_workspaces, tmp_path, session_factory, slack):
