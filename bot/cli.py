@@ -39,6 +39,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("source", "source", "helpdesk connections per workspace (add, list, remove)"),
     ("secrets", "secrets", "the key that encrypts stored credentials (new-key, rotate)"),
     ("settings", "settings", "one workspace's settings over the config file's (show, set, unset, history)"),
+    ("trackers", "trackers", "issue trackers: check the credentials, poll the linked issues"),
 )
 
 

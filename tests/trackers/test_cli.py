@@ -1,0 +1,48 @@
+"""`signalroom trackers check|poll` against the fakes on loopback."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from bot.cli import main
+from bot.config import load_settings
+from bot.trackers.clients import make_client
+from bot.trackers.links import Subject, create_issue
+from integrations.trackers.base import IssueDraft
+from tests.fakes.loopback import serve
+from tests.trackers.fakes import JIRA_EMAIL, JIRA_TOKEN, LINEAR_KEY, FakeJira, FakeLinear
+
+
+def env_for(tmp_path, db_url: str, jira_url: str, linear_url: str, **extra) -> dict[str, str]:
+    config = tmp_path / "signalroom.toml"
+    config.write_text('[trackers]\ndefault = "jira"\n[trackers.jira]\nproject = "PAY"\n')
+    return {"SIGNALROOM_CONFIG": str(config), "DATABASE_URL": db_url, "JIRA_URL": jira_url, "JIRA_EMAIL": JIRA_EMAIL,
+            "JIRA_API_TOKEN": JIRA_TOKEN, "LINEAR_API_KEY": LINEAR_KEY, "LINEAR_URL": linear_url, **extra}
+
+
+def test_check_names_each_account_and_fails_on_a_bad_token(tmp_path, db_url, capsys):
+    with serve(FakeJira()) as jira_url, serve(FakeLinear()) as linear_url:
+        assert main(["trackers", "check"], env_for(tmp_path, db_url, jira_url, linear_url)) == 0
+        assert capsys.readouterr().out.splitlines() == ["jira: ok, as Signalroom bot", "linear: ok, as Signalroom bot"]
+        env = env_for(tmp_path, db_url, jira_url, linear_url, JIRA_API_TOKEN="wrong-token-xyz")
+        assert main(["trackers", "check"], env) == 1
+        out = capsys.readouterr().out
+        assert "jira: jira: authentication failed (HTTP 401)" in out and "wrong-token-xyz" not in out
+
+
+def test_poll_refreshes_open_links_and_without_a_tracker_is_a_usage_error(tmp_path, db_url, session_factory, capsys):
+    jira = FakeJira()
+    with serve(jira) as jira_url, serve(FakeLinear()) as linear_url:
+        env = env_for(tmp_path, db_url, jira_url, linear_url)
+        settings = load_settings(env)
+        create_issue(session_factory, make_client(settings, "jira"), workspace_id="default",
+                     subject=Subject("theme", "t-1", "Payments"), draft=IssueDraft("Payments", "d", "PAY"), user="U1",
+                     now=datetime(2026, 11, 1, tzinfo=UTC))
+        jira.resolve("PAY-1", datetime(2026, 11, 2, tzinfo=UTC))
+        assert main(["trackers", "poll", "--json"], env) == 0
+        assert json.loads(capsys.readouterr().out) == {"refreshed": 1, "resolved": 1, "unlinked": 0, "problems": {}}
+        assert main(["trackers", "poll", "--json"], env) == 0  # resolved: nothing left to poll
+        assert json.loads(capsys.readouterr().out)["refreshed"] == 0
+    bare = {k: v for k, v in env.items() if not k.startswith(("JIRA", "LINEAR"))}
+    assert main(["trackers", "poll"], bare) == 2
+    assert "no issue tracker is set up" in capsys.readouterr().err
