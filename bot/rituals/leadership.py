@@ -24,7 +24,7 @@ from bot.metrics.verdicts import PeriodSample, period_trend
 from bot.rituals import ledger, schedule, store, windows, words
 from bot.rituals.store import TicketFact
 from bot.rituals.units import duration
-from bot.rituals.verdict import action_verdict, tally
+from bot.rituals.verdict import action_verdicts, tally
 from bot.storage.reference import segment_names
 
 
@@ -170,14 +170,24 @@ def gather(session: Session, *, settings: Settings, today: date) -> Summary | No
                 if t.fired_on < next_start]
     figures = kpis(kpi_values(this, cost), kpi_values(last, cost), currency=settings.file.metrics.currency,
                    this_samples=kpi_samples(this, cost), last_samples=kpi_samples(last, cost))
-    trigger_rows = {t.id: t for t in store.triggers(session, workspace_id=settings.workspace_id)}
-    done = [a for a in store.actions(session, workspace_id=settings.workspace_id, statuses=("done",))
-            if a.closed_at is not None and month_start <= a.closed_at.astimezone(tz).date() < next_start]
-    outcomes = tally(v.label for a in done if (v := action_verdict(
-        session, settings=settings, action=a, trigger=trigger_rows.get(a.trigger_id), today=today)) is not None)
+    outcomes = month_outcomes(session, settings=settings, start=month_start, end=next_start, today=today)
     return Summary(channel, f"{month_start.year}-{month_start.month:02d}",
                    tuple(figures), tuple(recommend(triggers, settings, today=today, names=segment_names(
                        session, workspace_id=settings.workspace_id, pairs=[(t.dimension, t.segment) for t in triggers]))), len(this), outcomes)
+
+
+def month_outcomes(session: Session, *, settings: Settings, start: date, end: date,
+                   today: date) -> tuple[tuple[str, int], ...]:
+    """The actions done in [start, end) counted by verdict: all judged from one read of their readings
+    (`action_verdicts`), their triggers read in one query, whatever their number."""
+    tz = settings.timezone
+    done = [a for a in store.actions(session, workspace_id=settings.workspace_id, statuses=("done",))
+            if a.closed_at is not None and start <= a.closed_at.astimezone(tz).date() < end]
+    triggers = {t.id: t for t in store.triggers_by_ids(session, workspace_id=settings.workspace_id,
+                                                       ids={a.trigger_id for a in done if a.trigger_id})}
+    verdicts = action_verdicts(session, settings=settings, workspace_id=settings.workspace_id, actions=done,
+                               triggers=triggers, today=today)
+    return tally(v.label for a in done if (v := verdicts[a.id]) is not None)
 
 
 def render_summary(summary: Summary) -> Message:

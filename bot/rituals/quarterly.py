@@ -13,9 +13,10 @@ A quarter without stored days is not reported; one partly covered says so.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
 from bot.rituals import ledger, store, windows
-from bot.rituals.verdict import action_verdict, tally
+from bot.rituals.verdict import action_verdicts, tally
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,20 @@ def decorative_metrics(bad_days: Counter, actions: Counter) -> list[MetricLine]:
     return sorted(out, key=lambda l: (-l.bad_days, l.label))
 
 
+def rule_outcomes(session: Session, *, settings: Settings, actions: Sequence[Any], triggers: Mapping[int, Any],
+                  today: date) -> dict[str, list[str]]:
+    """Per rule, the verdicts of the done actions its `triggers` led to: all judged from one read of their
+    readings (`action_verdicts`), whatever their number."""
+    linked = [a for a in actions if a.trigger_id and a.trigger_id in triggers]
+    judged = action_verdicts(session, settings=settings, workspace_id=settings.workspace_id, actions=linked,
+                             triggers=triggers, today=today)
+    out: dict[str, list[str]] = {}
+    for a in linked:
+        if (v := judged[a.id]) is not None:
+            out.setdefault(triggers[a.trigger_id].rule, []).append(v.label)
+    return out
+
+
 def gather(session: Session, *, settings: Settings, today: date) -> QuarterlyReview | None:
     channel = settings.file.slack.review_channel or settings.file.rituals.weekly_review.channel
     if not channel:
@@ -170,12 +185,7 @@ def gather(session: Session, *, settings: Settings, today: date) -> QuarterlyRev
                if start <= a.created_at.date() <= end]
     by_trigger = Counter(a.trigger_id for a in actions if a.trigger_id)
     by_id = {t.id: t for t in triggers}
-    verdicts: dict[str, list[str]] = {}
-    for a in actions:
-        trig = by_id.get(a.trigger_id) if a.trigger_id else None
-        v = action_verdict(session, settings=settings, action=a, trigger=trig, today=today) if trig else None
-        if v is not None:
-            verdicts.setdefault(trig.rule, []).append(v.label)
+    verdicts = rule_outcomes(session, settings=settings, actions=actions, triggers=by_id, today=today)
     lines = []
     for rule in settings.file.rules:
         mine = [t for t in triggers if t.rule == rule.name]
