@@ -40,13 +40,18 @@ def zendesk():
         yield fake, url
 
 
+def settings_from(tmp_path, config: str, slack, **env: str):
+    """One workspace on a bot token, configured by `config`, talking to the fake `slack`."""
+    path = tmp_path / "signalroom.toml"
+    path.write_text(config, encoding="utf-8")
+    return load_settings({"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-single",
+                          "SLACK_API_URL": slack.api_url, **env}, config_path=str(path))
+
+
 @pytest.fixture
 def driver(tmp_path, session_factory, slack):
-    path = tmp_path / "signalroom.toml"
-    path.write_text(CONFIG, encoding="utf-8")
-    settings = load_settings({"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-single",
-                              "SLACK_API_URL": slack.api_url, "SIGNALROOM_SECRET_KEY": KEY}, config_path=str(path))
-    with running_app(settings, session_factory, slack) as driver:
+    with running_app(settings_from(tmp_path, CONFIG, slack, SIGNALROOM_SECRET_KEY=KEY), session_factory,
+                     slack) as driver:
         yield driver
 
 

@@ -9,13 +9,13 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.config import load_settings
 from bot.slack import settings_ids as ids
 from bot.storage.models import PostedMessage
 from bot.storage.workspace_models import SettingsChange
 from bot.workspaces.settings import settings_for
 from tests.fakes.blockkit import view_refusal
-from tests.slack.conftest import ADMIN, OWNER, SECRET, running_app, seed_metrics
+from tests.slack.conftest import ADMIN, OWNER, running_app, seed_metrics
+from tests.slack.test_settings_home import settings_from
 
 CONFIG = f"""
 timezone = "Europe/Berlin"
@@ -40,10 +40,7 @@ channel = "C0BILLING"
 
 @pytest.fixture
 def app(tmp_path, session_factory, slack):
-    path = tmp_path / "signalroom.toml"
-    path.write_text(CONFIG, encoding="utf-8")
-    settings = load_settings({"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-single",
-                              "SLACK_API_URL": slack.api_url}, config_path=str(path))
+    settings = settings_from(tmp_path, CONFIG, slack)
     with running_app(settings, session_factory, slack) as driver:
         yield driver, settings
 

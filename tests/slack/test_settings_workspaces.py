@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.config import load_settings
 from bot.slack import settings_ids as ids
 from bot.storage.workspace_models import HelpdeskSource, SettingsChange, Workspace
 from bot.storage.workspace_settings_models import WorkspaceSettings
@@ -16,9 +15,9 @@ from integrations.normalize import basic_auth_header
 from tests.fakes.loopback import serve
 from tests.fakes.slack import serve_slack
 from tests.fakes.zendesk import FakeZendesk
-from tests.slack.conftest import ADMIN, OWNER, SECRET, running_app
+from tests.slack.conftest import ADMIN, OWNER, running_app
 from tests.slack.test_oauth import install, oauth_driver  # noqa: F401 - the fixture
-from tests.slack.test_settings_home import EMAIL, TOKEN, channels_form, connect_form, rows
+from tests.slack.test_settings_home import EMAIL, TOKEN, channels_form, connect_form, rows, settings_from
 
 
 @pytest.fixture
@@ -51,10 +50,7 @@ def test_an_installed_workspace_sets_itself_up_from_home(oauth_driver, session_f
 def test_while_a_workspace_names_no_admins_its_slack_admins_may_set_it_up(tmp_path, session_factory):
     users = {"U0BOSS": {"is_admin": True, "profile": {}}, OWNER: {"is_admin": False, "profile": {}}}
     with serve_slack(users=users) as slack:
-        path = tmp_path / "signalroom.toml"
-        path.write_text('timezone = "Europe/Berlin"\n', encoding="utf-8")
-        settings = load_settings({"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-single",
-                                  "SLACK_API_URL": slack.api_url}, config_path=str(path))
+        settings = settings_from(tmp_path, 'timezone = "Europe/Berlin"\n', slack)
         with running_app(settings, session_factory, slack) as driver:
             refused = driver.submit(ids.CHANNELS_VIEW, channels_form("C0MINE"), user=OWNER).json()
             assert refused["response_action"] == "errors"
