@@ -29,8 +29,10 @@ from bot.metrics.settings import playbook_title
 from bot.rituals import action_ids, ledger, schedule, store, windows, words
 from bot.rituals.delivery import is_user_id
 from bot.rituals.publish import Publisher
+from bot.slack.tracker_ids import create_value
 from bot.storage.models import TriggerRow
 from bot.storage.reference import display_name
+from bot.trackers.clients import configured as trackers_configured
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ class AlertItem:
     dimension: str = ""  # the trigger's segment as stored, for the buttons (`segment` is its display text)
     segment_id: str = ""
     acknowledged_by: str | None = None  # who took ownership with the alert's Acknowledge button
+    issue_value: str = ""  # the Create issue button's value when a tracker is set up (bot/trackers), else no button
 
     @property
     def log_value(self) -> str:
@@ -132,6 +135,7 @@ def _item(trig: TriggerRow, settings: Settings, actions_by_trigger: dict[int, ob
         tuple(playbook.steps) if playbook else (), getattr(act, "id", None), getattr(act, "due_on", None),
         said.window, said.words, playbook_title(trig.playbook, playbook.title if playbook else None)
         if trig.playbook else "", trig.dimension, trig.segment, owner if acked is not None and owner == acked else None,
+        create_value("trigger", str(trig.id)) if trackers_configured(settings) else "",
     )
 
 

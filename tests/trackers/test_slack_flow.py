@@ -30,7 +30,7 @@ THEMES = {"t-pay": "Payment failed on the new billing page", "t-inv": "Invoice c
 
 def settings_for(tmp_path, slack, jira_url: str, linear_url: str):
     config = tmp_path / "signalroom.toml"
-    config.write_text(f'timezone = "UTC"\n[slack]\nadmins = ["{ADMIN}"]\n[product_areas]\nbilling = ["billing"]\n'
+    config.write_text(f'timezone = "UTC"\n[slack]\nadmins = ["{ADMIN}"]\nalerts_channel = "C0ALERTS"\n[product_areas]\nbilling = ["billing"]\n'
                       f'[[routing]]\nproduct_area = "billing"\nchannel = "{CHANNEL}"\nonly_when_notable = false\n'
                       '[trackers]\ndefault = "jira"\n[trackers.jira]\nproject = "PAY"\n'
                       '[trackers.linear]\nteam_id = "team-uuid-1"\n'
