@@ -159,9 +159,9 @@ def _first_block(view: dict[str, Any]) -> str:
 def _connect_error(message: str, *, tested: bool) -> tuple[str, str]:
     """The input a connection-test (`tested`) or service error belongs to, in the form's words (not the
     CLI's flags)."""
-    if tested:
-        wrong_address = "HTTP 404" in message or "could not be reached" in message
-        block = ids.SOURCE_URL if wrong_address else ids.SOURCE_SECRET
+    if tested:  # the credentials refused (401, 403) or else the address (404, unreachable, not a helpdesk)
+        refused = "HTTP 401" in message or "HTTP 403" in message
+        block = ids.SOURCE_SECRET if refused else ids.SOURCE_URL
     elif "--email" in message:
         block = ids.SOURCE_EMAIL
     elif "--url" in message:

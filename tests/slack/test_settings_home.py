@@ -210,3 +210,21 @@ def test_removing_a_helpdesk_deletes_it_and_its_credentials(driver, session_fact
     home = home_of(driver, count=2)
     assert rows(session_factory, HelpdeskSource) == []
     assert "zendesk-main" not in json.dumps(home)
+
+
+def test_a_flaky_helpdesk_is_retried_once_and_an_unreachable_one_answers_within_slacks_3_seconds(
+        driver, session_factory, zendesk):
+    import time
+
+    fake, url = zendesk
+    fake.fail_next("503")
+    assert driver.submit(ids.CONNECT_VIEW, connect_form(url), user=ADMIN, private_metadata="zendesk").text == ""
+    assert len(rows(session_factory, HelpdeskSource)) == 1 and len(fake.requests) == 2
+
+    fake.fail_next("timeout", times=2)
+    started = time.monotonic()
+    body = driver.submit(ids.CONNECT_VIEW, connect_form(url, name="second"), user=ADMIN,
+                         private_metadata="zendesk").json()
+    assert time.monotonic() - started < 3.0
+    assert body["response_action"] == "errors" and list(body["errors"]) == [ids.SOURCE_URL], body
+    assert [s.name for s in rows(session_factory, HelpdeskSource)] == ["zendesk-main"]
