@@ -11,8 +11,10 @@ from bot.storage.workspace_models import SettingsChange
 from bot.storage.workspace_settings_models import WorkspaceSettings
 
 
-def get_settings(session: Session, *, workspace_id: str) -> WorkspaceSettings | None:
-    return session.get(WorkspaceSettings, workspace_id)
+def get_settings(session: Session, *, workspace_id: str, for_update: bool = False) -> WorkspaceSettings | None:
+    """The workspace's overrides; `for_update` locks the row until the transaction ends (PostgreSQL), so
+    concurrent writers of one workspace's settings take turns instead of retrying."""
+    return session.get(WorkspaceSettings, workspace_id, with_for_update=for_update)
 
 
 def save_settings(session: Session, row: WorkspaceSettings) -> WorkspaceSettings:

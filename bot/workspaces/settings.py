@@ -16,6 +16,8 @@ Nothing is written unless every change is valid; an invalid one is a `UsageError
 """
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -26,7 +28,7 @@ from bot.workspaces import overrides as doc
 if TYPE_CHECKING:
     from bot.config import FileConfig, Settings
 
-ATTEMPTS = 3  # concurrent writers of one workspace's settings: the loser re-reads and re-applies
+ATTEMPTS = 5  # concurrent writers of one workspace's settings (SQLite): the loser re-reads and re-applies
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ def change_settings(sessions, base: Settings, team_id: str, changes: dict[str, A
         except (StaleDataError, IntegrityError):  # another writer got there first: read again
             if attempt == ATTEMPTS - 1:
                 raise
+            time.sleep(random.uniform(0, 0.02 * 2 ** attempt))
     return settings_for(sessions, base, team_id)
 
 
@@ -126,7 +129,7 @@ def _apply(session, base: Settings, team_id: str, parsed: list[tuple[tuple[str, 
     row = store.get_workspace(session, team_id=team_id)
     if row is None and team_id != base.workspace_id:
         raise _unknown(session, base, team_id)
-    stored = settings_store.get_settings(session, workspace_id=team_id)
+    stored = settings_store.get_settings(session, workspace_id=team_id, for_update=True)
     document = dict(stored.overrides) if stored is not None else {}
     before = base.file if row is None else _lenient(session, base, row, document)
     timezone = row.timezone if row is not None else base.file.timezone
