@@ -21,6 +21,8 @@ from bot.slack.notifier import DeliveryError
 from bot.slack.present import action_row, error_message, help_message, log_entry, metric_label
 from bot.slack.replies import confirmation, failure, sentence
 from bot.slack.request import Request, Services, replying
+from bot.slack.tracker_ids import create_value
+from bot.trackers.clients import configured as trackers_configured
 
 COMMAND = "/metrics"
 LIST_LIMIT = 20
@@ -189,7 +191,8 @@ def _log(cmd: grammar.Log, r: Request) -> Message:
                                      today=r.services.today())
         entries = [log_entry(a, t, verdict=verdicts[a.id], currency=settings.file.metrics.currency)
                    for a, t in rows]
-    return render("slack_log", entries=entries, metric_label=metric_label(cmd.metric) if cmd.metric else "")
+    return render("slack_log", entries=entries, metric_label=metric_label(cmd.metric) if cmd.metric else "",
+                  issue_value=create_value if trackers_configured(settings) else None)  # Create issue (bot/trackers)
 
 
 def _annotate(cmd: grammar.Annotate, r: Request) -> Message:

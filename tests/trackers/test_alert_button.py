@@ -55,3 +55,22 @@ def _bare_config(tmp_path):
     path = tmp_path / "bare.toml"
     path.write_text('[slack]\nalerts_channel = "C0ALERTS"\n')
     return path
+
+
+def test_decision_log_entry_creates_an_issue_for_its_owner(world, session_factory):
+    from tests.rituals.factories import action
+
+    driver, slack, jira, linear, settings = world
+    with session_factory.begin() as session:
+        session.add(action("csat", "U0OTHER", due_on=date(2026, 11, 27), description="Rewrite the billing macro"))
+    driver.command("log", user="U0OTHER")
+    answer = driver.answer()
+    (button,) = [b["accessory"] for b in answer["blocks"] if (b.get("accessory") or {}).get("action_id") == t.CREATE_ISSUE]
+    assert json.loads(button["value"])["k"] == "action"
+    click(driver, {"accessory": button}, user="U0OTHER")  # the action's owner, not an admin
+    view = slack.wait_for("views.open", 1)[0].args["view"]
+    fields = {b["block_id"]: (b.get("element") or {}).get("initial_value") for b in view["blocks"]}
+    assert fields[t.TITLE_BLOCK] == "Rewrite the billing macro" and "Owner: U0OTHER" in fields[t.BODY_BLOCK]
+    submit_create(driver, view, tracker="linear", user="U0OTHER")
+    slack.wait_for("chat.postMessage", 2)
+    assert [c["title"] for c in linear.created] == ["Rewrite the billing macro"]
