@@ -1,4 +1,5 @@
-"""Database schema: `db upgrade` migrates to the latest revision (the Procfile's release step)."""
+"""Database schema: `db upgrade` migrates to the latest revision (the Procfile's release step) and, on
+PostgreSQL, applies or upgrades the job queue's own tables (bot/queue/schema.py)."""
 from __future__ import annotations
 
 import sys
@@ -23,6 +24,10 @@ def run(args, runtime) -> int:
             runtime.settings.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade(url)
         print(f"database at {', '.join(sorted(head_revisions(url)))}: {shown}", file=sys.stderr)
+        if runtime.engine().dialect.name == "postgresql":  # the job queue's tables (bot/queue/schema.py)
+            from bot.queue.schema import apply
+
+            print(apply(runtime.engine()), file=sys.stderr)
         return 0
     applied = current_revisions(runtime.engine()) or {"(none)"}
     heads = head_revisions(url)

@@ -65,3 +65,19 @@ def current_holder(sessions: sessionmaker, *, name: str, now: datetime) -> str |
     with sessions() as session:
         lease = session.get(Lease, name)
         return lease.holder if lease is not None and lease.expires_at > now else None
+
+
+def claim(sessions: sessionmaker, *, name: str, now: datetime, ttl: timedelta) -> bool:
+    """Take `name` for one period of `ttl`: True for the first caller since the last claim ran out, whichever
+    process that is (the queue's "due once per period" mark; a fresh holder each time, so not even the
+    caller itself claims it twice)."""
+    return acquire(sessions, name=claim_name(name), holder=uuid.uuid4().hex, now=now, ttl=ttl)
+
+
+def claim_name(name: str) -> str:
+    """`name` as a lease name (64 characters at most: a longer one keeps its start and a hash of the whole)."""
+    if len(name) <= 64:
+        return name
+    import hashlib
+
+    return f"{name[:47]}#{hashlib.sha1(name.encode()).hexdigest()[:16]}"

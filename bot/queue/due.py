@@ -1,0 +1,137 @@
+"""What is due, for every served workspace: the queue's only scheduler.
+
+The job table of the in-process worker (bot/rituals/worker.py), per workspace:
+
+| job                 | every                     | due when                                         |
+|---------------------|---------------------------|--------------------------------------------------|
+| `sync_source`       | the source's interval     | its period's claim is free                       |
+| `rollup`            | 15 min (and after a sync) | its period's claim is free                       |
+| `alerts`            | 1 min                     | its period's claim is free                       |
+| `health`            | 5 min                     | the workspace has sources; claim free            |
+| `reminders`         | 15 min                    | claim free                                       |
+| `themes`            | 6 h                       | 6 h since its last stored run; claim free        |
+| `ritual`            | its schedule              | within its time and grace, not in the ledger yet |
+
+A claim (`bot.rituals.lease.claim`) is a lease row per job and workspace that only
+an expired one can be taken from, so whichever worker plans first enqueues a job
+for that period and every other worker, at the same instant or later in the
+period, finds it taken: `worker --once` from any number of processes, or one
+long-running worker's clock, enqueue each piece of work once. The queueing
+lock keeps one waiting job per lock scope besides.
+
+`plan` returns the jobs in rounds, one job per workspace per round, so that
+first-in-first-out treats a workspace with ten sources and one with one alike.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.queue.tasks import lock_for, queueing_lock_for
+from bot.queue.tenants import Tenant, Tenants
+from bot.rituals import lease
+
+log = logging.getLogger(__name__)
+EVERY = {"rollup": timedelta(minutes=15), "alerts": timedelta(minutes=1), "health": timedelta(minutes=5),
+         "reminders": timedelta(minutes=15), "themes": timedelta(hours=6)}
+RITUAL_RETRY = timedelta(minutes=10)  # a ritual still not in the ledger is queued again after this
+
+
+@dataclass(frozen=True)
+class Planned:
+    task: str
+    kwargs: dict[str, Any] = field(hash=False)
+    lock: str
+    queueing_lock: str
+
+
+def plan(tenants: Tenants, now: datetime) -> list[Planned]:
+    """Claim and list every job due now, round by round across the served workspaces."""
+    per_workspace = []
+    for workspace_id in tenants.served():
+        tenant = tenants.tenant(workspace_id, check=False)
+        if tenant is None:
+            continue
+        try:
+            per_workspace.append(plan_workspace(tenant, now))
+        except Exception:  # one workspace's broken settings must not stop the others'
+            log.exception("planning workspace %s failed", workspace_id)
+    rounds = itertools.zip_longest(*per_workspace)
+    return [job for round_ in rounds for job in round_ if job is not None]
+
+
+def plan_workspace(tenant: Tenant, now: datetime) -> list[Planned]:
+    sessions = tenant.runtime.session_factory()
+    ws = tenant.workspace_id
+    jobs: list[Planned] = []
+
+    def add(task: str, every: timedelta, claim: str, *, scope: str = "", in_period: str = "", **kwargs: Any) -> None:
+        if lease.claim(sessions, name=f"due:{claim}", now=now, ttl=every):
+            jobs.append(Planned(task, {"workspace_id": ws, **kwargs}, lock_for(task, ws, scope),
+                                queueing_lock_for(task, ws, scope, in_period)))
+
+    for due in due_rituals(tenant, now):
+        add("ritual", RITUAL_RETRY, f"ritual:{ws}:{due.ritual}:{due.period}", scope=due.ritual, in_period=due.period,
+            ritual=due.ritual, period=due.period, day=due.day)
+    sources = {name: s for name, s in tenant.settings.file.sources.items() if s.enabled}
+    for name, source in sources.items():
+        add("sync_source", timedelta(minutes=source.interval_minutes), f"sync:{ws}:{name}", scope=name, source=name)
+    add("alerts", EVERY["alerts"], f"alerts:{ws}")
+    if sources:
+        add("health", EVERY["health"], f"health:{ws}")
+    add("reminders", EVERY["reminders"], f"reminders:{ws}")
+    add("rollup", EVERY["rollup"], f"rollup:{ws}")
+    if themes_due(tenant, now):
+        add("themes", EVERY["themes"], f"themes:{ws}")
+    return jobs
+
+
+@dataclass(frozen=True)
+class DueRitual:
+    ritual: str
+    period: str
+    day: str  # the local day it is for, ISO
+
+
+def due_rituals(tenant: Tenant, now: datetime) -> list[DueRitual]:
+    """The periodic rituals due now (within their grace) and not yet done for their period."""
+    from bot.rituals import ledger, schedule
+    from bot.rituals.delivery import RecordingDelivery
+    from bot.rituals.runner import Runner
+
+    sessions = tenant.runtime.session_factory()
+    runner = Runner(tenant.settings, sessions, RecordingDelivery())  # schedules only: nothing is sent
+    found = []
+    for due in runner.due_rituals(now):
+        row = ledger.find(sessions, workspace_id=tenant.workspace_id, key=ledger.Key(f"{due.ritual}#run", "-", due.period))
+        if row is None or row.status != "posted":
+            day = schedule.local_date(due.scheduled_at, runner.schedules()[due.ritual].timezone)
+            found.append(DueRitual(due.ritual, due.period, day.isoformat()))
+    return found
+
+
+def themes_due(tenant: Tenant, now: datetime) -> bool:
+    from bot.themes.service import last_run_at
+
+    last = last_run_at(tenant.runtime.session_factory(), workspace_id=tenant.workspace_id)
+    return last is None or last + EVERY["themes"] <= now
+
+
+async def enqueue(app, planned: list[Planned]) -> int:
+    """Defer the planned jobs; how many were queued (a job already waiting under its queueing lock is not)."""
+    from procrastinate.exceptions import AlreadyEnqueued
+
+    from bot.queue.tasks import PREFIX
+
+    queued = 0
+    for job in planned:
+        try:
+            await app.configure_task(PREFIX + job.task, lock=job.lock,
+                                     queueing_lock=job.queueing_lock).defer_async(**job.kwargs)
+            queued += 1
+        except AlreadyEnqueued:
+            pass
+    return queued

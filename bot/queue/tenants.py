@@ -1,0 +1,124 @@
+"""The workspaces a queue worker serves, and what a job needs to work for one of them.
+
+Served: every stored workspace that is not paused, plus the config file's own
+workspace (unless its row is paused), each only while it is installed: with OAuth
+(SLACK_CLIENT_ID/SECRET) a workspace whose bot token was deleted (uninstall,
+tokens revoked) is skipped; without OAuth, SLACK_BOT_TOKEN serves them all. A
+deleted workspace has no row and is not served; a job already queued for it finds
+no tenant and does nothing.
+
+A job's settings are the workspace's effective settings (bot/workspaces/settings.py),
+its sources the stored ones (the config file's for the file's own workspace), its
+Slack client the workspace's own bot token, and its database handles the process's.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from bot.errors import UsageError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Tenant:
+    workspace_id: str
+    runtime: object  # bot.context.Runtime with this workspace's settings and the process's engine
+    stored_sources: bool  # its sources are rows of helpdesk_sources (any workspace but the config file's own)
+
+    @property
+    def settings(self):
+        return self.runtime.settings
+
+
+@dataclass
+class Tenants:
+    runtime: object  # the process's bot.context.Runtime (the config file's settings)
+
+    def served(self) -> list[str]:
+        """Workspace ids to enqueue work for, in a stable order."""
+        from bot.storage.workspace_models import Workspace
+
+        base = self.runtime.settings
+        with self.runtime.session_factory()() as session:
+            rows = session.execute(select(Workspace.team_id, Workspace.paused)).all()
+        paused = {team for team, is_paused in rows if is_paused}
+        teams = sorted({team for team, _ in rows} | {base.workspace_id})
+        installed = self._installed()
+        return [team for team in teams if team not in paused and (installed is None or team in installed)]
+
+    def _installed(self) -> set[str] | None:
+        """Teams with a bot token (OAuth installs); None: every team (SLACK_BOT_TOKEN); empty: no token at all."""
+        env = self.runtime.settings.env
+        if env.slack_client_id and env.slack_client_secret:
+            from bot.slack.installations import workspaces
+
+            return set(workspaces(self.runtime.settings, self.runtime.engine()))
+        return None if env.slack_bot_token is not None else set()
+
+    def tenant(self, workspace_id: str, *, check: bool = True) -> Tenant | None:
+        """What a job for `workspace_id` works with; None when it is no longer served (paused, removed,
+        uninstalled since the job was queued). `check=False`: the caller has just listed it as served."""
+        if check and workspace_id not in self.served():
+            log.info("workspace %s is not served (paused, removed or uninstalled): job skipped", workspace_id)
+            return None
+        try:
+            settings = self.settings_for(workspace_id)
+        except UsageError as error:  # removed between the two reads
+            log.info("workspace %s: %s", workspace_id, error)
+            return None
+        runtime = dataclasses.replace(self.runtime, settings=settings)  # the same engine and sessions
+        return Tenant(workspace_id, runtime, stored_sources=workspace_id != self.runtime.settings.workspace_id)
+
+    def settings_for(self, workspace_id: str):
+        base, sessions = self.runtime.settings, self.runtime.session_factory()
+        try:
+            from bot.workspaces.settings import settings_for
+        except ImportError:  # per-workspace settings not installed: the file's, scoped to the workspace
+            from bot.workspaces.scope import workspace_settings
+
+            return workspace_settings(base, sessions, workspace_id)
+        return settings_for(sessions, base, workspace_id)
+
+
+def runner_for(tenant: Tenant):
+    """A posting Runner for the tenant (its bot token; SLACK_API_URL honoured)."""
+    from bot.rituals.cli import make_runner
+
+    return make_runner(tenant.runtime, post=True)
+
+
+def sync_source(tenant: Tenant, name: str):
+    """Sync one of the tenant's sources and record its health; the `SourceResult`."""
+    from bot.commands.sync import sync_csv
+    from bot.sync.health import record_planned
+    from bot.sync.service import SourceResult
+    from bot.sync.service import sync_source as sync_adapter
+    from bot.sync.sources import make_client, plan_sources
+
+    runtime, settings = tenant.runtime, tenant.settings
+    sessions = runtime.session_factory()
+    with make_client() as client:
+        if tenant.stored_sources:
+            from bot.workspaces.sync import plan_workspace_sources
+
+            planned = plan_workspace_sources(sessions, workspace_id=tenant.workspace_id, settings=settings,
+                                             client=client, only=name)[0]
+        else:
+            planned = plan_sources(settings, client=client, only=name)[0]
+        if planned.problem:
+            result = SourceResult(name, error=planned.problem)
+            log.error("sync %s/%s: %s", tenant.workspace_id, name, planned.problem)
+        elif planned.kind == "csv":
+            result = sync_csv(planned, runtime, workspace_id=tenant.workspace_id)
+        else:
+            result = sync_adapter(planned.adapter, session_factory=sessions, workspace_id=tenant.workspace_id,
+                                  start=planned.start(datetime.now(UTC)),
+                                  store_subject=settings.file.privacy.store_subject)
+    record_planned(sessions, workspace_id=tenant.workspace_id, planned=planned, result=result, now=datetime.now(UTC))
+    return result
