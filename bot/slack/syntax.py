@@ -1,0 +1,150 @@
+"""The words and values of the `/metrics` grammar (`bot.slack.parse`): dimensions, dates, ids, owners,
+metric names and free text, each parsed from one token (or a few) or refused with a `UsageError` that
+shows the command's correct form (`USAGE`). Pure: no Slack, no SQL.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, timedelta
+
+from bot.errors import UsageError
+from bot.metrics.catalogue import CATALOGUE, UnknownMetricError, resolve_metric
+
+DIMENSIONS = ("source", "channel", "priority", "group", "product_area", "account_tier", "agent")
+DIMENSION_ALIASES = {
+    "area": "product_area", "product": "product_area", "product area": "product_area", "productarea": "product_area",
+    "tier": "account_tier", "account": "account_tier", "account tier": "account_tier", "accounttier": "account_tier",
+    "assignee": "agent", "agents": "agent", "team": "group", "groups": "group", "channels": "channel",
+    "sources": "source", "priorities": "priority",
+}
+MAX_TEXT = 2000
+MAX_LABEL = 200
+
+USAGE = {
+    "scorecard": "/metrics",
+    "metric": "/metrics <metric> [by <dimension>] [7d|30d|90d] [chart]",
+    "actions": "/metrics actions [mine|open|all]",
+    "add": "/metrics action add <metric> @owner due <YYYY-MM-DD|today|tomorrow|mon…sun|+Nd> <what will be done>",
+    "done": "/metrics action done <id> [improved|no change|worse] <outcome>",
+    "update": "/metrics action update <id> [due <date>] [owner @user] [note]",
+    "carry": "/metrics action carry <id> [due <date>]",
+    "close": "/metrics action close <id> [reason]",
+    "snooze": "/metrics snooze <id> <1d|1w>",
+    "log": "/metrics log [metric]",
+    "annotate": "/metrics annotate <YYYY-MM-DD> <release|incident|holiday> <label>",
+    "mute": "/metrics mute <metric|rule> [dimension=value] <12h|3d|2w|until <date>> [reason]",
+    "unmute": "/metrics unmute <metric|rule|#id> [dimension=value]",
+    "mutes": "/metrics mutes",
+    "help": "/metrics help",
+}
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_RELATIVE = re.compile(r"^\+?([0-9]{1,3})([dw])$")
+# ASCII digits only: str.isdigit() and \d also accept '²', '①' or '٣', which int() refuses or misreads.
+ID = re.compile(r"[0-9]{1,12}")
+
+
+def usage_error(problem: str, form: str) -> UsageError:
+    return UsageError(f"{problem}. Use: `{USAGE[form]}`")
+
+
+def suggest(word: str, choices) -> str:
+    """The hint ' (did you mean `x`?)' naming the closest of `choices`, or nothing."""
+    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.5)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def parse_segment(token: str, *, form: str = "add") -> tuple[str, str]:
+    dim, _, value = token.partition("=")
+    dimension = parse_dimension(dim, form=form)
+    if not value:
+        raise usage_error(f"segment {token!r} needs a value, like product_area=billing", form)
+    return dimension, value[:254]
+
+
+def resolves(name: str) -> bool:
+    try:
+        resolve_metric(name)
+    except UnknownMetricError:
+        return False
+    return True
+
+
+def metric_key(name: str, form: str) -> str:
+    try:
+        return resolve_metric(name).key
+    except UnknownMetricError as exc:
+        raise usage_error(metric_problem(exc), form) from None
+
+
+def metric_problem(exc: UnknownMetricError) -> str:
+    if exc.suggestions:
+        return f"unknown metric {exc.name!r} (did you mean {', '.join(f'`{s}`' for s in exc.suggestions)}?)"
+    return f"unknown metric {exc.name!r} (try {', '.join(list(CATALOGUE)[:4])}, … or `/metrics help`)"
+
+
+def parse_dimension(word: str, *, form: str = "metric") -> str:
+    low = word.lower()
+    if low in DIMENSIONS:
+        return low
+    if low in DIMENSION_ALIASES:
+        return DIMENSION_ALIASES[low]
+    raise usage_error(
+        f"unknown dimension {word!r}{suggest(low, DIMENSIONS)}; use one of {', '.join(DIMENSIONS)}", form)
+
+
+def action_number(args: list[str], form: str) -> int:
+    if not args:
+        raise usage_error("which action? give its number", form)
+    number = parse_id(args[0].lstrip("#"))
+    if number is None:
+        raise usage_error(f"{args[0]!r} is not an action number (like 12)", form)
+    return number
+
+
+def parse_id(raw: str) -> int | None:
+    """A database id written in ASCII digits (at most 12), else None."""
+    return int(raw) if ID.fullmatch(raw) else None
+
+
+def parse_owner(token: str, form: str) -> str:
+    match = _MENTION.match(token)
+    if not match:
+        raise usage_error(f"{token!r} is not a Slack user: pick the owner from the @ menu so it becomes a mention", form)
+    return match.group(1)
+
+
+def free_text(args: list[str], form: str, *, what: str) -> str:
+    text = " ".join(args).strip()
+    if len(text) > MAX_TEXT:
+        raise usage_error(f"{what} is {len(text)} characters; keep it under {MAX_TEXT}", form)
+    return text
+
+
+def parse_date(token: str, *, today: date, form: str, future_only: bool = True) -> date:
+    """YYYY-MM-DD, today, tomorrow, a weekday (the next one), or +Nd / Nw from today."""
+    low = token.lower()
+    if low == "today":
+        return today
+    if low == "tomorrow":
+        return today + timedelta(days=1)
+    if low[:3] in _WEEKDAYS and low in (_WEEKDAYS[_WEEKDAYS.index(low[:3])], _full_day(low[:3])):
+        ahead = (_WEEKDAYS.index(low[:3]) - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+    relative = _RELATIVE.match(low)
+    if relative:
+        n = int(relative.group(1)) * (7 if relative.group(2) == "w" else 1)
+        return today + timedelta(days=n)
+    try:
+        day = date.fromisoformat(token)
+    except ValueError:
+        raise usage_error(f"{token!r} is not a date", form) from None
+    if future_only and day < today:
+        raise usage_error(f"{token} is in the past", form)
+    return day
+
+
+def _full_day(prefix: str) -> str:
+    return {"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday",
+            "sat": "saturday", "sun": "sunday"}[prefix]
