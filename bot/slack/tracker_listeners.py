@@ -62,7 +62,9 @@ def may_create(r: Request, session, subject: Subject) -> bool:
     owners = {p.owner for p in settings.file.playbooks.values()}
     if subject.kind == "trigger":
         trigger = session.get(TriggerRow, int(subject.key))
-        playbook = settings.file.playbooks.get(trigger.playbook) if trigger and trigger.playbook else None
+        if trigger is None or trigger.workspace_id != r.workspace_id:
+            return False
+        playbook = settings.file.playbooks.get(trigger.playbook) if trigger.playbook else None
         owners = {playbook.owner} if playbook else set()
         owners |= {a.owner for a in session.query(Action).filter_by(workspace_id=r.workspace_id,
                                                                      trigger_id=int(subject.key))}

@@ -61,15 +61,25 @@ def theme_prefill(session: Session, settings: Settings, *, workspace_id: str, th
     return Prefill(Subject("theme", theme_id, theme.name), title, description)
 
 
+def _row(session: Session, model, number: int, *, workspace_id: str, what: str):
+    """This workspace's trigger or action `number`, or UsageError."""
+    row = session.get(model, number)
+    if row is None or row.workspace_id != workspace_id:
+        raise UsageError(f"no {what} #{number}")
+    return row
+
+
+def _label(metric: str) -> str:
+    definition = CATALOGUE.get(metric)
+    return definition.label if definition else metric
+
+
 def trigger_prefill(session: Session, settings: Settings, *, workspace_id: str, trigger_id: int,
                     thread_url: str | None) -> Prefill:
-    trigger = session.get(TriggerRow, trigger_id)
-    if trigger is None or trigger.workspace_id != workspace_id:
-        raise UsageError(f"no alert #{trigger_id}")
-    definition = CATALOGUE.get(trigger.metric)
-    label = definition.label if definition else trigger.metric
+    trigger = _row(session, TriggerRow, trigger_id, workspace_id=workspace_id, what="alert")
     title, description = _render(
-        "trigger", metric=label, segment=f"{trigger.dimension} {trigger.segment}".strip() if trigger.segment else "",
+        "trigger", metric=_label(trigger.metric),
+        segment=f"{trigger.dimension} {trigger.segment}".strip() if trigger.segment else "",
         zone=trigger.zone.replace("_", " "), fired_on=trigger.fired_on, rule=trigger.rule,
         explanation=(trigger.evidence or {}).get("explanation") or "", thread_url=thread_url)
     return Prefill(Subject("trigger", str(trigger.id), title), title, description)
@@ -77,12 +87,9 @@ def trigger_prefill(session: Session, settings: Settings, *, workspace_id: str, 
 
 def action_prefill(session: Session, settings: Settings, *, workspace_id: str, action_id: int,
                    thread_url: str | None) -> Prefill:
-    action = session.get(Action, action_id)
-    if action is None or action.workspace_id != workspace_id:
-        raise UsageError(f"no action #{action_id}")
-    definition = CATALOGUE.get(action.metric)
+    action = _row(session, Action, action_id, workspace_id=workspace_id, what="action")
     first, _, rest = action.description.partition("\n")
     title, description = _render(
-        "action", number=action.id, what=first, steps=rest.strip(), metric=definition.label if definition
-        else action.metric, owner=action.owner, due_on=action.due_on, thread_url=thread_url)
+        "action", number=action.id, what=first, steps=rest.strip(), metric=_label(action.metric), owner=action.owner,
+        due_on=action.due_on, thread_url=thread_url)
     return Prefill(Subject("action", str(action.id), first[:300]), title, description)
