@@ -141,7 +141,7 @@ def _as_list(value: Any) -> list[Any]:
 def merged_raw(base_file, overrides: dict[str, Any]) -> dict[str, Any]:
     """The file's settings as the file set them (`exclude_unset`, so defaults stay defaults), with the
     overrides merged in: tables deep-merged, anything else replaced, named arrays merged by name."""
-    raw = base_file.model_dump(mode="json", exclude_unset=True)
+    raw = base_file.model_dump(exclude_unset=True)  # python values: a date stays a date
     plain = {k: v for k, v in overrides.items() if k not in NAMED}
     raw = _merge(base_file, raw, plain)
     for head, field in NAMED.items():
@@ -171,7 +171,7 @@ def _dump(value: Any) -> Any:
     from pydantic import BaseModel
 
     if isinstance(value, BaseModel):
-        return value.model_dump(mode="json", exclude_unset=True)
+        return value.model_dump(exclude_unset=True)
     if isinstance(value, dict):
         return {k: _dump(v) for k, v in value.items()}
     return jsonable(value)

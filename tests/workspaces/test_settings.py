@@ -236,3 +236,17 @@ def test_cli_mistakes_exit_2_with_one_line(env, capsys, teams, argv, message):
     code, out, err = cli(env, capsys, "settings", *argv, *(() if "--workspace" in argv else ("--workspace", A)))
     assert (code, out) == (2, "") and err.count("\n") == 1
     assert err.startswith("signalroom settings: ") and message in err
+
+
+def test_a_change_leaves_every_other_setting_of_the_example_config_as_it_was(session_factory, db_url, teams):
+    """Dates stay dates, defaults stay defaults (a `[health]` key the file left unset stays unset)."""
+    from pathlib import Path
+
+    example = str(Path(__file__).parents[2] / "signalroom.example.toml")
+    base = load_settings({"DATABASE_URL": db_url}, config_path=example)
+    after = change_settings(session_factory, base, A, {"rituals.digest.time": "11:00"}, who="cli").file
+    assert after.rituals.digest.time.isoformat() == "11:00:00"
+    same = after.model_copy(update={"rituals": base.file.rituals, "workspace_id": base.file.workspace_id,
+                                    "timezone": base.file.timezone, "sources": base.file.sources})
+    assert same == base.file
+    assert after.health.model_fields_set == base.file.health.model_fields_set
