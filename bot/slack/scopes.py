@@ -26,7 +26,8 @@ METHOD_SCOPES: Mapping[str, str | None] = MappingProxyType({
     "files.completeUploadExternal": "files:write",
     # owners by email, a viewer's timezone and email (App Home), admins as a user group
     "users.lookupByEmail": "users:read.email",
-    "users.info": "users:read",  # the profile's email field also needs users:read.email
+    # also: is the user a Slack workspace admin (set-up on Home); the profile's email also needs users:read.email
+    "users.info": "users:read",
     "usergroups.users.list": "usergroups:read",
     # a scheduled post whose answer was lost is looked up by the ledger key in its metadata before any
     # re-post (bot/rituals/publish.py); the scope follows the conversation: channels:history here,
