@@ -121,7 +121,7 @@ def remove_helpdesk(r: Request, name: str) -> Any:
     return service.remove_source(r.services.session_factory, workspace_id=r.workspace_id, name=name)
 
 
-def test_helpdesk(r: Request, name: str) -> str | None:
+def check_helpdesk(r: Request, name: str) -> str | None:
     """The stored source's connection test: None when it passes, else what failed."""
     from bot.credentials import keyring
     from bot.workspaces import service

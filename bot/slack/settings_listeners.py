@@ -120,7 +120,7 @@ def on_preview(body: dict, context: BoltContext, respond, client: WebClient) -> 
 
 def on_source_test(body: dict, context: BoltContext, respond, client: WebClient) -> None:
     def work(r: Request, settings: Settings, name: str) -> None:
-        problem = flows.test_helpdesk(r, name)
+        problem = flows.check_helpdesk(r, name)
         r.services.notifier(r.client).dm(r.user, render("settings_notice", kind="tested", name=name,
                                                         problem=problem))
 
