@@ -151,6 +151,7 @@ class Worker:
         if self.themes is not None:
             jobs.append(JobSpec("themes", timedelta(hours=6), self._as_leader("themes", self.themes),
                                 last_run=self.themes_last_run))
+        jobs += self._tracker_jobs()  # linked Jira/Linear issues' status (issue 17)
         jobs += [
             JobSpec("rituals", timedelta(minutes=1), self._as_leader("rituals", lambda: self.runner.run_due(self.clock()))),
             JobSpec("alerts", timedelta(minutes=1), self._as_leader("alerts", self.runner.run_alerts)),
@@ -158,6 +159,17 @@ class Worker:
         jobs += [JobSpec(r.key, r.every, self._as_leader(r.key, partial(self.run_now, r.key)))  # reminders
                  for r in self.runner.rituals.values() if r.every is not None]
         return jobs
+
+    def _tracker_jobs(self) -> list[JobSpec]:
+        from bot.trackers.clients import configured
+        from bot.trackers.poll import poll_links
+
+        settings = self.runner.settings
+        if not configured(settings):
+            return []
+        poll = partial(poll_links, self.runner.sessions, settings, workspace_id=settings.workspace_id)
+        return [JobSpec("trackers", timedelta(minutes=settings.file.trackers.poll_minutes),
+                        self._as_leader("trackers", poll))]
 
     def run_now(self, ritual: str) -> object:
         """A registry ritual with its own job (`every`), as of the worker's clock."""
