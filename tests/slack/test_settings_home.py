@@ -19,6 +19,8 @@ from bot.storage.workspace_models import HelpdeskSource, SettingsChange
 from bot.storage.workspace_settings_models import WorkspaceSettings
 from integrations.normalize import basic_auth_header
 from tests.fakes.blockkit import view_refusal
+from tests.fakes.freshdesk import FakeFreshdesk
+from tests.fakes.intercom import FakeIntercom
 from tests.fakes.loopback import serve
 from tests.fakes.zendesk import FakeZendesk
 from tests.slack.conftest import ADMIN, OWNER, SECRET, running_app
@@ -228,3 +230,22 @@ def test_a_flaky_helpdesk_is_retried_once_and_an_unreachable_one_answers_within_
     assert time.monotonic() - started < 3.0
     assert body["response_action"] == "errors" and list(body["errors"]) == [ids.SOURCE_URL], body
     assert [s.name for s in rows(session_factory, HelpdeskSource)] == ["zendesk-main"]
+
+
+@pytest.mark.parametrize("vendor, fake, secret, identity", [
+    ("freshdesk", FakeFreshdesk(auth=basic_auth_header("fd-key-123456", "X")), "fd-key-123456", "/api/v2/agents/me"),
+    ("intercom", FakeIntercom(auth="Bearer ic-token-abc"), "ic-token-abc", "/me"),
+])
+def test_freshdesk_and_intercom_connect_with_the_fields_they_need(driver, session_factory, vendor, fake, secret,
+                                                                   identity):
+    driver.click(f"{ids.CONNECT}:{vendor}", vendor, user=ADMIN)
+    blocks = [b["block_id"] for b in opened_modal(driver)["blocks"] if b["type"] == "input"]
+    assert blocks == ([ids.SOURCE_NAME, ids.SOURCE_URL, ids.SOURCE_SECRET] if vendor == "freshdesk"
+                      else [ids.SOURCE_NAME, ids.SOURCE_SECRET, ids.SOURCE_URL])  # Intercom: the region is optional
+    with serve(fake) as url:
+        form = {ids.SOURCE_NAME: field(vendor), ids.SOURCE_URL: field(url), ids.SOURCE_SECRET: field(secret)}
+        assert driver.submit(ids.CONNECT_VIEW, form, user=ADMIN, private_metadata=vendor).text == ""
+    assert [r.url.path for r in fake.requests] == [identity]
+    (source,) = rows(session_factory, HelpdeskSource)
+    assert (source.type, source.url, source.email) == (vendor, url, None)
+    assert secret.encode() not in source.secret_ciphertext
