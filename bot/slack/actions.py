@@ -20,7 +20,7 @@ from bot.slack import flows
 from bot.slack.home import publish_home
 from bot.slack.outcomes import Clicked, form_metadata, show_on_clicked
 from bot.slack.parse import parse_id
-from bot.slack.replies import confirmation, sentence
+from bot.slack.replies import carried, confirmation, sentence
 from bot.slack.request import Request, answer_user, replying
 from bot.storage.reference import display_name
 
@@ -87,7 +87,7 @@ def _click(body: dict, context: BoltContext, respond, client: WebClient, *, verb
             return
         publish_home(r)  # App Home: the list there shows the new state
         if verb == "carry":
-            answer_user(respond, flows.carried_words(change.action), context)
+            answer_user(respond, carried(change.action), context)
         elif verb == "close":
             answer_user(respond, confirmation("closed", id=change.action.id), context)
 

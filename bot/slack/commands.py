@@ -19,7 +19,7 @@ from bot.slack import flows, outcomes, readings
 from bot.slack import parse as grammar
 from bot.slack.notifier import DeliveryError
 from bot.slack.present import action_row, error_message, help_message, log_entry, metric_label
-from bot.slack.replies import confirmation, failure, sentence
+from bot.slack.replies import carried, confirmation, failure, sentence
 from bot.slack.request import Request, Services, replying
 from bot.slack.tracker_ids import create_value
 from bot.trackers.clients import configured as trackers_configured
@@ -168,7 +168,7 @@ def _update(cmd: grammar.UpdateAction, r: Request) -> Message:
 
 
 def _carry(cmd: grammar.CarryAction, r: Request) -> Message:
-    return flows.carried_words(flows.carry(r, cmd.action_id, cmd.due_on))
+    return carried(flows.carry(r, cmd.action_id, cmd.due_on))
 
 
 def _close(cmd: grammar.CloseAction, r: Request) -> Message:

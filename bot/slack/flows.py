@@ -20,7 +20,6 @@ from bot.annotations import holidays
 from bot.blocks import Message
 from bot.errors import UsageError
 from bot.metrics.catalogue import CATALOGUE
-from bot.rituals import windows
 from bot.rituals.ledger import Key
 from bot.slack import outcomes, readings
 from bot.slack.notifier import DeliveryError
@@ -203,10 +202,6 @@ def may_complete(r: Request, action_id: int) -> clicks.Change | None:
     with r.db.transaction() as session:
         return clicks.may_complete(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
                                    is_admin=r.is_admin)
-
-
-def carried_words(action: Action) -> Message:
-    return confirmation("carried", id=action.id, due=windows.day(action.due_on))
 
 
 # --- mutes ----------------------------------------------------------------------------------------

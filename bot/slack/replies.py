@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.blocks import Message, render
+from bot.rituals import windows
 
 TEMPLATE = "slack_reply"
 
@@ -27,3 +28,8 @@ def failure(part: str, /, **values: Any) -> Message:
 def sentence(part: str, /, **values: Any) -> str:
     """The bare sentence, unescaped: `UsageError(sentence("button_no_metric"))`."""
     return render(TEMPLATE, part=part, kind="sentence", v=values).text
+
+
+def carried(action: Any) -> Message:
+    """The answer to a carry, from the slash command or the Carry button: "Action #7 carried over, now due …"."""
+    return confirmation("carried", id=action.id, due=windows.day(action.due_on))
