@@ -206,3 +206,27 @@ def test_resolved_issue_gives_the_theme_a_fix_verdict(tmp_path, session_factory)
         text = json.dumps(message.blocks, ensure_ascii=False)
         assert "fixed in <" in text and "|PAY-1> on 29 Oct" in text
         assert "tickets since then 14 a week against 119 before: *improved*" in text
+
+
+def test_link_to_existing_replaces_the_open_link_and_refuses_an_unknown_key(world, session_factory):
+    driver, slack, jira, linear, settings = world
+    seed(session_factory, per_day={"t-pay": (3, 3), "t-inv": (2, 2)}, fixed_on=NOW.date(), days_before=14)
+    jira._create({"fields": {"project": {"key": "PAY"}, "issuetype": {"name": "Bug"}, "summary": "Older report"}})
+    button = detail_buttons(session_factory, settings, NOW.date())["t-pay"]
+    click(driver, button)
+    submit_create(driver, slack.wait_for("views.open", 1)[0].args["view"], tracker="jira")  # PAY-2
+    slack.wait_for("chat.postMessage", 2)
+    click(driver, button)
+    link_view = slack.wait_for("views.open", 2)[1].args["view"]
+    key_block = {t.KEY_BLOCK: {t.KEY_INPUT: {"type": "plain_text_input", "value": "pay-404"}}}
+    driver.submit(t.LINK_VIEW, key_block, user=ADMIN, private_metadata=link_view["private_metadata"])
+    refusal = slack.wait_for("chat.postMessage", 3)[2].args
+    assert "PAY-404 was not linked" in json.dumps(refusal["blocks"])
+    key_block[t.KEY_BLOCK][t.KEY_INPUT]["value"] = "PAY-1"
+    driver.submit(t.LINK_VIEW, key_block, user=ADMIN, private_metadata=link_view["private_metadata"])
+    slack.wait_for("chat.postMessage", 5)
+    with session_factory() as session:
+        rows = session.scalars(select(TrackerLink).order_by(TrackerLink.id)).all()
+        assert [(r.issue_key, r.status_category, r.is_open) for r in rows] == [
+            ("PAY-2", "unlinked", False), ("PAY-1", "todo", True)]
+    assert len(jira.created) == 2  # the older report and the one made from the form, nothing more
