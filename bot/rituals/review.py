@@ -40,7 +40,7 @@ from bot.metrics.readings import Reading, latest_computed_day, trigger_reading
 from bot.metrics.zone_names import ACT_NOW, HEALTHY
 from bot.rituals import action_ids, charts, store, windows, words
 from bot.rituals.review_items import (  # the items and rules are read as review.X too (tests, templates' callers)
-    BAD, ActionLine, Calibration, Moved, Needle, SlowTrend, WeeklyReview, calibration_problem,
+    BAD, ActionLine, Calibration, Moved, Needle, SlowTrend, WeeklyReview, calibration_problem, review_issues,
     concentration, drift_days, entered, last_in_zone, order_moved, slow_trend, weekly_scores, worst_segment,
 )
 from bot.rituals.units import fmt
@@ -129,7 +129,7 @@ def gather(session: Session, *, settings: Settings, today: date, period: str, wi
                         did_it_move(ctx, all_actions), slow_trends(ctx),
                         tuple(calibrate(session, settings=settings, today=today)), tuple(images),
                         muted(session, settings=settings, start=ctx.week_start, end=today + timedelta(days=1)),
-                        now_counts=ctx.now_counts)
+                        now_counts=ctx.now_counts, issues=review_issues(session, settings, today))
 
 
 # 1. What moved

@@ -16,6 +16,7 @@ from bot.metrics import zone_names
 from bot.metrics.readings import Reading
 from bot.metrics.zone_names import ACT_NOW, BAD, WATCH
 from bot.rituals import charts, windows, words
+from bot.trackers.review import IssueLine, review_issues  # noqa: F401 - gather reads it from here
 
 CATEGORY_ORDER = {"business_impact": 0, "experience": 1, "operational": 2}
 # "Concentrated in" a segment only when its share of the problem is at least this many times its share of
@@ -136,6 +137,7 @@ class WeeklyReview:
     # Every metric's zone on `as_of`, counted as `/metrics` counts them (`zone_names.counts`); None for a
     # review built without storage, which then counts the moved items.
     now_counts: dict[str, int] | None = None
+    issues: tuple[IssueLine, ...] = ()  # linked Jira/Linear issues (bot/trackers/review.py), under What we did
 
     @property
     def all_green(self) -> bool:
