@@ -53,8 +53,11 @@ def _check(settings, configured) -> int:
     failed = 0
     for tracker in configured:
         try:
-            who = clients.make_client(settings, tracker).check()
-            print(f"{tracker}: ok, as {who}")
+            client = clients.make_client(settings, tracker)
+            try:
+                print(f"{tracker}: ok, as {client.check()}")
+            finally:
+                client.close()
         except TrackerError as exc:
             failed += 1
             print(f"{tracker}: {exc}")

@@ -194,8 +194,8 @@ def after_create(body: dict, context: BoltContext, client: WebClient) -> None:
         r, draft = _request(body, context, client), context["tracker_draft"]
         subject, data = _metadata(body["view"])
         services = r.services
+        tracker = clients.make_client(services.settings, draft["tracker"], sleep=services.sleep)
         try:
-            tracker = clients.make_client(services.settings, draft["tracker"], sleep=services.sleep)
             link = create_issue(services.session_factory, tracker, workspace_id=r.workspace_id, subject=subject,
                                 draft=IssueDraft(draft["title"], draft["description"], draft["project"],
                                                  draft["issue_type"], tuple(draft["labels"])),
@@ -206,6 +206,8 @@ def after_create(body: dict, context: BoltContext, client: WebClient) -> None:
         except TrackerError as exc:
             return _tell(context, r, data, render("trackers/result", kind="failed", link=None, problem=str(exc),
                                                   subject=subject.title, user=r.user), thread=False)
+        finally:
+            tracker.close()
         _tell(context, r, data, render("trackers/result", kind="created", link=link,
                                        subject=subject.title or subject.key, user=r.user), thread=True)
 
@@ -220,11 +222,13 @@ def after_link(body: dict, context: BoltContext, client: WebClient) -> None:
         with r.db.transaction() as session:
             current = open_link(session, workspace_id=r.workspace_id, subject=subject)
             tracker_name = current.tracker if current is not None else clients.configured(services.settings)[0]
+        tracker = clients.make_client(services.settings, tracker_name, sleep=services.sleep)
         try:
-            tracker = clients.make_client(services.settings, tracker_name, sleep=services.sleep)
             link = link_existing(services.session_factory, tracker, workspace_id=r.workspace_id, subject=subject,
                                  key=key, user=r.user, now=services.now())
         except TrackerError as exc:
             raise UsageError(f"{key} was not linked: {exc}") from None
+        finally:
+            tracker.close()
         _tell(context, r, data, render("trackers/result", kind="linked", link=link,
                                        subject=subject.title or subject.key, user=r.user), thread=True)

@@ -54,12 +54,18 @@ def poll_links(session_factory: sessionmaker, settings: Settings, *, workspace_i
     every = timedelta(minutes=settings.file.trackers.poll_minutes)
     report = PollReport()
     for tracker in tracker_clients.configured(settings):
-        client = (clients or {}).get(tracker) or (make or (lambda t: tracker_clients.make_client(settings, t)))(tracker)
-        with session_factory.begin() as session:
-            links = due_links(session, now=now, every=every, workspace_id=workspace_id, tracker=tracker, batch=batch)
-            for link in links:
-                if not _refresh(link, client, now=now, report=report):
-                    break
+        given = (clients or {}).get(tracker)
+        client = given or (make or (lambda t: tracker_clients.make_client(settings, t)))(tracker)
+        try:
+            with session_factory.begin() as session:
+                links = due_links(session, now=now, every=every, workspace_id=workspace_id, tracker=tracker,
+                                  batch=batch)
+                for link in links:
+                    if not _refresh(link, client, now=now, report=report):
+                        break
+        finally:
+            if given is None:
+                client.close()
     return report
 
 

@@ -69,6 +69,9 @@ class Sender:
         self.sleep, self.clock, self.policy, self.wait_for = sleep, clock, policy, wait_for
         self.rate_limited = 0
 
+    def close(self) -> None:
+        self.client.close()
+
     def send(self, method: str, url: str, *, headers: Mapping[str, str], json_body: Any = None,
              params: Mapping[str, Any] | None = None) -> tuple[int, Any, httpx.Response]:
         """(status, JSON body or None, response) of the first answer that is not retried."""

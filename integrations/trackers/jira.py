@@ -74,6 +74,9 @@ class JiraClient:
     def browse_url(self, key: str) -> str:
         return f"{self.base_url}/browse/{urllib.parse.quote(key)}"
 
+    def close(self) -> None:
+        self.sender.close()
+
     def check(self) -> str:
         """The account the credentials belong to (display name), or TrackerAuthError."""
         status, body, _ = self.sender.send("GET", f"{self.base_url}/rest/api/3/myself", headers=self._headers)

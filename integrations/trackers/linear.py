@@ -68,6 +68,9 @@ class LinearClient:
             raise _refusal(status, body)
         return body["data"]
 
+    def close(self) -> None:
+        self.sender.close()
+
     def check(self) -> str:
         viewer = self._query(VIEWER).get("viewer") or {}
         return str(viewer.get("name") or viewer.get("id") or "")
