@@ -48,26 +48,8 @@ def annotations_between(session: Session, *, workspace_id: str, start: date, end
     ).order_by(Annotation.day, Annotation.id)))
 
 
-class KnownDays(dict):
-    """day → `ChangeDay` for every metric (annotations: config and Slack), plus each metric's muted days
-    (`bot.actions.mutes.known_days`), which leave only that metric's baselines: see `for_metric`."""
-
-    def __init__(self, days: Mapping, muted: Mapping[str, Mapping[date, str]] | None = None) -> None:
-        super().__init__(days)
-        self.muted = dict(muted or {})
-
-    def for_metric(self, metric: str) -> dict:
-        extra = self.muted.get(metric)
-        if not extra:
-            return self
-        from bot.metrics.settings import ChangeDay
-
-        out = dict(self)
-        for day, reason in extra.items():
-            out.setdefault(day, ChangeDay(day, reason, "muted"))
-        return out
-
-
 def for_metric(changes: Mapping, metric: str) -> Mapping:
-    """The known days one metric's baselines leave out (`changes` may be a plain mapping)."""
-    return changes.for_metric(metric) if isinstance(changes, KnownDays) else changes
+    """The known days one metric's baselines leave out: `changes` is a plain mapping, or the rollup's
+    `bot.metrics.known_days.KnownDays`, which adds that metric's muted days."""
+    pick = getattr(changes, "for_metric", None)
+    return pick(metric) if pick is not None else changes

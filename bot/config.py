@@ -59,7 +59,7 @@ def _channel(value: str | None) -> str | None:
 def _canonical_metric(name: str, key: str | None = None) -> str:
     """The canonical metric key for a key, label or alias (as `/metrics` accepts them), else an error
     with "did you mean" (naming `key`, or the field being validated). The catalogue is imported late."""
-    from bot.metrics.catalogue import UnknownMetricError, resolve_metric
+    from bot.catalogue import UnknownMetricError, resolve_metric
 
     try:
         return resolve_metric(name).key
@@ -151,7 +151,7 @@ class BusinessHoursConfig(_Model):
 
     @model_validator(mode="after")
     def _valid(self) -> BusinessHoursConfig:
-        from bot.metrics.business_hours import parse_days
+        from bot.weekdays import parse_days
 
         parse_days(self.days)
         if self.closes <= self.opens:
@@ -701,10 +701,10 @@ def config_warnings(settings: Settings) -> list[str]:
 
 def area_tags(matches: tuple[str, ...]) -> set[str]:
     """The tags a `[product_areas]` entry matches on (its `field:value` entries are not tags)."""
-    from bot.metrics.facts import AreaMatcher
+    from bot.catalogue import AREA_FIELDS
 
     return {m.removeprefix("tag:") for m in matches
-            if not (m.partition(":")[1] and m.partition(":")[0] in AreaMatcher.FIELDS) and m.removeprefix("tag:")}
+            if not (m.partition(":")[1] and m.partition(":")[0] in AREA_FIELDS) and m.removeprefix("tag:")}
 
 
 def _source_warnings(settings: Settings) -> list[str]:

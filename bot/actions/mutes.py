@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.catalogue import CATALOGUE
 from bot.errors import UsageError
 from bot.storage.models import ActionEvent, Mute
 
@@ -261,8 +262,6 @@ class MuteLine:
 
 
 def describe(window: MuteWindow, *, segment_name: str | None = None) -> MuteLine:
-    from bot.metrics.catalogue import CATALOGUE
-
     t = window.target
     definition = CATALOGUE.get(t.metric)
     title = definition.label if definition else t.metric

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.actions.statuses import OPEN_STATUSES
+from bot.weekdays import parse_days
 
 
 
@@ -63,8 +64,6 @@ def working_days(settings: Any, holidays: Iterable[date] = ()) -> WorkingDays:
     [metrics.business_hours] when set, else Monday to Friday (every day with `rituals.skip_weekends =
     false`); [[annotations]] holidays (days, ranges, seasons) and `holidays` (marked from Slack,
     `bot.annotations.holidays`) are days off."""
-    from bot.metrics.business_hours import parse_days
-
     f = settings.file
     hours = f.metrics.business_hours
     if hours is not None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from bot.weekdays import KEYS as WEEKDAYS
+from bot.weekdays import parse_days  # noqa: F401  (config_map reads the weekday names through here)
 
 
 
@@ -81,13 +81,3 @@ def business_seconds(start_s: np.ndarray, end_s: np.ndarray, hours: BusinessHour
     since, _ = cumulative(start_s[ok])
     out[ok] = np.where(open_day | closed_end, until - since, np.nan)
     return out
-
-
-def parse_days(names: Iterable[str]) -> frozenset[int]:
-    days = set()
-    for name in names:
-        key = name.strip().lower()[:3]
-        if key not in WEEKDAYS:
-            raise ValueError(f"unknown weekday {name!r} (use mon, tue, wed, thu, fri, sat, sun)")
-        days.add(WEEKDAYS.index(key))
-    return frozenset(days)

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from bot.catalogue import AREA_FIELDS, CATALOGUE, DIMENSIONS
 from bot.metrics.business_hours import business_seconds
-from bot.metrics.catalogue import CATALOGUE, DIMENSIONS
 from bot.metrics.settings import DefinitionSettings, RollupSettings, SegmentSettings
 from bot.metrics.stats import grouped_quantiles, sorted_group_quantiles, value_ordered_quantiles
 
@@ -151,7 +151,7 @@ def _tags(value: object) -> tuple[str, ...]:
 class AreaMatcher:
     """Maps a ticket to its product area: first matching area in config order."""
 
-    FIELDS = ("source", "channel", "priority", "group", "organization", "assignee")  # what `field:value` can name
+    FIELDS = AREA_FIELDS  # what `field:value` can name
 
     def __init__(self, segments: SegmentSettings) -> None:
         self.names = [a.name for a in segments.product_areas]

@@ -32,9 +32,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.annotations import for_metric
 from bot.metrics.baselines import DailySeries, whole_weeks
-from bot.metrics.catalogue import CATALOGUE, MetricDef
+from bot.catalogue import CATALOGUE, MetricDef
 from bot.metrics.daily_rows import StretchWriter, build_rows, row_order, write_rows
 from bot.metrics.facts import QUIET_SEGMENT_DAYS, DailyBlock, daily_blocks, local_day, local_midnight_at
+from bot.metrics.known_days import known_change_days
 from bot.metrics.rules import DayZone, RuleEvent
 from bot.metrics.series_state import LAYOUT as STATE_LAYOUT
 from bot.metrics.series_state import Key, SeriesState, zone_code
@@ -77,21 +78,6 @@ class RollupReport:
 
 def last_complete_day(now_at: datetime, settings: RollupSettings) -> date:
     return local_day(now_at, settings.tz) - timedelta(days=1)
-
-
-def known_change_days(session: Session, workspace_id: str, settings: RollupSettings) -> dict[date, ChangeDay]:
-    """Known change days of every metric, and each metric's muted days (bot.annotations.KnownDays)."""
-    from bot.actions import mutes
-    from bot.annotations import KnownDays
-
-    out = {c.day: c for c in settings.change_days}
-    for day, kind, label in store.annotations(session, workspace_id=workspace_id):
-        if day in out:
-            prev = out[day]
-            out[day] = ChangeDay(day, f"{prev.label}; {label}", prev.kind, prev.exclude)
-        else:
-            out[day] = ChangeDay(day, label, kind)
-    return KnownDays(out, mutes.known_days(mutes.windows(session, workspace_id=workspace_id), settings.tz))
 
 
 def subject(mdef: MetricDef, dimension: str, segment: str) -> str:

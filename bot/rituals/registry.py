@@ -202,7 +202,7 @@ def _render_quarterly(q: Any) -> list[Rendered]:
 def _gather_reminders(ctx: RitualContext) -> list[Any]:
     from bot.rituals import reminders
 
-    return reminders.gather_due(ctx)
+    return reminders.gather(ctx.session, settings=ctx.settings, now=ctx.now, delivery=ctx.delivery, force=ctx.force)
 
 
 def _render_reminders(due: list[Any]) -> list[Rendered]:

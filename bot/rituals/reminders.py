@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from bot.actions.statuses import OPEN_STATUSES
 from bot.actions.workdays import EVERY_DAY, MON_FRI, WorkingDays, working_days
@@ -27,8 +28,7 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
 from bot.rituals import action_ids, ledger, schedule, store
-from bot.rituals.delivery import is_user_id
-from bot.rituals.registry import RitualContext
+from bot.rituals.delivery import Delivery, is_user_id
 from bot.storage.models import Action
 
 Kind = Literal["before", "due", "overdue"]
@@ -136,22 +136,21 @@ def decide(actions: list[Action], *, owner_timezones: dict[str, str], now: datet
     return out
 
 
-def gather_due(ctx: RitualContext) -> list[OwnerReminder]:
-    """The reminders due now (the registry's gather): nothing while [rituals.reminders] is off, unless the
-    CLI runs it (`ctx.force`, which also sends outside working hours)."""
-    settings = ctx.settings
-    if not settings.file.rituals.reminders.enabled and not ctx.force:
+def gather(session: Session, *, settings: Settings, now: datetime, delivery: Delivery | None = None,
+           force: bool = False) -> list[OwnerReminder]:
+    """The reminders due now: nothing while [rituals.reminders] is off, unless the CLI runs it (`force`,
+    which also sends outside working hours)."""
+    if not settings.file.rituals.reminders.enabled and not force:
         return []
-    actions = store.actions(ctx.session, workspace_id=settings.workspace_id, statuses=OPEN_STATUSES)
-    days_off = holidays(ctx.session, workspace_id=settings.workspace_id)
+    actions = store.actions(session, workspace_id=settings.workspace_id, statuses=OPEN_STATUSES)
+    days_off = holidays(session, workspace_id=settings.workspace_id)
     # Owners named by email (playbooks allow it) are resolved to Slack users; unknown ones get no DM.
     # Without a delivery (no Slack to ask), owners named by a Slack id stand and keep the team's timezone.
-    delivery = ctx.delivery
     resolve = delivery.resolve_user if delivery is not None else (lambda o: o if is_user_id(o) else None)
     slack_ids = {o: user for o in {a.owner for a in actions} if (user := resolve(o))}
     timezones = {u: tz for u in set(slack_ids.values()) if delivery is not None and (tz := delivery.user_timezone(u))}
-    return [r for r in decide([a for a in actions if a.owner in slack_ids], owner_timezones=timezones, now=ctx.now,
-                              settings=settings, ignore_hours=ctx.force, owner_ids=slack_ids, holidays=days_off)
+    return [r for r in decide([a for a in actions if a.owner in slack_ids], owner_timezones=timezones, now=now,
+                              settings=settings, ignore_hours=force, owner_ids=slack_ids, holidays=days_off)
             if is_user_id(r.owner)]
 
 
