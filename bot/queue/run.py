@@ -26,7 +26,8 @@ SCHEDULER_LEASE = "queue-scheduler"
 SHUTDOWN_GRACE = timedelta(seconds=20)
 _LEFT = """
 SELECT count(*) AS n FROM procrastinate_jobs
- WHERE (status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now()))
+ WHERE (status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())
+        AND (%(queues)s::varchar[] IS NULL OR queue_name = ANY(%(queues)s)))
     OR (status = 'doing' AND worker_id = %(worker_id)s)
 """
 
@@ -60,7 +61,7 @@ async def _once(app, tenants: Tenants, options: Options) -> OnceReport:
         recovered = await recover_stalled(app, options.stalled_after)
         planned = await asyncio.to_thread(plan, tenants, datetime.now(UTC))
         queued = await enqueue(app, planned)
-        await drain(app, make_worker(app, tenants, options, themes_child=False), options.poll)
+        await drain(app, make_worker(app, tenants, options, themes_child=False), options)
     return OnceReport(recovered, queued)
 
 
@@ -74,13 +75,14 @@ def make_worker(app, tenants: Tenants, options: Options, *, themes_child: bool):
                   stalled_worker_timeout=options.stalled_after, delete_jobs="successful")
 
 
-async def drain(app, worker, poll: float) -> None:
-    """Run `worker` until no job is waiting (that is due now) and none of its own is running."""
+async def drain(app, worker, options: Options) -> None:
+    """Run `worker` until no job of its queues is waiting (that is due now) and none of its own is running."""
+    queues = list(options.queues) if options.queues else None
     running = asyncio.create_task(worker.run())
     while not running.done():
-        await asyncio.wait({running}, timeout=poll)
+        await asyncio.wait({running}, timeout=options.poll)
         if not running.done() and worker.worker_id is not None:
-            left = await app.connector.execute_query_one_async(_LEFT, worker_id=worker.worker_id)
+            left = await app.connector.execute_query_one_async(_LEFT, worker_id=worker.worker_id, queues=queues)
             if left["n"] == 0:
                 worker.stop()
     await running
