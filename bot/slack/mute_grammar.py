@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from bot.metrics.catalogue import UnknownMetricError, resolve_metric
 from bot.slack.parsed import Mute, MuteTarget, Unmute
 from bot.slack.syntax import (
-    ID, MAX_LABEL, metric_problem, parse_date, parse_id, parse_segment, suggest, usage_error,
+    ID, MAX_LABEL, metric_error, parse_date, parse_id, parse_segment, said, suggest, usage_error,
 )
 
 # Mute durations: 12h, 3d, 2w (also "3days", "2 weeks").
@@ -22,12 +22,12 @@ _DURATION_UNITS = ("h", "hour", "hours", "d", "day", "days", "w", "week", "weeks
 def parse_mute(args: list[str], *, today: date, rules: Sequence[tuple[str, str]]) -> Mute:
     """`mute <metric words|rule> [dim=value] [for] <duration | until <date>> [reason]`."""
     if not args or _DURATION.match(args[0].lower()) or args[0].lower() == "until":
-        raise usage_error("mute needs a metric or a rule, then how long", "mute")
+        raise usage_error("mute_needs_target", "mute")
     at = _duration_at(args)
     if at is None:
-        hint = next((f" ({t!r} is not a duration; did you mean `{_duration_hint(t)}`?)" for t in args
+        hint = next((said("not_a_duration", token=repr(t), hint=_duration_hint(t)) for t in args
                      if _duration_hint(t)), "")
-        raise usage_error(f"how long? give a duration like 12h, 3d or 2w, or `until <date>`{hint}", "mute")
+        raise usage_error("how_long", "mute", hint=hint)
     index, width = at
     words = args[:index]
     if words and words[-1].lower() == "for":
@@ -36,20 +36,19 @@ def parse_mute(args: list[str], *, today: date, rules: Sequence[tuple[str, str]]
     duration = until = None
     if args[index].lower() == "until":
         if index + 1 >= len(args):
-            raise usage_error("`until` needs a date (fri, tomorrow, 2026-12-01)", "mute")
+            raise usage_error("until_needs_date", "mute")
         until = parse_date(args[index + 1], today=today, form="mute")
         if until <= today:
-            raise usage_error("`until` needs a day after today (the mute ends when that day begins)", "mute")
+            raise usage_error("until_after_today", "mute")
     else:
         duration = _duration(args[index:index + width])
         if duration > timedelta(days=91):
-            raise usage_error(f"{' '.join(args[index:index + width])} is too long; mute for at most 13w "
-                              "(to stop a rule for good, change or remove it in signalroom.toml)", "mute")
+            raise usage_error("mute_too_long", "mute", duration=" ".join(args[index:index + width]))
         if duration < timedelta(hours=1):
-            raise usage_error("mute for at least 1h", "mute")
+            raise usage_error("mute_too_short", "mute")
     reason = " ".join(args[index + width:]).strip() or None
     if reason is not None and len(reason) > MAX_LABEL:
-        raise usage_error(f"the reason is {len(reason)} characters; keep it under {MAX_LABEL}", "mute")
+        raise usage_error("too_long", "mute", what="the reason", length=len(reason), limit=MAX_LABEL)
     return Mute(target, duration, until, reason)
 
 
@@ -90,7 +89,7 @@ def _mute_target(words: list[str], *, rules: Sequence[tuple[str, str]], form: st
         dimension, segment = parse_segment(words[-1], form=form)
         words = words[:-1]
     if not words:
-        raise usage_error("which metric or rule?", form)
+        raise usage_error("which_target", form)
     name = " ".join(words)
     for rule, metric in rules:
         if rule.lower() == name.lower():
@@ -100,16 +99,16 @@ def _mute_target(words: list[str], *, rules: Sequence[tuple[str, str]], form: st
     except UnknownMetricError as exc:
         rule_hint = suggest(name, [r.lower() for r, _ in rules])
         if rule_hint:
-            raise usage_error(f"no metric or rule named {name!r}{rule_hint}", form) from None
-        raise usage_error(metric_problem(exc), form) from None
+            raise usage_error("no_metric_or_rule", form, name=repr(name), hint=rule_hint) from None
+        raise metric_error(exc, form) from None
 
 
 def parse_unmute(args: list[str], *, rules: Sequence[tuple[str, str]]) -> Unmute:
     if not args:
-        raise usage_error("unmute needs a metric, a rule or a mute number from `/metrics mutes`", "unmute")
+        raise usage_error("unmute_needs", "unmute")
     if len(args) == 1 and args[0].startswith("#"):
         number = parse_id(args[0][1:])
         if number is None:
-            raise usage_error(f"{args[0]!r} is not a mute number (like #3)", "unmute")
+            raise usage_error("not_mute_number", "unmute", token=repr(args[0]))
         return Unmute(mute_id=number)
     return Unmute(_mute_target(args, rules=rules, form="unmute"))

@@ -21,8 +21,8 @@ from bot.slack.parsed import (
     Mute, MuteTarget, Scorecard, SnoozeAction, Unmute, UpdateAction,
 )
 from bot.slack.syntax import (
-    DIMENSION_ALIASES, DIMENSIONS, MAX_LABEL, MAX_TEXT, USAGE, action_number, free_text, metric_key, metric_problem,
-    parse_date, parse_dimension, parse_id, parse_owner, parse_segment, resolves, suggest, usage_error,
+    DIMENSION_ALIASES, DIMENSIONS, MAX_LABEL, MAX_TEXT, USAGE, action_number, free_text, metric_error, metric_key,
+    parse_date, parse_dimension, parse_id, parse_owner, parse_segment, resolves, said, suggest, usage_error,
 )
 
 __all__ = [
@@ -45,7 +45,7 @@ ACTION_VERBS = ("add", "done", "update", "carry", "close", "snooze")
 def parse(text: str, *, today: date, rules: Sequence[tuple[str, str]] = ()) -> Command:
     """Parse the text after `/metrics`. `rules`: the configured rules as (name, metric), which `mute` may name."""
     if len(text) > MAX_TEXT + 500:
-        raise UsageError(f"that is {len(text)} characters; keep a command under {MAX_TEXT + 500}")
+        raise UsageError(said("command_too_long", length=len(text), limit=MAX_TEXT + 500))
     tokens = text.split()
     if not tokens:
         return Scorecard()
@@ -68,15 +68,15 @@ def parse(text: str, *, today: date, rules: Sequence[tuple[str, str]] = ()) -> C
         return parse_unmute(rest, rules=rules)
     if head == "mutes":
         if rest:
-            raise usage_error("`mutes` lists what is muted and takes nothing after it; to mute, use `mute`", "mute")
+            raise usage_error("mutes_takes_nothing", "mute")
         return ListMutes()
     try:
         return _metric_view(tokens)
     except UsageError:
         close = difflib.get_close_matches(head, ("mute", "unmute", "mutes"), n=1, cutoff=0.75)
         if close and len(tokens) > 1:  # "mtue volume 3d": a typo of the command, not of a metric
-            raise UsageError(f"unknown command {tokens[0]!r} (did you mean `{close[0]}`?). "
-                             f"Use: `{USAGE[close[0]]}`") from None
+            raise UsageError(said("unknown_command_typo", word=repr(tokens[0]), close=close[0],
+                                  usage=USAGE[close[0]])) from None
         raise
 
 
@@ -84,20 +84,20 @@ def _actions(rest: list[str]) -> ListActions:
     if not rest:
         return ListActions()
     if len(rest) > 1 or rest[0].lower() not in ACTION_SCOPES:
-        raise usage_error(f"unknown list {' '.join(rest)!r}{suggest(rest[0], ACTION_SCOPES)}", "actions")
+        raise usage_error("unknown_list", "actions", words=repr(" ".join(rest)), hint=suggest(rest[0], ACTION_SCOPES))
     return ListActions(rest[0].lower())
 
 
 def _action(rest: list[str], *, today: date) -> Command:
     if not rest:
-        raise usage_error("`action` needs a verb: add, done, update, carry, close or snooze", "add")
+        raise usage_error("action_needs_verb", "add")
     verb, args = rest[0].lower(), rest[1:]
     if verb == "add":
         return _add(args, today=today)
     if verb == "snooze":
         return _snooze(args)
     if verb not in ACTION_VERBS:
-        raise usage_error(f"unknown action verb {verb!r}{suggest(verb, ACTION_VERBS)}", "add")
+        raise usage_error("unknown_verb", "add", verb=repr(verb), hint=suggest(verb, ACTION_VERBS))
     action_id = action_number(args, verb)
     args = args[1:]
     if verb == "done":
@@ -120,13 +120,13 @@ def _action(rest: list[str], *, today: date) -> Command:
             args = args[2:]
         note = free_text(args, "update", what="the note") if args else None
         if note is None and due_on is None and owner is None:
-            raise usage_error("say what changed: a note, a new due date or a new owner", "update")
+            raise usage_error("say_what_changed", "update")
         return UpdateAction(action_id, note, due_on, owner)
     if verb == "carry":
         due_on = None
         if args:
             if args[0].lower() != "due" or len(args) != 2:
-                raise usage_error("after the id, only `due <date>` may follow", "carry")
+                raise usage_error("carry_only_due", "carry")
             due_on = parse_date(args[1], today=today, form="carry")
         return CarryAction(action_id, due_on)
     return CloseAction(action_id, free_text(args, "close", what="the reason") if args else None)
@@ -148,7 +148,7 @@ def _add(args: list[str], *, today: date) -> AddAction:
     due_on = None
     if tail and tail[0].lower() == "due":
         if len(tail) < 2:
-            raise usage_error("`due` needs a date", "add")
+            raise usage_error("due_needs_date", "add")
         due_on = parse_date(tail[1], today=today, form="add")
         tail = tail[2:]
     description = free_text(tail, "add", what="the description") if tail else None
@@ -157,24 +157,24 @@ def _add(args: list[str], *, today: date) -> AddAction:
 
 def _snooze(args: list[str]) -> SnoozeAction:
     if len(args) != 2:
-        raise usage_error("snooze needs an action id and a duration", "snooze")
+        raise usage_error("snooze_needs", "snooze")
     action_id = action_number(args, "snooze")
     duration = args[1].lower()
     if duration not in SNOOZES:
-        raise usage_error(f"unknown duration {args[1]!r}; snooze for 1d or 1w", "snooze")
+        raise usage_error("unknown_snooze", "snooze", word=repr(args[1]))
     return SnoozeAction(action_id, SNOOZES[duration])
 
 
 def _annotate(args: list[str], *, today: date) -> Annotate:
     if len(args) < 3:
-        raise usage_error("annotate needs a date, a kind and a label", "annotate")
+        raise usage_error("annotate_needs", "annotate")
     day = parse_date(args[0], today=today, form="annotate", future_only=False)
     kind = args[1].lower()
     if kind not in ANNOTATION_KINDS:
-        raise usage_error(f"unknown kind {args[1]!r}{suggest(kind, ANNOTATION_KINDS)}", "annotate")
+        raise usage_error("unknown_kind", "annotate", word=repr(args[1]), hint=suggest(kind, ANNOTATION_KINDS))
     label = " ".join(args[2:])
     if len(label) > MAX_LABEL:
-        raise usage_error(f"the label is {len(label)} characters; keep it under {MAX_LABEL}", "annotate")
+        raise usage_error("too_long", "annotate", what="the label", length=len(label), limit=MAX_LABEL)
     return Annotate(day, kind, label)
 
 
@@ -192,10 +192,10 @@ def _metric_view(tokens: list[str]) -> MetricView:
         elif low in CHART_WORDS and index > 0:
             chart = True
         elif re.fullmatch(r"[0-9]+d", low):
-            raise usage_error(f"unknown window {token!r}; use 7d, 30d or 90d", "metric")
+            raise usage_error("unknown_window", "metric", word=repr(token))
         elif low == "by":
             if index + 1 >= len(tokens):
-                raise usage_error("`by` needs a dimension", "metric")
+                raise usage_error("by_needs_dimension", "metric")
             # Dimensions may be two words ("product area").
             two = " ".join(tokens[index + 1:index + 3]).lower()
             if two in DIMENSION_ALIASES:
@@ -206,17 +206,18 @@ def _metric_view(tokens: list[str]) -> MetricView:
             words.append(token)
         index += 1
     if not words:
-        raise usage_error("which metric?", "metric")
+        raise usage_error("which_metric", "metric")
     name = " ".join(words)
     if chart and by:
-        raise usage_error("a chart shows one series: drop `by …`", "metric")
+        raise usage_error("chart_one_series", "metric")
     try:
         return MetricView(resolve_metric(name).key, by, days or (CHART_DAYS if chart else 30), chart)
     except UnknownMetricError as exc:
         chart_hint = suggest(words[-1], CHART_WORDS[:1]) if len(words) > 1 else ""
         if chart_hint and resolves(" ".join(words[:-1])):  # "csat chrat": a typo of `chart`, not of the metric
-            raise usage_error(f"unknown word {words[-1]!r}{chart_hint}", "metric") from None
+            raise usage_error("unknown_word", "metric", word=repr(words[-1]), hint=chart_hint) from None
         command_hint = suggest(words[0], SUBCOMMANDS) if len(words) == 1 else ""
         if command_hint:
-            raise UsageError(f"unknown command {words[0]!r}{command_hint}. Try `{USAGE['help']}`") from None
-        raise usage_error(metric_problem(exc), "metric") from None
+            raise UsageError(said("unknown_command", word=repr(words[0]), hint=command_hint,
+                                  help=USAGE["help"])) from None
+        raise metric_error(exc, "metric") from None

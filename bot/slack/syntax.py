@@ -7,7 +7,9 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import date, timedelta
+from typing import Any
 
+from bot.blocks import render
 from bot.errors import UsageError
 from bot.metrics.catalogue import CATALOGUE, UnknownMetricError, resolve_metric
 
@@ -45,21 +47,27 @@ _RELATIVE = re.compile(r"^\+?([0-9]{1,3})([dw])$")
 ID = re.compile(r"[0-9]{1,12}")
 
 
-def usage_error(problem: str, form: str) -> UsageError:
-    return UsageError(f"{problem}. Use: `{USAGE[form]}`")
+def said(part: str, /, **values: Any) -> str:
+    """One sentence of templates/slack_usage.json.j2, bare (the error reply escapes it for mrkdwn)."""
+    return render("slack_usage", part=part, v=values).text
+
+
+def usage_error(part: str, form: str, /, **values: Any) -> UsageError:
+    """The error for what is wrong (`part` of slack_usage, with `values`), showing the command's correct form."""
+    return UsageError(said("use", problem=said(part, **values), usage=USAGE[form]))
 
 
 def suggest(word: str, choices) -> str:
     """The hint ' (did you mean `x`?)' naming the closest of `choices`, or nothing."""
     close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.5)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    return said("did_you_mean", word=close[0]) if close else ""
 
 
 def parse_segment(token: str, *, form: str = "add") -> tuple[str, str]:
     dim, _, value = token.partition("=")
     dimension = parse_dimension(dim, form=form)
     if not value:
-        raise usage_error(f"segment {token!r} needs a value, like product_area=billing", form)
+        raise usage_error("segment_needs_value", form, token=repr(token))
     return dimension, value[:254]
 
 
@@ -75,13 +83,18 @@ def metric_key(name: str, form: str) -> str:
     try:
         return resolve_metric(name).key
     except UnknownMetricError as exc:
-        raise usage_error(metric_problem(exc), form) from None
+        raise metric_error(exc, form) from None
+
+
+def metric_error(exc: UnknownMetricError, form: str) -> UsageError:
+    """An unknown metric's error (with the closest names, if any), showing the command's correct form."""
+    return UsageError(said("use", problem=metric_problem(exc), usage=USAGE[form]))
 
 
 def metric_problem(exc: UnknownMetricError) -> str:
     if exc.suggestions:
-        return f"unknown metric {exc.name!r} (did you mean {', '.join(f'`{s}`' for s in exc.suggestions)}?)"
-    return f"unknown metric {exc.name!r} (try {', '.join(list(CATALOGUE)[:4])}, … or `/metrics help`)"
+        return said("unknown_metric_close", name=repr(exc.name), choices=", ".join(f"`{s}`" for s in exc.suggestions))
+    return said("unknown_metric", name=repr(exc.name), examples=", ".join(list(CATALOGUE)[:4]))
 
 
 def parse_dimension(word: str, *, form: str = "metric") -> str:
@@ -90,16 +103,16 @@ def parse_dimension(word: str, *, form: str = "metric") -> str:
         return low
     if low in DIMENSION_ALIASES:
         return DIMENSION_ALIASES[low]
-    raise usage_error(
-        f"unknown dimension {word!r}{suggest(low, DIMENSIONS)}; use one of {', '.join(DIMENSIONS)}", form)
+    raise usage_error("unknown_dimension", form, word=repr(word), hint=suggest(low, DIMENSIONS),
+                      dimensions=", ".join(DIMENSIONS))
 
 
 def action_number(args: list[str], form: str) -> int:
     if not args:
-        raise usage_error("which action? give its number", form)
+        raise usage_error("which_action", form)
     number = parse_id(args[0].lstrip("#"))
     if number is None:
-        raise usage_error(f"{args[0]!r} is not an action number (like 12)", form)
+        raise usage_error("not_action_number", form, token=repr(args[0]))
     return number
 
 
@@ -111,14 +124,14 @@ def parse_id(raw: str) -> int | None:
 def parse_owner(token: str, form: str) -> str:
     match = _MENTION.match(token)
     if not match:
-        raise usage_error(f"{token!r} is not a Slack user: pick the owner from the @ menu so it becomes a mention", form)
+        raise usage_error("not_a_user", form, token=repr(token))
     return match.group(1)
 
 
 def free_text(args: list[str], form: str, *, what: str) -> str:
     text = " ".join(args).strip()
     if len(text) > MAX_TEXT:
-        raise usage_error(f"{what} is {len(text)} characters; keep it under {MAX_TEXT}", form)
+        raise usage_error("too_long", form, what=what, length=len(text), limit=MAX_TEXT)
     return text
 
 
@@ -139,9 +152,9 @@ def parse_date(token: str, *, today: date, form: str, future_only: bool = True) 
     try:
         day = date.fromisoformat(token)
     except ValueError:
-        raise usage_error(f"{token!r} is not a date", form) from None
+        raise usage_error("not_a_date", form, token=repr(token)) from None
     if future_only and day < today:
-        raise usage_error(f"{token} is in the past", form)
+        raise usage_error("in_the_past", form, token=token)
     return day
 
 

@@ -38,3 +38,21 @@ def test_a_bare_sentence_is_not_escaped_here():
     assert sentence("button_no_number", what="alert") == "this button carries no alert number"
     assert [sentence(f"list_{s}") for s in ("mine", "open", "all")] == ["Your open actions", "Open actions",
                                                                         "All actions"]
+
+
+@pytest.mark.parametrize("template", ["slack_reply", "slack_usage"])
+def test_every_sentence_renders_with_the_values_it_names(template):
+    """Each part's %(name)s placeholders are filled (a misspelt part or value name fails here, not in Slack)."""
+    import re
+    from pathlib import Path
+
+    from bot.blocks import render
+
+    source = (Path(__file__).resolve().parents[2] / "templates" / f"{template}.json.j2").read_text()
+    parts = dict(re.findall(r"^  '([a-z_]+)': [\"'](.*)[\"'],$", source, re.M))
+    assert len(parts) > 10
+    for part, text in parts.items():
+        values = {name: f"<{name}>" for name in re.findall(r"%\((\w+)\)s", text)}
+        for kind in ("sentence", "confirm"):
+            rendered = render(template, part=part, kind=kind, v=values).text
+            assert "%(" not in rendered and all(v in rendered or escape_mrkdwn(v) in rendered for v in values.values())

@@ -12,6 +12,7 @@ from bot.metrics.catalogue import CATALOGUE
 from bot.slack.outcomes import render_card
 from bot.slack.present import help_message, render_view
 from bot.slack.replies import confirmation, failure, sentence
+from bot.slack.syntax import USAGE, said
 from bot.slack.readings import AgentFigures, MetricDetail, Reading, ScorecardView
 
 EVIL = "<!channel> & <@U0EVIL> <https://evil.example|click>"
@@ -81,6 +82,8 @@ CASES = {
     "slack_reply": lambda: confirmation("done", id=7, outcome=f"Refunds faster {EVIL}").payload(),
     "slack_reply_failure": lambda: failure("no_chart_days", metric="Customer satisfaction").payload(),
     "slack_reply_sentence": lambda: {"text": sentence("add_missing", usage="/metrics action add <metric> & more")},
+    # What is wrong with a /metrics command (bot.slack.syntax.said): bare text, escaped by slack_error.
+    "slack_usage": lambda: {"text": said("use", problem=said("unknown_window", word=repr("14d")), usage=USAGE["metric"])},
     "slack_help": lambda: help_message().payload(),
     "slack_scorecard": lambda: scorecard_message().payload(),
     "slack_scorecard_empty": lambda: scorecard_message(ScorecardView(None, ())).payload(),
