@@ -172,7 +172,7 @@ enabled = true
 
 
 def test_warnings_name_each_key_and_the_fix(tmp_path):
-    from bot.config import config_warnings
+    from bot.config_check import config_warnings
 
     settings = load_settings({"DATABASE_URL": "mysql://u@h/db"}, config_path=write(tmp_path, WARNED))
     warnings = config_warnings(settings)
@@ -188,7 +188,7 @@ def test_warnings_name_each_key_and_the_fix(tmp_path):
 
 
 def test_no_warnings_for_a_complete_config(tmp_path):
-    from bot.config import config_warnings
+    from bot.config_check import config_warnings
 
     settings = load_settings(
         {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "ops@acme.io", "ZENDESK_API_TOKEN": "t" * 20},

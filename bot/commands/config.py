@@ -22,7 +22,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args, runtime) -> int:
-    from bot.config import config_warnings, effective_config
+    from bot.config import effective_config
+    from bot.config_check import config_warnings
 
     warnings = config_warnings(runtime.settings) + unmatched_routes(runtime)
     data = effective_config(runtime.settings)
