@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.errors import UsageError
 from bot.metrics.catalogue import DIMENSIONS, DIRECTIONS
+from bot.metrics.zone_names import BAD, WATCH
 
 
 def add_arguments(parser) -> None:
@@ -79,7 +80,7 @@ def run(args, runtime) -> int:
         counts = ", ".join(f"{z} {n}" for z, n in sorted(res.zone_counts().items()))
         print(f"{key}{f' [{dim}={names.get(seg, seg)}]' if dim else ''}: {len(res.days)} days — {counts}")
         for d in res.days:
-            if d.result.zone in ("watch", "act_now") or d.rules or d.recovered:
+            if d.result.zone in BAD or d.rules or d.recovered:
                 mark = "".join(f"  FIRES {r}" for r in d.rules) + "".join(f"  recovers {r}" for r in d.recovered)
                 print(f"  {d.result.day} {d.result.zone:<8} {d.result.explanation}{mark}")
         for e in res.events:
@@ -113,7 +114,7 @@ def _print_verdicts(args, runtime, results, metric, dim: str, names: dict[str, s
         # --series, or no rule on this metric: the default excursion (two days in watch or worse).
         from bot.metrics.settings import Rule
 
-        rules = [Rule("excursion", metric.key, "watch", 2, 3)]
+        rules = [Rule("excursion", metric.key, WATCH, 2, 3)]
     due = {name: p.due_days for name, p in (f.playbooks or {}).items()}
     vs = VerdictSettings(healthy=f.metrics.watch, pool_days=f.metrics.window_days if metric.kind == "rate" else 1)
     rows = []

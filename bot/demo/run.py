@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.blocks import Message, render
 from bot.config import Settings, load_settings
 from bot.demo.sample import SampleStory, generate
+from bot.metrics import zone_names as zn
 from bot.imports import import_csv_file
 from bot.storage.engine import make_engine, make_session_factory, sqlite_url, upgrade
 from bot.storage.models import Annotation, TicketRow
@@ -184,7 +185,8 @@ def run_demo(
     return demo
 
 
-ZONE_STYLE = {"act_now": "bold red", "watch": "yellow", "healthy": "green", "insufficient_data": "dim", "learning": "dim"}
+ZONE_STYLE = {zn.ACT_NOW: "bold red", zn.WATCH: "yellow", zn.HEALTHY: "green", zn.INSUFFICIENT_DATA: "dim",
+              zn.LEARNING: "dim"}
 
 
 def print_scorecard(console: Console, card) -> None:
@@ -196,7 +198,7 @@ def print_scorecard(console: Console, card) -> None:
         table.add_row(entry.label, entry.display_value, expected, f"[{ZONE_STYLE.get(entry.zone, '')}]{entry.zone}[/]")
     console.print(table)
     for entry in card.entries:
-        if entry.zone in ("act_now", "watch") and entry.explanation:
+        if entry.zone in zn.BAD and entry.explanation:
             console.print(f"[{ZONE_STYLE[entry.zone]}]{entry.zone}[/] {entry.explanation}", markup=True, highlight=False)
 
 

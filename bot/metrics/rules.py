@@ -15,7 +15,7 @@ from datetime import date
 from typing import Literal
 
 from bot.metrics.settings import Rule
-from bot.metrics.zones import ZONE_RANK
+from bot.metrics.zone_names import BAD, HEALTHY, RANK
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class RuleState:
 
 
 def at_or_worse(zone: str, threshold: str) -> bool:
-    return zone in ("watch", "act_now") and ZONE_RANK[zone] >= ZONE_RANK[threshold]
+    return zone in BAD and RANK[zone] >= RANK[threshold]
 
 
 def evaluate_rule(
@@ -70,7 +70,7 @@ def evaluate_rule(
             else:
                 streak = []
         else:
-            if dz.zone == "healthy":
+            if dz.zone == HEALTHY:
                 healthy.append(dz.day)
                 if len(healthy) >= rule.recovery_days:
                     events.append(RuleEvent("recover", rule.name, rule.metric, dimension, segment, dz.day, healthy[0]))

@@ -17,10 +17,12 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from bot.metrics.zone_names import ACT_NOW, HEALTHY, INSUFFICIENT_DATA, LEARNING, WATCH
+
 Key = tuple[str, str, str]  # a series: metric, dimension, segment
 LAYOUT = 1  # bump when the packed rows change; older states are then rebuilt from daily_metrics
 ROWS = ("value", "n", "numerator", "denominator", "has", "drift", "zone")
-ZONE_CODES = ("healthy", "watch", "act_now", "insufficient_data", "learning")
+ZONE_CODES = (HEALTHY, WATCH, ACT_NOW, INSUFFICIENT_DATA, LEARNING)  # stored codes: append, never reorder
 _ZONE_INDEX = {z: float(i) for i, z in enumerate(ZONE_CODES)}
 
 

@@ -14,6 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.metrics.business_hours import BusinessHours
+from bot.metrics.zone_names import ACT_NOW, WATCH
 
 @dataclass(frozen=True, slots=True)
 class AbsoluteThreshold:
@@ -26,13 +27,13 @@ class AbsoluteThreshold:
 
     def zone_for(self, value: float) -> str | None:
         if self.act_now_above is not None and value > self.act_now_above:
-            return "act_now"
+            return ACT_NOW
         if self.act_now_below is not None and value < self.act_now_below:
-            return "act_now"
+            return ACT_NOW
         if self.watch_above is not None and value > self.watch_above:
-            return "watch"
+            return WATCH
         if self.watch_below is not None and value < self.watch_below:
-            return "watch"
+            return WATCH
         return None
 
 

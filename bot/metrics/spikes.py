@@ -18,6 +18,7 @@ import numpy as np
 
 from bot.metrics.settings import SpikeSettings
 from bot.metrics.stats import MAD_TO_SD, median
+from bot.metrics.zone_names import ACT_NOW, BAD, HEALTHY, LEARNING, WATCH
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,22 +94,22 @@ def detect_spikes(
         local = start_at.astimezone(tz)
         slot = f"{local:%A} {local:%H:%M}–{now_at.astimezone(tz):%H:%M}"
         if len(past) < settings.min_weeks:
-            zone, exp, spread, score = "learning", None, None, None
+            zone, exp, spread, score = LEARNING, None, None, None
             text = f"{what}: {count} on {slot}; only {len(past)} past weeks to compare (need {settings.min_weeks})."
         else:
             exp = median(past)
             spread = max(MAD_TO_SD * median([abs(p - exp) for p in past]), float(np.sqrt(max(exp, 1.0))))
             score = (count - exp) / spread
             if count >= settings.min_count and score >= settings.act_now:
-                zone = "act_now"
+                zone = ACT_NOW
             elif count >= settings.min_count and score >= settings.watch:
-                zone = "watch"
+                zone = WATCH
             else:
-                zone = "healthy"
+                zone = HEALTHY
             text = (f"{what}: {count} on {slot}, against a usual {exp:g} at this hour of the week "
                     f"({score:.1f} deviations; last {len(past)} weeks: {', '.join(map(str, past))}).")
-        if zone in ("watch", "act_now") or include_healthy:
+        if zone in BAD or include_healthy:
             out.append(Spike(dim, seg, start_at, now_at, count, exp, spread, score, zone, past, text))
-    order = {"act_now": 0, "watch": 1, "learning": 2, "healthy": 3}
+    order = {ACT_NOW: 0, WATCH: 1, LEARNING: 2, HEALTHY: 3}
     out.sort(key=lambda s: (order[s.zone], -(s.score or 0.0), s.dimension, s.segment))
     return out

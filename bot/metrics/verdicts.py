@@ -41,6 +41,7 @@ from bot.metrics.drift import SCORE_CLIP
 from bot.metrics.rules import DayZone, evaluate_rule
 from bot.metrics.settings import Rule
 from bot.metrics.stats import robust_sd
+from bot.metrics.zone_names import HEALTHY, WATCH, zone_or_default
 
 Label = Literal["improved", "recovered_as_usual", "no_change", "worse", "too_early"]
 LABELS: tuple[Label, ...] = ("improved", "recovered_as_usual", "no_change", "worse", "too_early")
@@ -183,7 +184,7 @@ def persistence(history: Sequence[Reading]) -> float:
 def excursions(history: Sequence[Reading], rule: Rule) -> list[tuple[date, date, date | None]]:
     """(first bad day, fire day, first day of the healthy run that recovered it or None) of each time
     `rule` would have fired over `history` (fresh state), as the backtest runs rules."""
-    events, _ = evaluate_rule(rule, [DayZone(r.day, r.zone or "insufficient_data") for r in history])
+    events, _ = evaluate_rule(rule, [DayZone(r.day, zone_or_default(r.zone)) for r in history])
     out: list[tuple[date, date, date | None]] = []
     for e in events:
         if e.kind == "fire":
@@ -249,7 +250,7 @@ def judge(readings: Sequence[Reading], case: Case, settings: VerdictSettings = V
         return _with(base, by_day, reason="data")
     history = [r for r in sorted(readings, key=lambda r: r.day)
                if p_start - timedelta(days=MAX_HISTORY_DAYS) <= r.day < p_start]
-    rule = case.rule or Rule("excursion", "", "watch", 2, 3)
+    rule = case.rule or Rule("excursion", "", WATCH, 2, 3)
     sd = noise(history, after_len, quiet=[(a, b or p_start) for a, _, b in excursions(history, rule)])
     nat = natural_recovery(history, rule, problem_len=problem_len, after_offset=(a_start - p_start).days,
                            after_len=after_len, healthy=s.healthy, before=p_start)
@@ -268,7 +269,7 @@ def judge(readings: Sequence[Reading], case: Case, settings: VerdictSettings = V
         label = "no_change"
     recovered_in = next(((d - case.done_day).days for d in _days(case.done_day + timedelta(days=1), case.as_of)
                          if (r := by_day.get(d)) is not None and r.score is not None and r.score < s.healthy
-                         and r.zone == "healthy"), None)
+                         and r.zone == HEALTHY), None)
     v = Verdict(label, (p_start, p_end), (a_start, a_end), pm, am, predicted, sd, natural=nat,
                 recovered_in=recovered_in, reason=label)
     return _with(v, by_day)

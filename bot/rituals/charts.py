@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zones import bands_for
+from bot.rituals import store
 from bot.rituals.units import axis_unit, fmt
-from bot.storage.models import Annotation, DailyMetric, Mute
+from bot.storage.models import Annotation, Mute
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -100,10 +101,10 @@ def _ok(value: float) -> bool:
 
 # ---------- data ----------
 
-def _day_events(evidence: dict | None) -> list[tuple[str, str]]:
+def _day_events(annotations: Sequence[str]) -> list[tuple[str, str]]:
     """(kind, label) of the annotations a stored day carries ("release: v2.3")."""
     out = []
-    for note in (evidence or {}).get("annotations") or ():
+    for note in annotations:
         kind, sep, label = str(note).partition(": ")
         out.append((kind, label) if sep else ("change", kind))
     return out
@@ -121,26 +122,20 @@ def chart_data(session: Session, *, workspace_id: str, metric: str, end: date, d
     if mdef is None:
         return None
     start = end - timedelta(days=days - 1)
-    rows = session.execute(select(DailyMetric.day, DailyMetric.value, DailyMetric.expected, DailyMetric.zone,
-                                  DailyMetric.evidence).where(
-        DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric, DailyMetric.dimension == dimension,
-        DailyMetric.segment == segment, DailyMetric.day >= start, DailyMetric.day <= end,
-    ).order_by(DailyMetric.day)).all()
+    rows = store.daily(session, workspace_id=workspace_id, start=start, end=end, metric=metric, dimension=dimension,
+                       segment=segment)
     if not rows:
         return None
     zone_settings = _zone_settings(settings, metric)
     points, found = [], {}
-    for day, value, expected, _zone, evidence in rows:
-        ev = evidence or {}
-        value = ev.get("value", value)
-        expected = ev.get("expected", expected)
-        bands = bands_for(mdef, expected, ev.get("spread"), zone_settings)
-        stored = ev.get("bands") or {}
+    for r in rows:
+        bands = bands_for(mdef, r.expected, r.evidence.get("spread"), zone_settings)
+        stored = r.bands
         pick = lambda k: stored.get(k) if stored.get(k) is not None else getattr(bands, k)  # noqa: E731
-        points.append(Point(day, value, expected, pick("watch_above"), pick("act_now_above"), pick("watch_below"),
-                            pick("act_now_below")))
-        for kind, text in _day_events(ev):
-            found.setdefault((day, text), Event(day, text, kind))
+        points.append(Point(r.day, r.value, r.expected, pick("watch_above"), pick("act_now_above"),
+                            pick("watch_below"), pick("act_now_below")))
+        for kind, text in _day_events(r.annotations):
+            found.setdefault((r.day, text), Event(r.day, text, kind))
     for day, kind, text in session.execute(select(Annotation.day, Annotation.kind, Annotation.label).where(
             Annotation.workspace_id == workspace_id, Annotation.day >= start, Annotation.day <= end)):
         found.setdefault((day, text), Event(day, text, kind))
@@ -151,7 +146,7 @@ def chart_data(session: Session, *, workspace_id: str, metric: str, end: date, d
     word, scale = axis_unit(last, mdef.unit)
     return ChartData(label or mdef.label, mdef.unit, tuple(points),
                      tuple(sorted(found.values(), key=lambda e: (e.day, e.label))),
-                     rows[-1][3], word, scale)
+                     rows[-1].zone, word, scale)
 
 
 def _mutes(session: Session, *, workspace_id: str, metric: str, dimension: str, segment: str, start: date, end: date,
