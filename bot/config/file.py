@@ -22,6 +22,7 @@ from bot.config.sections import (
     SourceConfig,
     ThemesConfig,
 )
+from bot.crm.config import CrmConfig
 from bot.trackers.config import TrackersConfig
 
 
@@ -46,6 +47,7 @@ class FileConfig(_Model):
     routing: tuple[RouteConfig, ...] = ()
     themes: ThemesConfig = ThemesConfig()
     trackers: TrackersConfig = TrackersConfig()  # issue trackers (bot/trackers/config.py)
+    crm: CrmConfig = CrmConfig()  # HubSpot account value (bot/crm/config.py)
 
     _check_tz = field_validator("timezone")(_timezone)
 

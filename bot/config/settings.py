@@ -16,12 +16,12 @@ from bot.config.file import FileConfig
 SECRET_ENV = (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET",
     "ZENDESK_API_TOKEN", "ZENDESK_OAUTH_TOKEN", "FRESHDESK_API_KEY", "INTERCOM_ACCESS_TOKEN",
-    "SIGNALROOM_SECRET_KEY", "JIRA_API_TOKEN", "LINEAR_API_KEY",
+    "SIGNALROOM_SECRET_KEY", "JIRA_API_TOKEN", "LINEAR_API_KEY", "HUBSPOT_TOKEN",
 )
 PLAIN_ENV = (
     "SIGNALROOM_CONFIG", "DATABASE_URL", "SLACK_CLIENT_ID", "SLACK_API_URL", "ZENDESK_SUBDOMAIN",
     "ZENDESK_URL", "ZENDESK_EMAIL", "FRESHDESK_DOMAIN", "FRESHDESK_URL", "INTERCOM_URL", "PORT",
-    "SIGNALROOM_DATA_DIR", "SIGNALROOM_LOG_LEVEL", "JIRA_URL", "JIRA_EMAIL", "LINEAR_URL",
+    "SIGNALROOM_DATA_DIR", "SIGNALROOM_LOG_LEVEL", "JIRA_URL", "JIRA_EMAIL", "LINEAR_URL", "HUBSPOT_URL",
 )
 
 
@@ -53,6 +53,9 @@ class Environment(BaseModel):
     jira_api_token: SecretStr | None = None
     linear_api_key: SecretStr | None = None
     linear_url: str = "https://api.linear.app"
+    # HubSpot (bot/crm): a private app's access token; HUBSPOT_URL for proxies and tests.
+    hubspot_token: SecretStr | None = None
+    hubspot_url: str = "https://api.hubapi.com"
     # Encrypts credentials stored in the database; comma-separated keys rotate (bot/credentials.py).
     signalroom_secret_key: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)
