@@ -62,3 +62,20 @@ def make_client(settings: Settings, tracker: str, *, http: httpx.Client | None =
                           api_token=env.jira_api_token.get_secret_value(), sleep=sleep, clock=clock)
     return LinearClient(http, api_key=env.linear_api_key.get_secret_value(), base_url=env.linear_url, sleep=sleep,
                         clock=clock)
+
+
+def warnings(settings: Settings) -> list[str]:
+    """`config check` warnings: a default tracker without credentials, a tracker without its project or team,
+    a Jira site that is not https. No network."""
+    out = []
+    config, ready = settings.file.trackers, configured(settings)
+    if config.default and config.default not in ready:
+        out.append(f"trackers.default: {config.default} has no credentials: {missing(settings, config.default)} "
+                   f"(README: Jira and Linear)")
+    if "jira" in ready and not config.jira.project:
+        out.append("trackers.jira.project: not set, so every Create issue form needs a project key typed in")
+    if "linear" in ready and not config.linear.team_id:
+        out.append("trackers.linear.team_id: not set, so every Create issue form needs a team id typed in")
+    if settings.env.jira_url and not settings.env.jira_url.startswith("https://"):
+        out.append("JIRA_URL: not https; Jira Cloud sites are https://<site>.atlassian.net")
+    return out

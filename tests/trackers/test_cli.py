@@ -46,3 +46,16 @@ def test_poll_refreshes_open_links_and_without_a_tracker_is_a_usage_error(tmp_pa
     bare = {k: v for k, v in env.items() if not k.startswith(("JIRA", "LINEAR"))}
     assert main(["trackers", "poll"], bare) == 2
     assert "no issue tracker is set up" in capsys.readouterr().err
+
+
+def test_config_check_warns_about_a_half_set_up_tracker(tmp_path, db_url):
+    from bot.config_check import config_warnings
+
+    config = tmp_path / "t.toml"
+    config.write_text('[trackers]\ndefault = "linear"\n')
+    settings = load_settings({"JIRA_URL": "http://jira.local", "JIRA_EMAIL": "a@b.c", "JIRA_API_TOKEN": "x",
+                              "DATABASE_URL": db_url}, config_path=str(config))
+    found = [w for w in config_warnings(settings) if w.startswith(("trackers", "JIRA"))]
+    assert found == ["trackers.default: linear has no credentials: set LINEAR_API_KEY (README: Jira and Linear)",
+                     "trackers.jira.project: not set, so every Create issue form needs a project key typed in",
+                     "JIRA_URL: not https; Jira Cloud sites are https://<site>.atlassian.net"]
