@@ -62,6 +62,7 @@ def run(args, runtime) -> int:
     if args.action == "show":
         return _show(api.settings_for(sessions, base, team), api.stored_overrides(sessions, team), args.json)
     if args.action == "history":
+        _value(lambda: api.settings_for(sessions, base, team), ())  # an unknown workspace exits 2
         return _history(team, api.settings_history(sessions, team, limit=args.limit), args.json)
     value = parse_value(args.value) if args.action == "set" else None
     path = overrides.key_path(args.key)

@@ -231,6 +231,7 @@ def test_cli_set_show_unset_history(env, capsys, teams):
     (("set", "nope.key", "1"), "nope.key: unknown key"),
     (("unset", "channels.review", "--workspace", "T0NOPE"), "unknown workspace T0NOPE"),
     (("show", "--workspace", "T0NOPE"), "unknown workspace T0NOPE"),
+    (("history", "--workspace", "T0NOPE"), "unknown workspace T0NOPE"),
 ])
 def test_cli_mistakes_exit_2_with_one_line(env, capsys, teams, argv, message):
     code, out, err = cli(env, capsys, "settings", *argv, *(() if "--workspace" in argv else ("--workspace", A)))
