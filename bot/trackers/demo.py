@@ -19,6 +19,7 @@ from integrations.trackers.jira import JiraClient
 
 SITE = "https://your-site.atlassian.net"
 FILE = "tracker-create-issue.json"
+THREAD = "https://your-team.slack.com/archives/C0123456789/p1700000000000100"
 
 
 def recorded_create(draft: IssueDraft) -> dict:
@@ -55,7 +56,7 @@ def write_issue_request(demo) -> Path | None:
         if busiest is None:
             return None
         prefill = theme_prefill(session, settings, workspace_id=settings.workspace_id, theme_id=busiest.theme_id,
-                                week=week, thread_url="https://your-team.slack.com/archives/C0123456789/p1700000000000100")
+                                week=week, thread_url=THREAD)
     config = settings.file.trackers.jira
     request = recorded_create(IssueDraft(prefill.title, prefill.description, config.project or "PAY",
                                          config.issue_type, config.labels))

@@ -34,7 +34,8 @@ def review_issues(session: Session, settings: Settings, today: date) -> tuple[Is
     rows = session.scalars(select(TrackerLink).where(
         TrackerLink.workspace_id == settings.workspace_id, TrackerLink.issue_key.is_not(None),
         or_(TrackerLink.is_open.is_(True), TrackerLink.resolved_at >= since),
-    ).order_by(TrackerLink.is_open.desc(), TrackerLink.resolved_at.desc(), TrackerLink.id.desc()).limit(MAX_LINES)).all()
+    ).order_by(TrackerLink.is_open.desc(), TrackerLink.resolved_at.desc(), TrackerLink.id.desc())
+        .limit(MAX_LINES)).all()
     themes = {t.theme_id: t.ticket_ids or () for t in stored_themes(session, workspace_id=settings.workspace_id)
               if any(r.subject_kind == "theme" and r.subject_key == t.theme_id for r in rows)}
     return tuple(IssueLine(r.subject_kind, r.subject_title or r.title or r.subject_key,

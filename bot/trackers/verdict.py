@@ -52,7 +52,8 @@ def readings(daily: Mapping[date, int], *, first: date, last: date, problem_star
     base_days = [daily.get(problem_start - timedelta(days=i), 0) for i in range(1, BASELINE_DAYS + 1)
                  if problem_start - timedelta(days=i) >= first]
     expected = float(median(base_days)) if base_days else 0.0
-    spread = max(robust_sd([float(c) for c in base_days]) if len(base_days) >= 7 else 0.0, math.sqrt(max(expected, 1.0)))
+    spread = max(robust_sd([float(c) for c in base_days]) if len(base_days) >= 7 else 0.0,
+                 math.sqrt(max(expected, 1.0)))
     out = []
     day = first
     while day <= last:

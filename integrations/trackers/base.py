@@ -62,7 +62,8 @@ class TrackerIssue:
 class Sender:
     """Sends one tracker's requests; `wait_for(response, now)` may name a wait the generic headers do not."""
 
-    def __init__(self, client: httpx.Client, *, tracker: str, auth_hint: str, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, client: httpx.Client, *, tracker: str, auth_hint: str,
+                 sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time, policy: RetryPolicy = POLICY,
                  wait_for: Callable[[httpx.Response, Any, float], float | None] | None = None) -> None:
         self.client, self.tracker, self.auth_hint = client, tracker, auth_hint
