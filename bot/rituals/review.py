@@ -148,10 +148,11 @@ def what_moved(ctx: ReviewInput) -> tuple[list[Moved], Series]:
             moved.append(item)
             series[(key, "", "")] = days
     listed = {m.metric for m in moved}
-    for trig in ctx.fired:
-        if _metric(trig.metric) is None or trig.metric in listed or not trig.dimension:
-            continue
-        item, seg_days = _moved_segment(ctx, trig)
+    fired = [t for t in ctx.fired if _metric(t.metric) is not None and t.metric not in listed and t.dimension]
+    days = store.daily_series(ctx.session, workspace_id=ctx.workspace_id, start=ctx.today - timedelta(days=CHART_DAYS),
+                              end=ctx.week_end, series=((t.metric, t.dimension, t.segment) for t in fired))
+    for trig in fired:
+        item, seg_days = _moved_segment(ctx, trig, days[(trig.metric, trig.dimension, trig.segment)])
         moved.append(item)
         series[(trig.metric, trig.dimension, trig.segment)] = seg_days
     return order_moved(moved)[:MAX_MOVED], series
@@ -214,11 +215,9 @@ def _concentrated_in(ctx: ReviewInput, key: str, definition: MetricDef) -> words
                       currency=ctx.currency)
 
 
-def _moved_segment(ctx: ReviewInput, trig: Any) -> tuple[Moved, list[Reading]]:
+def _moved_segment(ctx: ReviewInput, trig: Any, seg_days: list[Reading]) -> tuple[Moved, list[Reading]]:
     """A segment trigger that fired this week, with its segment's days (for the chart)."""
     definition = _metric(trig.metric)
-    seg_days = store.daily(ctx.session, workspace_id=ctx.workspace_id, start=ctx.today - timedelta(days=CHART_DAYS),
-                           end=ctx.week_end, metric=trig.metric, dimension=trig.dimension, segment=trig.segment)
     last = seg_days[-1] if seg_days else None
     now = _said_now(ctx, seg_days)
     alert = _said_trigger(ctx, trig)

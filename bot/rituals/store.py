@@ -29,16 +29,20 @@ def daily(session: Session, *, workspace_id: str, start: date, end: date, metric
 
 
 def daily_series(session: Session, *, workspace_id: str, series: Iterable[tuple[str, str, str]], start: date,
-                 end: date) -> list[Reading]:
-    """The daily rows in [start, end] of each (metric, dimension, segment) in `series`, oldest first, in one query."""
+                 end: date) -> dict[tuple[str, str, str], list[Reading]]:
+    """The daily rows in [start, end] of each (metric, dimension, segment) in `series`, oldest first, in one
+    query: {series: its rows} (a series without rows: [])."""
     wanted = sorted(set(series))
+    out: dict[tuple[str, str, str], list[Reading]] = {k: [] for k in wanted}
     if not wanted:
-        return []
+        return out
     match = or_(*(and_(DailyMetric.metric == m, DailyMetric.dimension == d, DailyMetric.segment == s)
                   for m, d, s in wanted))
     q = select(DailyMetric).where(DailyMetric.workspace_id == workspace_id, DailyMetric.day >= start,
                                   DailyMetric.day <= end, match)
-    return [reading(r) for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id))]
+    for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id)):
+        out[(r.metric, r.dimension, r.segment)].append(reading(r))
+    return out
 
 
 def segment_days(session: Session, *, workspace_id: str,

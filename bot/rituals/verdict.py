@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import render
 from bot.metrics.catalogue import CATALOGUE
-from bot.metrics.readings import Reading as StoredReading
 from bot.metrics.readings import latest_computed_day
 from bot.metrics.settings import Rule
 from bot.metrics.verdicts import (
@@ -109,12 +108,9 @@ def action_verdicts(session: Session, *, settings: Any, workspace_id: str, actio
     as_of = latest_computed_day(session, workspace_id=workspace_id, on_or_before=today - timedelta(days=1))
     cases = {a.id: _case(settings, a, triggers.get(a.trigger_id) if a.trigger_id else None, as_of) for a in done}
     series = {(a.metric, a.dimension, a.segment) for a in done}
-    days = store.daily_series(session, workspace_id=workspace_id, series=series,
-                              start=min(c.problem_start for c in cases.values()) - timedelta(days=MAX_HISTORY_DAYS),
-                              end=max(c.as_of for c in cases.values()))
-    by_series: dict[tuple[str, str, str], list[StoredReading]] = {}
-    for d in days:
-        by_series.setdefault((d.metric, d.dimension, d.segment), []).append(d)
+    by_series = store.daily_series(
+        session, workspace_id=workspace_id, series=series, end=max(c.as_of for c in cases.values()),
+        start=min(c.problem_start for c in cases.values()) - timedelta(days=MAX_HISTORY_DAYS))
     if names is None:
         names = segment_names(session, workspace_id=workspace_id, pairs=((a.dimension, a.segment) for a in done))
     for a in done:

@@ -113,12 +113,16 @@ def test_queries_do_not_grow_with_the_number_of_actions(tmp_path, session_factor
 
 
 def test_queries_do_not_grow_with_the_number_of_segment_triggers(tmp_path, session_factory, engine):
-    """Where an item concentrates weighs each segment trigger of the week on its own day's segments: all of
-    them read at once."""
+    """Where an item concentrates weighs each segment trigger of the week on its own day's segments, and each
+    segment item has its segment's days: all of them read at once."""
     seed(session_factory)
+    with session_factory.begin() as session:
+        session.add(f.trigger("reopen-spike", "reopen_rate", TODAY - timedelta(days=2), dimension="product_area",
+                              segment="billing"))
     few = _statements(tmp_path, session_factory, engine)
     with session_factory.begin() as session:
         for days_ago, segment in ((2, "login"), (3, "login"), (4, "billing")):
-            session.add(f.trigger("csat-drop", "csat", TODAY - timedelta(days=days_ago), dimension="product_area",
-                                  segment=segment, zone="watch"))
+            for rule, metric in (("csat-drop", "csat"), ("reopen-spike", "reopen_rate")):
+                session.add(f.trigger(rule, metric, TODAY - timedelta(days=days_ago), dimension="product_area",
+                                      segment=segment, zone="watch"))
     assert _statements(tmp_path, session_factory, engine) == few
