@@ -40,6 +40,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("secrets", "secrets", "the key that encrypts stored credentials (new-key, rotate)"),
     ("settings", "settings", "one workspace's settings over the config file's (show, set, unset, history)"),
     ("trackers", "trackers", "issue trackers: check the credentials, poll the linked issues"),
+    ("crm", "crm", "HubSpot account value: sync the companies, check the token, list what did not match"),
 )
 
 

@@ -26,12 +26,14 @@ def add_arguments(parser) -> None:
 def run(args, runtime) -> int:
     from datetime import UTC, datetime
 
+    from bot.crm.status import summary, summary_line
     from bot.sync.health import source_statuses
 
     with runtime.session_factory()() as session:
         statuses = source_statuses(session, settings=runtime.settings, now=datetime.now(UTC))
+        crm = summary(session, runtime.settings)  # HubSpot companies and matches (None: not set up)
     if args.json:
-        print(json.dumps({"sources": [s.json() for s in statuses]}, indent=2))
+        print(json.dumps({"sources": [s.json() for s in statuses], **({"crm": crm} if crm else {})}, indent=2))
     elif not statuses:
         echo(["No sources configured: add a [sources.<name>] table (type = zendesk|freshdesk|intercom|csv)."])
     else:
@@ -39,6 +41,8 @@ def run(args, runtime) -> int:
         title = (f"Sources: all {len(statuses)} ok" if not unhealthy
                  else f"Sources: {unhealthy} of {len(statuses)} not ok")
         echo([title, *status_lines(statuses)])
+    if crm and not args.json:
+        echo([summary_line(crm)])
     return 0 if all(s.ok for s in statuses) else 1
 
 

@@ -18,6 +18,7 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.rituals import ledger, links, store
 from bot.rituals.store import TicketFact
+from bot.storage.crm import Account, accounts as crm_accounts, high_value_organizations
 from bot.storage.reference import display_names, organization_keys
 from bot.storage.tickets import unsatisfied_comments
 
@@ -50,6 +51,10 @@ class AccountRisk:
     tickets: tuple[RecentTicket, ...]
     # The most recent comments of its unsatisfied ratings (stored redacted), newest first.
     comments: tuple[str, ...] = ()
+    # From the CRM (HubSpot, bot/crm) when the organization matched a company: its value and CS owner.
+    value: float | None = None
+    owner_name: str | None = None
+    owner_user: str | None = None  # the owner's Slack user id, when their email is a user of this workspace
 
 
 def recent_comments(tickets: Sequence[TicketFact], comments: Mapping[int, str], limit: int = MAX_COMMENTS) -> tuple[str, ...]:
@@ -68,6 +73,7 @@ class AccountReport:
     window_days: int
     threshold: int
     accounts: tuple[AccountRisk, ...]
+    currency: str | None = None  # [metrics] currency, shown with CRM values
 
     @property
     def key(self) -> ledger.Key:
@@ -113,7 +119,17 @@ def at_risk(tickets: Sequence[TicketFact], *, high_value: Sequence[str], thresho
     return out[:MAX_ACCOUNTS]
 
 
-def gather(session: Session, *, settings: Settings, now: datetime, period: str) -> AccountReport | None:
+def with_account(risk: AccountRisk, account: Account | None, resolve_user=None) -> AccountRisk:
+    """The account's CRM value and CS owner (a Slack mention when `resolve_user` finds the owner's email)."""
+    if account is None:
+        return risk
+    user = resolve_user(account.owner_email) if resolve_user and account.owner_email else None
+    return dataclasses.replace(risk, high_value=risk.high_value or account.high_value, value=account.value,
+                               owner_name=account.owner_name or account.owner_email, owner_user=user)
+
+
+def gather(session: Session, *, settings: Settings, now: datetime, period: str,
+           resolve_user=None) -> AccountReport | None:
     channel = settings.file.rituals.account_risk.channel or settings.file.slack.cs_channel
     if not channel:
         return None
@@ -124,7 +140,8 @@ def gather(session: Session, *, settings: Settings, now: datetime, period: str) 
     recent = [t for t in tickets if t.created_at >= window_start]
     prior = [t for t in tickets if t.created_at < window_start]
     # Configured by name or domain; API sources' tickets carry organization ids, shown by name.
-    high_value = [*cfg.high_value, *organization_keys(session, workspace_id=settings.workspace_id, names=cfg.high_value)]
+    high_value = [*cfg.high_value, *organization_keys(session, workspace_id=settings.workspace_id, names=cfg.high_value),
+                  *high_value_organizations(session, workspace_id=settings.workspace_id)]  # the [crm] rule's
     show_text = settings.file.privacy.store_subject
     comments = unsatisfied_comments(session, workspace_id=settings.workspace_id,
                                     row_ids=[t.id for t in recent if t.csat == "unsatisfied"]) if show_text else {}
@@ -132,10 +149,13 @@ def gather(session: Session, *, settings: Settings, now: datetime, period: str) 
                        url_for=lambda t: links.ticket_url(settings, t.source, t.external_id),
                        show_subjects=show_text, prior=prior,
                        windows_in_prior=BASELINE_DAYS / cfg.repeat_window_days, comments=comments)
+    crm = crm_accounts(session, workspace_id=settings.workspace_id, organizations=[a.organization for a in accounts])
+    accounts = [with_account(a, crm.get(a.organization), resolve_user) for a in accounts]
     names = display_names(session, workspace_id=settings.workspace_id, dimension="organization",
                           ids=[a.organization for a in accounts])
     accounts = [dataclasses.replace(a, organization=names.get(a.organization, a.organization)) for a in accounts]
-    return AccountReport(channel, period, cfg.repeat_window_days, cfg.repeat_contacts, tuple(accounts))
+    return AccountReport(channel, period, cfg.repeat_window_days, cfg.repeat_contacts, tuple(accounts),
+                         settings.file.metrics.currency)
 
 
 def render_report(report: AccountReport) -> Message:

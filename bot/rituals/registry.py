@@ -164,7 +164,8 @@ def _render_digests(found: list[Any]) -> list[Rendered]:
 def _gather_accounts(ctx: RitualContext) -> Any:
     from bot.rituals import accounts
 
-    return accounts.gather(ctx.session, settings=ctx.settings, now=ctx.now, period=ctx.period)
+    resolve = ctx.delivery.resolve_user if ctx.delivery is not None else None  # CS owners' Slack mentions
+    return accounts.gather(ctx.session, settings=ctx.settings, now=ctx.now, period=ctx.period, resolve_user=resolve)
 
 
 def _render_accounts(report: Any) -> list[Rendered]:

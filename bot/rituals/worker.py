@@ -152,6 +152,7 @@ class Worker:
             jobs.append(JobSpec("themes", timedelta(hours=6), self._as_leader("themes", self.themes),
                                 last_run=self.themes_last_run))
         jobs += self._tracker_jobs()  # linked Jira/Linear issues' status (issue 17)
+        jobs += self._crm_jobs()  # HubSpot companies, daily at [crm] sync_hour (issue 17)
         jobs += [
             JobSpec("rituals", timedelta(minutes=1), self._as_leader("rituals", lambda: self.runner.run_due(self.clock()))),
             JobSpec("alerts", timedelta(minutes=1), self._as_leader("alerts", self.runner.run_alerts)),
@@ -170,6 +171,14 @@ class Worker:
         poll = partial(poll_links, self.runner.sessions, settings, workspace_id=settings.workspace_id)
         return [JobSpec("trackers", timedelta(minutes=settings.file.trackers.poll_minutes),
                         self._as_leader("trackers", poll))]
+
+    def _crm_jobs(self) -> list[JobSpec]:
+        from bot.crm.sync import configured, run_if_due
+
+        if not configured(self.runner.settings):
+            return []
+        sync = lambda: run_if_due(self.runner.sessions, self.runner.settings, now=self.clock())  # noqa: E731
+        return [JobSpec("crm", timedelta(hours=1), self._as_leader("crm", sync))]
 
     def run_now(self, ritual: str) -> object:
         """A registry ritual with its own job (`every`), as of the worker's clock."""

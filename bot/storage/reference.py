@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.storage.base import utcnow
+from bot.storage.crm import high_value_organizations
 from bot.storage.models import TicketRow, TicketTouch
 from bot.storage.reference_models import ReferenceEntity
 from integrations.reference import Reference
@@ -209,6 +210,7 @@ def with_reference_ids(session: Session, *, workspace_id: str, segments: Any) ->
     "assignee:ann@example.com") — API sources' tickets carry the vendor's ids."""
     hv = set(segments.high_value_orgs)
     hv |= organization_keys(session, workspace_id=workspace_id, names=hv) if hv else set()
+    hv |= high_value_organizations(session, workspace_id=workspace_id)  # the [crm] high_value rule (bot/crm)
     areas = []
     for area in segments.product_areas:
         extra: list[str] = []
