@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -28,36 +29,32 @@ def daily(session: Session, *, workspace_id: str, start: date, end: date, metric
     return [reading(r) for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id))]
 
 
-def daily_series(session: Session, *, workspace_id: str, series: Iterable[tuple[str, str, str]], start: date,
-                 end: date) -> dict[tuple[str, str, str], list[Reading]]:
-    """The daily rows in [start, end] of each (metric, dimension, segment) in `series`, oldest first, in one
-    query: {series: its rows} (a series without rows: [])."""
-    wanted = sorted(set(series))
-    out: dict[tuple[str, str, str], list[Reading]] = {k: [] for k in wanted}
+def _grouped(session: Session, workspace_id: str, columns: tuple[Any, ...], keys: Iterable[tuple],
+             *where: Any) -> dict[tuple, list[Reading]]:
+    """The rows whose `columns` hold one of `keys`, in one query: {key: its rows, oldest first} ([] for none)."""
+    wanted = sorted(set(keys))
+    out: dict[tuple, list[Reading]] = {k: [] for k in wanted}
     if not wanted:
         return out
-    match = or_(*(and_(DailyMetric.metric == m, DailyMetric.dimension == d, DailyMetric.segment == s)
-                  for m, d, s in wanted))
-    q = select(DailyMetric).where(DailyMetric.workspace_id == workspace_id, DailyMetric.day >= start,
-                                  DailyMetric.day <= end, match)
+    match = or_(*(and_(*(c == v for c, v in zip(columns, key))) for key in wanted))
+    q = select(DailyMetric).where(DailyMetric.workspace_id == workspace_id, match, *where)
     for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id)):
-        out[(r.metric, r.dimension, r.segment)].append(reading(r))
+        out[tuple(getattr(r, c.key) for c in columns)].append(reading(r))
     return out
+
+
+def daily_series(session: Session, *, workspace_id: str, series: Iterable[tuple[str, str, str]], start: date,
+                 end: date) -> dict[tuple[str, str, str], list[Reading]]:
+    """The daily rows in [start, end] of each (metric, dimension, segment) in `series`, in one query."""
+    d = DailyMetric
+    return _grouped(session, workspace_id, (d.metric, d.dimension, d.segment), series, d.day >= start, d.day <= end)
 
 
 def segment_days(session: Session, *, workspace_id: str,
                  keys: Iterable[tuple[date, str, str]]) -> dict[tuple[date, str, str], list[Reading]]:
-    """Every segment's row of each (day, metric, dimension) in `keys`, in one query: {key: rows by id}."""
-    wanted = sorted(set(keys))
-    out: dict[tuple[date, str, str], list[Reading]] = {k: [] for k in wanted}
-    if not wanted:
-        return out
-    match = or_(*(and_(DailyMetric.day == d, DailyMetric.metric == m, DailyMetric.dimension == dim)
-                  for d, m, dim in wanted))
-    q = select(DailyMetric).where(DailyMetric.workspace_id == workspace_id, match)
-    for r in session.scalars(q.order_by(DailyMetric.day, DailyMetric.metric, DailyMetric.id)):
-        out[(r.day, r.metric, r.dimension)].append(reading(r))
-    return out
+    """Every segment's row of each (day, metric, dimension) in `keys`, in one query."""
+    d = DailyMetric
+    return _grouped(session, workspace_id, (d.day, d.metric, d.dimension), keys)
 
 
 def triggers(session: Session, *, workspace_id: str, fired_since: date | None = None,
