@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 LEGAL_SUFFIXES = frozenset({
-    "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc", "llp", "lp", "plc",
+    "inc", "incorporated", "corp", "corporation", "co", "ltd", "limited", "llc", "llp", "lp", "plc",
     "gmbh", "mbh", "ag", "kg", "ug", "se", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "ab", "as", "aps",
     "pty", "pte", "kk", "sl", "slu",
 })

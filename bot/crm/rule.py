@@ -90,8 +90,9 @@ class _Parser:
         if self.peek() == ("paren", "("):
             self.take()
             inner = self.expr()
-            if self.take() != ("paren", ")"):
+            if self.peek() != ("paren", ")"):
                 raise RuleError("a '(' is not closed")
+            self.take()
             return inner
         return self.compare()
 

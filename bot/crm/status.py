@@ -1,11 +1,13 @@
 """What `signalroom status` and `signalroom crm unmatched` say about the CRM: companies, matches, the rest."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.config import Settings
 from bot.crm.sync import configured, unmatched
 from bot.storage import crm as store
+
+if TYPE_CHECKING:  # bot.config reads bot.crm.config: only annotations go the other way
+    from bot.config import Settings
 
 
 def summary(session, settings: Settings) -> dict[str, Any] | None:

@@ -12,16 +12,18 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from bot.config import Settings
 from bot.crm import match as matching
 from bot.crm.rule import evaluate
 from bot.storage import crm as store
 from integrations.crm.hubspot import Company, HubSpotClient, Owner
+
+if TYPE_CHECKING:  # bot.config reads bot.crm.config: only annotations go the other way
+    from bot.config import Settings
 
 log = logging.getLogger(__name__)
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
