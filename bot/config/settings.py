@@ -17,6 +17,7 @@ SECRET_ENV = (
     "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_SECRET",
     "ZENDESK_API_TOKEN", "ZENDESK_OAUTH_TOKEN", "FRESHDESK_API_KEY", "INTERCOM_ACCESS_TOKEN",
     "SIGNALROOM_SECRET_KEY", "JIRA_API_TOKEN", "LINEAR_API_KEY", "HUBSPOT_TOKEN",
+    "JIRA_WEBHOOK_SECRET", "LINEAR_WEBHOOK_SECRET",
 )
 PLAIN_ENV = (
     "SIGNALROOM_CONFIG", "DATABASE_URL", "SLACK_CLIENT_ID", "SLACK_API_URL", "ZENDESK_SUBDOMAIN",
@@ -53,6 +54,9 @@ class Environment(BaseModel):
     jira_api_token: SecretStr | None = None
     linear_api_key: SecretStr | None = None
     linear_url: str = "https://api.linear.app"
+    # Signing secrets of the trackers' webhooks (POST /trackers/jira|linear): set, the endpoint is on.
+    jira_webhook_secret: SecretStr | None = None
+    linear_webhook_secret: SecretStr | None = None
     # HubSpot (bot/crm): a private app's access token; HUBSPOT_URL for proxies and tests.
     hubspot_token: SecretStr | None = None
     hubspot_url: str = "https://api.hubapi.com"
