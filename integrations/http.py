@@ -54,6 +54,16 @@ def decode_json(content: bytes) -> Any:
         return json.loads(content, parse_int=_whole)
 
 
+def json_or_none(response: httpx.Response) -> Any:
+    """A response's JSON body, or None when it has none or it does not parse (an error page, say)."""
+    if not response.content:
+        return None
+    try:
+        return decode_json(response.content)
+    except ValueError:
+        return None
+
+
 def _whole(text: str) -> int | float:
     # Past Python's 4300-digit limit for int(): as out of range as it gets, and never a page failure.
     return int(text) if len(text) <= 4000 else (float("-inf") if text.startswith("-") else float("inf"))

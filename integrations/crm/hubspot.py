@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from integrations.http import decode_json
+from integrations.http import json_or_none
 from integrations.retry import RETRIABLE_ERRORS, RetryPolicy, backoff, retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -218,7 +218,7 @@ class HubSpotClient:
                 continue
             except httpx.HTTPError as error:
                 raise HubSpotError(f"hubspot: request failed ({type(error).__name__})") from None
-            body = _json(response)
+            body = json_or_none(response)
             delay = pace_seconds(response.headers)
             if delay:
                 self._pace_until = self.clock() + delay
@@ -247,12 +247,3 @@ def _refusal(status: int, body: Any) -> str:
     if status == 401:
         return "hubspot: authentication failed (HTTP 401); check HUBSPOT_TOKEN (a private app's access token)"
     return f"hubspot: access refused (HTTP 403); the private app needs the scopes {_scopes_hint(body)}"
-
-
-def _json(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return decode_json(response.content)
-    except ValueError:
-        return None

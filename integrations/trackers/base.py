@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import httpx
 
-from integrations.http import decode_json
+from integrations.http import json_or_none
 from integrations.retry import RETRIABLE_ERRORS, RetryPolicy, decide
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class Sender:
                 continue
             except httpx.HTTPError as error:
                 raise TrackerError(f"{self.tracker}: request failed ({type(error).__name__})") from error
-            body = _json(response)
+            body = json_or_none(response)
             special = self.wait_for(response, body, self.clock()) if self.wait_for else None
             if response.status_code == 429 or special is not None:
                 self.rate_limited += 1
@@ -110,15 +110,6 @@ class Sender:
             raise TrackerError(f"{self.tracker}: {what} ({decision.reason}); try again in a minute") from error
         log.info("%s: %s, retry %d in %.1fs", self.tracker, decision.reason, attempt, decision.delay)
         self.sleep(decision.delay)
-
-
-def _json(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return decode_json(response.content)
-    except ValueError:
-        return None
 
 
 def parse_instant(value: Any) -> datetime | None:
