@@ -40,7 +40,7 @@ def run(args, runtime) -> int:
         log.info("serving Slack endpoints on port %d with %d workers", port, args.workers)
         uvicorn.run("bot.slack.server:asgi_from_environment", factory=True, workers=args.workers, **options)
         return 0
-    asgi = build_asgi(build_app(runtime.settings, session_factory), session_factory)
+    asgi = build_asgi(build_app(runtime.settings, session_factory), session_factory, runtime.settings)
     log.info("serving Slack endpoints on port %d", port)
     uvicorn.run(asgi, **options)
     return 0

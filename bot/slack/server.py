@@ -1,5 +1,5 @@
 """The ASGI app `signalroom serve` runs under uvicorn: /slack/events, /slack/install,
-/slack/oauth_redirect and /healthz.
+/slack/oauth_redirect and /healthz (and /trackers/jira, /trackers/linear when their webhook secrets are set).
 
 Bolt's App is synchronous; each request is dispatched in a worker thread so the
 event loop keeps accepting (and acknowledging) other requests meanwhile.
@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from bot.slack.app import EVENTS_PATH, INSTALL_PATH, REDIRECT_PATH
 from bot.slack.signatures import signature_check
+from bot.slack.tracker_webhooks import tracker_routes
 
 MAX_BODY = 1_000_000  # Slack payloads are far smaller; refuse anything huge before parsing
 
@@ -26,7 +27,7 @@ def _is_slash_command(body: bytes) -> bool:
     return body.startswith(b"command=%2F") or b"&command=%2F" in body
 
 
-def build_asgi(app: App, session_factory: sessionmaker | None = None) -> Starlette:
+def build_asgi(app: App, session_factory: sessionmaker | None = None, settings=None) -> Starlette:
     check = signature_check(app)
 
     async def events(request: Request) -> Response:
@@ -76,6 +77,7 @@ def build_asgi(app: App, session_factory: sessionmaker | None = None) -> Starlet
         Route(INSTALL_PATH, install, methods=["GET"]),
         Route(REDIRECT_PATH, redirect, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
+        *tracker_routes(settings, session_factory),  # Jira/Linear webhooks (issue 17), off without their secrets
     ])
 
 
@@ -91,4 +93,4 @@ def asgi_from_environment() -> Starlette:
     settings = load_settings(os.environ)
     logs.configure(settings.file.log_level)
     session_factory = Runtime(settings).session_factory()
-    return build_asgi(build_app(settings, session_factory), session_factory)
+    return build_asgi(build_app(settings, session_factory), session_factory, settings)

@@ -61,7 +61,7 @@ def poll_links(session_factory: sessionmaker, settings: Settings, *, workspace_i
                 links = due_links(session, now=now, every=every, workspace_id=workspace_id, tracker=tracker,
                                   batch=batch)
                 for link in links:
-                    if not _refresh(link, client, now=now, report=report):
+                    if not refresh_link(link, client, now=now, report=report):
                         break
         finally:
             if given is None:
@@ -69,7 +69,7 @@ def poll_links(session_factory: sessionmaker, settings: Settings, *, workspace_i
     return report
 
 
-def _refresh(link: TrackerLink, client, *, now: datetime, report: PollReport) -> bool:
+def refresh_link(link: TrackerLink, client, *, now: datetime, report: PollReport) -> bool:
     """One link; False when the tracker's run should stop (bad credentials, or it keeps refusing)."""
     try:
         issue = client.get_issue(link.issue_key)
