@@ -154,7 +154,8 @@ def bpi2013_series() -> dict[str, DailySeries] | None:
     path = ROOT.parent / "shared" / "data" / "bpi2013-incidents" / "VINST-new.csv"
     if not path.exists():
         return None
-    from bot.metrics.facts import columns_from_facts, compute_daily
+    from bot.metrics.columns import columns_from_facts
+    from bot.metrics.daily import compute_daily
     from bot.metrics.settings import RollupSettings
     from tests.metrics.test_bpi2013 import cases_to_facts
 

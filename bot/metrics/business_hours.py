@@ -9,7 +9,6 @@ then two array look-ups per instant, vectorised over a million tickets. Pure.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo

@@ -21,37 +21,30 @@ from __future__ import annotations
 
 import dataclasses
 import time as _time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
-import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.annotations import for_metric
-from bot.metrics.baselines import DailySeries, whole_weeks
-from bot.catalogue import CATALOGUE, MetricDef
+from bot.metrics.daily import daily_blocks
 from bot.metrics.daily_rows import StretchWriter, build_rows, row_order, write_rows
-from bot.metrics.facts import QUIET_SEGMENT_DAYS, DailyBlock, daily_blocks, local_day, local_midnight_at
+from bot.metrics.facts import local_day, local_midnight_at
+from bot.metrics.judging import evaluate_all, series_from_blocks, span_days
+from bot.metrics.judging import subject_tail  # noqa: F401  (bot.metrics.reads reads it from here)
 from bot.metrics.known_days import known_change_days
-from bot.metrics.rules import DayZone, RuleEvent
-from bot.metrics.series_state import LAYOUT as STATE_LAYOUT
-from bot.metrics.series_state import Key, SeriesState, zone_code
-from bot.metrics.series_state import empty as empty_state
-from bot.metrics.series_state import pack as pack_state
-from bot.metrics.series_state import unpack as unpack_state
+from bot.metrics.rollup_state import drift_seeds, history, started_segments, state_rows, zone_history
+from bot.metrics.rules import RuleEvent
+from bot.metrics.series_state import Key
 from bot.metrics.settings import ChangeDay, RollupSettings
 from bot.metrics.ticket_columns import load_ticket_columns
 from bot.metrics.triggers import fire_triggers
-from bot.metrics.zones import ZoneResult, evaluate_batch
+from bot.metrics.zones import ZoneResult
 from bot.storage import metrics as store
 from bot.storage.reference import ids_for_names
 
 EXPLAIN_DAYS = 35  # stored evidence keeps its sentence for this many recent days
 STATE_SLACK_DAYS = 35  # packed states also serve late changes up to five weeks back
-BATCH_CELLS = 2_000_000  # lagged-matrix cells judged at once (~16 MB per array): bounds a full rebuild's memory
 STRETCH_DAYS = 61  # a full rebuild judges and writes this many days of every series at a time
 
 
@@ -78,16 +71,6 @@ class RollupReport:
 
 def last_complete_day(now_at: datetime, settings: RollupSettings) -> date:
     return local_day(now_at, settings.tz) - timedelta(days=1)
-
-
-def subject(mdef: MetricDef, dimension: str, segment: str) -> str:
-    if not dimension:
-        return mdef.label
-    return f"{mdef.label} for {subject_tail(dimension, segment)}"
-
-
-def subject_tail(dimension: str, segment: str) -> str:
-    return f"{dimension.replace('_', ' ')} {segment}"
 
 
 def run_rollup(
@@ -119,88 +102,113 @@ def _rules_by_id(session: Session, workspace_id: str, settings: RollupSettings) 
     return dataclasses.replace(settings, rules=tuple(rules)) if rules != list(settings.rules) else settings
 
 
-def _span(settings: RollupSettings) -> int:
-    """Days of history before a judged day that any metric's baseline reads."""
-    return max(whole_weeks(zs.baseline_days) + zs.window_days
-               for zs in [settings.metrics.defaults, *settings.metrics.per_metric.values()])
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What one rollup run knows before it computes: its workspace, clock and bounds."""
+
+    session: Session
+    workspace_id: str
+    settings: RollupSettings
+    now_at: datetime
+    alerts_channel: str | None
+    as_of: date  # the last complete local day
+    history_start: date
+    max_changed_at: datetime
+    changes: Mapping[date, ChangeDay]
+    span: int  # days of history a baseline reads
+    state_days: int  # days the packed states keep
+
+    @property
+    def end(self) -> date:
+        return self.as_of + timedelta(days=1)
 
 
 def _rollup(session: Session, *, workspace_id: str, settings: RollupSettings, now_at: datetime, full: bool,
             alerts_channel: str | None) -> RollupReport:
-    tz = settings.tz
     as_of = last_complete_day(now_at, settings)
     first_at, max_changed_at = store.ticket_extent(session, workspace_id=workspace_id)
     if first_at is None:
         return RollupReport("noop", None, None, 0, 0, 0)
     wm = store.get_watermark(session, workspace_id=workspace_id)
-    history_start = local_day(first_at, tz)  # all of history: every day from the first ticket
+    history_start = local_day(first_at, settings.tz)  # all of history: every day from the first ticket
     changes = known_change_days(session, workspace_id, settings)
-    end = as_of + timedelta(days=1)
     if history_start > as_of:
         return RollupReport("noop", None, None, 0, 0, 0)
-    span = _span(settings)
-    state_days = span + 7 + STATE_SLACK_DAYS
-
+    span = span_days(settings)
+    run = _Run(session, workspace_id, settings, now_at, alerts_channel, as_of, history_start, max_changed_at,
+               changes, span, span + 7 + STATE_SLACK_DAYS)
     if full or wm is None or wm.computed_through is None or wm.changed_through_at is None or wm.first_day is None:
-        cols = load_ticket_columns(session, workspace_id=workspace_id, settings=settings,
-                                   created_before_at=local_midnight_at(end, tz))
-        series = _series(daily_blocks(cols, start=history_start, end=end, settings=settings), history_start, end)
-        del cols
-        store.delete_daily(session, workspace_id=workspace_id)
-        # Days are judged and written a stretch at a time, in day order (the unique index's order, so
-        # inserts append instead of scattering over three years); only what triggers and the packed
-        # states read afterwards is kept (every day of rule-watched series, the state window of the
-        # others), so years of history never hold all their ZoneResults and rows at once.
-        keep_from = end - timedelta(days=state_days)
-        explain_from = as_of - timedelta(days=EXPLAIN_DAYS)
-        watched = {key for key in series if any(rule.matches(*key) for rule in settings.rules)}
-        writer = StretchWriter(session)
+        return _full_rebuild(run)
+    return _incremental(run, wm)
 
-        def sink(part: dict[Key, list[ZoneResult]]) -> dict[Key, list[ZoneResult]]:
-            writer.put(sorted(build_rows(workspace_id, series, part, history_start, explain_from, now_at), key=row_order))
-            return {key: rs if key in watched else [r for r in rs if r.day >= keep_from] for key, rs in part.items()}
 
-        try:
-            results = _evaluate_all(series, settings, changes, from_index=0, seeds={}, stretch=STRETCH_DAYS,
-                                    sink=sink)
-        finally:
-            written = writer.close()
-        zones = _zone_history({}, results, settings, start=history_start, until=history_start)
-        fired, recovered = fire_triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
-                                        results=results, as_of=as_of, alerts_channel=alerts_channel)
-        store.replace_series_states(session, workspace_id=workspace_id, rows=_state_rows(
-            series, results, {}, first=history_start, end=end, days=state_days))
-        store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at,
-                            first_day=history_start, computed_through=as_of, full_rebuild_at=now_at)
-        store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
-        return RollupReport("full", history_start, as_of, (end - history_start).days, written,
-                            store.ticket_count(session, workspace_id=workspace_id), tuple(fired), tuple(recovered))
+def _full_rebuild(run: _Run) -> RollupReport:
+    session, workspace_id, settings, end = run.session, run.workspace_id, run.settings, run.end
+    history_start = run.history_start
+    cols = load_ticket_columns(session, workspace_id=workspace_id, settings=settings,
+                               created_before_at=local_midnight_at(end, settings.tz))
+    series = series_from_blocks(daily_blocks(cols, start=history_start, end=end, settings=settings), history_start,
+                                end)
+    del cols
+    store.delete_daily(session, workspace_id=workspace_id)
+    # Days are judged and written a stretch at a time, in day order (the unique index's order, so
+    # inserts append instead of scattering over three years); only what triggers and the packed
+    # states read afterwards is kept (every day of rule-watched series, the state window of the
+    # others), so years of history never hold all their ZoneResults and rows at once.
+    keep_from = end - timedelta(days=run.state_days)
+    explain_from = run.as_of - timedelta(days=EXPLAIN_DAYS)
+    watched = {key for key in series if any(rule.matches(*key) for rule in settings.rules)}
+    writer = StretchWriter(session)
 
-    # incremental: the days the recorded changes touched (an import of older history: its own days,
-    # the gap up to what was computed before, and the days whose baselines read them), then new days
+    def sink(part: dict[Key, list[ZoneResult]]) -> dict[Key, list[ZoneResult]]:
+        writer.put(sorted(build_rows(workspace_id, series, part, history_start, explain_from, run.now_at),
+                          key=row_order))
+        return {key: rs if key in watched else [r for r in rs if r.day >= keep_from] for key, rs in part.items()}
+
+    try:
+        results = evaluate_all(series, settings, run.changes, from_index=0, seeds={}, stretch=STRETCH_DAYS, sink=sink)
+    finally:
+        written = writer.close()
+    zones = zone_history({}, results, settings, start=history_start, until=history_start)
+    fired, recovered = fire_triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
+                                     results=results, as_of=run.as_of, alerts_channel=run.alerts_channel)
+    store.replace_series_states(session, workspace_id=workspace_id, rows=state_rows(
+        series, results, {}, first=history_start, end=end, days=run.state_days))
+    store.set_watermark(session, workspace_id=workspace_id, changed_through_at=run.max_changed_at,
+                        first_day=history_start, computed_through=run.as_of, full_rebuild_at=run.now_at)
+    store.prune_touches(session, workspace_id=workspace_id, through_at=run.max_changed_at)
+    return RollupReport("full", history_start, run.as_of, (end - history_start).days, written,
+                        store.ticket_count(session, workspace_id=workspace_id), tuple(fired), tuple(recovered))
+
+
+def _incremental(run: _Run, wm) -> RollupReport:
+    """The days the recorded changes touched (an import of older history: its own days, the gap up to
+    what was computed before, and the days whose baselines read them), then new days."""
+    session, workspace_id = run.session, run.workspace_id
     touched_at, changed = store.changes_since(session, workspace_id=workspace_id, since_at=wm.changed_through_at)
-    history_start = min(history_start, wm.first_day)
+    history_start = min(run.history_start, wm.first_day)
     windows = _windows(touched_at, store.touched_until(session, workspace_id=workspace_id,
                                                        since_at=wm.changed_through_at) if touched_at else None,
-                       settings=settings, computed_through=wm.computed_through, computed_from=wm.first_day,
-                       as_of=as_of, history_start=history_start, tail=span + 7, reach=state_days)
+                       settings=run.settings, computed_through=wm.computed_through, computed_from=wm.first_day,
+                       as_of=run.as_of, history_start=history_start, tail=run.span + 7, reach=run.state_days)
     if not windows:
-        store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at)
-        store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
+        store.set_watermark(session, workspace_id=workspace_id, changed_through_at=run.max_changed_at)
+        store.prune_touches(session, workspace_id=workspace_id, through_at=run.max_changed_at)
         return RollupReport("noop", None, None, 0, 0, changed)
     rows_n, days_n, fired, recovered = 0, 0, [], []
     for first, stop in windows:
-        n, f, r = _recompute(session, workspace_id=workspace_id, settings=settings, changes=changes, now_at=now_at,
-                             first=first, stop=stop, end=end, as_of=as_of, history_start=history_start,
-                             computed_through=wm.computed_through, span=span, state_days=state_days,
-                             alerts_channel=alerts_channel)
+        n, f, r = _recompute(session, workspace_id=workspace_id, settings=run.settings, changes=run.changes,
+                             now_at=run.now_at, first=first, stop=stop, end=run.end, as_of=run.as_of,
+                             history_start=history_start, computed_through=wm.computed_through, span=run.span,
+                             state_days=run.state_days, alerts_channel=run.alerts_channel)
         rows_n, days_n = rows_n + n, days_n + (stop - first).days
         fired += f
         recovered += r
-    store.set_watermark(session, workspace_id=workspace_id, changed_through_at=max_changed_at, computed_through=as_of,
-                        first_day=history_start)
-    store.prune_touches(session, workspace_id=workspace_id, through_at=max_changed_at)
-    return RollupReport("incremental", windows[0][0], as_of, days_n, rows_n, changed, tuple(fired), tuple(recovered))
+    store.set_watermark(session, workspace_id=workspace_id, changed_through_at=run.max_changed_at,
+                        computed_through=run.as_of, first_day=history_start)
+    store.prune_touches(session, workspace_id=workspace_id, through_at=run.max_changed_at)
+    return RollupReport("incremental", windows[0][0], run.as_of, days_n, rows_n, changed, tuple(fired),
+                        tuple(recovered))
 
 
 def _recompute(session: Session, *, workspace_id: str, settings: RollupSettings, changes: Mapping[date, ChangeDay],
@@ -223,161 +231,28 @@ def _recompute(session: Session, *, workspace_id: str, settings: RollupSettings,
         lookback_from_at=since_at - lookback,  # repeat-contact history: slim rows only
     )
     hist_start = max(history_start, first - timedelta(days=span + 7))
-    old, exact_drift = _history(session, workspace_id, computed_through=computed_through, hist_start=hist_start,
+    old, exact_drift = history(session, workspace_id, computed_through=computed_through, hist_start=hist_start,
                                 first=first, load_start=max(history_start, min(hist_start, end - timedelta(days=state_days))))
     values = daily_blocks(cols, start=first, end=stop, settings=settings,
-                          started=_started(old, start=hist_start, until=first))
-    series = _series(values, hist_start, stop, old=old, old_until=first, values_start=first)
+                          started=started_segments(old, start=hist_start, until=first))
+    series = series_from_blocks(values, hist_start, stop, old=old, old_until=first, values_start=first)
     del cols, values
-    seeds, complete = _drift_seeds(old, first - timedelta(days=1))
+    seeds, complete = drift_seeds(old, first - timedelta(days=1))
     if not (exact_drift and complete):
         seeds = store.drift_seeds(session, workspace_id=workspace_id, day=first - timedelta(days=1))
     from_index = (first - hist_start).days
-    results = _evaluate_all(series, settings, changes, from_index=from_index, seeds=seeds)
+    results = evaluate_all(series, settings, changes, from_index=from_index, seeds=seeds)
     store.delete_daily(session, workspace_id=workspace_id, start=first, end=stop)
     written = write_rows(session, build_rows(workspace_id, series, results, hist_start,
                                               as_of - timedelta(days=EXPLAIN_DAYS), now_at))
     if stop < end:
         return written, [], []
-    zones = _zone_history(old, results, settings, start=hist_start, until=first)
+    zones = zone_history(old, results, settings, start=hist_start, until=first)
     fired, recovered = fire_triggers(session, workspace_id=workspace_id, settings=settings, zones=zones,
                                      results=results, as_of=as_of, alerts_channel=alerts_channel)
-    store.replace_series_states(session, workspace_id=workspace_id, rows=_state_rows(
+    store.replace_series_states(session, workspace_id=workspace_id, rows=state_rows(
         series, results, old, first=first, end=end, days=state_days))
     return written, fired, recovered
-
-
-# --- history of earlier days: packed series states, or daily_metrics when those do not fit ----------
-
-def _history(session: Session, workspace_id: str, *, computed_through: date, hist_start: date, first: date,
-             load_start: date) -> tuple[dict[Key, SeriesState], bool]:
-    """Earlier days per series (at least [hist_start, first)) and whether their drift EWMAs are known.
-
-    The packed states serve when they are current (written by the run that computed
-    `computed_through`) and reach back to `hist_start`; otherwise (first run after an
-    upgrade, a late change older than the states) the rows of `daily_metrics` from
-    `load_start` are packed instead, and the next run finds fitting states again.
-    """
-    states: dict[Key, SeriesState] = {}
-    usable = True
-    for m, dim, seg, start, through, layout, data in store.load_series_states(session, workspace_id=workspace_id):
-        if layout != STATE_LAYOUT or through != computed_through or start > hist_start:
-            usable = False
-            break
-        try:
-            states[(m, dim, seg)] = unpack_state(start, through, data)
-        except ValueError:
-            usable = False
-            break
-    if usable and states:
-        return states, True
-    stored = store.load_daily(session, workspace_id=workspace_id, start=load_start, end=first, ordered=False)
-    return _states_from_rows(stored, load_start, first), False
-
-
-def _started(old: Mapping[Key, SeriesState], *, start: date, until: date) -> dict[str, set[str]]:
-    """Segments ({dimension: labels}) with a volume or backlog row in days [start, until): begun before
-    an incremental window, their rows in it start on its first day (a full rebuild's rows run on from
-    the segment's first ticket); the others start on their first ticket in the window."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for (m, dim, seg), st in old.items():
-        if dim and m in ("ticket_volume", "backlog") and seg not in out[dim]:
-            lo, hi = max(0, (start - st.start).days), min(st.days, (until - st.start).days)
-            if lo < hi and st.m[4, lo:hi].any():
-                out[dim].add(seg)
-    return out
-
-
-def _states_from_rows(stored: Iterable[tuple], start: date, end: date) -> dict[Key, SeriesState]:
-    """Pack `load_daily` rows of days [start, end) (drift unknown: the rows do not carry it)."""
-    T = (end - start).days
-    out: dict[Key, SeriesState] = {}
-    for day, m, dim, seg, value, n, num, den, zone, *_ in stored:
-        st = out.get((m, dim, seg))
-        if st is None:
-            st = out[(m, dim, seg)] = SeriesState(start, empty_state(start, T))
-        i = (day - start).days
-        if 0 <= i < T:
-            st.m[:, i] = (np.nan if value is None else value, n or 0, np.nan if num is None else num,
-                          np.nan if den is None else den, 1.0, np.nan, zone_code(zone))
-    return out
-
-
-def _drift_seeds(old: Mapping[Key, SeriesState], day: date) -> tuple[dict[Key, float], bool]:
-    """Drift EWMA per series on `day`, and whether every series with a row that day had one (days
-    packed from daily_metrics rows carry none: then the caller reads them from the evidence)."""
-    seeds = {}
-    complete = True
-    for k, st in old.items():
-        d = st.drift_at(day)
-        if d is not None:
-            seeds[k] = d
-        elif st.has_row(day):
-            complete = False
-    return seeds, complete
-
-
-def _zone_history(old: Mapping[Key, SeriesState], results: Mapping[Key, list[ZoneResult]], settings: RollupSettings,
-                  *, start: date, until: date) -> dict[Key, list[DayZone]]:
-    """Zones of days [start, until) from `old`, then the new results, for the series some rule
-    watches (the others need none)."""
-    out: dict[Key, list[DayZone]] = {}
-    if not settings.rules:
-        return out
-    for k in old.keys() | results.keys():
-        if not any(r.matches(*k) for r in settings.rules):
-            continue
-        zs = out[k] = []
-        st = old.get(k)
-        if st is not None:
-            for i in range(max(0, (start - st.start).days), min(st.days, (until - st.start).days)):
-                z = st.zone_at(i)
-                if z is not None:
-                    zs.append(DayZone(st.start + timedelta(days=i), z))
-        zs.extend(DayZone(r.day, r.zone) for r in results.get(k, ()))
-    return out
-
-
-def _state_rows(series: Mapping[Key, tuple[DailySeries, np.ndarray]], results: Mapping[Key, list[ZoneResult]],
-                old: Mapping[Key, SeriesState], *, first: date, end: date, days: int) -> list[dict[str, Any]]:
-    """Packed states of the trailing `days` days through `end` − 1: earlier days from `old`, days from
-    `first` on from the series and their results. Series with no row left in the window are dropped."""
-    starts = [s.start for s, _ in series.values()] + [st.start for st in old.values()]
-    if not starts:
-        return []
-    start = max(end - timedelta(days=days), min(starts))
-    T = (end - start).days
-    through = end - timedelta(days=1)
-    rows = []
-    for key in series.keys() | old.keys():
-        m = empty_state(start, T)
-        st = old.get(key)
-        if st is not None:
-            lo, hi = max(start, st.start), min(first, st.end)
-            if lo < hi:
-                a, b, n = (lo - start).days, (lo - st.start).days, (hi - lo).days
-                m[:, a:a + n] = st.m[:, b:b + n]
-        got = series.get(key)
-        if got is not None:
-            s, _has = got
-            lo = max(start, first)
-            a, b, n = (lo - start).days, (lo - s.start).days, (end - lo).days
-            m[0, a:a + n] = s.values[b:b + n]
-            m[1, a:a + n] = s.n[b:b + n]
-            m[2, a:a + n] = s.numerator[b:b + n]
-            m[3, a:a + n] = s.denominator[b:b + n]
-            m[4, a:a + n] = 0.0
-            for r in results.get(key, ()):  # a result is a row in daily_metrics
-                i = (r.day - start).days
-                if 0 <= i < T:
-                    m[4, i] = 1.0
-                    m[5, i] = np.nan if r.drift is None else r.drift
-                    m[6, i] = zone_code(r.zone)
-        if not m[4].any():
-            continue
-        rows.append({"metric": key[0], "dimension": key[1], "segment": key[2], "start_day": start,
-                     "through_day": through, "layout": STATE_LAYOUT, "data": pack_state(SeriesState(start, m))})
-    return rows
 
 
 def _windows(touched_at: datetime | None, touched_until_at: datetime | None, *, settings: RollupSettings,
@@ -414,106 +289,4 @@ def _windows(touched_at: datetime | None, touched_until_at: datetime | None, *, 
             windows.append((lo, stop))
     return windows
 
-
-def _series(blocks: Iterable[DailyBlock], start: date, end: date, *, old: Mapping[Key, SeriesState] | None = None,
-            old_until: date | None = None, values_start: date | None = None,
-            ) -> dict[Key, tuple[DailySeries, np.ndarray]]:
-    """Series per key over [start, end): earlier days from `old` (before `old_until`), then the blocks'
-    values (their day 0 is `values_start`, default `start`). `has` marks days that have a stored or
-    computed row."""
-    T = (end - start).days
-    shift = ((values_start or start) - start).days
-    acc: dict[Key, list[np.ndarray]] = {}
-
-    def slot(k: Key) -> list[np.ndarray]:
-        s = acc.get(k)
-        if s is None:
-            s = acc[k] = [np.full(T, np.nan), np.zeros(T, np.int64), np.full(T, np.nan), np.full(T, np.nan),
-                          np.zeros(T, bool)]
-        return s
-
-    for k, st in (old or {}).items():
-        lo, hi = max(start, st.start), min(end, st.end, old_until or end)
-        if lo >= hi:
-            continue
-        s = slot(k)
-        a, b, n = (lo - start).days, (lo - st.start).days, (hi - lo).days
-        s[0][a:a + n] = st.m[0, b:b + n]
-        s[1][a:a + n] = st.m[1, b:b + n]
-        s[2][a:a + n] = st.m[2, b:b + n]
-        s[3][a:a + n] = st.m[3, b:b + n]
-        s[4][a:a + n] = st.m[4, b:b + n] > 0
-    for blk in blocks:
-        seg, day = np.divmod(blk.keys, blk.days)
-        day += shift
-        cuts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1], True])  # runs of one segment
-        for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
-            s = slot((blk.metric, blk.dimension, blk.labels[int(seg[lo])]))
-            d = day[lo:hi]
-            s[0][d] = blk.values[lo:hi]
-            s[1][d] = blk.n[lo:hi]
-            s[2][d] = np.nan if blk.numerator is None else blk.numerator[lo:hi]
-            s[3][d] = np.nan if blk.denominator is None else blk.denominator[lo:hi]
-            s[4][d] = True
-    return {k: (DailySeries(start, a[0], a[1], a[2], a[3]), a[4]) for k, a in acc.items()}
-
-
-def _evaluate_all(series: Mapping[Key, tuple[DailySeries, np.ndarray]], settings: RollupSettings,
-                  changes: Mapping[date, ChangeDay], *, from_index: int, seeds: Mapping[Key, float],
-                  stretch: int | None = None,
-                  sink: Callable[[dict[Key, list[ZoneResult]]], Mapping[Key, list[ZoneResult]]] | None = None,
-                  ) -> dict[Key, list[ZoneResult]]:
-    """Zones of days from `from_index` on, for every series with a row there; all segments of a
-    metric in one batch. A series that starts later is judged from its first row (the days
-    before it carry no value, so they change neither its baseline nor its drift).
-
-    With `stretch`, days are judged `stretch` at a time, every series of a stretch before the next
-    (each against all of its earlier days, its drift EWMA carried from the stretch before: the same
-    results as in one pass). `sink` receives each stretch's results and returns what to keep of them.
-    """
-    by_metric: dict[str, list[tuple[Key, int, int]]] = defaultdict(list)
-    for key, (s, has) in series.items():
-        present = np.flatnonzero(has)
-        if present.size == 0:
-            continue
-        # Judged from its first row until QUIET_SEGMENT_DAYS after its last day with a sample (n > 0),
-        # or through its last row if that is later: a series that fell silent (a 2016 import's response
-        # times in 2026) gets no decade of "insufficient data" days, and a segment's volume and backlog,
-        # whose zero days already run QUIET_SEGMENT_DAYS past its last ticket (`compute_daily`), stop there.
-        sampled = np.flatnonzero(has & (s.n > 0))
-        stop = max(int(present[-1]), int(sampled[-1]) + QUIET_SEGMENT_DAYS if sampled.size else -1)
-        if stop < from_index:
-            continue
-        by_metric[key[0]].append((key, max(from_index, int(present[0])), stop))
-    out: dict[Key, list[ZoneResult]] = {}
-    T = max((len(s) for s, _ in series.values()), default=0)
-    step = max(1, stretch or (T - from_index))
-    drift = dict(seeds)
-    for a in range(from_index, T, step):
-        b = min(T, a + step)
-        part: dict[Key, list[ZoneResult]] = {}
-        size = max(1, BATCH_CELLS // ((b - a) * (_span(settings) + 7)))  # cells of one lagged matrix
-        for m, group in by_metric.items():
-            group = [g for g in group if g[1] < b and g[2] >= a]
-            mdef = CATALOGUE[m]
-            for i in range(0, len(group), size):
-                members = group[i:i + size]
-                first = series[members[0][0]][0]
-                stacked = [np.stack([getattr(series[k][0], f)[:b] for k, _, _ in members])
-                           for f in ("values", "n", "numerator", "denominator")]
-                batch = evaluate_batch(DailySeries(first.start, *stacked), mdef, settings.metrics.for_metric(m),
-                                       drift=settings.metrics.drift, change_days=for_metric(changes, m),
-                                       subjects=[subject(mdef, k[1], k[2]) for k, _, _ in members], from_index=a,
-                                       drift_seeds=np.array([drift.get(k, 0.0) for k, _, _ in members]),
-                                       currency=settings.definitions.currency)
-                for (key, start_i, stop_i), results in zip(members, batch):
-                    if b < T and results and results[-1].drift is not None:
-                        drift[key] = results[-1].drift  # the EWMA on the stretch's last day seeds the next
-                    part[key] = results[max(start_i, a) - a:stop_i + 1 - a]
-                del batch
-        for key, rs in (part if sink is None else sink(part)).items():
-            if rs:
-                out.setdefault(key, []).extend(rs)
-    # In the order of one pass (metric, then series): triggers fire in that order.
-    return {key: out[key] for group in by_metric.values() for key, _, _ in group if key in out}
 

@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.metrics.facts import ColumnsBuilder, TicketColumns
+from bot.metrics.columns import ColumnsBuilder
+from bot.metrics.facts import TicketColumns
 from bot.metrics.settings import RollupSettings
 from bot.storage.metrics import iter_fact_rows, lookback_rows
 from bot.storage.reference import with_reference_ids

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 from bot.metrics import stats
-from bot.metrics.facts import TicketFact, columns_from_facts, compute_daily
+from bot.metrics.columns import columns_from_facts
+from bot.metrics.daily import compute_daily
+from bot.metrics.facts import TicketFact
 from bot.metrics.settings import RollupSettings
 from tests.conftest import shared_data
 

@@ -3,7 +3,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot.metrics.facts import compute_daily, columns_from_facts, local_midnight_at
+from bot.metrics.columns import columns_from_facts
+from bot.metrics.daily import compute_daily
+from bot.metrics.facts import local_midnight_at
 from bot.metrics.settings import DefinitionSettings, ProductArea, RollupSettings, SegmentSettings
 from tests.metrics.factories import T0, make_fact
 

@@ -202,11 +202,11 @@ def test_a_late_change_behind_a_rebuilt_state_reads_the_drift_it_lacks(sf):
 
 def test_judging_in_small_batches_gives_the_same_zones(sf, monkeypatch):
     """A full rebuild bounds memory by judging segments in batches; the batch size never changes a result."""
-    from bot.metrics import rollup
+    from bot.metrics import judging
 
     run_rollup(sf, workspace_id="w1", settings=SETTINGS, now_at=END, full=True)
     whole = _daily(sf)
-    monkeypatch.setattr(rollup, "BATCH_CELLS", 1)  # one series per batch
+    monkeypatch.setattr(judging, "BATCH_CELLS", 1)  # one series per batch
     run_rollup(sf, workspace_id="w1", settings=SETTINGS, now_at=END, full=True)
     batched = _daily(sf)
     assert whole.keys() == batched.keys()

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from bot.cli import main
-from bot.metrics.facts import columns_from_facts, compute_daily, sla_outcomes
+from bot.metrics.columns import columns_from_facts
+from bot.metrics.daily import compute_daily, sla_outcomes
 from bot.metrics.settings import RollupSettings
 from integrations import csv_import, freshdesk, intercom
 from tests.fakes.freshdesk import freshdesk_ticket

@@ -95,7 +95,7 @@ def _varied_tickets(source):
 
 @pytest.mark.parametrize("store_subject", [True, False])
 def test_driver_insert_writes_what_the_core_insert_writes(session_factory, store_subject):
-    from bot.storage import tickets as store
+    from bot.storage import ticket_rows as store
 
     now = datetime(2026, 5, 5, 12, 0, 0, 654321, tzinfo=timezone.utc)
     with session_factory.begin() as session:
@@ -116,7 +116,7 @@ def test_driver_insert_writes_what_the_core_insert_writes(session_factory, store
 
 
 def test_driver_insert_refuses_naive_instants(session_factory):
-    from bot.storage import tickets as store
+    from bot.storage import ticket_rows as store
 
     with session_factory.begin() as session, pytest.raises(ValueError, match="naive"):
         store.insert_new(session.connection(), workspace_id="w", tickets=[make_ticket(created_at=datetime(2026, 1, 1))],
@@ -126,7 +126,7 @@ def test_driver_insert_refuses_naive_instants(session_factory):
 def test_sqlite_instants_match_the_column_type():
     from sqlalchemy.dialects import sqlite
 
-    from bot.storage.tickets import _sqlite_instant
+    from bot.storage.ticket_rows import _sqlite_instant
 
     dialect = sqlite.dialect()
     process = TicketRow.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
@@ -143,7 +143,7 @@ def test_sqlite_instants_match_the_column_type():
     ("sqlite", "named", None),
 ])
 def test_driver_insert_statement_per_dialect(dialect, paramstyle, expected):
-    from bot.storage.tickets import _INSERT_COLUMNS, _driver_insert
+    from bot.storage.ticket_rows import _INSERT_COLUMNS, _driver_insert
 
     statement = _driver_insert(dialect, paramstyle)
     if expected is None:
