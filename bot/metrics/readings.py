@@ -91,6 +91,15 @@ def computed_span(session: Session, *, workspace_id: str) -> tuple[date | None, 
     return store.computed_day(session, workspace_id=workspace_id, first=True), latest
 
 
-def day_readings(session: Session, *, workspace_id: str, day: date, dimension: str | None = "") -> list[Reading]:
-    """Every stored reading of one day (overall by default; dimension None: every dimension)."""
-    return [reading(r) for r in store.day_rows(session, workspace_id=workspace_id, day=day, dimension=dimension)]
+def day_readings(session: Session, *, workspace_id: str, day: date, dimension: str | None = "",
+                 metric: str | None = None) -> list[Reading]:
+    """Every stored reading of one day (overall by default; dimension None: every dimension), of one metric or all."""
+    return [reading(r) for r in store.day_rows(session, workspace_id=workspace_id, day=day, dimension=dimension,
+                                               metric=metric)]
+
+
+def latest_reading(session: Session, *, workspace_id: str, metric: str, dimension: str = "",
+                   segment: str = "") -> Reading | None:
+    """The series' most recent reading with a value (what an action records as its value at open)."""
+    row = store.latest_row(session, workspace_id=workspace_id, metric=metric, dimension=dimension, segment=segment)
+    return None if row is None else reading(row)

@@ -20,7 +20,8 @@ from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zone_names import zone_or_default
 from bot.metrics.zones import format_value
 from bot.rituals import windows, words
-from bot.storage.models import DailyMetric, TicketRow
+from bot.storage import metrics as store
+from bot.storage.models import TicketRow
 from bot.storage.reference import agent_keys_for_email, display_names, named_text
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -157,19 +158,17 @@ def metric_detail(session: Session, *, workspace_id: str, metric: str, days: int
         return MetricDetail(metric, definition.label, definition.definition, days, by, None, None, None, "", "n/a",
                             "n/a", "n/a", "n/a")
     first = last - timedelta(days=days - 1)
-    rows = list(session.scalars(select(DailyMetric).where(
-        DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric, DailyMetric.dimension == "",
-        DailyMetric.day >= first, DailyMetric.day <= last).order_by(DailyMetric.day)))
-    by_day = {r.day: r.value for r in rows}  # the sparkline draws each day's own value
+    # the sparkline draws each day's own value (DAILY_FIELDS: day, …, value)
+    by_day = {r[0]: r[4] for r in store.load_daily(session, workspace_id=workspace_id, start=first,
+                                                    end=last + timedelta(days=1), metric=metric, dimension="",
+                                                    segment="")}
     series = [by_day.get(first + timedelta(days=i)) for i in range(days)]
     known = [v for v in series if v is not None]
     unit = definition.unit
     segments: list[Reading] = []
     more = 0
     if by:
-        seg_rows = list(session.scalars(select(DailyMetric).where(
-            DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric, DailyMetric.dimension == by,
-            DailyMetric.day == last)))
+        seg_rows = store.day_rows(session, workspace_id=workspace_id, day=last, dimension=by, metric=metric)
         zone_rank = {z: i for i, z in enumerate(zone_names.LISTED)}
         seg_rows.sort(key=lambda r: (zone_rank[zone_or_default(r.zone)], -(r.n or 0), r.segment))
         shown = seg_rows[:MAX_SEGMENTS]
@@ -179,7 +178,8 @@ def metric_detail(session: Session, *, workspace_id: str, metric: str, days: int
         more = max(0, len(seg_rows) - MAX_SEGMENTS)
     return MetricDetail(
         metric=metric, label=definition.label, definition=definition.definition, days=days, by=by,
-        latest=_reading(metric_readings.reading(rows[-1]), currency) if rows and rows[-1].day == last else None,
+        latest=next((_reading(r, currency) for r in metric_readings.day_readings(
+            session, workspace_id=workspace_id, day=last, metric=metric)), None),
         first_day=first, last_day=last, sparkline=sparkline(series),
         low=format_value(min(known), unit, currency=currency) if known else "n/a",
         high=format_value(max(known), unit, currency=currency) if known else "n/a",
@@ -209,11 +209,9 @@ def latest_value(session: Session, *, workspace_id: str, metric: str, dimension:
                  segment: str = "") -> float | None:
     """The metric's most recent value for a segment as `/metrics` shows it (the value its zone was judged on,
     pooled over the window for rates): the value recorded on an action."""
-    row = session.scalars(select(DailyMetric).where(
-        DailyMetric.workspace_id == workspace_id, DailyMetric.metric == metric,
-        DailyMetric.dimension == dimension, DailyMetric.segment == segment, DailyMetric.value.is_not(None),
-    ).order_by(DailyMetric.day.desc()).limit(1)).first()
-    return None if row is None else metric_readings.reading(row).value
+    found = metric_readings.latest_reading(session, workspace_id=workspace_id, metric=metric, dimension=dimension,
+                                           segment=segment)
+    return None if found is None else found.value
 
 
 def agent_figures(session: Session, *, workspace_id: str, since_at: datetime, until_at: datetime,

@@ -311,12 +311,24 @@ def drift_seeds(session: Session, *, workspace_id: str, day: date) -> dict[tuple
     return out
 
 
-def day_rows(session: Session, *, workspace_id: str, day: date, dimension: str | None = "") -> list[DailyMetric]:
-    """The stored rollup rows of one day (the scorecard read): one indexed query."""
+def day_rows(session: Session, *, workspace_id: str, day: date, dimension: str | None = "",
+             metric: str | None = None) -> list[DailyMetric]:
+    """The stored rollup rows of one day (the scorecard read), of one metric or all: one indexed query."""
     q = select(DailyMetric).where(DailyMetric.workspace_id == workspace_id, DailyMetric.day == day)
     if dimension is not None:
         q = q.where(DailyMetric.dimension == dimension)
+    if metric is not None:
+        q = q.where(DailyMetric.metric == metric)
     return list(session.scalars(q))
+
+
+def latest_row(session: Session, *, workspace_id: str, metric: str, dimension: str = "",
+               segment: str = "") -> DailyMetric | None:
+    """The series' most recent row with a value."""
+    d = DailyMetric
+    return session.scalars(select(d).where(
+        d.workspace_id == workspace_id, d.metric == metric, d.dimension == dimension, d.segment == segment,
+        d.value.is_not(None)).order_by(d.day.desc()).limit(1)).first()
 
 
 # --- annotations, watermarks, triggers --------------------------------------------------------

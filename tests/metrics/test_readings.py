@@ -8,7 +8,8 @@ import pytest
 
 from bot.metrics import zone_names
 from bot.metrics.readings import (
-    Reading, computed_span, day_readings, from_evidence, latest_computed_day, reading, trigger_reading,
+    Reading, computed_span, day_readings, from_evidence, latest_computed_day, latest_reading, reading,
+    trigger_reading,
 )
 from bot.storage.models import DailyMetric, TriggerRow
 
@@ -107,3 +108,17 @@ def test_day_readings_reads_one_day_of_one_workspace(session_factory):
     assert [(r.day, r.dimension) for r in overall] == [(DAY, "")]
     assert sorted(r.dimension for r in every) == ["", "product_area"]
     assert [r.segment for r in billing] == ["billing"]
+
+
+def test_latest_reading_is_the_series_last_day_with_a_value(session_factory):
+    with session_factory.begin() as session:
+        session.add(row(day=date(2026, 11, 17), evidence={"value": 0.8}))
+        session.add(row(day=date(2026, 11, 18), value=None, evidence={"value": None}))  # no tickets that day
+        session.add(row(day=date(2026, 11, 16), dimension="product_area", segment="billing", evidence={"value": 0.6}))
+        session.add(row(workspace_id="other", day=date(2026, 11, 19), evidence={"value": 0.1}))
+    with session_factory() as session:
+        overall = latest_reading(session, workspace_id="w", metric="csat")
+        billing = latest_reading(session, workspace_id="w", metric="csat", dimension="product_area", segment="billing")
+        assert latest_reading(session, workspace_id="w", metric="backlog") is None
+    assert (overall.day, overall.value) == (date(2026, 11, 17), 0.8)
+    assert (billing.day, billing.value) == (date(2026, 11, 16), 0.6)
