@@ -12,6 +12,7 @@ Job table (`job_table`):
 | `alerts`       | every minute              | grouped trigger alerts, owner DMs, recovery updates       |
 | `reminders`    | every 15 min              | owner reminders inside each owner's working hours         |
 | `themes`       | every 6 h                 | ticket themes over the last weeks (the digests read them) |
+| `crm`          | every hour (HUBSPOT_TOKEN) | HubSpot companies once a day from `[crm] sync_hour` (bot/crm/sync.py) |
 
 A job with a `last_run` (themes: its latest stored run) is due only once its
 interval has passed since then: `run_once` skips it before that, and `serve`
