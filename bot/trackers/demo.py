@@ -6,6 +6,7 @@ go over the wire: method, URL, headers (the credentials masked) and the JSON bod
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -63,4 +64,59 @@ def write_issue_request(demo) -> Path | None:
     path = Path(demo.out) / FILE
     path.write_text(json.dumps(request, indent=2, ensure_ascii=False) + "\n")
     demo.notes.append(f"Create issue on the top theme ({prefill.title}): the Jira request it would send is in {FILE}")
+    plant_fixed_theme(demo)
     return path
+
+
+def biggest_drop(daily: dict, *, first, last, window: int = 14) -> tuple[float, object] | None:
+    """(tickets a day fewer, the day) where the `window` days after a day had the most fewer tickets than before."""
+    from datetime import timedelta
+
+    best = None
+    day = first + timedelta(days=window)
+    while day + timedelta(days=window) <= last:
+        before = sum(daily.get(day - timedelta(days=i), 0) for i in range(1, window + 1)) / window
+        after = sum(daily.get(day + timedelta(days=i), 0) for i in range(1, window + 1)) / window
+        if before >= 3 and (best is None or before - after > best[0]):
+            best = (before - after, day)
+        day += timedelta(days=1)
+    return best
+
+
+def plant_fixed_theme(demo) -> str | None:
+    """The demo's fix story: the theme whose tickets fell the most gets an issue resolved on the day they fell
+    (as if a fix had shipped then), and the shared engine judges it as a digest would. The line, in the digest's
+    words (templates/trackers/digest_status.json.j2); None when no theme had tickets enough."""
+    from datetime import UTC, datetime, time, timedelta
+
+    from bot.blocks import environment
+    from bot.storage.themes import stored_themes
+    from bot.storage.tracker_models import TrackerLink
+    from bot.trackers.digest import issue_view
+    from bot.trackers.verdict import daily_counts
+
+    settings, tz = demo.settings, demo.settings.timezone
+    as_of = demo.as_of - timedelta(days=1)
+    with demo.session_factory.begin() as session:
+        found = []
+        for theme in stored_themes(session, workspace_id=settings.workspace_id, shown_only=True):
+            daily = daily_counts(session, workspace_id=settings.workspace_id, ticket_ids=theme.ticket_ids or (), tz=tz)
+            if daily and (drop := biggest_drop(daily, first=min(daily), last=as_of)) is not None:
+                found.append((drop, theme))
+        if not found:
+            return None
+        (_, fixed_on), theme = max(found, key=lambda f: (f[0][0], f[1].theme_id))
+        link = TrackerLink(workspace_id=settings.workspace_id, subject_kind="theme", subject_key=theme.theme_id,
+                           subject_title=theme.name, tracker="jira", issue_id="10142", issue_key="PAY-142",
+                           url=f"{SITE}/browse/PAY-142", title=theme.name[:300], status="Done", status_category="done",
+                           is_open=False, created_by="U0DEMO",
+                           resolved_at=datetime.combine(fixed_on, time(16, 0), tz).astimezone(UTC),
+                           created_at=datetime.combine(fixed_on - timedelta(days=10), time(9), tz).astimezone(UTC))
+        session.add(link)
+        session.flush()
+        view = issue_view(session, settings, link, member_ids=theme.ticket_ids or (), today=demo.as_of)
+    plain = dataclasses.replace(view, url=None)  # the terminal shows the key, not Slack's link syntax
+    words = environment().get_template("trackers/digest_status.json.j2").render(t={"tracker": {"issue": plain}})
+    line = f"{theme.name}{json.loads(chr(34) + words + chr(34))}"
+    demo.notes.append(f"fixed theme (planted issue PAY-142): {line}")
+    return line
