@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from bot.config import _USER_ID, SUPPORTED_DATABASES, Settings, area_tags, database_backend
+from bot.crm.status import warnings as crm_warnings
 from bot.sync.sources import build_adapter, make_client
 from bot.trackers.clients import warnings as tracker_warnings
 
@@ -44,7 +45,7 @@ def config_warnings(settings: Settings) -> list[str]:
         if not area_tags(f.product_areas.get(route.product_area, ())):
             warnings.append(f"routing.{index}: product area {route.product_area!r} names no tag, so no theme is "
                             f"routed to {route.channel}: add its tags to [product_areas]")
-    return warnings + tracker_warnings(settings)  # [trackers] (bot/trackers/clients.py)
+    return warnings + tracker_warnings(settings) + crm_warnings(settings)  # [trackers], [crm] (bot/crm/status.py)
 
 
 def _source_warnings(settings: Settings) -> list[str]:

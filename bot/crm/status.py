@@ -41,3 +41,15 @@ def unmatched_json(session, settings: Settings) -> dict[str, Any]:
                                         for o in result.unmatched_organizations],
             "unmatched_companies": [{"crm_id": c.crm_id, "name": c.name, "domain": c.domain}
                                     for c in result.unmatched_companies]}
+
+
+def warnings(settings: Settings) -> list[str]:
+    """`config check` warnings about `[crm]` and HUBSPOT_TOKEN. No network."""
+    rule, token = settings.file.crm.high_value, configured(settings)
+    if rule and not token:
+        return ["crm.high_value: set, but HUBSPOT_TOKEN is not: no company is synced, so only [accounts] "
+                "high_value makes an account high-value (README: HubSpot)"]
+    if token and not rule:
+        return ["crm.high_value: not set, so HubSpot companies give account risk their value and owner but make "
+                "no account high-value (e.g. high_value = \"value >= 50000\")"]
+    return []

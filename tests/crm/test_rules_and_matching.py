@@ -130,3 +130,18 @@ def test_daily_sync_hour_is_local():
     assert due(datetime(2026, 11, 20, 3, 1, tzinfo=UTC), last_synced_at=last, sync_hour=4, timezone="Europe/Berlin")
     assert not due(datetime(2026, 11, 20, 2, 59, tzinfo=UTC), last_synced_at=last, sync_hour=4,
                    timezone="Europe/Berlin")
+
+
+def test_config_check_warns_about_half_set_up_hubspot(tmp_path, db_url):
+    from bot.config_check import config_warnings
+
+    path = tmp_path / "signalroom.toml"
+    path.write_text('[crm]\nhigh_value = "value >= 50000"\n')
+    settings = load_settings({"DATABASE_URL": db_url}, config_path=str(path))
+    assert [w for w in config_warnings(settings) if w.startswith("crm")] == [
+        "crm.high_value: set, but HUBSPOT_TOKEN is not: no company is synced, so only [accounts] high_value makes "
+        "an account high-value (README: HubSpot)"]
+    path.write_text("")
+    settings = load_settings({"DATABASE_URL": db_url, "HUBSPOT_TOKEN": "pat-na1-x"}, config_path=str(path))
+    assert [w.split(",")[0] for w in config_warnings(settings) if w.startswith("crm")] == [
+        "crm.high_value: not set"]
