@@ -26,6 +26,7 @@ from bot.themes.service import theme_weeks
 from bot.trackers.links import Subject
 
 MAX_EXAMPLES = 5
+MAX_DESCRIPTION = 3000
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,8 @@ class Prefill:
 
 def _render(kind: str, **context: Any) -> tuple[str, str]:
     data = json.loads(environment().get_template("trackers/issue_draft.json.j2").render(kind=kind, **context))
-    return data["title"].strip()[:255], data["description"].strip()
+    # the modal's inputs take at most 255 and 3,000 characters (an initial value over that is refused)
+    return data["title"].strip()[:255], data["description"].strip()[:MAX_DESCRIPTION]
 
 
 def theme_prefill(session: Session, settings: Settings, *, workspace_id: str, theme_id: str, week: date,
