@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import sessionmaker
 
 from bot.config import Settings
@@ -55,7 +55,10 @@ def issue_key(tracker: str, payload: Any) -> str | None:
         issue = payload.get("issue") if str(payload.get("webhookEvent", "")).startswith("jira:issue_") else None
         return str(issue["key"]) if isinstance(issue, dict) and issue.get("key") else None
     data = payload.get("data") if payload.get("type") == "Issue" else None
-    return str(data["identifier"]) if isinstance(data, dict) and data.get("identifier") else None
+    if not isinstance(data, dict):
+        return None
+    found = data.get("identifier") or data.get("id")  # the identifier (ENG-12), else the UUID links also keep
+    return str(found) if found else None
 
 
 def _fresh(tracker: str, payload: dict, now_epoch: float) -> bool:
@@ -70,7 +73,8 @@ def refresh_issue(session_factory: sessionmaker, client, *, tracker: str, key: s
     report = PollReport()
     with session_factory.begin() as session:
         for link in session.scalars(select(TrackerLink).where(
-                TrackerLink.tracker == tracker, TrackerLink.issue_key == key, TrackerLink.is_open.is_(True))):
+                TrackerLink.tracker == tracker, or_(TrackerLink.issue_key == key, TrackerLink.issue_id == key),
+                TrackerLink.is_open.is_(True))):
             if not refresh_link(link, client, now=now, report=report):
                 break
     return report

@@ -83,6 +83,11 @@ def test_linear_webhook_is_signed_and_fresh(tmp_path, session_factory):
         assert deliver(now * 1000, secret="wrong").status == 401
         assert deliver((now - 600) * 1000).body == {"ok": False, "error": "stale"}  # a replay ten minutes late
         assert deliver(now * 1000).body == {"ok": True, "refreshed": 1}
+        from bot.trackers.webhooks import issue_key
+
+        issue_uuid = next(iter(linear.issues))
+        assert issue_key("linear", {"type": "Issue", "data": {"id": issue_uuid}}) == issue_uuid  # no identifier sent
+        assert issue_key("linear", {"type": "Comment", "data": {"id": "c1"}}) is None
     with session_factory() as session:
         (link,) = session.query(TrackerLink).all()
         assert (link.status_category, link.resolved_at) == ("done", datetime(2026, 11, 3, tzinfo=UTC))
