@@ -49,19 +49,8 @@ RATINGS_STREAM = "satisfaction_ratings"
 STATUS_CODES: dict[int, str] = {2: "open", 3: "pending", 4: "solved", 5: "closed", 6: "pending", 7: "hold"}
 PRIORITY_CODES: dict[int, str] = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 SOURCE_CODES: dict[int, str] = {
-    1: "email",
-    2: "portal",
-    3: "phone",
-    4: "forum",
-    5: "twitter",
-    6: "facebook",
-    7: "chat",
-    8: "mobihelp",
-    9: "feedback_widget",
-    10: "outbound_email",
-    11: "ecommerce",
-    12: "bot",
-    13: "whatsapp",
+    1: "email", 2: "portal", 3: "phone", 4: "forum", 5: "twitter", 6: "facebook", 7: "chat", 8: "mobihelp",
+    9: "feedback_widget", 10: "outbound_email", 11: "ecommerce", 12: "bot", 13: "whatsapp",
 }
 _FREE_TEXT = ("subject", "description", "description_text", "structured_description")
 OUTBOUND_EMAIL = 10  # an agent-initiated email: not a customer contact
@@ -122,14 +111,7 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
     status = _status(raw, stats, external_id)
     created_at = instant(raw.get("created_at"), field="created_at", external_id=external_id, required=True)
     updated_at = instant(raw.get("updated_at"), field="updated_at", external_id=external_id) or created_at
-    first_response_at = instant(stats.get("first_responded_at"), field="first_responded_at", external_id=external_id)
-    solved_at = instant(stats.get("resolved_at"), field="resolved_at", external_id=external_id)
-    closed_at = instant(stats.get("closed_at"), field="closed_at", external_id=external_id)
-    reopened_at = instant(stats.get("reopened_at"), field="reopened_at", external_id=external_id)
-    if solved_at is None and closed_at is not None:
-        solved_at = closed_at
-    if status not in ("solved", "closed", "deleted"):
-        solved_at = closed_at = None  # reopened after its last resolution: not resolved now
+    first_response_at, solved_at, closed_at, reopened_at = _stats_instants(stats, status, external_id)
     priority_code = integer(raw.get("priority"), field="priority", external_id=external_id)
     source_code = integer(raw.get("source"), field="source", external_id=external_id)
 
@@ -171,6 +153,18 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         resolution_due_at=instant(raw.get("due_by"), field="due_by", external_id=external_id),
         raw=raw,
     )
+
+
+def _stats_instants(stats: Mapping[str, Any], status: str,
+                    external_id: str) -> tuple[datetime | None, datetime | None, datetime | None, datetime | None]:
+    """First response, solved, closed and reopened instants from `stats`; a ticket that is not solved,
+    closed or deleted now (reopened after its last resolution) has no solve."""
+    at = {name: instant(stats.get(name), field=name, external_id=external_id)
+          for name in ("first_responded_at", "resolved_at", "closed_at", "reopened_at")}
+    solved_at, closed_at = at["resolved_at"] or at["closed_at"], at["closed_at"]
+    if status not in ("solved", "closed", "deleted"):
+        solved_at = closed_at = None
+    return at["first_responded_at"], solved_at, closed_at, at["reopened_at"]
 
 
 def redact(raw: Mapping[str, Any]) -> dict[str, Any]:
