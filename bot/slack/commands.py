@@ -13,14 +13,16 @@ from bot.actions import service as actions
 from bot.actions.workdays import working_days
 from bot.annotations import annotate, annotations_between
 from bot.blocks import Message, render
+from bot.config import Settings
 from bot.errors import UsageError
+from bot.metrics.zone_names import ACT_NOW, WATCH
 from bot.rituals import windows
 from bot.slack import flows, outcomes, readings
 from bot.slack import parse as grammar
 from bot.slack.notifier import DeliveryError
 from bot.slack.present import action_row, error_message, help_message, log_entry, metric_label
 from bot.slack.replies import carried, confirmation, failure, sentence
-from bot.slack.request import Request, Services, replying
+from bot.slack.request import Request, replying
 from bot.slack.tracker_ids import create_value
 from bot.trackers.clients import configured as trackers_configured
 
@@ -32,10 +34,9 @@ def register(app: App) -> None:
     app.command(COMMAND)(ack=ack_metrics, lazy=[answer_metrics])
 
 
-def ack_metrics(ack, command: dict, context: BoltContext) -> None:
-    services: Services = context["services"]
+def ack_metrics(ack, command: dict, context: BoltContext, client: WebClient) -> None:
     try:
-        parsed = grammar.parse(command.get("text") or "", today=services.today(), rules=rule_names(services))
+        parsed = _parse(command, _request(command, context, client))
     except UsageError as exc:
         message = error_message(str(exc))
         ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
@@ -48,26 +49,34 @@ def ack_metrics(ack, command: dict, context: BoltContext) -> None:
 
 
 def answer_metrics(command: dict, context: BoltContext, respond, client: WebClient) -> None:
-    services: Services = context["services"]
+    request = _request(command, context, client)
     try:
-        parsed = grammar.parse(command.get("text") or "", today=services.today(), rules=rule_names(services))
+        parsed = _parse(command, request)
     except UsageError:
         context["db"].close()
         return  # the ack already said what was wrong
     if isinstance(parsed, grammar.Help):
         context["db"].close()
         return
-    with replying(context, respond) as db:
-        request = Request(services, db, context["workspace_id"], command["user_id"], command.get("channel_id"),
-                          client, command.get("trigger_id"))
+    with replying(context, respond):
         message = handle(parsed, request)
         if message is not None:
             respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
 
 
-def rule_names(services: Services) -> tuple[tuple[str, str], ...]:
-    """The configured rules as (name, metric): `/metrics mute` may name one."""
-    return tuple((rule.name, rule.metric) for rule in services.settings.file.rules)
+def _request(command: dict, context: BoltContext, client: WebClient) -> Request:
+    return Request(context["services"], context["db"], context["workspace_id"], command["user_id"],
+                   command.get("channel_id"), client, command.get("trigger_id"))
+
+
+def _parse(command: dict, r: Request) -> grammar.Command:
+    """The command's text, read with the workspace's today and rules (`/metrics mute` may name a rule)."""
+    return grammar.parse(command.get("text") or "", today=r.today(), rules=rule_names(r.settings))
+
+
+def rule_names(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The workspace's rules as (name, metric)."""
+    return tuple((rule.name, rule.metric) for rule in settings.file.rules)
 
 
 def handle(cmd: grammar.Command, r: Request) -> Message | None:
@@ -78,12 +87,12 @@ def handle(cmd: grammar.Command, r: Request) -> Message | None:
 
 def _scorecard(cmd: grammar.Scorecard, r: Request) -> Message:
     with r.db.transaction() as session:
-        card = readings.scorecard(session, workspace_id=r.workspace_id, currency=r.services.settings.file.metrics.currency)
+        card = readings.scorecard(session, workspace_id=r.workspace_id, currency=r.settings.file.metrics.currency)
     return render_scorecard(card)
 
 
 def render_scorecard(card: readings.ScorecardView) -> Message:
-    urgent = card.in_zone("act_now") + card.in_zone("watch")
+    urgent = card.in_zone(ACT_NOW) + card.in_zone(WATCH)
     calm = [x for x in card.readings if x not in urgent]
     return render("slack_scorecard", as_of=card.as_of, readings=card.readings, counts=card.counts, urgent=urgent,
                   calm=calm, as_of_words=card.as_of_words)
@@ -93,12 +102,12 @@ def _metric(cmd: grammar.MetricView, r: Request) -> Message | None:
     if cmd.chart:
         return _chart(cmd, r)
     with r.db.transaction() as session:
-        today = r.services.today()
+        today = r.today()
         notes = [(a.day, a.kind, a.label) for a in annotations_between(
             session, workspace_id=r.workspace_id, start=today - timedelta(days=cmd.days + 30),
             end=today + timedelta(days=1))]
         detail = readings.metric_detail(session, workspace_id=r.workspace_id, metric=cmd.metric, days=cmd.days,
-                                        by=cmd.by, annotations=notes, currency=r.services.settings.file.metrics.currency)
+                                        by=cmd.by, annotations=notes, currency=r.settings.file.metrics.currency)
     return render("slack_metric", d=detail)
 
 
@@ -107,9 +116,9 @@ def _chart(cmd: grammar.MetricView, r: Request) -> Message | None:
     from bot.rituals import charts
     from bot.metrics.readings import latest_computed_day as latest_metric_day
 
-    settings = r.services.settings
+    settings = r.settings
     with r.db.transaction() as session:
-        end = latest_metric_day(session, workspace_id=r.workspace_id, on_or_before=r.services.today())
+        end = latest_metric_day(session, workspace_id=r.workspace_id, on_or_before=r.today())
         data = None if end is None else charts.chart_data(session, workspace_id=r.workspace_id, metric=cmd.metric,
                                                            end=end, days=cmd.days, settings=settings)
     if data is None:
@@ -135,8 +144,8 @@ def _list(cmd: grammar.ListActions, r: Request) -> Message:
         rows = actions.list_actions(
             session, workspace_id=r.workspace_id, owner=r.user if scope == "mine" else None,
             statuses=None if scope == "all" else actions.OPEN_STATUSES, limit=LIST_LIMIT + 1)
-        today = r.services.today()
-        working = working_days(r.services.settings)
+        today = r.today()
+        working = working_days(r.settings)
         data = [action_row(a, today=today, working=working) for a in rows[:LIST_LIMIT]]
     return render("slack_actions", title=sentence(f"list_{scope}"), actions=data,
                   more=max(0, len(rows) - LIST_LIMIT))
@@ -177,18 +186,18 @@ def _close(cmd: grammar.CloseAction, r: Request) -> Message:
 
 
 def _snooze(cmd: grammar.SnoozeAction, r: Request) -> Message:
-    until = r.services.today() + timedelta(days=cmd.days)
+    until = r.today() + timedelta(days=cmd.days)
     flows.snooze(r, cmd.action_id, until)
     return confirmation("snoozed", id=cmd.action_id, until=windows.day(until))
 
 
 def _log(cmd: grammar.Log, r: Request) -> Message:
-    settings = r.services.settings
+    settings = r.settings
     with r.db.transaction() as session:
         rows = actions.decision_log(session, workspace_id=r.workspace_id, metric=cmd.metric, limit=LIST_LIMIT)
         verdicts = outcomes.verdicts(session, settings=settings, workspace_id=r.workspace_id,
                                      actions=[a for a, _ in rows], triggers={t.id: t for _, t in rows if t is not None},
-                                     today=r.services.today())
+                                     today=r.today())
         entries = [log_entry(a, t, verdict=verdicts[a.id], currency=settings.file.metrics.currency)
                    for a, t in rows]
     return render("slack_log", entries=entries, metric_label=metric_label(cmd.metric) if cmd.metric else "",

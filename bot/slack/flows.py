@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 def team_days(r: Request, session: Any) -> WorkingDays:
     """The team's working days (config and holidays marked from Slack), as Carry and reminders read them."""
-    return working_days(r.services.settings, holidays(session, workspace_id=r.workspace_id))
+    return working_days(r.settings, holidays(session, workspace_id=r.workspace_id))
 
 
 # --- forms ----------------------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def announce(r: Request, action_id: int) -> Message:
     it posted before instead of posting a second one. Returns the confirmation for the one who logged it."""
     with r.db.transaction() as session:
         action = actions.get_action(session, workspace_id=r.workspace_id, action_id=action_id)
-        card = outcomes.card(session, settings=r.services.settings, action=action, today=r.services.today())
+        card = outcomes.card(session, settings=r.settings, action=action, today=r.today())
         channel, metric, owner = action.channel, action.metric, action.owner
     publisher = outcomes.publisher(r)
     if owner != r.user:
@@ -118,7 +118,7 @@ def refresh_card(r: Request, action: Action) -> None:
     if not (action.channel and action.message_ts):
         return
     with r.db.transaction() as session:
-        card = outcomes.card(session, settings=r.services.settings, action=action, today=r.services.today())
+        card = outcomes.card(session, settings=r.settings, action=action, today=r.today())
     try:
         r.services.notifier(r.client).update(action.channel, action.message_ts, card)
     except DeliveryError as exc:
@@ -153,7 +153,7 @@ def revise(r: Request, action_id: int, *, note: str | None, due_on: date | None,
 def carry(r: Request, action_id: int, due_on: date | None) -> Action:
     """Carry over to `due_on`, else to the first working day a week from today."""
     with r.db.transaction() as session:
-        due = due_on or actions.next_working_day(r.services.today() + timedelta(days=7), team_days(r, session))
+        due = due_on or actions.next_working_day(r.today() + timedelta(days=7), team_days(r, session))
         action = actions.carry_action(session, workspace_id=r.workspace_id, action_id=action_id, actor=r.user,
                                       is_admin=r.is_admin, due_on=due)
     refresh_card(r, action)
@@ -180,7 +180,7 @@ def click(r: Request, action_id: int, *, verb: clicks.Verb, days: int = 7) -> cl
     """A button's Carry, Close or Snooze (`days`): safe to repeat (`bot.actions.clicks`); the card is redrawn."""
     with r.db.transaction() as session:
         change = clicks.click(session, workspace_id=r.workspace_id, action_id=action_id, verb=verb, actor=r.user,
-                              is_admin=r.is_admin, today=r.services.today(), snooze_days=days,
+                              is_admin=r.is_admin, today=r.today(), snooze_days=days,
                               working=team_days(r, session))
     refresh_card(r, change.action)
     return change
@@ -191,7 +191,7 @@ def acknowledge(r: Request, trigger_id: int) -> clicks.Change:
     with r.db.transaction() as session:
         ack = clicks.acknowledge(
             session, workspace_id=r.workspace_id, trigger_id=trigger_id, actor=r.user, is_admin=r.is_admin,
-            today=r.services.today(), describe=lambda t: outcomes.ack_description(outcomes.alert_title(session, t)),
+            today=r.today(), describe=lambda t: outcomes.ack_description(outcomes.alert_title(session, t)),
             working=team_days(r, session))
     refresh_card(r, ack.change.action)
     return ack.change
@@ -211,7 +211,7 @@ def mute_line(r: Request, target: MuteTarget, *, duration: timedelta | None = No
     """The one service call behind a mute (slash command or button): (the mute as messages show it,
     `bot.actions.mutes.MuteLine`; whether it lengthened a running mute of the same target)."""
     now = r.services.now()
-    until_at = mute_store.mute_until(now, duration=duration, until_day=until_day, tz=r.services.settings.timezone)
+    until_at = mute_store.mute_until(now, duration=duration, until_day=until_day, tz=r.settings.timezone)
     with r.db.transaction() as session:
         stored = _stored_target(session, r, target)
         window, existed = mute_store.mute(session, workspace_id=r.workspace_id, target=stored, until_at=until_at,

@@ -73,24 +73,25 @@ def source_rows(session, settings: Settings, now: datetime) -> list[dict]:
 
 def publish_home(r: Request) -> None:
     services: Services = r.services
+    settings = r.settings  # the workspace's own: currency, working days, review schedule, sources
     now = services.now()
-    today = services.today()
+    today = r.today()
     email = _email(services.notifier(r.client), r.user)  # before the transaction: a 429 may make it wait
     with r.db.transaction() as session:
         mine = actions.list_actions(session, workspace_id=r.workspace_id, owner=r.user,
                                     statuses=actions.OPEN_STATUSES, limit=HOME_ACTIONS + 1)
-        working = working_days(services.settings)
+        working = working_days(settings)
         rows = [action_row(a, today=today, working=working) for a in mine[:HOME_ACTIONS]]
-        card = readings.scorecard(session, workspace_id=r.workspace_id, currency=services.settings.file.metrics.currency)
+        card = readings.scorecard(session, workspace_id=r.workspace_id, currency=settings.file.metrics.currency)
         me = team = None
         if email and readings.is_agent(session, workspace_id=r.workspace_id, email=email):
             since = now - timedelta(days=AGENT_DAYS)
             me = readings.agent_figures(session, workspace_id=r.workspace_id, since_at=since, until_at=now, email=email)
             team = readings.agent_figures(session, workspace_id=r.workspace_id, since_at=since, until_at=now)
-        sources = source_rows(session, services.settings, now) if r.is_admin else []
+        sources = source_rows(session, settings, now) if r.is_admin else []
     view = render_view(
         "slack_home", actions=rows, more_actions=max(0, len(mine) - HOME_ACTIONS), card=card,
-        urgent=card.in_zone(ACT_NOW, WATCH)[:8], review_at=next_review(services.settings, now), me=me, team=team,
+        urgent=card.in_zone(ACT_NOW, WATCH)[:8], review_at=next_review(settings, now), me=me, team=team,
         me_days=AGENT_DAYS, sources=sources)
     view = with_settings(r, view)  # admins: set-up and the first-run checklist (issue 16.3)
     services.notifier(r.client).publish_home(r.user, view)

@@ -18,7 +18,7 @@ from bot.slack.home import publish_home
 from bot.slack.outcomes import Clicked, parse_form_metadata, post_to_review, show_on_clicked
 from bot.slack.parse import parse_dimension
 from bot.slack.replies import sentence
-from bot.slack.request import Request, Services
+from bot.slack.request import Request
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,6 @@ def _add_metadata(raw: str) -> tuple[str | None, int | None]:
 
 
 def ack_add(ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
-    services: Services = context["services"]
     metric = _value(view, ids.METRIC_BLOCK, ids.METRIC_INPUT)
     owner = _value(view, ids.OWNER_BLOCK, ids.OWNER_INPUT)
     due = _value(view, ids.DUE_BLOCK, ids.DUE_INPUT)
@@ -81,12 +80,12 @@ def ack_add(ack, body: dict, view: dict, context: BoltContext, client: WebClient
         due_on = date.fromisoformat(due) if due else None
     except ValueError:
         return _fail(ack, ids.DUE_BLOCK, sentence("form_pick_date"))
-    if due_on is None or due_on < services.today():
+    channel, trigger_id = _add_metadata(view.get("private_metadata") or "")
+    r = _request(body, context, client, channel)
+    if due_on is None or due_on < r.today():  # the workspace's today
         return _fail(ack, ids.DUE_BLOCK, sentence("form_date_from_today"))
     if not description:
         return _fail(ack, ids.DESCRIPTION_BLOCK, sentence("form_what_will_be_done"))
-    channel, trigger_id = _add_metadata(view.get("private_metadata") or "")
-    r = _request(body, context, client, channel)
     try:
         action_id = flows.add_action(r, metric=metric, owner=owner, due_on=due_on, description=description,
                                dimension=dimension, segment=segment, channel=channel, trigger_id=trigger_id)

@@ -202,7 +202,7 @@ def show_on_clicked(r: Any, clicked: Clicked, change: Change) -> bool:
                 log.info("clicked message no longer there: not updated")
                 return False
             blocks, text = list(found.get("blocks") or []), str(found.get("text") or "")
-        state = state_message(change, tz=r.services.settings.timezone)
+        state = state_message(change, tz=r.settings.timezone)
         updated = replace_row(blocks, clicked, state.blocks[0], KEEP.get(change.kind, ()))
         if updated is None:
             log.info("clicked row not found in its message: not updated")
@@ -238,10 +238,10 @@ def post_to_review(r: Any, action_id: int) -> bool:
         if action.status != "done":
             return False
         change = current_change(session, action)
-        verdict = verdicts(session, settings=services.settings, workspace_id=r.workspace_id, actions=[action],
-                           today=services.today())[action.id]
+        verdict = verdicts(session, settings=r.settings, workspace_id=r.workspace_id, actions=[action],
+                           today=r.today())[action.id]
         label = alert_title(session, action)
-        tz = services.settings.timezone
+        tz = r.settings.timezone
         done_at = change.at if change is not None else action.closed_at
         o = {"action_id": action.id, "description": action.description, "metric_label": label,
              "actor": change.actor if change is not None else action.owner,

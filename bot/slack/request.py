@@ -130,10 +130,41 @@ class Request:
     channel: str | None
     client: WebClient
     trigger_id: str | None = None
+    _settings: Settings | None = field(default=None, init=False, repr=False)
 
     @property
     def is_admin(self) -> bool:
         return self.services.is_admin(self.client, self.workspace_id, self.user)
+
+    @property
+    def settings(self) -> Settings:
+        """The effective settings of the request's workspace (`team_settings`), read once per request."""
+        if self._settings is None:
+            self._settings = team_settings(self.services, self.workspace_id)
+        return self._settings
+
+    def settings_changed(self, settings: Settings | None = None) -> None:
+        """After a change of the workspace's settings or sources: the new settings (None: read them again)."""
+        self._settings = settings
+
+    def today(self) -> date:
+        """Today in the workspace's own timezone."""
+        return self.services.now().astimezone(self.settings.timezone).date()
+
+
+def team_settings(services: Services, workspace_id: str) -> Settings:
+    """What every Slack reader formats with: the config file with the workspace's stored changes on top
+    (`bot.workspaces.settings.settings_for`: currency, working days, schedules, channels, timezone). A
+    workspace that installed the app and changed nothing yet has no row: the file's settings under its own
+    id, without the file's sources (they are the file's own workspace's)."""
+    from bot.workspaces.settings import settings_for
+
+    base = services.settings
+    try:
+        return settings_for(services.session_factory, base, workspace_id)
+    except UsageError:
+        return base.model_copy(update={"file": base.file.model_copy(update={"workspace_id": workspace_id,
+                                                                            "sources": {}})})
 
 
 @contextmanager

@@ -42,16 +42,9 @@ class RuleRow:
 
 
 def workspace_settings(r: Request) -> Settings:
-    """The workspace's effective settings: the config file with its stored changes on top. A workspace
-    that installed the app and changed nothing yet has no row: the file's settings, under its own id."""
-    from bot.workspaces.settings import settings_for
-
-    base = r.services.settings
-    try:
-        return settings_for(r.services.session_factory, base, r.workspace_id)
-    except UsageError:
-        return base.model_copy(update={"file": base.file.model_copy(update={"workspace_id": r.workspace_id,
-                                                                            "sources": {}})})
+    """The workspace's effective settings: the config file with its stored changes on top (`Request.settings`,
+    read once per request)."""
+    return r.settings
 
 
 def rule_rows(r: Request, settings: Settings) -> list[RuleRow]:
@@ -109,16 +102,20 @@ def connect_helpdesk(r: Request, form: HelpdeskForm) -> Any:
 
     _ensure_workspace(r)
     with httpx.Client(timeout=CONNECTION_TIMEOUT, follow_redirects=False) as client:
-        return service.add_source(r.services.session_factory, workspace_id=r.workspace_id, name=form.name,
-                                  type=form.vendor, url=form.url, email=form.email, secret=form.secret,
-                                  keyring=lambda: keyring(r.services.settings), client=client, who=r.user,
-                                  sleep=_short_backoff(r))
+        source = service.add_source(r.services.session_factory, workspace_id=r.workspace_id, name=form.name,
+                                    type=form.vendor, url=form.url, email=form.email, secret=form.secret,
+                                    keyring=lambda: keyring(r.services.settings), client=client, who=r.user,
+                                    sleep=_short_backoff(r))
+    r.settings_changed()  # its sources
+    return source
 
 
 def remove_helpdesk(r: Request, name: str) -> Any:
     from bot.workspaces import service
 
-    return service.remove_source(r.services.session_factory, workspace_id=r.workspace_id, name=name)
+    removed = service.remove_source(r.services.session_factory, workspace_id=r.workspace_id, name=name)
+    r.settings_changed()  # its sources
+    return removed
 
 
 def check_helpdesk(r: Request, name: str) -> str | None:
@@ -146,7 +143,9 @@ def change(r: Request, changes: dict[str, Any]) -> Settings:
     if not changes:
         return workspace_settings(r)
     _ensure_workspace(r)
-    return change_settings(r.services.session_factory, r.services.settings, r.workspace_id, changes, r.user)
+    settings = change_settings(r.services.session_factory, r.services.settings, r.workspace_id, changes, r.user)
+    r.settings_changed(settings)
+    return settings
 
 
 def first_review_posted(r: Request) -> bool:

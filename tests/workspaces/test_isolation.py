@@ -21,11 +21,14 @@ from tests.slack.conftest import slack  # noqa: F401 - the fake Slack Web API fi
 
 A, B = "T0AAA", "T0BBB"
 # Each workspace's stored settings (`signalroom settings set`): its review channel, a product area of its
-# own tag routed to its own digest channel, its currency. The config file sets none of these.
+# own tag routed to its own digest channel, its currency, its review day. The config file sets none of these.
 CHANNELS = {A: ("C0AAAREVIEW", "C0AAADIGEST"), B: ("C0BBBREVIEW", "C0BBBDIGEST")}
+TIMEZONES = {A: "Europe/Berlin", B: "America/New_York"}
+REVIEW_DAYS = {A: "tue", B: "thu"}
 STORED = {team: {"channels.review": f'"{CHANNELS[team][0]}"', f"product_areas.{word}": f'["{word}"]',
                  f"routing.{word}": f'{{channel = "{CHANNELS[team][1]}", only_when_notable = false}}',
-                 "metrics.currency": f'"{currency}"', "metrics.monthly_support_cost": "1000"}
+                 "metrics.currency": f'"{currency}"', "metrics.monthly_support_cost": "1000",
+                 "rituals.weekly_review.day": f'"{REVIEW_DAYS[team]}"'}
           for team, word, currency in ((A, "aardvark", "EUR"), (B, "bumblebee", "USD"))}
 # Words only one workspace's rows and settings hold: group names, subjects, action descriptions, channels.
 MARKERS = {A: ("Aardvark", "aardvark", "ALPHA-ACTION", *CHANNELS[A]),
@@ -82,7 +85,7 @@ def seed(session_factory, team: str, *, per_day: int, first_response: float) -> 
 
 @pytest.fixture
 def two_workspaces(env, capsys, session_factory):
-    for team, tz in ((A, "Europe/Berlin"), (B, "America/New_York")):
+    for team, tz in TIMEZONES.items():
         assert cli(env, capsys, "workspace", "add", team, "--timezone", tz)[0] == 0
         for key, value in STORED[team].items():
             code, _, err = cli(env, capsys, "settings", "set", key, value, "--workspace", team)
@@ -244,21 +247,42 @@ def _check_each_team(driver, slack) -> None:
     n = 0
     for team in (A, B):
         driver.team_id = team
-        for text in ("", "first response by group 7d", "actions"):
+        for text in ("", "first response by group 7d", "actions", "cost per resolution"):
             n += 1
             assert driver.command(text).status_code == 200
             answer = driver.texts(driver.answer(n))
             assert not leaks(team, answer), (team, text, leaks(team, answer))
             if text == "first response by group 7d":
                 assert f"{MARKERS[team][0]} Desk" in answer
+            if text in ("", "cost per resolution"):  # costs in the workspace's own stored currency
+                assert _currency(team) in answer and _currency(other(team)) not in answer, (team, text)
         publishes = len(slack.of("views.publish"))
         assert driver.event({"type": "app_home_opened", "user": OWNER, "tab": "home"}).status_code == 200
         call = slack.wait_for("views.publish", publishes + 1)[publishes]
         assert call.token == f"xoxb-{team}"
         home = json.dumps(call.args["view"], ensure_ascii=False)
         assert not leaks(team, home), (team, leaks(team, home))
+        _check_next_review(team, home)  # its own review day, in its own timezone
         assert MARKERS[team][2] in home  # the owner's action of this workspace
         # The agent panel: owner@example.com solves 1 ticket a day in each workspace, of PER_DAY[team].
         you, all_ = (int(re.search(rf"\*{who}\*\\n([\d,]+) solved", home).group(1).replace(",", ""))
                      for who in ("You", "Team"))
         assert abs(all_ / you - PER_DAY[team]) < 1, (team, you, all_)
+
+
+def _currency(team: str) -> str:
+    return STORED[team]["metrics.currency"].strip('"')
+
+
+def _check_next_review(team: str, home: str) -> None:
+    """Home's next weekly review: the workspace's stored day at 09:30 in its own timezone, after NOW."""
+    from zoneinfo import ZoneInfo
+
+    from tests.slack.conftest import NOW
+
+    found = re.search(r"Next weekly review: <!date\^(\d+)\^", home)
+    assert found, home
+    at = datetime.fromtimestamp(int(found.group(1)), UTC)
+    local = at.astimezone(ZoneInfo(TIMEZONES[team]))
+    assert local.strftime("%a").lower() == REVIEW_DAYS[team] and local.strftime("%H:%M") == "09:30", (team, local)
+    assert NOW < at <= NOW + timedelta(days=7)
