@@ -21,7 +21,10 @@ insufficient data are not judgements) where nothing was planted:
 
 Goal: under 5 % for every metric, every planted story still detected.
 
-    .venv/bin/python bench/quiet_watch.py [--quick]
+    .venv/bin/python bench/quiet_watch.py [--quick] [--demo-seeds 7,1,2,3,4]
+
+`--demo-seeds`: the 120-day demo's generator seeds (the first is reported on its own, then the median,
+the mean and at how many seeds a metric is over 5 %); the 240-day demo runs the first three.
 """
 from __future__ import annotations
 
@@ -253,13 +256,16 @@ def mark(share: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer seeds and shorter synthetic series")
+    parser.add_argument("--demo-seeds", type=lambda s: tuple(int(x) for x in s.split(",")), default=DEMO_SEEDS,
+                        help="generator seeds of the 120-day demo, the demo's own first (default 7,1,2,3,4; "
+                             "the 240-day demo runs the first three)")
     args = parser.parse_args()
     seeds = range(5) if args.quick else range(11)
     days = 365 if args.quick else 730
     print(f"machine: {platform.machine()}, Python {platform.python_version()}, {platform.system()} {platform.release()}")
     t = time.perf_counter()
 
-    for n_days, demo_seeds in ((120, DEMO_SEEDS), (240, DEMO_SEEDS[:3])):
+    for n_days, demo_seeds in ((120, args.demo_seeds), (240, args.demo_seeds[:3])):
         runs = [run_demo(n_days, seed) for seed in demo_seeds]
         shares, found = runs[0]
         what = "as `make demo`" if n_days == 120 else "the same generator and stories, more story-free history"
@@ -269,10 +275,12 @@ def main() -> int:
         for key, (loud, judged) in shares.items():
             if judged:
                 worst = max(worst, loud / judged)
-                med = statistics.median(r[0][key][0] / max(r[0][key][1], 1) for r in runs)
+                each = [r[0][key][0] / max(r[0][key][1], 1) for r in runs]
+                med = statistics.median(each)
                 worst_median = max(worst_median, med)
+                over = sum(x >= GOAL for x in each)
                 print(f"   {key:<28} watch-or-worse {pct(loud, judged)}  {mark(loud / judged):<4}  median {100 * med:5.1f} %"
-                      f"  {mark(med)}")
+                      f"  {mark(med):<4}  mean {100 * statistics.fmean(each):4.1f} %, over 5 % at {over} of {len(each)} seeds")
         print(f"   worst metric {100 * worst:.1f} % at seed {demo_seeds[0]}, {100 * worst_median:.1f} % median (goal < 5 %)")
         print("   planted stories (worst zone inside the story's window), seed by seed:")
         for i, (s, zone) in enumerate(found):

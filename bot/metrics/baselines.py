@@ -144,6 +144,19 @@ def tail_sd(abs_resid: np.ndarray, q: float) -> np.ndarray:
     return np.where(cnt > 0, v_lo + frac * (v_hi - v_lo), np.nan) / normal_quantile(0.5 + q / 2.0)
 
 
+LOG_FLOOR = 1e-3  # a value under a thousandth of its expectation reads as that (log of 0 is no score)
+
+
+def log_ratio(value: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """log(value / expected): the residual of a series whose noise is multiplicative and skewed to the
+    right. On the linear scale a day 2 spreads above the usual on the log scale reads 2 + 2σ spreads
+    (σ the relative spread), so the upper band fires more often than its nominal tail; on the log
+    scale both sides are alike. `spread` stays expected × σ (the linear spread near the centre) and
+    the bands are expected × exp(±cut-off × σ)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log(np.maximum(value / expected, LOG_FLOOR))
+
+
 TREND_WEEKS = 6  # weeks of history before a trend is fitted (fewer: a flat level)
 MEDIAN_VAR = math.pi / 2  # variance of a sample median ≈ (π/2)·σ²/n under normal noise
 
@@ -151,6 +164,7 @@ MEDIAN_VAR = math.pi / 2  # variance of a sample median ≈ (π/2)·σ²/n under
 def level_baseline(
     series: DailySeries, excluded: np.ndarray, settings: ZoneSettings, *, poisson_floor: bool = False,
     from_index: int = 0, noise: str = "level", by_sample: bool | None = None, tail_q: float | None = None,
+    log_residuals: bool = False,
 ) -> Baseline:
     """Baseline arrays for days [from_index, T) of the series.
 
@@ -171,6 +185,7 @@ def level_baseline(
     `by_sample` overrides whether relative residuals are scaled by the sample size (default: durations
     only). `tail_q` (p90 metrics, whose day-to-day tails are heavier than a MAD assumes): the relative
     spread is at least the one whose normal would put that quantile of past |residuals| where it is.
+    `log_residuals` (relative spreads only): residuals are `log_ratio`s, for multiplicative noise.
     """
     full = series.values.astype(np.float64)
     lead = full.shape[:-1]
@@ -227,7 +242,7 @@ def level_baseline(
     sd_rel = sd_abs = np.full(expected.shape, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         if relative.any():
-            rel = resid / fitted
+            rel = log_ratio(W, fitted) if log_residuals else resid / fitted
             if noise == "duration" if by_sample is None else by_sample:
                 n_hist = _lagged(series.n.astype(np.float64), np.arange(1, B + 1), rows).reshape(*lead, R, nW, 7)
                 n_ref = np.maximum(series.n[..., from_index:].astype(np.float64), 1.0)

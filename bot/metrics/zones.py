@@ -1,7 +1,9 @@
 """Zones: healthy, watch, act_now, insufficient_data, learning — each with its evidence.
 
 score = (value − expected) / spread, signed so that positive means worse (for
-metrics where both directions matter, the absolute deviation). Counts take the
+metrics where both directions matter, the absolute deviation); durations read from
+tickets created before the day (multiplicative noise) score log(value / expected)
+in relative spreads (`bot.metrics.bands.log_scale`). Counts take the
 less surprising of that and their Poisson score (Anscombe), so a segment with four
 tickets a day is not in watch on every eighth. Cut-offs per metric (default watch
 2, act-now 3.5 robust deviations) are one-sided tails: a metric judged on both
@@ -28,30 +30,17 @@ from typing import Any
 
 import numpy as np
 
-from bot.metrics.baselines import Baseline, DailySeries, level_baseline, rate_baseline
+from bot.metrics.bands import Bands, band_arrays, bands_for, cutoffs, log_scale  # noqa: F401 (charts: bands_for)
+from bot.metrics.baselines import Baseline, DailySeries, level_baseline, log_ratio, rate_baseline
 from bot.metrics.catalogue import MetricDef
 from bot.metrics.drift import RUN_DAYS, STOCK_EFFECT, drifting
-from bot.metrics.settings import ChangeDay, DriftSettings, ZoneSettings
-from bot.metrics.stats import poisson_edge, poisson_score, two_sided_cutoff
+from bot.metrics.settings import AbsoluteThreshold, ChangeDay, DriftSettings, ZoneSettings
+from bot.metrics.stats import poisson_score
 
 ZONE_RANK = {"healthy": 0, "learning": 1, "insufficient_data": 1, "watch": 2, "act_now": 3}
 # Scorecard order: non-healthy first.
 ZONE_ORDER = {"act_now": 0, "watch": 1, "insufficient_data": 2, "learning": 3, "healthy": 4}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-@dataclass(frozen=True, slots=True)
-class Bands:
-    """Zone boundaries in the metric's unit (None where a side does not apply)."""
-
-    watch_above: float | None = None
-    act_now_above: float | None = None
-    watch_below: float | None = None
-    act_now_below: float | None = None
-
-    def to_dict(self) -> dict[str, float | None]:
-        return {"watch_above": self.watch_above, "act_now_above": self.act_now_above,
-                "watch_below": self.watch_below, "act_now_below": self.act_now_below}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +122,6 @@ def format_value(value: float | None, unit: str, *, currency: str | None = None)
     return f"{value:,.4g}"
 
 
-def _f(x: float) -> float | None:
-    return None if x != x else float(x)
-
-
 def evaluate_series(
     series: DailySeries,
     metric: MetricDef,
@@ -176,45 +161,70 @@ def evaluate_batch(
     One pass of array arithmetic for all of them (a daily run judges ~1,000 series);
     results per series in the order of the rows.
     """
-    T = len(series)
-    S = series.values.shape[0]
-    days = series.days
     changes = change_days or {}
-    excluded = np.array([d in changes and changes[d].exclude for d in days], dtype=bool)
+    excluded = np.array([d in changes and changes[d].exclude for d in series.days], dtype=bool)
     # The drift run reads the scores of a few days before `from_index`: judge from there, keep from_index on.
     ext = max(0, from_index - max(RUN_DAYS - 1, settings.window_days if metric.kind == "rate" else 0))
-    lead = from_index - ext
+    j = _judge(series, metric, settings, drift, excluded, ext=ext, lead=from_index - ext, drift_seeds=drift_seeds)
+    judged_days = series.days[from_index:]
+    notes = [() if (c := changes.get(day)) is None else (f"{c.kind}: {c.label}",) for day in judged_days]
+    return _results(j, metric, settings, judged_days, notes, subjects,
+                    currency if metric.unit == "currency" else None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Judged:
+    """A batch's arrays (series × judged days) once scored: what `_results` turns into ZoneResults."""
+
+    base: Baseline
+    score: np.ndarray
+    learning: np.ndarray
+    insufficient: np.ndarray
+    judged: np.ndarray
+    ewma: np.ndarray
+    drifting: np.ndarray
+    window: int
+    min_n: int
+    learning_days: int
+
+
+def _scores(base: Baseline, metric: MetricDef) -> np.ndarray:
+    """Deviations from the expected value in spreads (positive: above)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dev = (base.value - base.expected) / base.spread
+        if log_scale(metric):  # multiplicative noise: the residual on the log scale, in relative spreads
+            rel = log_ratio(base.value, base.expected) / (base.spread / base.expected)
+            dev = np.where(base.expected > 0, rel, dev)
+        if metric.kind == "count":  # small counts: the Poisson tail, where it is less surprising than the spread says
+            pois = poisson_score(base.value, base.expected)
+            dev = np.where(np.abs(pois) < np.abs(dev), pois, dev)
+    return dev
+
+
+def _judge(series: DailySeries, metric: MetricDef, settings: ZoneSettings, drift: DriftSettings,
+           excluded: np.ndarray, *, ext: int, lead: int, drift_seeds: np.ndarray | None) -> _Judged:
+    """Baseline, scores, learning and drift for days [ext, T); the first `lead` of them only feed the drift run."""
     if metric.kind == "rate":
         base: Baseline = rate_baseline(series, excluded, settings, from_index=ext)
         window = settings.window_days
     else:
         base = level_baseline(series, excluded, settings, poisson_floor=metric.kind == "count",
                               from_index=ext, noise=metric.kind, by_sample=sample_scaled(metric),
-                              tail_q=TAIL_Q if metric.aggregate == "p90" else None)
+                              tail_q=TAIL_Q if metric.aggregate == "p90" else None,
+                              log_residuals=log_scale(metric))
         window = 1
-    cut_watch, cut_act = cutoffs(metric, settings)
-    with np.errstate(invalid="ignore"):
-        dev = (base.value - base.expected) / base.spread
-        if metric.kind == "count":  # small counts: the Poisson tail, where it is less surprising than the spread says
-            pois = poisson_score(base.value, base.expected)
-            dev = np.where(np.abs(pois) < np.abs(dev), pois, dev)
-    if metric.direction == "lower_is_worse":
-        signed = -dev
-    else:
-        signed = dev
+    dev = _scores(base, metric)
+    signed = -dev if metric.direction == "lower_is_worse" else dev
     min_n = settings.effective_min_sample(metric.kind)
     learning_days = settings.learning_days + warm_up_days(metric)
     learning = base.history < learning_days
-    missing = np.isnan(base.value)
-    insufficient = (base.n < min_n) | missing | np.isnan(base.expected)
+    insufficient = (base.n < min_n) | np.isnan(base.value) | np.isnan(base.expected)
     judged = ~learning & ~insufficient
     # Drift watches what the daily bands miss: scores are capped at the watch cut-off, so one
     # severe episode (already alerted by its own bands) does not linger as "drift" afterwards.
     drift_score = np.where(judged, np.clip(signed, -settings.watch, settings.watch), np.nan)
-    # Known change days break a run: they are not the metric's own behaviour.
-    run_score = np.where(excluded[ext:], np.nan, drift_score)
     eligible = (base.history >= learning_days + drift.min_days)[..., lead:]
-    seeds = np.zeros(S) if drift_seeds is None else np.asarray(drift_seeds, dtype=np.float64)
+    seeds = np.zeros(base.value.shape[0]) if drift_seeds is None else np.asarray(drift_seeds, dtype=np.float64)
     # A backlog (end of day) carries yesterday into today; what counts on the solve day shares its
     # tickets' creation days with the days around it; an uploaded series may do anything: short runs
     # only where each day is its own tickets (created, first answered).
@@ -222,41 +232,47 @@ def evaluate_batch(
     own_days = metric.attributed_to in ("created", "first_response") and metric.kind != "value"
     run = (dict(step=window, points=2) if metric.kind == "rate"
            else dict(short_runs=False, min_effect=STOCK_EFFECT) if stock else dict(short_runs=own_days))
-    ew, drift_flag = drifting(drift_score, drift, run_scores=run_score, two_sided=metric.direction == "both",
-                              eligible=eligible, seed=seeds, lead=lead, **run)
+    # Known change days break a run: they are not the metric's own behaviour.
+    ew, flag = drifting(drift_score, drift, run_scores=np.where(excluded[ext:], np.nan, drift_score),
+                        two_sided=metric.direction == "both", eligible=eligible, seed=seeds, lead=lead, **run)
     if lead:
         base = Baseline(*(getattr(base, f.name)[..., lead:] for f in dataclasses.fields(base)))
         dev, signed, learning, insufficient, judged = (a[..., lead:] for a in (dev, signed, learning, insufficient,
                                                                              judged))
     score = np.abs(dev) if metric.direction == "both" else signed
+    return _Judged(base, score, learning, insufficient, judged, ew, flag, window, min_n, learning_days)
 
+
+def _results(j: _Judged, metric: MetricDef, settings: ZoneSettings, judged_days: list[date],
+             notes: list[tuple[str, ...]], subjects: Sequence[str | None], currency: str | None,
+             ) -> list[list[ZoneResult]]:
+    """ZoneResults per series from the judged arrays."""
+    base = j.base
     # Python lists once: per-element numpy scalar access dominates otherwise.
     L = lambda a: [[None if x != x else x for x in row] for row in a.tolist()]  # noqa: E731
-    vs, es, ss, scs = L(base.value), L(base.expected), L(base.spread), L(score)
+    vs, es, ss, scs = L(base.value), L(base.expected), L(base.spread), L(j.score)
     nss, hss, swss = base.n.tolist(), base.history.tolist(), base.same_weekday.tolist()
     numss, denss = L(base.numerator), L(base.denominator)
     ilos, ihis = L(base.interval_low), L(base.interval_high)
-    ewss, dfls, lrns, inss, jdgs = (ew.tolist(), drift_flag.tolist(), learning.tolist(), insufficient.tolist(),
-                                    judged.tolist())
-    clip = metric.kind == "rate"
-    bwa, baa, bwb, bab = (L(x) for x in band_arrays(metric, base.expected, base.spread, settings, clip=clip))
+    ewss, dfls, lrns, inss, jdgs = (j.ewma.tolist(), j.drifting.tolist(), j.learning.tolist(),
+                                    j.insufficient.tolist(), j.judged.tolist())
+    bands = [L(x) for x in band_arrays(metric, base.expected, base.spread, settings, clip=metric.kind == "rate")]
+    cut_watch, cut_act = cutoffs(metric, settings)
     a = settings.absolute
-    judged_days = days[from_index:]
-    notes = [() if (c := changes.get(day)) is None else (f"{c.kind}: {c.label}",) for day in judged_days]
     batch: list[list[ZoneResult]] = []
-    for k in range(S):
+    for k in range(len(vs)):
         label = subjects[k] or metric.label
         v_, e_, s_, sc_, n_, h_, sw_ = vs[k], es[k], ss[k], scs[k], nss[k], hss[k], swss[k]
         num_, den_, ilo, ihi = numss[k], denss[k], ilos[k], ihis[k]
         ew_, dfl, lrn, ins, jdg = ewss[k], dfls[k], lrns[k], inss[k], jdgs[k]
-        wa_, aa_, wb_, ab_ = bwa[k], baa[k], bwb[k], bab[k]
+        wa_, aa_, wb_, ab_ = (b[k] for b in bands)
         out: list[ZoneResult] = []
-        for j, day in enumerate(judged_days):
-            v, e, s = v_[j], e_[j], s_[j]
-            sc = sc_[j] if jdg[j] else None
-            if lrn[j]:
+        for i, day in enumerate(judged_days):
+            v = v_[i]
+            sc = sc_[i] if jdg[i] else None
+            if lrn[i]:
                 zone = "learning"
-            elif ins[j]:
+            elif ins[i]:
                 zone = "insufficient_data"
             elif sc is not None and sc >= cut_act:
                 zone = "act_now"
@@ -264,28 +280,32 @@ def evaluate_batch(
                 zone = "watch"
             else:
                 zone = "healthy"
-            is_drift = zone == "healthy" and dfl[j]
+            is_drift = zone == "healthy" and dfl[i]
             if is_drift:
                 zone = "watch"
             absolute, limit = False, None
             if a is not None and v is not None and zone != "insufficient_data":
-                abs_zone = a.zone_for(v)
-                if abs_zone is not None and ZONE_RANK[abs_zone] > ZONE_RANK[zone]:
-                    zone, absolute = abs_zone, True
-                    if abs_zone == "act_now":
-                        limit = (a.act_now_above if a.act_now_above is not None and v > a.act_now_above
-                                 else a.act_now_below)
-                    else:
-                        limit = a.watch_above if a.watch_above is not None and v > a.watch_above else a.watch_below
+                zone, absolute, limit = _absolute(a, v, zone)
             out.append(ZoneResult(
-                metric.key, day, zone, v, e, s, sc, n_[j], Bands(wa_[j], aa_[j], wb_[j], ab_[j]), metric.unit,
-                num_[j], den_[j], None if ilo[j] is None else (ilo[j], ihi[j]), window, h_[j], sw_[j],
-                ew_[j], is_drift, absolute, limit, notes[j],
-                label, metric.kind, metric.denominator, min_n, learning_days, settings.baseline_days,
-                currency if metric.unit == "currency" else None,
+                metric.key, day, zone, v, e_[i], s_[i], sc, n_[i], Bands(wa_[i], aa_[i], wb_[i], ab_[i]),
+                metric.unit, num_[i], den_[i], None if ilo[i] is None else (ilo[i], ihi[i]), j.window, h_[i],
+                sw_[i], ew_[i], is_drift, absolute, limit, notes[i],
+                label, metric.kind, metric.denominator, j.min_n, j.learning_days, settings.baseline_days, currency,
             ))
         batch.append(out)
     return batch
+
+
+def _absolute(a: AbsoluteThreshold, v: float, zone: str) -> tuple[str, bool, float | None]:
+    """(zone, raised by an absolute limit?, that limit): an explicit limit raises the zone to at least its level."""
+    abs_zone = a.zone_for(v)
+    if abs_zone is None or ZONE_RANK[abs_zone] <= ZONE_RANK[zone]:
+        return zone, False, None
+    if abs_zone == "act_now":
+        limit = a.act_now_above if a.act_now_above is not None and v > a.act_now_above else a.act_now_below
+    else:
+        limit = a.watch_above if a.watch_above is not None and v > a.watch_above else a.watch_below
+    return abs_zone, True, limit
 
 
 WARM_UP_DAYS = 7  # a series' first week: nothing was open or solved before its first day
@@ -307,71 +327,6 @@ def sample_scaled(metric: MetricDef) -> bool | None:
     if metric.kind == "ratio" and metric.attributed_to == "solved":
         return True
     return None
-
-
-def cutoffs(metric: MetricDef, zs: ZoneSettings) -> tuple[float, float]:
-    """(watch, act now) cut-offs in robust deviations. The settings are one-sided tails; a metric
-    judged on both sides splits each tail between them, so it is not in watch twice as often."""
-    if metric.direction == "both":
-        return _two_sided(zs.watch), _two_sided(zs.act_now)
-    return zs.watch, zs.act_now
-
-
-_TWO_SIDED: dict[float, float] = {}
-
-
-def _two_sided(z: float) -> float:
-    if z not in _TWO_SIDED:
-        _TWO_SIDED[z] = two_sided_cutoff(z)
-    return _TWO_SIDED[z]
-
-
-def band_arrays(metric: MetricDef, e: np.ndarray, s: np.ndarray, zs: ZoneSettings, *,
-                clip: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(watch above, act now above, watch below, act now below) for arrays of expected and spread; NaN
-    where a side does not apply or there is no baseline (then only the absolute limits, if any)."""
-    e = np.asarray(e, dtype=np.float64)
-    s = np.asarray(s, dtype=np.float64)
-    d = metric.direction
-    w, n = cutoffs(metric, zs)
-    nan = np.full(np.broadcast(e, s).shape, np.nan)
-    if d != "lower_is_worse":
-        wa, aa = e + w * s, e + n * s
-        if metric.kind == "count":  # as the score: the further of the spread's edge and the Poisson edge
-            wa, aa = np.fmax(wa, poisson_edge(e, w)), np.fmax(aa, poisson_edge(e, n))
-        if clip:
-            wa, aa = np.minimum(wa, 1.0), np.minimum(aa, 1.0)
-    else:
-        wa = aa = nan
-    if d != "higher_is_worse":
-        wb, ab = e - w * s, e - n * s
-        if metric.kind == "count":
-            wb, ab = np.fmin(wb, poisson_edge(e, -w)), np.fmin(ab, poisson_edge(e, -n))
-        if clip:
-            wb, ab = np.maximum(wb, 0.0), np.maximum(ab, 0.0)
-    else:
-        wb = ab = nan
-    none = np.isnan(e) | np.isnan(s)
-    out = [np.where(none, np.nan, x) for x in (wa, aa, wb, ab)]
-    a = zs.absolute
-    if a is not None:  # absolute limits tighten the bands they override (and stand alone without a baseline)
-        limits = (a.watch_above, a.act_now_above, a.watch_below, a.act_now_below)
-        tighten = (np.fmin, np.fmin, np.fmax, np.fmax)
-        out = [x if y is None else f(x, y) for x, y, f in zip(out, limits, tighten)]
-    return out[0], out[1], out[2], out[3]
-
-
-def _bands(metric: MetricDef, e: float | None, s: float | None, zs: ZoneSettings, *, clip: bool) -> Bands:
-    """`band_arrays` for one day."""
-    arrays = band_arrays(metric, np.nan if e is None else e, np.nan if s is None else s, zs, clip=clip)
-    return Bands(*(_f(float(x)) for x in arrays))
-
-
-
-
-def bands_for(metric: MetricDef, expected: float | None, spread: float | None, settings: ZoneSettings) -> Bands:
-    """The zone boundaries of a day from its stored expected and spread (charts redraw past days with it)."""
-    return _bands(metric, expected, spread, settings, clip=metric.kind == "rate")
 
 
 def explain(r: ZoneResult) -> str:

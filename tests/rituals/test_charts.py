@@ -25,6 +25,8 @@ from tests.rituals.scenario import settings as scenario_settings
 END = date(2026, 11, 22)
 START = END - timedelta(days=83)
 RECENT = 35  # the rollup keeps whole evidence (bands included) for this many recent days only
+# resolution time's noise is multiplicative: its bands are expected × exp(cut-off × spread / expected)
+WATCH, ACT_NOW = 4200.0 * math.exp(2 * 300.0 / 4200.0), 4200.0 * math.exp(3.5 * 300.0 / 4200.0)
 
 
 def resolution_rows(*, annotated_day: date | None = None):
@@ -37,7 +39,7 @@ def resolution_rows(*, annotated_day: date | None = None):
         evidence = {"value": value, "expected": expected, "spread": spread, "score": (value - expected) / spread,
                     "n": 40, "drift": None, "annotations": []}
         if i >= 84 - RECENT:
-            evidence["bands"] = {"watch_above": expected + 2 * spread, "act_now_above": expected + 3.5 * spread,
+            evidence["bands"] = {"watch_above": WATCH, "act_now_above": ACT_NOW,
                                  "watch_below": None, "act_now_below": None}
         if day == annotated_day:
             evidence["annotations"] = ["release: v2.3 release"]
@@ -57,8 +59,8 @@ def test_bands_cover_every_day_shown_not_only_the_recent_ones(session_factory):
         session.add_all(resolution_rows())
     data = data_for(session_factory)
     assert len(data.points) == 84 and data.points[0].day == START
-    # resolution time is worse when higher: bands above, expected ± the configured multiples of the spread
-    assert all(p.watch_above == 4200.0 + 2 * 300.0 and p.act_now_above == 4200.0 + 3.5 * 300.0 for p in data.points)
+    # resolution time is worse when higher: bands above, the configured multiples of the spread away
+    assert all(math.isclose(p.watch_above, WATCH) and math.isclose(p.act_now_above, ACT_NOW) for p in data.points)
     assert all(p.watch_below is None for p in data.points)
     # and what the plotter draws has no gap either
     fig = charts.figure(data)
