@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -66,62 +67,33 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
     created_at = instant(raw.get("created_at"), field="created_at", external_id=external_id, required=True)
     updated_at = instant(raw.get("updated_at"), field="updated_at", external_id=external_id) or created_at
     stats = mapping(raw.get("statistics"))
-    contact_first = instant(stats.get("first_contact_reply_at"), field="first_contact_reply_at", external_id=external_id)
-    first_contact = mapping(raw.get("first_contact_reply"))
-    if contact_first is None:
-        contact_first = instant(first_contact.get("created_at"), field="first_contact_reply", external_id=external_id)
-    delivered_as = mapping(raw.get("source")).get("delivered_as")
-    if contact_first is None and delivered_as == "customer_initiated":
-        contact_first = created_at
-    first_response_at = instant(stats.get("first_admin_reply_at"), field="first_admin_reply_at", external_id=external_id)
     status = STATES[state]
-    solved_at = None
-    if status == "solved":
-        solved_at = instant(stats.get("last_close_at"), field="last_close_at", external_id=external_id)
-    # Customers start the clock; an outbound message nobody answered is not waiting for us.
-    clock_start = contact_first or created_at
-    first_response = since(contact_first, first_response_at) if contact_first else None
-    resolution = since(clock_start, solved_at)
-    if status == "solved" and solved_at is None:
-        solved_at = updated_at  # no close statistics: the last update is the best proxy (no duration)
-
+    clock = _Clock.of(raw, stats, external_id, status, created_at, updated_at)
     rating = mapping(raw.get("conversation_rating"))
-    score = rating.get("rating")
-    csat = csat_score = None
-    if isinstance(score, (int, float)) and not isinstance(score, bool) and 1 <= score <= 5:
-        csat = "satisfied" if score >= 4 else "unsatisfied"
-        csat_score = float(score)
+    csat, csat_score = _csat(rating.get("rating"))
     ai_agent = mapping(raw.get("ai_agent"))
     assignments = integer(stats.get("count_assignments"), field="count_assignments", external_id=external_id) or 0
     contacts = mapping(raw.get("contacts")).get("contacts") or []
     requester = ident(mapping(contacts[0]).get("id")) if contacts else None
     tag_list = mapping(raw.get("tags")).get("tags") or []
     source_type = mapping(raw.get("source")).get("type")
-    priority = raw.get("priority")
     return Ticket(
         source=source,
         external_id=external_id,
         status=status,
         created_at=created_at,
         updated_at=updated_at,
-        first_response_at=first_response_at,
-        solved_at=solved_at,
-        first_response=first_response,
-        first_response_business=_seconds(
-            stats.get("time_to_admin_reply"), field="time_to_admin_reply", external_id=external_id
-        ),
-        resolution=resolution,
-        resolution_business=_seconds(
-            stats.get("time_to_last_close"), field="time_to_last_close", external_id=external_id
-        )
-        if solved_at
-        else None,
+        first_response_at=clock.first_response_at,
+        solved_at=clock.solved_at,
+        first_response=clock.first_response,
+        first_response_business=clock.first_response_business,
+        resolution=clock.resolution,
+        resolution_business=clock.resolution_business,
         reopens=integer(stats.get("count_reopens"), field="count_reopens", external_id=external_id, default=0) or 0,
         reassignments=max(assignments - 1, 0),
         escalated=assignments > 1,
         channel=str(source_type) if source_type else None,
-        priority={"priority": "high", "not_priority": "normal"}.get(priority, priority)
-        if isinstance(priority, str) and priority else priority or None,
+        priority=_priority(raw.get("priority")),
         group=ident(raw.get("team_assignee_id")),
         assignee=ident(raw.get("admin_assignee_id")) or _admin_assignee(raw.get("assignee")),
         requester=requester,
@@ -133,7 +105,7 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         csat_scale="1-5" if csat else None,
         bot_involved=bool(raw.get("ai_agent_participated")) or bool(ai_agent),
         bot_resolved=ai_agent.get("resolution_state") in AI_RESOLVED,
-        outbound=delivered_as in OUTBOUND,
+        outbound=clock.delivered_as in OUTBOUND,
         # One status for the conversation's SLA as a whole (any of its targets missed → missed), settled
         # by a teammate's reply or the close: counted as the resolution SLA, on the close day.
         sla_resolution_met=SLA_STATUS.get(mapping(raw.get("sla_applied")).get("sla_status")),
@@ -141,6 +113,60 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         replies_reported=False,  # counted from the conversation parts (integrations/replies.py)
         raw=raw,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    """When the customer started the clock, and the first reply and the close it is measured to."""
+
+    delivered_as: Any
+    first_response_at: datetime | None
+    solved_at: datetime | None
+    first_response: timedelta | None
+    resolution: timedelta | None
+    first_response_business: timedelta | None  # Intercom's office-hours figures
+    resolution_business: timedelta | None
+
+    @classmethod
+    def of(cls, raw: Mapping[str, Any], stats: Mapping[str, Any], external_id: str, status: str,
+           created_at: datetime, updated_at: datetime) -> _Clock:
+        contact_first = instant(stats.get("first_contact_reply_at"), field="first_contact_reply_at",
+                                external_id=external_id)
+        first_contact = mapping(raw.get("first_contact_reply"))
+        if contact_first is None:
+            contact_first = instant(first_contact.get("created_at"), field="first_contact_reply", external_id=external_id)
+        delivered_as = mapping(raw.get("source")).get("delivered_as")
+        if contact_first is None and delivered_as == "customer_initiated":
+            contact_first = created_at
+        first_response_at = instant(stats.get("first_admin_reply_at"), field="first_admin_reply_at",
+                                    external_id=external_id)
+        solved_at = None
+        if status == "solved":
+            solved_at = instant(stats.get("last_close_at"), field="last_close_at", external_id=external_id)
+        # Customers start the clock; an outbound message nobody answered is not waiting for us.
+        clock_start = contact_first or created_at
+        first_response = since(contact_first, first_response_at) if contact_first else None
+        resolution = since(clock_start, solved_at)
+        if status == "solved" and solved_at is None:
+            solved_at = updated_at  # no close statistics: the last update is the best proxy (no duration)
+        business = _seconds(stats.get("time_to_admin_reply"), field="time_to_admin_reply", external_id=external_id)
+        business_close = _seconds(stats.get("time_to_last_close"), field="time_to_last_close",
+                                  external_id=external_id) if solved_at else None
+        return cls(delivered_as, first_response_at, solved_at, first_response, resolution, business, business_close)
+
+
+def _priority(priority: Any) -> Any:
+    """Intercom's priority flag as a priority name ("priority" is high, "not_priority" normal)."""
+    if isinstance(priority, str) and priority:
+        return {"priority": "high", "not_priority": "normal"}.get(priority, priority)
+    return priority or None
+
+
+def _csat(score: Any) -> tuple[str | None, float | None]:
+    """A 1–5 conversation rating: 4 and 5 satisfied."""
+    if isinstance(score, (int, float)) and not isinstance(score, bool) and 1 <= score <= 5:
+        return ("satisfied" if score >= 4 else "unsatisfied"), float(score)
+    return None, None
 
 
 def _admin_assignee(assignee: Any) -> str | None:

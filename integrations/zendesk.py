@@ -91,43 +91,15 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
     created_at = instant(raw.get("created_at"), field="created_at", external_id=external_id, required=True)
     updated_at = instant(raw.get("updated_at"), field="updated_at", external_id=external_id) or created_at
 
-    metrics = mapping(raw.get("metric_set"))
-    first_response = first_response_business = resolution = resolution_business = None
-    solved_at = closed_at = None
-    agent_replies = None
-    reopens = reassignments = 0
-    escalated = False
-    if metrics:
-        reply = mapping(metrics.get("reply_time_in_minutes"))
-        full_resolution = mapping(metrics.get("full_resolution_time_in_minutes"))
-        seconds = mapping(metrics.get("reply_time_in_seconds")).get("calendar")
-        if seconds is not None:
-            first_response = timedelta(
-                seconds=integer(seconds, field="reply_time_in_seconds", external_id=external_id) or 0
-            )
-        else:
-            first_response = _minutes(reply, "calendar", field="reply_time", external_id=external_id)
-        first_response_business = _minutes(reply, "business", field="reply_time", external_id=external_id)
-        resolution = _minutes(full_resolution, "calendar", field="resolution", external_id=external_id)
-        resolution_business = _minutes(full_resolution, "business", field="resolution", external_id=external_id)
-        solved_at = instant(metrics.get("solved_at"), field="solved_at", external_id=external_id)
-        agent_replies = integer(metrics.get("replies"), field="replies", external_id=external_id)
-        reopens = integer(metrics.get("reopens"), field="reopens", external_id=external_id, default=0) or 0
-        assignee_stations = integer(metrics.get("assignee_stations"), field="assignee_stations", external_id=external_id)
-        group_stations = integer(metrics.get("group_stations"), field="group_stations", external_id=external_id)
-        reassignments = max((assignee_stations or 0) - 1, 0)
-        escalated = (group_stations or 0) > 1
-        if status == "closed":
-            # Zendesk has no closed timestamp; the status change into `closed` is the best proxy.
-            closed_at = instant(metrics.get("status_updated_at"), field="status_updated_at", external_id=external_id)
-    if solved_at is None and status in ("solved", "closed") and resolution is not None:
-        solved_at = created_at + resolution
-    if resolution is None and solved_at is not None:
-        resolution = since(created_at, solved_at)
-    first_response_at = created_at + first_response if first_response is not None else None
-    if first_response is not None and not agent_replies and first_response == timedelta(0):
+    m = _metric_set(mapping(raw.get("metric_set")), status, external_id)
+    if m["solved_at"] is None and status in ("solved", "closed") and m["resolution"] is not None:
+        m["solved_at"] = created_at + m["resolution"]
+    if m["resolution"] is None and m["solved_at"] is not None:
+        m["resolution"] = since(created_at, m["solved_at"])
+    m["first_response_at"] = created_at + m["first_response"] if m["first_response"] is not None else None
+    if m["first_response"] is not None and not m["agent_replies"] and m["first_response"] == timedelta(0):
         # Zendesk reports 0 minutes for tickets nobody has answered yet.
-        first_response = first_response_business = first_response_at = None
+        m["first_response"] = m["first_response_business"] = m["first_response_at"] = None
 
     csat, csat_score = _csat(raw.get("satisfaction_rating"))
     via = mapping(raw.get("via"))
@@ -138,17 +110,7 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         status=status,
         created_at=created_at,
         updated_at=updated_at,
-        first_response_at=first_response_at,
-        solved_at=solved_at,
-        closed_at=closed_at,
-        first_response=first_response,
-        first_response_business=first_response_business,
-        resolution=resolution,
-        resolution_business=resolution_business,
-        agent_replies=agent_replies,
-        reopens=reopens,
-        reassignments=reassignments,
-        escalated=escalated,
+        **m,
         channel=str(channel) if channel else None,
         priority=raw.get("priority") or None,
         group=ident(raw.get("group_id")),
@@ -164,6 +126,39 @@ def to_ticket(raw: Mapping[str, Any], *, source: str = SOURCE) -> Ticket:
         csat_comment=comment(mapping(raw.get("satisfaction_rating")).get("comment")) if csat else None,
         raw=raw,
     )
+
+
+def _metric_set(metrics: Mapping[str, Any], status: str, external_id: str) -> dict[str, Any]:
+    """The Ticket fields a folded `metric_set` gives: durations (calendar and business), solve and close
+    instants, replies, reopens, reassignments and escalation; without one, none of them."""
+    out: dict[str, Any] = {"first_response": None, "first_response_business": None, "resolution": None,
+                           "resolution_business": None, "solved_at": None, "closed_at": None, "agent_replies": None,
+                           "reopens": 0, "reassignments": 0, "escalated": False}
+    if not metrics:
+        return out
+    reply = mapping(metrics.get("reply_time_in_minutes"))
+    full_resolution = mapping(metrics.get("full_resolution_time_in_minutes"))
+    seconds = mapping(metrics.get("reply_time_in_seconds")).get("calendar")
+    if seconds is not None:
+        out["first_response"] = timedelta(
+            seconds=integer(seconds, field="reply_time_in_seconds", external_id=external_id) or 0
+        )
+    else:
+        out["first_response"] = _minutes(reply, "calendar", field="reply_time", external_id=external_id)
+    out["first_response_business"] = _minutes(reply, "business", field="reply_time", external_id=external_id)
+    out["resolution"] = _minutes(full_resolution, "calendar", field="resolution", external_id=external_id)
+    out["resolution_business"] = _minutes(full_resolution, "business", field="resolution", external_id=external_id)
+    out["solved_at"] = instant(metrics.get("solved_at"), field="solved_at", external_id=external_id)
+    out["agent_replies"] = integer(metrics.get("replies"), field="replies", external_id=external_id)
+    out["reopens"] = integer(metrics.get("reopens"), field="reopens", external_id=external_id, default=0) or 0
+    assignee_stations = integer(metrics.get("assignee_stations"), field="assignee_stations", external_id=external_id)
+    group_stations = integer(metrics.get("group_stations"), field="group_stations", external_id=external_id)
+    out["reassignments"] = max((assignee_stations or 0) - 1, 0)
+    out["escalated"] = (group_stations or 0) > 1
+    if status == "closed":
+        # Zendesk has no closed timestamp; the status change into `closed` is the best proxy.
+        out["closed_at"] = instant(metrics.get("status_updated_at"), field="status_updated_at", external_id=external_id)
+    return out
 
 
 def redact(raw: Mapping[str, Any]) -> dict[str, Any]:
