@@ -22,18 +22,12 @@ TOP = ("bot", "integrations")
 PENDING = {
     # storage.tickets redacts CSAT comments with themes.redact (pure `re`): redact belongs below storage.
     ("bot.storage", "bot.themes"),
-    # config.file reads trackers.config (TrackersConfig): it belongs in bot/config, which trackers reads.
-    ("bot.config", "bot.trackers"),
-    # rituals.action_ids, delivery (notifier, installations), alerts (tracker_ids), review (outcomes),
+    # rituals.action_ids, delivery (notifier, installations), review (outcomes),
     # review_items (readings) reach into bot.slack, whose listeners call the rituals.
     ("bot.rituals", "bot.slack"),
     # rituals.worker and queue.tenants import sync_csv from the `sync` command: it belongs in bot.sync.
     ("bot.rituals", "bot.commands"),
     ("bot.queue", "bot.commands"),
-    # trackers.drafts reads rituals.units and links, trackers.digest slack.tracker_ids; the rituals and
-    # Slack import the trackers.
-    ("bot.trackers", "bot.rituals"),
-    ("bot.trackers", "bot.slack"),
 }
 
 

@@ -23,7 +23,7 @@ from bot.config.sections import (
     ThemesConfig,
 )
 from bot.crm.config import CrmConfig
-from bot.trackers.config import TrackersConfig
+from bot.config.trackers import TrackersConfig
 
 
 class FileConfig(_Model):
@@ -46,7 +46,7 @@ class FileConfig(_Model):
     rituals: RitualsConfig = RitualsConfig()
     routing: tuple[RouteConfig, ...] = ()
     themes: ThemesConfig = ThemesConfig()
-    trackers: TrackersConfig = TrackersConfig()  # issue trackers (bot/trackers/config.py)
+    trackers: TrackersConfig = TrackersConfig()  # issue trackers (bot/config/trackers.py)
     crm: CrmConfig = CrmConfig()  # HubSpot account value (bot/crm/config.py)
 
     _check_tz = field_validator("timezone")(_timezone)

@@ -112,6 +112,7 @@ STAGES: list[tuple[str, Stage]] = [
     ("daily rollups, baselines, zones and triggers", stage_metrics),
     ("ticket themes", lambda demo: _themes_stage(demo)),
     ("weekly cycle: alerts, review, reminders, digests", lambda demo: _rituals_stage(demo)),
+    ("issue trackers: Create issue and a fix (offline)", lambda demo: _trackers_stage(demo)),
 ]
 
 
@@ -131,6 +132,12 @@ def _themes_stage(demo: Demo) -> None:
         f"busiest in the {week_of(week)}: " + "; ".join(f"{t.name} ({counts[t.id]})" for t in top)
     )
     (demo.out / "themes.json").write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+
+
+def _trackers_stage(demo: Demo) -> None:
+    from bot.demo.trackers import write_issue_request
+
+    write_issue_request(demo)
 
 
 def _rituals_stage(demo: Demo) -> None:

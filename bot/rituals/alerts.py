@@ -29,10 +29,10 @@ from bot.metrics.settings import playbook_title
 from bot.rituals import action_ids, ledger, schedule, store, windows, words
 from bot.rituals.delivery import is_user_id
 from bot.rituals.publish import Publisher
-from bot.slack.tracker_ids import create_value
 from bot.storage.models import TriggerRow
 from bot.storage.reference import display_name
 from bot.trackers.clients import configured as trackers_configured
+from bot.trackers.ids import create_value
 
 
 @dataclass(frozen=True, slots=True)

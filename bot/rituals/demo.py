@@ -15,7 +15,6 @@ from typing import Any
 from bot.rituals import schedule
 from bot.rituals.delivery import RecordingDelivery
 from bot.rituals.runner import Runner
-from bot.trackers.demo import write_issue_request
 
 NAMES = {
     "alert": "ritual_alert", "alert_dm": "ritual_alert_dm", "alert_recovery": "ritual_alert_recovered",
@@ -73,7 +72,6 @@ def demo_stage(demo) -> None:
     posted = sum(1 for s in delivery.sent if s.kind == "post")
     demo.notes.append(f"weekly cycle: {posted} Slack messages (alerts, review thread, reminders, digests, "
                       f"account risk) and {charts} trend charts; posting again would edit, not repeat, them")
-    write_issue_request(demo)  # Create issue, as the Jira request it would send (bot/trackers/demo.py)
 
 
 def demo_period(cadence: str, as_of: date) -> dict[str, Any]:

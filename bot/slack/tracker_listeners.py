@@ -1,6 +1,6 @@
 """"Create issue": the button on digest themes, trigger alerts and decision-log entries, and its two modals.
 
-Click (admins and owners only) → the create modal, prefilled (bot/trackers/drafts.py), or, when the subject
+Click (admins and owners only) → the create modal, prefilled (bot/slack/tracker_drafts.py), or, when the subject
 already has an open issue, the "Link to existing" modal showing it. Submitting the create modal validates the
 form and acks; the lazy part creates the issue on the tracker and links it (bot/trackers/links.py), then tells
 the user and the thread. The words are in templates/trackers/.
@@ -17,11 +17,12 @@ from slack_sdk import WebClient
 
 from bot.blocks import render
 from bot.errors import UsageError
+from bot.slack import tracker_drafts as drafts
 from bot.slack import tracker_ids as t
 from bot.slack.present import render_view
 from bot.slack.request import Request, answer_user, replying
 from bot.storage.models import Action, TriggerRow
-from bot.trackers import clients, drafts
+from bot.trackers import clients
 from bot.trackers.links import AlreadyLinkedError, Subject, create_issue, link_existing, open_link
 from integrations.trackers.base import IssueDraft, TrackerError
 

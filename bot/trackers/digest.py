@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.slack.tracker_ids import create_value
+from bot.trackers.ids import create_value
 from bot.storage.themes import stored_themes
 from bot.storage.tracker_models import TrackerLink
 from bot.trackers import clients

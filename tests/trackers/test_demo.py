@@ -7,7 +7,7 @@ from datetime import date
 from rich.console import Console
 
 from bot.demo.run import run_demo
-from bot.trackers.demo import FILE
+from bot.demo.trackers import FILE
 
 
 def test_demo_writes_the_create_issue_request(tmp_path):

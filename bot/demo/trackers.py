@@ -12,9 +12,9 @@ from pathlib import Path
 
 import httpx
 
+from bot.slack.tracker_drafts import theme_prefill
 from bot.themes.service import theme_weeks
 from bot.themes.weekly import last_complete_week
-from bot.trackers.drafts import theme_prefill
 from integrations.trackers.base import IssueDraft
 from integrations.trackers.jira import JiraClient
 
