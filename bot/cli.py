@@ -124,10 +124,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     logs.configure("DEBUG" if args.verbose else settings.file.log_level)
     runtime = Runtime(settings, env=env)
     try:
-        if getattr(args, "_scoped", False) and args.workspace:  # --workspace TEAM_ID: that workspace's rows
-            from bot.workspaces.scope import workspace_settings
+        if getattr(args, "_scoped", False):  # that workspace's rows, with its stored settings
+            from bot.workspaces.scope import scoped_settings
 
-            runtime.settings = workspace_settings(settings, runtime.session_factory(), args.workspace)
+            runtime.scope(lambda rt: scoped_settings(settings, rt.session_factory, args.workspace))
         return int(args._run(args, runtime) or 0)
     except UsageError as exc:
         print(f"signalroom {args.command}: {exc}", file=sys.stderr)

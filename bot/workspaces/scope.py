@@ -1,15 +1,18 @@
 """`--workspace TEAM_ID` on the commands that read or write one workspace's rows (issue 16.3).
 
 One option, one check: a command that takes it calls `add_workspace_option`, and `bot.cli.main`
-swaps the runtime's settings for `workspace_settings(...)` before the command runs, so every query
+swaps the runtime's settings for `scoped_settings(...)` before the command runs, so every query
 the command makes (all scoped by `settings.workspace_id`) serves that workspace, with that workspace's
-stored settings (bot/workspaces/settings.py). Without the flag nothing changes: the config file's
-`workspace_id` and `timezone`. Light at import time (the CLI's start-up stays fast): the database
-is reached only when the flag is given.
+stored settings (bot/workspaces/settings.py). Without the flag: the config file's own `workspace_id`,
+with the changes stored for it (from App Home or `signalroom settings set`); a database not upgraded
+yet, or no stored row, leaves the file's settings as they are (a TOML-only install behaves as before).
+Light at import time (the CLI's start-up stays fast): the database is reached only when a workspace-scoped
+command runs.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -19,7 +22,25 @@ HELP = "this workspace's rows (a `signalroom workspace add` team id, or the conf
 
 def add_workspace_option(parser, help: str = HELP) -> None:
     parser.add_argument("--workspace", metavar="TEAM_ID", help=help)
-    parser.set_defaults(_scoped=True)  # bot.cli.main scopes the runtime when the flag is given
+    parser.set_defaults(_scoped=True)  # bot.cli.main scopes the runtime: the flag's workspace or the file's
+
+
+def scoped_settings(settings: Settings, sessions: Callable[[], Any], team_id: str | None) -> Settings:
+    """What a workspace-scoped command runs with. `team_id` (`--workspace`) or, without it, the config
+    file's own workspace; `sessions()` gives the session factory (the runtime's, which migrates a local
+    SQLite file or refuses a database whose schema is not up to date). Without the flag, a database that
+    cannot answer yet (not upgraded, no workspace tables) leaves `settings` as they are: the command then
+    fails, or not, exactly as it did before."""
+    if team_id:
+        return workspace_settings(settings, sessions(), team_id)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.errors import UsageError
+
+    try:
+        return workspace_settings(settings, sessions(), settings.workspace_id)
+    except (UsageError, SQLAlchemyError):  # the command meets the same again, and says so as before
+        return settings
 
 
 def workspace_settings(settings: Settings, sessions, team_id: str) -> Settings:
