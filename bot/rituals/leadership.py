@@ -21,6 +21,7 @@ from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.verdicts import PeriodSample, period_trend
+from bot.metrics.zone_names import ACT_NOW
 from bot.rituals import ledger, schedule, store, windows, words
 from bot.rituals.store import TicketFact
 from bot.rituals.units import duration
@@ -132,7 +133,7 @@ def kpis(this: dict[str, float | None], last: dict[str, float | None], *, curren
 
 def recommend(triggers, settings: Settings, *, today: date, names: dict[tuple[str, str], str] | None = None) -> list[str]:
     """Up to three recommendations: act-now first, then the longest-open triggers."""
-    ranked = sorted(triggers, key=lambda t: (t.zone != "act_now", -((t.recovered_on or today) - t.fired_on).days, t.id))
+    ranked = sorted(triggers, key=lambda t: (t.zone != ACT_NOW, -((t.recovered_on or today) - t.fired_on).days, t.id))
     out: list[str] = []
     seen = set()
     for t in ranked:

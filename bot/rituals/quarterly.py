@@ -25,6 +25,7 @@ from bot.metrics.rules import RuleEvent
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.zone_names import BAD
 from bot.rituals import ledger, store, windows
 from bot.rituals.verdict import action_verdicts, tally
 
@@ -196,7 +197,7 @@ def gather(session: Session, *, settings: Settings, today: date) -> QuarterlyRev
         lines.append(RuleLine(rule.name, definition.label if definition else rule.metric, fired, acted,
                               open_days, rule_verdict(fired, acted, open_days, days),
                               tally(verdicts.get(rule.name, ()))))
-    bad = Counter(d.metric for d in overall if d.zone in ("watch", "act_now"))
+    bad = Counter(d.metric for d in overall if d.zone in BAD)
     acted_metrics = Counter(a.metric for a in actions if a.created_by != "signalroom" or a.status != "open")
     order = {"decorative?": 0, "always fires": 1, "never fires": 2, "useful": 3}
     return QuarterlyReview(channel, quarter, days, tuple(sorted(lines, key=lambda l: (order[l.verdict], l.rule))),

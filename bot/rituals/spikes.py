@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.metrics.settings import SpikeSettings
 from bot.metrics.facts import AreaMatcher
 from bot.metrics.spikes import Spike, VolumeEvent, detect_spikes, past_windows
+from bot.metrics.zone_names import ACT_NOW, BAD, WATCH
 from bot.rituals import ledger
 from bot.storage.models import TicketRow
 from bot.themes.service import area_matcher
@@ -48,7 +49,7 @@ class SpikeAlert:
 
     @property
     def worst(self) -> str:
-        return "act_now" if any(s.zone == "act_now" for s in self.spikes) else "watch"
+        return ACT_NOW if any(s.zone == ACT_NOW for s in self.spikes) else WATCH
 
 
 def events(session: Session, *, workspace_id: str, windows: Sequence[tuple[datetime, datetime]],
@@ -86,7 +87,7 @@ def gather(session: Session, *, settings: Settings, now: datetime,
         now_at=now, settings=spike_settings, timezone_name=settings.file.timezone,
         history_start_at=history_start(session, workspace_id=settings.workspace_id),
     )
-    found = [s for s in found if s.zone in ("watch", "act_now") and not _muted(session, settings, s, now)]
+    found = [s for s in found if s.zone in BAD and not _muted(session, settings, s, now)]
     if not found:
         return []
     return [SpikeAlert(channel, now.astimezone(tz).strftime("%Y-%m-%dT%H"), tuple(found[:10]))]

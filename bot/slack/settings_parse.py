@@ -15,11 +15,12 @@ from typing import Any
 
 from bot.credentials import Secret
 from bot.errors import UsageError
+from bot.metrics.zone_names import BAD
 from bot.slack import settings_ids as ids
 from bot.weekdays import KEYS as WEEKDAY_KEYS
 
 VENDORS = ("zendesk", "freshdesk", "intercom")
-ZONES = ("watch", "act_now")
+ZONES = BAD  # the zones a rule can fire at
 _HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")

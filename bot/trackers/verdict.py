@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.metrics.stats import robust_sd
 from bot.metrics.verdicts import Case, Label, Reading, VerdictSettings, judge
+from bot.metrics.zone_names import ACT_NOW, HEALTHY, WATCH
 from bot.storage.models import TicketRow
 
 BASELINE_DAYS = 28
@@ -59,8 +60,8 @@ def readings(daily: Mapping[date, int], *, first: date, last: date, problem_star
     while day <= last:
         count = daily.get(day, 0)
         score = (count - expected) / spread
-        out.append(Reading(day, float(count), expected, score, "act_now" if score >= 3.5 else
-                           "watch" if score >= 2.0 else "healthy", count))
+        out.append(Reading(day, float(count), expected, score, ACT_NOW if score >= 3.5 else
+                           WATCH if score >= 2.0 else HEALTHY, count))
         day += timedelta(days=1)
     return out
 
