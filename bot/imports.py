@@ -43,49 +43,22 @@ def import_tickets(
 
     `log_rows=False` when the caller reports each bad row itself (the CLI prints them), so none shows twice.
     """
-    summary = ImportSummary()
-    batch: list[Ticket] = []
-    line_of: dict[int, int] = {}  # id(ticket.raw) -> line: names a row the database refuses
-    errors: list[RowError] = []
-
-    def flush() -> None:
-        try:
-            with session_factory.begin() as session:
-                summary.result += upsert_tickets(
-                    session, workspace_id=workspace_id, tickets=batch, store_subject=store_subject
-                )
-                _quarantine(session, workspace_id, source, errors)
-        except Exception as error:
-            if not refused_by_data(error):
-                raise
-            outcome, refused = store_apart(session_factory, workspace_id=workspace_id, tickets=batch,
-                                           store_subject=store_subject)
-            summary.result += outcome
-            for problem in refused:
-                errors.append(RowError(line_of.get(id(problem.raw), 0), problem.external_id, problem.reason))
-            with session_factory.begin() as session:
-                _quarantine(session, workspace_id, source, errors)
-        summary.errors.extend(errors)
-        if progress:
-            progress(len(batch) + len(errors))
-        batch.clear()
-        line_of.clear()
-        errors.clear()
-
+    batches = _Batches(session_factory, workspace_id, source, store_subject, progress)
     for line, item in rows:
         if isinstance(item, RowNote):
-            summary.notes.append(item)
+            batches.summary.notes.append(item)
             continue
-        summary.rows += 1
+        batches.summary.rows += 1
         if isinstance(item, RowError):
-            errors.append(item)
+            batches.errors.append(item)
         else:
-            batch.append(item)
-            line_of[id(item.raw)] = line
-        if len(batch) + len(errors) >= BATCH:
-            flush()
-    if batch or errors:
-        flush()
+            batches.batch.append(item)
+            batches.line_of[id(item.raw)] = line
+        if len(batches.batch) + len(batches.errors) >= BATCH:
+            batches.flush()
+    if batches.batch or batches.errors:
+        batches.flush()
+    summary = batches.summary
     summary.errors.sort(key=lambda error: error.line)
     if log_rows:
         for error in summary.errors:
@@ -93,6 +66,44 @@ def import_tickets(
         for note in summary.notes:
             log.warning("csv row note: %s", note)
     return summary
+
+
+class _Batches:
+    """Tickets and bad rows of one batch, stored together (one transaction), into the running summary."""
+
+    def __init__(self, session_factory: sessionmaker, workspace_id: str, source: str, store_subject: bool,
+                 progress: Callable[[int], None] | None) -> None:
+        self.session_factory, self.workspace_id, self.source = session_factory, workspace_id, source
+        self.store_subject, self.progress = store_subject, progress
+        self.summary = ImportSummary()
+        self.batch: list[Ticket] = []
+        self.line_of: dict[int, int] = {}  # id(ticket.raw) -> line: names a row the database refuses
+        self.errors: list[RowError] = []
+
+    def flush(self) -> None:
+        workspace_id, source = self.workspace_id, self.source
+        try:
+            with self.session_factory.begin() as session:
+                self.summary.result += upsert_tickets(
+                    session, workspace_id=workspace_id, tickets=self.batch, store_subject=self.store_subject
+                )
+                _quarantine(session, workspace_id, source, self.errors)
+        except Exception as error:
+            if not refused_by_data(error):
+                raise
+            outcome, refused = store_apart(self.session_factory, workspace_id=workspace_id, tickets=self.batch,
+                                           store_subject=self.store_subject)
+            self.summary.result += outcome
+            for problem in refused:
+                self.errors.append(RowError(self.line_of.get(id(problem.raw), 0), problem.external_id, problem.reason))
+            with self.session_factory.begin() as session:
+                _quarantine(session, workspace_id, source, self.errors)
+        self.summary.errors.extend(self.errors)
+        if self.progress:
+            self.progress(len(self.batch) + len(self.errors))
+        self.batch.clear()
+        self.line_of.clear()
+        self.errors.clear()
 
 
 def _quarantine(session, workspace_id: str, source: str, errors: Iterable[RowError]) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from bot.errors import UsageError
 from bot.metrics.catalogue import DIMENSIONS, DIRECTIONS
@@ -20,62 +21,85 @@ def add_arguments(parser) -> None:
 
 
 def run(args, runtime) -> int:
-    from bot.metrics.backtest import SeriesFormatError, backtest, read_series_csv
-    from bot.metrics.catalogue import UnknownMetricError, adhoc_metric, resolve_metric
     from bot.metrics.config_map import rollup_settings
-    from bot.metrics.reads import backtest_stored
 
     if (args.metric is None) == (args.series is None):
         raise UsageError("give exactly one of --metric KEY or --series FILE.csv")
     if args.by is not None and args.by not in DIMENSIONS:
         raise UsageError(f"--by: unknown dimension {args.by!r}; use one of {', '.join(DIMENSIONS)}")
     settings = rollup_settings(runtime.settings)
-    results = []
     names: dict[str, str] = {}  # stored segment -> the name its source reports
     if args.series is not None:
-        if args.by is not None:
-            raise UsageError("--by applies to --metric, not to --series")
-        direction = args.direction or "higher_is_worse"
-        if direction not in DIRECTIONS:
-            raise UsageError(f"--direction: use one of {', '.join(DIRECTIONS)}")
-        try:
-            text = Path(args.series).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"--series: cannot read {args.series}: {exc.strerror}") from None
-        try:
-            series = read_series_csv(text)
-        except SeriesFormatError as exc:
-            raise UsageError(f"--series {args.series}: {exc}") from None
-        metric = adhoc_metric(direction)
-        results.append(("", backtest(series, metric, settings.metrics.defaults, drift=settings.metrics.drift)))
+        metric, results = _series_backtest(args, settings)
         key, dim = metric.key, ""
     else:
-        try:
-            metric = resolve_metric(args.metric)
-        except UnknownMetricError as exc:
-            raise UsageError(f"--metric: {exc}") from None
-        if args.direction is not None:
-            raise UsageError("--direction applies to --series; a catalogue metric has its own direction")
+        metric, results, names = _stored_backtest(args, runtime, settings)
         key, dim = metric.key, args.by or ""
-        with runtime.session_factory().begin() as session:
-            results = backtest_stored(session, workspace_id=runtime.workspace_id, settings=settings,
-                                      metric=key, dimension=dim)
-            names = _segment_names(session, runtime.workspace_id, dim, [seg for seg, _ in results])
         if not results:
             print(f"no daily values for {key} yet: run `signalroom rollup` first")
             return 1
     if args.verdicts:
         return _print_verdicts(args, runtime, results, metric, dim, names)
     if args.json:
-        days, segments = [], []
-        for seg, res in results:
-            seg_obj = _segment_json(dim, seg, names)
-            for d in res.to_dict()["days"]:
-                days.append({**d, **seg_obj})
-            segments.append({**seg_obj, "zone_counts": res.zone_counts(),
-                             "events": res.to_dict()["events"]})
-        print(json.dumps({"metric": key, "days": days, "segments": segments}, indent=2))
-        return 0
+        _print_json(key, dim, results, names)
+    else:
+        _print_text(key, dim, results, names)
+    return 0
+
+
+def _series_backtest(args, settings) -> tuple[Any, list[tuple[str, Any]]]:
+    """`--series FILE.csv`: the uploaded daily series, judged as a metric of `--direction`."""
+    from bot.metrics.backtest import SeriesFormatError, backtest, read_series_csv
+    from bot.metrics.catalogue import adhoc_metric
+
+    if args.by is not None:
+        raise UsageError("--by applies to --metric, not to --series")
+    direction = args.direction or "higher_is_worse"
+    if direction not in DIRECTIONS:
+        raise UsageError(f"--direction: use one of {', '.join(DIRECTIONS)}")
+    try:
+        text = Path(args.series).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--series: cannot read {args.series}: {exc.strerror}") from None
+    try:
+        series = read_series_csv(text)
+    except SeriesFormatError as exc:
+        raise UsageError(f"--series {args.series}: {exc}") from None
+    metric = adhoc_metric(direction)
+    return metric, [("", backtest(series, metric, settings.metrics.defaults, drift=settings.metrics.drift))]
+
+
+def _stored_backtest(args, runtime, settings) -> tuple[Any, list[tuple[str, Any]], dict[str, str]]:
+    """`--metric KEY [--by DIM]`: the stored daily values, and the segments' names."""
+    from bot.metrics.catalogue import UnknownMetricError, resolve_metric
+    from bot.metrics.reads import backtest_stored
+
+    try:
+        metric = resolve_metric(args.metric)
+    except UnknownMetricError as exc:
+        raise UsageError(f"--metric: {exc}") from None
+    if args.direction is not None:
+        raise UsageError("--direction applies to --series; a catalogue metric has its own direction")
+    dim = args.by or ""
+    with runtime.session_factory().begin() as session:
+        results = backtest_stored(session, workspace_id=runtime.workspace_id, settings=settings,
+                                  metric=metric.key, dimension=dim)
+        names = _segment_names(session, runtime.workspace_id, dim, [seg for seg, _ in results])
+    return metric, results, names
+
+
+def _print_json(key: str, dim: str, results, names: dict[str, str]) -> None:
+    days, segments = [], []
+    for seg, res in results:
+        seg_obj = _segment_json(dim, seg, names)
+        for d in res.to_dict()["days"]:
+            days.append({**d, **seg_obj})
+        segments.append({**seg_obj, "zone_counts": res.zone_counts(),
+                         "events": res.to_dict()["events"]})
+    print(json.dumps({"metric": key, "days": days, "segments": segments}, indent=2))
+
+
+def _print_text(key: str, dim: str, results, names: dict[str, str]) -> None:
     for seg, res in results:
         counts = ", ".join(f"{z} {n}" for z, n in sorted(res.zone_counts().items()))
         print(f"{key}{f' [{dim}={names.get(seg, seg)}]' if dim else ''}: {len(res.days)} days — {counts}")
@@ -85,7 +109,6 @@ def run(args, runtime) -> int:
                 print(f"  {d.result.day} {d.result.zone:<8} {d.result.explanation}{mark}")
         for e in res.events:
             print(f"  rule {e.rule}: {e.kind} on {e.day} (since {e.since})")
-    return 0
 
 
 def _segment_names(session, workspace_id: str, dim: str, segments) -> dict[str, str]:

@@ -113,7 +113,7 @@ def sync_csv(planned, runtime, *, workspace_id: str | None = None):
 
 def run(args, runtime) -> int:
     from bot.sync.health import record_planned
-    from bot.sync.service import SourceResult, SyncSummary, sync_source
+    from bot.sync.service import SyncSummary
     from bot.sync.sources import make_client, now_utc, plan_sources
 
     if args.backfill is not None and args.backfill < 1:
@@ -121,7 +121,6 @@ def run(args, runtime) -> int:
     settings = runtime.settings
     workspace_id = args.workspace or runtime.workspace_id
     began = time.monotonic()
-    results: list[SourceResult] = []
     with make_client() as client:
         if args.workspace:
             from bot.workspaces.sync import plan_workspace_sources
@@ -135,32 +134,7 @@ def run(args, runtime) -> int:
             raise UsageError("; ".join(problems))
         session_factory = runtime.session_factory()
         now = now_utc()
-        tty = sys.stderr.isatty()
-        progress = BarProgress() if tty else LogProgress()
-        if tty:
-            progress.__enter__()
-        try:
-            for source in planned:
-                if source.problem:
-                    results.append(SourceResult(source.name, error=source.problem))
-                    continue
-                if source.kind == "csv":
-                    results.append(sync_csv(source, runtime, workspace_id=workspace_id))
-                    continue
-                results.append(
-                    sync_source(
-                        source.adapter,
-                        session_factory=session_factory,
-                        workspace_id=workspace_id,
-                        start=source.start(now, args.backfill),
-                        store_subject=settings.file.privacy.store_subject,
-                        ignore_checkpoints=args.backfill is not None,
-                        progress=progress,
-                    )
-                )
-        finally:
-            if tty:
-                progress.__exit__(None, None, None)
+        results = _sync_planned(planned, args, runtime, session_factory, workspace_id=workspace_id, now=now)
         for source, result in zip(planned, results):  # per source: failure streak, last success (status, alerts)
             record_planned(session_factory, workspace_id=workspace_id, planned=source, result=result,
                            now=now_utc())
@@ -174,3 +148,30 @@ def run(args, runtime) -> int:
         )
     print(summary.line())
     return 0 if summary.ok else 1
+
+
+def _sync_planned(planned, args, runtime, session_factory, *, workspace_id: str, now) -> list:
+    """Sync each planned source in turn (a progress bar on a TTY, log lines otherwise): its result, or its
+    problem as a failed result."""
+    from bot.sync.service import SourceResult, sync_source
+
+    results: list[SourceResult] = []
+    tty = sys.stderr.isatty()
+    progress = BarProgress() if tty else LogProgress()
+    if tty:
+        progress.__enter__()
+    try:
+        for source in planned:
+            if source.problem:
+                results.append(SourceResult(source.name, error=source.problem))
+            elif source.kind == "csv":
+                results.append(sync_csv(source, runtime, workspace_id=workspace_id))
+            else:
+                results.append(sync_source(
+                    source.adapter, session_factory=session_factory, workspace_id=workspace_id,
+                    start=source.start(now, args.backfill), store_subject=runtime.settings.file.privacy.store_subject,
+                    ignore_checkpoints=args.backfill is not None, progress=progress))
+    finally:
+        if tty:
+            progress.__exit__(None, None, None)
+    return results

@@ -126,80 +126,97 @@ def generate(path: Path, *, as_of: date, days: int = 120, per_day: int = 300, se
         count = max(5, int(rng.gauss(per_day * load * (1 + release_boost), per_day * 0.05)))
         for _ in range(count):
             ticket_id += 1
-            area = _pick(rng, [(a, w) for a, (_, w) in AREAS.items()])
-            tags = [area]
-            if release_boost and rng.random() < 0.5:
-                area = rng.choice(("reports", "integrations"))
-                tags = [area, "release"]
-            hour = min(23.99, max(0.0, rng.gauss(13, 3.2)))
-            created_local = datetime.combine(day, time(0, 0), zone) + timedelta(hours=hour)
-            created = created_local.astimezone(timezone.utc)
-            channel = _pick(rng, CHANNELS)
-            priority = _pick(rng, PRIORITIES)
-            group = AREAS[area][0]
-            subject = rng.choice(SUBJECTS[area])
-            organization = rng.choice(organizations)
-            # First response: chat is fast, email slow; a staffing gap in the last days.
-            frt_median = {"chat": 4, "phone": 2, "web": 55, "email": 90}[channel]
-            if day >= story.frt_spike_from and channel in ("chat", "email"):
-                frt_median *= 3.2
-            elif story.gap_on(day) and channel in ("chat", "email"):
-                frt_median *= 2.6
-            first_response = created + timedelta(minutes=_lognormal_minutes(rng, frt_median, 0.6))
-            resolution_hours = _lognormal_minutes(rng, 60 * {"urgent": 4, "high": 10, "normal": 20, "low": 30}[priority], 0.8) / 60
-            solved = created + timedelta(hours=resolution_hours)
-            satisfied_p = 0.9
-            if area == "billing" and day >= story.csat_dip_from:
-                satisfied_p = 0.55
-                subject = rng.choice(BILLING_DIP_SUBJECTS)
-            elif area == "billing" and day >= story.billing_themes_from and theme_rng.random() < 0.5:
-                subject = theme_rng.choice(BILLING_DIP_SUBJECTS)
-            reopens = 1 if rng.random() < 0.06 else 0
-            replies = 1 if rng.random() < 0.62 else rng.randint(2, 6)
-            escalations = 1 if rng.random() < (0.12 if area == "integrations" else 0.05) else 0
-            status = "solved" if solved < now else rng.choice(("open", "pending", "open", "hold"))
-            if status == "solved" and solved < now - timedelta(days=4):
-                status = "closed"
-            csat = ""
-            if status in ("solved", "closed") and rng.random() < 0.32:
-                csat = "good" if rng.random() < satisfied_p else "bad"
-            requester = f"user{rng.randint(1, 9000)}@{organization.lower().replace(' ', '')}.example"
-            rows.append({
-                "id": str(ticket_id),
-                "created_at": created.isoformat(timespec="seconds"),
-                "updated_at": max(created, solved if status in ("solved", "closed") else first_response).isoformat(timespec="seconds"),
-                "status": status,
-                "priority": priority,
-                "channel": channel,
-                "group": group,
-                "assignee": rng.choice(AGENTS),
-                "requester": requester,
-                "organization": organization,
-                "subject": subject,
-                "tags": ";".join(tags),
-                "first_response_at": first_response.isoformat(timespec="seconds") if first_response < now else "",
-                "solved_at": solved.isoformat(timespec="seconds") if status in ("solved", "closed") else "",
-                "closed_at": (solved + timedelta(days=4)).isoformat(timespec="seconds") if status == "closed" else "",
-                "reopens": str(reopens),
-                "replies": str(replies),
-                "escalations": str(escalations),
-                "csat": csat,
-            })
+            rows.append(_ticket(rng, theme_rng, ticket_id, day=day, story=story, zone=zone, now=now,
+                                release_boost=release_boost, organizations=organizations))
         # The at-risk account: repeated contacts about the same integration in the last ten days.
         if (as_of - day).days <= 10 and rng.random() < 0.8:
             ticket_id += 1
-            created = datetime.combine(day, time(10, 0), zone).astimezone(timezone.utc) + timedelta(minutes=rng.randint(0, 420))
-            rows.append({
-                "id": str(ticket_id), "created_at": created.isoformat(timespec="seconds"), "updated_at": created.isoformat(timespec="seconds"),
-                "status": "open", "priority": "high", "channel": "email", "group": "Technical",
-                "assignee": rng.choice(AGENTS), "requester": "ops@northwind.example", "organization": AT_RISK,
-                "subject": "Salesforce sync stopped again", "tags": "integrations;escalated",
-                "first_response_at": (created + timedelta(hours=3)).isoformat(timespec="seconds"), "solved_at": "", "closed_at": "",
-                "reopens": "1", "replies": "3", "escalations": "1", "csat": "",
-            })
+            rows.append(_at_risk(rng, ticket_id, day=day, zone=zone))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=CANONICAL)
         writer.writeheader()
         writer.writerows(rows)
     return story
+
+
+def _ticket(rng: random.Random, theme_rng: random.Random, ticket_id: int, *, day: date, story: SampleStory,
+            zone: ZoneInfo, now: datetime, release_boost: float, organizations: list[str]) -> dict[str, str]:
+    """One ticket of `day` as a canonical CSV row (the draws from `rng` in the sample's fixed order)."""
+    area = _pick(rng, [(a, w) for a, (_, w) in AREAS.items()])
+    tags = [area]
+    if release_boost and rng.random() < 0.5:
+        area = rng.choice(("reports", "integrations"))
+        tags = [area, "release"]
+    hour = min(23.99, max(0.0, rng.gauss(13, 3.2)))
+    created_local = datetime.combine(day, time(0, 0), zone) + timedelta(hours=hour)
+    created = created_local.astimezone(timezone.utc)
+    channel = _pick(rng, CHANNELS)
+    priority = _pick(rng, PRIORITIES)
+    group = AREAS[area][0]
+    subject = rng.choice(SUBJECTS[area])
+    organization = rng.choice(organizations)
+    # First response: chat is fast, email slow; a staffing gap in the last days.
+    first_response = created + timedelta(minutes=_lognormal_minutes(rng, _frt_median(channel, day, story), 0.6))
+    resolution_hours = _lognormal_minutes(rng, 60 * {"urgent": 4, "high": 10, "normal": 20, "low": 30}[priority], 0.8) / 60
+    solved = created + timedelta(hours=resolution_hours)
+    satisfied_p = 0.9
+    if area == "billing" and day >= story.csat_dip_from:
+        satisfied_p = 0.55
+        subject = rng.choice(BILLING_DIP_SUBJECTS)
+    elif area == "billing" and day >= story.billing_themes_from and theme_rng.random() < 0.5:
+        subject = theme_rng.choice(BILLING_DIP_SUBJECTS)
+    reopens = 1 if rng.random() < 0.06 else 0
+    replies = 1 if rng.random() < 0.62 else rng.randint(2, 6)
+    escalations = 1 if rng.random() < (0.12 if area == "integrations" else 0.05) else 0
+    status = "solved" if solved < now else rng.choice(("open", "pending", "open", "hold"))
+    if status == "solved" and solved < now - timedelta(days=4):
+        status = "closed"
+    csat = ""
+    if status in ("solved", "closed") and rng.random() < 0.32:
+        csat = "good" if rng.random() < satisfied_p else "bad"
+    requester = f"user{rng.randint(1, 9000)}@{organization.lower().replace(' ', '')}.example"
+    return {
+        "id": str(ticket_id),
+        "created_at": created.isoformat(timespec="seconds"),
+        "updated_at": max(created, solved if status in ("solved", "closed") else first_response).isoformat(timespec="seconds"),
+        "status": status,
+        "priority": priority,
+        "channel": channel,
+        "group": group,
+        "assignee": rng.choice(AGENTS),
+        "requester": requester,
+        "organization": organization,
+        "subject": subject,
+        "tags": ";".join(tags),
+        "first_response_at": first_response.isoformat(timespec="seconds") if first_response < now else "",
+        "solved_at": solved.isoformat(timespec="seconds") if status in ("solved", "closed") else "",
+        "closed_at": (solved + timedelta(days=4)).isoformat(timespec="seconds") if status == "closed" else "",
+        "reopens": str(reopens),
+        "replies": str(replies),
+        "escalations": str(escalations),
+        "csat": csat,
+    }
+
+
+def _frt_median(channel: str, day: date, story: SampleStory) -> float:
+    """Chat is fast, email slow; slower still in the story's FRT spike and staffing gaps."""
+    median = {"chat": 4, "phone": 2, "web": 55, "email": 90}[channel]
+    if day >= story.frt_spike_from and channel in ("chat", "email"):
+        return median * 3.2
+    if story.gap_on(day) and channel in ("chat", "email"):
+        return median * 2.6
+    return median
+
+
+def _at_risk(rng: random.Random, ticket_id: int, *, day: date, zone: ZoneInfo) -> dict[str, str]:
+    """The at-risk account's contact of `day` about its integration."""
+    created = datetime.combine(day, time(10, 0), zone).astimezone(timezone.utc) + timedelta(minutes=rng.randint(0, 420))
+    return {
+        "id": str(ticket_id), "created_at": created.isoformat(timespec="seconds"), "updated_at": created.isoformat(timespec="seconds"),
+        "status": "open", "priority": "high", "channel": "email", "group": "Technical",
+        "assignee": rng.choice(AGENTS), "requester": "ops@northwind.example", "organization": AT_RISK,
+        "subject": "Salesforce sync stopped again", "tags": "integrations;escalated",
+        "first_response_at": (created + timedelta(hours=3)).isoformat(timespec="seconds"), "solved_at": "", "closed_at": "",
+        "reopens": "1", "replies": "3", "escalations": "1", "csat": "",
+    }

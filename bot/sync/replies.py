@@ -75,37 +75,17 @@ def sync_replies(
                                          skip=given_up, limit=limit)
     began = clock()
     counts: dict[str, int] = {}
-    in_a_row = 0
+    asking = _Asking(fetch, source, failed, result)
     for external_id, solved_at in pending:
         if external_id in failed and failed[external_id][1] != solved_at:
             del failed[external_id]  # solved again since it failed: a fresh start
         if clock() - began > budget:
             result.stopped = f"time budget of {budget:.0f}s used"
             break
-        try:
-            value = fetch(external_id)
-        except SourceAuthError as error:
-            result.stopped = str(error)
+        value = asking.ask(external_id, solved_at)
+        if value is _STOP:
             break
-        except MalformedRecordError as error:
-            failed[external_id], result.failed = (MAX_ATTEMPTS, solved_at), result.failed + 1
-            log.warning("%s: reply count of %s not asked: %s", source, external_id, error.reason)
-            continue
-        except Exception as error:  # noqa: BLE001 - one ticket's failure must not stop the others
-            attempts = failed.get(external_id, (0, solved_at))[0] + 1
-            failed[external_id] = (attempts, solved_at)
-            result.failed += 1
-            in_a_row += 1
-            reason = str(error) if isinstance(error, SourceFatalError) else type(error).__name__
-            log.warning("%s: reply count of %s not fetched (attempt %d of %d): %s", source, external_id,
-                        attempts, MAX_ATTEMPTS, reason)
-            if in_a_row >= BREAKER:
-                result.stopped = f"{in_a_row} failures in a row"
-                break
-            continue
-        in_a_row = 0
-        if value is None:  # gone from the vendor: not asked again (unless it comes back solved anew)
-            failed[external_id], result.gone = (MAX_ATTEMPTS, solved_at), result.gone + 1
+        if value is _SKIP:
             continue
         failed.pop(external_id, None)
         counts[external_id] = value
@@ -118,6 +98,48 @@ def sync_replies(
     if result.counted or result.failed:
         log.info("%s: agent replies counted on %d solved ticket(s), %d failed", source, result.counted, result.failed)
     return result
+
+
+_STOP, _SKIP = object(), object()
+
+
+class _Asking:
+    """Asks the vendor one ticket's reply count at a time; records failures (and gone tickets) in `failed`
+    and `result`, and says when to stop: the credentials are refused, or BREAKER failures in a row."""
+
+    def __init__(self, fetch: Callable[[str], int | None], source: str,
+                 failed: dict[str, tuple[int, datetime | None]], result: RepliesResult) -> None:
+        self.fetch, self.source, self.failed, self.result = fetch, source, failed, result
+        self.in_a_row = 0
+
+    def ask(self, external_id: str, solved_at: datetime | None) -> object:
+        failed, result, source = self.failed, self.result, self.source
+        try:
+            value = self.fetch(external_id)
+        except SourceAuthError as error:
+            result.stopped = str(error)
+            return _STOP
+        except MalformedRecordError as error:
+            failed[external_id], result.failed = (MAX_ATTEMPTS, solved_at), result.failed + 1
+            log.warning("%s: reply count of %s not asked: %s", source, external_id, error.reason)
+            return _SKIP
+        except Exception as error:  # noqa: BLE001 - one ticket's failure must not stop the others
+            attempts = failed.get(external_id, (0, solved_at))[0] + 1
+            failed[external_id] = (attempts, solved_at)
+            result.failed += 1
+            self.in_a_row += 1
+            reason = str(error) if isinstance(error, SourceFatalError) else type(error).__name__
+            log.warning("%s: reply count of %s not fetched (attempt %d of %d): %s", source, external_id,
+                        attempts, MAX_ATTEMPTS, reason)
+            if self.in_a_row >= BREAKER:
+                result.stopped = f"{self.in_a_row} failures in a row"
+                return _STOP
+            return _SKIP
+        self.in_a_row = 0
+        if value is None:  # gone from the vendor: not asked again (unless it comes back solved anew)
+            failed[external_id], result.gone = (MAX_ATTEMPTS, solved_at), result.gone + 1
+            return _SKIP
+        return value
 
 
 def _failures(value: object) -> dict[str, tuple[int, datetime | None]]:
