@@ -20,7 +20,7 @@ from bot.rituals import windows
 from bot.slack import flows, outcomes, readings
 from bot.slack import parse as grammar
 from bot.slack.notifier import DeliveryError
-from bot.slack.present import action_row, error_message, help_message, log_entry, metric_label
+from bot.slack.present import action_rows, error_message, help_message, log_entries, metric_label
 from bot.slack.replies import carried, confirmation, failure, sentence
 from bot.slack.request import Request, replying
 from bot.slack.tracker_ids import create_value
@@ -146,7 +146,7 @@ def _list(cmd: grammar.ListActions, r: Request) -> Message:
             statuses=None if scope == "all" else actions.OPEN_STATUSES, limit=LIST_LIMIT + 1)
         today = r.today()
         working = working_days(r.settings)
-        data = [action_row(a, today=today, working=working) for a in rows[:LIST_LIMIT]]
+        data = action_rows(rows[:LIST_LIMIT], today=today, working=working)
     return render("slack_actions", title=sentence(f"list_{scope}"), actions=data,
                   more=max(0, len(rows) - LIST_LIMIT))
 
@@ -198,8 +198,7 @@ def _log(cmd: grammar.Log, r: Request) -> Message:
         verdicts = outcomes.verdicts(session, settings=settings, workspace_id=r.workspace_id,
                                      actions=[a for a, _ in rows], triggers={t.id: t for _, t in rows if t is not None},
                                      today=r.today())
-        entries = [log_entry(a, t, verdict=verdicts[a.id], currency=settings.file.metrics.currency)
-                   for a, t in rows]
+        entries = log_entries(rows, verdicts=verdicts, currency=settings.file.metrics.currency)
     return render("slack_log", entries=entries, metric_label=metric_label(cmd.metric) if cmd.metric else "",
                   issue_value=create_value if trackers_configured(settings) else None)  # Create issue (bot/trackers)
 

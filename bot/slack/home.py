@@ -18,7 +18,7 @@ from bot.rituals.registry import schedules_from_config
 from bot.slack import readings
 from bot.slack.request import Request, Services
 from bot.slack.notifier import DeliveryError, Notifier
-from bot.slack.present import action_row, render_view
+from bot.slack.present import action_rows, render_view
 from bot.slack.settings_home import with_settings
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def publish_home(r: Request) -> None:
         mine = actions.list_actions(session, workspace_id=r.workspace_id, owner=r.user,
                                     statuses=actions.OPEN_STATUSES, limit=HOME_ACTIONS + 1)
         working = working_days(settings)
-        rows = [action_row(a, today=today, working=working) for a in mine[:HOME_ACTIONS]]
+        rows = action_rows(mine[:HOME_ACTIONS], today=today, working=working)
         card = readings.scorecard(session, workspace_id=r.workspace_id, currency=settings.file.metrics.currency)
         me = team = None
         if email and readings.is_agent(session, workspace_id=r.workspace_id, email=email):

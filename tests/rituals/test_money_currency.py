@@ -89,12 +89,15 @@ def test_action_cards_show_money_with_the_currency(tmp_path, session_factory):
 
 def test_decision_log_change_carries_the_currency(tmp_path, session_factory):
     from bot.actions.service import decision_log
-    from bot.slack.present import action_verdict, log_entry
+    from bot.slack.outcomes import verdicts
+    from bot.slack.present import log_entries
 
     with session_factory.begin() as session:
         done_id = _seed(session)
     settings = _settings(tmp_path)
     with session_factory() as session:
-        (entry,) = [log_entry(a, t, verdict=action_verdict(session, settings, a, t, today=TODAY), currency="EUR")
-                    for a, t in decision_log(session, workspace_id="default") if a.id == done_id]
+        rows = decision_log(session, workspace_id="default")
+        judged = verdicts(session, settings=settings, workspace_id="default", actions=[a for a, _ in rows],
+                          today=TODAY)
+        (entry,) = [e for e in log_entries(rows, verdicts=judged, currency="EUR") if e["id"] == done_id]
     assert entry["change"] == "19.00 EUR → 13.00 EUR"

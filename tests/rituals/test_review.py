@@ -247,17 +247,21 @@ def test_closing_nudge(session_factory):
 
 def test_review_card_and_log_show_the_same_verdict(tmp_path, session_factory):
     from bot.actions.service import decision_log
-    from bot.slack.present import action_row, action_verdict, log_entry
+    from bot.slack.outcomes import verdicts
+    from bot.slack.present import action_row, log_entries
 
     with session_factory.begin() as session:
         ids = seed_review_scenario(session, TODAY)
     cfg = settings(tmp_path)
     with session_factory() as session:
         needle = {n.action_id: n for n in review.gather(session, settings=cfg, today=TODAY, period="p").needle}
-        entries = {a.id: log_entry(a, t, verdict=action_verdict(session, cfg, a, t, today=TODAY))
-                   for a, t in decision_log(session, workspace_id="default")}
-        done = next(a for a, _ in decision_log(session, workspace_id="default") if a.id == ids["done"])
-        card = action_row(done, verdict=action_verdict(session, cfg, done, today=TODAY))
+        rows = decision_log(session, workspace_id="default")
+        judged = verdicts(session, settings=cfg, workspace_id="default", actions=[a for a, _ in rows], today=TODAY,
+                          triggers={t.id: t for _, t in rows if t is not None})  # as /metrics log does
+        entries = {e["id"]: e for e in log_entries(rows, verdicts=judged)}
+        done = next(a for a, _ in rows if a.id == ids["done"])
+        card = action_row(done, verdict=verdicts(session, settings=cfg, workspace_id="default", actions=[done],
+                                                 today=TODAY)[done.id])  # as the card does
     n = needle[ids["done"]]
     assert n.verdict == "improved"
     assert entries[ids["done"]]["verdict"] == card["verdict"] == n.verdict_label
