@@ -188,19 +188,41 @@ def level_baseline(
     `log_residuals` (relative spreads only): residuals are `log_ratio`s, for multiplicative noise.
     """
     full = series.values.astype(np.float64)
-    lead = full.shape[:-1]
     usable_full = ~np.isnan(full) & ~excluded
-    hist_x = np.where(usable_full, full, np.nan)
     rows = np.arange(from_index, full.shape[-1])
-    x = full[..., from_index:]
-    R = rows.size
     B = whole_weeks(settings.baseline_days)
-    nW = B // 7
     # [..., day, week, offset]; week 0 is the last seven days, offset 6 = same weekday as the day
-    W = _lagged(hist_x, np.arange(1, B + 1), rows).reshape(*lead, R, nW, 7)
+    W = _lagged(np.where(usable_full, full, np.nan), np.arange(1, B + 1), rows).reshape(
+        *full.shape[:-1], rows.size, B // 7, 7)
+    counts, same, factor, offset, relative = _weekday_pattern(W, settings, noise)
+    level, slope = _level(W, factor, offset, noise)
+    lags = np.arange(1, B + 1, dtype=np.float64).reshape(B // 7, 7)
+    expected = level * factor[..., 6] + offset[..., 6]
+    fitted = (level[..., None, None] - slope[..., None, None] * lags) * factor[..., None, :] + offset[..., None, :]
+    n_scale = None
+    if noise == "duration" if by_sample is None else by_sample:  # relative residuals at today's sample size
+        n_hist = _lagged(series.n.astype(np.float64), np.arange(1, B + 1), rows).reshape(W.shape)
+        n_ref = np.maximum(series.n[..., from_index:].astype(np.float64), 1.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n_scale = np.sqrt(np.where(n_hist > 0, n_hist, np.nan) / n_ref[..., None, None])
+    spread = _spread(W, fitted, expected, relative, noise, n_scale=n_scale, tail_q=tail_q,
+                     log_residuals=log_residuals)
+    spread = _widened(spread, np.where(same, counts[..., 6], 0), np.sum(counts, axis=-1), expected, settings,
+                      poisson_floor=poisson_floor)
+    x = full[..., from_index:]
+    nan = np.full(x.shape, np.nan)
+    return Baseline(x, expected, spread, series.n[..., from_index:].astype(np.int64),
+                    _history(usable_full, from_index), same, nan, nan,
+                    series.numerator[..., from_index:], series.denominator[..., from_index:])
+
+
+def _weekday_pattern(W: np.ndarray, settings: ZoneSettings, noise: str) -> tuple[np.ndarray, ...]:
+    """(samples per weekday, same weekday usable, factor, offset, relative) from the lagged window
+    W[..., day, week, offset]: the same-weekday medians over the median of the seven."""
+    *lead, R, nW, _ = W.shape
     counts = np.sum(~np.isnan(W), axis=-2)  # ... × R × 7
     med_k = _nanmedian(W, axis=-2)  # ... × R × 7
-    overall = _nanmedian(W.reshape(*lead, R, B), axis=-1)
+    overall = _nanmedian(W.reshape(*lead, R, nW * 7), axis=-1)
     ok_k = counts >= settings.min_weekday_samples
     same = ok_k[..., 6]
     centre = np.where(ok_k & same[..., None], med_k, overall[..., None])
@@ -212,6 +234,12 @@ def level_baseline(
     with np.errstate(invalid="ignore", divide="ignore"):
         factor = np.where(relative[..., None], centre / mid, 1.0)
     offset = np.where(relative[..., None], 0.0, centre - mid)
+    return counts, same, factor, offset, relative
+
+
+def _level(W: np.ndarray, factor: np.ndarray, offset: np.ndarray, noise: str) -> tuple[np.ndarray, np.ndarray]:
+    """(level read at today, slope per day) of the window with the weekday pattern taken out."""
+    *lead, R, nW, _ = W.shape
     D = (W - offset[..., None, :]) / factor[..., None, :]  # weekday pattern taken out
     # The level and its trend: a Theil–Sen line through the weekly medians of the deseasonalised days
     # (the median of the slopes between every two weeks), read at today; a story of a week or two
@@ -226,16 +254,20 @@ def level_baseline(
     else:
         n_weeks = np.zeros(D.shape[:-2], np.int64)
     trend = (n_weeks >= TREND_WEEKS) & (noise in ("count", "level", "ratio"))
-    lags = np.arange(1, B + 1, dtype=np.float64).reshape(nW, 7)
+    lags = np.arange(1, nW * 7 + 1, dtype=np.float64).reshape(nW, 7)
     if trend.any():
         slope = np.where(trend, np.nan_to_num(_nanmedian(slopes, axis=-1)), 0.0)
-        level = _nanmedian((D + slope[..., None, None] * lags).reshape(*lead, R, B), axis=-1)  # moved to today
+        level = _nanmedian((D + slope[..., None, None] * lags).reshape(*lead, R, nW * 7), axis=-1)  # moved to today
     else:
         slope = np.zeros(D.shape[:-2])
-        level = _nanmedian(D.reshape(*lead, R, B), axis=-1)
-    n_level = np.sum(counts, axis=-1)
-    expected = level * factor[..., 6] + offset[..., 6]
-    fitted = (level[..., None, None] - slope[..., None, None] * lags) * factor[..., None, :] + offset[..., None, :]
+        level = _nanmedian(D.reshape(*lead, R, nW * 7), axis=-1)
+    return level, slope
+
+
+def _spread(W: np.ndarray, fitted: np.ndarray, expected: np.ndarray, relative: np.ndarray, noise: str, *,
+            n_scale: np.ndarray | None, tail_q: float | None, log_residuals: bool) -> np.ndarray:
+    """The robust SD of the residuals against the fit (see `level_baseline`), before any widening."""
+    *lead, R, nW, _ = W.shape
     resid = W - fitted
     # The MAD, not a higher percentile: earlier episodes (a twelve-day staffing gap, three weeks of a
     # level shift) are up to a third of the window and would own any upper percentile, hiding the next.
@@ -243,16 +275,14 @@ def level_baseline(
     with np.errstate(invalid="ignore", divide="ignore"):
         if relative.any():
             rel = log_ratio(W, fitted) if log_residuals else resid / fitted
-            if noise == "duration" if by_sample is None else by_sample:
-                n_hist = _lagged(series.n.astype(np.float64), np.arange(1, B + 1), rows).reshape(*lead, R, nW, 7)
-                n_ref = np.maximum(series.n[..., from_index:].astype(np.float64), 1.0)
-                rel = rel * np.sqrt(np.where(n_hist > 0, n_hist, np.nan) / n_ref[..., None, None])
-            abs_rel = np.abs(rel).reshape(*lead, R, B)
+            if n_scale is not None:
+                rel = rel * n_scale
+            abs_rel = np.abs(rel).reshape(*lead, R, nW * 7)
             sd_rel = MAD_TO_SD * _nanmedian(abs_rel, axis=-1)
             if tail_q is not None:
                 sd_rel = np.fmax(sd_rel, tail_sd(abs_rel, tail_q))
         if noise != "duration" or not relative.all():
-            sd_abs = MAD_TO_SD * _nanmedian(np.abs(resid).reshape(*lead, R, B), axis=-1)
+            sd_abs = MAD_TO_SD * _nanmedian(np.abs(resid).reshape(*lead, R, nW * 7), axis=-1)
     # Relative noise (a Monday with 3× Sunday's tickets moves 3× as much), but for counts and levels never
     # below the additive spread: noise does not always scale (a quiet Sunday can move as many tickets as a
     # Monday). Durations: relative, scaled by the sample size.
@@ -260,9 +290,14 @@ def level_baseline(
         spread = np.where(relative, sd_rel * np.abs(expected), sd_abs)
     if noise in ("count", "level", "ratio"):
         spread = np.fmax(spread, sd_abs)
+    return spread
+
+
+def _widened(spread: np.ndarray, n_k: np.ndarray, n_level: np.ndarray, expected: np.ndarray,
+             settings: ZoneSettings, *, poisson_floor: bool) -> np.ndarray:
+    """The spread widened for the uncertainty of the expected value, at least its floors, never 0."""
     # Today's value is not among the medians its expected value comes from, the past days were: widen by
     # the variance of a weekday median of n_k values (in and out of sample) and of the level.
-    n_k = np.where(same, counts[..., 6], 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         var = np.where(n_k > 0, (MEDIAN_VAR + 1.0) / n_k, 0.0)
         # the level: a median (or a line read at its end) of days that are not independent of each other:
@@ -273,11 +308,7 @@ def level_baseline(
     if poisson_floor:
         floor = np.maximum(floor, np.sqrt(np.maximum(np.abs(expected), 1.0)))
     spread = np.fmax(np.nan_to_num(spread, nan=0.0), np.nan_to_num(floor, nan=0.0))
-    spread = np.where(spread > 0, spread, 1e-12)
-    nan = np.full(x.shape, np.nan)
-    return Baseline(x, expected, spread, series.n[..., from_index:].astype(np.int64),
-                    _history(usable_full, from_index), same, nan, nan,
-                    series.numerator[..., from_index:], series.denominator[..., from_index:])
+    return np.where(spread > 0, spread, 1e-12)
 
 
 def wilson_arrays(k: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
