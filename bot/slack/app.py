@@ -104,16 +104,36 @@ def build_app(
 
     `listener_executor` runs the lazy listeners (acks run inline): a bounded pool of 3 threads unless given,
     so slow work cannot exhaust the database connection pool."""
-    env = settings.env
     oauth = check_credentials(settings, socket_mode=socket_mode)
-    signing_secret = env.slack_signing_secret.get_secret_value() if env.slack_signing_secret else None
     if client is None:
         from bot.slack.notifier import web_client
 
         client = web_client(settings)
-    kwargs: dict[str, Any] = {
+    kwargs = _bolt_options(settings, client, listener_executor)
+    if not socket_mode:
+        from bot.slack.signatures import ReplayGuard, SignatureCheck
+
+        secret = settings.env.slack_signing_secret.get_secret_value()  # check_credentials: set without socket mode
+        kwargs["before_authorize"] = SignatureCheck(secret, ReplayGuard(session_factory))
+    if oauth:
+        kwargs["oauth_settings"] = oauth_settings(settings, session_factory, installation_store=installation_store,
+                                                  state_store=state_store)
+    else:
+        client.token = settings.env.slack_bot_token.get_secret_value()  # Bolt reads the token from its client
+    _quiet(kwargs["logger"])
+    app = App(**kwargs)
+    services = Services(settings=settings, session_factory=session_factory, oauth=oauth, now=now, sleep=sleep)
+    _attach(app, services)
+    _register_listeners(app, oauth=oauth, session_factory=session_factory)
+    return app
+
+
+def _bolt_options(settings: Settings, client: WebClient, listener_executor: Executor | None) -> dict[str, Any]:
+    """Bolt's options for our app: our signature check instead of Bolt's, acks inline, lazy work pooled."""
+    secret = settings.env.slack_signing_secret
+    return {
         "client": client,
-        "signing_secret": signing_secret or "socket-mode",
+        "signing_secret": secret.get_secret_value() if secret else "socket-mode",
         # Our own check instead of Bolt's (see bot/slack/signatures.py), still before authorization.
         "request_verification_enabled": False,
         # Every Bolt logger hangs under `slack_bolt`, so the configured levels reach them all.
@@ -127,26 +147,21 @@ def build_app(
         # Bolt's public knob: with process_before_response its executor only ever runs lazy listeners.
         "listener_executor": listener_executor or ThreadPoolExecutor(max_workers=3, thread_name_prefix="slack-lazy"),
     }
-    if not socket_mode:
-        from bot.slack.signatures import ReplayGuard, SignatureCheck
 
-        kwargs["before_authorize"] = SignatureCheck(signing_secret, ReplayGuard(session_factory))
-    if oauth:
-        kwargs["oauth_settings"] = oauth_settings(settings, session_factory, installation_store=installation_store,
-                                                  state_store=state_store)
-    else:
-        client.token = env.slack_bot_token.get_secret_value()  # Bolt reads the token from its client
-    bolt_logger = kwargs["logger"]
+
+def _quiet(bolt_logger: logging.Logger) -> None:
     if not any(isinstance(f, _QuietEnvironmentToken) for f in bolt_logger.filters):
         bolt_logger.addFilter(_QuietEnvironmentToken())
-    app = App(**kwargs)
-    services = Services(settings=settings, session_factory=session_factory, oauth=oauth, now=now, sleep=sleep)
+
+
+def _attach(app: App, services: Services) -> None:
+    """Our middleware (services, the workspace, a per-request db into the context) and the error handler."""
 
     @app.middleware
     def attach_services(context: BoltContext, next: Callable[[], None]) -> None:  # noqa: A002 - Bolt's name
         context["services"] = services
         context["workspace_id"] = workspace_of(services, context)
-        context["db"] = RequestDb(session_factory)
+        context["db"] = RequestDb(services.session_factory)
         try:
             next()
         finally:
@@ -157,6 +172,8 @@ def build_app(
         # Synchronous listeners catch their own UsageErrors; anything here is a bug: log, never echo.
         logger.error("unhandled error in a Slack listener: %s", error.__class__.__name__, exc_info=error)
 
+
+def _register_listeners(app: App, *, oauth: bool, session_factory: sessionmaker) -> None:
     commands.register(app)
     actions.register(app)
     modals.register(app)
@@ -165,4 +182,3 @@ def build_app(
     settings_listeners.register(app)
     tracker_listeners.register(app)  # Create issue in Jira or Linear (issue 17)
     uninstalls.register(app, oauth=oauth, session_factory=session_factory)
-    return app
