@@ -92,15 +92,9 @@ def run_sync(context, workspace_id: str, source: str) -> None:
     runner = runner_for(tenant)
     source_health.send(runner.publisher(), runner.sessions, settings=tenant.settings, now=_now())
     if result.ok:
-        after_sync(runner, _now())  # intraday spikes: within one sync interval of a surge
+        runner.run_after_sync(_now())  # the registry's after-sync rituals: intraday spikes
     defer(context.app, "rollup", lock=lock_for("rollup", workspace_id),
           queueing_lock=queueing_lock_for("rollup", workspace_id), workspace_id=workspace_id)
-
-
-def after_sync(runner, now: datetime) -> None:
-    """The rituals that follow every sync (the registry's `after_sync` ones, or the spikes alone before it)."""
-    step = getattr(runner, "run_after_sync", None)
-    step(now) if step is not None else runner.run_spikes(now)
 
 
 def run_rollup(context, workspace_id: str) -> None:
@@ -137,9 +131,7 @@ def run_alerts(context, workspace_id: str) -> None:
 
 def run_reminders(context, workspace_id: str) -> None:
     if (tenant := _tenant(context, workspace_id)) is not None:
-        runner = runner_for(tenant)
-        run_now = getattr(runner, "run_now", None)  # the ritual registry's interval rituals, where it has them
-        run_now("reminders", _now()) if run_now is not None else runner.run_reminders(_now())
+        runner_for(tenant).run_now("reminders", _now())
 
 
 def run_health(context, workspace_id: str) -> None:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from bot.config import ConfigError
 from bot.errors import UsageError
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class Tenants:
         """Workspace ids to enqueue work for, in a stable order."""
         from bot.storage.workspace_models import Workspace
 
-        base = self.runtime.settings
+        base = self.runtime.base
         with self.runtime.session_factory()() as session:
             rows = session.execute(select(Workspace.team_id, Workspace.paused)).all()
         paused = {team for team, is_paused in rows if is_paused}
@@ -54,11 +55,11 @@ class Tenants:
 
     def _installed(self) -> set[str] | None:
         """Teams with a bot token (OAuth installs); None: every team (SLACK_BOT_TOKEN); empty: no token at all."""
-        env = self.runtime.settings.env
+        env = self.runtime.base.env
         if env.slack_client_id and env.slack_client_secret:
             from bot.slack.installations import workspaces
 
-            return set(workspaces(self.runtime.settings, self.runtime.engine()))
+            return set(workspaces(self.runtime.base, self.runtime.engine()))
         return None if env.slack_bot_token is not None else set()
 
     def tenant(self, workspace_id: str, *, check: bool = True) -> Tenant | None:
@@ -72,18 +73,16 @@ class Tenants:
         except UsageError as error:  # removed between the two reads
             log.info("workspace %s: %s", workspace_id, error)
             return None
-        runtime = dataclasses.replace(self.runtime, settings=settings)  # the same engine and sessions
-        return Tenant(workspace_id, runtime, stored_sources=workspace_id != self.runtime.settings.workspace_id)
+        except ConfigError as error:  # stored settings the config file no longer allows: repair them
+            log.warning("workspace %s skipped: its settings do not fit the config file: %s", workspace_id, error)
+            return None
+        runtime = dataclasses.replace(self.runtime, _scope=None, _scoped=settings)  # the same engine and sessions
+        return Tenant(workspace_id, runtime, stored_sources=workspace_id != self.runtime.base.workspace_id)
 
     def settings_for(self, workspace_id: str):
-        base, sessions = self.runtime.settings, self.runtime.session_factory()
-        try:
-            from bot.workspaces.settings import settings_for
-        except ImportError:  # per-workspace settings not installed: the file's, scoped to the workspace
-            from bot.workspaces.scope import workspace_settings
+        from bot.workspaces.settings import settings_for
 
-            return workspace_settings(base, sessions, workspace_id)
-        return settings_for(sessions, base, workspace_id)
+        return settings_for(self.runtime.session_factory(), self.runtime.base, workspace_id)
 
 
 def runner_for(tenant: Tenant):
