@@ -8,6 +8,7 @@ So it runs on a random sample, and every other row joins the nearest sample-clus
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,8 @@ class ClusterSettings:
     # Spectral clustering runs on at most this many rows (about 5 s on 2 cores at 10k).
     sample_size: int = 10_000
     power_iterations: int = 6
+    # The other rows join their nearest sample-cluster centroid this many at a time.
+    assign_batch: int = 8192
 
 
 def auto_k(n: int) -> int:
@@ -34,7 +37,13 @@ def auto_k(n: int) -> int:
 
 def cluster(vectors: np.ndarray, k: int, *, seed: int, settings: ClusterSettings = ClusterSettings()) -> np.ndarray:
     """Cluster labels 0..k'-1 (k' <= k: empty clusters are dropped and labels compacted)."""
-    n = len(vectors)
+    return cluster_rows(len(vectors), vectors.__getitem__, k, seed=seed, settings=settings)
+
+
+def cluster_rows(n: int, take: Callable[[np.ndarray], np.ndarray], k: int, *, seed: int,
+                 settings: ClusterSettings = ClusterSettings()) -> np.ndarray:
+    """`cluster` over n unit-length rows that `take(index)` returns on demand: it reads the sample, then
+    the other rows a batch at a time, so the caller need never hold all n vectors."""
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     k = max(1, min(k, n))
@@ -42,17 +51,20 @@ def cluster(vectors: np.ndarray, k: int, *, seed: int, settings: ClusterSettings
         return np.zeros(n, dtype=np.int64)
     rng = np.random.default_rng(seed)
     sample = np.arange(n) if n <= settings.sample_size else np.sort(rng.choice(n, settings.sample_size, replace=False))
+    sampled = take(sample)
     neighbours = min(settings.n_neighbors, len(sample) - 1)
     if len(sample) < 3 * k or neighbours < 3:
-        seeds = _kmeans_labels(vectors[sample], k, seed)
+        seeds = _kmeans_labels(sampled, k, seed)
     else:
-        seeds = _spectral_labels(vectors[sample], k, neighbours, seed, settings.power_iterations)
+        seeds = _spectral_labels(sampled, k, neighbours, seed, settings.power_iterations)
     labels = np.empty(n, dtype=np.int64)
     labels[sample] = seeds
     rest = np.setdiff1d(np.arange(n), sample, assume_unique=True)
     if len(rest):
-        centroids = normalize(np.vstack([vectors[sample][seeds == c].mean(axis=0) for c in range(seeds.max() + 1)]))
-        labels[rest] = nearest_centroid(vectors[rest], centroids)
+        centroids = normalize(np.vstack([sampled[seeds == c].mean(axis=0) for c in range(seeds.max() + 1)]))
+        batch = settings.assign_batch
+        labels[rest] = np.concatenate([nearest_centroid(take(rest[i:i + batch]), centroids, batch)
+                                       for i in range(0, len(rest), batch)])
     return _compact(labels)
 
 

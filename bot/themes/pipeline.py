@@ -14,9 +14,9 @@ from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from .cache import VectorCache, cache_key, from_blob, to_blob
-from .cluster import ClusterSettings, auto_k, cluster
+from .cluster import ClusterSettings, auto_k, cluster_rows
 from .embed import Embedder
-from .features import FeatureSettings, combine, lexical_features
+from .features import ClusteringVectors, FeatureSettings
 from .identity import IdentitySettings, match_clusters
 from .labels import central_indices, key_phrases, label_from_phrases, title_from_subjects
 from .models import KnownTheme, Theme, ThemeDoc, ThemeRun, ThemeStatus
@@ -44,6 +44,9 @@ class ThemeSettings:
 
 NO_OVERRIDES = ThemeOverrides()
 TITLE_CANDIDATES = 10  # central members whose subjects may name the theme
+# Docs embedded (and cached) per step: a multiple of the embedders' batch sizes (256, 128), so a cold
+# run's batches are the same as embedding everything at once.
+EMBED_CHUNK = 8192
 _TAG_CHARS = re.compile(r"[^a-z0-9]+")
 
 
@@ -117,10 +120,9 @@ def _cluster_free(docs: Sequence[ThemeDoc], texts: Sequence[str], embeddings: np
     if min(k, len(free)) <= 1:
         labels = np.zeros(len(free), dtype=np.int64)
     else:
-        lexical = lexical_features([texts[i] + tag_tokens(docs[i]) for i in free], settings=settings.features,
-                                   seed=seed)
-        vectors = combine(embeddings[free], lexical, weight=settings.features.lexical_weight)
-        labels = cluster(vectors, k, seed=seed, settings=settings.clustering)
+        vectors = ClusteringVectors(embeddings, free, [texts[i] + tag_tokens(docs[i]) for i in free],
+                                    settings=settings.features, seed=seed)
+        labels = cluster_rows(len(vectors), vectors.take, k, seed=seed, settings=settings.clustering)
     return [free[labels == c] for c in range(int(labels.max()) + 1)]
 
 
@@ -253,24 +255,39 @@ def _theme(run: _Run, theme_id: str, rows: np.ndarray, phrases: tuple[str, ...],
     )
 
 
-def embed_with_cache(docs: Sequence[ThemeDoc], texts: Sequence[str], *, embedder: Embedder, cache: VectorCache | None) -> tuple[np.ndarray, int]:
-    """Vectors for all docs, embedding only cache misses. Returns (vectors, number embedded)."""
+def embed_with_cache(docs: Sequence[ThemeDoc], texts: Sequence[str], *, embedder: Embedder, cache: VectorCache | None,
+                     chunk: int = EMBED_CHUNK) -> tuple[np.ndarray, int]:
+    """Vectors for all docs, embedding only cache misses. Returns (vectors, number embedded).
+
+    Works `chunk` docs at a time into one preallocated float32 array, so keys, cached blobs and
+    fresh vectors never exist for every doc at once."""
+    vectors = np.empty((len(docs), embedder.dim), dtype=np.float32)
+    embedded = 0
+    for start in range(0, len(docs), chunk):
+        stop = min(start + chunk, len(docs))
+        embedded += _embed_chunk(docs[start:stop], texts[start:stop], vectors[start:stop], embedder=embedder,
+                                 cache=cache)
+    return vectors, embedded
+
+
+def _embed_chunk(docs: Sequence[ThemeDoc], texts: Sequence[str], out: np.ndarray, *, embedder: Embedder,
+                 cache: VectorCache | None) -> int:
+    """Fill `out` (one row per doc) from the cache or the embedder; the number embedded."""
     keys = [cache_key(d.ticket_id, t) for d, t in zip(docs, texts)]
     stored = cache.get_many(embedder.name, keys) if cache is not None else {}
-    vectors = np.empty((len(docs), embedder.dim), dtype=np.float32)
     missing = []
     for row, key in enumerate(keys):
         blob = stored.get(key)
         if blob is not None and len(blob) == 4 * embedder.dim:
-            vectors[row] = from_blob(blob)
+            out[row] = from_blob(blob)
         else:
             missing.append(row)
     if missing:
         fresh = embedder.embed([texts[row] for row in missing])
-        vectors[missing] = fresh
+        out[missing] = fresh
         if cache is not None:
             cache.put_many(embedder.name, {keys[row]: to_blob(fresh[i]) for i, row in enumerate(missing)})
-    return vectors, len(missing)
+    return len(missing)
 
 
 def assign_pinned(docs: Sequence[ThemeDoc], texts: Sequence[str], pins: Sequence[PinnedTheme]) -> list[str | None]:

@@ -8,7 +8,7 @@ so digests can group tickets by theme without clustering again.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -64,7 +64,7 @@ def area_matcher(settings: Settings, session: Session | None = None) -> AreaMatc
     return AreaMatcher(segments)
 
 
-def documents(rows: Sequence[tuple], areas: AreaMatcher) -> list[ThemeDoc]:
+def documents(rows: Iterable[tuple], areas: AreaMatcher) -> list[ThemeDoc]:
     docs = []
     for row_id, _ext, _source, created_at, subject, tags, group, csat, resolution_s, escalated, reassignments in rows:
         tags = tuple(tags or ())
@@ -126,8 +126,9 @@ def run_themes(
     embedder = embedder or load_embedder(config.embedder)
     workspace_id = settings.workspace_id
     with session_factory.begin() as session:
-        rows = store.ticket_rows(session, workspace_id=workspace_id, start_at=start_at, end_at=end_at)
-        docs = documents(rows, area_matcher(settings, session))
+        areas = area_matcher(settings, session)
+        docs = documents(store.ticket_rows(session, workspace_id=workspace_id, start_at=start_at, end_at=end_at),
+                         areas)
         previous = [_known(row) for row in store.stored_themes(session, workspace_id=workspace_id)]
         run = build_themes(
             docs, now=end_at, tz=settings.timezone, embedder=embedder,
