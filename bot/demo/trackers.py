@@ -86,7 +86,7 @@ def biggest_drop(daily: dict, *, first, last, window: int = 14) -> tuple[float, 
 def plant_fixed_theme(demo) -> str | None:
     """The demo's fix story: the theme whose tickets fell the most gets an issue resolved on the day they fell
     (as if a fix had shipped then), and the shared engine judges it as a digest would. The line, in the digest's
-    words (templates/trackers/digest_status.json.j2); None when no theme had tickets enough."""
+    words (templates/tracker_digest_status.json.j2); None when no theme had tickets enough."""
     from datetime import UTC, datetime, time, timedelta
 
     from bot.blocks import environment
@@ -116,7 +116,7 @@ def plant_fixed_theme(demo) -> str | None:
         session.flush()
         view = issue_view(session, settings, link, member_ids=theme.ticket_ids or (), today=demo.as_of)
     plain = dataclasses.replace(view, url=None)  # the terminal shows the key, not Slack's link syntax
-    words = environment().get_template("trackers/digest_status.json.j2").render(t={"tracker": {"issue": plain}})
+    words = environment().get_template("tracker_digest_status.json.j2").render(t={"tracker": {"issue": plain}})
     line = f"{theme.name}{json.loads(chr(34) + words + chr(34))}"
     demo.notes.append(f"fixed theme (planted issue PAY-142): {line}")
     return line

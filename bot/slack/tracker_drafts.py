@@ -3,7 +3,7 @@
 A theme: its name as the title; the description says the week's count and change against the 4-week average,
 CSAT, median resolution, up to five example tickets as helpdesk links, and a link back to the Slack thread.
 A trigger: the metric and segment, the reading it fired on. An action: what it tries, its owner and due day.
-The words are in templates/trackers/issue_draft.json.j2 (plain text: the trackers render it themselves).
+The words are in templates/tracker_issue_draft.json.j2 (plain text: the trackers render it themselves).
 """
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Prefill:
 
 
 def _render(kind: str, **context: Any) -> tuple[str, str]:
-    data = json.loads(environment().get_template("trackers/issue_draft.json.j2").render(kind=kind, **context))
+    data = json.loads(environment().get_template("tracker_issue_draft.json.j2").render(kind=kind, **context))
     # the modal's inputs take at most 255 and 3,000 characters (an initial value over that is refused)
     return data["title"].strip()[:255], data["description"].strip()[:MAX_DESCRIPTION]
 

@@ -3,7 +3,7 @@
 Click (admins and owners only) → the create modal, prefilled (bot/slack/tracker_drafts.py), or, when the subject
 already has an open issue, the "Link to existing" modal showing it. Submitting the create modal validates the
 form and acks; the lazy part creates the issue on the tracker and links it (bot/trackers/links.py), then tells
-the user and the thread. The words are in templates/trackers/.
+the user and the thread. The words are in templates/tracker_*.
 """
 from __future__ import annotations
 
@@ -106,13 +106,13 @@ def on_click(body: dict, context: BoltContext, respond, client: WebClient) -> No
                                         or (body.get("message") or {}).get("ts")}
             if link is not None:
                 metadata["title"] = link.subject_title[:300]
-                view = render_view("trackers/link_modal", t=t, link=link, subject=link.subject_title or subject.key,
+                view = render_view("tracker_link_modal", t=t, link=link, subject=link.subject_title or subject.key,
                                    private_metadata=json.dumps(metadata))
             else:
                 prefill = _prefill(session, r, subject, week, url)
                 metadata["title"] = prefill.subject.title[:300]
                 view = render_view(
-                    "trackers/create_modal", t=t, trackers=trackers, names=NAMES, title=prefill.title,
+                    "tracker_create_modal", t=t, trackers=trackers, names=NAMES, title=prefill.title,
                     description=prefill.description, private_metadata=json.dumps(metadata),
                     projects={tr: clients.default_project(settings, tr) for tr in trackers},
                     issue_type=settings.file.trackers.jira.issue_type)
@@ -202,14 +202,14 @@ def after_create(body: dict, context: BoltContext, client: WebClient) -> None:
                                                  draft["issue_type"], tuple(draft["labels"])),
                                 user=r.user, now=services.now())
         except AlreadyLinkedError as exc:
-            return _tell(context, r, data, render("trackers/result", kind="already", link=exc.link,
+            return _tell(context, r, data, render("tracker_result", kind="already", link=exc.link,
                                                   subject=subject.title or subject.key, user=r.user), thread=False)
         except TrackerError as exc:
-            return _tell(context, r, data, render("trackers/result", kind="failed", link=None, problem=str(exc),
+            return _tell(context, r, data, render("tracker_result", kind="failed", link=None, problem=str(exc),
                                                   subject=subject.title, user=r.user), thread=False)
         finally:
             tracker.close()
-        _tell(context, r, data, render("trackers/result", kind="created", link=link,
+        _tell(context, r, data, render("tracker_result", kind="created", link=link,
                                        subject=subject.title or subject.key, user=r.user), thread=True)
 
 
@@ -231,5 +231,5 @@ def after_link(body: dict, context: BoltContext, client: WebClient) -> None:
             raise UsageError(f"{key} was not linked: {exc}") from None
         finally:
             tracker.close()
-        _tell(context, r, data, render("trackers/result", kind="linked", link=link,
+        _tell(context, r, data, render("tracker_result", kind="linked", link=link,
                                        subject=subject.title or subject.key, user=r.user), thread=True)
