@@ -2,8 +2,10 @@
 
 - `POST /rest/api/3/issue` with `fields.project.key`, `fields.issuetype.name`, `fields.summary`, `fields.labels`
   and `fields.description` as an Atlassian Document Format document; answers `{"id", "key", "self"}`.
-- `GET /rest/api/3/issue/{key}?fields=summary,status,resolutiondate`: `status.name` and
-  `status.statusCategory.key` (`new`, `indeterminate`, `done`): "done" is resolved.
+- `GET /rest/api/3/issue/{key}?fields=summary,status,resolution,resolutiondate`: `status.name` and
+  `status.statusCategory.key` (`new`, `indeterminate`, `done`): "done" is resolved, unless `resolution.name`
+  says it closed without a fix (Won't Do, Won't Fix, Duplicate, Cannot Reproduce): that is "canceled", as
+  Linear's canceled state, and gets no fix verdict.
 - `GET /rest/api/3/myself`: the cheapest authenticated call, to check the credentials.
 - 429 with `Retry-After` (seconds) is waited out; a 400 answers `{"errorMessages": [...], "errors": {field: text}}`.
 """
@@ -24,6 +26,9 @@ from integrations.trackers.base import (
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
 _CATEGORY = {"new": "todo", "indeterminate": "in_progress", "done": "done"}
+# Jira's default resolutions that close an issue without fixing anything (compared case-insensitively,
+# with either apostrophe).
+NO_FIX = frozenset({"won't do", "won't fix", "duplicate", "cannot reproduce"})
 ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
 
 
@@ -99,7 +104,7 @@ class JiraClient:
             raise TrackerNotFoundError(f"jira: {key!r} is not an issue key (like PAY-142)")
         status, body, _ = self.sender.send(
             "GET", f"{self.base_url}/rest/api/3/issue/{urllib.parse.quote(key)}", headers=self._headers,
-            params={"fields": "summary,status,resolutiondate"})
+            params={"fields": "summary,status,resolution,resolutiondate"})
         if status == 404:
             raise TrackerNotFoundError(f"jira: issue {key} not found (deleted, or not visible to this account)")
         if status >= 400 or not isinstance(body, dict):
@@ -111,11 +116,19 @@ def to_issue(body: dict[str, Any], url: str) -> TrackerIssue:
     """An issue as `GET /rest/api/3/issue/{key}` answers it."""
     fields = body.get("fields") or {}
     status = fields.get("status") or {}
-    category = ((status.get("statusCategory") or {}).get("key") or "new")
+    category = _CATEGORY.get((status.get("statusCategory") or {}).get("key") or "new", "todo")
+    if category == "done" and _without_fix(fields.get("resolution")):
+        category = "canceled"
     return TrackerIssue("jira", str(body.get("id") or ""), str(body.get("key") or ""), url,
                         str(fields.get("summary") or ""), str(status.get("name") or ""),
-                        _CATEGORY.get(category, "todo"),  # type: ignore[arg-type]
+                        category,  # type: ignore[arg-type]
                         parse_instant(fields.get("resolutiondate")) if category == "done" else None)
+
+
+def _without_fix(resolution: Any) -> bool:
+    """Does `fields.resolution` (null, or `{"name": ...}`) close the issue without a fix?"""
+    name = resolution.get("name") if isinstance(resolution, dict) else None
+    return isinstance(name, str) and name.strip().replace("\u2019", "'").casefold() in NO_FIX
 
 
 def _refusal(status: int, body: Any, what: str) -> TrackerError:

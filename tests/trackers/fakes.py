@@ -47,9 +47,11 @@ class FakeJira(FakeAPI):
         self.issues: dict[str, dict[str, Any]] = {}
         self.created: list[dict[str, Any]] = []  # the fields of every issue created, in order
 
-    def resolve(self, key: str, at: datetime, *, status: str = "Done") -> None:
+    def resolve(self, key: str, at: datetime, *, status: str = "Done", resolution: str = "Done") -> None:
         issue = self.issues[key]
         issue["fields"]["status"] = {"name": status, "statusCategory": {"key": "done", "name": "Done"}}
+        issue["fields"]["resolution"] = {"self": "http://jira.test/rest/api/3/resolution/1", "id": "1",
+                                         "name": resolution, "description": ""}
         issue["fields"]["resolutiondate"] = at.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
 
     def handle(self, request: httpx.Request) -> httpx.Response:
@@ -98,7 +100,7 @@ class FakeJira(FakeAPI):
         key, issue_id = f"{project}-{number}", str(10000 + len(self.issues) + 1)
         self.created.append(fields)
         self.issues[key] = {"id": issue_id, "key": key, "self": f"http://jira.test/rest/api/3/issue/{issue_id}",
-                            "fields": {"summary": summary, "resolutiondate": None,
+                            "fields": {"summary": summary, "resolutiondate": None, "resolution": None,
                                        "status": {"name": "To Do", "statusCategory": {"key": "new", "name": "To Do"}}}}
         return httpx.Response(201, json={"id": issue_id, "key": key, "self": self.issues[key]["self"]})
 

@@ -52,6 +52,20 @@ def test_jira_creates_reads_and_sees_resolution():
         assert (done.category, done.status, done.resolved_at) == ("done", "Done", datetime(2026, 12, 3, 10, 15, tzinfo=UTC))
 
 
+@pytest.mark.parametrize("resolution", ["Won't Do", "Won\u2019t Fix", "Duplicate", "Cannot Reproduce"])
+def test_jira_done_without_a_fix_is_canceled_not_resolved(resolution):
+    fake = FakeJira()
+    with serve(fake) as url:
+        client = jira(url)
+        client.create_issue(DRAFT)
+        client.create_issue(DRAFT)
+        fake.resolve("PAY-1", datetime(2026, 12, 3, 10, 15, tzinfo=UTC), status="Closed", resolution=resolution)
+        fake.resolve("PAY-2", datetime(2026, 12, 3, 10, 15, tzinfo=UTC), status="Closed", resolution="Fixed")
+        closed, fixed = client.get_issue("PAY-1"), client.get_issue("PAY-2")
+    assert (closed.category, closed.status, closed.resolved_at) == ("canceled", "Closed", None)
+    assert fixed.category == "done" and fixed.resolved_at == datetime(2026, 12, 3, 10, 15, tzinfo=UTC)
+
+
 def test_jira_waits_out_one_429_with_retry_after():
     fake, slept = FakeJira(), []
     fake.fail_next("429", retry_after=2)
