@@ -1,5 +1,5 @@
 """The admins' set-up section of App Home (issue 16.3): a first-run checklist, the connected helpdesks,
-channels, ritual schedules with pause/resume and a preview, and the way into playbook owners, rules and
+channels, the workspace's timezone and zone thresholds, ritual schedules with pause/resume and a preview, and the way into playbook owners, rules and
 product area routes. `with_settings(r, view)` is the one hook `home.publish_home` calls; people who may
 not configure see Home unchanged. The words are in templates/settings_home.json.j2."""
 from __future__ import annotations
@@ -87,7 +87,8 @@ def settings_blocks(r: Request) -> tuple[list[dict[str, Any]], bool]:
         "settings_home", ids=IDS, steps=steps, steps_done=all(s["done"] for s in steps),
         sources=sources[:MAX_SOURCES], configured=configured_sources(r, settings), vendors=VENDORS,
         channels=f.slack, rituals=ritual_rows(settings), playbooks=len(f.playbooks), rules=len(rule_rows(r, settings)),
-        routes=len(f.routing), areas=len(f.product_areas))
+        routes=len(f.routing), areas=len(f.product_areas), timezone=f.timezone, watch=f"{f.metrics.watch:g}",
+        act_now=f"{f.metrics.act_now:g}")
     return message.blocks, all(s["done"] for s in steps)
 
 

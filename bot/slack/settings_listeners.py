@@ -36,7 +36,8 @@ def register(app: App) -> None:
         (re.compile(f"^{ids.CONNECT}:"), on_connect), (ids.EDIT_CHANNELS, on_edit_channels),
         (ids.EDIT_RITUAL, on_edit_ritual), (ids.EDIT_OWNERS, on_edit_owners), (ids.EDIT_RULES, on_edit_rules),
         (ids.EDIT_ROUTES, on_edit_routes), (ids.SOURCE_TEST, on_source_test), (ids.SOURCE_REMOVE, on_source_remove),
-        (ids.RITUAL_PAUSE, on_pause), (ids.RITUAL_RESUME, on_resume), (ids.RITUAL_PREVIEW, on_preview))
+        (ids.RITUAL_PAUSE, on_pause), (ids.RITUAL_RESUME, on_resume), (ids.RITUAL_PREVIEW, on_preview),
+        (ids.EDIT_WORKSPACE, on_edit_workspace))
     for action, handler in actions:
         app.action(action)(ack=ack_only, lazy=[handler])
     for callback in ids.VIEWS:
@@ -89,6 +90,7 @@ on_edit_ritual = _opens(views.ritual_view)
 on_edit_owners = _opens(lambda settings, _: views.owners_view(settings))
 on_edit_rules = _opens_with_request(lambda r, settings, _: views.rules_view(flows.rule_rows(r, settings)))
 on_edit_routes = _opens(lambda settings, _: views.routes_view(settings))
+on_edit_workspace = _opens(lambda settings, _: views.workspace_view(settings))
 
 
 def _then_home(act: Callable[[Request, str], Any]) -> Callable[..., None]:
@@ -149,6 +151,8 @@ def _changes(r: Request, callback: str, view: dict[str, Any], settings: Settings
         return parse.owner_changes(view, f.playbooks)
     if callback == ids.RULES_VIEW:
         return parse.rule_changes(view, flows.rule_rows(r, settings))
+    if callback == ids.WORKSPACE_VIEW:
+        return parse.workspace_changes(view, f.timezone, f.metrics)
     return parse.route_changes(view, list(f.product_areas), f.routing)
 
 

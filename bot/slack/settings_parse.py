@@ -8,6 +8,7 @@ there (`response_action: errors`).
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import time
@@ -21,6 +22,7 @@ from bot.weekdays import KEYS as WEEKDAY_KEYS
 
 VENDORS = ("zendesk", "freshdesk", "intercom")
 ZONES = BAD  # the zones a rule can fire at
+MAX_KEY = 128  # the longest settings key (bot/workspaces/overrides.key_path, settings_changes.key)
 _HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -93,8 +95,11 @@ def account_url(vendor: str, given: str | None) -> str | None:
     return f"https://{given}" if "." in given else f"https://{given}.{vendor}.com"
 
 
-def _differs(changes: dict[str, Any], key: str, new: Any, old: Any) -> None:
+def _differs(changes: dict[str, Any], key: str, new: Any, old: Any, block: str | None = None) -> None:
     if new != old:
+        if len(key) > MAX_KEY:  # a name that long is left to the config file
+            raise FieldError(block or ids.INPUT, f"this name is too long to change from Slack (a settings key holds "
+                                                 f"{MAX_KEY} characters): change it in the config file")
         changes[key] = new
 
 
@@ -141,32 +146,34 @@ def owner_changes(view: dict[str, Any], playbooks: dict[str, Any]) -> dict[str, 
     """`playbooks.<name>.owner` from the user pickers; a playbook left unpicked keeps its owner."""
     changes: dict[str, Any] = {}
     for name, playbook in playbooks.items():
-        picked = value(view, ids.OWNER + name)
+        block = ids.OWNER + ids.item(name)
+        picked = value(view, block)
         if picked is None:
             continue
         if not is_user(str(picked)):
-            raise FieldError(ids.OWNER + name, "pick a person from the list")
-        _differs(changes, f"playbooks.{name}.owner", picked, playbook.owner)
+            raise FieldError(block, "pick a person from the list")
+        _differs(changes, f"playbooks.{name}.owner", picked, playbook.owner, block)
     return changes
 
 
 def rule_changes(view: dict[str, Any], rules: list[Any]) -> dict[str, Any]:
     """Per rule (`settings_flows.RuleRow`): on/off (`rules.<name>.enabled`), the zone that fires it and the days it must hold."""
     changes: dict[str, Any] = {}
-    for rule in (r for r in rules if present(view, ids.RULE_ENABLED + r.name)):
-        enabled = "on" in (value(view, ids.RULE_ENABLED + rule.name) or [])
+    for rule in (r for r in rules if present(view, ids.RULE_ENABLED + ids.item(r.name))):
+        key = ids.item(rule.name)
+        enabled = "on" in (value(view, ids.RULE_ENABLED + key) or [])
         _differs(changes, f"rules.{rule.name}.enabled", enabled, rule.enabled)
-        zone = value(view, ids.RULE_ZONE + rule.name) or rule.zone
+        zone = value(view, ids.RULE_ZONE + key) or rule.zone
         if zone not in ZONES:
-            raise FieldError(ids.RULE_ZONE + rule.name, "pick watch or act now")
+            raise FieldError(ids.RULE_ZONE + key, "pick watch or act now")
         _differs(changes, f"rules.{rule.name}.zone", zone, rule.zone)
-        days = value(view, ids.RULE_DAYS + rule.name)
+        days = value(view, ids.RULE_DAYS + key)
         try:
             count = int(days) if days is not None else rule.days
         except ValueError:
-            raise FieldError(ids.RULE_DAYS + rule.name, "a whole number of days, 1 to 30") from None
+            raise FieldError(ids.RULE_DAYS + key, "a whole number of days, 1 to 30") from None
         if not 1 <= count <= 30:
-            raise FieldError(ids.RULE_DAYS + rule.name, "a whole number of days, 1 to 30")
+            raise FieldError(ids.RULE_DAYS + key, "a whole number of days, 1 to 30")
         _differs(changes, f"rules.{rule.name}.days", count, rule.days)
     return changes
 
@@ -176,12 +183,46 @@ def route_changes(view: dict[str, Any], areas: list[str], routing: tuple[Any, ..
     area's route off (`routing.<area>.enabled = false`), whether the file or a change had set it."""
     current = {route.product_area: route.channel for route in routing}
     changes: dict[str, Any] = {}
-    for area in (a for a in areas if present(view, ids.ROUTE + a)):
-        picked = value(view, ids.ROUTE + area)
+    for area in (a for a in areas if present(view, ids.ROUTE + ids.item(a))):
+        block = ids.ROUTE + ids.item(area)
+        picked = value(view, block)
         if picked is not None and not _CHANNEL.match(str(picked)):
-            raise FieldError(ids.ROUTE + area, "pick a channel from the list")
+            raise FieldError(block, "pick a channel from the list")
         if picked is None and area in current:
-            changes[f"routing.{area}.enabled"] = False
+            _differs(changes, f"routing.{area}.enabled", False, True, block)
         elif picked is not None:
-            _differs(changes, f"routing.{area}", picked, current.get(area))
+            _differs(changes, f"routing.{area}", picked, current.get(area), block)
     return changes
+
+
+def workspace_changes(view: dict[str, Any], timezone: str, metrics: Any) -> dict[str, Any]:
+    """The workspace's own timezone (`timezone`: every ritual without its own, and "today") and the zone
+    thresholds of every metric without its own (`metrics.watch`, `metrics.act_now`: how far from usual)."""
+    from bot.workspaces.service import check_timezone
+
+    changes: dict[str, Any] = {}
+    zone = value(view, ids.WORKSPACE_TIMEZONE)
+    if zone:
+        try:
+            check_timezone(zone)
+        except UsageError as error:
+            raise FieldError(ids.WORKSPACE_TIMEZONE, str(error)) from None
+        _differs(changes, "timezone", zone, timezone)
+    watch = _threshold(view, ids.THRESHOLD_WATCH, metrics.watch)
+    act_now = _threshold(view, ids.THRESHOLD_ACT_NOW, metrics.act_now)
+    if act_now < watch:
+        raise FieldError(ids.THRESHOLD_ACT_NOW, "act now must be at least watch")
+    _differs(changes, "metrics.watch", watch, metrics.watch)
+    _differs(changes, "metrics.act_now", act_now, metrics.act_now)
+    return changes
+
+
+def _threshold(view: dict[str, Any], block: str, current: float) -> float:
+    given = value(view, block)
+    try:
+        number = float(given) if given is not None else current
+    except ValueError:
+        raise FieldError(block, "a number like 2 or 3.5") from None
+    if not (math.isfinite(number) and number > 0):
+        raise FieldError(block, "a number above 0, like 2 or 3.5")
+    return number

@@ -10,6 +10,7 @@ from bot import weekdays
 from bot.blocks import BlockLimitError, environment
 from bot.config import Settings
 from bot.slack.settings_home import IDS, VENDORS, ritual_rows
+from bot.slack.settings_ids import item
 
 MAX_VIEW_BLOCKS = 100
 MAX_TITLE = 24
@@ -58,7 +59,7 @@ def ritual_view(settings: Settings, key: str) -> dict[str, Any]:
 def owners_view(settings: Settings) -> dict[str, Any]:
     from bot.slack.settings_parse import is_user
 
-    playbooks = [{"name": name, "title": p.title or name.replace("_", " ").capitalize(), "owner": p.owner,
+    playbooks = [{"key": item(name), "title": p.title or name.replace("_", " ").capitalize(), "owner": p.owner,
                   "user": p.owner if is_user(p.owner) else None}
                  for name, p in settings.file.playbooks.items()]
     return render_modal("settings_owners_modal", playbooks=playbooks[:MAX_OWNERS],
@@ -69,12 +70,20 @@ def rules_view(rows: list[Any]) -> dict[str, Any]:
     """`rows`: `settings_flows.RuleRow`s, the rules switched off included."""
     from bot.slack.present import metric_label
 
-    rules = [{"name": r.name, "metric_label": metric_label(r.metric), "enabled": r.enabled, "zone": r.zone,
+    rules = [{"name": r.name, "key": item(r.name), "metric_label": metric_label(r.metric), "enabled": r.enabled, "zone": r.zone,
               "days": r.days} for r in rows]
     return render_modal("settings_rules_modal", rules=rules[:MAX_RULES], more=max(0, len(rules) - MAX_RULES))
 
 
 def routes_view(settings: Settings) -> dict[str, Any]:
     routes = {route.product_area: route.channel for route in settings.file.routing}
-    areas = [{"name": name, "channel": routes.get(name)} for name in settings.file.product_areas]
+    areas = [{"name": name, "key": item(name), "channel": routes.get(name)} for name in settings.file.product_areas]
     return render_modal("settings_routes_modal", areas=areas[:MAX_AREAS], more=max(0, len(areas) - MAX_AREAS))
+
+
+def workspace_view(settings: Settings) -> dict[str, Any]:
+    """The workspace's own timezone and the zone thresholds of every metric without its own."""
+    metrics = settings.file.metrics
+    overridden = sorted(key for key, o in metrics.overrides.items() if o.watch is not None or o.act_now is not None)
+    return render_modal("settings_workspace_modal", timezone=settings.file.timezone, watch=f"{metrics.watch:g}",
+                        act_now=f"{metrics.act_now:g}", overridden=len(overridden))

@@ -36,10 +36,16 @@ def _json_dumps(value) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _json_loads(value):
+    # SQLite gives a JSON column numeric affinity: a document that is a bare number ("1.5", a setting's old or
+    # new value in its history) is stored, and comes back, as that number.
+    return value if isinstance(value, int | float) else orjson.loads(value)
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     url = normalize_url(url)
     kwargs.setdefault("json_serializer", _json_dumps)
-    kwargs.setdefault("json_deserializer", orjson.loads)
+    kwargs.setdefault("json_deserializer", _json_loads)
     # Error text never carries row values (ticket text, emails) into terminals or logs.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):

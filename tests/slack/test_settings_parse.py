@@ -72,19 +72,19 @@ def test_only_what_changed_becomes_a_change():
 
 def test_rules_and_routes():
     rules = [RuleRow("frt", "first_response_time", "act_now", 2, True), RuleRow("cut", "csat", "watch", 2, True)]
-    form = view(**{ids.RULE_ENABLED + "frt": {"selected_options": []},
-                   ids.RULE_ZONE + "frt": {"selected_option": {"value": "act_now"}},
-                   ids.RULE_DAYS + "frt": {"value": "4"}})
+    form = view(**{ids.RULE_ENABLED + ids.item("frt"): {"selected_options": []},
+                   ids.RULE_ZONE + ids.item("frt"): {"selected_option": {"value": "act_now"}},
+                   ids.RULE_DAYS + ids.item("frt"): {"value": "4"}})
     assert rule_changes(form, rules) == {"rules.frt.enabled": False, "rules.frt.days": 4}  # "cut" not in the form
     with pytest.raises(FieldError) as raised:
-        rule_changes(view(**{ids.RULE_ENABLED + "frt": {"selected_options": []}, ids.RULE_DAYS + "frt": {"value": "99"}}),
+        rule_changes(view(**{ids.RULE_ENABLED + ids.item("frt"): {"selected_options": []}, ids.RULE_DAYS + ids.item("frt"): {"value": "99"}}),
                      rules)
-    assert raised.value.block == ids.RULE_DAYS + "frt"
+    assert raised.value.block == ids.RULE_DAYS + ids.item("frt")
 
     from bot.config import RouteConfig
 
     routing = (RouteConfig(product_area="billing", channel="C0BILLING"),)
-    form = view(**{ids.ROUTE + "billing": {"selected_conversation": None},
-                   ids.ROUTE + "login": {"selected_conversation": "C0LOGIN"}})
+    form = view(**{ids.ROUTE + ids.item("billing"): {"selected_conversation": None},
+                   ids.ROUTE + ids.item("login"): {"selected_conversation": "C0LOGIN"}})
     assert route_changes(form, ["billing", "login", "other"], routing) == {
         "routing.billing.enabled": False, "routing.login": "C0LOGIN"}

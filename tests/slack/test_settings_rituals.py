@@ -132,26 +132,26 @@ def test_change_the_reviews_day_time_and_timezone(app, session_factory):
 def test_playbook_owner_rule_and_routes_from_their_modals(app, session_factory):
     driver, settings = app
     driver.click(ids.EDIT_OWNERS, "", user=ADMIN)
-    owner = inputs(modal(driver, 1))[ids.OWNER + "slow_replies"]
+    owner = inputs(modal(driver, 1))[ids.OWNER + ids.item("slow_replies")]
     assert owner["type"] == "users_select" and "initial_user" not in owner  # an email owner: no user to show
-    form = {ids.OWNER + "slow_replies": element(type="users_select", selected_user=OWNER)}
+    form = {ids.OWNER + ids.item("slow_replies"): element(type="users_select", selected_user=OWNER)}
     assert driver.submit(ids.OWNERS_VIEW, form, user=ADMIN).text == ""
     assert effective(session_factory, settings).playbooks["slow_replies"].owner == OWNER
 
     on = {"text": {"type": "plain_text", "text": "On"}, "value": "on"}
     driver.click(ids.EDIT_RULES, "", user=ADMIN)
     rule = inputs(modal(driver, 2))
-    assert rule[ids.RULE_ENABLED + "frt_spike"]["initial_options"] == [on]
-    off = {ids.RULE_ENABLED + "frt_spike": element(type="checkboxes", selected_options=[]),
-           ids.RULE_ZONE + "frt_spike": element(type="static_select", selected_option={"value": "watch"}),
-           ids.RULE_DAYS + "frt_spike": element(type="number_input", value="3")}
+    assert rule[ids.RULE_ENABLED + ids.item("frt_spike")]["initial_options"] == [on]
+    off = {ids.RULE_ENABLED + ids.item("frt_spike"): element(type="checkboxes", selected_options=[]),
+           ids.RULE_ZONE + ids.item("frt_spike"): element(type="static_select", selected_option={"value": "watch"}),
+           ids.RULE_DAYS + ids.item("frt_spike"): element(type="number_input", value="3")}
     assert driver.submit(ids.RULES_VIEW, off, user=ADMIN).text == ""
     assert effective(session_factory, settings).rules == ()  # switched off
     driver.click(ids.EDIT_RULES, "", user=ADMIN)
     rule = inputs(modal(driver, 3))  # still listed, off, with what was set, so it can come back
-    assert "initial_options" not in rule[ids.RULE_ENABLED + "frt_spike"]
-    assert rule[ids.RULE_DAYS + "frt_spike"]["initial_value"] == "3"
-    back = {**off, ids.RULE_ENABLED + "frt_spike": element(type="checkboxes", selected_options=[on])}
+    assert "initial_options" not in rule[ids.RULE_ENABLED + ids.item("frt_spike")]
+    assert rule[ids.RULE_DAYS + ids.item("frt_spike")]["initial_value"] == "3"
+    back = {**off, ids.RULE_ENABLED + ids.item("frt_spike"): element(type="checkboxes", selected_options=[on])}
     assert driver.submit(ids.RULES_VIEW, back, user=ADMIN).text == ""
     (frt,) = effective(session_factory, settings).rules
     assert (frt.name, frt.zone, frt.days, frt.playbook) == ("frt_spike", "watch", 3, "slow_replies")
@@ -159,9 +159,9 @@ def test_playbook_owner_rule_and_routes_from_their_modals(app, session_factory):
 
     driver.click(ids.EDIT_ROUTES, "", user=ADMIN)
     routes = inputs(modal(driver, 4))
-    assert routes[ids.ROUTE + "billing"]["initial_conversation"] == "C0BILLING"
-    assert "initial_conversation" not in routes[ids.ROUTE + "login"]
-    form = {ids.ROUTE + "billing": element(type="conversations_select", selected_conversation=None),
-            ids.ROUTE + "login": element(type="conversations_select", selected_conversation="C0LOGIN")}
+    assert routes[ids.ROUTE + ids.item("billing")]["initial_conversation"] == "C0BILLING"
+    assert "initial_conversation" not in routes[ids.ROUTE + ids.item("login")]
+    form = {ids.ROUTE + ids.item("billing"): element(type="conversations_select", selected_conversation=None),
+            ids.ROUTE + ids.item("login"): element(type="conversations_select", selected_conversation="C0LOGIN")}
     assert driver.submit(ids.ROUTES_VIEW, form, user=ADMIN).text == ""
     assert [(r.product_area, r.channel) for r in effective(session_factory, settings).routing] == [("login", "C0LOGIN")]

@@ -36,7 +36,8 @@ def home_section(sources=(SOURCE,), steps_done=False, **overrides):
               "zone": "Europe/Berlin"}]
     context = dict(ids=IDS, steps=steps, steps_done=steps_done, sources=list(sources), configured=[],
                    vendors=VENDORS, channels=settings(slack={"review_channel": "C0REVIEW"}).file.slack,
-                   rituals=RITUALS, playbooks=1, rules=2, routes=1, areas=3)
+                   rituals=RITUALS, playbooks=1, rules=2, routes=1, areas=3, timezone="Europe/Berlin", watch="2",
+                   act_now="3.5")
     return render("settings_home", **{**context, **overrides})
 
 
@@ -56,6 +57,8 @@ CASES = {
     "settings_routes_modal": lambda: views.routes_view(settings(
         product_areas={"billing": ("tag:billing",), "login": ("tag:login",)},
         routing=({"product_area": "billing", "channel": "C0BILLING"},))),
+    "settings_workspace_modal": lambda: views.workspace_view(settings(metrics={
+        "watch": 2.5, "overrides": {"frt": {"watch": 1.5}}})),
     "settings_notice_preview": lambda: render("settings_notice", kind="preview", ritual="weekly review",
                                               reason=None).payload(),
     "settings_notice_tested": lambda: render("settings_notice", kind="tested", name="zendesk-main",
