@@ -117,8 +117,6 @@ def channel_changes(view: dict[str, Any], slack: Any) -> dict[str, Any]:
 def ritual_changes(view: dict[str, Any], key: str, ritual: Any, *, daily: bool) -> dict[str, Any]:
     """Day (not for a daily ritual), time and timezone of `rituals.<key>`; an empty timezone means the
     workspace's own."""
-    from bot.workspaces.service import check_timezone
-
     changes: dict[str, Any] = {}
     if not daily:
         day = value(view, ids.RITUAL_DAY)
@@ -132,14 +130,21 @@ def ritual_changes(view: dict[str, Any], key: str, ritual: Any, *, daily: bool) 
         raise FieldError(ids.RITUAL_TIME, "pick a time like 09:30") from None
     if at != ritual.time:
         changes[f"rituals.{key}.time"] = at.strftime("%H:%M")
-    zone = value(view, ids.RITUAL_TIMEZONE)
+    _differs(changes, f"rituals.{key}.timezone", _timezone(view, ids.RITUAL_TIMEZONE), ritual.timezone)
+    return changes
+
+
+def _timezone(view: dict[str, Any], block: str) -> str | None:
+    """The IANA timezone name written in `block` (None when empty)."""
+    from bot.workspaces.service import check_timezone
+
+    zone = value(view, block)
     if zone:
         try:
             check_timezone(zone)
         except UsageError as error:
-            raise FieldError(ids.RITUAL_TIMEZONE, str(error)) from None
-    _differs(changes, f"rituals.{key}.timezone", zone, ritual.timezone)
-    return changes
+            raise FieldError(block, str(error)) from None
+    return zone
 
 
 def owner_changes(view: dict[str, Any], playbooks: dict[str, Any]) -> dict[str, Any]:
@@ -198,15 +203,9 @@ def route_changes(view: dict[str, Any], areas: list[str], routing: tuple[Any, ..
 def workspace_changes(view: dict[str, Any], timezone: str, metrics: Any) -> dict[str, Any]:
     """The workspace's own timezone (`timezone`: every ritual without its own, and "today") and the zone
     thresholds of every metric without its own (`metrics.watch`, `metrics.act_now`: how far from usual)."""
-    from bot.workspaces.service import check_timezone
-
     changes: dict[str, Any] = {}
-    zone = value(view, ids.WORKSPACE_TIMEZONE)
+    zone = _timezone(view, ids.WORKSPACE_TIMEZONE)
     if zone:
-        try:
-            check_timezone(zone)
-        except UsageError as error:
-            raise FieldError(ids.WORKSPACE_TIMEZONE, str(error)) from None
         _differs(changes, "timezone", zone, timezone)
     watch = _threshold(view, ids.THRESHOLD_WATCH, metrics.watch)
     act_now = _threshold(view, ids.THRESHOLD_ACT_NOW, metrics.act_now)

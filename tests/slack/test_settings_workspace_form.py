@@ -14,6 +14,7 @@ from bot.slack.settings_parse import FieldError, rule_changes
 from bot.slack.settings_flows import RuleRow
 from tests.slack.conftest import ADMIN, OWNER, running_app
 from tests.slack.test_settings_home import settings_from
+from tests.slack.test_settings_rituals import app  # noqa: F401 - the app on their config (Europe/Berlin, an admin)
 from tests.slack.test_settings_rituals import effective, element, history, home_of, inputs, modal
 
 CONFIG = f"""
@@ -32,13 +33,6 @@ owner = "owner@example.com"
 [playbooks.slow_replies]
 owner = "owner@example.com"
 """
-
-
-@pytest.fixture
-def app(tmp_path, session_factory, slack):
-    settings = settings_from(tmp_path, CONFIG, slack)
-    with running_app(settings, session_factory, slack) as driver:
-        yield driver, settings
 
 
 def submit(driver, form: dict) -> dict | None:

@@ -7,24 +7,11 @@ import json
 
 import pytest
 
-from bot.cli import main
 from bot.config import load_settings
 from bot.errors import UsageError
 from bot.storage.engine import make_engine, make_session_factory, sqlite_url
 from bot.workspaces.scope import scoped_settings
-
-
-@pytest.fixture
-def env(tmp_path, db_url):
-    config = tmp_path / "signalroom.toml"
-    config.write_text('timezone = "Europe/Berlin"\n', encoding="utf-8")
-    return {"DATABASE_URL": db_url, "SIGNALROOM_CONFIG": str(config)}
-
-
-def cli(env, capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv), env=env)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.workspaces.test_isolation import cli, env  # noqa: F401 - a TOML-only install (Europe/Berlin)
 
 
 def card_timezone(env, capsys, *argv: str) -> str:
