@@ -138,8 +138,9 @@ def run_themes(
         if store_result:
             store.replace_themes(session, workspace_id=workspace_id, themes=_stored_values(run), at=now_at)
             store.prune_vectors(session, workspace_id=workspace_id, keep_models=[run.embedder])
-        sources = {str(k): v for k, v in store.external_ids(
-            session, workspace_id=workspace_id, row_ids=[int(d.ticket_id) for d in docs]).items()}
+        ids = {d.ticket_id for d in docs}
+        sources = {str(i): (source, external) for i, source, external in store.window_external_ids(
+            session, workspace_id=workspace_id, start_at=start_at, end_at=end_at) if str(i) in ids}
     return ThemesReport(run, start_at, end_at, len(docs), sources)
 
 
