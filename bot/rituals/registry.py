@@ -88,7 +88,8 @@ class Ritual:
     why_empty: Callable[[Settings], str] = nothing_to_report  # the CLI's reason when render gave nothing
     every: timedelta | None = None  # its own worker job at this interval (not once a period by `rituals`)
     after_sync: bool = False  # run by the worker after every sync (not once a period by `rituals`)
-    sent: Callable[[Any, Settings, Rendered, datetime], None] | None = None  # (sessions, ..) after a message went
+    # After one of its messages was posted (or already stood): (sessions, settings, the message, now).
+    sent: Callable[[Any, Settings, Rendered, datetime], None] | None = None
     kind: str | None = None  # `signalroom digest --kind <kind>` renders or posts it
     name: str | None = None  # the CLI's name for it when not `key` (the reminders' ledger rows say "reminder")
     default_config: RitualConfig | None = None  # when the config has no [rituals.<config_table>] table
