@@ -37,6 +37,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("status", "status", "each source's health: last success, lag, last error, counts"),
     ("workspace", "workspace", "tenants of a multi-workspace install (add, list)"),
     ("source", "source", "helpdesk connections per workspace (add, list, remove)"),
+    ("integration", "integration", "Jira, Linear and HubSpot credentials per workspace (add, list, remove)"),
     ("secrets", "secrets", "the key that encrypts stored credentials (new-key, rotate)"),
     ("settings", "settings", "one workspace's settings over the config file's (show, set, unset, history)"),
     ("trackers", "trackers", "issue trackers: check the credentials, poll the linked issues"),

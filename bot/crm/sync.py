@@ -41,6 +41,7 @@ class SyncReport:
 
 
 def configured(settings: Settings) -> bool:
+    """A token serves this workspace: its stored one, or HUBSPOT_TOKEN for the config file's own (settings_for)."""
     return settings.env.hubspot_token is not None
 
 
@@ -49,8 +50,9 @@ def make_client(settings: Settings, *, http: httpx.Client | None = None, sleep: 
     from bot.errors import UsageError
 
     if settings.env.hubspot_token is None:
-        raise UsageError("HubSpot is not set up: set HUBSPOT_TOKEN to a private app's access token "
-                         "(README: HubSpot)")
+        raise UsageError(f"HubSpot is not set up for workspace {settings.workspace_id}: set HUBSPOT_TOKEN to a "
+                         "private app's access token, or store it with `signalroom integration add hubspot "
+                         f"--workspace {settings.workspace_id}` (README: HubSpot)")
     return HubSpotClient(http or httpx.Client(timeout=TIMEOUT), token=settings.env.hubspot_token.get_secret_value(),
                          base_url=settings.env.hubspot_url, sleep=sleep, clock=clock)
 

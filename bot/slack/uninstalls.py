@@ -1,4 +1,5 @@
-"""Uninstalls: `app_uninstalled` and `tokens_revoked` delete the workspace's tokens (OAuth installs only).
+"""Uninstalls: `app_uninstalled` and `tokens_revoked` delete the workspace's tokens (OAuth installs only), and
+with the app gone (uninstalled, or its bot token revoked) the workspace's stored integration credentials.
 
 Bolt's built-in listeners do the deleting through the installation store (`delete_all`, `delete_bot`,
 `delete_installation`; bot/slack/installations.py makes those clear every copy of a revoked token). Ours
@@ -34,23 +35,28 @@ def register(app: App, *, oauth: bool, session_factory) -> None:
     @app.event("app_uninstalled")
     def uninstalled(context: BoltContext) -> None:
         delete_all(context=context)
-        _record(session_factory, context, "uninstalled")
+        _record(session_factory, context, "uninstalled", forget=True)
 
     @app.event("tokens_revoked")
     def revoked(event: dict, context: BoltContext) -> None:
         delete_listed(event=event, context=context)
         tokens = event.get("tokens") or {}
         _record(session_factory, context, "bot token revoked" if tokens.get("bot") else
-                f"{len(tokens.get('oauth') or ())} user token(s) revoked")
+                f"{len(tokens.get('oauth') or ())} user token(s) revoked", forget=bool(tokens.get("bot")))
 
 
-def _record(session_factory, context: BoltContext, what: str) -> None:
+def _record(session_factory, context: BoltContext, what: str, *, forget: bool) -> None:
+    """Log it and note it in the settings history; `forget`: the app is gone from the workspace, so its stored
+    Jira/Linear/HubSpot credentials are deleted too (bot/workspaces/integrations.py)."""
     from bot.storage import workspaces as store
     from bot.storage.workspace_models import SettingsChange
+    from bot.workspaces.integrations import forget_workspace
 
     team = context.team_id or context.enterprise_id
     log.info("Slack workspace %s: %s, its tokens deleted", team, what)
     with session_factory.begin() as session:
+        if team and forget and (gone := forget_workspace(session, workspace_id=team)):
+            log.info("Slack workspace %s: %d stored integration credential(s) deleted", team, gone)
         if team and store.get_workspace(session, team_id=team) is not None:
             store.record_change(session, SettingsChange(workspace_id=team, key="slack_installation", old=None,
                                                         new=what, who="slack"))

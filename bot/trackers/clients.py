@@ -1,4 +1,9 @@
-"""Which trackers this install can use, and their clients built from the settings' credentials."""
+"""Which trackers a workspace can use, and their clients built from its settings' credentials.
+
+`settings.env` holds the credentials that serve `settings.workspace_id`: a workspace's settings
+(bot.workspaces.settings.settings_for) carry its stored ones (`signalroom integration add`), else the
+environment's for the config file's own workspace only (bot/workspaces/integrations.py).
+"""
 from __future__ import annotations
 
 import time
@@ -54,7 +59,8 @@ def make_client(settings: Settings, tracker: str, *, http: httpx.Client | None =
     """A client for `tracker`, or UsageError naming what to set."""
     problem = missing(settings, tracker)
     if problem:
-        raise UsageError(f"{tracker} is not set up: {problem}")
+        raise UsageError(f"{tracker} is not set up for workspace {settings.workspace_id}: {problem}, or store them "
+                         f"with `signalroom integration add {tracker} --workspace {settings.workspace_id}`")
     env = settings.env
     http = http or httpx.Client(timeout=TIMEOUT)
     if tracker == "jira":

@@ -229,11 +229,12 @@ def source_connections(sessions, *, workspace_id: str, keyring: Callable[[], Key
 
 
 def rotate_secrets(sessions, *, keyring: Keyring) -> int:
-    """Re-encrypt every stored secret with the first key, all or none (one transaction); how many."""
-    from bot.storage import workspaces as store
+    """Re-encrypt every stored secret (helpdesk sources, integration credentials) with the first key, all or none
+    (one transaction); how many."""
+    from bot.storage import integrations, workspaces as store
 
     with sessions.begin() as session:
-        rows = store.sources_with_secrets(session)
+        rows = [*store.sources_with_secrets(session), *integrations.with_secrets(session)]
         for row in rows:
             row.secret_ciphertext = keyring.rotate(row.secret_ciphertext)
         session.flush()

@@ -9,8 +9,9 @@
 effective settings of a workspace are the file's, deep-merged with the workspace's overrides
 (bot/workspaces/overrides.py) and validated by the file's own model, with `workspace_id` the team id,
 `timezone` the workspaces row's and, for a workspace other than the file's own, its stored helpdesk
-sources in place of the configured ones. The file's own workspace with no row is `base` itself: a
-TOML-only install behaves exactly as before. Keys are dotted paths ("slack.review_channel",
+sources in place of the configured ones, and its integration credentials (bot/workspaces/integrations.py:
+stored ones, the environment's only for the file's own workspace). The file's own workspace with no row is
+`base` itself: a TOML-only install behaves exactly as before. Keys are dotted paths ("slack.review_channel",
 "rituals.weekly_review.time", "rules.frt_spike.enabled", "routing.billing"); a value of None unsets.
 Nothing is written unless every change is valid; an invalid one is a `UsageError` naming its key path.
 """
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.errors import UsageError
 from bot.workspaces import overrides as doc
+from bot.workspaces.integrations import with_integrations
 
 if TYPE_CHECKING:
     from bot.config import FileConfig, Settings
@@ -57,7 +59,8 @@ def settings_for(sessions, base: Settings, team_id: str) -> Settings:
                 return base
             raise _unknown(session, base, team_id)
         stored = settings_store.get_settings(session, workspace_id=team_id)
-        return _compose(session, base, row, stored.overrides if stored is not None else {})
+        composed = _compose(session, base, row, stored.overrides if stored is not None else {})
+        return with_integrations(session, base, composed, team_id)  # its Jira/Linear/HubSpot credentials
 
 
 def stored_overrides(sessions, team_id: str) -> dict[str, Any]:

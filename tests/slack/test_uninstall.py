@@ -119,3 +119,28 @@ def test_uninstall_of_one_workspace_leaves_the_others(oauth_driver, engine, tmp_
     settings = make_settings(tmp_path, oauth_env(oauth_driver.slack))
     assert workspaces(settings, engine) == ["T0002"]
     assert bot_token_for(store_of(engine), team_id="T0002") == TOKEN
+
+
+def test_uninstall_deletes_the_workspaces_integration_credentials_only(oauth_driver, engine,  # noqa: F811
+                                                                      session_factory):
+    from bot.storage import integrations
+    from bot.storage.integration_models import IntegrationCredential
+    from bot.workspaces.service import add_workspace
+
+    install(oauth_driver)
+    ring = store_of(engine).keyring
+    for team in ("T0002", "T0003"):
+        add_workspace(session_factory, team_id=team, name=None, timezone="Europe/Berlin")
+    with session_factory.begin() as session:
+        for team, kind in (("T0002", "jira"), ("T0002", "hubspot"), ("T0003", "linear")):
+            integrations.add(session, IntegrationCredential(workspace_id=team, kind=kind, url=None, email=None,
+                                                            secret_ciphertext=ring.encrypt(f"{team}-{kind}")))
+
+    def stored():
+        with session_factory() as session:
+            return [(c.workspace_id, c.kind) for c in integrations.listed(session)]
+
+    oauth_driver.event({"type": "tokens_revoked", "tokens": {"oauth": ["UINSTALLER"], "bot": []}})
+    assert stored() == [("T0002", "hubspot"), ("T0002", "jira"), ("T0003", "linear")]  # the app still serves
+    assert oauth_driver.event({"type": "app_uninstalled"}).status_code == 200
+    assert stored() == [("T0003", "linear")]
