@@ -156,15 +156,16 @@ def team_settings(services: Services, workspace_id: str) -> Settings:
     """What every Slack reader formats with: the config file with the workspace's stored changes on top
     (`bot.workspaces.settings.settings_for`: currency, working days, schedules, channels, timezone). A
     workspace that installed the app and changed nothing yet has no row: the file's settings under its own
-    id, without the file's sources (they are the file's own workspace's)."""
+    id, without the file's sources and integration credentials (they are the file's own workspace's)."""
+    from bot.workspaces.integrations import without_environment
     from bot.workspaces.settings import settings_for
 
     base = services.settings
     try:
         return settings_for(services.session_factory, base, workspace_id)
-    except UsageError:
-        return base.model_copy(update={"file": base.file.model_copy(update={"workspace_id": workspace_id,
-                                                                            "sources": {}})})
+    except UsageError:  # nor the environment's Jira/Linear/HubSpot credentials (bot/workspaces/integrations.py)
+        return without_environment(base.model_copy(update={"file": base.file.model_copy(
+            update={"workspace_id": workspace_id, "sources": {}})}))
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from bot.errors import UsageError
 from bot.slack import tracker_drafts as drafts
 from bot.slack import tracker_ids as t
 from bot.slack.present import render_view
-from bot.slack.request import Request, answer_user, replying
+from bot.slack.request import Request, answer_user, replying, team_settings
 from bot.storage.models import Action, TriggerRow
 from bot.trackers import clients
 from bot.trackers.links import AlreadyLinkedError, Subject, create_issue, link_existing, open_link
@@ -90,7 +90,7 @@ def _subject(value: str) -> tuple[Subject, date | None]:
 def on_click(body: dict, context: BoltContext, respond, client: WebClient) -> None:
     with replying(context, respond):
         r = _request(body, context, client)
-        settings = r.services.settings
+        settings = r.settings  # the workspace's own trackers (bot/workspaces/integrations.py)
         subject, week = _subject(str(body["actions"][0].get("value", "")))
         trackers = clients.configured(settings)
         if not trackers:
@@ -122,7 +122,7 @@ def on_click(body: dict, context: BoltContext, respond, client: WebClient) -> No
 
 
 def _prefill(session, r: Request, subject: Subject, week: date | None, url: str | None) -> drafts.Prefill:
-    settings = r.services.settings
+    settings = r.settings
     if subject.kind == "theme":
         from bot.themes.weekly import last_complete_week
 
@@ -142,7 +142,7 @@ def _value(view: dict, block: str, action: str) -> str:
 
 
 def ack_create(ack, body: dict, view: dict, context: BoltContext) -> None:
-    settings = context["services"].settings
+    settings = team_settings(context["services"], context["workspace_id"])
     trackers = clients.configured(settings)
     tracker = _value(view, t.TRACKER_BLOCK, t.TRACKER_INPUT) or (trackers[0] if trackers else "")
     title = _value(view, t.TITLE_BLOCK, t.TITLE_INPUT)
@@ -195,7 +195,7 @@ def after_create(body: dict, context: BoltContext, client: WebClient) -> None:
         r, draft = _request(body, context, client), context["tracker_draft"]
         subject, data = _metadata(body["view"])
         services = r.services
-        tracker = clients.make_client(services.settings, draft["tracker"], sleep=services.sleep)
+        tracker = clients.make_client(r.settings, draft["tracker"], sleep=services.sleep)
         try:
             link = create_issue(services.session_factory, tracker, workspace_id=r.workspace_id, subject=subject,
                                 draft=IssueDraft(draft["title"], draft["description"], draft["project"],
@@ -222,8 +222,8 @@ def after_link(body: dict, context: BoltContext, client: WebClient) -> None:
         services, key = r.services, context["tracker_key"]
         with r.db.transaction() as session:
             current = open_link(session, workspace_id=r.workspace_id, subject=subject)
-            tracker_name = current.tracker if current is not None else clients.configured(services.settings)[0]
-        tracker = clients.make_client(services.settings, tracker_name, sleep=services.sleep)
+            tracker_name = current.tracker if current is not None else clients.configured(r.settings)[0]
+        tracker = clients.make_client(r.settings, tracker_name, sleep=services.sleep)
         try:
             link = link_existing(services.session_factory, tracker, workspace_id=r.workspace_id, subject=subject,
                                  key=key, user=r.user, now=services.now())

@@ -182,10 +182,7 @@ def with_integrations(session, base, settings, team_id: str):
     if own and not rows:
         return settings
     defaults = type(settings.env).model_fields
-    update: dict[str, Any] = {}
-    if not own:  # the environment's credentials are the file's own workspace's
-        for fields in ENV_FIELDS.values():
-            update |= {name: defaults[name].default for name in fields if name is not None}
+    update: dict[str, Any] = {} if own else _unset(defaults)  # the environment's are the file's own workspace's
     ring = keyring(base) if rows else None
     for row in rows:
         url_field, email_field, secret_field = ENV_FIELDS[row.kind]
@@ -194,6 +191,16 @@ def with_integrations(session, base, settings, team_id: str):
             update[email_field] = row.email
         update[secret_field] = SecretStr(ring.decrypt(row.secret_ciphertext).reveal())
     return settings.model_copy(update={"env": settings.env.model_copy(update=update)})
+
+
+def without_environment(settings):
+    """`settings` for a workspace other than the config file's own that has nothing stored: none of the
+    environment's integration credentials."""
+    return settings.model_copy(update={"env": settings.env.model_copy(update=_unset(type(settings.env).model_fields))})
+
+
+def _unset(defaults) -> dict[str, Any]:
+    return {name: defaults[name].default for fields in ENV_FIELDS.values() for name in fields if name is not None}
 
 
 def _view(row) -> IntegrationView:
