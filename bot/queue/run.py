@@ -53,7 +53,11 @@ class OnceReport:
 def run_once(runtime, options: Options = Options()) -> OnceReport:
     from bot.queue.app import make_app
 
-    return asyncio.run(_once(make_app(runtime.settings.database_url), Tenants(runtime), options))
+    tenants = Tenants(runtime)
+    try:
+        return asyncio.run(_once(make_app(runtime.settings.database_url), tenants, options))
+    finally:
+        tenants.close()
 
 
 async def _once(app, tenants: Tenants, options: Options) -> OnceReport:
@@ -106,7 +110,11 @@ async def recover_stalled(app, seconds: float) -> int:
 def serve(runtime, options: Options = Options()) -> None:
     from bot.queue.app import make_app
 
-    asyncio.run(_serve(make_app(runtime.settings.database_url), Tenants(runtime), options))
+    tenants = Tenants(runtime)
+    try:
+        asyncio.run(_serve(make_app(runtime.settings.database_url), tenants, options))
+    finally:
+        tenants.close()
 
 
 async def _serve(app, tenants: Tenants, options: Options) -> None:

@@ -87,7 +87,7 @@ def run_sync(context, workspace_id: str, source: str) -> None:
 
     if (tenant := _tenant(context, workspace_id)) is None:
         return
-    result = sync_source(tenant, source)
+    result = sync_source(tenant, source, context.additional_context["tenants"].client())
     log.info("sync %s/%s: %s", workspace_id, source, "ok" if result.ok else result.error)
     runner = runner_for(tenant)
     source_health.send(runner.publisher(), runner.sessions, settings=tenant.settings, now=_now())

@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
 from sqlalchemy import select
 
 from bot.config import ConfigError
@@ -40,6 +41,21 @@ class Tenant:
 @dataclass
 class Tenants:
     runtime: object  # the process's bot.context.Runtime (the config file's settings)
+    _client: httpx.Client | None = None
+
+    def client(self) -> httpx.Client:
+        """One HTTP client for every sync this process runs: its TLS context (loading the CA bundle costs
+        ~0.1 CPU-s, more than a small sync's own work) and its kept-alive connections are reused."""
+        if self._client is None:
+            from bot.sync.sources import make_client
+
+            self._client = make_client()
+        return self._client
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
 
     def served(self) -> list[str]:
         """Workspace ids to enqueue work for, in a stable order."""
@@ -92,32 +108,30 @@ def runner_for(tenant: Tenant):
     return make_runner(tenant.runtime, post=True)
 
 
-def sync_source(tenant: Tenant, name: str):
-    """Sync one of the tenant's sources and record its health; the `SourceResult`."""
+def sync_source(tenant: Tenant, name: str, client: httpx.Client):
+    """Sync one of the tenant's sources over `client` and record its health; the `SourceResult`."""
     from bot.commands.sync import sync_csv
     from bot.sync.health import record_planned
     from bot.sync.service import SourceResult
     from bot.sync.service import sync_source as sync_adapter
-    from bot.sync.sources import make_client, plan_sources
+    from bot.sync.sources import plan_sources
 
     runtime, settings = tenant.runtime, tenant.settings
     sessions = runtime.session_factory()
-    with make_client() as client:
-        if tenant.stored_sources:
-            from bot.workspaces.sync import plan_workspace_sources
+    if tenant.stored_sources:
+        from bot.workspaces.sync import plan_workspace_sources
 
-            planned = plan_workspace_sources(sessions, workspace_id=tenant.workspace_id, settings=settings,
-                                             client=client, only=name)[0]
-        else:
-            planned = plan_sources(settings, client=client, only=name)[0]
-        if planned.problem:
-            result = SourceResult(name, error=planned.problem)
-            log.error("sync %s/%s: %s", tenant.workspace_id, name, planned.problem)
-        elif planned.kind == "csv":
-            result = sync_csv(planned, runtime, workspace_id=tenant.workspace_id)
-        else:
-            result = sync_adapter(planned.adapter, session_factory=sessions, workspace_id=tenant.workspace_id,
-                                  start=planned.start(datetime.now(UTC)),
-                                  store_subject=settings.file.privacy.store_subject)
+        planned = plan_workspace_sources(sessions, workspace_id=tenant.workspace_id, settings=settings,
+                                         client=client, only=name)[0]
+    else:
+        planned = plan_sources(settings, client=client, only=name)[0]
+    if planned.problem:
+        result = SourceResult(name, error=planned.problem)
+        log.error("sync %s/%s: %s", tenant.workspace_id, name, planned.problem)
+    elif planned.kind == "csv":
+        result = sync_csv(planned, runtime, workspace_id=tenant.workspace_id)
+    else:
+        result = sync_adapter(planned.adapter, session_factory=sessions, workspace_id=tenant.workspace_id,
+                              start=planned.start(datetime.now(UTC)), store_subject=settings.file.privacy.store_subject)
     record_planned(sessions, workspace_id=tenant.workspace_id, planned=planned, result=result, now=datetime.now(UTC))
     return result
