@@ -9,7 +9,8 @@
     sync_hour = 4                         # the daily sync's local hour (`timezone`)
 
 The rule names `value`, `tier`, `lifecycle` or any fetched property (bot/crm/rule.py). The token never lives
-here: HUBSPOT_TOKEN (HUBSPOT_URL for proxies and tests) comes from the environment. Kept apart from
+here: HUBSPOT_TOKEN (HUBSPOT_URL for proxies and tests) comes from the environment, or per workspace from
+the encrypted store (`signalroom integration add hubspot`). Kept apart from
 bot/config.py, which imports `CrmConfig` into the file model, so this module must not import bot.config.
 """
 from __future__ import annotations

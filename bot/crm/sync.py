@@ -74,13 +74,43 @@ def company_row(company: Company, owner: Owner | None, settings: Settings) -> tu
         value, problem = None, f"{cfg.value_property} is not a number"
     tier = props.get(cfg.tier_property) if cfg.tier_property else None
     lifecycle = props.get(cfg.lifecycle_property) if cfg.lifecycle_property else None
-    rule = cfg.rule()
-    high = bool(rule is not None and evaluate(rule, {**props, "value": value, "tier": tier, "lifecycle": lifecycle}))
+    high = judge(cfg.rule(), props, value=value, tier=tier, lifecycle=lifecycle)
     return {"crm_id": company.id, "name": company.name[:254], "domain": (company.domain or None) and company.domain[:254],
             "normalized_name": matching.normalize_name(company.name)[:254], "properties": props, "value": value,
             "tier": tier and tier[:100], "lifecycle": lifecycle and lifecycle[:100], "owner_id": company.owner_id,
             "owner_email": owner.email if owner else None, "owner_name": owner.name[:254] if owner else None,
             "high_value": high}, problem
+
+
+def judge(rule: Any, properties: dict[str, Any], *, value: float | None, tier: str | None,
+          lifecycle: str | None) -> bool:
+    """Pure: is a company with these stored properties high-value by `rule` (None: no rule, never)?"""
+    return bool(rule is not None and evaluate(rule, {**properties, "value": value, "tier": tier,
+                                                     "lifecycle": lifecycle}))
+
+
+def rejudge(session, settings: Settings, *, workspace_id: str | None = None) -> int:
+    """The `[crm] high_value` rule as configured now, over the companies as last synced (their stored
+    properties): a changed rule takes effect without waiting for the next sync. Days with tickets of the
+    organizations whose tier changed are marked for the rollup. How many companies changed."""
+    workspace_id = workspace_id or settings.workspace_id
+    rule = settings.file.crm.rule()
+    changed = []
+    for company in store.companies(session, workspace_id=workspace_id):
+        high = judge(rule, dict(company.properties or {}), value=company.value, tier=company.tier,
+                     lifecycle=company.lifecycle)
+        if high != company.high_value:
+            changed.append((company, high))
+    if not changed:
+        return 0
+    before = store.high_value_organizations(session, workspace_id=workspace_id)
+    for company, high in changed:
+        company.high_value = high
+    session.flush()
+    after = store.high_value_organizations(session, workspace_id=workspace_id)
+    store.touch_organizations(session, workspace_id=workspace_id, organizations=before ^ after)
+    log.info("hubspot: the high-value rule changed %d companies' tier", len(changed))
+    return len(changed)
 
 
 def _fetch(client: HubSpotClient, settings: Settings) -> tuple[list[Company], list[tuple[str | None, str, Any]]]:
@@ -149,8 +179,10 @@ def due(now: datetime, *, last_synced_at: datetime | None, sync_hour: int, timez
 
 
 def run_if_due(sessions, settings: Settings, *, now: datetime) -> SyncReport | None:
-    """The worker's hourly check: sync when the day's sync is due."""
-    with sessions() as session:
+    """The worker's hourly check (the first at its start): the rule re-judged over the stored companies at once,
+    and a sync when the day's sync is due."""
+    with sessions.begin() as session:
+        rejudge(session, settings)
         last = store.last_synced_at(session, workspace_id=settings.workspace_id)
     if not due(now, last_synced_at=last, sync_hour=settings.file.crm.sync_hour, timezone=settings.file.timezone):
         return None

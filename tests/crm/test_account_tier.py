@@ -59,3 +59,36 @@ def test_incremental_rollup_after_a_sync_moves_the_account_to_high_value(tmp_pat
     acme = sum(1 for t in _tickets() if t.organization == ACME
                and datetime(2024, 4, 22, tzinfo=UTC) <= t.created_at < datetime(2024, 6, 1, tzinfo=UTC))
     assert _tiers(session_factory, rollup)["high_value"] == acme > 0
+
+
+def test_a_changed_rule_takes_effect_from_the_stored_properties_without_a_sync(tmp_path, session_factory):
+    from bot.crm.sync import run_if_due
+    from bot.storage.crm import high_value_organizations
+
+    with session_factory.begin() as s:
+        upsert_tickets(s, workspace_id=WS, tickets=_tickets())
+        upsert_references(s, workspace_id=WS, source="zendesk",
+                          references=[Reference("organization", ACME, "Acme Corp", domains=("acme.com",))])
+    rollup = RollupSettings(timezone="UTC", segments=SegmentSettings())
+    config = tmp_path / "signalroom.toml"
+    config.write_text('timezone = "UTC"\n[crm]\ntier_property = "tier"\nhigh_value = "value >= 500000"\n')
+    fake = FakeHubSpot()
+    fake.company("9001", name="Acme, Inc.", domain="acme.com", annualrevenue="250000", tier="Enterprise")
+    with serve(fake) as url, httpx.Client() as http:
+        env = {"HUBSPOT_URL": url, "HUBSPOT_TOKEN": TOKEN}
+        settings = load_settings(env, config_path=str(config))
+        assert sync_companies(session_factory, settings, client=make_client(settings, http=http), now=END).matched == 1
+        run_rollup(session_factory, workspace_id=WS, settings=rollup, now_at=END, full=True)
+        assert "high_value" not in _tiers(session_factory, rollup)
+        with session_factory() as s:
+            assert high_value_organizations(s, workspace_id=WS) == set()
+
+        config.write_text('timezone = "UTC"\n[crm]\ntier_property = "tier"\nhigh_value = "tier == \'enterprise\'"\n')
+        changed = load_settings(env, config_path=str(config))
+        asked = len(fake.requests)
+        assert run_if_due(session_factory, changed, now=END) is None  # synced today: no sync, no request
+        assert len(fake.requests) == asked
+    with session_factory() as s:
+        assert high_value_organizations(s, workspace_id=WS) == {ACME}  # the new rule over the stored properties
+    run_rollup(session_factory, workspace_id=WS, settings=rollup, now_at=END)  # incremental: the days were touched
+    assert _tiers(session_factory, rollup).get("high_value", 0) > 0
