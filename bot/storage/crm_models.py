@@ -4,8 +4,8 @@
 chose (`properties`, as the CRM sent them), the account's value, tier, lifecycle stage and company owner,
 and `high_value` as the `[crm] high_value` rule last judged it (at the sync, and again over the stored
 properties at the worker's hourly check, so a changed rule takes effect without a sync: bot/crm/sync.rejudge).
-`crm_matches` ties a helpdesk organization (the key tickets carry: the vendor's id, or the name for CSV imports) to one company, by
-`domain` or normalized `name`.
+`crm_matches` ties a helpdesk organization (the key tickets carry: the vendor's id, or the name for CSV
+imports) to one company, by `domain` or normalized `name`.
 """
 from __future__ import annotations
 
