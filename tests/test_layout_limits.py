@@ -21,7 +21,6 @@ MARKER = re.compile(r"#\s*long:\s*\S")  # `# long: <reason>`; an empty reason do
 # "path:Qualified.name" for a function.
 PENDING_SPLIT = {
     "bot/rituals/charts.py:figure",  # the read-model helper changed charts.py this round
-    "bot/slack/app.py:build_app",  # bot/slack is the Slack helpers'
 }
 
 
