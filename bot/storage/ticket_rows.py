@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, insert
 
+from bot.redact import redact
 from bot.storage.models import TicketRow
 from integrations.base import Ticket
 from integrations.normalize import CUT_KEY
@@ -84,8 +85,6 @@ def stored_comment(text: str | None, store_subject: bool) -> str | None:
     """A CSAT comment as stored: redacted (emails, phones, urls, ids, numbers), clipped; nothing without subjects."""
     if not text or not store_subject:
         return None
-    from bot.themes.redact import redact  # the themes package loads scikit-learn: only when a comment comes
-
     return redact(text)[:COMMENT_LIMIT] or None
 
 

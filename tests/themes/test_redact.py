@@ -1,6 +1,7 @@
 import pytest
 
-from bot.themes.redact import clean_for_clustering, redact
+from bot.redact import redact
+from bot.themes.redact import clean_for_clustering
 
 
 @pytest.mark.parametrize(
