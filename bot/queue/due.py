@@ -10,6 +10,8 @@ The job table of the in-process worker (bot/rituals/worker.py), per workspace:
 | `health`            | 5 min                     | the workspace has sources; claim free            |
 | `reminders`         | 15 min                    | claim free                                       |
 | `themes`            | 6 h                       | 6 h since its last stored run; claim free        |
+| `trackers`          | `[trackers] poll_minutes` | the workspace has Jira/Linear credentials; claim free |
+| `crm`               | 1 h (a sync once a day)   | the workspace has a HubSpot token; claim free    |
 | `ritual`            | its schedule              | within its time and grace, not in the ledger yet |
 
 A claim (`bot.rituals.lease.claim`) is a lease row per job and workspace that only
@@ -36,7 +38,7 @@ from bot.rituals import lease
 
 log = logging.getLogger(__name__)
 EVERY = {"rollup": timedelta(minutes=15), "alerts": timedelta(minutes=1), "health": timedelta(minutes=5),
-         "reminders": timedelta(minutes=15), "themes": timedelta(hours=6)}
+         "reminders": timedelta(minutes=15), "themes": timedelta(hours=6), "crm": timedelta(hours=1)}
 RITUAL_RETRY = timedelta(minutes=10)  # a ritual still not in the ledger is queued again after this
 
 
@@ -86,7 +88,21 @@ def plan_workspace(tenant: Tenant, now: datetime) -> list[Planned]:
     add("rollup", EVERY["rollup"], f"rollup:{ws}")
     if themes_due(tenant, now):
         add("themes", EVERY["themes"], f"themes:{ws}")
+    add_integrations(tenant, add)
     return jobs
+
+
+def add_integrations(tenant: Tenant, add) -> None:
+    """The trackers' poll and the CRM check for a workspace with credentials: its stored ones, or the
+    environment's for the config file's own workspace (the tenant's settings carry them: settings_for)."""
+    from bot.crm.sync import configured as crm_configured
+    from bot.trackers.clients import configured as trackers_configured
+
+    ws, settings = tenant.workspace_id, tenant.settings
+    if trackers_configured(settings):
+        add("trackers", timedelta(minutes=settings.file.trackers.poll_minutes), f"trackers:{ws}")
+    if crm_configured(settings):
+        add("crm", EVERY["crm"], f"crm:{ws}")
 
 
 @dataclass(frozen=True)

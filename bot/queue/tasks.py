@@ -9,6 +9,8 @@
 | `alerts`       | `posts` | 20       | `posts:<ws>`          | trigger alerts, recoveries, the review's nudge |
 | `reminders`    | `posts` | 20       | `posts:<ws>`          | owner reminders                               |
 | `health`       | `posts` | 20       | `posts:<ws>`          | source health alerts                          |
+| `trackers`     | `sync`  | 10       | `trackers:<ws>`       | linked Jira/Linear issues' status             |
+| `crm`          | `sync`  | 10       | `crm:<ws>`            | the rule re-judged; HubSpot once a day        |
 
 Workers fetch the highest priority first, then first in, first out: posts go before
 syncs, syncs before the heavy jobs, and since `bot/queue/due.py` queues each round
@@ -51,6 +53,8 @@ KINDS = {
     "alerts": Kind("posts", 20, "posts:{ws}"),
     "reminders": Kind("posts", 20, "posts:{ws}"),
     "health": Kind("posts", 20, "posts:{ws}"),
+    "trackers": Kind("sync", 10, "trackers:{ws}"),
+    "crm": Kind("sync", 10, "crm:{ws}"),
 }
 
 
@@ -142,8 +146,26 @@ def run_health(context, workspace_id: str) -> None:
         source_health.send(runner.publisher(), runner.sessions, settings=tenant.settings, now=_now())
 
 
+def run_trackers(context, workspace_id: str) -> None:
+    """The workspace's open linked issues that are due, with its own tracker credentials (settings_for)."""
+    from bot.trackers.poll import poll_links
+
+    if (tenant := _tenant(context, workspace_id)) is not None:
+        report = poll_links(tenant.runtime.session_factory(), tenant.settings, workspace_id=workspace_id)
+        log.info("trackers %s: %d refreshed, %d resolved", workspace_id, report.refreshed, report.resolved)
+
+
+def run_crm(context, workspace_id: str) -> None:
+    """The workspace's HubSpot check: its rule over the stored companies, and the daily sync when due."""
+    from bot.crm.sync import run_if_due
+
+    if (tenant := _tenant(context, workspace_id)) is not None:
+        run_if_due(tenant.runtime.session_factory(), tenant.settings, now=_now())
+
+
 FUNCTIONS = {"sync_source": run_sync, "rollup": run_rollup, "themes": run_themes, "ritual": run_ritual,
-             "alerts": run_alerts, "reminders": run_reminders, "health": run_health}
+             "alerts": run_alerts, "reminders": run_reminders, "health": run_health, "trackers": run_trackers,
+             "crm": run_crm}
 
 
 def register(app) -> None:
