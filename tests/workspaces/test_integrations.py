@@ -128,3 +128,26 @@ def test_secrets_rotate_re_encrypts_integration_credentials(env, capsys, engine)
     (row,) = raw(engine)
     new_only = keyring_from_value(rotated["SIGNALROOM_SECRET_KEY"].split(",")[0])
     assert new_only.decrypt(row.secret_ciphertext).reveal() == LINEAR_KEY
+
+
+def test_the_queue_polls_trackers_and_checks_the_crm_for_each_workspace_with_credentials(env, capsys):
+    from datetime import UTC, datetime
+
+    from bot.context import Runtime
+    from bot.queue.due import plan
+    from bot.queue.tenants import Tenants
+
+    with serve(FakeJira()) as jira_url, serve(FakeHubSpot()) as hubspot_url:
+        assert run(["integration", "add", "jira", "--workspace", OTHER, "--url", jira_url, "--email", JIRA_EMAIL,
+                    "--secret-env", "J_TOKEN"], env, capsys)[0] == 0
+        assert run(["integration", "add", "hubspot", "--workspace", OWN, "--url", hubspot_url,
+                    "--secret-env", "H_TOKEN"], env, capsys)[0] == 0
+    process_env = {**env, "LINEAR_API_KEY": "lin_env_key",  # the config file's own workspace's only
+                   "SLACK_BOT_TOKEN": "xoxb-test-not-a-real-token"}  # one team served: every workspace
+    runtime = Runtime(load_settings(process_env, config_path=env["SIGNALROOM_CONFIG"]), env=process_env)
+    try:
+        planned = plan(Tenants(runtime), datetime(2026, 12, 1, 9, tzinfo=UTC))
+    finally:
+        runtime.close()
+    assert sorted((p.task, p.kwargs["workspace_id"]) for p in planned if p.task in ("trackers", "crm")) == [
+        ("crm", OWN), ("trackers", OWN), ("trackers", OTHER)]
