@@ -6,6 +6,7 @@ quarantined with its line and the database's reason, and the other rows import.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +14,9 @@ from pathlib import Path
 from sqlalchemy.orm import sessionmaker
 
 from bot.storage.tickets import UpsertResult, quarantine, upsert_tickets
-from bot.sync.service import refused_by_data, store_apart
+from bot.sync.service import SourceResult, refused_by_data, store_apart
 from integrations.base import Ticket
-from integrations.csv_import import CsvMapping, RowError, RowNote, read_file_numbered
+from integrations.csv_import import CsvMapping, MappingError, RowError, RowNote, read_file_numbered
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -132,3 +133,31 @@ def import_csv_file(
         progress=progress,
         log_rows=log_rows,
     )
+
+
+def sync_csv(planned, runtime, *, workspace_id: str | None = None):
+    """Re-import a csv source's file (a planned source of `bot.sync.sources`, `runtime` the command's or a
+    tenant's); the outcome as a `SourceResult`. The `sync` command, the worker's and the queue's sync jobs."""
+    result = SourceResult(planned.name)
+    began = time.monotonic()
+    path = Path(planned.config.path or "")
+    if not path.is_file():
+        result.error = f"{planned.name}: CSV file not found: {path} (check sources.{planned.name}.path)"
+        return result
+    try:
+        summary = import_csv_file(
+            path,
+            session_factory=runtime.session_factory(),
+            workspace_id=workspace_id or runtime.workspace_id,
+            source=planned.name,
+            store_subject=runtime.settings.file.privacy.store_subject,
+        )
+    except MappingError as exc:  # the file as a whole (encoding, delimiter, columns): this source only
+        result.error = f"{planned.name}: {path}: {exc}"
+        return result
+    result.fetched = summary.rows
+    result.inserted, result.updated = summary.result.inserted, summary.result.updated
+    result.deleted, result.unchanged = summary.result.deleted, summary.result.unchanged
+    result.quarantined = len(summary.errors)
+    result.duration = time.monotonic() - began
+    return result

@@ -24,9 +24,6 @@ PENDING = {
     # rituals.action_ids, delivery (notifier, installations), review (outcomes),
     # review_items (readings) reach into bot.slack, whose listeners call the rituals.
     ("bot.rituals", "bot.slack"),
-    # rituals.worker and queue.tenants import sync_csv from the `sync` command: it belongs in bot.sync.
-    ("bot.rituals", "bot.commands"),
-    ("bot.queue", "bot.commands"),
 }
 
 

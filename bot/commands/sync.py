@@ -79,38 +79,6 @@ class BarProgress:
         self._progress.update(self._tasks[result.name], detail=detail, total=1, completed=1)
 
 
-def sync_csv(planned, runtime, *, workspace_id: str | None = None):
-    """Re-import a csv source's file; the outcome as a `SourceResult` (the worker's sync job uses it too)."""
-    from bot.imports import import_csv_file
-    from bot.sync.service import SourceResult
-    from integrations.csv_import import MappingError
-    from pathlib import Path
-
-    result = SourceResult(planned.name)
-    began = time.monotonic()
-    path = Path(planned.config.path or "")
-    if not path.is_file():
-        result.error = f"{planned.name}: CSV file not found: {path} (check sources.{planned.name}.path)"
-        return result
-    try:
-        summary = import_csv_file(
-            path,
-            session_factory=runtime.session_factory(),
-            workspace_id=workspace_id or runtime.workspace_id,
-            source=planned.name,
-            store_subject=runtime.settings.file.privacy.store_subject,
-        )
-    except MappingError as exc:  # the file as a whole (encoding, delimiter, columns): this source only
-        result.error = f"{planned.name}: {path}: {exc}"
-        return result
-    result.fetched = summary.rows
-    result.inserted, result.updated = summary.result.inserted, summary.result.updated
-    result.deleted, result.unchanged = summary.result.deleted, summary.result.unchanged
-    result.quarantined = len(summary.errors)
-    result.duration = time.monotonic() - began
-    return result
-
-
 def run(args, runtime) -> int:
     from bot.sync.health import record_planned
     from bot.sync.service import SyncSummary
@@ -153,6 +121,7 @@ def run(args, runtime) -> int:
 def _sync_planned(planned, args, runtime, session_factory, *, workspace_id: str, now) -> list:
     """Sync each planned source in turn (a progress bar on a TTY, log lines otherwise): its result, or its
     problem as a failed result."""
+    from bot.imports import sync_csv
     from bot.sync.service import SourceResult, sync_source
 
     results: list[SourceResult] = []

@@ -110,7 +110,7 @@ def runner_for(tenant: Tenant):
 
 def sync_source(tenant: Tenant, name: str, client: httpx.Client):
     """Sync one of the tenant's sources over `client` and record its health; the `SourceResult`."""
-    from bot.commands.sync import sync_csv
+    from bot.imports import sync_csv
     from bot.sync.health import record_planned
     from bot.sync.service import SourceResult
     from bot.sync.service import sync_source as sync_adapter

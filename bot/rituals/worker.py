@@ -260,7 +260,7 @@ class Worker:
 def make_sync(runtime) -> Callable[[str], object]:
     """Sync one configured source by name (CSV sources re-import their file); its health is recorded."""
     def sync(name: str) -> object:
-        from bot.commands.sync import sync_csv
+        from bot.imports import sync_csv
         from bot.sync.health import record_planned
         from bot.sync.service import SourceResult, sync_source
         from bot.sync.sources import make_client, plan_sources
