@@ -208,21 +208,42 @@ def figure(data: ChartData) -> Figure:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    import matplotlib.dates as mdates
     from matplotlib.figure import Figure
 
     days = [p.day for p in data.points]
     fig = Figure(figsize=(DISPLAY_WIDTH_PX / SCREEN_DPI, DISPLAY_HEIGHT_PX / SCREEN_DPI),
                  dpi=SCREEN_DPI * RESOLUTION)
     ax = fig.add_subplot()
-    values = data.series("value")
-    wa, aa = data.series("watch_above"), data.series("act_now_above")
-    wb, ab = data.series("watch_below"), data.series("act_now_below")
-    finite = [v for v in values + aa + ab + wa + wb if _ok(v)] or [0.0, 1.0]
+    bottom, top = _y_limits(data)
+    _draw_bands(ax, data, days, bottom, top)
+    expected = data.series("expected")
+    if any(_ok(v) for v in expected):
+        ax.plot(days, expected, color="#777777", lw=1.2, ls="--", label="expected")
+    ax.plot(days, data.series("value"), color="#1d4e89", lw=2, label="actual")
+    for event in data.events:
+        if not days or days[0] <= event.day <= days[-1]:
+            _draw_event(ax, event, days)
+    _style(ax, data, bottom, top)
+    fig.tight_layout(pad=0.4)
+    return fig
+
+
+def _y_limits(data: ChartData) -> tuple[float, float]:
+    """The y axis: every value and band with 8% room, from 0 for quantities that cannot go below it."""
+    finite = [v for attr in ("value", "act_now_above", "act_now_below", "watch_above", "watch_below")
+              for v in data.series(attr) if _ok(v)] or [0.0, 1.0]
     span = (max(finite) - min(finite)) or abs(max(finite)) or 1.0
     top, bottom = max(finite) + 0.08 * span, min(finite) - 0.08 * span
     if data.unit in ("share", "tickets", "seconds", "tickets/agent", "currency") and min(finite) >= 0:
         bottom = max(bottom, 0.0)
+    return bottom, top
+
+
+def _draw_bands(ax, data: ChartData, days: list[date], bottom: float, top: float) -> None:
+    """The watch and act-now bands above and below the expected value (a band without its outer edge runs
+    to the axis' end); one legend entry per band kind."""
+    wa, aa = data.series("watch_above"), data.series("act_now_above")
+    wb, ab = data.series("watch_below"), data.series("act_now_below")
     if any(_ok(v) for v in wa):
         ax.fill_between(days, wa, [a if _ok(a) else top for a in aa], color=WATCH_COLOUR, alpha=0.3, lw=0,
                         label="watch")
@@ -235,22 +256,26 @@ def figure(data: ChartData) -> Figure:
     if any(_ok(v) for v in ab):
         ax.fill_between(days, [bottom if _ok(b) else math.nan for b in ab], ab, color=ACT_COLOUR, alpha=0.22, lw=0,
                         label=None if any(_ok(v) for v in aa) else "act now")
-    expected = data.series("expected")
-    if any(_ok(v) for v in expected):
-        ax.plot(days, expected, color="#777777", lw=1.2, ls="--", label="expected")
-    ax.plot(days, values, color="#1d4e89", lw=2, label="actual")
-    for event in data.events:
-        if days and not (days[0] <= event.day <= days[-1]):
-            continue
-        if event.kind == "mute" or event.until is not None:
-            ax.axvspan(event.day, (event.until or event.day) + timedelta(days=1), color=MUTE_COLOUR, alpha=0.18,
-                       lw=0, gid="event")
-        else:
-            ax.axvline(event.day, color=EVENT_COLOUR, lw=1.2, ls=":", gid="event")
-        right = days and (event.day - days[0]).days > 0.6 * max(1, (days[-1] - days[0]).days)
-        ax.annotate(_short(event.label), xy=(event.day, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(-3 if right else 3, -2), textcoords="offset points", va="top",
-                    ha="right" if right else "left", fontsize=MIN_FONT_PT, color=EVENT_COLOUR, gid="event")
+
+
+def _draw_event(ax, event: Event, days: list[date]) -> None:
+    """A mute (or an event with an end) as a shaded span, any other event as a dotted line; its short label
+    at the top, turned inwards in the right 40% of the chart."""
+    if event.kind == "mute" or event.until is not None:
+        ax.axvspan(event.day, (event.until or event.day) + timedelta(days=1), color=MUTE_COLOUR, alpha=0.18,
+                   lw=0, gid="event")
+    else:
+        ax.axvline(event.day, color=EVENT_COLOUR, lw=1.2, ls=":", gid="event")
+    right = days and (event.day - days[0]).days > 0.6 * max(1, (days[-1] - days[0]).days)
+    ax.annotate(_short(event.label), xy=(event.day, 1.0), xycoords=("data", "axes fraction"),
+                xytext=(-3 if right else 3, -2), textcoords="offset points", va="top",
+                ha="right" if right else "left", fontsize=MIN_FONT_PT, color=EVENT_COLOUR, gid="event")
+
+
+def _style(ax, data: ChartData, bottom: float, top: float) -> None:
+    """Limits, title, unit, a tick every third Monday, light grid, and the legend under the plot."""
+    import matplotlib.dates as mdates
+
     ax.set_ylim(bottom, top)
     ax.set_ylabel(data.axis_unit, fontsize=MIN_FONT_PT)
     ax.set_title(data.label, fontsize=TITLE_PT, loc="left")
@@ -262,8 +287,6 @@ def figure(data: ChartData) -> Figure:
         ax.spines[side].set_visible(False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=MIN_FONT_PT, frameon=False, ncol=4,
               handlelength=1.2, columnspacing=0.8)
-    fig.tight_layout(pad=0.4)
-    return fig
 
 
 def _short(label: str, limit: int = 22) -> str:
