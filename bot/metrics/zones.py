@@ -30,17 +30,16 @@ from typing import Any
 
 import numpy as np
 
+from bot import weekdays
 from bot.metrics.bands import Bands, band_arrays, bands_for, cutoffs, log_scale  # noqa: F401 (charts: bands_for)
 from bot.metrics.baselines import Baseline, DailySeries, level_baseline, log_ratio, rate_baseline
 from bot.metrics.catalogue import MetricDef
 from bot.metrics.drift import RUN_DAYS, STOCK_EFFECT, drifting
 from bot.metrics.settings import AbsoluteThreshold, ChangeDay, DriftSettings, ZoneSettings
 from bot.metrics.stats import poisson_score
+from bot.metrics.zone_names import ACT_NOW, HEALTHY, INSUFFICIENT_DATA, LEARNING, RANK, WATCH
 
-ZONE_RANK = {"healthy": 0, "learning": 1, "insufficient_data": 1, "watch": 2, "act_now": 3}
-# Scorecard order: non-healthy first.
-ZONE_ORDER = {"act_now": 0, "watch": 1, "insufficient_data": 2, "learning": 3, "healthy": 4}
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+ZONE_RANK = RANK  # how bad a zone is (`bot.metrics.zone_names.RANK`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,20 +270,20 @@ def _results(j: _Judged, metric: MetricDef, settings: ZoneSettings, judged_days:
             v = v_[i]
             sc = sc_[i] if jdg[i] else None
             if lrn[i]:
-                zone = "learning"
+                zone = LEARNING
             elif ins[i]:
-                zone = "insufficient_data"
+                zone = INSUFFICIENT_DATA
             elif sc is not None and sc >= cut_act:
-                zone = "act_now"
+                zone = ACT_NOW
             elif sc is not None and sc >= cut_watch:
-                zone = "watch"
+                zone = WATCH
             else:
-                zone = "healthy"
-            is_drift = zone == "healthy" and dfl[i]
+                zone = HEALTHY
+            is_drift = zone == HEALTHY and dfl[i]
             if is_drift:
-                zone = "watch"
+                zone = WATCH
             absolute, limit = False, None
-            if a is not None and v is not None and zone != "insufficient_data":
+            if a is not None and v is not None and zone != INSUFFICIENT_DATA:
                 zone, absolute, limit = _absolute(a, v, zone)
             out.append(ZoneResult(
                 metric.key, day, zone, v, e_[i], s_[i], sc, n_[i], Bands(wa_[i], aa_[i], wb_[i], ab_[i]),
@@ -301,7 +300,7 @@ def _absolute(a: AbsoluteThreshold, v: float, zone: str) -> tuple[str, bool, flo
     abs_zone = a.zone_for(v)
     if abs_zone is None or ZONE_RANK[abs_zone] <= ZONE_RANK[zone]:
         return zone, False, None
-    if abs_zone == "act_now":
+    if abs_zone == ACT_NOW:
         limit = a.act_now_above if a.act_now_above is not None and v > a.act_now_above else a.act_now_below
     else:
         limit = a.watch_above if a.watch_above is not None and v > a.watch_above else a.watch_below
@@ -336,7 +335,7 @@ def explain(r: ZoneResult) -> str:
     u = r.unit
     label = r.subject or r.metric
     min_n = r.min_sample
-    wd = WEEKDAYS[r.day.weekday()]
+    wd = weekdays.NAMES[r.day.weekday()]
     when = f"over the {r.window_days} days to {r.day.isoformat()}" if r.window_days > 1 else f"on {wd} {r.day.isoformat()}"
     usual = f"the usual {fv(r.expected, u)}" + (f" for a {wd}" if r.same_weekday else "")
     note = f" Known change day ({'; '.join(r.annotations)})." if r.annotations else ""
@@ -344,10 +343,10 @@ def explain(r: ZoneResult) -> str:
         limit = r.absolute_limit
         text = (f"{label} was {fv(r.value, u)} {when}, past the configured {r.zone.replace('_', '-')} "
                 f"limit of {fv(limit, u)} (n={r.n}).")
-    elif r.zone == "learning":
+    elif r.zone == LEARNING:
         text = (f"{label} was {fv(r.value, u)} {when}; only {r.history_days} days of history, "
                 f"zones start after {r.learning_days}.")
-    elif r.zone == "insufficient_data":
+    elif r.zone == INSUFFICIENT_DATA:
         what = r.denominator_label if r.kind == "rate" else "tickets"
         if r.value is None:
             text = f"{label} has no value {when}."
@@ -359,7 +358,7 @@ def explain(r: ZoneResult) -> str:
     elif r.drifting:
         text = (f"{label} was {fv(r.value, u)} {when}, inside its daily bands, but has "
                 f"drifted worse for days (EWMA of the score {r.drift:.1f}).")
-    elif r.zone == "healthy":
+    elif r.zone == HEALTHY:
         edge = r.bands.watch_above if r.bands.watch_above is not None else r.bands.watch_below
         around = fv(r.expected, u) + (f" for a {wd}" if r.same_weekday else "")
         text = f"{label} was {fv(r.value, u)} {when}, within the usual range around {around} (watch from {fv(edge, u)})."
