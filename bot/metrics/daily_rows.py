@@ -96,7 +96,7 @@ def build_rows(workspace_id: str, series: Mapping[Key, tuple[DailySeries, np.nda
 
 def _compact_json(r: ZoneResult) -> str:
     """`json.dumps(r.compact())` written out directly (the evidence of ~1M older days in a full rebuild):
-    the same text, ~10x faster. `_check_compact_json` compares the two once per run."""
+    the same text, ~10x faster. `_compact_encoder` compares the two once per run."""
     ann = json.dumps(list(r.annotations)) if r.annotations else "[]"
     return (f'{{"value": {_jnum(r.value)}, "expected": {_jnum(r.expected)}, "spread": {_jnum(r.spread)}, '
             f'"score": {_jnum(r.score)}, "n": {_jnum(r.n)}, "drift": {_jnum(r.drift)}, "annotations": {ann}}}')
