@@ -30,7 +30,7 @@ from bot.actions import workdays
 from bot.actions.clicks import current_changes
 from bot.actions.mutes import MuteLine
 from bot.actions.statuses import OPEN_STATUSES
-from bot.actions.workdays import MON_FRI, WorkingDays
+from bot.actions.workdays import WorkingDays
 from bot.annotations import holidays
 from bot.blocks import Message, render
 from bot.config import Settings
@@ -57,12 +57,6 @@ NEEDLE_DAYS = 56  # "Did it move the needle" judges the actions done in the last
 
 def _local_day(at: datetime, tz: Any) -> date:
     return at.astimezone(tz).date() if at.tzinfo else at.date()
-
-
-def is_overdue(due_on: date | None, status: str, today: date, working: WorkingDays = MON_FRI, *,
-               snoozed_until: date | None = None) -> bool:
-    """Past its due date read as a working day: a Saturday due date is not overdue on Monday."""
-    return workdays.is_overdue(due_on, status, today, working, snoozed_until=snoozed_until)
 
 
 # ---------- gathering ----------
@@ -281,7 +275,7 @@ def _action_line(ctx: ReviewInput, a: Any, change: Any, names: dict[tuple[str, s
                  working: WorkingDays) -> ActionLine:
     tz = ctx.settings.timezone
     return ActionLine(a.id, a.description, a.owner, a.due_on, a.status,
-                      is_overdue(a.due_on, a.status, ctx.today, working, snoozed_until=a.snoozed_until),
+                      workdays.is_overdue(a.due_on, a.status, ctx.today, working, snoozed_until=a.snoozed_until),
                       _metric_label(a, names), str(a.id),
                       state_message(change, tz=tz).blocks[0] if change else None,
                       # a carry from an earlier week leaves Carry on: it can be carried again

@@ -12,7 +12,7 @@ import time_machine
 from bot.actions.service import next_working_day
 from bot.actions.workdays import MON_FRI, WorkingDays, is_overdue, of_business_hours, working_days
 from bot.metrics.business_hours import BusinessHours
-from bot.rituals import reminders, review
+from bot.rituals import reminders
 from tests.rituals.scenario import settings as make_settings
 
 SUN_THU = WorkingDays(frozenset({6, 0, 1, 2, 3}))
@@ -73,7 +73,7 @@ def test_the_rollups_working_days_are_business_hours_plus_holidays():
     (None, date(2026, 12, 1), MON_FRI, False),
 ])
 def test_review_overdue_reads_a_typed_day_off_as_the_next_working_day(due, today, working, overdue):
-    assert review.is_overdue(due, "open", today, working) is overdue
+    assert is_overdue(due, "open", today, working) is overdue
     assert is_overdue(due, "done", today, working) is False
 
 
