@@ -23,13 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.credentials import Keyring, Secret
 from bot.errors import UsageError
 from bot.storage.integration_models import INTEGRATION_KINDS
 
-LOOPBACK = ("localhost", "127.0.0.1", "::1")
 # Environment fields each kind fills (url, email, secret); the file's own workspace keeps what is set there.
 ENV_FIELDS = {"jira": ("jira_url", "jira_email", "jira_api_token"), "linear": ("linear_url", None, "linear_api_key"),
               "hubspot": ("hubspot_url", None, "hubspot_token")}
@@ -58,7 +56,7 @@ class IntegrationView:
 
 def check_fields(*, kind: str, url: str | None, email: str | None) -> tuple[str | None, str | None]:
     """The URL (normalized) and email, or `UsageError` naming the flag."""
-    from bot.workspaces.service import EMAIL
+    from bot.workspaces.service import EMAIL, check_url
 
     if kind not in INTEGRATION_KINDS:
         raise UsageError(f"unknown integration {kind!r}: use one of {', '.join(INTEGRATION_KINDS)}")
@@ -69,16 +67,7 @@ def check_fields(*, kind: str, url: str | None, email: str | None) -> tuple[str 
         raise UsageError(f"--email is only for jira (the account an API token belongs to), not {kind}")
     if email is not None and not EMAIL.match(email):
         raise UsageError(f"--email {email!r} is not an email address")
-    if url is None:
-        return None, email  # linear and hubspot: the vendor's API host
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--url {url!r} is not an http(s) address")
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK:
-        raise UsageError("--url must use https: credentials are sent only over https (http only for localhost)")
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise UsageError("--url takes the address only (no credentials, query or fragment)")
-    return url.rstrip("/"), email
+    return (None if url is None else check_url(url)), email  # no url: linear's and hubspot's API hosts
 
 
 def check_credentials(kind: str, url: str | None, email: str | None, secret: Secret, *, http,

@@ -97,6 +97,11 @@ def check_source_fields(*, name: str, type: str, url: str | None, email: str | N
             return None, email  # the default host, https://api.intercom.io
         example = {"zendesk": "https://acme.zendesk.com", "freshdesk": "https://acme.freshdesk.com"}[type]
         raise UsageError(f"a {type} source needs --url, the account's address (e.g. {example})")
+    return check_url(url), email
+
+
+def check_url(url: str) -> str:
+    """An address credentials may be sent to (https, or http on loopback), without a trailing slash."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"--url {url!r} is not an http(s) address")
@@ -104,7 +109,7 @@ def check_source_fields(*, name: str, type: str, url: str | None, email: str | N
         raise UsageError("--url must use https: credentials are sent only over https (http only for localhost)")
     if parts.query or parts.fragment or parts.username or parts.password:
         raise UsageError("--url takes the account's address only (no credentials, query or fragment)")
-    return url.rstrip("/"), email
+    return url.rstrip("/")
 
 
 # -- workspaces -----------------------------------------------------------------------------------------
