@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 TICK = timedelta(seconds=30)  # how often the leader's clock plans what is due
 SCHEDULER_LEASE = "queue-scheduler"
 SHUTDOWN_GRACE = timedelta(seconds=20)
+# `--once` processes started together plan once: the first takes this round, the others only work the
+# queue (each job's own claim keeps it single either way; this saves N-1 plannings' reads)
+PLAN_ROUND = timedelta(seconds=20)
 _LEFT = """
 SELECT count(*) AS n FROM procrastinate_jobs
  WHERE (status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())
@@ -63,8 +66,10 @@ def run_once(runtime, options: Options = Options()) -> OnceReport:
 async def _once(app, tenants: Tenants, options: Options) -> OnceReport:
     async with app.open_async():
         recovered = await recover_stalled(app, options.stalled_after)
-        planned = await asyncio.to_thread(plan, tenants, datetime.now(UTC))
-        queued = await enqueue(app, planned)
+        queued = 0
+        if await asyncio.to_thread(lease.claim, tenants.runtime.session_factory(), name="due:plan-round",
+                                   now=datetime.now(UTC), ttl=PLAN_ROUND):
+            queued = await enqueue(app, await asyncio.to_thread(plan, tenants, datetime.now(UTC)))
         await drain(app, make_worker(app, tenants, options, themes_child=False), options)
     return OnceReport(recovered, queued)
 
