@@ -28,6 +28,7 @@ from bot.errors import UsageError
 from bot.slack import actions, commands, home, modals, mutes, settings_listeners, tracker_listeners, uninstalls
 from bot.slack.request import RequestDb, Services, workspace_of
 from bot.slack.scopes import required_scopes
+from bot.slack.signatures import ReplayGuard, SignatureCheck, record_check
 from bot.storage.base import utcnow
 
 log = logging.getLogger(__name__)
@@ -110,11 +111,10 @@ def build_app(
 
         client = web_client(settings)
     kwargs = _bolt_options(settings, client, listener_executor)
+    check = None
     if not socket_mode:
-        from bot.slack.signatures import ReplayGuard, SignatureCheck
-
         secret = settings.env.slack_signing_secret.get_secret_value()  # check_credentials: set without socket mode
-        kwargs["before_authorize"] = SignatureCheck(secret, ReplayGuard(session_factory))
+        kwargs["before_authorize"] = check = SignatureCheck(secret, ReplayGuard(session_factory))
     if oauth:
         kwargs["oauth_settings"] = oauth_settings(settings, session_factory, installation_store=installation_store,
                                                   state_store=state_store)
@@ -122,6 +122,8 @@ def build_app(
         client.token = settings.env.slack_bot_token.get_secret_value()  # Bolt reads the token from its client
     _quiet(kwargs["logger"])
     app = App(**kwargs)
+    if check is not None:
+        record_check(app, check)  # the server runs it ahead of dispatch
     services = Services(settings=settings, session_factory=session_factory, oauth=oauth, now=now, sleep=sleep)
     _attach(app, services)
     _register_listeners(app, oauth=oauth, session_factory=session_factory)

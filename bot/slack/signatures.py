@@ -19,6 +19,7 @@ import logging
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -180,7 +181,15 @@ class SignatureCheck(Middleware):
         return "SignatureCheck"
 
 
+# The check each app was built with (`build_app` records it), so the server finds it without reading Bolt's
+# private attributes.
+_CHECKS: weakref.WeakKeyDictionary[App, SignatureCheck] = weakref.WeakKeyDictionary()
+
+
+def record_check(app: App, check: SignatureCheck) -> None:
+    _CHECKS[app] = check
+
+
 def signature_check(app: App) -> SignatureCheck | None:
     """The app's SignatureCheck (None in Socket Mode), for the server to run ahead of dispatch."""
-    check = app._before_authorize  # Bolt keeps a Middleware passed as before_authorize as it is
-    return check if isinstance(check, SignatureCheck) else None
+    return _CHECKS.get(app)

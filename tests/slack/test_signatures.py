@@ -22,7 +22,7 @@ from bot.actions.service import list_actions, open_action
 from bot.slack import action_ids as ids
 from bot.slack.app import build_app
 from bot.slack.server import build_asgi
-from bot.slack.signatures import ReplayGuard, refusal
+from bot.slack.signatures import ReplayGuard, SignatureCheck, refusal, signature_check
 from bot.storage.slack_models import SlackRequestSignature
 from tests.slack.conftest import CHANNEL, NOW, OTHER, OWNER, SECRET, SlackDriver, make_settings, sign
 
@@ -192,3 +192,14 @@ def test_socket_mode_requests_carry_no_signature_and_are_not_refused(tmp_path, s
             "response_url": slack.response_url(1), "trigger_id": "t-1"}
     response = app.dispatch(BoltRequest(body=body, mode="socket_mode"))
     assert response.status == 200 and "/metrics action add" in response.body
+
+
+def test_the_server_finds_the_check_its_app_was_built_with(tmp_path, session_factory, slack):
+    """`build_asgi` runs the app's own check ahead of dispatch (found without Bolt's private attributes);
+    a Socket Mode app has none."""
+    settings = make_settings(tmp_path, {"SLACK_BOT_TOKEN": "xoxb-single", "SLACK_API_URL": slack.api_url})
+    apps = [build_app(settings, session_factory, client=WebClient(base_url=settings.env.slack_api_url),
+                      socket_mode=socket, now=lambda: NOW, sleep=lambda s: None) for socket in (False, False, True)]
+    checks = [signature_check(app) for app in apps]
+    assert isinstance(checks[0], SignatureCheck) and isinstance(checks[1], SignatureCheck)
+    assert checks[0] is not checks[1] and checks[2] is None
