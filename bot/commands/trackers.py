@@ -1,6 +1,6 @@
 """Issue trackers (Jira Cloud, Linear): `check` the credentials, `poll` the linked issues' status.
 
-`signalroom trackers check` makes one cheap authenticated call per configured tracker (Jira: GET
+`signalroom trackers check [--workspace T]` makes one cheap authenticated call per configured tracker (Jira: GET
 /rest/api/3/myself; Linear: the viewer query) and names the account. `signalroom trackers poll [--workspace T]`
 refreshes the open linked issues that are due ([trackers] poll_minutes), as the worker would; digests then show
 their status, and a fix verdict once resolved. Exit codes: 0 ok · 1 a tracker refused or failed · 2 usage or
@@ -15,7 +15,8 @@ from bot.workspaces.scope import add_workspace_option
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    sub.add_parser("check", help="one authenticated call per configured tracker")
+    check = sub.add_parser("check", help="one authenticated call per configured tracker")
+    add_workspace_option(check)
     poll = sub.add_parser("poll", help="refresh the open linked issues that are due")
     poll.add_argument("--json", action="store_true", help="machine-readable output")
     add_workspace_option(poll)
@@ -28,8 +29,9 @@ def run(args, runtime) -> int:
     settings = runtime.settings
     configured = clients.configured(settings)
     if not configured:
-        raise UsageError("no issue tracker is set up: set JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN, "
-                         "or LINEAR_API_KEY (README: Jira and Linear)")
+        raise UsageError(f"no issue tracker is set up for workspace {settings.workspace_id}: set JIRA_URL, JIRA_EMAIL "
+                         "and JIRA_API_TOKEN, or LINEAR_API_KEY, or store them with `signalroom integration add` "
+                         "(README: Jira and Linear)")
     if args.action == "check":
         return _check(settings, configured)
     from bot.trackers.poll import poll_links

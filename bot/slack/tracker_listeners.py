@@ -94,8 +94,8 @@ def on_click(body: dict, context: BoltContext, respond, client: WebClient) -> No
         subject, week = _subject(str(body["actions"][0].get("value", "")))
         trackers = clients.configured(settings)
         if not trackers:
-            raise UsageError("no issue tracker is set up: set JIRA_URL, JIRA_EMAIL and JIRA_API_TOKEN, or "
-                             "LINEAR_API_KEY (README: Jira and Linear)")
+            raise UsageError("no issue tracker is set up for this workspace: an operator stores its credentials "
+                             "with `signalroom integration add jira|linear` (README: Jira and Linear)")
         with r.db.transaction() as session:
             if not may_create(r, session, subject):
                 raise UsageError("only admins and owners can create issues from here")

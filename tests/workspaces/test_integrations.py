@@ -151,3 +151,15 @@ def test_the_queue_polls_trackers_and_checks_the_crm_for_each_workspace_with_cre
         runtime.close()
     assert sorted((p.task, p.kwargs["workspace_id"]) for p in planned if p.task in ("trackers", "crm")) == [
         ("crm", OWN), ("trackers", OWN), ("trackers", OTHER)]
+
+
+def test_trackers_check_with_workspace_uses_its_stored_credentials(env, capsys):
+    jira = FakeJira()
+    with serve(jira) as url:
+        assert run(["integration", "add", "jira", "--workspace", OTHER, "--url", url, "--email", JIRA_EMAIL,
+                    "--secret-env", "J_TOKEN"], env, capsys)[0] == 0
+        code, out, _ = run(["trackers", "check", "--workspace", OTHER], env, capsys)
+        assert code == 0 and "jira: ok, as Signalroom bot" in out
+        code, _, err = run(["trackers", "check", "--workspace", OWN], env, capsys)  # nothing stored, none in env
+        assert code == 2 and "no issue tracker is set up for workspace T0001" in err
+    assert len(jira.requests) == 2
