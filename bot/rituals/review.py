@@ -217,13 +217,12 @@ def _moved_segment(ctx: ReviewInput, trig: Any, seg_days: list[Reading]) -> tupl
     alert = _said_trigger(ctx, trig)
     was = ((last_in_zone(seg_days, trig.zone, ctx.week_start) or trig.fired_on) if now and now.zone != trig.zone
            else None)
-    evidence = trig.evidence or {}
+    shown = last or trigger_reading(trig)  # no day of its segment stored: the reading it fired on
     currency = ctx.currency
     return Moved(
         trig.metric, definition.label, definition.category, trig.zone,
-        now.value if now else fmt(last.value if last else evidence.get("value"), definition.unit, currency=currency),
-        now.expected if now else fmt(last.expected if last else evidence.get("expected"), definition.unit,
-                                     currency=currency),
+        now.value if now else fmt(shown.value, definition.unit, currency=currency),
+        now.expected if now else fmt(shown.expected, definition.unit, currency=currency),
         dimension=trig.dimension, segment=trig.segment, segment_name=ctx.name(trig.dimension, trig.segment),
         days_in_zone=sum(1 for d in seg_days if d.day >= ctx.week_start and d.zone in BAD),
         trigger_id=trig.id,
