@@ -19,7 +19,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args, runtime) -> int:
-    runner = make_runner(runtime, post=args.post, with_charts=bool(args.post or args.charts))
+    from bot.slack.delivery import delivery_for
+
+    runner = make_runner(runtime, delivery_for(runtime, post=args.post), with_charts=bool(args.post or args.charts))
     today, period = runner.current_period("weekly_review", datetime.now(UTC))
     if args.post:
         results = runner.post("weekly_review", today=today, period=period)

@@ -30,7 +30,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args, runtime) -> int:
-    runner = make_runner(runtime, post=args.post, with_charts=False)
+    from bot.slack.delivery import delivery_for
+
+    runner = make_runner(runtime, delivery_for(runtime, post=args.post), with_charts=False)
     rituals = list(kinds().values()) if args.kind == "all" else [kinds()[args.kind]]
     now = datetime.now(UTC)
     if args.post:

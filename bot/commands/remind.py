@@ -23,7 +23,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args, runtime) -> int:
-    runner = make_runner(runtime, post=args.post, with_charts=False)
+    from bot.slack.delivery import delivery_for
+
+    runner = make_runner(runtime, delivery_for(runtime, post=args.post), with_charts=False)
     now = datetime.now(UTC)
     if args.post:
         results = runner.run_now(REMINDERS.key, now, force=True)

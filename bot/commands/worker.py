@@ -54,8 +54,9 @@ def run_queue(args, runtime) -> int:
 
 def run_in_process(args, runtime) -> int:
     from bot.rituals.worker import Worker, make_refresh, make_sync, make_themes
+    from bot.slack.delivery import delivery_for
 
-    runner = make_runner(runtime, post=True)
+    runner = make_runner(runtime, delivery_for(runtime, post=True))
     worker = Worker(runner, sync=make_sync(runtime), refresh=make_refresh(runtime),
                     themes=make_themes(runtime, child=not args.once))  # serve: a child that exits
     if args.once:

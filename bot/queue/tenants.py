@@ -104,8 +104,9 @@ class Tenants:
 def runner_for(tenant: Tenant):
     """A posting Runner for the tenant (its bot token; SLACK_API_URL honoured)."""
     from bot.rituals.cli import make_runner
+    from bot.slack.delivery import delivery_for
 
-    return make_runner(tenant.runtime, post=True)
+    return make_runner(tenant.runtime, delivery_for(tenant.runtime, post=True))
 
 
 def sync_source(tenant: Tenant, name: str, client: httpx.Client):

@@ -1,22 +1,33 @@
-"""Block Kit action ids on ritual buttons: aliases of the Slack app's ids, which handle them all,
-and the button values that carry JSON (each within Slack's 2,000-character limit)."""
+"""Block Kit ids on ritual messages (the Slack app's `bot.slack.action_ids` takes them up and handles
+them all), and the button values that carry JSON (each within Slack's 2,000-character limit)."""
 from __future__ import annotations
 
 import json
 
-from bot.slack import action_ids as _slack
+# Buttons on action rows (reminders, the weekly review, App Home): value = the action id.
+ACTION_DONE = "action_done"
+ACTION_SNOOZE = "action_snooze"
 
-ACTION_DONE = _slack.ACTION_DONE
-SNOOZE_WEEK = _slack.ACTION_SNOOZE
-LOG_ACTION = _slack.RITUAL_LOG_ACTION
-ACTION_CARRY = _slack.ACTION_CARRY
-ACTION_CLOSE = _slack.ACTION_CLOSE
-SNOOZE_DAY = _slack.ACTION_SNOOZE_DAY
-ALERT_ACK = _slack.ALERT_ACK
-ALERT_MUTE = _slack.ALERT_MUTE
-ACTION_ROW = _slack.ACTION_ROW
-ACTION_STATE = _slack.ACTION_STATE
-ALERT_ROW = _slack.ALERT_ROW
+# Buttons on ritual messages (weekly review, reminders).
+RITUAL_LOG_ACTION = "ritual_log_action"  # value = JSON {"metric", "dimension", "segment", "trigger_id"}
+ACTION_CARRY = "ritual_action_carry"  # value = the action id
+ACTION_CLOSE = "ritual_action_close"
+ACTION_SNOOZE_DAY = "ritual_action_snooze_1d"
+
+# Buttons on channel alerts (one row per trigger).
+ALERT_ACK = "alert_ack"  # value = the trigger id: the clicker takes ownership of its action
+ALERT_MUTE = "alert_mute"  # value = JSON {"metric", "segment_type", "segment_value"} ("" for the whole metric)
+
+# Block ids that say which item a button row or a state line belongs to (prefix + the action or trigger id):
+# a click replaces the clicked row in place, whatever message it is in.
+ACTION_ROW = "action:"  # the buttons of one action
+ACTION_STATE = "state:"  # "Done by @someone · Fri 27 Nov" under one action
+ALERT_ROW = "alert:"  # the buttons of one alert (trigger)
+
+# The rituals' own names for some of them.
+SNOOZE_WEEK = ACTION_SNOOZE
+LOG_ACTION = RITUAL_LOG_ACTION
+SNOOZE_DAY = ACTION_SNOOZE_DAY
 
 MAX_VALUE = 2000  # Slack's limit on a button's value
 

@@ -16,6 +16,7 @@ from bot.weekdays import NAMES as WEEKDAYS
 
 if TYPE_CHECKING:  # the runner pulls in themes (scikit-learn) and charts (matplotlib): not for --help
     from bot.blocks import Message
+    from bot.rituals.delivery import Delivery
     from bot.rituals.publish import Result
     from bot.rituals.runner import Rendered, Runner
 
@@ -127,11 +128,11 @@ def add_mode_arguments(parser) -> None:
     add_workspace_option(parser)
 
 
-def make_runner(runtime, *, post: bool, with_charts: bool = True) -> Runner:
-    from bot.rituals.delivery import RecordingDelivery, SlackDelivery
+def make_runner(runtime, delivery: Delivery, *, with_charts: bool = True) -> Runner:
+    """The rituals' runner for `runtime`'s workspace, posting through `delivery` (its maker picks it:
+    `bot.slack.delivery.delivery_for`)."""
     from bot.rituals.runner import Runner
 
-    delivery = SlackDelivery.from_settings(runtime.settings, runtime.engine()) if post else RecordingDelivery()
     return Runner(runtime.settings, runtime.session_factory(), delivery, with_charts=with_charts)
 
 

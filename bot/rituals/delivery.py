@@ -1,31 +1,21 @@
-"""Delivering rendered messages to Slack: a narrow Protocol and the Slack implementation.
+"""Delivering rendered messages: a narrow Protocol, and a recording implementation.
 
-Rituals depend on `Delivery` only. `SlackDelivery` is a thin face over the Slack
-app's one client, `bot.slack.notifier.Notifier`: Block Kit validation,
-splitting, 429 `Retry-After`, pacing, joining a public channel on
-`not_in_channel`, and no blind retry of a post whose outcome is unknown
-(`UncertainDeliveryError`) all live there, as does the one `DeliveryError`.
-`find_posted` looks a post up by the ledger key it carries in its `metadata`.
-`RecordingDelivery` keeps messages in memory for `--dry-run`, `--json` and the demo.
+Rituals depend on `Delivery` only. The Slack implementation, `bot.slack.delivery.SlackDelivery`, is a
+thin face over the Slack app's one client (`bot.slack.notifier.Notifier`: Block Kit validation,
+splitting, 429 `Retry-After`, pacing, joining a public channel on `not_in_channel`, and no blind retry
+of a post whose outcome is unknown, `UncertainDeliveryError`); the errors live below both, in
+`bot.delivery`, with the one `DeliveryError`. `find_posted` looks a post up by the ledger key it
+carries in its `metadata`. `RecordingDelivery` keeps messages in memory for `--dry-run`, `--json`
+and the demo.
 """
 from __future__ import annotations
 
 import itertools
-import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.blocks import Message, validate
-from bot.slack.notifier import (  # noqa: F401 - the errors re-exported: the rituals' names for them
-    DeliveryError,
-    Notifier,
-    UncertainDeliveryError,
-    post_metadata,
-)
-
-log = logging.getLogger(__name__)
+from bot.delivery import DeliveryError, UncertainDeliveryError, post_metadata  # noqa: F401 - the rituals' names
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,88 +61,11 @@ def is_user_id(owner: str) -> bool:
     return owner[:1] in ("U", "W") and owner.isalnum() and owner.isupper()
 
 
-def _metadata(key: str | None, digest: str | None) -> dict[str, Any] | None:
+def metadata(key: str | None, digest: str | None) -> dict[str, Any] | None:
+    """A post's `metadata`: its ledger key and content digest (None without a key)."""
     if key is None:
         return None
     return post_metadata(key, **({"digest": digest} if digest else {}))
-
-
-@dataclass
-class SlackDelivery:
-    client: Any  # slack_sdk.WebClient
-    sleep: Callable[[float], None] = time.sleep
-    notifier: Any = None  # bot.slack.notifier.Notifier over the same client (made when not given)
-    _tz_cache: dict[str, str | None] = field(default_factory=dict)
-    _user_cache: dict[str, str | None] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.notifier is None:
-            self.notifier = Notifier(self.client, sleep=self.sleep)  # its retry policy, the app's too
-
-    @classmethod
-    def from_settings(cls, settings, engine=None, *, sleep: Callable[[float], None] = time.sleep) -> SlackDelivery:
-        """The workspace's bot token (SLACK_BOT_TOKEN, or its OAuth installation when `engine` is given)."""
-        from bot.errors import UsageError
-        from bot.slack.notifier import web_client
-
-        if engine is not None and settings.env.slack_client_id and settings.env.slack_client_secret:
-            from bot.slack.installations import client_for_workspace
-
-            return cls(client=client_for_workspace(settings, engine, settings.workspace_id), sleep=sleep)
-        token = settings.env.slack_bot_token
-        if token is None:
-            raise UsageError("set SLACK_BOT_TOKEN to post to Slack (or use --dry-run)")
-        return cls(client=web_client(settings, token.get_secret_value()), sleep=sleep)
-
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
-             key: str | None = None, digest: str | None = None) -> str:
-        validate(message)
-        return self.notifier.post(channel, message, thread_ts=thread_ts, metadata=_metadata(key, digest)).ts
-
-    def find_posted(self, channel: str, key: str, *, since: float, thread_ts: str | None = None) -> Found | None:
-        found = self.notifier.find_message(channel, key=key, since=since, thread_ts=thread_ts)
-        if found is None:
-            return None
-        return Found(found["ts"], (found["metadata"].get("event_payload") or {}).get("digest"))
-
-    def find_upload(self, channel: str, filename: str, *, thread_ts: str, since: float) -> str | None:
-        found = self.notifier.find_file(channel, filename=filename, thread_ts=thread_ts, since=since)
-        return None if found is None else str(found.get("id", ""))
-
-    def update(self, channel: str, ts: str, message: Message) -> None:
-        validate(message)
-        self.notifier.update(channel, ts, message)
-
-    def open_dm(self, user: str) -> str:
-        return self.notifier.open_dm(user)
-
-    def upload_png(self, channel: str, png: bytes, *, filename: str, title: str, alt_text: str,
-                   thread_ts: str | None = None) -> str:
-        return self.notifier.upload_png(channel, png, filename=filename, title=title, alt_text=alt_text,
-                                        thread_ts=thread_ts)
-
-    def resolve_user(self, owner: str) -> str | None:
-        if is_user_id(owner):
-            return owner
-        if "@" not in owner:
-            return None
-        key = owner.strip().lower()
-        if key not in self._user_cache:
-            try:
-                self._user_cache[key] = self.notifier.user_by_email(key).get("id")
-            except DeliveryError as error:
-                # users_not_found: the playbook names someone outside this workspace. No email in the log.
-                log.warning("a playbook owner email is not a user of this Slack workspace (%s)", error.code)
-                self._user_cache[key] = None
-        return self._user_cache[key]
-
-    def user_timezone(self, user: str) -> str | None:
-        if user not in self._tz_cache:
-            try:
-                self._tz_cache[user] = self.notifier.user_info(user).get("tz")
-            except DeliveryError:
-                self._tz_cache[user] = None
-        return self._tz_cache[user]
 
 
 @dataclass
@@ -184,7 +97,7 @@ class RecordingDelivery:
              key: str | None = None, digest: str | None = None) -> str:
         validate(message)
         ts = self._ts()
-        self.sent.append(Sent("post", channel, ts, message, thread_ts, _metadata(key, digest)))
+        self.sent.append(Sent("post", channel, ts, message, thread_ts, metadata(key, digest)))
         return ts
 
     def find_posted(self, channel: str, key: str, *, since: float, thread_ts: str | None = None) -> Found | None:

@@ -1,28 +1,26 @@
 """Every Block Kit action_id, callback_id and block_id the app sends or receives, in one place."""
 from __future__ import annotations
 
-# Buttons on action rows (App Home, action lists): value = the action id.
-ACTION_DONE = "action_done"
-ACTION_SNOOZE = "action_snooze"
+# The ids on ritual messages (weekly review, reminders, alerts) are defined with the rituals, which
+# render them; the app handles them all, so they are here too.
+from bot.rituals.action_ids import (  # noqa: F401 - every id in one namespace (present.IDS, the templates)
+    ACTION_CARRY,
+    ACTION_CLOSE,
+    ACTION_DONE,
+    ACTION_ROW,
+    ACTION_SNOOZE,
+    ACTION_SNOOZE_DAY,
+    ACTION_STATE,
+    ALERT_ACK,
+    ALERT_MUTE,
+    ALERT_ROW,
+    RITUAL_LOG_ACTION,
+)
+
+# Buttons on action rows (App Home, action lists; also ACTION_DONE and ACTION_SNOOZE): value = the action id.
 ACTION_UPDATE = "action_update"
 HOME_ADD_ACTION = "home_add_action"
 HOME_REFRESH = "home_refresh"
-
-# Buttons on ritual messages (weekly review, reminders).
-RITUAL_LOG_ACTION = "ritual_log_action"  # value = JSON {"metric", "dimension", "segment", "trigger_id"}
-ACTION_CARRY = "ritual_action_carry"  # value = the action id
-ACTION_CLOSE = "ritual_action_close"
-ACTION_SNOOZE_DAY = "ritual_action_snooze_1d"
-
-# Buttons on channel alerts (one row per trigger).
-ALERT_ACK = "alert_ack"  # value = the trigger id: the clicker takes ownership of its action
-ALERT_MUTE = "alert_mute"  # value = JSON {"metric", "segment_type", "segment_value"} ("" for the whole metric)
-
-# Block ids that say which item a button row or a state line belongs to (prefix + the action or trigger id):
-# a click replaces the clicked row in place, whatever message it is in.
-ACTION_ROW = "action:"  # the buttons of one action
-ACTION_STATE = "state:"  # "Done by @someone · Fri 27 Nov" under one action
-ALERT_ROW = "alert:"  # the buttons of one alert (trigger)
 
 # Modals (callback ids).
 ADD_ACTION_VIEW = "add_action_view"

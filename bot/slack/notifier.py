@@ -16,7 +16,7 @@ One `Notifier` per Web API client (so per workspace token). It
 - answers `not_in_channel` by joining a public channel (`conversations.join`)
   and retrying once, otherwise raises `DeliveryError` with a fix a person can do.
 
-The rituals worker uses the same client (`bot.rituals.delivery.SlackDelivery` wraps it):
+The rituals worker uses the same client (`bot.slack.delivery.SlackDelivery` wraps it):
 `post(channel, message, thread_ts=None, metadata=None) -> PostedRef`, `update(channel, ts, message)`,
 `find_message(channel, key=..., since=...)`, `open_dm`, `upload_png`, `user_info`, `user_by_email`. The
 client's own retry handlers are switched off: retrying is decided here, once.
@@ -36,6 +36,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.blocks import MAX_TOTAL_CHARS, Message, split
+from bot.delivery import (  # noqa: F401 - the app's handlers catch them as notifier.X
+    METADATA_EVENT,
+    DeliveryError,
+    UncertainDeliveryError,
+    post_metadata,
+)
 from bot.slack.scopes import missing_scope_hint
 
 log = logging.getLogger(__name__)
@@ -45,7 +51,6 @@ RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 NOT_IDEMPOTENT = frozenset({"chat.postMessage", "files.completeUploadExternal"})
 # Slack's own words for "it is possible some aspect of the operation succeeded before the error".
 AMBIGUOUS_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable"})
-METADATA_EVENT = "signalroom_post"  # event_type of the metadata that carries a post's ledger key
 TIMEOUT_SECONDS = 15  # a post unanswered by then is an UncertainDeliveryError, reconciled before any re-post
 HISTORY_PAGE = 15  # conversations.history's limit for non-Marketplace apps (and enough for a narrow window)
 FATAL_HINTS = {
@@ -59,18 +64,6 @@ FATAL_HINTS = {
 }
 
 
-class DeliveryError(Exception):
-    """A message could not be delivered; `code` is Slack's error string (or an HTTP status)."""
-
-    def __init__(self, message: str, *, code: str, channel: str | None = None) -> None:
-        super().__init__(message)
-        self.code, self.channel = code, channel
-
-
-class UncertainDeliveryError(DeliveryError):
-    """Slack may have done it (5xx after the request reached it, no answer in time): reconcile, never re-send."""
-
-
 def outcome_unknown(status: int | None, error: str | None) -> bool:
     """Pure: could Slack have carried out a call that answered `status`/`error`? (429 and 4xx: surely not.)"""
     if status == 429 or error == "ratelimited":
@@ -82,11 +75,6 @@ def never_sent(exc: BaseException) -> bool:
     """Pure: a transport failure that happened before Slack could read the request (refused, DNS)."""
     reason = exc.reason if isinstance(exc, URLError) else exc
     return isinstance(reason, (ConnectionRefusedError, socket.gaierror))
-
-
-def post_metadata(key: str, **payload: str) -> dict[str, Any]:
-    """The `metadata` argument that tags a post with its ledger key (found again by `find_message`)."""
-    return {"event_type": METADATA_EVENT, "event_payload": {"key": key, **payload}}
 
 
 @dataclass(frozen=True)

@@ -216,8 +216,8 @@ def show_on_clicked(r: Any, clicked: Clicked, change: Change) -> bool:
 
 def publisher(r: Any) -> Any:
     """A ledger publisher over the request's Slack client: posts that happen once, whatever is retried."""
-    from bot.rituals.delivery import SlackDelivery
     from bot.rituals.publish import Publisher
+    from bot.slack.delivery import SlackDelivery
 
     delivery = SlackDelivery(client=r.client, notifier=r.services.notifier(r.client))
     return Publisher(r.services.session_factory, r.workspace_id, delivery, clock=r.services.now)

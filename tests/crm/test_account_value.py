@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.cli import main
 from bot.config import load_settings
 from bot.metrics.settings import SegmentSettings
-from bot.rituals.delivery import SlackDelivery
+from bot.slack.delivery import SlackDelivery
 from bot.rituals.runner import Runner
 from bot.storage.crm_models import CrmCompany, CrmMatch
 from bot.storage.models import QuarantinedRecord, TicketTouch

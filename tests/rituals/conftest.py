@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rituals.delivery import SlackDelivery
+from bot.slack.delivery import SlackDelivery
 from tests.fakes.slack import serve_slack
 
 

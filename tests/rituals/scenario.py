@@ -7,7 +7,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 
 from bot.config import load_settings
-from bot.rituals.delivery import SlackDelivery
+from bot.slack.delivery import SlackDelivery
 from bot.rituals.runner import Runner
 from bot.rituals.worker import Worker
 from tests.rituals import factories as f

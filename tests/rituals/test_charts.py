@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.annotations import annotate
 from bot.metrics.catalogue import CATALOGUE
 from bot.rituals import charts
-from bot.rituals.delivery import SlackDelivery
+from bot.slack.delivery import SlackDelivery
 from bot.rituals.runner import Runner
 from bot.rituals.units import fmt
 from bot.storage.models import DailyMetric, Mute

@@ -69,7 +69,7 @@ def test_publisher_joins_retries_refuses_and_dms_on_one_server(session_factory):
     """A 429 twice, a public channel to join, a private one that refuses, a DM: one fake server set up at the start."""
     from slack_sdk import WebClient
 
-    from bot.rituals.delivery import SlackDelivery
+    from bot.slack.delivery import SlackDelivery
     from tests.fakes.slack import serve_slack
 
     sleeps = []

@@ -16,7 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from bot.rituals import ledger
-from bot.rituals.delivery import SlackDelivery
+from bot.slack.delivery import SlackDelivery
 from bot.rituals.runner import Runner
 from tests.rituals import factories as f
 from tests.rituals.scenario import seed_tickets, settings
@@ -206,7 +206,7 @@ time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=UTC), tick=True).start()
 from slack_sdk import WebClient
 
 from bot.config import load_settings
-from bot.rituals.delivery import SlackDelivery
+from bot.slack.delivery import SlackDelivery
 from bot.rituals.runner import Runner
 from bot.rituals.worker import Worker
 from bot.storage.engine import make_engine, make_session_factory

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.config import load_settings
 from bot.context import Runtime
 from bot.rituals import source_health
-from bot.rituals.delivery import SlackDelivery
+from bot.slack.delivery import SlackDelivery
 from bot.rituals.runner import Runner
 from bot.rituals.worker import Worker, make_sync
 from bot.storage.health_models import SourceHealth

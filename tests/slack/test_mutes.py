@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from bot.actions import mutes
 from bot.config import load_settings
-from bot.rituals.delivery import SlackDelivery
+from bot.slack.delivery import SlackDelivery
 from bot.rituals.runner import Runner
 from bot.slack.app import build_app
 from bot.slack.server import build_asgi

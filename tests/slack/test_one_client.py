@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.blocks import Message
-from bot.rituals.delivery import SlackDelivery
+from bot.slack.delivery import SlackDelivery
 from bot.slack.notifier import DeliveryError, Notifier
 from tests.fakes.slack import serve_slack
 

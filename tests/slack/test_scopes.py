@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import Message
 from bot.rituals.delivery import DeliveryError as RitualDeliveryError
-from bot.rituals.delivery import SlackDelivery
+from bot.slack.delivery import SlackDelivery
 from bot.slack.app import BOT_SCOPES
 from bot.slack.notifier import DeliveryError, Notifier
 from bot.slack.scopes import BOLT_METHODS, FEATURE_SCOPES, METHOD_SCOPES, required_scopes
