@@ -43,6 +43,10 @@ def test_signed_webhooks_refresh_links_and_the_rest_are_refused(tmp_path, sessio
             create_issue(session_factory, make_client(settings, tracker), workspace_id="default",
                          subject=Subject("theme", theme), draft=IssueDraft("T", "d", project), user="U1",
                          now=datetime(2026, 11, 1, tzinfo=UTC))
+        with session_factory.begin() as session:  # another workspace's PAY-1, in its own Jira
+            session.add(TrackerLink(workspace_id="T0OTHER", subject_kind="theme", subject_key="t-9", tracker="jira",
+                                    issue_id="777", issue_key="PAY-1", status="To Do", status_category="todo",
+                                    is_open=True, created_by="U9"))
         jira.resolve("PAY-1", datetime(2026, 11, 3, tzinfo=UTC))
         linear.complete("ENG-1", datetime(2026, 11, 3, tzinfo=UTC))
         app = build_app(settings, session_factory, client=WebClient(base_url=slack.api_url))
@@ -56,8 +60,10 @@ def test_signed_webhooks_refresh_links_and_the_rest_are_refused(tmp_path, sessio
             # Linear has no secret here: its endpoint is off
             assert http.post("/trackers/linear", content=b"{}").status_code == 404
     with session_factory() as session:
-        states = {l.issue_key: (l.status_category, l.is_open) for l in session.query(TrackerLink)}
-    assert states == {"PAY-1": ("done", False), "ENG-1": ("todo", True)}
+        states = {(l.workspace_id, l.issue_key): (l.status_category, l.is_open) for l in session.query(TrackerLink)}
+    # the file's workspace only: the environment's Jira says nothing about another workspace's PAY-1
+    assert states == {("default", "PAY-1"): ("done", False), ("default", "ENG-1"): ("todo", True),
+                      ("T0OTHER", "PAY-1"): ("todo", True)}
 
 
 def test_linear_webhook_is_signed_and_fresh(tmp_path, session_factory):
