@@ -43,9 +43,9 @@ from bot.rituals.review_items import (  # the items and rules are read as review
     BAD, ActionLine, Calibration, Moved, Needle, SlowTrend, WeeklyReview, calibration_problem, review_issues,
     concentration, drift_days, entered, last_in_zone, order_moved, slow_trend, weekly_scores, worst_segment,
 )
+from bot.rituals.states import state_message
 from bot.rituals.units import fmt
 from bot.rituals.verdict import action_verdicts
-from bot.slack.outcomes import state_message
 from bot.storage.reference import display_name, segment_names
 
 CATEGORY_LABEL = {"business_impact": "Business impact", "experience": "Experience", "operational": "Operational"}

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bot.actions.clicks import Change, current_change
 from bot.blocks import Message, Safe, render
 from bot.rituals import ledger, store, windows
+from bot.rituals.states import state_message
 from bot.rituals.verdict import ActionVerdict, action_verdicts
 from bot.slack import action_ids as ids
 from bot.slack.notifier import DeliveryError
@@ -103,16 +104,6 @@ def parse_form_metadata(raw: str) -> tuple[int, Clicked | None]:
 
 
 # --- rendering ------------------------------------------------------------------------------------
-
-def state_message(change: Change, *, tz: Any) -> Message:
-    """The line a change leaves: "Done by <@U…> · Fri 27 Nov" (slack_action_state)."""
-    action = change.action
-    on = change.at.astimezone(tz).date() if change.at.tzinfo else change.at.date()
-    s = {"action_id": action.id, "kind": change.kind, "actor": change.actor, "on": windows.day(on),
-         "due": windows.day(action.due_on) if action.due_on else "",
-         "until": windows.day(action.snoozed_until) if action.snoozed_until else ""}
-    return render("slack_action_state", s=s, ids=IDS, part="block")
-
 
 def ack_description(title: str) -> str:
     """The action an acknowledged alert without a playbook opens for its new owner."""

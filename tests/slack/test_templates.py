@@ -62,7 +62,7 @@ MUTE = MuteLine(3, f"Customer satisfaction — billing {EVIL} (product area)", d
 
 
 def STATE(kind: str, actor: str = "U0OWNER") -> Message:  # noqa: N802 - a fixture that reads like the others
-    """The line a click leaves under an action (bot.slack.outcomes.state_message renders the same)."""
+    """The line a click leaves under an action (bot.rituals.states.state_message renders the same)."""
     from bot.slack.present import IDS
 
     return render("slack_action_state", s={"action_id": 7, "kind": kind, "actor": actor, "on": "Fri 27 Nov",
