@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.rituals.schedule import WEEKDAYS, Cadence, Schedule
+from bot.rituals.schedule import WEEKDAYS, Cadence, Schedule, next_occurrence
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -301,3 +301,14 @@ def schedules_from_config(rituals: RitualsConfig, default_timezone: str,
         if (sch := ritual.schedule(rituals, default_timezone)) is not None:
             out[ritual.key] = sch
     return out
+
+
+def review_schedule(settings: Settings) -> Schedule | None:
+    """The weekly review's schedule in the workspace's settings; None when it is switched off."""
+    return WEEKLY_REVIEW.schedule(settings.file.rituals, settings.file.timezone)
+
+
+def next_review(settings: Settings, now: datetime) -> datetime | None:
+    """The next weekly review (UTC), as the worker schedules it: App Home and its set-up checklist show it."""
+    sch = review_schedule(settings)
+    return None if sch is None else next_occurrence(sch, now)[1]

@@ -13,8 +13,7 @@ from bot.actions import service as actions
 from bot.actions.workdays import working_days
 from bot.config import Settings
 from bot.metrics.zone_names import ACT_NOW, WATCH
-from bot.rituals import schedule
-from bot.rituals.registry import schedules_from_config
+from bot.rituals.registry import next_review
 from bot.slack import readings
 from bot.slack.request import Request, Services
 from bot.slack.notifier import DeliveryError, Notifier
@@ -40,12 +39,6 @@ def on_home_opened(event: dict, context: BoltContext, client: WebClient) -> None
         log.exception("App Home not published")
     finally:
         r.db.close()
-
-
-def next_review(settings: Settings, now: datetime) -> datetime | None:
-    """The next weekly review (UTC), as the worker schedules it; None when it is switched off."""
-    sch = schedules_from_config(settings.file.rituals, settings.file.timezone).get("weekly_review")
-    return None if sch is None else schedule.next_occurrence(sch, now)[1]
 
 
 def _email(notifier: Notifier, user: str) -> str | None:

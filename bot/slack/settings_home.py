@@ -63,12 +63,11 @@ def configured_sources(r: Request, settings: Settings) -> list[str]:
 
 def checklist(r: Request, settings: Settings, sources: list[Any]) -> list[dict[str, Any]]:
     """Connect a helpdesk → pick the review channel → the first review (when, by the workspace's schedule)."""
-    from bot.rituals.registry import review_channel, schedules_from_config
-    from bot.rituals.schedule import next_occurrence
+    from bot.rituals.registry import next_review, review_channel, review_schedule
 
     configured = bool(configured_sources(r, settings))
-    schedule = schedules_from_config(settings.file.rituals, settings.file.timezone).get("weekly_review")
-    at = next_occurrence(schedule, r.services.now())[1].astimezone(schedule.zone) if schedule else None
+    schedule = review_schedule(settings)
+    at = next_review(settings, r.services.now()).astimezone(schedule.zone) if schedule else None
     return [{"kind": "helpdesk", "done": bool(sources) or configured},
             {"kind": "review_channel", "done": bool(review_channel(settings)), "channel": review_channel(settings)},
             {"kind": "first_review", "done": first_review_posted(r), "at": at,

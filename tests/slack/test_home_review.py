@@ -5,8 +5,7 @@ from datetime import UTC, datetime
 
 from bot.config import load_settings
 from bot.rituals import schedule
-from bot.rituals.registry import schedules_from_config
-from bot.slack.home import next_review
+from bot.rituals.registry import next_review, schedules_from_config
 
 
 def _settings(tmp_path, text: str):
