@@ -44,7 +44,7 @@ def run(args, runtime) -> int:
     else:
         print(f"Linked issues: {report.refreshed} refreshed, {report.resolved} resolved, {report.unlinked} unlinked")
         for tracker, problem in sorted(report.problems.items()):
-            print(f"  {tracker}: {problem}")
+            print(f"  {problem}")  # the tracker's errors name it ("jira: ...")
     return 1 if report.problems else 0
 
 
@@ -62,5 +62,5 @@ def _check(settings, configured) -> int:
                 client.close()
         except TrackerError as exc:
             failed += 1
-            print(f"{tracker}: {exc}")
+            print(exc)  # "jira: authentication failed ...": the errors name their tracker
     return 1 if failed else 0

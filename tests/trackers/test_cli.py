@@ -27,7 +27,7 @@ def test_check_names_each_account_and_fails_on_a_bad_token(tmp_path, db_url, cap
         env = env_for(tmp_path, db_url, jira_url, linear_url, JIRA_API_TOKEN="wrong-token-xyz")
         assert main(["trackers", "check"], env) == 1
         out = capsys.readouterr().out
-        assert "jira: jira: authentication failed (HTTP 401)" in out and "wrong-token-xyz" not in out
+        assert "jira: authentication failed (HTTP 401)" in out and "jira: jira" not in out and "wrong-token-xyz" not in out
 
 
 def test_poll_refreshes_open_links_and_without_a_tracker_is_a_usage_error(tmp_path, db_url, session_factory, capsys):
