@@ -49,6 +49,6 @@ class TrackersConfig(_Model):
 
     default: Literal["jira", "linear"] | None = None  # default: the one tracker with credentials
     poll_minutes: int = Field(default=30, ge=5, le=1440)  # how often open linked issues are refreshed
-    verdict_after_days: int = Field(default=14, ge=7, le=28)  # judge volume this long after the fix
+    verdict_after_days: int = Field(default=14, ge=14, le=28)  # judge volume 2-4 weeks after the fix (issue 17)
     jira: JiraConfig = JiraConfig()
     linear: LinearConfig = LinearConfig()
