@@ -183,7 +183,7 @@ def client_for_workspace(settings, engine: Engine, workspace_id: str):
 
 
 def notifier_for_workspace(settings, engine: Engine, workspace_id: str, **options):
-    """What the rituals worker posts with: a Notifier bound to the workspace's bot token."""
+    """A Notifier bound to the workspace's bot token (ritual delivery builds its own from `client_for_workspace`)."""
     from bot.slack.notifier import Notifier
 
     return Notifier(client_for_workspace(settings, engine, workspace_id), **options)
