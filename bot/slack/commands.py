@@ -199,8 +199,10 @@ def _log(cmd: grammar.Log, r: Request) -> Message:
                                      actions=[a for a, _ in rows], triggers={t.id: t for _, t in rows if t is not None},
                                      today=r.today())
         entries = log_entries(rows, verdicts=verdicts, currency=settings.file.metrics.currency)
+    trackers = trackers_configured(settings)
     return render("slack_log", entries=entries, metric_label=metric_label(cmd.metric) if cmd.metric else "",
-                  issue_value=create_value if trackers_configured(settings) else None)  # Create issue (bot/trackers)
+                  issue_value=create_value if trackers else None,  # Create issue (bot/trackers): admins, owners
+                  issue_owner=None if not trackers or r.is_admin else r.user)
 
 
 def _annotate(cmd: grammar.Annotate, r: Request) -> Message:

@@ -63,8 +63,15 @@ def test_decision_log_entry_creates_an_issue_for_its_owner(world, session_factor
     driver, slack, jira, linear, settings = world
     with session_factory.begin() as session:
         session.add(action("csat", "U0OTHER", due_on=date(2026, 11, 27), description="Rewrite the billing macro"))
+    _add_someone_elses_action(session_factory)
     driver.command("log", user="U0OTHER")
     answer = driver.answer()
+    # the button only on entries this user may turn into an issue (their own; an admin sees it on every entry)
+    owners = [b["text"]["text"] for b in answer["blocks"] if (b.get("accessory") or {}).get("action_id") == t.CREATE_ISSUE]
+    assert len(owners) == 1 and "U0SOMEONE" not in owners[0]
+    driver.command("log", user="U0ADMIN")
+    admin_view = driver.answer(2)
+    assert sum((b.get("accessory") or {}).get("action_id") == t.CREATE_ISSUE for b in admin_view["blocks"]) == 2
     (button,) = [b["accessory"] for b in answer["blocks"] if (b.get("accessory") or {}).get("action_id") == t.CREATE_ISSUE]
     assert json.loads(button["value"])["k"] == "action"
     click(driver, {"accessory": button}, user="U0OTHER")  # the action's owner, not an admin
@@ -74,3 +81,10 @@ def test_decision_log_entry_creates_an_issue_for_its_owner(world, session_factor
     submit_create(driver, view, tracker="linear", user="U0OTHER")
     slack.wait_for("chat.postMessage", 2)
     assert [c["title"] for c in linear.created] == ["Rewrite the billing macro"]
+
+
+def _add_someone_elses_action(session_factory) -> None:
+    from tests.rituals.factories import action
+
+    with session_factory.begin() as session:
+        session.add(action("csat", "U0SOMEONE", due_on=date(2026, 11, 28), description="Someone else's action"))
