@@ -222,7 +222,11 @@ def after_link(body: dict, context: BoltContext, client: WebClient) -> None:
         services, key = r.services, context["tracker_key"]
         with r.db.transaction() as session:
             current = open_link(session, workspace_id=r.workspace_id, subject=subject)
-            tracker_name = current.tracker if current is not None else clients.configured(r.settings)[0]
+            linked_on = current.tracker if current is not None else None
+        trackers = clients.configured(r.settings)
+        tracker_name = linked_on or (trackers[0] if trackers else None)
+        if tracker_name is None:
+            raise UsageError(f"{key} was not linked: no issue tracker is set up for this workspace any more")
         tracker = clients.make_client(r.settings, tracker_name, sleep=services.sleep)
         try:
             link = link_existing(services.session_factory, tracker, workspace_id=r.workspace_id, subject=subject,

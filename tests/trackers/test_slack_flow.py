@@ -230,3 +230,17 @@ def test_link_to_existing_replaces_the_open_link_and_refuses_an_unknown_key(worl
         assert [(r.issue_key, r.status_category, r.is_open) for r in rows] == [
             ("PAY-2", "unlinked", False), ("PAY-1", "todo", True)]
     assert len(jira.created) == 2  # the older report and the one made from the form, nothing more
+
+
+def test_link_form_submitted_after_the_trackers_are_gone_says_so(tmp_path, session_factory):
+    with serve_slack(users={}) as slack:
+        config = tmp_path / "bare.toml"
+        config.write_text(f'[slack]\nadmins = ["{ADMIN}"]\n')
+        settings = load_settings({"SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-single",
+                                  "SLACK_API_URL": slack.api_url}, config_path=str(config))
+        with running_app(settings, session_factory, slack) as driver:
+            metadata = json.dumps({"k": "theme", "s": "t-pay", "ch": CHANNEL, "ts": "1700000000.000100"})
+            key = {t.KEY_BLOCK: {t.KEY_INPUT: {"type": "plain_text_input", "value": "PAY-1"}}}
+            assert driver.submit(t.LINK_VIEW, key, user=ADMIN, private_metadata=metadata).status_code == 200
+            (dm,) = [c.args for c in slack.wait_for("chat.postMessage", 1)]
+    assert "PAY-1 was not linked: no issue tracker is set up" in json.dumps(dm["blocks"])
