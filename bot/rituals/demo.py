@@ -89,8 +89,10 @@ def plant_completed_actions(demo) -> None:
     - the third staffing gap: the slow-first-response rule fired (found in zone history the way the
       backtest finds it), the playbook owner moved two agents to chat three days later and the gap
       ended (the earlier two gaps each took twelve days to end by themselves): *improved*;
-    - the release-week volume spike: a manual known-issues note, after which volume came back the way
-      it does anyway: *recovered as usual*.
+    - the release-week volume spike: a manual known-issues note, posted on the spike's last day, after
+      which volume came back the way it does anyway: *recovered as usual*.
+
+    Both hold whatever day the demo runs on (tests/rituals/test_demo_verdicts_any_day.py sweeps a week).
     """
     from bot.actions.service import open_action
     from bot.metrics.settings import Rule
@@ -133,11 +135,14 @@ def plant_completed_actions(demo) -> None:
                                      trigger_id=trigger.id)
                 _done(action, opened=at(fired, 10), closed=at(fixed - timedelta(days=1), 17),
                       outcome="Two agents moved to chat and email at peak hours")
+        # Opened on the release week's fourth day (the spike's last): a manual action's problem window is the
+        # seven days before it was opened, so it holds the spike's three loudest days whatever weekday the
+        # release fell on, and the after window (from the next day) holds none of it.
+        last = story.release_day + timedelta(days=story.release_spike_days - 1)
         note = open_action(session, workspace_id=ws, metric="ticket_volume", owner="U0DEMOLEAD",
-                           created_by="U0DEMOLEAD", due_on=story.release_day + timedelta(days=2),
+                           created_by="U0DEMOLEAD", due_on=last,
                            description="Post a known-issues note for the v4.2 release in the help centre")
-        _done(note, opened=at(story.release_day + timedelta(days=1), 9),
-              closed=at(story.release_day + timedelta(days=2), 16), outcome="Known-issues note posted")
+        _done(note, opened=at(last, 9), closed=at(last, 16), outcome="Known-issues note posted")
 
 
 def _done(action, *, opened: datetime, closed: datetime, outcome: str) -> None:
