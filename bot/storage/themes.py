@@ -44,25 +44,9 @@ def ticket_rows(session: Session, *, workspace_id: str, start_at: datetime, end_
     (consume them before the next query on this session)."""
     t = TicketRow
     query = select(t.id, t.external_id, t.source, t.created_at, t.subject, t.tags, t.group_name, t.csat,
-                   t.resolution_seconds, t.escalated, t.reassignments)
-    return _streamed(session, _in_window(query, workspace_id, start_at, end_at))
-
-
-def window_external_ids(session: Session, *, workspace_id: str, start_at: datetime,
-                        end_at: datetime) -> Iterator[tuple[int, str, str]]:
-    """(id, source, external id) of the tickets `ticket_rows` reads, streamed: one range scan. (`external_ids`
-    for a whole window's ids was 600 queries that SQLite answered by scanning the workspace each time.)"""
-    query = select(TicketRow.id, TicketRow.source, TicketRow.external_id)
-    return _streamed(session, _in_window(query, workspace_id, start_at, end_at))
-
-
-def _in_window(query, workspace_id: str, start_at: datetime, end_at: datetime):
-    t = TicketRow
-    return query.where(t.workspace_id == workspace_id, t.deleted.is_(False), t.outbound.is_(False),
-                       t.created_at >= start_at, t.created_at < end_at).order_by(t.created_at)
-
-
-def _streamed(session: Session, query) -> Iterator[tuple]:
+                   t.resolution_seconds, t.escalated, t.reassignments).where(
+        t.workspace_id == workspace_id, t.deleted.is_(False), t.outbound.is_(False), t.created_at >= start_at,
+        t.created_at < end_at).order_by(t.created_at)
     for row in session.execute(query.execution_options(yield_per=ROWS_PER_FETCH)):
         yield tuple(row)
 

@@ -64,20 +64,22 @@ def area_matcher(settings: Settings, session: Session | None = None) -> AreaMatc
     return AreaMatcher(segments)
 
 
-def documents(rows: Iterable[tuple], areas: AreaMatcher) -> list[ThemeDoc]:
-    docs = []
-    for row_id, _ext, _source, created_at, subject, tags, group, csat, resolution_s, escalated, reassignments in rows:
+def documents(rows: Iterable[tuple], areas: AreaMatcher) -> tuple[list[ThemeDoc], dict[str, tuple[str, str]]]:
+    """The docs of `store.ticket_rows` (one pass over the stream), and each doc's (source, external id)."""
+    docs, sources = [], {}
+    for row_id, external, source, created_at, subject, tags, group, csat, resolution_s, escalated, reassigned in rows:
         tags = tuple(tags or ())
         if not subject and not tags:
             continue  # nothing to read
         docs.append(ThemeDoc(
             ticket_id=str(row_id), created_at=created_at, subject=subject or "", tags=tags,
-            category=areas.name(tags, {"group": group, "source": _source}) or group,
+            category=areas.name(tags, {"group": group, "source": source}) or group,
             csat=None if csat is None else csat == "satisfied",
             resolution=None if resolution_s is None else timedelta(seconds=resolution_s),
-            escalated=bool(escalated or reassignments),
+            escalated=bool(escalated or reassigned),
         ))
-    return docs
+        sources[docs[-1].ticket_id] = (source, external)
+    return docs, sources
 
 
 def _known(row) -> KnownTheme:
@@ -127,8 +129,8 @@ def run_themes(
     workspace_id = settings.workspace_id
     with session_factory.begin() as session:
         areas = area_matcher(settings, session)
-        docs = documents(store.ticket_rows(session, workspace_id=workspace_id, start_at=start_at, end_at=end_at),
-                         areas)
+        docs, sources = documents(
+            store.ticket_rows(session, workspace_id=workspace_id, start_at=start_at, end_at=end_at), areas)
         previous = [_known(row) for row in store.stored_themes(session, workspace_id=workspace_id)]
         run = build_themes(
             docs, now=end_at, tz=settings.timezone, embedder=embedder,
@@ -138,9 +140,6 @@ def run_themes(
         if store_result:
             store.replace_themes(session, workspace_id=workspace_id, themes=_stored_values(run), at=now_at)
             store.prune_vectors(session, workspace_id=workspace_id, keep_models=[run.embedder])
-        ids = {d.ticket_id for d in docs}
-        sources = {str(i): (source, external) for i, source, external in store.window_external_ids(
-            session, workspace_id=workspace_id, start_at=start_at, end_at=end_at) if str(i) in ids}
     return ThemesReport(run, start_at, end_at, len(docs), sources)
 
 

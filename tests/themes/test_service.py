@@ -89,5 +89,6 @@ def test_documents_use_the_metrics_product_area_rule(tmp_path):
     rows = [(1, "A", "zendesk", NOW, "Card declined", [], "Payments", None, None, False, 0),
             (2, "B", "zendesk", NOW, "Invoice copy", ["billing"], "Tier 1", None, None, False, 0),
             (3, "C", "zendesk", NOW, "", [], "Tier 1", None, None, False, 0)]  # nothing to read: skipped
-    docs = documents(rows, area_matcher(s))
+    docs, sources = documents(rows, area_matcher(s))
     assert [(d.ticket_id, d.category) for d in docs] == [("1", "payments"), ("2", "billing")]
+    assert sources == {"1": ("zendesk", "A"), "2": ("zendesk", "B")}  # the same pass: no second query
