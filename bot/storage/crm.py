@@ -119,12 +119,6 @@ def last_synced_at(session: Session, *, workspace_id: str) -> datetime | None:
     return session.scalar(select(func.max(CrmCompany.synced_at)).where(CrmCompany.workspace_id == workspace_id))
 
 
-def matched_organizations(session: Session, *, workspace_id: str) -> dict[str, tuple[str, str]]:
-    """Organization key → (crm id, method)."""
-    return {o: (c, m) for o, c, m in session.execute(select(CrmMatch.organization, CrmMatch.crm_id, CrmMatch.method)
-                                                     .where(CrmMatch.workspace_id == workspace_id))}
-
-
 def touch_organizations(session: Session, *, workspace_id: str, organizations: Iterable[str]) -> None:
     """Days with tickets of these organizations need their rollups again (their account tier changed)."""
     keys = sorted(set(organizations))

@@ -25,12 +25,6 @@ def listed(session: Session, *, workspace_id: str | None = None) -> Sequence[Int
     return session.scalars(query).all()
 
 
-def workspaces_with(session: Session, *, kinds: Sequence[str]) -> list[str]:
-    """The workspaces holding credentials of any of `kinds` (the queue's per-workspace jobs)."""
-    return list(session.scalars(select(IntegrationCredential.workspace_id).where(
-        IntegrationCredential.kind.in_(list(kinds))).distinct().order_by(IntegrationCredential.workspace_id)))
-
-
 def add(session: Session, credential: IntegrationCredential) -> IntegrationCredential:
     session.add(credential)
     session.flush()
