@@ -20,11 +20,11 @@ from .overrides import (
     overrides_from_config,
 )
 from .pipeline import ThemeSettings, build_themes
-from .redact import clean_for_clustering, redact
+from .redact import clean_for_clustering
 
 __all__ = [
     "Embedder", "Example", "HashingEmbedder", "InMemoryVectorCache", "KnownTheme", "OverridesError",
     "PinnedTheme", "Theme", "ThemeDoc", "ThemeOverrides", "ThemeRun", "ThemeSettings", "ThemeStatus",
     "ThemeWeek", "VectorCache", "WordLlamaEmbedder", "build_themes", "clean_for_clustering",
-    "load_embedder", "overrides_from_config", "redact", "themes_json",
+    "load_embedder", "overrides_from_config", "themes_json",
 ]

@@ -13,6 +13,8 @@ import numpy as np
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
+from bot.redact import redact
+
 from .cache import VectorCache, cache_key, from_blob, to_blob
 from .cluster import ClusterSettings, auto_k, cluster_rows
 from .embed import Embedder
@@ -21,7 +23,7 @@ from .identity import IdentitySettings, match_clusters
 from .labels import central_indices, key_phrases, label_from_phrases, title_from_subjects
 from .models import KnownTheme, Theme, ThemeDoc, ThemeRun, ThemeStatus
 from .overrides import PinnedTheme, ThemeOverrides
-from .redact import clean_for_clustering, redact
+from .redact import clean_for_clustering
 from .weekly import WeeklySettings, week_start, weekly_series
 
 

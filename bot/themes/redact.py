@@ -1,7 +1,7 @@
 """Ticket text for clustering: `bot.redact.redact` without its placeholders, greetings or sign-offs.
 
 `redact` (what may be shown in Slack) lives in `bot.redact`, below storage, which stores CSAT comments
-redacted; it is re-exported here. `clean_for_clustering` drops the placeholders entirely, because
+redacted. `clean_for_clustering` drops the placeholders entirely, because
 placeholders shared by unrelated tickets would pull them together.
 """
 
@@ -11,8 +11,6 @@ import re
 from typing import Final
 
 from bot.redact import PLACEHOLDER, redact
-
-__all__ = ["clean_for_clustering", "redact"]
 
 _SPACES: Final = re.compile(r"\s+")
 

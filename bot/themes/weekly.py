@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from scipy.stats import poisson
 
+from bot.redact import redact
+
 from .models import Example, ThemeDoc, ThemeWeek
-from .redact import redact
 
 
 @dataclass(frozen=True)
