@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions import service
+from bot.actions.statuses import DONE, OPEN
 from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.errors import UsageError
 from bot.storage.base import utcnow
@@ -88,7 +89,7 @@ def may_complete(session: Session, *, workspace_id: str, action_id: int, actor: 
     (a second click shows that instead of a second form). Raises for someone who may not, or a closed action."""
     action = service.get_action(session, workspace_id=workspace_id, action_id=action_id)
     service.ensure_may_change(action, actor=actor, is_admin=is_admin, verb="complete")
-    if action.status == "done":
+    if action.status == DONE:
         return _repeat(session, action, "done")
     if action.status not in service.OPEN_STATUSES:
         raise UsageError(f"action #{action.id} is already {action.status}; it cannot be marked done")
@@ -112,7 +113,7 @@ def current_changes(session: Session, *, workspace_id: str, actions: Sequence[Ac
 
 
 def _current(action: Action, event: ActionEvent | None) -> Change | None:
-    if event is None or action.status == "open" and event.kind != "acknowledged":
+    if event is None or action.status == OPEN and event.kind != "acknowledged":
         return None
     return Change(action, event.kind, event.actor, event.at)
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.actions.statuses import OPEN_STATUSES, STATUSES
+from bot.actions.statuses import CARRIED, CLOSED, DONE, OPEN, OPEN_STATUSES, SNOOZED, STATUSES
 from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.errors import UsageError
 from bot.storage.base import utcnow
@@ -84,7 +84,7 @@ def open_action(
         owner=owner,
         created_by=created_by,
         due_on=due_on,
-        status="open",
+        status=OPEN,
         value_at_open=value_at_open,
         channel=channel,
     )
@@ -126,7 +126,7 @@ def update_action(
         if old != value:
             diff[name] = [old, value]
             setattr(action, name, value)
-    if changes.get("status") in ("done", "closed") and action.closed_at is None:
+    if changes.get("status") in (DONE, CLOSED) and action.closed_at is None:
         action.closed_at = utcnow()
     action.updated_at = utcnow()
     session.flush()
@@ -233,7 +233,7 @@ def complete_action(
     _still_open(action, "marked done")
     return update_action(
         session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="done",
-        status="done", outcome=outcome, outcome_class=outcome_class, value_at_followup=value_at_followup,
+        status=DONE, outcome=outcome, outcome_class=outcome_class, value_at_followup=value_at_followup,
         snoozed_until=None,
     )
 
@@ -244,7 +244,7 @@ def snooze_action(session: Session, *, workspace_id: str, action_id: int, actor:
     ensure_may_change(action, actor=actor, is_admin=is_admin, verb="snooze")
     _still_open(action, "snoozed")
     return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="snoozed",
-                         status="snoozed", snoozed_until=until)
+                         status=SNOOZED, snoozed_until=until)
 
 
 def carry_action(session: Session, *, workspace_id: str, action_id: int, actor: str, is_admin: bool,
@@ -254,7 +254,7 @@ def carry_action(session: Session, *, workspace_id: str, action_id: int, actor: 
     ensure_may_change(action, actor=actor, is_admin=is_admin, verb="carry")
     _still_open(action, "carried")
     return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="carried",
-                         status="carried", due_on=due_on, snoozed_until=None)
+                         status=CARRIED, due_on=due_on, snoozed_until=None)
 
 
 def close_action(session: Session, *, workspace_id: str, action_id: int, actor: str, is_admin: bool,
@@ -262,7 +262,7 @@ def close_action(session: Session, *, workspace_id: str, action_id: int, actor: 
     action = get_action(session, workspace_id=workspace_id, action_id=action_id)
     ensure_may_change(action, actor=actor, is_admin=is_admin, verb="close")
     _still_open(action, "closed")
-    changes: dict[str, Any] = {"status": "closed"}
+    changes: dict[str, Any] = {"status": CLOSED}
     if reason:
         if len(reason) > MAX_OUTCOME:
             raise UsageError(f"the reason is {len(reason)} characters; keep it under {MAX_OUTCOME}")
@@ -284,8 +284,8 @@ def revise_action(session: Session, *, workspace_id: str, action_id: int, actor:
         changes["due_on"] = due_on
     if owner is not None:
         changes["owner"] = owner
-    if action.status == "snoozed":
-        changes.update(status="open", snoozed_until=None)
+    if action.status == SNOOZED:
+        changes.update(status=OPEN, snoozed_until=None)
     action = update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="updated",
                            **changes)
     if note:

@@ -2,5 +2,6 @@
 `--status` choices and the Slack labels read them from here. Pure, so `--help` imports it cheaply."""
 from __future__ import annotations
 
-STATUSES = ("open", "done", "carried", "closed", "snoozed")
-OPEN_STATUSES = ("open", "carried", "snoozed")  # still to do: listed, reminded, can be overdue
+OPEN, DONE, CARRIED, CLOSED, SNOOZED = "open", "done", "carried", "closed", "snoozed"
+STATUSES = (OPEN, DONE, CARRIED, CLOSED, SNOOZED)
+OPEN_STATUSES = (OPEN, CARRIED, SNOOZED)  # still to do: listed, reminded, can be overdue

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from bot.actions.statuses import OPEN_STATUSES
+from bot.actions.statuses import OPEN_STATUSES, SNOOZED
 from bot.weekdays import parse_days
 
 
@@ -87,6 +87,6 @@ def is_overdue(due_on: date | None, status: str, today: date, working: WorkingDa
 
     The one "overdue" rule (the review, App Home, action cards): a snoozed action is not overdue
     until its snooze ends, the day reminders resume (`bot.rituals.reminders.remindable`)."""
-    if status == "snoozed" and snoozed_until is not None and snoozed_until > today:
+    if status == SNOOZED and snoozed_until is not None and snoozed_until > today:
         return False
     return due_on is not None and status in OPEN_STATUSES and working.on_or_after(due_on) < today

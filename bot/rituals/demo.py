@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from bot.actions.statuses import DONE
 from bot.rituals import schedule
 from bot.rituals.delivery import RecordingDelivery
 from bot.rituals.runner import Runner
@@ -147,6 +148,6 @@ def plant_completed_actions(demo) -> None:
 
 def _done(action, *, opened: datetime, closed: datetime, outcome: str) -> None:
     """Back-date a planted action to when the story says it happened."""
-    action.status, action.outcome = "done", outcome
+    action.status, action.outcome = DONE, outcome
     action.created_at = action.updated_at = opened
     action.closed_at = closed

@@ -17,6 +17,7 @@ from statistics import median
 
 from sqlalchemy.orm import Session
 
+from bot.actions.statuses import DONE
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
@@ -182,7 +183,7 @@ def month_outcomes(session: Session, *, settings: Settings, start: date, end: da
     """The actions done in [start, end) counted by verdict: all judged from one read of their readings
     (`action_verdicts`), their triggers read in one query, whatever their number."""
     tz = settings.timezone
-    done = [a for a in store.actions(session, workspace_id=settings.workspace_id, statuses=("done",))
+    done = [a for a in store.actions(session, workspace_id=settings.workspace_id, statuses=(DONE,))
             if a.closed_at is not None and start <= a.closed_at.astimezone(tz).date() < end]
     triggers = {t.id: t for t in store.triggers_by_ids(session, workspace_id=settings.workspace_id,
                                                        ids={a.trigger_id for a in done if a.trigger_id})}

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.metrics.rules import RuleEvent
 
+from bot.actions.statuses import OPEN
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.metrics.catalogue import CATALOGUE
@@ -198,7 +199,7 @@ def gather(session: Session, *, settings: Settings, today: date) -> QuarterlyRev
                               open_days, rule_verdict(fired, acted, open_days, days),
                               tally(verdicts.get(rule.name, ()))))
     bad = Counter(d.metric for d in overall if d.zone in BAD)
-    acted_metrics = Counter(a.metric for a in actions if a.created_by != "signalroom" or a.status != "open")
+    acted_metrics = Counter(a.metric for a in actions if a.created_by != "signalroom" or a.status != OPEN)
     order = {"decorative?": 0, "always fires": 1, "never fires": 2, "useful": 3}
     return QuarterlyReview(channel, quarter, days, tuple(sorted(lines, key=lambda l: (order[l.verdict], l.rule))),
                            tuple(decorative_metrics(bad, acted_metrics)[:10]), start, end, covered[0], covered[-1])

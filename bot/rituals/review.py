@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from bot.actions import workdays
 from bot.actions.clicks import current_changes
 from bot.actions.mutes import MuteLine
-from bot.actions.statuses import OPEN_STATUSES
+from bot.actions.statuses import DONE, OPEN_STATUSES
 from bot.actions.workdays import WorkingDays
 from bot.annotations import holidays
 from bot.blocks import Message, render
@@ -286,7 +286,7 @@ def _action_line(ctx: ReviewInput, a: Any, change: Any, names: dict[tuple[str, s
 def did_it_move(ctx: ReviewInput, all_actions: Sequence[Any]) -> tuple[Needle, ...]:
     """The verdict on each action done in the last NEEDLE_DAYS (all judged from one read of their readings)."""
     since = ctx.today - timedelta(days=NEEDLE_DAYS)
-    done = [a for a in all_actions if a.status == "done" and a.closed_at is not None and a.closed_at.date() >= since]
+    done = [a for a in all_actions if a.status == DONE and a.closed_at is not None and a.closed_at.date() >= since]
     triggers = {t.id: t for t in store.triggers_by_ids(session=ctx.session, workspace_id=ctx.workspace_id,
                                                        ids={a.trigger_id for a in done if a.trigger_id})}
     names = segment_names(ctx.session, workspace_id=ctx.workspace_id,

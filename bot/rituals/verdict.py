@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.actions.statuses import DONE
 from bot.blocks import render
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.readings import latest_computed_day
@@ -83,7 +84,7 @@ def action_verdict(session: Session, *, settings: Any, action: Any, trigger: Any
 
     `settings` is the app's `bot.config.Settings`; `trigger` the action's trigger row, if any.
     """
-    if action.status != "done" or action.closed_at is None or CATALOGUE.get(action.metric) is None:
+    if action.status != DONE or action.closed_at is None or CATALOGUE.get(action.metric) is None:
         return None
     today = today or datetime.now(settings.timezone).date()
     as_of = latest_computed_day(session, workspace_id=action.workspace_id, on_or_before=today - timedelta(days=1))
@@ -101,7 +102,7 @@ def action_verdicts(session: Session, *, settings: Any, workspace_id: str, actio
     """`action_verdict` of each action (by id), with the readings of all of them read in one query and their
     segments' names (unless given: `segment_names`) in one per dimension: the review judges every action
     completed in its window."""
-    done = [a for a in actions if a.status == "done" and a.closed_at is not None and a.metric in CATALOGUE]
+    done = [a for a in actions if a.status == DONE and a.closed_at is not None and a.metric in CATALOGUE]
     out: dict[int, ActionVerdict | None] = {a.id: None for a in actions}
     if not done:
         return out

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.actions.clicks import Change, current_change
+from bot.actions.statuses import DONE
 from bot.blocks import Message, Safe, render
 from bot.rituals import ledger, store, windows
 from bot.rituals.states import state_message
@@ -139,7 +140,7 @@ def verdicts(session: Session, *, settings: Any, workspace_id: str, actions: Seq
     (`bot.rituals.verdict.action_verdicts`): their readings in one read, their triggers (unless given) in
     one more, whatever the number of actions."""
     if triggers is None:
-        wanted = {a.trigger_id for a in actions if a.trigger_id and a.status == "done"}
+        wanted = {a.trigger_id for a in actions if a.trigger_id and a.status == DONE}
         triggers = {t.id: t for t in store.triggers_by_ids(session, workspace_id=workspace_id, ids=wanted)}
     return action_verdicts(session, settings=settings, workspace_id=workspace_id, actions=actions,
                            triggers=triggers, today=today)
@@ -226,7 +227,7 @@ def post_to_review(r: Any, action_id: int) -> bool:
         return False
     with r.db.transaction() as session:
         action = get_action(session, workspace_id=r.workspace_id, action_id=action_id)
-        if action.status != "done":
+        if action.status != DONE:
             return False
         change = current_change(session, action)
         verdict = verdicts(session, settings=r.settings, workspace_id=r.workspace_id, actions=[action],

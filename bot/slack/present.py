@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import object_session
 
+from bot.actions.statuses import CARRIED, CLOSED, DONE, OPEN, SNOOZED
 from bot.actions.workdays import MON_FRI, WorkingDays, is_overdue
 from bot.blocks import Message, Safe, environment, fit, render, validate
 from bot.metrics import zone_names
@@ -20,7 +21,7 @@ from bot.slack.parse import DIMENSIONS, USAGE
 from bot.storage.models import Action
 from bot.storage.reference import segment_names
 
-STATUS_LABELS = {"open": "open", "done": "done", "carried": "carried over", "closed": "closed", "snoozed": "snoozed"}
+STATUS_LABELS = {OPEN: "open", DONE: "done", CARRIED: "carried over", CLOSED: "closed", SNOOZED: "snoozed"}
 IDS = {name: getattr(action_ids, name) for name in dir(action_ids) if name.isupper()}
 HELP = (
     (USAGE["scorecard"], "the scorecard: every metric's zone; watch and act-now with their evidence"),
