@@ -21,8 +21,8 @@ from typing import Literal
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.actions.statuses import OPEN_STATUSES
-from bot.actions.workdays import EVERY_DAY, MON_FRI, WorkingDays, working_days
+from bot.actions.statuses import OPEN, OPEN_STATUSES
+from bot.actions.workdays import EVERY_DAY, MON_FRI, WorkingDays, is_overdue, working_days
 from bot.annotations import holidays
 from bot.blocks import Message, render
 from bot.config import Settings
@@ -51,13 +51,14 @@ def working_due(due_on: date, *, skip_weekends: bool = True, working: WorkingDay
 def reminder_kind(due_on: date | None, today: date, days_before: int, *, skip_weekends: bool = True,
                   working: WorkingDays | None = None) -> Kind | None:
     """Pure: which reminder (if any) an open action gets on `today` (the owner's local date): "before"
-    on the `days_before`-th working day before the (working) due date, "due" on it, "overdue" after."""
+    on the `days_before`-th working day before the (working) due date, "due" on it, "overdue" after
+    (`workdays.is_overdue`, the one rule; asked only of a `remindable` action, so as an open one)."""
     if due_on is None:
         return None
     days = _days(working, skip_weekends)
-    due = days.on_or_after(due_on)
-    if today > due:
+    if is_overdue(due_on, OPEN, today, days):
         return "overdue"
+    due = days.on_or_after(due_on)
     if today == due:
         return "due"
     if days_before > 0 and days.is_working(today) and days.between(today, due) == days_before - 1:
