@@ -122,8 +122,11 @@ def _fetch(client: HubSpotClient, settings: Settings) -> tuple[list[Company], li
     return companies, bad
 
 
-def _owners(client: HubSpotClient, ids: Iterable[str | None]) -> dict[str, Owner | None]:
-    return {owner_id: client.owner(owner_id) for owner_id in sorted({i for i in ids if i})}
+def _owners(client: HubSpotClient, ids: Iterable[str | None]) -> dict[str, Owner]:
+    """The companies' owners, from the paged owners list (no request when no company has one); an owner
+    who left is not listed, and the company keeps no CS owner."""
+    wanted = {i for i in ids if i}
+    return {o.id: o for o in client.owners() if o.id in wanted} if wanted else {}
 
 
 def sync_companies(sessions, settings: Settings, *, client: HubSpotClient, now: datetime,
@@ -152,15 +155,13 @@ def sync_companies(sessions, settings: Settings, *, client: HubSpotClient, now: 
 
 
 def match_organizations(session, *, workspace_id: str, now: datetime) -> matching.Matching:
-    orgs = [matching.Organization(k, n, d) for k, n, d in store.organizations(session, workspace_id=workspace_id)]
-    refs = [matching.CompanyRef(c.crm_id, c.name, c.domain) for c in store.companies(session, workspace_id=workspace_id)]
-    result = matching.match(orgs, refs)
+    result = unmatched(session, workspace_id=workspace_id)
     store.replace_matches(session, workspace_id=workspace_id, matches=result.matches, now=now)
     return result
 
 
 def unmatched(session, *, workspace_id: str) -> matching.Matching:
-    """What did not match, as of the stored companies and today's organizations (no network)."""
+    """The match of the stored companies to today's organizations, with what did not match (no network)."""
     orgs = [matching.Organization(k, n, d) for k, n, d in store.organizations(session, workspace_id=workspace_id)]
     refs = [matching.CompanyRef(c.crm_id, c.name, c.domain) for c in store.companies(session, workspace_id=workspace_id)]
     return matching.match(orgs, refs)

@@ -3,7 +3,8 @@
 Auth is a private app's access token as `Authorization: Bearer …` (scopes crm.objects.companies.read and
 crm.objects.owners.read). Companies come from `GET /crm/v3/objects/companies?limit=100&properties=…&after=…`
 following `paging.next.after` until it is absent (a repeated token is a loop, not a page); owners from
-`GET /crm/v3/owners/{id}` (id, email, firstName, lastName; 404 for one that left).
+`GET /crm/v3/owners?limit=500` paged the same way (id, email, firstName, lastName; active owners only, so one
+that left is simply absent): one request per 500 owners, not one per owner.
 
 Rate limits: every answer carries `X-HubSpot-RateLimit-Remaining` and `-Interval-Milliseconds` (the rolling
 window); when the window is spent the next request waits it out. A 429 names its `policyName`: SECONDLY
@@ -28,7 +29,8 @@ from integrations.retry import RETRIABLE_ERRORS, RetryPolicy, backoff, retry_aft
 log = logging.getLogger(__name__)
 
 BASE_URL = "https://api.hubapi.com"
-PAGE_LIMIT = 100  # the list endpoint's maximum
+PAGE_LIMIT = 100  # the companies list's maximum
+OWNERS_LIMIT = 500  # the owners list's maximum
 POLICY = RetryPolicy(max_attempts=5, base_delay=1.0, max_delay=30.0, max_wait=60.0)
 REQUIRED_SCOPES = ("crm.objects.companies.read", "crm.objects.owners.read")
 # Always fetched: the name and domain match companies to helpdesk organizations, the owner is the CS owner.
@@ -94,8 +96,13 @@ def to_page(body: Any) -> CompanyPage:
             good.append(to_company(raw))
         except ValueError as error:
             bad.append((str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else None, str(error), raw))
+    return CompanyPage(tuple(good), tuple(bad), next_after(body))
+
+
+def next_after(body: dict[str, Any]) -> str | None:
+    """Pure: a list answer's `paging.next.after` token, None on the last page."""
     after = ((body.get("paging") or {}).get("next") or {}).get("after")
-    return CompanyPage(tuple(good), tuple(bad), str(after) if after not in (None, "") else None)
+    return str(after) if after not in (None, "") else None
 
 
 def to_owner(raw: Any) -> Owner:
@@ -160,39 +167,40 @@ class HubSpotClient:
     def companies(self, properties: Sequence[str]) -> Iterator[CompanyPage]:
         """Every company, one page at a time (the properties asked for plus name, domain and owner)."""
         wanted = ",".join(dict.fromkeys((*BASE_PROPERTIES, *properties)))
+        params = {"limit": str(PAGE_LIMIT), "properties": wanted, "archived": "false"}
+        for body in self._pages("/crm/v3/objects/companies", params, "companies"):
+            try:
+                yield to_page(body)
+            except ValueError as error:
+                raise HubSpotError(f"hubspot: unexpected companies answer ({error})") from None
+
+    def owners(self) -> Iterator[Owner]:
+        """Every active owner (the companies' CS owners), 500 a page; a malformed record is skipped."""
+        for body in self._pages("/crm/v3/owners", {"limit": str(OWNERS_LIMIT), "archived": "false"}, "owners"):
+            results = body.get("results") if isinstance(body, dict) else None
+            if not isinstance(results, list):
+                raise HubSpotError("hubspot: unexpected owners answer (no results list)")
+            for raw in results:
+                try:
+                    yield to_owner(raw)
+                except ValueError:
+                    continue
+
+    def _pages(self, path: str, params: Mapping[str, str], what: str) -> Iterator[Any]:
+        """Every page of a list endpoint, following `paging.next.after` (a repeated token is a loop)."""
         after: str | None = None
         seen: set[str] = set()
         while True:
-            params = {"limit": str(PAGE_LIMIT), "properties": wanted, "archived": "false"}
-            if after:
-                params["after"] = after
-            status, body = self._get("/crm/v3/objects/companies", params)
-            try:
-                page = to_page(body) if status == 200 else None
-            except ValueError as error:
-                raise HubSpotError(f"hubspot: unexpected companies answer ({error})") from None
-            if page is None:
-                raise HubSpotError(f"hubspot: companies answered HTTP {status}")
-            yield page
-            if page.next_after is None:
+            status, body = self._get(path, {**params, **({"after": after} if after else {})})
+            if status != 200:
+                raise HubSpotError(f"hubspot: {what} answered HTTP {status}")
+            yield body
+            after = next_after(body) if isinstance(body, dict) else None
+            if after is None:
                 return
-            if page.next_after in seen:
+            if after in seen:
                 raise HubSpotError("hubspot: loop detected: paging.next.after repeated a token already used")
-            seen.add(after := page.next_after)
-
-    def owner(self, owner_id: str) -> Owner | None:
-        """The company owner's email and name; None when HubSpot has no such owner (404, or archived)."""
-        if not owner_id.isdigit():  # HubSpot owner ids are numbers; anything else is not one of theirs
-            return None
-        status, body = self._get(f"/crm/v3/owners/{owner_id}", {"idProperty": "id", "archived": "false"})
-        if status == 404:
-            return None
-        if status != 200:
-            raise HubSpotError(f"hubspot: owner answered HTTP {status}")
-        try:
-            return to_owner(body)
-        except ValueError:
-            return None
+            seen.add(after)
 
     def check(self) -> str:
         """One cheap authenticated call per scope: what `signalroom crm check` prints."""

@@ -7,7 +7,8 @@
   those come back (plus hs_object_id, createdate, hs_lastmodifieddate, as HubSpot does); pages by an opaque
   `after` token in `paging.next.after` (and `paging.next.link`), none on the last page.
 - `GET /crm/v3/owners/{id}`: `{id, email, firstName, lastName, userId, …}`, 404 OBJECT_NOT_FOUND otherwise;
-  `GET /crm/v3/owners` lists them.
+  `GET /crm/v3/owners` lists the active ones (`archived=true`: the archived ones), `limit` 1 to 500 (default
+  100; 400 otherwise), paged by `after` as the companies are.
 - Rate limits: every answer has X-HubSpot-RateLimit-Max/-Remaining/-Interval-Milliseconds (a rolling window
   on the injected clock) and -Daily/-Daily-Remaining; past the window's max, 429 with `policyName`
   TEN_SECONDLY_ROLLING. `limit_next()` answers the next request 429 once; `daily_spent()` answers DAILY.
@@ -108,18 +109,15 @@ class FakeHubSpot:
         if request.method == "GET" and path == "/crm/v3/objects/companies":
             return self._scope("crm.objects.companies.read") or self._companies(request)
         if request.method == "GET" and path.startswith("/crm/v3/owners"):
-            return self._scope("crm.objects.owners.read") or self._owners(path)
+            return self._scope("crm.objects.owners.read") or self._owners(request)
         return _error(404, f"Unable to route {request.method} request for {path}", "OBJECT_NOT_FOUND")
 
     def _companies(self, request: httpx.Request) -> httpx.Response:
         params = request.url.params
-        try:
-            limit = int(params.get("limit", "10"))
-            offset = int(base64.b64decode(params["after"]).decode()) if params.get("after") else 0
-        except ValueError:
-            return _error(400, "Invalid input", "VALIDATION_ERROR")
-        if not 1 <= limit <= 100:
-            return _error(400, "limit must be between 1 and 100", "VALIDATION_ERROR")
+        window = _window(params, default=10, most=100)
+        if isinstance(window, httpx.Response):
+            return window
+        offset, limit = window
         wanted = {p for p in (params.get("properties") or "").split(",") if p} | set(DEFAULT_PROPS)
         results = []
         for raw in self.companies[offset:offset + limit]:
@@ -128,20 +126,42 @@ class FakeHubSpot:
                 props.setdefault("hs_object_id", raw.get("id"))
                 raw = {**raw, "properties": props}
             results.append(raw)
-        body: dict[str, Any] = {"results": results}
-        if offset + limit < len(self.companies):
-            after = base64.b64encode(str(offset + limit).encode()).decode()
-            body["paging"] = {"next": {"after": after, "link": f"https://api.hubapi.com/crm/v3/objects/companies?after={after}"}}
-        return httpx.Response(200, json=body)
+        return httpx.Response(200, json=_paged(results, offset, limit, len(self.companies), request))
 
-    def _owners(self, path: str) -> httpx.Response:
-        owner_id = path.removeprefix("/crm/v3/owners").strip("/")
+    def _owners(self, request: httpx.Request) -> httpx.Response:
+        owner_id = request.url.path.removeprefix("/crm/v3/owners").strip("/")
         if not owner_id:
-            return httpx.Response(200, json={"results": list(self.owners.values())[:1]})
+            window = _window(request.url.params, default=100, most=500)
+            if isinstance(window, httpx.Response):
+                return window
+            offset, limit = window
+            archived = request.url.params.get("archived") == "true"
+            listed = [o for o in self.owners.values() if bool(o.get("archived")) is archived]
+            return httpx.Response(200, json=_paged(listed[offset:offset + limit], offset, limit, len(listed), request))
         owner = self.owners.get(owner_id)
         if owner is None:
             return _error(404, f"Owner {owner_id} not found", "OBJECT_NOT_FOUND")
         return httpx.Response(200, json=owner)
+
+
+def _window(params: httpx.QueryParams, *, default: int, most: int) -> tuple[int, int] | httpx.Response:
+    """(offset, limit) of a list request: `limit` 1 to `most`, `after` an opaque token we issued; else 400."""
+    try:
+        limit = int(params.get("limit", str(default)))
+        offset = int(base64.b64decode(params["after"]).decode()) if params.get("after") else 0
+    except ValueError:
+        return _error(400, "Invalid input", "VALIDATION_ERROR")
+    if not 1 <= limit <= most:
+        return _error(400, f"limit must be between 1 and {most}", "VALIDATION_ERROR")
+    return offset, limit
+
+
+def _paged(results: list[Any], offset: int, limit: int, total: int, request: httpx.Request) -> dict[str, Any]:
+    body: dict[str, Any] = {"results": results}
+    if offset + limit < total:
+        after = base64.b64encode(str(offset + limit).encode()).decode()
+        body["paging"] = {"next": {"after": after, "link": f"https://api.hubapi.com{request.url.path}?after={after}"}}
+    return body
 
 
 def owner(owner_id: str, email: str, first: str, last: str) -> dict[str, Any]:

@@ -92,19 +92,30 @@ def test_a_missing_scope_is_named():
     with serve(fake) as url, httpx.Client() as http:
         client = _client(http, url, clock)
         with pytest.raises(HubSpotAuthError, match="crm.objects.owners.read"):
-            client.owner("101")
+            list(client.owners())
         with pytest.raises(HubSpotAuthError, match="crm.objects.owners.read"):
             client.check()
 
 
-def test_owners_by_id_and_one_that_left():
+def test_owners_come_from_the_paged_list_and_one_that_left_is_absent():
+    clock = FakeClock()
+    fake = _fake(0, clock)
+    for n in range(600):  # two pages of 500
+        fake.owners[str(2000 + n)] = owner(str(2000 + n), f"cs{n}@example.com", "Cs", str(n))
+    fake.owners["999"] = {**owner("999", "gone@example.com", "Gone", "Away"), "archived": True}
+    fake.owners["998"] = {"email": "no-id@example.com"}  # malformed: skipped
+    with serve(fake) as url, httpx.Client() as http:
+        owners = {o.id: o for o in _client(http, url, clock).owners()}
+    assert (owners["101"].email, owners["101"].name) == ("cs.ann@example.com", "Ann Lee")
+    assert len(owners) == 601 and "999" not in owners
+    assert [(r.url.params["limit"], "after" in r.url.params) for r in fake.requests] == [("500", False), ("500", True)]
+
+
+def test_the_fake_refuses_an_owners_page_over_500():
     clock = FakeClock()
     with serve(_fake(0, clock)) as url, httpx.Client() as http:
-        client = _client(http, url, clock)
-        ann = client.owner("101")
-        assert (ann.email, ann.name) == ("cs.ann@example.com", "Ann Lee")
-        assert client.owner("999") is None
-        assert client.owner("../companies") is None
+        answer = http.get(f"{url}/crm/v3/owners", params={"limit": "501"}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 400 and answer.json()["category"] == "VALIDATION_ERROR"
 
 
 def test_malformed_records_are_set_aside_not_fatal():
