@@ -72,12 +72,12 @@ def band_arrays(metric: MetricDef, e: np.ndarray, s: np.ndarray, zs: ZoneSetting
     d = metric.direction
     w, n = cutoffs(metric, zs)
     nan = np.full(np.broadcast(e, s).shape, np.nan)
-    if log_scale(metric):  # expected × exp(±cut-off × relative spread), as the score reads it
-        with np.errstate(invalid="ignore", divide="ignore"):
+    up, down = (e + w * s, e + n * s), (e - w * s, e - n * s)
+    if log_scale(metric):  # expected × exp(±cut-off × relative spread), as the score reads it (linear, as
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # the score, where expected <= 0)
             rel = s / e
-            up, down = (e * np.exp(w * rel), e * np.exp(n * rel)), (e * np.exp(-w * rel), e * np.exp(-n * rel))
-    else:
-        up, down = (e + w * s, e + n * s), (e - w * s, e - n * s)
+            up = tuple(np.where(e > 0, e * np.exp(c * rel), lin) for c, lin in zip((w, n), up))
+            down = tuple(np.where(e > 0, e * np.exp(-c * rel), lin) for c, lin in zip((w, n), down))
     if d != "lower_is_worse":
         wa, aa = up
         if metric.kind == "count":  # as the score: the further of the spread's edge and the Poisson edge

@@ -74,3 +74,18 @@ def test_a_day_is_in_watch_exactly_when_it_is_past_its_watch_band(key):
     for r in judged:
         assert (r.zone != "healthy") is (r.value >= r.bands.watch_above), r
         assert (r.zone == "act_now") is (r.value >= r.bands.act_now_above), r
+
+
+def test_a_series_of_zero_second_resolutions_is_judged_and_banded_alike_without_log_of_zero():
+    """Auto-solved tickets make a median of 0 s: the expectation is 0, where the score reads the linear
+    residual; the bands say the same (not none), and no log of 0 or division warning escapes."""
+    x = [0.0] * 90
+    x[70], x[80] = 3600.0, 600.0
+    with np.errstate(all="raise"):
+        results = evaluate_series(DailySeries.from_values(START, x, [300] * 90), CATALOGUE["resolution_time"],
+                                  ZoneSettings())
+    judged = [r for r in results if r.zone in ("healthy", "watch", "act_now")]
+    assert [r.value for r in judged if r.zone == "act_now"] == [3600.0, 600.0]
+    for r in judged:
+        assert r.expected == 0.0 and r.bands.watch_above is not None
+        assert (r.zone != "healthy") is (r.value >= r.bands.watch_above), r
