@@ -81,8 +81,8 @@ def _add(args, runtime, sessions) -> int:
     from bot.credentials import keyring
     from bot.workspaces import integrations as service
 
-    secret = read_secret(kind=args.kind, name=f"of workspace {args.workspace}", secret_env=args.secret_env,
-                         env=runtime.env)
+    secret = read_secret(kind=args.kind, label=f"the {args.kind} credentials of workspace {args.workspace}",
+                         secret_env=args.secret_env, env=runtime.env)
     with httpx.Client(timeout=httpx.Timeout(10.0, connect=5.0)) as http:
         try:
             view, seen = service.add_integration(

@@ -60,8 +60,9 @@ def add_arguments(parser) -> None:
     remove.add_argument("--workspace", metavar="TEAM_ID", required=True)
 
 
-def read_secret(*, kind: str, name: str, secret_env: str | None, env, stdin=None):
-    """The secret from the named environment variable, or stdin; None for csv. UsageError when absent."""
+def read_secret(*, kind: str, label: str, secret_env: str | None, env, stdin=None):
+    """The secret from the named environment variable, or stdin (a terminal is asked "Secret for <label>");
+    None for csv. UsageError when absent."""
     from getpass import getpass
 
     from bot.credentials import Secret
@@ -82,7 +83,7 @@ def read_secret(*, kind: str, name: str, secret_env: str | None, env, stdin=None
         return Secret(value.strip())
     stdin = stdin or sys.stdin
     if stdin.isatty():
-        value = getpass(f"Secret for {kind} source {name} (not echoed): ")
+        value = getpass(f"Secret for {label} (not echoed): ")
     else:
         value = stdin.read()
     if not value.strip():
@@ -122,7 +123,8 @@ def _add(args, runtime, sessions) -> int:
     from bot.workspaces import service
     from bot.workspaces.connections import ConnectionTestError
 
-    secret = read_secret(kind=args.type, name=args.name, secret_env=args.secret_env, env=runtime.env)
+    secret = read_secret(kind=args.type, label=f"{args.type} source {args.name}", secret_env=args.secret_env,
+                         env=runtime.env)
     with make_client() as client:
         try:
             view = service.add_source(sessions, workspace_id=args.workspace, name=args.name, type=args.type,

@@ -163,3 +163,20 @@ def test_trackers_check_with_workspace_uses_its_stored_credentials(env, capsys):
         code, _, err = run(["trackers", "check", "--workspace", OWN], env, capsys)  # nothing stored, none in env
         assert code == 2 and "no issue tracker is set up for workspace T0001" in err
     assert len(jira.requests) == 2
+
+
+class _Terminal:
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_is_asked_for_the_integrations_secret_not_a_sources(env, capsys, monkeypatch):
+    import getpass
+
+    asked = []
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: asked.append(prompt) or LINEAR_KEY)
+    with serve(FakeLinear()) as linear_url:
+        code, _, err = run(["integration", "add", "linear", "--workspace", OTHER, "--url", linear_url], env, capsys)
+    assert code == 0, err
+    assert asked == [f"Secret for the linear credentials of workspace {OTHER} (not echoed): "]
