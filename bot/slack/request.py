@@ -27,15 +27,17 @@ log = logging.getLogger(__name__)
 
 
 class RequestDb:
-    """One database session per request, opened on first use.
+    """One database session per request, opened on first use, and the request's workspace settings.
 
     A lazy listener runs on a copy of the request context; its copy of this
-    object gets its own session (sessions are not shared across threads).
+    object gets its own session (sessions are not shared across threads) but
+    shares the settings: `/metrics`'s ack and its lazy answer read them once.
     """
 
-    def __init__(self, factory: sessionmaker) -> None:
+    def __init__(self, factory: sessionmaker, settings: _Once | None = None) -> None:
         self._factory = factory
         self._session: Session | None = None
+        self.settings = settings if settings is not None else _Once()
 
     @property
     def session(self) -> Session:
@@ -57,7 +59,25 @@ class RequestDb:
             self._session = None
 
     def __deepcopy__(self, memo: dict) -> RequestDb:
-        return RequestDb(self._factory)
+        return RequestDb(self._factory, self.settings)
+
+
+class _Once:
+    """A value worked out on first use and shared by the request's listeners (a `Settings` is immutable)."""
+
+    def __init__(self) -> None:
+        self._value: Any = None
+        self._lock = threading.Lock()
+
+    def get(self, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if self._value is None:
+                self._value = compute()
+            return self._value
+
+    def set(self, value: Any) -> None:
+        with self._lock:
+            self._value = value
 
 
 @dataclass(eq=False)
@@ -130,7 +150,6 @@ class Request:
     channel: str | None
     client: WebClient
     trigger_id: str | None = None
-    _settings: Settings | None = field(default=None, init=False, repr=False)
 
     @property
     def is_admin(self) -> bool:
@@ -138,14 +157,13 @@ class Request:
 
     @property
     def settings(self) -> Settings:
-        """The effective settings of the request's workspace (`team_settings`), read once per request."""
-        if self._settings is None:
-            self._settings = team_settings(self.services, self.workspace_id)
-        return self._settings
+        """The effective settings of the request's workspace (`team_settings`), read once per request (the
+        ack and its lazy listener share them, `RequestDb.settings`)."""
+        return self.db.settings.get(lambda: team_settings(self.services, self.workspace_id))
 
     def settings_changed(self, settings: Settings | None = None) -> None:
         """After a change of the workspace's settings or sources: the new settings (None: read them again)."""
-        self._settings = settings
+        self.db.settings.set(settings)
 
     def today(self) -> date:
         """Today in the workspace's own timezone."""

@@ -56,3 +56,40 @@ def test_while_a_workspace_names_no_admins_its_slack_admins_may_set_it_up(tmp_pa
             assert refused["response_action"] == "errors"
             assert driver.submit(ids.CHANNELS_VIEW, channels_form("C0BOSS"), user="U0BOSS").text == ""
     assert settings_for(session_factory, settings, "default").file.slack.review_channel == "C0BOSS"
+
+
+def _statements(engine, work) -> list[str]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        work()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_metrics_ack_and_its_answer_read_the_workspaces_settings_once(tmp_path, session_factory, engine, slack):
+    """The ack (inside Slack's 3 s) parses with the workspace's today and rules; the lazy answer reuses
+    the settings the ack read instead of reading them again."""
+    from bot.workspaces.settings import change_settings
+    from tests.slack.conftest import make_settings
+
+    settings = make_settings(tmp_path, {"SLACK_BOT_TOKEN": "xoxb-single", "SLACK_API_URL": slack.api_url})
+    change_settings(session_factory, settings, "default", {"metrics.currency": "EUR"}, who=ADMIN)
+
+    def ask() -> None:
+        with running_app(settings, session_factory, slack) as driver:  # its lazy listeners finish inside
+            assert driver.command("frobnicate").status_code == 200  # a usage error: the ack answers
+            assert driver.command("").status_code == 200
+            driver.answer(1)
+
+    statements = _statements(engine, ask)
+    reads = [s for s in statements if "FROM workspace_settings" in s]
+    assert len(reads) == 2, reads  # one per command: the second's ack and answer share one read
+
