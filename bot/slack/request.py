@@ -176,14 +176,18 @@ def team_settings(services: Services, workspace_id: str) -> Settings:
     workspace that installed the app and changed nothing yet has no row: the file's settings under its own
     id, without the file's sources and integration credentials (they are the file's own workspace's)."""
     from bot.workspaces.integrations import without_environment
-    from bot.workspaces.settings import settings_for
+    from bot.workspaces.settings import known_settings_for
 
     base = services.settings
     try:
-        return settings_for(services.session_factory, base, workspace_id)
-    except UsageError:  # nor the environment's Jira/Linear/HubSpot credentials (bot/workspaces/integrations.py)
-        return without_environment(base.model_copy(update={"file": base.file.model_copy(
-            update={"workspace_id": workspace_id, "sources": {}})}))
+        settings = known_settings_for(services.session_factory, base, workspace_id)
+    except UsageError:  # stored credentials no key opens (SecretKeyError): as a workspace with no row
+        settings = None
+    if settings is not None:
+        return settings
+    # nor the environment's Jira/Linear/HubSpot credentials (bot/workspaces/integrations.py)
+    return without_environment(base.model_copy(update={"file": base.file.model_copy(
+        update={"workspace_id": workspace_id, "sources": {}})}))
 
 
 @contextmanager

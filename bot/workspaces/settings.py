@@ -49,18 +49,30 @@ class SettingChangeView:
 def settings_for(sessions, base: Settings, team_id: str) -> Settings:
     """The effective settings of `team_id`; `UsageError` naming the known workspaces for an unknown one,
     `ConfigError` when its stored overrides no longer fit the file (a playbook a rule names was removed)."""
+    with sessions() as session:
+        settings = _settings_of(session, base, team_id)
+        if settings is None:
+            raise _unknown(session, base, team_id)
+        return settings
+
+
+def known_settings_for(sessions, base: Settings, team_id: str) -> Settings | None:
+    """`settings_for`, or None for a workspace with no row (a Slack request's hot path: one query, and no
+    list of the known workspaces for an error nobody reads)."""
+    with sessions() as session:
+        return _settings_of(session, base, team_id)
+
+
+def _settings_of(session, base: Settings, team_id: str) -> Settings | None:
     from bot.storage import workspace_settings as settings_store
     from bot.storage import workspaces as store
 
-    with sessions() as session:
-        row = store.get_workspace(session, team_id=team_id)
-        if row is None:
-            if team_id == base.workspace_id:
-                return base
-            raise _unknown(session, base, team_id)
-        stored = settings_store.get_settings(session, workspace_id=team_id)
-        composed = _compose(session, base, row, stored.overrides if stored is not None else {})
-        return with_integrations(session, base, composed, team_id)  # its Jira/Linear/HubSpot credentials
+    row = store.get_workspace(session, team_id=team_id)
+    if row is None:
+        return base if team_id == base.workspace_id else None
+    stored = settings_store.get_settings(session, workspace_id=team_id)
+    composed = _compose(session, base, row, stored.overrides if stored is not None else {})
+    return with_integrations(session, base, composed, team_id)  # its Jira/Linear/HubSpot credentials
 
 
 def stored_overrides(sessions, team_id: str) -> dict[str, Any]:

@@ -93,3 +93,12 @@ def test_metrics_ack_and_its_answer_read_the_workspaces_settings_once(tmp_path, 
     reads = [s for s in statements if "FROM workspace_settings" in s]
     assert len(reads) == 2, reads  # one per command: the second's ack and answer share one read
 
+
+def test_an_installed_workspace_without_a_row_costs_its_requests_one_query(oauth_driver, engine):  # noqa: F811
+    """A workspace that installed the app and changed nothing has no row: its requests' settings are the
+    file's under its id after one lookup, never a list of every workspace (that is for the CLI's error)."""
+    install(oauth_driver)
+    statements = _statements(engine, lambda: (oauth_driver.command(""), oauth_driver.answer(1)))
+    lookups = [s for s in statements if "FROM workspaces" in s]
+    assert len(lookups) == 1, lookups
+    assert all("WHERE" in s for s in lookups), lookups
