@@ -15,9 +15,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from bot.weekdays import parse_days  # noqa: F401  (config_map reads the weekday names through here)
-
-
 
 @dataclass(frozen=True, slots=True)
 class BusinessHours:

@@ -9,7 +9,7 @@ import dataclasses
 from types import MappingProxyType
 from typing import Any
 
-from bot.metrics.business_hours import BusinessHours, parse_days
+from bot.metrics.business_hours import BusinessHours
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.settings import (
     AbsoluteThreshold,
@@ -23,6 +23,8 @@ from bot.metrics.settings import (
     SegmentSettings,
     ZoneSettings,
 )
+from bot.weekdays import parse_days
+
 
 def rollup_settings(app: Any) -> RollupSettings:
     """Map the application config (`bot.config.Settings`) onto the metrics dataclasses."""

@@ -16,8 +16,9 @@ from bot.annotations import for_metric
 from bot.metrics.backtest import BacktestResult, backtest
 from bot.metrics.baselines import DailySeries
 from bot.metrics.catalogue import CATALOGUE, DIMENSIONS
+from bot.metrics.judging import subject_tail
+from bot.metrics.known_days import known_change_days
 from bot.metrics.readings import Reading, day_readings, latest_computed_day
-from bot.metrics.rollup import known_change_days, subject_tail
 from bot.metrics.settings import RollupSettings
 from bot.metrics.zone_names import BAD, SCORECARD_ORDER
 from bot.metrics.zones import format_value

@@ -31,7 +31,6 @@ from bot.metrics.daily import daily_blocks
 from bot.metrics.daily_rows import StretchWriter, build_rows, row_order, write_rows
 from bot.metrics.facts import local_day, local_midnight_at
 from bot.metrics.judging import evaluate_all, series_from_blocks, span_days
-from bot.metrics.judging import subject_tail  # noqa: F401  (bot.metrics.reads reads it from here)
 from bot.metrics.known_days import known_change_days
 from bot.metrics.rollup_state import drift_seeds, history, started_segments, state_rows, zone_history
 from bot.metrics.rules import RuleEvent

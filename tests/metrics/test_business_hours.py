@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from bot.metrics.business_hours import BusinessHours, business_seconds, parse_days
+from bot.metrics.business_hours import BusinessHours, business_seconds
+from bot.weekdays import parse_days
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HOURS = BusinessHours(holidays=frozenset({date(2024, 12, 25)}))

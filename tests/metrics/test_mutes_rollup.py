@@ -68,7 +68,7 @@ def test_muted_days_are_known_events_of_that_metric_only(loaded):
     """Muted days take the known-events path (`ChangeDay`, excluded from baselines, noted on the day)
     for the muted metric; the other metrics keep every day."""
     from bot.annotations import for_metric
-    from bot.metrics.rollup import known_change_days
+    from bot.metrics.known_days import known_change_days
 
     start = datetime(2024, 5, 28, 22, 0, tzinfo=timezone.utc)  # Wed 29 May 00:00 in Berlin
     _mute(loaded, mutes.Target("first_response_time"), start=start, days=3)
