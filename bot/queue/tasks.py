@@ -16,8 +16,8 @@ Workers fetch the highest priority first, then first in, first out: posts go bef
 syncs, syncs before the heavy jobs, and since `bot/queue/due.py` queues each round
 one job per workspace at a time, a workspace with many sources cannot push a small
 one's work back. A workspace's posting jobs never run side by side (`posts:<ws>`),
-and the queueing lock (the same name) keeps one waiting job per source, rollup or
-workspace. A job that fails is retried (`RETRY`); a job whose worker was killed is
+and the queueing lock (`<task>:<ws>[:<source or ritual>[:<period>]]`) keeps one waiting
+job per task and scope. A job that fails is retried (`RETRY`); a job whose worker was killed is
 found by its stale heartbeat and retried (bot/queue/run.py). Posting through the
 ledger (bot/rituals/ledger.py) keeps a retried ritual to one post per period; a
 retried sync resumes from its last stored checkpoint.
@@ -63,8 +63,9 @@ def lock_for(task: str, workspace_id: str, source: str = "") -> str:
 
 
 def queueing_lock_for(task: str, workspace_id: str, source: str = "", period: str = "") -> str:
-    """One waiting job per lock scope (a ritual: per ritual and period, so two rituals can wait)."""
-    return lock_for(task, workspace_id, source) if task != "ritual" else f"ritual:{workspace_id}:{source}:{period}"
+    """One waiting job per task and scope (a source; a ritual and its period). Not the run lock: the posting
+    jobs share `posts:<ws>` to run one at a time, but a waiting `alerts` must not keep `reminders` out."""
+    return ":".join(part for part in (task, workspace_id, source, period) if part)
 
 
 def defer(app, task: str, *, lock: str, queueing_lock: str, **kwargs) -> bool:
