@@ -1,6 +1,7 @@
 """Per-workspace settings (issue 16.1): the config file is the default, a workspace's stored overrides win.
 
     settings_for(sessions, base, team_id)                  the effective `Settings` of one workspace
+    known_settings_for(sessions, base, team_id)            the same, None for a workspace with no row
     change_settings(sessions, base, team_id, changes, who)  validate, store, record history; the new settings
     settings_history(sessions, team_id, limit=50)           who changed what and when, newest first
     stored_overrides(sessions, team_id)                     the workspace's own document (what it changed)
@@ -211,16 +212,17 @@ def _validated(base_file: FileConfig, document: dict[str, Any], team_id: str, *,
     if error is UsageError:  # a write: entries switched off must still be valid when switched on
         checks += [(RuleConfig if head == "rules" else RouteConfig, entry, f"{head}.{name}.")
                    for head, name, entry in doc.disabled_entries(base_file, document)]
+    validated = []
     for model, data, prefix in checks:
         try:
-            model.model_validate(data)
+            validated.append(model.model_validate(data))
         except ValidationError as exc:
             key, problem = _first_error(exc)
             key = prefix + key if prefix else doc.named_error_key(key, raw)
             if error is ConfigError:
                 raise ConfigError(f"workspace {team_id} settings", key, problem) from None
             raise UsageError(f"{key}: {problem}") from None
-    return FileConfig.model_validate(raw)
+    return validated[0]  # the FileConfig
 
 
 def _unknown(session, base: Settings, team_id: str) -> UsageError:
