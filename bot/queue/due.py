@@ -8,7 +8,7 @@ The job table of the in-process worker (bot/rituals/worker.py), per workspace:
 | `rollup`            | 15 min (and after a sync) | its period's claim is free                       |
 | `alerts`            | 1 min                     | its period's claim is free                       |
 | `health`            | 5 min                     | the workspace has sources; claim free            |
-| `reminders`         | 15 min                    | claim free                                       |
+| `interval_ritual`   | the ritual's `every`      | claim free (registry rituals with their own job: reminders) |
 | `themes`            | 6 h                       | 6 h since its last stored run; claim free        |
 | `trackers`          | `[trackers] poll_minutes` | the workspace has Jira/Linear credentials; claim free |
 | `crm`               | 1 h (a sync once a day)   | the workspace has a HubSpot token; claim free    |
@@ -35,10 +35,11 @@ from typing import Any
 from bot.queue.tasks import lock_for, queueing_lock_for
 from bot.queue.tenants import Tenant, Tenants
 from bot.rituals import lease
+from bot.rituals.registry import RITUALS
 
 log = logging.getLogger(__name__)
 EVERY = {"rollup": timedelta(minutes=15), "alerts": timedelta(minutes=1), "health": timedelta(minutes=5),
-         "reminders": timedelta(minutes=15), "themes": timedelta(hours=6), "crm": timedelta(hours=1)}
+         "themes": timedelta(hours=6), "crm": timedelta(hours=1)}
 RITUAL_RETRY = timedelta(minutes=10)  # a ritual still not in the ledger is queued again after this
 
 
@@ -84,7 +85,9 @@ def plan_workspace(tenant: Tenant, now: datetime) -> list[Planned]:
     add("alerts", EVERY["alerts"], f"alerts:{ws}")
     if sources:
         add("health", EVERY["health"], f"health:{ws}")
-    add("reminders", EVERY["reminders"], f"reminders:{ws}")
+    for ritual in RITUALS.values():  # the registry's rituals with their own job: owner reminders
+        if ritual.every is not None:
+            add("interval_ritual", ritual.every, f"{ritual.key}:{ws}", scope=ritual.key, ritual=ritual.key)
     add("rollup", EVERY["rollup"], f"rollup:{ws}")
     if themes_due(tenant, now):
         add("themes", EVERY["themes"], f"themes:{ws}")

@@ -1,16 +1,16 @@
 """The jobs: one workspace's piece of work each, registered on a Procrastinate app by `register`.
 
-| task           | queue   | priority | lock (one at a time)  | does                                          |
-|----------------|---------|----------|-----------------------|-----------------------------------------------|
-| `sync_source`  | `sync`  | 10       | `sync:<ws>:<source>`  | sync one source, its health, spikes; queues a rollup |
-| `rollup`       | `heavy` | 0        | `rollup:<ws>`         | rollups + triggers, then alerts               |
-| `themes`       | `heavy` | 0        | `themes:<ws>`         | ticket themes (feeds the digests)             |
-| `ritual`       | `posts` | 20       | `posts:<ws>`          | one ritual for one period, through the ledger |
-| `alerts`       | `posts` | 20       | `posts:<ws>`          | trigger alerts, recoveries, the review's nudge |
-| `reminders`    | `posts` | 20       | `posts:<ws>`          | owner reminders                               |
-| `health`       | `posts` | 20       | `posts:<ws>`          | source health alerts                          |
-| `trackers`     | `sync`  | 10       | `trackers:<ws>`       | linked Jira/Linear issues' status             |
-| `crm`          | `sync`  | 10       | `crm:<ws>`            | the rule re-judged; HubSpot once a day        |
+| task              | queue   | priority | lock (one at a time) | does                                                        |
+|-------------------|---------|----------|----------------------|-------------------------------------------------------------|
+| `sync_source`     | `sync`  | 10       | `sync:<ws>:<source>` | sync one source, its health, spikes; queues a rollup        |
+| `rollup`          | `heavy` | 0        | `rollup:<ws>`        | rollups + triggers, then alerts                             |
+| `themes`          | `heavy` | 0        | `themes:<ws>`        | ticket themes (feeds the digests)                           |
+| `ritual`          | `posts` | 20       | `posts:<ws>`         | one ritual for one period, through the ledger               |
+| `alerts`          | `posts` | 20       | `posts:<ws>`         | trigger alerts, recoveries, the review's nudge              |
+| `interval_ritual` | `posts` | 20       | `posts:<ws>`         | a registry ritual with its own `every` job: owner reminders |
+| `health`          | `posts` | 20       | `posts:<ws>`         | source health alerts                                        |
+| `trackers`        | `sync`  | 10       | `trackers:<ws>`      | linked Jira/Linear issues' status                           |
+| `crm`             | `sync`  | 10       | `crm:<ws>`           | the rule re-judged; HubSpot once a day                      |
 
 Workers fetch the highest priority first, then first in, first out: posts go before
 syncs, syncs before the heavy jobs, and since `bot/queue/due.py` queues each round
@@ -51,7 +51,7 @@ KINDS = {
     "themes": Kind("heavy", 0, "themes:{ws}"),
     "ritual": Kind("posts", 20, "posts:{ws}"),
     "alerts": Kind("posts", 20, "posts:{ws}"),
-    "reminders": Kind("posts", 20, "posts:{ws}"),
+    "interval_ritual": Kind("posts", 20, "posts:{ws}"),
     "health": Kind("posts", 20, "posts:{ws}"),
     "trackers": Kind("sync", 10, "trackers:{ws}"),
     "crm": Kind("sync", 10, "crm:{ws}"),
@@ -134,9 +134,10 @@ def run_alerts(context, workspace_id: str) -> None:
         runner.run_nudge(_now())
 
 
-def run_reminders(context, workspace_id: str) -> None:
+def run_interval_ritual(context, workspace_id: str, ritual: str) -> None:
+    """A registry ritual that runs on its own interval (`every`: owner reminders), posting as of now."""
     if (tenant := _tenant(context, workspace_id)) is not None:
-        runner_for(tenant).run_now("reminders", _now())
+        runner_for(tenant).run_now(ritual, _now())
 
 
 def run_health(context, workspace_id: str) -> None:
@@ -165,7 +166,7 @@ def run_crm(context, workspace_id: str) -> None:
 
 
 FUNCTIONS = {"sync_source": run_sync, "rollup": run_rollup, "themes": run_themes, "ritual": run_ritual,
-             "alerts": run_alerts, "reminders": run_reminders, "health": run_health, "trackers": run_trackers,
+             "alerts": run_alerts, "interval_ritual": run_interval_ritual, "health": run_health, "trackers": run_trackers,
              "crm": run_crm}
 
 
