@@ -41,12 +41,6 @@ class RuleRow:
     enabled: bool
 
 
-def workspace_settings(r: Request) -> Settings:
-    """The workspace's effective settings: the config file with its stored changes on top (`Request.settings`,
-    read once per request)."""
-    return r.settings
-
-
 def rule_rows(r: Request, settings: Settings) -> list[RuleRow]:
     """The workspace's rules, on and off, in the file's order (the ones switched off after)."""
     from bot.config import RuleConfig
@@ -141,7 +135,7 @@ def change(r: Request, changes: dict[str, Any]) -> Settings:
     from bot.workspaces.settings import change_settings
 
     if not changes:
-        return workspace_settings(r)
+        return r.settings
     _ensure_workspace(r)
     settings = change_settings(r.services.session_factory, r.services.settings, r.workspace_id, changes, r.user)
     r.settings_changed(settings)
@@ -180,7 +174,7 @@ def preview_ritual(r: Request, key: str) -> int:
     ritual = RITUALS.get(key)
     if ritual is None or not previewable(ritual):
         raise UsageError(f"{key!r} has no preview")
-    settings = workspace_settings(r)
+    settings = r.settings
     table = getattr(settings.file.rituals, ritual.config_table)
     rituals = settings.file.rituals.model_copy(update={ritual.config_table: table.model_copy(update={"enabled": True})})
     schedule = ritual.schedule(rituals, settings.file.timezone)

@@ -14,8 +14,7 @@ from bot.blocks import render
 from bot.config import Settings
 from bot.slack import settings_ids
 from bot.slack.request import Request
-from bot.slack.settings_flows import (first_review_posted, may_configure, previewable, rule_rows, stored_sources,
-                                      workspace_settings)
+from bot.slack.settings_flows import first_review_posted, may_configure, previewable, rule_rows, stored_sources
 
 log = logging.getLogger(__name__)
 IDS = {name: getattr(settings_ids, name) for name in dir(settings_ids) if name.isupper()}
@@ -76,7 +75,7 @@ def checklist(r: Request, settings: Settings, sources: list[Any]) -> list[dict[s
 
 def settings_blocks(r: Request) -> tuple[list[dict[str, Any]], bool]:
     """The section's blocks ([] for someone who may not configure) and whether set-up is complete."""
-    settings = workspace_settings(r)
+    settings = r.settings
     if not may_configure(r, settings):
         return [], True
     sources = stored_sources(r)

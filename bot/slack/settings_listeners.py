@@ -58,7 +58,7 @@ def _clicked(body: dict, context: BoltContext, respond, client: WebClient,
     """A settings button: refuse someone who may not configure, else `work(r, settings, button value)`."""
     with replying(context, respond):
         r = _request(body, context, client)
-        settings = flows.workspace_settings(r)
+        settings = r.settings
         if not flows.may_configure(r, settings):
             log.info("set-up click by %s refused: not an admin", r.user)
             answer_user(None, _refusal(), context)
@@ -198,7 +198,7 @@ def _save(r: Request, callback: str, view: dict[str, Any], settings: Settings) -
 def ack_submission(ack, body: dict, view: dict, context: BoltContext, client: WebClient) -> None:
     r = _request(body, context, client)
     callback = view.get("callback_id", "")
-    settings = flows.workspace_settings(r)
+    settings = r.settings
     if not flows.may_configure(r, settings):
         log.info("set-up submission by %s refused: not an admin", r.user)
         return ack(response_action="errors", errors={_first_block(view): _refusal().text[:MAX_ERROR]})
