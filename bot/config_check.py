@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.config import _USER_ID, SUPPORTED_DATABASES, Settings, area_tags, database_backend
+from bot.config import SUPPORTED_DATABASES, Settings, area_tags, database_backend
+from bot.config.base import _USER_ID
 from bot.crm.status import warnings as crm_warnings
 from bot.sync.sources import build_adapter, make_client
 from bot.trackers.clients import warnings as tracker_warnings

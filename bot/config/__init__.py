@@ -12,19 +12,7 @@ and `settings.py` (`Environment`, `Settings`, `load_settings`). `signalroom conf
 """
 from __future__ import annotations
 
-from bot.config.base import (
-    _CHANNEL_ID,
-    _USER_ID,
-    DEFAULT_CONFIG,
-    DIMENSIONS,
-    ConfigError,
-    _canonical_metric,
-    _channel,
-    _did_you_mean,
-    _KeyedError,
-    _Model,
-    _timezone,
-)
+from bot.config.base import DEFAULT_CONFIG, DIMENSIONS, ConfigError, _did_you_mean, _timezone
 from bot.config.file import FileConfig, area_tags
 from bot.config.known_events import KNOWN_YEARS, MAX_KNOWN_DAYS, AnnotationConfig
 from bot.config.sections import (
@@ -52,7 +40,6 @@ from bot.config.settings import (
     Environment,
     Settings,
     _first_error,
-    _format_loc,
     database_backend,
     effective_config,
     load_settings,
@@ -65,6 +52,5 @@ __all__ = [
     "HealthConfig", "MetricOverride", "MetricsConfig", "PinnedThemeConfig", "PlaybookConfig", "PrivacyConfig",
     "RitualConfig", "RitualsConfig", "RouteConfig", "RuleConfig", "Settings", "SlackConfig", "SourceConfig",
     "SpikesConfig", "ThemesConfig", "area_tags", "database_backend", "effective_config", "load_settings", "mask",
-    "_CHANNEL_ID", "_USER_ID", "_KeyedError", "_Model", "_canonical_metric", "_channel", "_did_you_mean",
-    "_first_error", "_format_loc", "_timezone",
+    "_did_you_mean", "_first_error", "_timezone",  # bot.workspaces words its errors as the file's
 ]
