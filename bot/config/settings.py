@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
 from bot.config.base import DEFAULT_CONFIG, ConfigError, _KeyedError
 from bot.config.file import FileConfig
@@ -63,6 +63,13 @@ class Environment(BaseModel):
     # Encrypts credentials stored in the database; comma-separated keys rotate (bot/credentials.py).
     signalroom_secret_key: SecretStr | None = None
     port: int = Field(default=3000, ge=1, le=65535)
+    # Which of jira, linear, hubspot above came from a workspace's encrypted store instead of the environment
+    # (set by bot.workspaces.integrations.with_integrations; not a variable): errors name where to fix them.
+    _stored_integrations: frozenset[str] = PrivateAttr(default_factory=frozenset)
+
+    @property
+    def stored_integrations(self) -> frozenset[str]:
+        return self._stored_integrations
 
     @property
     def zendesk_base_url(self) -> str | None:

@@ -48,13 +48,15 @@ def configured(settings: Settings) -> bool:
 def make_client(settings: Settings, *, http: httpx.Client | None = None, sleep: Callable[[float], None] = time.sleep,
                 clock: Callable[[], float] = time.time) -> HubSpotClient:
     from bot.errors import UsageError
+    from bot.workspaces.integrations import auth_hint
 
     if settings.env.hubspot_token is None:
         raise UsageError(f"HubSpot is not set up for workspace {settings.workspace_id}: set HUBSPOT_TOKEN to a "
                          "private app's access token, or store it with `signalroom integration add hubspot "
                          f"--workspace {settings.workspace_id}` (README: HubSpot)")
     return HubSpotClient(http or httpx.Client(timeout=TIMEOUT), token=settings.env.hubspot_token.get_secret_value(),
-                         base_url=settings.env.hubspot_url, sleep=sleep, clock=clock)
+                         base_url=settings.env.hubspot_url, sleep=sleep, clock=clock,
+                         auth_hint=auth_hint(settings, "hubspot", HubSpotClient.auth_hint))
 
 
 def _number(text: str | None) -> float | None:

@@ -13,8 +13,8 @@ import httpx
 
 from bot.config import Settings
 from bot.errors import UsageError
-from integrations.trackers.jira import JiraClient
-from integrations.trackers.linear import LinearClient
+from integrations.trackers.jira import AUTH_HINT as JIRA_HINT, JiraClient
+from integrations.trackers.linear import AUTH_HINT as LINEAR_HINT, LinearClient
 
 TrackerClient = JiraClient | LinearClient
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -61,13 +61,16 @@ def make_client(settings: Settings, tracker: str, *, http: httpx.Client | None =
     if problem:
         raise UsageError(f"{tracker} is not set up for workspace {settings.workspace_id}: {problem}, or store them "
                          f"with `signalroom integration add {tracker} --workspace {settings.workspace_id}`")
+    from bot.workspaces.integrations import auth_hint
+
     env = settings.env
     http = http or httpx.Client(timeout=TIMEOUT)
     if tracker == "jira":
         return JiraClient(http, base_url=env.jira_url, email=env.jira_email,
-                          api_token=env.jira_api_token.get_secret_value(), sleep=sleep, clock=clock)
+                          api_token=env.jira_api_token.get_secret_value(), sleep=sleep, clock=clock,
+                          auth_hint=auth_hint(settings, "jira", JIRA_HINT))
     return LinearClient(http, api_key=env.linear_api_key.get_secret_value(), base_url=env.linear_url, sleep=sleep,
-                        clock=clock)
+                        clock=clock, auth_hint=auth_hint(settings, "linear", LINEAR_HINT))
 
 
 def warnings(settings: Settings) -> list[str]:

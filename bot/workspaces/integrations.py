@@ -78,13 +78,16 @@ def check_credentials(kind: str, url: str | None, email: str | None, secret: Sec
     from integrations.trackers.jira import JiraClient
     from integrations.trackers.linear import DEFAULT_URL, LinearClient
 
+    given = "the secret given (--secret-env or stdin)"  # not the environment's: these are being added
     try:
         if kind == "jira":
             return JiraClient(http, base_url=url or "", email=email or "", api_token=secret.reveal(),
-                              sleep=sleep).check()
+                              sleep=sleep, auth_hint=f"--url, --email and {given}").check()
         if kind == "linear":
-            return LinearClient(http, api_key=secret.reveal(), base_url=url or DEFAULT_URL, sleep=sleep).check()
-        return HubSpotClient(http, token=secret.reveal(), base_url=url or BASE_URL, sleep=sleep).check()
+            return LinearClient(http, api_key=secret.reveal(), base_url=url or DEFAULT_URL, sleep=sleep,
+                                auth_hint=given).check()
+        return HubSpotClient(http, token=secret.reveal(), base_url=url or BASE_URL, sleep=sleep,
+                             auth_hint=given).check()
     except (TrackerError, HubSpotError) as error:
         raise IntegrationTestError(str(error)) from None
 
@@ -179,7 +182,19 @@ def with_integrations(session, base, settings, team_id: str):
         if email_field is not None:
             update[email_field] = row.email
         update[secret_field] = SecretStr(ring.decrypt(row.secret_ciphertext).reveal())
-    return settings.model_copy(update={"env": settings.env.model_copy(update=update)})
+    env = settings.env.model_copy(update=update)
+    env._stored_integrations = frozenset(row.kind for row in rows)
+    return settings.model_copy(update={"env": env})
+
+
+def auth_hint(settings, kind: str, variables: str) -> str:
+    """What to check when `kind` refuses the credentials serving `settings.workspace_id`: the stored ones, named
+    by workspace, or the environment's `variables`."""
+    if kind not in settings.env.stored_integrations:
+        return variables
+    team = settings.workspace_id
+    return (f"the {kind} credentials stored for workspace {team} (replace them: `signalroom integration remove "
+            f"{kind} --workspace {team}`, then `integration add`)")
 
 
 def without_environment(settings):

@@ -161,6 +161,7 @@ class HubSpotClient:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     policy: RetryPolicy = POLICY
+    auth_hint: str = "HUBSPOT_TOKEN (a private app's access token)"  # what a 401 says to check
     rate_limited: int = 0
     _pace_until: float = 0.0
 
@@ -231,7 +232,7 @@ class HubSpotClient:
             if delay:
                 self._pace_until = self.clock() + delay
             if response.status_code in (401, 403):
-                raise HubSpotAuthError(_refusal(response.status_code, body))
+                raise HubSpotAuthError(_refusal(response.status_code, body, self.auth_hint))
             if response.status_code == 429:
                 self.rate_limited += 1
                 wait = limited_wait(response.headers, body, now=self.clock())
@@ -251,7 +252,7 @@ class HubSpotClient:
         self.sleep(delay)
 
 
-def _refusal(status: int, body: Any) -> str:
+def _refusal(status: int, body: Any, hint: str) -> str:
     if status == 401:
-        return "hubspot: authentication failed (HTTP 401); check HUBSPOT_TOKEN (a private app's access token)"
+        return f"hubspot: authentication failed (HTTP 401); check {hint}"
     return f"hubspot: access refused (HTTP 403); the private app needs the scopes {_scopes_hint(body)}"

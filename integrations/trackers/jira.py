@@ -30,6 +30,7 @@ _CATEGORY = {"new": "todo", "indeterminate": "in_progress", "done": "done"}
 # with either apostrophe).
 NO_FIX = frozenset({"won't do", "won't fix", "duplicate", "cannot reproduce"})
 ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
+AUTH_HINT = "JIRA_EMAIL and JIRA_API_TOKEN"  # what a refusal says to check, unless told otherwise
 
 
 def adf_document(text: str) -> dict[str, Any]:
@@ -69,12 +70,12 @@ class JiraClient:
     tracker = "jira"
 
     def __init__(self, client: httpx.Client, *, base_url: str, email: str, api_token: str,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time) -> None:
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                 auth_hint: str = AUTH_HINT) -> None:
         self.base_url = base_url.rstrip("/")
         basic = base64.b64encode(f"{email}:{api_token}".encode()).decode()
         self._headers = {"Authorization": f"Basic {basic}", "Accept": "application/json"}
-        self.sender = Sender(client, tracker="jira", auth_hint="JIRA_EMAIL and JIRA_API_TOKEN", sleep=sleep,
-                             clock=clock)
+        self.sender = Sender(client, tracker="jira", auth_hint=auth_hint, sleep=sleep, clock=clock)
 
     def browse_url(self, key: str) -> str:
         return f"{self.base_url}/browse/{urllib.parse.quote(key)}"

@@ -29,6 +29,7 @@ VIEWER = "query Viewer { viewer { id name } }"
 _CATEGORY = {"triage": "todo", "backlog": "todo", "unstarted": "todo", "started": "in_progress",
              "completed": "done", "canceled": "canceled"}
 IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9]*-[1-9][0-9]*$")
+AUTH_HINT = "LINEAR_API_KEY"  # what a refusal says to check, unless told otherwise
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -52,10 +53,11 @@ class LinearClient:
     tracker = "linear"
 
     def __init__(self, client: httpx.Client, *, api_key: str, base_url: str = DEFAULT_URL,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time) -> None:
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                 auth_hint: str = AUTH_HINT) -> None:
         self.url = base_url.rstrip("/") + "/graphql"
         self._headers = {"Authorization": api_key, "Content-Type": "application/json"}
-        self.sender = Sender(client, tracker="linear", auth_hint="LINEAR_API_KEY", sleep=sleep, clock=clock,
+        self.sender = Sender(client, tracker="linear", auth_hint=auth_hint, sleep=sleep, clock=clock,
                              wait_for=rate_limit_wait)
 
     def _query(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -63,7 +65,7 @@ class LinearClient:
                                            json_body={"query": query, "variables": variables or {}})
         codes = _codes(body)
         if {"AUTHENTICATION_ERROR", "FORBIDDEN"} & set(codes):
-            raise TrackerAuthError("linear: authentication failed; check LINEAR_API_KEY")
+            raise TrackerAuthError(f"linear: authentication failed; check {self.sender.auth_hint}")
         if codes or status >= 400 or not isinstance(body, dict) or not isinstance(body.get("data"), dict):
             raise _refusal(status, body)
         return body["data"]

@@ -180,3 +180,20 @@ def test_a_terminal_is_asked_for_the_integrations_secret_not_a_sources(env, caps
         code, _, err = run(["integration", "add", "linear", "--workspace", OTHER, "--url", linear_url], env, capsys)
     assert code == 0, err
     assert asked == [f"Secret for the linear credentials of workspace {OTHER} (not echoed): "]
+
+
+def test_refused_credentials_are_named_where_they_came_from(env, capsys):
+    jira, linear = FakeJira(), FakeLinear()
+    with serve(jira) as jira_url, serve(linear) as linear_url:
+        code, _, err = run(["integration", "add", "linear", "--workspace", OTHER, "--url", linear_url,
+                            "--secret-env", "BAD"], env, capsys)
+        assert code == 1 and "check the secret given (--secret-env or stdin)" in err and "LINEAR_API_KEY" not in err
+        assert run(["integration", "add", "jira", "--workspace", OTHER, "--url", jira_url, "--email", JIRA_EMAIL,
+                    "--secret-env", "J_TOKEN"], env, capsys)[0] == 0
+        jira.auth = "Basic revoked"  # the stored token is revoked at Atlassian
+        code, out, _ = run(["trackers", "check", "--workspace", OTHER], env, capsys)
+        assert code == 1 and "check the jira credentials stored for workspace T0002" in out
+        assert "JIRA_API_TOKEN" not in out
+        env_jira = {**env, "JIRA_URL": jira_url, "JIRA_EMAIL": JIRA_EMAIL, "JIRA_API_TOKEN": "revoked"}
+        code, out, _ = run(["trackers", "check", "--workspace", OWN], env_jira, capsys)  # the environment's
+        assert code == 1 and "check JIRA_EMAIL and JIRA_API_TOKEN" in out
