@@ -26,28 +26,23 @@ def add_workspace_option(parser, help: str = HELP) -> None:
 
 
 def scoped_settings(settings: Settings, sessions: Callable[[], Any], team_id: str | None) -> Settings:
-    """What a workspace-scoped command runs with. `team_id` (`--workspace`) or, without it, the config
-    file's own workspace; `sessions()` gives the session factory (the runtime's, which migrates a local
-    SQLite file or refuses a database whose schema is not up to date). Without the flag, a database that
-    cannot answer yet (not upgraded, no workspace tables) leaves `settings` as they are: the command then
-    fails, or not, exactly as it did before."""
+    """What a workspace-scoped command runs with: `bot.workspaces.settings.settings_for` of `team_id`
+    (`--workspace`) or, without it, of the config file's own workspace (its workspace_id, its timezone from
+    the workspaces table, its stored setting overrides and, for a workspace other than the config file's,
+    its stored sources in place of the configured ones; an unknown one: `UsageError` naming the known
+    workspaces). `sessions()` gives the session factory (the runtime's, which migrates a local SQLite file
+    or refuses a database whose schema is not up to date). Without the flag, a database that cannot
+    answer yet (not upgraded, no workspace tables) leaves `settings` as they are: the command then fails,
+    or not, exactly as it did before."""
+    from bot.workspaces.settings import settings_for
+
     if team_id:
-        return workspace_settings(settings, sessions(), team_id)
+        return settings_for(sessions(), settings, team_id)
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.errors import UsageError
 
     try:
-        return workspace_settings(settings, sessions(), settings.workspace_id)
+        return settings_for(sessions(), settings, settings.workspace_id)
     except (UsageError, SQLAlchemyError):  # the command meets the same again, and says so as before
         return settings
-
-
-def workspace_settings(settings: Settings, sessions, team_id: str) -> Settings:
-    """`settings` serving `team_id`: `bot.workspaces.settings.settings_for` (its workspace_id, its timezone
-    from the workspaces table, its stored setting overrides and, for a workspace other than the config
-    file's, its stored sources in place of the configured ones). The config file's own workspace needs no
-    row. Anything else: `UsageError` naming the known workspaces."""
-    from bot.workspaces.settings import settings_for
-
-    return settings_for(sessions, settings, team_id)

@@ -188,9 +188,9 @@ def test_every_rituals_gather_reads_only_its_workspace(two_workspaces, session_f
     from bot.rituals.delivery import RecordingDelivery
     from bot.rituals.registry import RITUALS, RitualContext
     from bot.rituals.runner import Runner
-    from bot.workspaces.scope import workspace_settings
+    from bot.workspaces.settings import settings_for
 
-    settings = workspace_settings(load_settings(two_workspaces), session_factory, team)
+    settings = settings_for(session_factory, load_settings(two_workspaces), team)
     runner = Runner(settings, session_factory, RecordingDelivery(), with_charts=False)
     now = datetime.now(UTC)
     gathered = 0
