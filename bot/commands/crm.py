@@ -2,8 +2,8 @@
 
 `signalroom crm sync [--workspace T] [--json]` fetches every company with the `[crm]` properties and its owner,
 judges it by the `[crm] high_value` rule and matches it to helpdesk organizations (domain first, then
-normalized name), as the worker does daily at `[crm] sync_hour`. `signalroom crm check` makes one
-authenticated call per scope. `signalroom crm unmatched [--workspace T] [--json]` lists the organizations no
+normalized name), as the worker does daily at `[crm] sync_hour`. `signalroom crm check [--workspace T]` makes
+one authenticated call per scope with the token serving that workspace (its stored one, or HUBSPOT_TOKEN). `signalroom crm unmatched [--workspace T] [--json]` lists the organizations no
 company matched, and the companies that matched no organization. Exit codes: 0 ok · 1 HubSpot refused or
 failed · 2 usage or configuration error (no HUBSPOT_TOKEN for sync/check).
 """
@@ -16,7 +16,8 @@ from bot.workspaces.scope import add_workspace_option
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    sub.add_parser("check", help="one authenticated call per scope (companies, owners)")
+    check = sub.add_parser("check", help="one authenticated call per scope (companies, owners)")
+    add_workspace_option(check)
     sync = sub.add_parser("sync", help="sync the companies now and match them to organizations")
     sync.add_argument("--json", action="store_true", help="machine-readable output")
     add_workspace_option(sync)

@@ -197,3 +197,14 @@ def test_refused_credentials_are_named_where_they_came_from(env, capsys):
         env_jira = {**env, "JIRA_URL": jira_url, "JIRA_EMAIL": JIRA_EMAIL, "JIRA_API_TOKEN": "revoked"}
         code, out, _ = run(["trackers", "check", "--workspace", OWN], env_jira, capsys)  # the environment's
         assert code == 1 and "check JIRA_EMAIL and JIRA_API_TOKEN" in out
+
+
+def test_crm_check_with_workspace_uses_its_stored_token(env, capsys):
+    hubspot = FakeHubSpot()
+    with serve(hubspot) as url:
+        assert run(["integration", "add", "hubspot", "--workspace", OTHER, "--url", url, "--secret-env", "H_TOKEN"],
+                   env, capsys)[0] == 0
+        code, out, _ = run(["crm", "check", "--workspace", OTHER], env, capsys)
+        assert code == 0 and out.startswith("hubspot: ok, companies and owners readable")
+        code, _, err = run(["crm", "check", "--workspace", OWN], env, capsys)  # nothing stored, none in env
+        assert code == 2 and "HubSpot is not set up for workspace T0001" in err
