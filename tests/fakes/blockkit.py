@@ -1,6 +1,7 @@
-"""Block Kit view checks for the fake Slack (`views.open`, `views.update`, `views.publish`), as strict as
-Slack's own answers for what we send: a view Slack would refuse is refused here with `invalid_arguments`
-and a message naming the field, so a test fails where production would.
+"""Block Kit checks for the fake Slack, as strict as Slack's own answers for what we send: a view
+(`views.open`, `views.update`, `views.publish`) Slack would refuse is refused here with
+`invalid_arguments`, a message's blocks (`chat.postMessage`, `chat.update`) with `invalid_blocks`, each
+with a message naming the field, so a test fails where production would.
 
 Limits from Slack's reference (docs.slack.dev/reference/views, /reference/block-kit): a view holds at
 most 100 blocks; a modal's title, submit and close at most 24 characters; private_metadata 3,000;
@@ -116,12 +117,28 @@ def check_view(view: Any) -> None:
             raise ViewError("view.submit is required when the view has input blocks")
     _short(view.get("private_metadata"), "view.private_metadata", 3000)
     _short(view.get("callback_id"), "view.callback_id", 255)
-    block_ids = [b["block_id"] for b in blocks if b.get("block_id")]
+    check_blocks(blocks, "view.blocks")
+
+
+def check_blocks(blocks: list[Any], where: str = "blocks") -> None:
+    """A message's (or a view's) blocks: each within its type's limits, block ids short and unique."""
+    block_ids = [b["block_id"] for b in blocks if isinstance(b, dict) and b.get("block_id")]
     if len(block_ids) != len(set(block_ids)):
-        raise ViewError("view.blocks: block_id must be unique in a view")
+        raise ViewError(f"{where}: block_id must be unique")
     for index, block in enumerate(blocks):
-        _short(block.get("block_id"), f"view.blocks[{index}].block_id", 255)
-        _block(block, f"view.blocks[{index}]")
+        if not isinstance(block, dict):
+            raise ViewError(f"{where}[{index}] must be an object")
+        _short(block.get("block_id"), f"{where}[{index}].block_id", 255)
+        _block(block, f"{where}[{index}]")
+
+
+def blocks_refusal(blocks: Any) -> dict[str, Any] | None:
+    """Slack's answer to a message (chat.postMessage, chat.update) whose blocks it refuses, or None."""
+    try:
+        check_blocks(blocks if isinstance(blocks, list) else [blocks])
+    except ViewError as error:
+        return {"ok": False, "error": "invalid_blocks", "response_metadata": {"messages": [f"[ERROR] {error}"]}}
+    return None
 
 
 def view_refusal(view: Any) -> dict[str, Any] | None:

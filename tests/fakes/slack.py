@@ -11,7 +11,9 @@
   `users.lookupByEmail`; `usergroups` maps group ids to member ids;
 - files go through Slack's two-step external upload and land in `uploads`;
 - like Slack, a post or edit with more than 50 blocks is refused with `invalid_blocks`, one with more
-  than 40,000 characters of text with `msg_too_long`, one with neither text nor blocks with `no_text`;
+  than 40,000 characters of text with `msg_too_long`, one with neither text nor blocks with `no_text`,
+  one with a block past its type's limits (section text 3,000, header 150, a button's text 75…) with
+  `invalid_blocks` naming the field (tests/fakes/blockkit.py);
   a view (`views.open/update/publish`) past Block Kit's limits with `invalid_arguments` (tests/fakes/blockkit.py);
 - like Slack, every method checks the token's scopes against `bot/slack/scopes.py` (the app's one
   table) and answers `missing_scope` with `needed` and `provided`; a token without the scope the
@@ -59,7 +61,7 @@ from typing import Any
 import httpx
 
 from bot.slack.scopes import METHOD_SCOPES, missing_scope
-from tests.fakes.blockkit import view_refusal
+from tests.fakes.blockkit import blocks_refusal, view_refusal
 from tests.fakes.loopback import serve
 
 MAX_BLOCKS = 50
@@ -265,15 +267,15 @@ class FakeSlack:
         return f"{self._last_us // 1_000_000}.{self._last_us % 1_000_000:06d}"
 
     @staticmethod
-    def _refusal(args: dict[str, Any]) -> str | None:
+    def _refusal(args: dict[str, Any]) -> dict[str, Any] | None:
         blocks, text = args.get("blocks"), args.get("text")
         if not blocks and not text:
-            return "no_text"
+            return {"ok": False, "error": "no_text"}
         if blocks and len(blocks) > MAX_BLOCKS:
-            return "invalid_blocks"
+            return {"ok": False, "error": "invalid_blocks"}
         if text and len(text) > MAX_TEXT_CHARS:
-            return "msg_too_long"
-        return None
+            return {"ok": False, "error": "msg_too_long"}
+        return blocks_refusal(blocks) if blocks else None  # a block past its type's limits (section text 3,000…)
 
     # --- methods: each takes the call's arguments and the request, answers Slack's JSON -----------
     def _auth_test(self, args, request):
@@ -284,8 +286,8 @@ class FakeSlack:
         channel = args.get("channel", "")
         if channel in self.outside:
             return {"ok": False, "error": "not_in_channel"}
-        if error := self._refusal(args):
-            return {"ok": False, "error": error}
+        if refusal := self._refusal(args):
+            return refusal
         metadata = args.get("metadata")
         if isinstance(metadata, str):
             metadata = json.loads(metadata)
@@ -376,8 +378,8 @@ class FakeSlack:
         channel, ts = args.get("channel", ""), args.get("ts", "")
         if channel in self.outside:
             return {"ok": False, "error": "not_in_channel"}
-        if error := self._refusal(args):
-            return {"ok": False, "error": error}
+        if refusal := self._refusal(args):
+            return refusal
         message = next((m for m in self.messages if m["channel"] == channel and m["ts"] == ts), None)
         if message is None:
             return {"ok": False, "error": "message_not_found"}
