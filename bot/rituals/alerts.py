@@ -75,6 +75,10 @@ class AlertItem:
         return zone_names.words(self.zone)
 
     @property
+    def emoji(self) -> str:
+        return zone_names.emoji(self.zone)
+
+    @property
     def title(self) -> Safe:
         label = escape_mrkdwn(self.metric_label)
         return Safe(f"{label} — {self.segment}" if self.segment else label)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.metrics.catalogue import CATALOGUE
+from bot.metrics.zone_names import ACT_NOW, WATCH, words
 from bot.metrics.zones import bands_for
 from bot.rituals import store
 from bot.rituals.units import axis_unit, fmt
@@ -244,18 +245,19 @@ def _draw_bands(ax, data: ChartData, days: list[date], bottom: float, top: float
     to the axis' end); one legend entry per band kind."""
     wa, aa = data.series("watch_above"), data.series("act_now_above")
     wb, ab = data.series("watch_below"), data.series("act_now_below")
+    watch, act_now = words(WATCH), words(ACT_NOW)  # the legend says the zones as the messages do
     if any(_ok(v) for v in wa):
         ax.fill_between(days, wa, [a if _ok(a) else top for a in aa], color=WATCH_COLOUR, alpha=0.3, lw=0,
-                        label="watch")
+                        label=watch)
     if any(_ok(v) for v in aa):
         ax.fill_between(days, aa, [top if _ok(a) else math.nan for a in aa], color=ACT_COLOUR, alpha=0.22, lw=0,
-                        label="act now")
+                        label=act_now)
     if any(_ok(v) for v in wb):
         ax.fill_between(days, [b if _ok(b) else bottom for b in ab], wb, color=WATCH_COLOUR, alpha=0.3, lw=0,
-                        label=None if any(_ok(v) for v in wa) else "watch")
+                        label=None if any(_ok(v) for v in wa) else watch)
     if any(_ok(v) for v in ab):
         ax.fill_between(days, [bottom if _ok(b) else math.nan for b in ab], ab, color=ACT_COLOUR, alpha=0.22, lw=0,
-                        label=None if any(_ok(v) for v in aa) else "act now")
+                        label=None if any(_ok(v) for v in aa) else act_now)
 
 
 def _draw_event(ax, event: Event, days: list[date]) -> None:

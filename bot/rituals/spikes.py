@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.metrics.settings import SpikeSettings
 from bot.metrics.facts import AreaMatcher
 from bot.metrics.spikes import Spike, VolumeEvent, detect_spikes, past_windows
-from bot.metrics.zone_names import ACT_NOW, BAD, WATCH
+from bot.metrics.zone_names import ACT_NOW, BAD, WATCH, emoji
 from bot.rituals import ledger
 from bot.storage.models import TicketRow
 from bot.themes.service import area_matcher
@@ -100,4 +100,4 @@ def _muted(session: Session, settings: Settings, spike: Spike, now: datetime) ->
 
 
 def render_alert(alert: SpikeAlert) -> Message:
-    return render("ritual_spike", a=alert)
+    return render("ritual_spike", a=alert, emoji=emoji)
