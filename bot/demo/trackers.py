@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import httpx
@@ -70,8 +71,6 @@ def write_issue_request(demo) -> Path | None:
 
 def biggest_drop(daily: dict, *, first, last, window: int = 14) -> tuple[float, object] | None:
     """(tickets a day fewer, the day) where the `window` days after a day had the most fewer tickets than before."""
-    from datetime import timedelta
-
     best = None
     day = first + timedelta(days=window)
     while day + timedelta(days=window) <= last:
@@ -87,8 +86,6 @@ def plant_fixed_theme(demo) -> str | None:
     """The demo's fix story: the theme whose tickets fell the most gets an issue resolved on the day they fell
     (as if a fix had shipped then), and the shared engine judges it as a digest would. The line, in the digest's
     words (templates/tracker_digest_status.json.j2); None when no theme had tickets enough."""
-    from datetime import UTC, datetime, time, timedelta
-
     from bot.blocks import environment
     from bot.storage.themes import stored_themes
     from bot.storage.tracker_models import TrackerLink
