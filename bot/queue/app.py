@@ -34,6 +34,18 @@ def make_app(database_url: str):
     return app
 
 
+def defer_app():
+    """An app that only defers, each job on a connection its caller gives (`configure_task(connection=...)`),
+    so that the job commits or rolls back with the caller's transaction; it opens no pool of its own."""
+    from procrastinate import App, SyncPsycopgConnector
+
+    from bot.queue.tasks import register
+
+    app = App(connector=SyncPsycopgConnector())
+    register(app)
+    return app
+
+
 def queue_wanted(engine: Engine) -> bool:
     """PostgreSQL with stored workspaces. A database without the queue's tables then is a usage error."""
     from bot.queue.schema import applied_version

@@ -14,14 +14,17 @@ The job table of the in-process worker (bot/rituals/worker.py), per workspace:
 | `crm`               | 1 h (a sync once a day)   | the workspace has a HubSpot token; claim free    |
 | `ritual`            | its schedule              | within its time and grace, not in the ledger yet |
 
-A claim (`bot.rituals.lease.claim`) is a lease row per job and workspace that only
+A claim (`bot.rituals.lease.claim_in`) is a lease row per job and workspace that only
 an expired one can be taken from, so whichever worker plans first enqueues a job
 for that period and every other worker, at the same instant or later in the
 period, finds it taken: `worker --once` from any number of processes, or one
-long-running worker's clock, enqueue each piece of work once. The queueing
-lock keeps one waiting job per lock scope besides.
+long-running worker's clock, enqueue each piece of work once. `enqueue` takes the
+claim and defers the job in one transaction (Procrastinate's `defer` on the
+claim's connection), so a process that dies between the two leaves neither and
+the next plan queues the job. The queueing lock keeps one waiting job per task
+and scope besides.
 
-`plan` returns the jobs in rounds, one job per workspace per round, so that
+`plan` lists the due jobs in rounds, one job per workspace per round, so that
 first-in-first-out treats a workspace with ten sources and one with one alike.
 """
 from __future__ import annotations
@@ -49,10 +52,17 @@ class Planned:
     kwargs: dict[str, Any] = field(hash=False)
     lock: str
     queueing_lock: str
+    claim: str  # its lease name: taken for `every` when the job is queued
+    every: timedelta
+
+
+def enqueue_due(tenants: Tenants, now: datetime) -> int:
+    """Queue every job due now whose period nobody has claimed yet; how many were queued."""
+    return enqueue(tenants.runtime.session_factory(), plan(tenants, now), now)
 
 
 def plan(tenants: Tenants, now: datetime) -> list[Planned]:
-    """Claim and list every job due now, round by round across the served workspaces."""
+    """Every job due now, round by round across the served workspaces (`enqueue` claims them)."""
     per_workspace = []
     for workspace_id in tenants.served():
         tenant = tenants.tenant(workspace_id, check=False)
@@ -72,9 +82,8 @@ def plan_workspace(tenant: Tenant, now: datetime) -> list[Planned]:
     jobs: list[Planned] = []
 
     def add(task: str, every: timedelta, claim: str, *, scope: str = "", in_period: str = "", **kwargs: Any) -> None:
-        if lease.claim(sessions, name=f"due:{claim}", now=now, ttl=every):
-            jobs.append(Planned(task, {"workspace_id": ws, **kwargs}, lock_for(task, ws, scope),
-                                queueing_lock_for(task, ws, scope, in_period)))
+        jobs.append(Planned(task, {"workspace_id": ws, **kwargs}, lock_for(task, ws, scope),
+                            queueing_lock_for(task, ws, scope, in_period), f"due:{claim}", every))
 
     for due in due_rituals(tenant, now):
         add("ritual", RITUAL_RETRY, f"ritual:{ws}:{due.ritual}:{due.period}", scope=due.ritual, in_period=due.period,
@@ -139,18 +148,26 @@ def themes_due(tenant: Tenant, now: datetime) -> bool:
     return last is None or last + EVERY["themes"] <= now
 
 
-async def enqueue(app, planned: list[Planned]) -> int:
-    """Defer the planned jobs; how many were queued (a job already waiting under its queueing lock is not)."""
+def enqueue(sessions, planned: list[Planned], now: datetime) -> int:
+    """Claim and defer each planned job, the two in one transaction (neither stays without the other); how
+    many were queued. A job claimed for its period already is skipped; one already waiting under its
+    queueing lock is not queued again, and its claim stands."""
     from procrastinate.exceptions import AlreadyEnqueued
 
+    from bot.queue.app import defer_app
     from bot.queue.tasks import PREFIX
 
-    queued = 0
+    app, queued = defer_app(), 0
     for job in planned:
-        try:
-            await app.configure_task(PREFIX + job.task, lock=job.lock,
-                                     queueing_lock=job.queueing_lock).defer_async(**job.kwargs)
-            queued += 1
-        except AlreadyEnqueued:
-            pass
+        with sessions.begin() as session:
+            if not lease.claim_in(session, name=job.claim, now=now, ttl=job.every):
+                continue
+            try:
+                with session.begin_nested():  # AlreadyEnqueued must not abort the claim's transaction
+                    connection = session.connection().connection.driver_connection  # emits the SAVEPOINT
+                    app.configure_task(PREFIX + job.task, lock=job.lock, queueing_lock=job.queueing_lock,
+                                       connection=connection).defer(**job.kwargs)
+                queued += 1
+            except AlreadyEnqueued:
+                pass
     return queued

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.queue.due import enqueue, plan
+from bot.queue.due import enqueue_due
 from bot.queue.tenants import Tenants
 from bot.rituals import lease
 
@@ -69,7 +69,7 @@ async def _once(app, tenants: Tenants, options: Options) -> OnceReport:
         queued = 0
         if await asyncio.to_thread(lease.claim, tenants.runtime.session_factory(), name="due:plan-round",
                                    now=datetime.now(UTC), ttl=PLAN_ROUND):
-            queued = await enqueue(app, await asyncio.to_thread(plan, tenants, datetime.now(UTC)))
+            queued = await asyncio.to_thread(enqueue_due, tenants, datetime.now(UTC))
         await drain(app, make_worker(app, tenants, options, themes_child=False), options)
     return OnceReport(recovered, queued)
 
@@ -152,7 +152,7 @@ async def tick(app, tenants: Tenants, options: Options, holder: str) -> None:
         if not leads:
             return
         await recover_stalled(app, options.stalled_after)
-        queued = await enqueue(app, await asyncio.to_thread(plan, tenants, datetime.now(UTC)))
+        queued = await asyncio.to_thread(enqueue_due, tenants, datetime.now(UTC))
         log.info("enqueued %d job(s)", queued)
     except Exception:  # the next tick tries again
         log.exception("planning the due jobs failed")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.models import Lease
 
@@ -71,7 +71,25 @@ def claim(sessions: sessionmaker, *, name: str, now: datetime, ttl: timedelta) -
     """Take `name` for one period of `ttl`: True for the first caller since the last claim ran out, whichever
     process that is (the queue's "due once per period" mark; a fresh holder each time, so not even the
     caller itself claims it twice)."""
-    return acquire(sessions, name=claim_name(name), holder=uuid.uuid4().hex, now=now, ttl=ttl)
+    with sessions.begin() as session:
+        return claim_in(session, name=name, now=now, ttl=ttl)
+
+
+def claim_in(session: Session, *, name: str, now: datetime, ttl: timedelta) -> bool:
+    """`claim` inside the caller's transaction: what the claim marks (a queued job) commits or rolls back
+    with it. A concurrent claimer waits on the row (or the key) until this transaction ends."""
+    name, holder = claim_name(name), uuid.uuid4().hex
+    taken = session.execute(update(Lease).where(Lease.name == name, Lease.expires_at <= now)
+                            .values(holder=holder, expires_at=now + ttl)
+                            .execution_options(synchronize_session=False)).rowcount == 1
+    if taken:
+        return True
+    try:
+        with session.begin_nested():  # a duplicate key must not abort the caller's transaction
+            session.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+    except IntegrityError:
+        return False
+    return True
 
 
 def claim_name(name: str) -> str:
