@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot.catalogue import CATALOGUE
 from bot.errors import UsageError
 from bot.storage.models import ActionEvent, Mute
+from bot.storage.reference import segment_names
 
 MAX_MUTE = timedelta(days=91)  # a quarter: longer than that is a change to the rules, not a mute
 MIN_MUTE = timedelta(hours=1)
@@ -259,6 +260,13 @@ class MuteLine:
     created_by: str
     ended: bool
     unmute_hint: str  # what to type after `/metrics unmute`
+
+
+def described(session: Session, *, workspace_id: str, windows: Sequence[MuteWindow]) -> list[MuteLine]:
+    """`describe` each window with its segment's display name (one query per dimension, not one per mute)."""
+    names = segment_names(session, workspace_id=workspace_id,
+                          pairs=((w.target.dimension, w.target.segment) for w in windows if w.target.dimension))
+    return [describe(w, segment_name=names.get((w.target.dimension, w.target.segment))) for w in windows]
 
 
 def describe(window: MuteWindow, *, segment_name: str | None = None) -> MuteLine:

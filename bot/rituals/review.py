@@ -322,14 +322,9 @@ def muted(session: Session, *, settings: Settings, start: date, end: date) -> tu
     from bot.metrics.facts import local_midnight_at
 
     tz = settings.timezone
-    lines = []
-    for w in mutes.windows(session, workspace_id=settings.workspace_id, ending_after=local_midnight_at(start, tz),
-                           starting_before=local_midnight_at(end, tz)):
-        t = w.target
-        name = display_name(session, workspace_id=settings.workspace_id, dimension=t.dimension,
-                            value=t.segment) if t.dimension else None
-        lines.append(mutes.describe(w, segment_name=name))
-    return tuple(lines)
+    ran = mutes.windows(session, workspace_id=settings.workspace_id, ending_after=local_midnight_at(start, tz),
+                        starting_before=local_midnight_at(end, tz))
+    return tuple(mutes.described(session, workspace_id=settings.workspace_id, windows=ran))
 
 
 def calibrate(session: Session, *, settings: Settings, today: date, window_days: int = 90) -> list[Calibration]:

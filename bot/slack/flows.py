@@ -28,7 +28,7 @@ from bot.slack.present import action_row, metric_label, render_view
 from bot.slack.replies import confirmation, sentence
 from bot.slack.request import Request
 from bot.storage.models import Action
-from bot.storage.reference import display_name, segment_key
+from bot.storage.reference import segment_key
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,7 @@ def mute_line(r: Request, target: MuteTarget, *, duration: timedelta | None = No
         stored = _stored_target(session, r, target)
         window, existed = mute_store.mute(session, workspace_id=r.workspace_id, target=stored, until_at=until_at,
                                           reason=reason, actor=r.user, now=now)
-        line = _described(session, r, window)
+        line, = mute_store.described(session, workspace_id=r.workspace_id, windows=[window])
     return line, existed
 
 
@@ -226,22 +226,16 @@ def unmute(r: Request, target: MuteTarget | None, mute_id: int | None) -> list[m
         stored = _stored_target(session, r, target) if target is not None else None
         ended = mute_store.unmute(session, workspace_id=r.workspace_id, actor=r.user, now=r.services.now(),
                                   target=stored, mute_id=mute_id)
-        return [_described(session, r, w) for w in ended]
+        return mute_store.described(session, workspace_id=r.workspace_id, windows=ended)
 
 
 def active_mutes(r: Request) -> list[mute_store.MuteLine]:
     with r.db.transaction() as session:
-        return [_described(session, r, w) for w in mute_store.active(session, workspace_id=r.workspace_id,
-                                                                     now=r.services.now())]
+        return mute_store.described(session, workspace_id=r.workspace_id,
+                                    windows=mute_store.active(session, workspace_id=r.workspace_id, now=r.services.now()))
 
 
 def _stored_target(session: Any, r: Request, target: MuteTarget) -> mute_store.Target:
     # Typed as a name (group=Billing); stored as the id the daily rows and triggers carry.
     segment = segment_key(session, workspace_id=r.workspace_id, dimension=target.dimension, value=target.segment)
     return mute_store.Target(target.metric, target.rule, target.dimension, segment)
-
-
-def _described(session: Any, r: Request, window: Any) -> mute_store.MuteLine:
-    t = window.target
-    name = display_name(session, workspace_id=r.workspace_id, dimension=t.dimension, value=t.segment) if t.dimension else None
-    return mute_store.describe(window, segment_name=name)
