@@ -162,11 +162,9 @@ def forget_workspace(session, *, workspace_id: str) -> int:
 
 def with_integrations(session, base, settings, team_id: str):
     """`settings` (serving `team_id`) with the credentials that serve it: the stored ones kind by kind, else the
-    environment's for the config file's own workspace only. `SecretKeyError` when some are stored and no key
-    opens them."""
-    from pydantic import SecretStr
-
-    from bot.credentials import keyring
+    environment's for the config file's own workspace only. Stored credentials no key opens (no or another
+    SIGNALROOM_SECRET_KEY) serve nothing, with a warning naming the workspace and kind: the workspace's
+    settings, rituals and syncs go on, and its tracker or CRM says it is not set up."""
     from bot.storage import integrations as store
 
     rows = store.listed(session, workspace_id=team_id)
@@ -175,16 +173,49 @@ def with_integrations(session, base, settings, team_id: str):
         return settings
     defaults = type(settings.env).model_fields
     update: dict[str, Any] = {} if own else _unset(defaults)  # the environment's are the file's own workspace's
-    ring = keyring(base) if rows else None
-    for row in rows:
+    stored = set()
+    for row, secret in _opened(base, rows):
         url_field, email_field, secret_field = ENV_FIELDS[row.kind]
+        if secret is None:  # not the environment's either: they are not what this workspace stored
+            update.update({name: defaults[name].default for name in ENV_FIELDS[row.kind] if name is not None})
+            continue
         update[url_field] = row.url or defaults[url_field].default
         if email_field is not None:
             update[email_field] = row.email
-        update[secret_field] = SecretStr(ring.decrypt(row.secret_ciphertext).reveal())
+        update[secret_field] = secret
+        stored.add(row.kind)
     env = settings.env.model_copy(update=update)
-    env._stored_integrations = frozenset(row.kind for row in rows)
+    env._stored_integrations = frozenset(stored)
     return settings.model_copy(update={"env": env})
+
+
+def _opened(base, rows) -> list[tuple[Any, Any]]:
+    """Each stored row with its secret (a `SecretStr`), or None with a warning when no key opens it."""
+    import logging
+
+    from pydantic import SecretStr
+
+    from bot.credentials import SecretKeyError, keyring
+
+    ring, problem = None, ""
+    try:
+        ring = keyring(base) if rows else None
+    except SecretKeyError as error:
+        problem = str(error)
+    out = []
+    for row in rows:
+        if ring is not None:
+            try:
+                out.append((row, SecretStr(ring.decrypt(row.secret_ciphertext).reveal())))
+                continue
+            except SecretKeyError as error:
+                problem = str(error)
+        out.append((row, None))
+        logging.getLogger(__name__).warning(
+            "workspace %s: its stored %s credentials cannot be used (%s); %s serves nothing for it until they are "
+            "added again or the key that encrypted them is back in SIGNALROOM_SECRET_KEY", row.workspace_id, row.kind,
+            problem, row.kind)
+    return out
 
 
 def auth_hint(settings, kind: str, variables: str) -> str:

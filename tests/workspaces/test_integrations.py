@@ -208,3 +208,26 @@ def test_crm_check_with_workspace_uses_its_stored_token(env, capsys):
         assert code == 0 and out.startswith("hubspot: ok, companies and owners readable")
         code, _, err = run(["crm", "check", "--workspace", OWN], env, capsys)  # nothing stored, none in env
         assert code == 2 and "HubSpot is not set up for workspace T0001" in err
+
+
+def test_credentials_no_key_opens_serve_nothing_but_the_workspace_goes_on(env, capsys, session_factory, caplog):
+    from bot.queue.tenants import Tenants
+    from bot.context import Runtime
+
+    with serve(FakeJira()) as url:
+        assert run(["integration", "add", "jira", "--workspace", OTHER, "--url", url, "--email", JIRA_EMAIL,
+                    "--secret-env", "J_TOKEN"], env, capsys)[0] == 0
+    replaced = {**env, "SIGNALROOM_SECRET_KEY": new_key(),  # replaced, not rotated
+                "JIRA_URL": "https://env.example.net", "JIRA_EMAIL": "env@example.com", "JIRA_API_TOKEN": "env",
+                "SLACK_BOT_TOKEN": "xoxb-test-not-a-real-token"}  # one team served: every workspace
+    base = load_settings(replaced, config_path=env["SIGNALROOM_CONFIG"])
+    with caplog.at_level("WARNING", logger="bot.workspaces.integrations"):
+        other = settings_for(session_factory, base, OTHER)
+    assert other.workspace_id == OTHER and clients.configured(other) == ()  # neither its own nor the env's
+    assert "workspace T0002: its stored jira credentials cannot be used" in caplog.text
+    assert JIRA_TOKEN not in caplog.text
+    runtime = Runtime(base, env=replaced)
+    try:
+        assert Tenants(runtime).tenant(OTHER) is not None  # its rituals and syncs still run
+    finally:
+        runtime.close()
