@@ -39,10 +39,9 @@ from bot.queue.tasks import lock_for, queueing_lock_for
 from bot.queue.tenants import Tenant, Tenants
 from bot.rituals import lease
 from bot.rituals.registry import RITUALS
+from bot.rituals.worker import EVERY  # the in-process job table's intervals
 
 log = logging.getLogger(__name__)
-EVERY = {"rollup": timedelta(minutes=15), "alerts": timedelta(minutes=1), "health": timedelta(minutes=5),
-         "themes": timedelta(hours=6), "crm": timedelta(hours=1)}
 RITUAL_RETRY = timedelta(minutes=10)  # a ritual still not in the ledger is queued again after this
 
 
@@ -97,7 +96,7 @@ def plan_workspace(tenant: Tenant, now: datetime) -> list[Planned]:
     for ritual in RITUALS.values():  # the registry's rituals with their own job: owner reminders
         if ritual.every is not None:
             add("interval_ritual", ritual.every, f"{ritual.key}:{ws}", scope=ritual.key, ritual=ritual.key)
-    add("rollup", EVERY["rollup"], f"rollup:{ws}")
+    add("rollup", EVERY["refresh"], f"rollup:{ws}")
     if themes_due(tenant, now):
         add("themes", EVERY["themes"], f"themes:{ws}")
     add_integrations(tenant, add)

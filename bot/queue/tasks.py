@@ -1,16 +1,16 @@
 """The jobs: one workspace's piece of work each, registered on a Procrastinate app by `register`.
 
-| task              | queue   | priority | lock (one at a time) | does                                                        |
-|-------------------|---------|----------|----------------------|-------------------------------------------------------------|
-| `sync_source`     | `sync`  | 10       | `sync:<ws>:<source>` | sync one source, its health, spikes; queues a rollup        |
-| `rollup`          | `heavy` | 0        | `rollup:<ws>`        | rollups + triggers, then alerts                             |
-| `themes`          | `heavy` | 0        | `themes:<ws>`        | ticket themes (feeds the digests)                           |
-| `ritual`          | `posts` | 20       | `posts:<ws>`         | one ritual for one period, through the ledger               |
-| `alerts`          | `posts` | 20       | `posts:<ws>`         | trigger alerts, recoveries, the review's nudge              |
-| `interval_ritual` | `posts` | 20       | `posts:<ws>`         | a registry ritual with its own `every` job: owner reminders |
-| `health`          | `posts` | 20       | `posts:<ws>`         | source health alerts                                        |
-| `trackers`        | `sync`  | 10       | `trackers:<ws>`      | linked Jira/Linear issues' status                           |
-| `crm`             | `sync`  | 10       | `crm:<ws>`           | the rule re-judged; HubSpot once a day                      |
+| task              | queue   | priority | lock (one at a time) | does                                                 |
+|-------------------|---------|----------|----------------------|------------------------------------------------------|
+| `sync_source`     | `sync`  | 10       | `sync:<ws>:<source>` | sync one source, its health, spikes; queues a rollup |
+| `rollup`          | `heavy` | 0        | `rollup:<ws>`        | rollups + triggers, then alerts                      |
+| `themes`          | `heavy` | 0        | `themes:<ws>`        | ticket themes (feeds the digests)                    |
+| `ritual`          | `posts` | 20       | `posts:<ws>`         | one ritual for one period, through the ledger        |
+| `alerts`          | `posts` | 20       | `posts:<ws>`         | trigger alerts, recoveries, the review's nudge       |
+| `interval_ritual` | `posts` | 20       | `posts:<ws>`         | a ritual with its own `every` (reminders)            |
+| `health`          | `posts` | 20       | `posts:<ws>`         | source health alerts                                 |
+| `trackers`        | `sync`  | 10       | `trackers:<ws>`      | linked Jira/Linear issues' status                    |
+| `crm`             | `sync`  | 10       | `crm:<ws>`           | the rule re-judged; HubSpot once a day               |
 
 Workers fetch the highest priority first, then first in, first out: posts go before
 syncs, syncs before the heavy jobs, and since `bot/queue/due.py` queues each round

@@ -47,6 +47,9 @@ log = logging.getLogger(__name__)
 LEASE_TTL = timedelta(seconds=90)
 MISFIRE_GRACE_SECONDS = 300
 SHUTDOWN_GRACE = timedelta(seconds=20)  # for the running jobs to end after SIGTERM
+# How often each job of the table runs; the queue's planner (bot/queue/due.py) reads the same intervals.
+EVERY = {"health": timedelta(minutes=5), "refresh": timedelta(minutes=15), "themes": timedelta(hours=6),
+         "crm": timedelta(hours=1), "rituals": timedelta(minutes=1), "alerts": timedelta(minutes=1)}
 
 
 @dataclass(frozen=True)
@@ -146,17 +149,17 @@ class Worker:
                 jobs.append(JobSpec(f"sync:{name}", timedelta(minutes=source.interval_minutes),
                                     self._as_leader(f"sync:{name}", partial(self.sync_then_refresh, name))))
         if len(jobs) > 1:  # a source's lag grows even when its sync job never runs
-            jobs.append(JobSpec("health", timedelta(minutes=5), self._as_leader("health", self.check_sources)))
+            jobs.append(JobSpec("health", EVERY["health"], self._as_leader("health", self.check_sources)))
         if self.refresh is not None:
-            jobs.append(JobSpec("refresh", timedelta(minutes=15), self._as_leader("refresh", self.refresh_then_alert)))
+            jobs.append(JobSpec("refresh", EVERY["refresh"], self._as_leader("refresh", self.refresh_then_alert)))
         if self.themes is not None:
-            jobs.append(JobSpec("themes", timedelta(hours=6), self._as_leader("themes", self.themes),
+            jobs.append(JobSpec("themes", EVERY["themes"], self._as_leader("themes", self.themes),
                                 last_run=self.themes_last_run))
         jobs += self._tracker_jobs()  # linked Jira/Linear issues' status (issue 17)
         jobs += self._crm_jobs()  # HubSpot companies, daily at [crm] sync_hour (issue 17)
         jobs += [
-            JobSpec("rituals", timedelta(minutes=1), self._as_leader("rituals", lambda: self.runner.run_due(self.clock()))),
-            JobSpec("alerts", timedelta(minutes=1), self._as_leader("alerts", self.runner.run_alerts)),
+            JobSpec("rituals", EVERY["rituals"], self._as_leader("rituals", lambda: self.runner.run_due(self.clock()))),
+            JobSpec("alerts", EVERY["alerts"], self._as_leader("alerts", self.runner.run_alerts)),
         ]
         jobs += [JobSpec(r.key, r.every, self._as_leader(r.key, partial(self.run_now, r.key)))  # reminders
                  for r in self.runner.rituals.values() if r.every is not None]
@@ -179,7 +182,7 @@ class Worker:
         if not configured(self.runner.settings):
             return []
         sync = lambda: run_if_due(self.runner.sessions, self.runner.settings, now=self.clock())  # noqa: E731
-        return [JobSpec("crm", timedelta(hours=1), self._as_leader("crm", sync))]
+        return [JobSpec("crm", EVERY["crm"], self._as_leader("crm", sync))]
 
     def run_now(self, ritual: str) -> object:
         """A registry ritual with its own job (`every`), as of the worker's clock."""
