@@ -1,4 +1,4 @@
-"""Delivery to Slack: post, update, ephemeral, DM and App Home, with Slack's limits respected.
+"""Delivery to Slack: post, update, DM and App Home, with Slack's limits respected.
 
 One `Notifier` per Web API client (so per workspace token). It
 
@@ -171,10 +171,6 @@ class Notifier:
         for part in parts[1:]:
             tss.append(self._send(channel, part, thread_ts=ts))
         return PostedRef(channel, ts, None, tuple(tss))
-
-    def ephemeral(self, channel: str, user: str, message: Message) -> None:
-        part = split(message)[0]
-        self._call("chat.postEphemeral", channel=channel, user=user, text=part.text, blocks=part.blocks)
 
     def dm(self, user: str, message: Message) -> PostedRef:
         """A direct message (conversations.open, then post)."""

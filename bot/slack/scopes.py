@@ -16,7 +16,6 @@ METHOD_SCOPES: Mapping[str, str | None] = MappingProxyType({
     # posting, editing and answering (Notifier, SlackDelivery)
     "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
-    "chat.postEphemeral": "chat:write",
     # not_in_channel: join the public channel and retry once
     "conversations.join": "channels:join",
     # a DM to an action owner (Slack also accepts mpim:write, groups:write or channels:manage; we ask for im:write)

@@ -61,7 +61,7 @@ from typing import Any
 import httpx
 
 from bot.slack.scopes import METHOD_SCOPES, missing_scope
-from tests.fakes.blockkit import blocks_refusal, view_refusal
+from tests.fakes.blockkit import blocks_refusal, invalid_arguments, view_refusal
 from tests.fakes.loopback import serve
 
 MAX_BLOCKS = 50
@@ -388,9 +388,6 @@ class FakeSlack:
         return {"ok": True, "channel": channel, "ts": ts, "text": args.get("text", ""),
                 "message": {"text": args.get("text", ""), "ts": ts}}
 
-    def _chat_postEphemeral(self, args, request):
-        return {"ok": True, "message_ts": self._next_ts()}
-
     def _conversations_join(self, args, request):
         channel = args.get("channel", "")
         if channel in self.private_channels:
@@ -401,12 +398,21 @@ class FakeSlack:
     def _conversations_open(self, args, request):
         return {"ok": True, "channel": {"id": "D" + str(args.get("users", ""))}}
 
-    def _view(self, args, request):
-        if refusal := view_refusal(args.get("view")):  # like Slack: a view past Block Kit's limits is refused
-            return refusal
+    def _view(self, args, *, surface: str | None = None, needs: tuple[str, ...]):
+        if not any(args.get(name) for name in needs):  # like Slack: whom or what the view is for
+            return invalid_arguments(f"missing required field: {' or '.join(needs)}")
+        if problem := view_refusal(args.get("view"), surface):  # like Slack: a view past Block Kit's limits
+            return problem
         return {"ok": True, "view": {"id": f"V{next(self._ids)}", **(args.get("view") or {})}}
 
-    _views_open = _views_publish = _views_update = _view
+    def _views_open(self, args, request):
+        return self._view(args, surface="modal", needs=("trigger_id", "interactivity_pointer"))
+
+    def _views_publish(self, args, request):
+        return self._view(args, surface="home", needs=("user_id",))
+
+    def _views_update(self, args, request):
+        return self._view(args, needs=("view_id", "external_id"))
 
     def _users_info(self, args, request):
         user = args.get("user", "")
