@@ -17,6 +17,7 @@ from bot.queue.schema import apply
 from bot.storage.engine import make_engine
 from integrations.normalize import basic_auth_header
 from tests.fakes.zendesk import FakeZendesk, zendesk_ticket
+from tests.rituals.factories import rituals_off
 
 EMAIL = "agent@acme.example"
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,13 +53,7 @@ review_channel = "C0REVIEW"
 day = "{day}"
 time = "{at:%H:%M}"
 timezone = "UTC"
-[rituals.digest]
-enabled = false
-[rituals.account_risk]
-enabled = false
-[rituals.reminders]
-enabled = false
-"""
+{rituals_off("digest", "account_risk", "reminders")}"""
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Plain factories for ritual tests: daily metric rows, triggers, actions, tickets."""
+"""Plain factories for ritual tests: daily metric rows, triggers, actions, tickets; rituals switched off."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -6,6 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.storage.models import Action, DailyMetric, TicketRow, TriggerRow
 
 WS = "default"
+
+
+def rituals_off(*tables: str) -> str:
+    """Config text that switches each `[rituals.<table>]` off."""
+    return "".join(f"[rituals.{table}]\nenabled = false\n" for table in tables)
 
 
 def metric_days(metric: str, start: date, values, *, expected: float, spread: float, direction: int = 1,

@@ -185,16 +185,7 @@ def test_a_chart_whose_upload_answer_was_lost_is_found_in_the_thread(tmp_path, s
     assert len(slack.in_channel("C0REVIEW")) == 1
 
 
-ONLY_ALERTS = """
-[rituals.weekly_review]
-enabled = false
-[rituals.digest]
-enabled = false
-[rituals.account_risk]
-enabled = false
-[rituals.reminders]
-enabled = false
-"""
+ONLY_ALERTS = "\n" + f.rituals_off("weekly_review", "digest", "account_risk", "reminders")
 WORKER_SCRIPT = """
 import logging, sys
 from datetime import UTC, datetime
