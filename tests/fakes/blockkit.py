@@ -5,10 +5,13 @@ with a message naming the field, so a test fails where production would.
 
 Limits from Slack's reference (docs.slack.dev/reference/views, /reference/block-kit): a view holds at
 most 100 blocks; a modal's title, submit and close at most 24 characters; private_metadata 3,000;
-callback_id, block_id and action_id 255, block ids unique in a view; section text 3,000; header 150;
-input label and hint 2,000; a button's text 75 and value 2,000; a confirm dialog's title 100, text 300,
-buttons 30; a select's options 100, each option's text 75 and value 150; actions elements 25; context
-elements 10; a modal with input blocks needs a submit button; an input block holds one input element.
+callback_id, block_id and action_id 255, block ids unique in a view; a section has text (3,000) or
+fields (at most 10, each 2,000); header 150; input label and hint 2,000; a button's text 75 and value
+2,000; a confirm dialog's title 100, text 300, buttons 30; a select's options 100 (checkboxes' and
+radio buttons' 10), each option's text 75 and value 150; actions elements 25; context elements 10; a
+modal with input blocks needs a submit button; an input block holds one input element. views.publish
+takes a home view for `user_id`, views.open a modal for a `trigger_id`, views.update a `view_id` or
+`external_id`.
 """
 from __future__ import annotations
 
@@ -51,8 +54,9 @@ def _element(element: dict, where: str) -> None:
         _text(element.get("text"), f"{where}.text", 75, plain=True)
         _short(element.get("value"), f"{where}.value", 2000)
     options = element.get("options") or []
-    if len(options) > 100:
-        raise ViewError(f"{where}.options must hold at most 100")
+    most = 10 if kind in ("checkboxes", "radio_buttons") else 100
+    if len(options) > most:
+        raise ViewError(f"{where}.options must hold at most {most}")
     for index, option in enumerate([*options, *(element.get("initial_options") or [])]):
         _option(option, f"{where}.options[{index}]")
         if option not in options:
@@ -71,8 +75,15 @@ def _element(element: dict, where: str) -> None:
 def _block(block: dict, where: str) -> None:
     kind = block.get("type")
     if kind == "section":
+        if "text" not in block and not block.get("fields"):
+            raise ViewError(f"{where} must have text or fields")
         if "text" in block:
             _text(block["text"], f"{where}.text", 3000)
+        fields = block.get("fields") or []
+        if len(fields) > 10:
+            raise ViewError(f"{where}.fields must hold at most 10")
+        for index, item in enumerate(fields):
+            _text(item, f"{where}.fields[{index}]", 2000)
         if "accessory" in block:
             _element(block["accessory"], f"{where}.accessory")
     elif kind == "header":
@@ -101,10 +112,11 @@ def _block(block: dict, where: str) -> None:
         raise ViewError(f"{where}: unknown block type {kind!r}")
 
 
-def check_view(view: Any) -> None:
-    """Raise `ViewError` naming the first field Slack would refuse."""
-    if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
-        raise ViewError("view.type must be modal or home")
+def check_view(view: Any, surface: str | None = None) -> None:
+    """Raise `ViewError` naming the first field Slack would refuse; `surface` the type the method takes
+    (views.publish: home; views.open: modal)."""
+    if not isinstance(view, dict) or view.get("type") not in ((surface,) if surface else ("modal", "home")):
+        raise ViewError(f"view.type must be {surface or 'modal or home'}")
     blocks = view.get("blocks")
     if not isinstance(blocks, list) or len(blocks) > MAX_VIEW_BLOCKS:
         raise ViewError(f"view.blocks must be a list of at most {MAX_VIEW_BLOCKS}")
@@ -141,10 +153,15 @@ def blocks_refusal(blocks: Any) -> dict[str, Any] | None:
     return None
 
 
-def view_refusal(view: Any) -> dict[str, Any] | None:
+def view_refusal(view: Any, surface: str | None = None) -> dict[str, Any] | None:
     """Slack's answer to a view it refuses, or None."""
     try:
-        check_view(view)
+        check_view(view, surface)
     except ViewError as error:
-        return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [f"[ERROR] {error}"]}}
+        return invalid_arguments(str(error))
     return None
+
+
+def invalid_arguments(problem: str) -> dict[str, Any]:
+    """Slack's `invalid_arguments` answer naming what is wrong."""
+    return {"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": [f"[ERROR] {problem}"]}}
