@@ -36,8 +36,7 @@ def run(args, runtime) -> int:
         return _check(settings, configured)
     from bot.trackers.poll import poll_links
 
-    workspace = settings.workspace_id if getattr(args, "workspace", None) else None
-    report = poll_links(runtime.session_factory(), settings, workspace_id=workspace)
+    report = poll_links(runtime.session_factory(), settings)  # that workspace's links: its credentials serve no other
     if args.json:
         print(json.dumps({"refreshed": report.refreshed, "resolved": report.resolved, "unlinked": report.unlinked,
                           "problems": report.problems}, indent=2))

@@ -153,7 +153,7 @@ def run_trackers(context, workspace_id: str) -> None:
     from bot.trackers.poll import poll_links
 
     if (tenant := _tenant(context, workspace_id)) is not None:
-        report = poll_links(tenant.runtime.session_factory(), tenant.settings, workspace_id=workspace_id)
+        report = poll_links(tenant.runtime.session_factory(), tenant.settings)
         log.info("trackers %s: %d refreshed, %d resolved", workspace_id, report.refreshed, report.resolved)
 
 

@@ -172,7 +172,7 @@ class Worker:
         settings = self.runner.settings
         if not configured(settings):
             return []
-        poll = partial(poll_links, self.runner.sessions, settings, workspace_id=settings.workspace_id)
+        poll = partial(poll_links, self.runner.sessions, settings)
         return [JobSpec("trackers", timedelta(minutes=settings.file.trackers.poll_minutes),
                         self._as_leader("trackers", poll))]
 

@@ -35,21 +35,21 @@ class PollReport:
     problems: dict[str, str] = field(default_factory=dict)  # tracker -> what stopped it
 
 
-def due_links(session, *, now: datetime, every: timedelta, workspace_id: str | None, tracker: str,
+def due_links(session, *, now: datetime, every: timedelta, workspace_id: str, tracker: str,
               batch: int) -> list[TrackerLink]:
     query = select(TrackerLink).where(
-        TrackerLink.is_open.is_(True), TrackerLink.tracker == tracker, TrackerLink.issue_key.is_not(None),
+        TrackerLink.workspace_id == workspace_id, TrackerLink.is_open.is_(True), TrackerLink.tracker == tracker,
+        TrackerLink.issue_key.is_not(None),
         or_(TrackerLink.last_polled_at.is_(None), TrackerLink.last_polled_at <= now - every))
-    if workspace_id is not None:
-        query = query.where(TrackerLink.workspace_id == workspace_id)
     return list(session.scalars(query.order_by(TrackerLink.last_polled_at.is_not(None), TrackerLink.last_polled_at,
                                                TrackerLink.id).limit(batch)))
 
 
-def poll_links(session_factory: sessionmaker, settings: Settings, *, workspace_id: str | None = None,
-               now: datetime | None = None, batch: int = BATCH,
+def poll_links(session_factory: sessionmaker, settings: Settings, *, now: datetime | None = None, batch: int = BATCH,
                clients: Mapping[str, object] | None = None, make: Callable[[str], object] | None = None) -> PollReport:
-    """Refresh the open links that are due; `clients` (tests) or `make(tracker)` give each tracker's client."""
+    """Refresh the open links of `settings.workspace_id` that are due (its credentials serve no other workspace's:
+    another's PAY-12 is not this tracker's); `clients` (tests) or `make(tracker)` give each tracker's client."""
+    workspace_id = settings.workspace_id
     now = now or utcnow()
     every = timedelta(minutes=settings.file.trackers.poll_minutes)
     report = PollReport()

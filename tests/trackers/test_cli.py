@@ -59,3 +59,24 @@ def test_config_check_warns_about_a_half_set_up_tracker(tmp_path, db_url):
     assert found == ["trackers.default: linear has no credentials: set LINEAR_API_KEY (README: Jira and Linear)",
                      "trackers.jira.project: not set, so every Create issue form needs a project key typed in",
                      "JIRA_URL: not https; Jira Cloud sites are https://<site>.atlassian.net"]
+
+
+def test_poll_leaves_another_workspaces_links_alone(tmp_path, db_url, session_factory, capsys):
+    from bot.storage.tracker_models import TrackerLink
+
+    jira = FakeJira()
+    with serve(jira) as jira_url, serve(FakeLinear()) as linear_url:
+        env = env_for(tmp_path, db_url, jira_url, linear_url)
+        client = make_client(load_settings(env), "jira")
+        for workspace in ("default", "T0OTHER"):  # the same key in two workspaces' own Jiras
+            create_issue(session_factory, client, workspace_id=workspace, subject=Subject("theme", "t-1", "Payments"),
+                         draft=IssueDraft("Payments", "d", "PAY"), user="U1", now=datetime(2026, 11, 1, tzinfo=UTC))
+        jira.resolve("PAY-1", datetime(2026, 11, 2, tzinfo=UTC))
+        jira.resolve("PAY-2", datetime(2026, 11, 2, tzinfo=UTC))
+        before = len(jira.requests)
+        assert main(["trackers", "poll", "--json"], env) == 0  # the config file's workspace, its credentials
+        assert json.loads(capsys.readouterr().out)["refreshed"] == 1 and len(jira.requests) == before + 1
+    with session_factory() as session:
+        links = {link.workspace_id: link for link in session.query(TrackerLink)}
+    assert links["default"].status_category == "done" and links["default"].last_polled_at is not None
+    assert links["T0OTHER"].is_open and links["T0OTHER"].status_category == "todo"  # as created, not polled
