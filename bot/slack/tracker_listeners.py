@@ -142,7 +142,8 @@ def _value(view: dict, block: str, action: str) -> str:
 
 
 def ack_create(ack, body: dict, view: dict, context: BoltContext) -> None:
-    settings = team_settings(context["services"], context["workspace_id"])
+    # Read once for the ack and its lazy after_create (RequestDb.settings), as Request.settings does.
+    settings = context["db"].settings.get(lambda: team_settings(context["services"], context["workspace_id"]))
     trackers = clients.configured(settings)
     tracker = _value(view, t.TRACKER_BLOCK, t.TRACKER_INPUT) or (trackers[0] if trackers else "")
     title = _value(view, t.TITLE_BLOCK, t.TITLE_INPUT)
