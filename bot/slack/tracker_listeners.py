@@ -59,7 +59,7 @@ def may_create(r: Request, session, subject: Subject) -> bool:
     """Admins, and owners: a playbook's owner (a theme), the trigger's playbook or action owner, the action's owner."""
     if r.is_admin:
         return True
-    settings = r.services.settings
+    settings = r.settings  # the workspace's playbooks (stored owners too), not the config file's
     owners = {p.owner for p in settings.file.playbooks.values()}
     if subject.kind == "trigger":
         trigger = session.get(TriggerRow, int(subject.key))

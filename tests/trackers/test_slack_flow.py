@@ -170,6 +170,18 @@ def test_only_admins_and_owners_may_create(world, session_factory):
     assert "only admins and owners" in json.dumps(dm["blocks"]) and not slack.of("views.open")
 
 
+def test_a_playbook_owner_stored_for_the_workspace_may_create(world, session_factory):
+    from bot.workspaces.settings import change_settings
+
+    driver, slack, jira, linear, settings = world
+    seed(session_factory, per_day={"t-pay": (3, 3), "t-inv": (2, 2)}, fixed_on=NOW.date(), days_before=14)
+    change_settings(session_factory, settings, "default", {"playbooks.billing_fix.owner": OTHER}, ADMIN)
+    buttons = detail_buttons(session_factory, settings, NOW.date())
+    click(driver, buttons["t-pay"], user=OTHER)
+    (opened,) = [c.args for c in slack.wait_for("views.open", 1)]
+    assert opened["view"]["callback_id"] == t.CREATE_VIEW
+
+
 def test_a_refused_create_links_nothing_and_says_why(world, session_factory):
     driver, slack, jira, linear, settings = world
     seed(session_factory, per_day={"t-pay": (3, 3), "t-inv": (2, 2)}, fixed_on=NOW.date(), days_before=14)
