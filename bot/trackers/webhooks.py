@@ -68,19 +68,26 @@ def _fresh(tracker: str, payload: dict, now_epoch: float) -> bool:
     return isinstance(stamp, (int, float)) and abs(now_epoch - stamp / 1000.0) <= MAX_AGE_SECONDS
 
 
-def refresh_issue(session_factory: sessionmaker, client, *, workspace_id: str, tracker: str, key: str,
-                  now: datetime) -> PollReport:
+def refresh_issue(session_factory: sessionmaker, make: Callable[[str], object], *, workspace_id: str, tracker: str,
+                  key: str, now: datetime) -> PollReport:
     """Refresh this workspace's open links to `key` on `tracker` from the tracker's API. Only the config file's
     workspace: the webhook secrets and the client's credentials are the environment's, and another workspace's
-    PAY-1 lives in its own tracker (its stored credentials), which the queue's poll refreshes."""
+    PAY-1 lives in its own tracker (its stored credentials), which the queue's poll refreshes. The client
+    (`make(tracker)`) is built only when the issue is linked: a Jira site's webhook fires for every issue."""
     report = PollReport()
     with session_factory.begin() as session:
-        for link in session.scalars(select(TrackerLink).where(
-                TrackerLink.workspace_id == workspace_id, TrackerLink.tracker == tracker,
-                or_(TrackerLink.issue_key == key, TrackerLink.issue_id == key),
-                TrackerLink.is_open.is_(True))):
-            if not refresh_link(link, client, now=now, report=report):
-                break
+        links = list(session.scalars(select(TrackerLink).where(
+            TrackerLink.workspace_id == workspace_id, TrackerLink.tracker == tracker,
+            or_(TrackerLink.issue_key == key, TrackerLink.issue_id == key), TrackerLink.is_open.is_(True))))
+        if not links:
+            return report
+        client = make(tracker)
+        try:
+            for link in links:
+                if not refresh_link(link, client, now=now, report=report):
+                    break
+        finally:
+            client.close()
     return report
 
 
@@ -103,10 +110,6 @@ def receive(settings: Settings, session_factory: sessionmaker, tracker: str, bod
     key = issue_key(tracker, payload)
     if key is None:
         return Answer(200, {"ok": True, "refreshed": 0})
-    client = (make or (lambda t: tracker_clients.make_client(settings, t)))(tracker)
-    try:
-        report = refresh_issue(session_factory, client, workspace_id=settings.workspace_id, tracker=tracker, key=key,
-                               now=utcnow())
-    finally:
-        client.close()
+    report = refresh_issue(session_factory, make or (lambda t: tracker_clients.make_client(settings, t)),
+                           workspace_id=settings.workspace_id, tracker=tracker, key=key, now=utcnow())
     return Answer(200, {"ok": True, "refreshed": report.refreshed})

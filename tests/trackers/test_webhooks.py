@@ -89,6 +89,11 @@ def test_linear_webhook_is_signed_and_fresh(tmp_path, session_factory):
         assert deliver(now * 1000, secret="wrong").status == 401
         assert deliver((now - 600) * 1000).body == {"ok": False, "error": "stale"}  # a replay ten minutes late
         assert deliver(now * 1000).body == {"ok": True, "refreshed": 1}
+        made = []
+        body = json.dumps({"type": "Issue", "data": {"identifier": "ENG-99"}, "webhookTimestamp": now * 1000}).encode()
+        answer = receive(settings, session_factory, "linear", body, {"linear-signature": sign(LINEAR_SECRET, body)},
+                         now_epoch=now, make=made.append)
+        assert answer.body == {"ok": True, "refreshed": 0} and made == []  # not linked: no client, no request
         from bot.trackers.webhooks import issue_key
 
         issue_uuid = next(iter(linear.issues))
