@@ -48,24 +48,26 @@ def due_links(session, *, now: datetime, every: timedelta, workspace_id: str, tr
 def poll_links(session_factory: sessionmaker, settings: Settings, *, now: datetime | None = None, batch: int = BATCH,
                clients: Mapping[str, object] | None = None, make: Callable[[str], object] | None = None) -> PollReport:
     """Refresh the open links of `settings.workspace_id` that are due (its credentials serve no other workspace's:
-    another's PAY-12 is not this tracker's); `clients` (tests) or `make(tracker)` give each tracker's client."""
+    another's PAY-12 is not this tracker's); `clients` (tests) or `make(tracker)` give each tracker's client,
+    built only when a link is due (most runs have none)."""
     workspace_id = settings.workspace_id
     now = now or utcnow()
     every = timedelta(minutes=settings.file.trackers.poll_minutes)
     report = PollReport()
     for tracker in tracker_clients.configured(settings):
-        given = (clients or {}).get(tracker)
-        client = given or (make or (lambda t: tracker_clients.make_client(settings, t)))(tracker)
-        try:
-            with session_factory.begin() as session:
-                links = due_links(session, now=now, every=every, workspace_id=workspace_id, tracker=tracker,
-                                  batch=batch)
+        with session_factory.begin() as session:
+            links = due_links(session, now=now, every=every, workspace_id=workspace_id, tracker=tracker, batch=batch)
+            if not links:
+                continue
+            given = (clients or {}).get(tracker)
+            client = given or (make or (lambda t: tracker_clients.make_client(settings, t)))(tracker)
+            try:
                 for link in links:
                     if not refresh_link(link, client, now=now, report=report):
                         break
-        finally:
-            if given is None:
-                client.close()
+            finally:
+                if given is None:
+                    client.close()
     return report
 
 

@@ -80,3 +80,12 @@ def test_poll_leaves_another_workspaces_links_alone(tmp_path, db_url, session_fa
         links = {link.workspace_id: link for link in session.query(TrackerLink)}
     assert links["default"].status_category == "done" and links["default"].last_polled_at is not None
     assert links["T0OTHER"].is_open and links["T0OTHER"].status_category == "todo"  # as created, not polled
+
+
+def test_poll_with_nothing_due_builds_no_client(tmp_path, db_url, session_factory):
+    from bot.trackers.poll import poll_links
+
+    made = []
+    settings = load_settings(env_for(tmp_path, db_url, "https://jira.invalid", "https://linear.invalid"))
+    report = poll_links(session_factory, settings, make=made.append)
+    assert (report.refreshed, report.problems, made) == (0, {}, [])  # no link due: no client, no request
