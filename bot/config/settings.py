@@ -71,6 +71,14 @@ class Environment(BaseModel):
     def stored_integrations(self) -> frozenset[str]:
         return self._stored_integrations
 
+    def auth_hint(self, kind: str, variables: str, workspace_id: str) -> str:
+        """What to check when `kind` refuses the credentials serving `workspace_id`: the stored ones, named by
+        workspace, or the environment's `variables`."""
+        if kind not in self._stored_integrations:
+            return variables
+        return (f"the {kind} credentials stored for workspace {workspace_id} (replace them: `signalroom integration "
+                f"remove {kind} --workspace {workspace_id}`, then `integration add`)")
+
     @property
     def zendesk_base_url(self) -> str | None:
         if self.zendesk_url:

@@ -48,7 +48,6 @@ def configured(settings: Settings) -> bool:
 def make_client(settings: Settings, *, http: httpx.Client | None = None, sleep: Callable[[float], None] = time.sleep,
                 clock: Callable[[], float] = time.time) -> HubSpotClient:
     from bot.errors import UsageError
-    from bot.workspaces.integrations import auth_hint
 
     if settings.env.hubspot_token is None:
         raise UsageError(f"HubSpot is not set up for workspace {settings.workspace_id}: set HUBSPOT_TOKEN to a "
@@ -56,7 +55,7 @@ def make_client(settings: Settings, *, http: httpx.Client | None = None, sleep: 
                          f"--workspace {settings.workspace_id}` (README: HubSpot)")
     return HubSpotClient(http or httpx.Client(timeout=TIMEOUT), token=settings.env.hubspot_token.get_secret_value(),
                          base_url=settings.env.hubspot_url, sleep=sleep, clock=clock,
-                         auth_hint=auth_hint(settings, "hubspot", HubSpotClient.auth_hint))
+                         auth_hint=settings.env.auth_hint("hubspot", HubSpotClient.auth_hint, settings.workspace_id))
 
 
 def _number(text: str | None) -> float | None:

@@ -61,16 +61,14 @@ def make_client(settings: Settings, tracker: str, *, http: httpx.Client | None =
     if problem:
         raise UsageError(f"{tracker} is not set up for workspace {settings.workspace_id}: {problem}, or store them "
                          f"with `signalroom integration add {tracker} --workspace {settings.workspace_id}`")
-    from bot.workspaces.integrations import auth_hint
-
     env = settings.env
     http = http or httpx.Client(timeout=TIMEOUT)
     if tracker == "jira":
         return JiraClient(http, base_url=env.jira_url, email=env.jira_email,
                           api_token=env.jira_api_token.get_secret_value(), sleep=sleep, clock=clock,
-                          auth_hint=auth_hint(settings, "jira", JIRA_HINT))
+                          auth_hint=env.auth_hint("jira", JIRA_HINT, settings.workspace_id))
     return LinearClient(http, api_key=env.linear_api_key.get_secret_value(), base_url=env.linear_url, sleep=sleep,
-                        clock=clock, auth_hint=auth_hint(settings, "linear", LINEAR_HINT))
+                        clock=clock, auth_hint=env.auth_hint("linear", LINEAR_HINT, settings.workspace_id))
 
 
 def warnings(settings: Settings) -> list[str]:

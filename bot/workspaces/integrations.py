@@ -218,16 +218,6 @@ def _opened(base, rows) -> list[tuple[Any, Any]]:
     return out
 
 
-def auth_hint(settings, kind: str, variables: str) -> str:
-    """What to check when `kind` refuses the credentials serving `settings.workspace_id`: the stored ones, named
-    by workspace, or the environment's `variables`."""
-    if kind not in settings.env.stored_integrations:
-        return variables
-    team = settings.workspace_id
-    return (f"the {kind} credentials stored for workspace {team} (replace them: `signalroom integration remove "
-            f"{kind} --workspace {team}`, then `integration add`)")
-
-
 def without_environment(settings):
     """`settings` for a workspace other than the config file's own that has nothing stored: none of the
     environment's integration credentials."""
