@@ -4,6 +4,7 @@ Each handler takes the parsed command, makes one call (a read here, or a flow sh
 and forms: `bot.slack.flows`) and renders its answer; the words come from templates."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from slack_bolt import App, BoltContext
@@ -26,6 +27,7 @@ from bot.slack.request import Request, replying
 from bot.slack.tracker_ids import create_value
 from bot.trackers.clients import configured as trackers_configured
 
+log = logging.getLogger(__name__)
 COMMAND = "/metrics"
 LIST_LIMIT = 20
 
@@ -41,6 +43,10 @@ def ack_metrics(ack, command: dict, context: BoltContext, client: WebClient) -> 
         message = error_message(str(exc))
         ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
         return
+    except Exception:  # noqa: BLE001 - e.g. the database is down: ack anyway, the lazy answer reports it
+        log.warning("/metrics: could not read the workspace's settings before the ack", exc_info=True)
+        ack()
+        return
     if isinstance(parsed, grammar.Help):
         message = help_message()
         ack(text=message.text, blocks=message.blocks, response_type="ephemeral")
@@ -50,15 +56,13 @@ def ack_metrics(ack, command: dict, context: BoltContext, client: WebClient) -> 
 
 def answer_metrics(command: dict, context: BoltContext, respond, client: WebClient) -> None:
     request = _request(command, context, client)
-    try:
-        parsed = _parse(command, request)
-    except UsageError:
-        context["db"].close()
-        return  # the ack already said what was wrong
-    if isinstance(parsed, grammar.Help):
-        context["db"].close()
-        return
-    with replying(context, respond):
+    with replying(context, respond):  # also a failure to read the settings gets its reply with a reference
+        try:
+            parsed = _parse(command, request)
+        except UsageError:
+            return  # the ack already said what was wrong
+        if isinstance(parsed, grammar.Help):
+            return
         message = handle(parsed, request)
         if message is not None:
             respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)

@@ -179,10 +179,7 @@ def team_settings(services: Services, workspace_id: str) -> Settings:
     from bot.workspaces.settings import known_settings_for
 
     base = services.settings
-    try:
-        settings = known_settings_for(services.session_factory, base, workspace_id)
-    except UsageError:  # stored credentials no key opens (SecretKeyError): as a workspace with no row
-        settings = None
+    settings = known_settings_for(services.session_factory, base, workspace_id)
     if settings is not None:
         return settings
     # nor the environment's Jira/Linear/HubSpot credentials (bot/workspaces/integrations.py)

@@ -318,3 +318,20 @@ def test_review_log_action_opens_prefilled_modal_linked_to_trigger(driver, sessi
     with session_factory() as session:
         (action,) = [a for a in list_actions(session, workspace_id="default") if a.description == "Fix the card form"]
     assert (action.trigger_id, action.dimension, action.segment) == (trigger_id, "product_area", "billing")
+
+
+def test_a_database_outage_before_the_ack_is_still_acked_and_answered(driver, monkeypatch):
+    """Reading the workspace's settings fails (the database is down): Slack gets its ack in time, not
+    `dispatch_failed`, and the user a short reply with a reference, never the error."""
+    from sqlalchemy.exc import OperationalError
+
+    import bot.workspaces.settings as workspace_settings
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT workspaces", {}, Exception("connection refused: secret-host"))
+
+    monkeypatch.setattr(workspace_settings, "known_settings_for", down)
+    response = driver.command("")
+    assert response.status_code == 200
+    text = driver.answer()["text"]
+    assert "Something went wrong" in text and "secret-host" not in text and "Traceback" not in text
