@@ -78,10 +78,23 @@ class Tenants:
             return set(workspaces(self.runtime.base, self.runtime.engine()))
         return None if env.slack_bot_token is not None else set()
 
+    def is_served(self, workspace_id: str) -> bool:
+        """`workspace_id in served()` for one team, without listing them all: its row's paused flag (no row:
+        served only if it is the config file's own) and, with OAuth, its installation. A job asks this, so
+        a cycle of n workspaces costs n constant-size checks, not n lists of n."""
+        from bot.slack.installations import installed
+        from bot.storage.workspace_models import Workspace
+
+        with self.runtime.session_factory()() as session:
+            paused = session.execute(select(Workspace.paused).where(Workspace.team_id == workspace_id)).scalar()
+        if paused is None and workspace_id != self.runtime.base.workspace_id:
+            return False  # removed (or never added)
+        return not paused and installed(self.runtime.base, self.runtime.engine(), workspace_id)
+
     def tenant(self, workspace_id: str, *, check: bool = True) -> Tenant | None:
         """What a job for `workspace_id` works with; None when it is no longer served (paused, removed,
         uninstalled since the job was queued). `check=False`: the caller has just listed it as served."""
-        if check and workspace_id not in self.served():
+        if check and not self.is_served(workspace_id):
             log.info("workspace %s is not served (paused, removed or uninstalled): job skipped", workspace_id)
             return None
         try:

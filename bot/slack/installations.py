@@ -159,6 +159,22 @@ def workspaces(settings, engine: Engine) -> list[str]:
         return sorted(row[0] for row in rows)
 
 
+def installed(settings, engine: Engine, team_id: str) -> bool:
+    """Whether a scheduled job may serve `team_id` as far as Slack goes, in at most one query for that team:
+    with OAuth, it has a bot token (`workspaces` lists them all); with SLACK_BOT_TOKEN, every team does;
+    with neither, none."""
+    from sqlalchemy import select
+
+    from bot.storage.slack_models import slack_bots
+
+    env = settings.env
+    if not (env.slack_client_id and env.slack_client_secret):
+        return env.slack_bot_token is not None
+    with engine.connect() as connection:
+        return connection.execute(select(slack_bots.c.id).where(
+            slack_bots.c.client_id == env.slack_client_id, slack_bots.c.team_id == team_id).limit(1)).first() is not None
+
+
 def client_for_workspace(settings, engine: Engine, workspace_id: str):
     """A Web API client with the right bot token for `workspace_id` (SLACK_API_URL honoured)."""
     from bot.errors import UsageError
