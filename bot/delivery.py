@@ -9,6 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 METADATA_EVENT = "signalroom_post"  # event_type of the metadata that carries a post's ledger key
+# Slack's answers to a token that will not work again: the app was uninstalled or its token revoked
+# (token_revoked), the workspace or the bot's account was deactivated (account_inactive), the token is unknown
+# (invalid_auth). Nothing sent with that token can succeed, so nothing more is tried (bot/slack/revocations.py).
+NOT_INSTALLED_ERRORS = frozenset({"token_revoked", "account_inactive", "invalid_auth"})
 
 
 class DeliveryError(Exception):
@@ -17,6 +21,10 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, code: str, channel: str | None = None) -> None:
         super().__init__(message)
         self.code, self.channel = code, channel
+
+
+class NotInstalledError(DeliveryError):
+    """Slack refuses the workspace's token for good (`NOT_INSTALLED_ERRORS`): the app is no longer installed there."""
 
 
 class UncertainDeliveryError(DeliveryError):

@@ -3,7 +3,8 @@
 Served: every stored workspace that is not paused, plus the config file's own
 workspace (unless its row is paused), each only while it is installed: with OAuth
 (SLACK_CLIENT_ID/SECRET) a workspace whose bot token was deleted (uninstall,
-tokens revoked) is skipped; without OAuth, SLACK_BOT_TOKEN serves them all. A
+tokens revoked) is skipped; without OAuth, SLACK_BOT_TOKEN serves them all, except
+a workspace where Slack refused that very token (bot/slack/revocations.py). A
 deleted workspace has no row and is not served; a job already queued for it finds
 no tenant and does nothing.
 
@@ -66,8 +67,8 @@ class Tenants:
             rows = session.execute(select(Workspace.team_id, Workspace.paused)).all()
         paused = {team for team, is_paused in rows if is_paused}
         teams = sorted({team for team, _ in rows} | {base.workspace_id})
-        installed = self._installed()
-        return [team for team in teams if team not in paused and (installed is None or team in installed)]
+        installed, refused = self._installed(), self._refused()
+        return [team for team in teams if team not in paused | refused and (installed is None or team in installed)]
 
     def _installed(self) -> set[str] | None:
         """Teams with a bot token (OAuth installs); None: every team (SLACK_BOT_TOKEN); empty: no token at all."""
@@ -77,6 +78,16 @@ class Tenants:
 
             return set(workspaces(self.runtime.base, self.runtime.engine()))
         return None if env.slack_bot_token is not None else set()
+
+    def _refused(self, workspace_id: str | None = None) -> set[str]:
+        """Teams (or just `workspace_id`) where Slack refused SLACK_BOT_TOKEN for good (OAuth installs: their
+        bot token is deleted instead, bot/slack/revocations.py)."""
+        env = self.runtime.base.env
+        if env.slack_bot_token is None or (env.slack_client_id and env.slack_client_secret):
+            return set()
+        from bot.slack.revocations import refused_workspaces
+
+        return refused_workspaces(self.runtime.engine(), env.slack_bot_token.get_secret_value(), only=workspace_id)
 
     def is_served(self, workspace_id: str) -> bool:
         """`workspace_id in served()` for one team, without listing them all: its row's paused flag (no row:
@@ -89,7 +100,8 @@ class Tenants:
             paused = session.execute(select(Workspace.paused).where(Workspace.team_id == workspace_id)).scalar()
         if paused is None and workspace_id != self.runtime.base.workspace_id:
             return False  # removed (or never added)
-        return not paused and installed(self.runtime.base, self.runtime.engine(), workspace_id)
+        return not paused and installed(self.runtime.base, self.runtime.engine(), workspace_id) \
+            and not self._refused(workspace_id)
 
     def tenant(self, workspace_id: str, *, check: bool = True) -> Tenant | None:
         """What a job for `workspace_id` works with; None when it is no longer served (paused, removed,

@@ -66,10 +66,18 @@ class Publisher:
     def _target(self, key: ledger.Key, dm: bool) -> str:
         return self.delivery.open_dm(key.channel) if dm else key.channel
 
+    def _halted(self) -> str | None:
+        """Why nothing new is claimed: the worker is shutting down, or Slack refused the workspace's token for
+        good (the delivery's `gone`: its remaining posts are not tried, bot/slack/revocations.py)."""
+        if self.stopping():
+            return "shutting down"
+        gone = getattr(self.delivery, "gone", None)
+        return None if gone is None else f"not installed ({gone})"
+
     def message(self, key: ledger.Key, message: Message, *, thread_ts: str | None = None, dm: bool = False) -> Result:
         """Post (or edit) one message under `key`. With `dm`, `key.channel` is a user id."""
-        if self.stopping():
-            return self._done(Result(key, "busy", error="shutting down"))
+        if halted := self._halted():
+            return self._done(Result(key, "busy", error=halted))
         if not dm and thread_ts is None and len(split(message)) > 1:
             # Too long for one message: a parent and replies, each under its own ledger row, so an edit
             # edits them all (the client alone would post the replies again on every edit).
@@ -101,7 +109,8 @@ class Publisher:
             if claim.mode == "post":
                 ledger.mark_failed(self.sessions, workspace_id=self.workspace_id, claim_id=claim.id,
                                    error=f"{error.code}: {error}", now=self.clock())
-            log.warning("could not deliver %s to %s: %s", key.ritual, key.channel, error.code)
+            if getattr(self.delivery, "gone", None) is None:  # else the one line was logged by the delivery
+                log.warning("could not deliver %s to %s: %s", key.ritual, key.channel, error.code)
             return self._done(Result(key, "failed", error=str(error)))
         ledger.mark_posted(self.sessions, workspace_id=self.workspace_id, claim_id=claim.id, ts=ts,
                            thread_ts=thread_ts, digest=digest, now=self.clock())
@@ -150,8 +159,8 @@ class Publisher:
 
     def chart(self, key: ledger.Key, chart: Chart, *, channel: str, thread_ts: str) -> Result:
         """Upload a chart into a thread once (its ledger row stores the file id)."""
-        if self.stopping():
-            return self._done(Result(key, "busy", error="shutting down"))
+        if halted := self._halted():
+            return self._done(Result(key, "busy", error=halted))
         claim = ledger.claim(self.sessions, workspace_id=self.workspace_id, key=key, now=self.clock())
         if claim.mode == "check":
             # A file share carries no metadata: its file name in this thread is what is looked for.

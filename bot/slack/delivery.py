@@ -30,12 +30,18 @@ class SlackDelivery:
     client: Any  # slack_sdk.WebClient
     sleep: Callable[[float], None] = time.sleep
     notifier: Any = None  # bot.slack.notifier.Notifier over the same client (made when not given)
+    on_not_installed: Callable[[Any], None] | None = None  # Slack refused the token for good (bot/slack/revocations.py)
     _tz_cache: dict[str, str | None] = field(default_factory=dict)
     _user_cache: dict[str, str | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.notifier is None:
-            self.notifier = Notifier(self.client, sleep=self.sleep)  # its retry policy, the app's too
+            self.notifier = Notifier(self.client, sleep=self.sleep, on_not_installed=self.on_not_installed)
+
+    @property
+    def gone(self) -> str | None:
+        """Slack's refusal of the workspace's token (token_revoked…) once seen: nothing more is delivered."""
+        return getattr(self.notifier, "gone", None)
 
     @classmethod
     def from_settings(cls, settings, engine=None, *, sleep: Callable[[float], None] = time.sleep) -> SlackDelivery:
@@ -46,11 +52,22 @@ class SlackDelivery:
         if engine is not None and settings.env.slack_client_id and settings.env.slack_client_secret:
             from bot.slack.installations import client_for_workspace
 
-            return cls(client=client_for_workspace(settings, engine, settings.workspace_id), sleep=sleep)
-        token = settings.env.slack_bot_token
-        if token is None:
+            client = client_for_workspace(settings, engine, settings.workspace_id)
+        elif settings.env.slack_bot_token is None:
             raise UsageError("set SLACK_BOT_TOKEN to post to Slack (or use --dry-run)")
-        return cls(client=web_client(settings, token.get_secret_value()), sleep=sleep)
+        else:
+            client = web_client(settings, settings.env.slack_bot_token.get_secret_value())
+        if engine is None:
+            return cls(client=client, sleep=sleep)
+        from bot.slack import revocations  # a token Slack refuses for good: this run's posts stop, later runs skip
+
+        delivery = cls(client=client, sleep=sleep, on_not_installed=revocations.on_refused(settings, engine, client.token))
+        if settings.env.slack_bot_token is not None and client.token == settings.env.slack_bot_token.get_secret_value() \
+                and revocations.is_refused(engine, workspace_id=settings.workspace_id, token=client.token):
+            delivery.notifier.gone = "token_refused"
+            log.warning("Slack workspace %s: Slack refused this bot token before: nothing is posted until "
+                        "SLACK_BOT_TOKEN is replaced", settings.workspace_id)
+        return delivery
 
     def post(self, channel: str, message: Message, *, thread_ts: str | None = None,
              key: str | None = None, digest: str | None = None) -> str:

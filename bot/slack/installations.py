@@ -11,6 +11,13 @@ the helpdesk credentials in bot/credentials.py): OAuth installs need the key, a 
 SLACK_BOT_TOKEN stores no token and needs none. Uninstalls (`app_uninstalled`, `tokens_revoked`) delete
 the tokens through `delete_bot` / `delete_installation` (Bolt's built-in listeners call them, see
 bot/slack/uninstalls.py); a team without a bot token is no longer in `workspaces`, so no job serves it.
+
+Enterprise Grid: a workspace-level install inside an org is stored under its enterprise and team ids and is
+the tenant of that team id, like any workspace. An org-wide install (`is_enterprise_install`) is stored under
+the enterprise id with no team id: its one bot token serves every workspace of the org, and the org is one
+tenant whose id is the enterprise id (what requests through that install are scoped by, bot/slack/request.py).
+`installed_as` says under which ids a tenant's bot is stored; its uninstall deletes only those rows, so a
+workspace's uninstall inside an org leaves the org's install, and the org's leaves its workspaces' own.
 """
 from __future__ import annotations
 
@@ -128,17 +135,38 @@ def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
                                      table_name=OAUTH_STATES_TABLE)
 
 
-def bot_token_for(store: SQLAlchemyInstallationStore, *, team_id: str, enterprise_id: str | None = None) -> str | None:
-    """The bot token installed for a workspace (what a scheduled job posts with), or None."""
-    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+def installed_as(engine: Engine, client_id: str, workspace_id: str) -> tuple[str | None, str | None] | None:
+    """The (enterprise_id, team_id) a tenant's bot is stored under: its own install (in a Grid org or not), else
+    (the org, None) for an org-wide install whose tenant id is the enterprise id; None when neither exists."""
+    from sqlalchemy import desc, or_, select
+
+    from bot.storage.slack_models import slack_bots
+
+    c = slack_bots.c
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(c.enterprise_id, c.team_id).where(
+                c.client_id == client_id,
+                or_(c.team_id == workspace_id,
+                    and_(c.team_id.is_(None), c.enterprise_id == workspace_id, c.is_enterprise_install.is_(True))))
+            .order_by(c.team_id.is_(None), desc(c.installed_at)).limit(1)).first()
+    return None if row is None else (row.enterprise_id, row.team_id)
+
+
+def bot_token_for(store: SQLAlchemyInstallationStore, *, team_id: str | None,
+                  enterprise_id: str | None = None) -> str | None:
+    """The bot token installed for a workspace (what a scheduled job posts with), or None; `team_id` None: the
+    org-wide install of `enterprise_id`."""
+    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=team_id is None)
     return bot.bot_token if bot else None
 
 
-def missing_scopes(store: SQLAlchemyInstallationStore, *, team_id: str, enterprise_id: str | None = None) -> tuple[str, ...]:
+def missing_scopes(store: SQLAlchemyInstallationStore, *, team_id: str | None,
+                   enterprise_id: str | None = None) -> tuple[str, ...]:
     """The bot scopes the app needs (bot/slack/scopes.py) that the workspace's installation was not granted."""
     from bot.slack.scopes import required_scopes
 
-    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=team_id is None)
     if bot is None:
         return ()
     granted = set(bot.bot_scopes or ())
@@ -146,33 +174,38 @@ def missing_scopes(store: SQLAlchemyInstallationStore, *, team_id: str, enterpri
 
 
 def workspaces(settings, engine: Engine) -> list[str]:
-    """Every workspace a scheduled job should serve: the configured one, or each OAuth-installed team."""
+    """Every workspace a scheduled job should serve: the configured one, or each OAuth-installed tenant (a team,
+    or an org-wide install's enterprise id)."""
     from sqlalchemy import select
 
     from bot.storage.slack_models import slack_bots
 
     if not (settings.env.slack_client_id and settings.env.slack_client_secret):
         return [settings.workspace_id]
+    c = slack_bots.c
     with engine.connect() as connection:
-        rows = connection.execute(select(slack_bots.c.team_id).where(
-            slack_bots.c.client_id == settings.env.slack_client_id, slack_bots.c.team_id.is_not(None)).distinct())
-        return sorted(row[0] for row in rows)
+        rows = connection.execute(select(c.team_id, c.enterprise_id, c.is_enterprise_install).where(
+            c.client_id == settings.env.slack_client_id).distinct())
+        return sorted({team or enterprise for team, enterprise, org in rows if team or (org and enterprise)})
 
 
 def installed(settings, engine: Engine, team_id: str) -> bool:
     """Whether a scheduled job may serve `team_id` as far as Slack goes, in at most one query for that team:
-    with OAuth, it has a bot token (`workspaces` lists them all); with SLACK_BOT_TOKEN, every team does;
-    with neither, none."""
-    from sqlalchemy import select
-
-    from bot.storage.slack_models import slack_bots
-
+    with OAuth, it has a bot token (`workspaces` lists them all: a team's own, or an org-wide install's for its
+    enterprise id); with SLACK_BOT_TOKEN, every team does; with neither, none."""
     env = settings.env
     if not (env.slack_client_id and env.slack_client_secret):
         return env.slack_bot_token is not None
-    with engine.connect() as connection:
-        return connection.execute(select(slack_bots.c.id).where(
-            slack_bots.c.client_id == env.slack_client_id, slack_bots.c.team_id == team_id).limit(1)).first() is not None
+    return installed_as(engine, env.slack_client_id, team_id) is not None
+
+
+def forget_bot(settings, engine: Engine, workspace_id: str) -> None:
+    """Delete a tenant's bot token (Slack refuses it for good: bot/slack/revocations.py), as `tokens_revoked` would."""
+    from bot.credentials import keyring
+
+    if (where := installed_as(engine, settings.env.slack_client_id, workspace_id)) is not None:
+        store = installation_store(settings.env.slack_client_id, engine, keyring(settings))
+        store.delete_bot(enterprise_id=where[0], team_id=where[1])
 
 
 def client_for_workspace(settings, engine: Engine, workspace_id: str):
@@ -185,10 +218,11 @@ def client_for_workspace(settings, engine: Engine, workspace_id: str):
         from bot.credentials import keyring
 
         store = installation_store(env.slack_client_id, engine, keyring(settings))
-        token = bot_token_for(store, team_id=workspace_id)
+        where = installed_as(engine, env.slack_client_id, workspace_id)
+        token = None if where is None else bot_token_for(store, enterprise_id=where[0], team_id=where[1])
         if token is None:
             raise UsageError(f"no Slack installation for workspace {workspace_id}: install the app through /slack/install")
-        if missing := missing_scopes(store, team_id=workspace_id):
+        if missing := missing_scopes(store, enterprise_id=where[0], team_id=where[1]):
             log.warning("workspace %s was installed without %s, which the app now needs: an admin of that workspace "
                         "should reinstall through /slack/install", workspace_id, ", ".join(missing))
     elif env.slack_bot_token is not None:

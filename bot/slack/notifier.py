@@ -15,6 +15,10 @@ One `Notifier` per Web API client (so per workspace token). It
 - paces posts to about one message per second per channel;
 - answers `not_in_channel` by joining a public channel (`conversations.join`)
   and retrying once, otherwise raises `DeliveryError` with a fix a person can do.
+- answers a token Slack refuses for good (`token_revoked`, `account_inactive`,
+  `invalid_auth`) with `NotInstalledError`, never retried; given `on_not_installed`
+  (the rituals' delivery, bot/slack/revocations.py), it calls it once and makes no
+  further call at all: every later one raises `NotInstalledError` at once (`gone`).
 
 The rituals worker uses the same client (`bot.slack.delivery.SlackDelivery` wraps it):
 `post(channel, message, thread_ts=None, metadata=None) -> PostedRef`, `update(channel, ts, message)`,
@@ -38,7 +42,9 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from bot.blocks import MAX_TOTAL_CHARS, Message, split
 from bot.delivery import (  # noqa: F401 - the app's handlers catch them as notifier.X
     METADATA_EVENT,
+    NOT_INSTALLED_ERRORS,
     DeliveryError,
+    NotInstalledError,
     UncertainDeliveryError,
     post_metadata,
 )
@@ -122,8 +128,11 @@ class Notifier:
         min_interval: float = 1.0,
         max_attempts: int = 4,
         join_public: bool = True,
+        on_not_installed: Callable[[NotInstalledError], None] | None = None,
     ) -> None:
         self.client = client
+        self._on_not_installed = on_not_installed
+        self.gone: str | None = None  # Slack's refusal of the token, once seen (with `on_not_installed`)
         client.retry_handlers = []  # retries are decided in `_call` (a blind one could post twice)
         self._sleep, self._clock = sleep, clock
         self._min_interval, self._max_attempts, self._join_public = min_interval, max_attempts, join_public
@@ -299,6 +308,15 @@ class Notifier:
             data = self._call("chat.postMessage", **kwargs)
         return data["ts"]
 
+    def _not_installed(self, error: NotInstalledError) -> NotInstalledError:
+        """The first refusal of the token: remember it and tell `on_not_installed` (once); the error to raise."""
+        if self._on_not_installed is not None:
+            with self._lock:
+                first, self.gone = self.gone is None, self.gone or error.code
+            if first:
+                self._on_not_installed(error)
+        return error
+
     def _pace(self, channel: str) -> None:
         """About one message per second per channel (Slack's posting limit)."""
         with self._lock:
@@ -315,6 +333,9 @@ class Notifier:
     def _attempt(self, method: str, channel: str | None, send: Callable[[], Any], *, once: bool | None = None) -> Any:
         """`send` until it succeeds or fails for good; `once`: the call must not run twice (see NOT_IDEMPOTENT)."""
         once = method in NOT_IDEMPOTENT if once is None else once
+        if self.gone is not None:
+            raise NotInstalledError(f"not sent: Slack refused this workspace's token ({self.gone})", code=self.gone,
+                                    channel=channel)
         attempt = 0
         while True:
             try:
@@ -334,6 +355,8 @@ class Notifier:
                     hint = FATAL_HINTS.get(code, "Slack answered {code} to " + method).format(channel=channel, code=code)
                     if code == "missing_scope":
                         hint = missing_scope_hint(method, response.get("needed"))
+                    if code in NOT_INSTALLED_ERRORS:
+                        raise self._not_installed(NotInstalledError(hint, code=code, channel=channel)) from None
                     raise DeliveryError(hint, code=code, channel=channel) from None
             except (SlackRequestError, OSError) as exc:
                 if once and not never_sent(exc):

@@ -22,7 +22,9 @@
   the table does not list is refused (`method_not_in_scope_table`) so the table cannot fall behind
   the code;
 - like Slack after an uninstall, a token given to `revoke(token)` gets `token_revoked` from every method
-  (and a reinstall through `oauth.v2.access` is given a new token).
+  (HTTP 200, `ok: false`; `revoke(token, error="account_inactive")` for a deactivated workspace or bot,
+  `"invalid_auth"` for a token Slack does not know), and a reinstall through `oauth.v2.access` is given a
+  new token.
 
 Every call is recorded (`calls`, `of(method)`, `wait_for(method, count)`). Faults are injected per method:
 `fail("chat.postMessage", "msg_blocks_too_long")`, `rate_limit("chat.postMessage", retry_after=7, times=2)`
@@ -101,7 +103,7 @@ class FakeSlack:
         self.team_id, self.bot_user_id = team_id, bot_user_id
         self.scopes = frozenset(manifest_scopes() if scopes is None else scopes)  # every token's, unless granted
         self.token_scopes: dict[str, frozenset[str]] = {}
-        self.revoked: set[str] = set()  # tokens of an uninstalled app (or revoked one by one)
+        self.revoked: dict[str, str] = {}  # tokens of an uninstalled app (or revoked one by one) → Slack's error
         self.users: dict[str, dict[str, Any]] = dict(users or {})  # id → {"tz": ..., "profile": {"email": ...}}
         self.usergroups = dict(usergroups or {})
         self.outside = set(outside or ())  # channels the bot is not a member of
@@ -145,10 +147,10 @@ class FakeSlack:
         """The scopes one token carries (others keep `scopes`)."""
         self.token_scopes[token] = frozenset(scopes)
 
-    def revoke(self, *tokens: str) -> None:
+    def revoke(self, *tokens: str, error: str = "token_revoked") -> None:
         """What an uninstall does to the workspace's tokens: every later call with them is refused."""
         with self._lock:
-            self.revoked.update(tokens)
+            self.revoked.update(dict.fromkeys(tokens, error))
 
     def scopes_of(self, token: str | None) -> frozenset[str]:
         return self.token_scopes.get(token or "", self.scopes)
@@ -219,7 +221,7 @@ class FakeSlack:
         if handler is None:
             return httpx.Response(200, json={"ok": False, "error": "unknown_method"})
         if token in self.revoked:
-            return httpx.Response(200, json={"ok": False, "error": "token_revoked"})
+            return httpx.Response(200, json={"ok": False, "error": self.revoked[token]})
         if refusal := self._scope_refusal(method, token):
             return httpx.Response(200, json=refusal)
         return httpx.Response(200, json=handler(args, request))
