@@ -26,11 +26,15 @@ and scope besides.
 
 `plan` lists the due jobs in rounds, one job per workspace per round, so that
 first-in-first-out treats a workspace with ten sources and one with one alike.
+`enqueue_due` plans and queues `PLAN_CHUNK` workspaces at a time, so workers start on
+the first jobs while the rest are planned (`worker --once` waits for the planner:
+bot/queue/run.py).
 """
 from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,15 +59,25 @@ class Planned:
     every: timedelta
 
 
-def enqueue_due(tenants: Tenants, now: datetime) -> int:
-    """Queue every job due now whose period nobody has claimed yet; how many were queued."""
-    return enqueue(tenants.runtime.session_factory(), plan(tenants, now), now)
+PLAN_CHUNK = 25  # workspaces planned and queued at a time: workers start on the first ones meanwhile
 
 
-def plan(tenants: Tenants, now: datetime) -> list[Planned]:
-    """Every job due now, round by round across the served workspaces (`enqueue` claims them)."""
+def enqueue_due(tenants: Tenants, now: datetime, *, between: Callable[[], object] = lambda: None) -> int:
+    """Queue every job due now whose period nobody has claimed yet; how many were queued. Planned and
+    queued `PLAN_CHUNK` workspaces at a time (calling `between` after each), so that with hundreds of
+    workspaces the first jobs run while the rest are still being planned."""
+    served, sessions, queued = tenants.served(), tenants.runtime.session_factory(), 0
+    for start in range(0, len(served), PLAN_CHUNK):
+        queued += enqueue(sessions, plan(tenants, now, served[start:start + PLAN_CHUNK]), now)
+        between()
+    return queued
+
+
+def plan(tenants: Tenants, now: datetime, workspaces: list[str] | None = None) -> list[Planned]:
+    """Every job due now, round by round across the served workspaces (or those of `workspaces`, taken as
+    served; `enqueue` claims them)."""
     per_workspace = []
-    for workspace_id in tenants.served():
+    for workspace_id in tenants.served() if workspaces is None else workspaces:
         tenant = tenants.tenant(workspace_id, check=False)
         if tenant is None:
             continue

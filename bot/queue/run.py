@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +28,11 @@ SHUTDOWN_GRACE = timedelta(seconds=20)
 # `--once` processes started together plan once: the first takes this round, the others only work the
 # queue (each job's own claim keeps it single either way; this saves N-1 plannings' reads)
 PLAN_ROUND = timedelta(seconds=20)
+# Held while one `--once` process plans (renewed after every chunk of workspaces). The others work the
+# jobs it has queued so far and do not take an empty queue for the end while it is held: with hundreds
+# of workspaces planning takes a while, and they would otherwise exit before the first jobs appear.
+PLANNING = "due:planning"
+PLANNING_TTL = timedelta(minutes=2)
 _LEFT = """
 SELECT count(*) AS n FROM procrastinate_jobs
  WHERE (status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())
@@ -66,12 +72,36 @@ def run_once(runtime, options: Options = Options()) -> OnceReport:
 async def _once(app, tenants: Tenants, options: Options) -> OnceReport:
     async with app.open_async():
         recovered = await recover_stalled(app, options.stalled_after)
-        queued = 0
-        if await asyncio.to_thread(lease.claim, tenants.runtime.session_factory(), name="due:plan-round",
-                                   now=datetime.now(UTC), ttl=PLAN_ROUND):
-            queued = await asyncio.to_thread(enqueue_due, tenants, datetime.now(UTC))
-        await drain(app, make_worker(app, tenants, options, themes_child=False), options)
+        planning = asyncio.create_task(asyncio.to_thread(plan_round, tenants))
+        await drain(app, make_worker(app, tenants, options, themes_child=False), options,
+                    planned=lambda: planning.done() and not _someone_plans(tenants))
+        queued = await planning
     return OnceReport(recovered, queued)
+
+
+def plan_round(tenants: Tenants) -> int:
+    """Enqueue what is due if this process is the first of its round (under the planning lease, so that no
+    other process finds the round taken but its jobs not queued yet); how many jobs were queued."""
+    sessions, holder = tenants.runtime.session_factory(), lease.holder_id()
+    if not lease.acquire(sessions, name=PLANNING, holder=holder, now=datetime.now(UTC), ttl=PLANNING_TTL):
+        return 0  # another process is planning this round
+    try:
+        if not lease.claim(sessions, name="due:plan-round", now=datetime.now(UTC), ttl=PLAN_ROUND):
+            return 0
+        queued = enqueue_due(tenants, datetime.now(UTC), between=lambda: lease.acquire(
+            sessions, name=PLANNING, holder=holder, now=datetime.now(UTC), ttl=PLANNING_TTL))
+        lease.claim(sessions, name="due:plan-round", now=datetime.now(UTC), ttl=PLAN_ROUND)  # the round from its end
+        return queued
+    finally:
+        lease.release(sessions, name=PLANNING, holder=holder)
+
+
+def _someone_plans(tenants: Tenants) -> bool:
+    from bot.storage.models import Lease
+
+    with tenants.runtime.session_factory()() as session:
+        held = session.get(Lease, PLANNING)
+        return held is not None and held.expires_at > datetime.now(UTC)
 
 
 def make_worker(app, tenants: Tenants, options: Options, *, themes_child: bool):
@@ -84,15 +114,16 @@ def make_worker(app, tenants: Tenants, options: Options, *, themes_child: bool):
                   stalled_worker_timeout=options.stalled_after, delete_jobs="successful")
 
 
-async def drain(app, worker, options: Options) -> None:
-    """Run `worker` until no job of its queues is waiting (that is due now) and none of its own is running."""
+async def drain(app, worker, options: Options, *, planned: Callable[[], bool] = lambda: True) -> None:
+    """Run `worker` until what is due has been planned (`planned()`, checked in a thread), no job of its
+    queues is waiting (that is due now) and none of its own is running."""
     queues = list(options.queues) if options.queues else None
     running = asyncio.create_task(worker.run())
     while not running.done():
         await asyncio.wait({running}, timeout=options.poll)
         if not running.done() and worker.worker_id is not None:
             left = await app.connector.execute_query_one_async(_LEFT, worker_id=worker.worker_id, queues=queues)
-            if left["n"] == 0:
+            if left["n"] == 0 and await asyncio.to_thread(planned):
                 worker.stop()
     await running
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -95,3 +96,44 @@ def test_kill_9_mid_sync_loses_nothing_and_duplicates_nothing(env, pg_engine, fa
     assert reviews(pg_engine) == posted
     tops = fake_slack.in_channel("C0REVIEW")
     assert len(tops) == 3  # the killed worker's review was not posted again
+
+
+def test_a_worker_that_starts_while_another_plans_works_the_jobs_it_queues(env, pg_engine, fake_slack):
+    """With hundreds of workspaces planning takes a while. A worker that finds the round taken must not
+    take the still-empty queue for the end while the planner holds the planning lease: it used to exit at
+    once, so extra workers added no capacity (bench/scaleout.py: 3 of 4 workers done in a second)."""
+    from bot.config import load_settings
+    from bot.context import Runtime
+    from bot.queue.due import enqueue_due
+    from bot.queue.run import PLANNING
+    from bot.queue.tenants import Tenants
+    from bot.rituals import lease
+    from bot.storage.engine import make_session_factory
+
+    fakes = [fake_zendesk("token-a", range(1, 4)), fake_zendesk("token-b", range(1, 3)),
+             fake_zendesk("token-c", range(1, 6))]
+    sessions, now = make_session_factory(pg_engine), datetime.now(UTC)
+    with serve(fakes[0]) as a, serve(fakes[1]) as b, serve(fakes[2]) as c:
+        add_sources(env, [a, b, c])
+        assert lease.acquire(sessions, name=PLANNING, holder="the-other-planner", now=now, ttl=timedelta(minutes=2))
+        assert lease.claim(sessions, name="due:plan-round", now=now, ttl=timedelta(minutes=2))
+        late = worker(env)
+        deadline = time.monotonic() + 60
+        while not registered(pg_engine) and time.monotonic() < deadline and late.poll() is None:
+            time.sleep(0.2)
+        time.sleep(2.0)  # four of its polls of an empty queue
+        assert late.poll() is None, "the worker left while the round was still being planned"
+        runtime = Runtime(load_settings(env, config_path=env["SIGNALROOM_CONFIG"]), env=env)
+        try:  # the other planner queues the round's jobs, then lets go
+            assert enqueue_due(Tenants(runtime), datetime.now(UTC)) > 0
+        finally:
+            runtime.close()
+        lease.release(sessions, name=PLANNING, holder="the-other-planner")
+        finished(late)
+        assert [export_requests(f) for f in fakes] == [1, 1, 1]  # the late worker ran them all
+    assert reviews(pg_engine) == [("T0001", "posted", 1), ("T0002", "posted", 1), ("default", "posted", 1)]
+
+
+def registered(engine) -> bool:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM procrastinate_workers")).scalar() > 0
