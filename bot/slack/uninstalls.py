@@ -8,8 +8,15 @@ gone the team is no longer in `installations.workspaces`, so no scheduled job se
 `client_for_workspace` refuses it; Bolt answers the team's requests with the reinstall message. A
 reinstall through /slack/install brings it back.
 
+Enterprise Grid: Bolt reads the ids from the event's `authorizations[0]`, the installation the event is
+for. A workspace's own install inside an org is (enterprise, team): its uninstall deletes those rows only,
+never the org's. The org-wide install is (enterprise, no team, `is_enterprise_install`): its uninstall
+deletes the org's rows only (workspaces with their own install keep it), and the org's tenant, whose id is
+the enterprise id (bot/slack/installations.py), is served no more: every workspace it served loses its jobs.
+
 A single workspace on SLACK_BOT_TOKEN stores no token: there is nothing to delete, the events are
-only logged (the operator removes the token from the environment).
+only logged (the operator removes the token from the environment); a job that posts with the revoked
+token stops at its first refusal and marks the workspace (bot/slack/revocations.py).
 """
 from __future__ import annotations
 
@@ -52,8 +59,10 @@ def _record(session_factory, context: BoltContext, what: str, *, forget: bool) -
     from bot.storage.workspace_models import SettingsChange
     from bot.workspaces.integrations import forget_workspace
 
-    team = context.team_id or context.enterprise_id
-    log.info("Slack workspace %s: %s, its tokens deleted", team, what)
+    team = context.team_id or context.enterprise_id  # an org-wide install: no team, its tenant is the enterprise
+    if context.is_enterprise_install:
+        what = f"{what} (org-wide install)"
+    log.info("Slack %s %s: %s, its tokens deleted", "org" if context.is_enterprise_install else "workspace", team, what)
     with session_factory.begin() as session:
         if team and forget and (gone := forget_workspace(session, workspace_id=team)):
             log.info("Slack workspace %s: %d stored integration credential(s) deleted", team, gone)

@@ -96,6 +96,15 @@ class Fault:
     channel: str | None = None  # fires only for calls to this channel
 
 
+@dataclass(frozen=True)
+class Grid:
+    """An Enterprise Grid org an install goes into: its workspace T0002 only, or the whole org (`org_wide`)."""
+
+    enterprise_id: str = "E0001"
+    org_wide: bool = False
+    name: str = "Acme Grid"
+
+
 class FakeSlack:
     def __init__(self, *, team_id: str = "T0001", bot_user_id: str = "UBOT", users: dict[str, dict] | None = None,
                  usergroups: dict[str, list[str]] | None = None, outside: set[str] | None = None,
@@ -115,6 +124,7 @@ class FakeSlack:
         self.faults: dict[str, list[Fault]] = {}
         self.listeners: dict[str, list[Any]] = {}
         self.base_url = ""
+        self.grid: Grid | None = None  # the next oauth.v2.access installs into this Enterprise Grid org
         self._ids = itertools.count(1)
         self._last_us = 0
         self._pending_files: dict[str, dict[str, Any]] = {}
@@ -473,9 +483,18 @@ class FakeSlack:
         return {"ok": True, "file": {"id": upload["id"], "title": upload["title"], "name": upload["filename"]}}
 
     def _oauth_v2_access(self, args, request):
-        return {"ok": True, "app_id": "A0001", "authed_user": {"id": "UINSTALLER"}, "scope": ",".join(sorted(self.scopes)),
-                "token_type": "bot", "access_token": self._fresh_token("xoxb-installed-T0002"), "bot_user_id": "UBOT2",
-                "team": {"id": "T0002", "name": "Second"}, "enterprise": None, "is_enterprise_install": False}
+        """An install of team T0002; inside an Enterprise Grid org when `grid` is set (`grid.org_wide`: the org's
+        own install, as Slack answers it: no team, the enterprise, `is_enterprise_install`)."""
+        grid = self.grid
+        answer = {"ok": True, "app_id": "A0001", "authed_user": {"id": "UINSTALLER"}, "scope": ",".join(sorted(self.scopes)),
+                  "token_type": "bot", "access_token": self._fresh_token("xoxb-installed-T0002"), "bot_user_id": "UBOT2",
+                  "team": {"id": "T0002", "name": "Second"}, "enterprise": None, "is_enterprise_install": False}
+        if grid is not None:
+            answer["enterprise"] = {"id": grid.enterprise_id, "name": grid.name}
+        if grid is not None and grid.org_wide:
+            answer.update(team=None, is_enterprise_install=True,
+                          access_token=self._fresh_token(f"xoxb-org-{grid.enterprise_id}"))
+        return answer
 
 
     def _fresh_token(self, token: str) -> str:

@@ -49,6 +49,7 @@ class SlackDriver:
 
     def __init__(self, http: TestClient, slack: FakeSlack, team_id: str = "T0001") -> None:
         self.http, self.slack, self.team_id = http, slack, team_id
+        self.enterprise_id: str | None = None  # an Enterprise Grid org: events carry it (tests/fakes/slack_events.py)
         self._n = 0
 
     def post(self, body: str, headers: dict[str, str] | None = None):
@@ -84,9 +85,13 @@ class SlackDriver:
                      "state": {"values": values}},
         })
 
-    def event(self, event: dict[str, Any]):
-        body = json.dumps({"type": "event_callback", "team_id": self.team_id, "api_app_id": "A0001",
-                           "event": event, "event_id": "Ev1", "event_time": int(time.time())})
+    def event(self, event: dict[str, Any], *, org_wide: bool = False):
+        """An Events API delivery, signed, in Slack's envelope for the driver's team (and its Grid org); with
+        `org_wide`, for the org-wide installation of `enterprise_id`."""
+        from tests.fakes.slack_events import envelope
+
+        body = json.dumps(envelope(event, team_id=None if org_wide else self.team_id, enterprise_id=self.enterprise_id,
+                                   org_wide=org_wide))
         headers = sign(body)
         headers["Content-Type"] = "application/json"
         return self.post(body, headers)
