@@ -7,7 +7,7 @@ The job table of the in-process worker (bot/rituals/worker.py), per workspace:
 | `sync_source`       | the source's interval     | its period's claim is free                       |
 | `rollup`            | 15 min (and after a sync) | its period's claim is free                       |
 | `alerts`            | 1 min                     | its period's claim is free                       |
-| `health`            | 5 min                     | the workspace has sources; claim free            |
+| `health`            | 5 min                     | the workspace has sources (or an open alert of a removed one); claim free |
 | `interval_ritual`   | the ritual's `every`      | claim free (registry rituals with their own job: reminders) |
 | `themes`            | 6 h                       | 6 h since its last stored run; claim free        |
 | `trackers`          | `[trackers] poll_minutes` | the workspace has Jira/Linear credentials; claim free |
@@ -105,7 +105,7 @@ def plan_workspace(tenant: Tenant, now: datetime) -> list[Planned]:
     for name, source in sources.items():
         add("sync_source", timedelta(minutes=source.interval_minutes), f"sync:{ws}:{name}", scope=name, source=name)
     add("alerts", EVERY["alerts"], f"alerts:{ws}")
-    if sources:
+    if sources or open_health_alerts(sessions, ws):  # a removed source's open alert is still closed
         add("health", EVERY["health"], f"health:{ws}")
     for ritual in RITUALS.values():  # the registry's rituals with their own job: owner reminders
         if ritual.every is not None:
@@ -115,6 +115,13 @@ def plan_workspace(tenant: Tenant, now: datetime) -> list[Planned]:
         add("themes", EVERY["themes"], f"themes:{ws}")
     add_integrations(tenant, add)
     return jobs
+
+
+def open_health_alerts(sessions, workspace_id: str) -> bool:
+    from bot.storage.health import open_alerts
+
+    with sessions() as session:
+        return bool(open_alerts(session, workspace_id=workspace_id))
 
 
 def add_integrations(tenant: Tenant, add) -> None:

@@ -7,7 +7,9 @@ it, so the ledger lets exactly one of them post; the message's channel, ts and
 key are then kept on the source's health row. While the source stays unhealthy
 nothing more is sent. Once it is healthy again the same message is edited to say
 so, and the row forgets the alert: the next incident (after a newer success) has
-a new key and gets a new message.
+a new key and gets a new message. A source removed (`signalroom source remove`, App
+Home) or disabled while its alert is open never recovers: its message is edited to say
+so (`retire`) and the row forgets the alert too.
 """
 from __future__ import annotations
 
@@ -99,4 +101,27 @@ def send(publisher: Publisher, sessions: sessionmaker, *, settings: Settings, no
                     store.close_alert(session, workspace_id=workspace_id, source=status.name,
                                       period=status.alert_period, now=now)
             results.append(result)
+    return results + retire(publisher, sessions, settings=settings, now=now,
+                            enabled={status.name for status in statuses})
+
+
+def retire(publisher: Publisher, sessions: sessionmaker, *, settings: Settings, now: datetime,
+           enabled: set[str]) -> list[Result]:
+    """Edit the open alert of each source that is no longer synced (removed, or disabled) and close it."""
+    workspace_id = settings.workspace_id
+    with sessions() as session:
+        orphans = [row for row in store.open_alerts(session, workspace_id=workspace_id) if row.source not in enabled]
+    results = []
+    for row in orphans:
+        retired = "disabled" if row.source in settings.file.sources else "removed"
+        key = ledger.Key(RITUAL, row.alert_channel or channel_for(settings) or "", row.alert_period)
+        message = render("ritual_source_health_retired", name=row.source, vendor=VENDORS.get(row.type, row.type),
+                         retired=retired, last_success_at=row.last_success_at)
+        result = publisher.message(key, message)
+        if result.outcome in DONE:
+            with sessions.begin() as session:
+                store.close_alert(session, workspace_id=workspace_id, source=row.source, period=row.alert_period,
+                                  now=now)
+            log.info("source %s was %s: its open health alert is closed", row.source, retired)
+        results.append(result)
     return results

@@ -148,7 +148,9 @@ class Worker:
             if source.enabled:
                 jobs.append(JobSpec(f"sync:{name}", timedelta(minutes=source.interval_minutes),
                                     self._as_leader(f"sync:{name}", partial(self.sync_then_refresh, name))))
-        if len(jobs) > 1:  # a source's lag grows even when its sync job never runs
+        # A source's lag grows even when its sync job never runs; a source removed or disabled while its alert
+        # was open still gets that alert closed.
+        if len(jobs) > 1 or self._open_health_alerts():
             jobs.append(JobSpec("health", EVERY["health"], self._as_leader("health", self.check_sources)))
         if self.refresh is not None:
             jobs.append(JobSpec("refresh", EVERY["refresh"], self._as_leader("refresh", self.refresh_then_alert)))
@@ -164,6 +166,12 @@ class Worker:
         jobs += [JobSpec(r.key, r.every, self._as_leader(r.key, partial(self.run_now, r.key)))  # reminders
                  for r in self.runner.rituals.values() if r.every is not None]
         return jobs
+
+    def _open_health_alerts(self) -> bool:
+        from bot.storage.health import open_alerts
+
+        with self.runner.sessions() as session:
+            return bool(open_alerts(session, workspace_id=self.runner.settings.workspace_id))
 
     def _tracker_jobs(self) -> list[JobSpec]:
         from bot.trackers.clients import configured

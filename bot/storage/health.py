@@ -84,3 +84,10 @@ def open_alert(session: Session, *, workspace_id: str, source: str, period: str,
 def close_alert(session: Session, *, workspace_id: str, source: str, period: str, now: datetime) -> None:
     session.execute(_where(workspace_id, source).where(SourceHealth.alert_period == period).values(
         alert_period=None, alert_reason=None, alert_channel=None, alert_ts=None, updated_at=now))
+
+
+def open_alerts(session: Session, *, workspace_id: str) -> list[SourceHealth]:
+    """The workspace's health rows with an open alert, configured sources or not (a removed one keeps its row)."""
+    return list(session.scalars(select(SourceHealth).where(SourceHealth.workspace_id == workspace_id,
+                                                          SourceHealth.alert_period.is_not(None))
+                                .order_by(SourceHealth.source)))
