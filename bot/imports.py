@@ -141,8 +141,12 @@ def sync_csv(planned, runtime, *, workspace_id: str | None = None):
     result = SourceResult(planned.name)
     began = time.monotonic()
     path = Path(planned.config.path or "")
+    fix = planned.fix or f"check sources.{planned.name}.path"
+    if not path.exists():
+        result.error = f"{planned.name}: CSV file not found: {path} ({fix})"
+        return result
     if not path.is_file():
-        result.error = f"{planned.name}: CSV file not found: {path} (check sources.{planned.name}.path)"
+        result.error = f"{planned.name}: {path} is not a file ({fix})"
         return result
     try:
         summary = import_csv_file(
@@ -154,6 +158,9 @@ def sync_csv(planned, runtime, *, workspace_id: str | None = None):
         )
     except MappingError as exc:  # the file as a whole (encoding, delimiter, columns): this source only
         result.error = f"{planned.name}: {path}: {exc}"
+        return result
+    except OSError as exc:  # no permission to read it, an I/O error: this source only, too
+        result.error = f"{planned.name}: cannot read {path} ({exc.strerror or exc.__class__.__name__}; {fix})"
         return result
     result.fetched = summary.rows
     result.inserted, result.updated = summary.result.inserted, summary.result.updated

@@ -16,7 +16,8 @@ Before a source is saved its connection is tested with one authenticated call
 it fails, nothing is saved and the reason is printed.
 
 `list --json` prints {"sources": [{"workspace", "name", "type", "url", "email",
-"has_secret", "created_at", "created_by"}]}; secrets are never shown.
+"has_secret", "created_at", "created_by", "health", "last_success_at", "last_error"}]}
+(health: ok | failing | never synced, from its last sync); secrets are never shown.
 Exit codes: 0 ok · 1 the connection test failed · 2 usage or configuration error.
 """
 from __future__ import annotations
@@ -111,9 +112,13 @@ def run(args, runtime) -> int:
         return 0
     from bot.commands.layout import Column, Row, echo, render
 
-    rows = [Row((v.workspace_id, v.name, v.type, v.url or "", "stored" if v.has_secret else "-")) for v in views]
+    rows = [Row((v.workspace_id, v.name, v.type, v.url or "", "stored" if v.has_secret else "-", v.health))
+            for v in views]
     echo(render([Column("workspace"), Column("source"), Column("type"), Column("url", flex=True),
-                 Column("secret")], rows))
+                 Column("secret"), Column("last sync")], rows))
+    for view in views:
+        if view.last_error:
+            echo([f"{view.workspace_id}/{view.name}: {view.last_error}"])
     return 0
 
 

@@ -34,6 +34,8 @@ def run(args, runtime) -> int:
         crm = summary(session, runtime.settings)  # HubSpot companies and matches (None: not set up)
     if args.json:
         print(json.dumps({"sources": [s.json() for s in statuses], **({"crm": crm} if crm else {})}, indent=2))
+    elif not statuses and getattr(args, "workspace", None):
+        echo([f"No sources: add one with `signalroom source add NAME --workspace {args.workspace} --type T`."])
     elif not statuses:
         echo(["No sources configured: add a [sources.<name>] table (type = zendesk|freshdesk|intercom|csv)."])
     else:

@@ -91,3 +91,11 @@ def open_alerts(session: Session, *, workspace_id: str) -> list[SourceHealth]:
     return list(session.scalars(select(SourceHealth).where(SourceHealth.workspace_id == workspace_id,
                                                           SourceHealth.alert_period.is_not(None))
                                 .order_by(SourceHealth.source)))
+
+
+def health_by_source(session: Session, *, workspace_id: str | None = None) -> dict[tuple[str, str], SourceHealth]:
+    """Health rows by (workspace, source): one workspace's, or every workspace's (`source list`)."""
+    query = select(SourceHealth)
+    if workspace_id is not None:
+        query = query.where(SourceHealth.workspace_id == workspace_id)
+    return {(row.workspace_id, row.source): row for row in session.scalars(query)}

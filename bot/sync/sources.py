@@ -31,6 +31,7 @@ class PlannedSource:
     config: SourceConfig
     adapter: object | None = None  # an Adapter; None for csv sources and when misconfigured
     problem: str | None = None  # why it cannot run (missing credentials), named for the operator
+    fix: str | None = None  # how its settings are corrected, for its errors (None: its [sources.NAME] table)
 
     def start(self, now: datetime, backfill_days: int | None = None) -> datetime:
         return now - timedelta(days=backfill_days or self.config.backfill_days)

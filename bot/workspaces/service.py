@@ -52,11 +52,20 @@ class SourceView:
     has_secret: bool
     created_at: datetime
     created_by: str | None
+    # Its last sync (source_health): when it last succeeded, and the error that stopped the last one (None: ok).
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+
+    @property
+    def health(self) -> str:
+        return "failing" if self.last_error else "ok" if self.last_success_at else "never synced"
 
     def json(self) -> dict[str, Any]:
         return {"workspace": self.workspace_id, "name": self.name, "type": self.type, "url": self.url,
                 "email": self.email, "has_secret": self.has_secret, "created_at": _iso(self.created_at),
-                "created_by": self.created_by}
+                "created_by": self.created_by, "health": self.health,
+                "last_success_at": _iso(self.last_success_at) if self.last_success_at else None,
+                "last_error": self.last_error}
 
 
 def _iso(moment: datetime) -> str:
@@ -91,6 +100,8 @@ def check_source_fields(*, name: str, type: str, url: str | None, email: str | N
     if email is not None and not EMAIL.match(email):
         raise UsageError(f"--email {email!r} is not an email address")
     if type == "csv":
+        if not url:
+            raise UsageError("a csv source needs --url, the path of its CSV file (as the worker sees it)")
         return url, None  # where the file lives, kept as given; nothing is called
     if url is None:
         if type == "intercom":
@@ -198,12 +209,16 @@ def add_source(sessions, *, workspace_id: str, name: str, type: str, url: str | 
 
 
 def list_sources(sessions, *, workspace_id: str | None = None) -> list[SourceView]:
+    """The sources (of one workspace, or all), each with its last sync's outcome."""
     from bot.storage import workspaces as store
+    from bot.storage.health import health_by_source
 
     with sessions() as session:
         if workspace_id is not None:
             _require_workspace(session, workspace_id)
-        return [_source_view(row) for row in store.list_sources(session, workspace_id=workspace_id)]
+        health = health_by_source(session, workspace_id=workspace_id)
+        return [_source_view(row, health.get((row.workspace_id, row.name)))
+                for row in store.list_sources(session, workspace_id=workspace_id)]
 
 
 def remove_source(sessions, *, workspace_id: str, name: str) -> SourceView:
@@ -246,6 +261,7 @@ def rotate_secrets(sessions, *, keyring: Keyring) -> int:
         return len(rows)
 
 
-def _source_view(row) -> SourceView:
+def _source_view(row, health=None) -> SourceView:
     return SourceView(row.workspace_id, row.name, row.type, row.url, row.email, row.secret_ciphertext is not None,
-                      row.created_at, row.created_by)
+                      row.created_at, row.created_by, health.last_success_at if health else None,
+                      health.last_error if health and health.consecutive_failures else None)

@@ -42,7 +42,9 @@ def plan_workspace_sources(sessions, *, workspace_id: str, settings: Settings, c
     for row in rows:
         config = SourceConfig(type=row.type, path=row.url if row.type == "csv" else None)
         if row.type == "csv":
-            planned.append(PlannedSource(row.name, row.type, config))
+            planned.append(PlannedSource(row.name, row.type, config, fix=(
+                f"to change its path: signalroom source remove {row.name} --workspace {workspace_id}, then "
+                f"signalroom source add {row.name} --workspace {workspace_id} --type csv --url PATH")))
             continue
         try:
             secret = ring.decrypt(row.secret_ciphertext) if ring and row.secret_ciphertext is not None else None

@@ -242,12 +242,14 @@ def test_two_sources_of_one_vendor_list_and_remove_scoped_by_workspace(env, caps
         code, _, err = run(["source", "add", name, "--workspace", team, "--type", "zendesk", "--url", url,
                             "--email", EMAIL, "--secret-env", "ZD_TOKEN"], env, capsys)
         assert code == 0, err
-    assert run(["source", "add", "files", "--workspace", "T0002", "--type", "csv"], env, capsys)[0] == 0
+    assert run(["source", "add", "files", "--workspace", "T0002", "--type", "csv", "--url", "/data/export.csv"],
+               env, capsys)[0] == 0
 
     code, out, _ = run(["source", "list", "--workspace", "T0001", "--json"], env, capsys)
     sources = json.loads(out)["sources"]
     assert [(s["workspace"], s["name"]) for s in sources] == [("T0001", "emea"), ("T0001", "us")]
-    assert set(sources[0]) == {"workspace", "name", "type", "url", "email", "has_secret", "created_at", "created_by"}
+    assert set(sources[0]) == {"workspace", "name", "type", "url", "email", "has_secret", "created_at", "created_by",
+                               "health", "last_success_at", "last_error"}
     assert sources[0]["has_secret"] is True and sources[0]["created_by"] == "cli"
     code, out, _ = run(["source", "list", "--json"], env, capsys)
     everything = json.loads(out)["sources"]
