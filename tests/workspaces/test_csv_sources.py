@@ -4,6 +4,7 @@ file named in `status` and `source list` without stopping the workspace's other 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -58,11 +59,18 @@ def test_add_sync_and_a_changed_file_resynced(csv_workspace, env, capsys):  # no
     assert status(env, capsys)["files"]["tickets"] == 4
 
 
-@pytest.mark.parametrize("broken", ["missing", "directory", "not_csv"])
+UNREADABLE = Path("/proc/self/mem")  # a file whose read fails (EIO) even for root, who may read any mode
+
+
+@pytest.mark.parametrize("broken", ["missing", "directory", "not_csv", "unreadable"])
 def test_a_broken_file_is_named_and_the_other_sources_still_sync(csv_workspace, env, capsys, tmp_path,  # noqa: F811
                                                                  broken):
     path = tmp_path / f"{broken}.csv"
-    if broken == "directory":
+    if broken == "unreadable":
+        if not UNREADABLE.is_file():
+            pytest.skip("no /proc/self/mem here")
+        path = UNREADABLE
+    elif broken == "directory":
         path.mkdir()
     elif broken == "not_csv":
         path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00")
@@ -78,7 +86,8 @@ def test_a_broken_file_is_named_and_the_other_sources_still_sync(csv_workspace, 
     assert health["files"]["ok"] is True and health["files"]["tickets"] == 3
     error = health["broken"]["last_error"]
     assert health["broken"]["ok"] is False and str(path) in error
-    expected = {"missing": "CSV file not found", "directory": "is not a file", "not_csv": "UTF-8"}[broken]
+    expected = {"missing": "CSV file not found", "directory": "is not a file", "not_csv": "UTF-8",
+                "unreadable": "cannot read"}[broken]
     assert expected in error
     if broken != "not_csv":  # how to point a stored source at another file
         assert "sources.broken.path" not in error and "source add broken --workspace T0CSV" in error
