@@ -71,10 +71,16 @@ def on_refused(settings, engine: Engine, token: str):
         log.error("Slack workspace %s: Slack refuses its bot token (%s): the app is no longer installed there; "
                   "no more posts for it until %s", workspace_id, error.code,
                   "an admin reinstalls the app through /slack/install" if oauth else "SLACK_BOT_TOKEN is replaced")
-        if oauth:
-            from bot.slack.installations import forget_bot
+        try:
+            if oauth:
+                from bot.slack.installations import forget_bot
 
-            forget_bot(settings, engine, workspace_id)
-        else:
-            mark_refused(engine, workspace_id=workspace_id, token=token)
+                forget_bot(settings, engine, workspace_id)
+            else:
+                mark_refused(engine, workspace_id=workspace_id, token=token)
+        except Exception as problem:  # noqa: BLE001 - this run's posts stop anyway; the next run finds out again
+            from bot.errors import describe_error
+
+            log.warning("Slack workspace %s: could not record that its token is refused: %s", workspace_id,
+                        describe_error(problem))
     return refused
