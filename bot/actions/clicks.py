@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions import service
-from bot.actions.statuses import DONE, OPEN
+from bot.actions.statuses import ACKNOWLEDGED, CARRIED, CLOSED, DONE, OPEN, OPEN_STATUSES, SNOOZED, STATE_KINDS
 from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.errors import UsageError
 from bot.storage.base import utcnow
@@ -25,8 +25,6 @@ from bot.storage.models import Action, ActionEvent, TriggerRow
 Verb = Literal["carry", "close", "snooze"]
 CARRY_DAYS = 7  # "Carry to next week"
 ACK_FOLLOW_UP_DAYS = 3  # an acknowledged alert without a playbook: follow up in three working days or so
-# The history kinds that set what a message shows about an action ("Done by … · Fri 27 Nov").
-STATE_KINDS = ("done", "carried", "snoozed", "closed", "acknowledged")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +67,13 @@ def click(session: Session, *, workspace_id: str, action_id: int, verb: Verb, ac
     # What the click asks for: the state it leaves (status, and the field that says until when) and how.
     if verb == "carry":
         due = service.next_working_day(today + timedelta(days=CARRY_DAYS), working)
-        kind, asked, make = "carried", ("due_on", due), lambda: service.carry_action(session, due_on=due, **common)
+        kind, asked, make = CARRIED, ("due_on", due), lambda: service.carry_action(session, due_on=due, **common)
     elif verb == "snooze":
         until = today + timedelta(days=snooze_days)
-        kind, asked, make = "snoozed", ("snoozed_until", until), lambda: service.snooze_action(session, until=until,
-                                                                                                **common)
+        kind, asked, make = SNOOZED, ("snoozed_until", until), lambda: service.snooze_action(session, until=until,
+                                                                                              **common)
     elif verb == "close":
-        kind, asked, make = "closed", ("status", "closed"), lambda: service.close_action(session, **common)
+        kind, asked, make = CLOSED, ("status", CLOSED), lambda: service.close_action(session, **common)
     else:
         raise UsageError(f"this button does something unknown ({verb!r})")
     if action.status == kind and getattr(action, asked[0]) == asked[1]:
@@ -90,8 +88,8 @@ def may_complete(session: Session, *, workspace_id: str, action_id: int, actor: 
     action = service.get_action(session, workspace_id=workspace_id, action_id=action_id)
     service.ensure_may_change(action, actor=actor, is_admin=is_admin, verb="complete")
     if action.status == DONE:
-        return _repeat(session, action, "done")
-    if action.status not in service.OPEN_STATUSES:
+        return _repeat(session, action, DONE)
+    if action.status not in OPEN_STATUSES:
         raise UsageError(f"action #{action.id} is already {action.status}; it cannot be marked done")
     return None
 
@@ -113,7 +111,7 @@ def current_changes(session: Session, *, workspace_id: str, actions: Sequence[Ac
 
 
 def _current(action: Action, event: ActionEvent | None) -> Change | None:
-    if event is None or action.status == OPEN and event.kind != "acknowledged":
+    if event is None or action.status == OPEN and event.kind != ACKNOWLEDGED:
         return None
     return Change(action, event.kind, event.actor, event.at)
 
@@ -142,17 +140,17 @@ def acknowledge(session: Session, *, workspace_id: str, trigger_id: int, actor: 
             dimension=trigger.dimension, segment=trigger.segment, trigger_id=trigger.id,
             channel=trigger.alert_channel)
     else:
-        earlier = last_change(session, action, ("acknowledged",))
+        earlier = last_change(session, action, (ACKNOWLEDGED,))
         if earlier is not None and action.owner == earlier.actor:
             if earlier.actor == actor:
-                return Acknowledged(trigger, Change(action, "acknowledged", actor, earlier.at, repeated=True))
+                return Acknowledged(trigger, Change(action, ACKNOWLEDGED, actor, earlier.at, repeated=True))
             if not is_admin:
                 raise service.PermissionDeniedError(
                     f"someone else acknowledged this alert and owns action #{action.id}; ask them or an admin "
                     "to hand it over")
-        if action.status not in service.OPEN_STATUSES:
+        if action.status not in OPEN_STATUSES:
             raise UsageError(f"action #{action.id} for this alert is already {action.status}")
     action = service.update_action(session, workspace_id=workspace_id, action_id=action.id, actor=actor,
-                                   kind="acknowledged", owner=actor)
-    return Acknowledged(trigger, Change(action, "acknowledged", actor, utcnow()))
+                                   kind=ACKNOWLEDGED, owner=actor)
+    return Acknowledged(trigger, Change(action, ACKNOWLEDGED, actor, utcnow()))
 

@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.actions.statuses import CARRIED, CLOSED, DONE, OPEN, OPEN_STATUSES, SNOOZED, STATUSES
+from bot.actions.statuses import (
+    CARRIED, CLOSED, CREATED, DONE, NOTE, OPEN, OPEN_STATUSES, SNOOZED, STATUSES, UPDATED,
+)
 from bot.actions.workdays import MON_FRI, WorkingDays
 from bot.errors import UsageError
 from bot.storage.base import utcnow
@@ -91,7 +93,7 @@ def open_action(
     session.add(action)
     session.flush()
     _record(
-        session, action, kind="created", actor=created_by,
+        session, action, kind=CREATED, actor=created_by,
         changes={"metric": metric, "owner": owner, "due_on": due_on, "description": description,
                  "trigger_id": trigger_id, "segment": segment},
     )
@@ -232,7 +234,7 @@ def complete_action(
     ensure_may_change(action, actor=actor, is_admin=is_admin, verb="complete")
     _still_open(action, "marked done")
     return update_action(
-        session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="done",
+        session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind=DONE,
         status=DONE, outcome=outcome, outcome_class=outcome_class, value_at_followup=value_at_followup,
         snoozed_until=None,
     )
@@ -243,7 +245,7 @@ def snooze_action(session: Session, *, workspace_id: str, action_id: int, actor:
     action = get_action(session, workspace_id=workspace_id, action_id=action_id)
     ensure_may_change(action, actor=actor, is_admin=is_admin, verb="snooze")
     _still_open(action, "snoozed")
-    return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="snoozed",
+    return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind=SNOOZED,
                          status=SNOOZED, snoozed_until=until)
 
 
@@ -253,7 +255,7 @@ def carry_action(session: Session, *, workspace_id: str, action_id: int, actor: 
     action = get_action(session, workspace_id=workspace_id, action_id=action_id)
     ensure_may_change(action, actor=actor, is_admin=is_admin, verb="carry")
     _still_open(action, "carried")
-    return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="carried",
+    return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind=CARRIED,
                          status=CARRIED, due_on=due_on, snoozed_until=None)
 
 
@@ -267,7 +269,7 @@ def close_action(session: Session, *, workspace_id: str, action_id: int, actor: 
         if len(reason) > MAX_OUTCOME:
             raise UsageError(f"the reason is {len(reason)} characters; keep it under {MAX_OUTCOME}")
         changes["outcome"] = reason.strip()
-    return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="closed",
+    return update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind=CLOSED,
                          **changes)
 
 
@@ -286,10 +288,10 @@ def revise_action(session: Session, *, workspace_id: str, action_id: int, actor:
         changes["owner"] = owner
     if action.status == SNOOZED:
         changes.update(status=OPEN, snoozed_until=None)
-    action = update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind="updated",
+    action = update_action(session, workspace_id=workspace_id, action_id=action_id, actor=actor, kind=UPDATED,
                            **changes)
     if note:
-        _record(session, action, kind="note", actor=actor, changes={"note": note.strip()})
+        _record(session, action, kind=NOTE, actor=actor, changes={"note": note.strip()})
     return action
 
 

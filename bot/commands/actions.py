@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from bot.actions.statuses import STATUSES
+from bot.actions.statuses import CARRIED, CLOSED, DONE, OPEN, SNOOZED, STATUSES
 from bot.commands.layout import DIM, GREEN, YELLOW, Column, Row, echo, render, use_color
 from bot.workspaces.scope import add_workspace_option
 
@@ -49,7 +49,7 @@ def _verdicts(session, runtime, actions) -> dict[int, dict]:
     from bot.rituals import store
     from bot.rituals.verdict import action_verdict, plain
 
-    done = [a for a in actions if a.status == "done"]
+    done = [a for a in actions if a.status == DONE]
     triggers = {t.id: t for t in store.triggers_by_ids(session, workspace_id=runtime.workspace_id,
                                                         ids={a.trigger_id for a in done if a.trigger_id})}
     out = {}
@@ -60,7 +60,7 @@ def _verdicts(session, runtime, actions) -> dict[int, dict]:
     return out
 
 
-STATUS_COLORS = {"open": YELLOW, "carried": YELLOW, "snoozed": DIM, "done": GREEN, "closed": DIM}
+STATUS_COLORS = {OPEN: YELLOW, CARRIED: YELLOW, SNOOZED: DIM, DONE: GREEN, CLOSED: DIM}
 
 
 def action_lines(rows: list[dict], *, width: int | None = None, color: bool | None = None) -> list[str]:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.actions.statuses import ACKNOWLEDGED
 from bot.blocks import Message, Safe, escape_mrkdwn, render
 from bot.config import Settings
 from bot.metrics import zone_names
@@ -130,7 +131,7 @@ def _item(trig: TriggerRow, settings: Settings, actions_by_trigger: dict[int, ob
     playbook = settings.file.playbooks.get(trig.playbook) if trig.playbook else None
     act = actions_by_trigger.get(trig.id)
     # Whoever acknowledged the alert owns its action from then on (bot.actions.clicks.acknowledge).
-    acked = next((e.actor for e in reversed(getattr(act, "events", None) or ()) if e.kind == "acknowledged"), None)
+    acked = next((e.actor for e in reversed(getattr(act, "events", None) or ()) if e.kind == ACKNOWLEDGED), None)
     owner = act.owner if acked is not None and act.owner == acked else (playbook.owner if playbook else None)
     return AlertItem(
         trig.id, trig.rule, trig.metric, definition.label if definition else trig.metric, said.segment,

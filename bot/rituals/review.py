@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.actions import workdays
+from bot.actions import statuses, workdays
 from bot.actions.clicks import current_changes
 from bot.actions.mutes import MuteLine
 from bot.actions.statuses import DONE, OPEN_STATUSES
@@ -345,7 +345,8 @@ def calibrate(session: Session, *, settings: Settings, today: date, window_days:
 
 def render_review(review: WeeklyReview, *, channel: str) -> tuple[Message, list[Message]]:
     """The parent message and the thread replies (one per agenda item)."""
-    context = {"r": review, "ids": action_ids, "channel": channel, "cat": CATEGORY_LABEL}
+    context = {"r": review, "ids": action_ids, "statuses": statuses, "channel": channel,
+               "cat": CATEGORY_LABEL}
     parent = render("ritual_review", **context)
     replies = [*moved_replies(review, context), render("ritual_review_did", **context),
                render("ritual_review_needle", **context)]

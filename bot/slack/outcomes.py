@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.actions.clicks import Change, current_change
-from bot.actions.statuses import DONE
+from bot.actions import statuses
+from bot.actions.statuses import ACKNOWLEDGED, CARRIED, CLOSED, DONE, SNOOZED
 from bot.blocks import Message, Safe, render
 from bot.rituals import ledger, store, windows
 from bot.rituals.states import state_message
@@ -38,11 +39,11 @@ REVIEW_RITUAL = "weekly_review"  # the ledger's name for the weekly review's par
 SNOOZES = (ids.ACTION_SNOOZE, ids.ACTION_SNOOZE_DAY)
 # The buttons a clicked row keeps after each change (the others go: nothing left to do, or done already).
 KEEP: dict[str, tuple[str, ...]] = {
-    "done": (),
-    "closed": (),
-    "carried": (ids.ACTION_DONE, ids.ACTION_CLOSE, *SNOOZES),
-    "snoozed": (ids.ACTION_DONE, ids.ACTION_CLOSE, ids.ACTION_CARRY),
-    "acknowledged": (ids.RITUAL_LOG_ACTION, ids.ALERT_MUTE, ids.ACTION_DONE),
+    DONE: (),
+    CLOSED: (),
+    CARRIED: (ids.ACTION_DONE, ids.ACTION_CLOSE, *SNOOZES),
+    SNOOZED: (ids.ACTION_DONE, ids.ACTION_CLOSE, ids.ACTION_CARRY),
+    ACKNOWLEDGED: (ids.RITUAL_LOG_ACTION, ids.ALERT_MUTE, ids.ACTION_DONE),
 }
 
 
@@ -122,7 +123,7 @@ def alert_title(session: Session, trigger: Any) -> str:
 
 def render_card(row: dict[str, Any], *, state: dict[str, Any] | None = None) -> Message:
     """An action's card (slack_action_card) from `present.action_row`, with its state line, if any."""
-    return render("slack_action_card", a=row, ids=IDS, state=state)
+    return render("slack_action_card", a=row, ids=IDS, statuses=statuses, state=state)
 
 
 def card(session: Session, *, settings: Any, action: Action, today: date) -> Message:
