@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 Status = Literal["new", "open", "pending", "hold", "solved", "closed", "deleted"]
 STATUSES: tuple[str, ...] = ("new", "open", "pending", "hold", "solved", "closed", "deleted")
-UNSOLVED_STATUSES = frozenset({"new", "open", "pending", "hold"})
+UNSOLVED_STATUSES: tuple[str, ...] = ("new", "open", "pending", "hold")  # the backlog: not solved yet
 Csat = Literal["satisfied", "unsatisfied"]
 
 

@@ -22,6 +22,7 @@ from bot.metrics import zone_names as zn
 from bot.imports import import_csv_file
 from bot.storage.engine import make_engine, make_session_factory, sqlite_url, upgrade
 from bot.storage.models import Annotation, TicketRow
+from integrations.base import UNSOLVED_STATUSES
 
 log = logging.getLogger(__name__)
 DEMO_CONFIG = importlib.resources.files("bot.demo").joinpath("demo.toml")
@@ -71,7 +72,7 @@ def stage_sample_and_import(demo: Demo) -> None:
         ).one()
         open_now = session.scalar(
             select(func.count()).where(TicketRow.workspace_id == demo.workspace_id,
-                                       TicketRow.status.in_(("new", "open", "pending", "hold")))
+                                       TicketRow.status.in_(UNSOLVED_STATUSES))
         )
     r = summary.result
     demo.notes.append(f"imported {summary.rows} sample tickets ({r.inserted} new, {len(summary.errors)} rejected)")

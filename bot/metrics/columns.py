@@ -7,24 +7,40 @@ the columns into daily values.
 from __future__ import annotations
 
 import itertools
+import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
 
 from bot.metrics.business_hours import business_seconds
-from bot.metrics.facts import (
-    _CSAT,
-    FACT_FIELDS,
-    UNSOLVED,
-    AreaMatcher,
-    Categorical,
-    TicketColumns,
-    TicketFact,
-    _epoch,
-    _tags,
-)
+from bot.metrics.facts import FACT_FIELDS, AreaMatcher, Categorical, TicketColumns, TicketFact
 from bot.metrics.settings import DefinitionSettings, RollupSettings
+from integrations.base import UNSOLVED_STATUSES
+
+_CSAT = {"satisfied": 1, "unsatisfied": 0}
+
+
+def _epoch(value: object) -> float:
+    if value is None:
+        return math.nan
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.timestamp()
+    return float(value)  # already epoch seconds (SQL-side extraction)
+
+
+def _tags(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        if value.startswith("["):
+            return tuple(str(t) for t in json.loads(value))
+        return tuple(t.strip() for t in value.replace(",", ";").split(";") if t.strip())
+    return tuple(value)  # type: ignore[arg-type]
 
 
 def columns_from_facts(facts: Sequence[TicketFact], settings: RollupSettings) -> TicketColumns:
@@ -89,7 +105,7 @@ class ColumnsBuilder:
             return
         c = _Chunk(dict(zip(FACT_FIELDS, zip(*rows))), n)
         status = np.array(c.cols["status"], dtype=object)
-        self._put("unsolved", np.isin(status, sorted(UNSOLVED)))
+        self._put("unsolved", np.isin(status, sorted(UNSOLVED_STATUSES)))
         self._put("deleted", status == "deleted")
         area_codes, escalated = self._areas(c)
         if self.defs.escalation_by_reassignment:

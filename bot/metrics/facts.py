@@ -7,8 +7,6 @@ days. Day boundaries are local midnights of the team's IANA timezone, so a DST d
 """
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -19,8 +17,6 @@ import numpy as np
 from bot.catalogue import AREA_FIELDS
 from bot.metrics.settings import SegmentSettings
 
-UNSOLVED = frozenset({"new", "open", "pending", "hold"})
-_CSAT = {"satisfied": 1, "unsatisfied": 0}
 # A segment (group, channel …) that falls silent keeps zero-volume and zero-backlog days for this long
 # after its last ticket activity — long enough for its baseline to see the drop (13 weeks) — and no
 # longer: a 2016 import's segments do not fill ten years of empty days. Its days start on its own first
@@ -115,26 +111,6 @@ class TicketColumns:
 
     def __len__(self) -> int:
         return self.created_s.size
-
-
-def _epoch(value: object) -> float:
-    if value is None:
-        return math.nan
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.timestamp()
-    return float(value)  # already epoch seconds (SQL-side extraction)
-
-
-def _tags(value: object) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        if value.startswith("["):
-            return tuple(str(t) for t in json.loads(value))
-        return tuple(t.strip() for t in value.replace(",", ";").split(";") if t.strip())
-    return tuple(value)  # type: ignore[arg-type]
 
 
 class AreaMatcher:

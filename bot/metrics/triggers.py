@@ -19,6 +19,7 @@ from bot.metrics.series_state import Key
 from bot.metrics.settings import RollupSettings, Rule
 from bot.metrics.zones import ZoneResult
 from bot.storage import metrics as store
+from bot.storage.models import TRIGGER_OPEN
 
 SYSTEM_ACTOR = "signalroom"
 
@@ -55,7 +56,7 @@ class _Firing:
         self.last_recovered: dict[tuple[str, str, str], date] = {}
         for t in store.trigger_rows(session, workspace_id=workspace_id, rules=[r.name for r in settings.rules]):
             k = (t.rule, t.dimension, t.segment)
-            if t.status == "open":
+            if t.status == TRIGGER_OPEN:
                 self.open_by[k] = t
             elif t.recovered_on is not None:
                 self.last_recovered[k] = max(self.last_recovered.get(k, t.recovered_on), t.recovered_on)
@@ -100,7 +101,7 @@ class _Firing:
         ev["since"] = e.since.isoformat()
         trig = store.add_trigger(
             self.session, workspace_id=self.workspace_id, rule=rule.name, metric=m, dimension=dim, segment=seg,
-            zone=r.zone if r else rule.zone, status="open", fired_on=e.day, playbook=rule.playbook,
+            zone=r.zone if r else rule.zone, status=TRIGGER_OPEN, fired_on=e.day, playbook=rule.playbook,
             evidence=ev, alert_channel=channel)
         if pb is not None:
             # The action is the playbook's steps; why it fired stays with the trigger's evidence

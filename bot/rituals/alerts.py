@@ -30,7 +30,7 @@ from bot.metrics.settings import playbook_title
 from bot.rituals import action_ids, ledger, schedule, store, windows, words
 from bot.rituals.delivery import is_user_id
 from bot.rituals.publish import Publisher
-from bot.storage.models import TriggerRow
+from bot.storage.models import TRIGGER_OPEN, TRIGGER_RECOVERED, TriggerRow
 from bot.storage.reference import display_name
 from bot.trackers.clients import configured as trackers_configured
 from bot.trackers.ids import create_value
@@ -148,7 +148,7 @@ def _item(trig: TriggerRow, settings: Settings, actions_by_trigger: dict[int, ob
 def pending_alerts(session: Session, *, settings: Settings, now: datetime | None = None) -> list[AlertGroup]:
     workspace_id = settings.workspace_id
     default = settings.file.slack.alerts_channel
-    fresh = [t for t in store.triggers(session, workspace_id=workspace_id, status="open") if t.alert_ts is None]
+    fresh = [t for t in store.triggers(session, workspace_id=workspace_id, status=TRIGGER_OPEN) if t.alert_ts is None]
     fresh = _unmuted(session, fresh, settings=settings, now=now)
     acts = {a.trigger_id: a for a in store.actions(session, workspace_id=workspace_id,
                                                    trigger_ids=[t.id for t in fresh])}
@@ -182,7 +182,7 @@ def posted_groups_with_recoveries(session: Session, *, settings: Settings) -> li
         by_message[(t.alert_channel, t.alert_ts)].append(t)
     out = []
     for (channel, ts), triggers in by_message.items():
-        recovered = tuple(sorted(t.id for t in triggers if t.status == "recovered"))
+        recovered = tuple(sorted(t.id for t in triggers if t.status == TRIGGER_RECOVERED))
         if not recovered:
             continue
         acts = {a.trigger_id: a for a in store.actions(session, workspace_id=workspace_id,
@@ -240,7 +240,7 @@ def send_owner_dms(publisher: Publisher, sessions, *, settings: Settings, now: d
                    ignore_hours: bool = False) -> int:
     workspace_id = settings.workspace_id
     with sessions() as session:
-        posted = [t for t in store.triggers(session, workspace_id=workspace_id, status="open")
+        posted = [t for t in store.triggers(session, workspace_id=workspace_id, status=TRIGGER_OPEN)
                   if t.alert_ts and t.alert_channel and t.playbook]
         by_message: dict[tuple[str, str], list[TriggerRow]] = defaultdict(list)
         for t in posted:

@@ -100,7 +100,7 @@ def plant_completed_actions(demo) -> None:
     from bot.metrics.verdicts import excursions
     from bot.rituals import store
     from bot.rituals.verdict import readings
-    from bot.storage.models import TriggerRow
+    from bot.storage.models import TRIGGER_RECOVERED, TriggerRow
 
     story = demo.story
     if story is None or story.fixed_gap is None:
@@ -124,7 +124,7 @@ def plant_completed_actions(demo) -> None:
                 evidence = {**((day[0].evidence or {}) if day else {}), "since": since.isoformat()}
                 trigger = TriggerRow(workspace_id=ws, rule=cfg.name, metric=cfg.metric,
                                      zone=(day[0].zone if day and day[0].zone else cfg.zone),
-                                     status="recovered", fired_on=fired,
+                                     status=TRIGGER_RECOVERED, fired_on=fired,
                                      recovered_on=(back or fixed) + timedelta(days=cfg.recover_days - 1),
                                      playbook=cfg.playbook, evidence=evidence,
                                      alert_channel=settings.file.slack.alerts_channel)

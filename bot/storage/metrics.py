@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 from bot.storage.base import UTCDateTime
 from bot.storage.metric_models import MetricSeriesState, MetricWatermark
-from bot.storage.models import Annotation, DailyMetric, TicketRow, TicketTouch, TriggerRow
+from bot.storage.models import (
+    TRIGGER_RECOVERED, UNSOLVED_SQL, Annotation, DailyMetric, TicketRow, TicketTouch, TriggerRow,
+)
 
 CHUNK = 50_000
 
@@ -41,9 +43,8 @@ _FACT_COLUMNS = (
     "organization", "requester", "csat", "bot_involved", "bot_resolved", "first_response_business_seconds",
     "resolution_business_seconds", "{frt_due}", "{resolution_due}", "sla_first_response_met", "sla_resolution_met",
 )
-_OPEN_STATUSES = "('new', 'open', 'pending', 'hold')"
 _RELEVANT_OR = (" AND (t.created_at >= :created_since OR t.solved_at IS NULL OR t.solved_at >= :since"
-                f" OR t.status IN {_OPEN_STATUSES})")
+                f" OR t.status IN {UNSOLVED_SQL})")
 # SQLite plans the OR above as a scan of every ticket created before `before`; it gets one index
 # probe per reason, unioned, then joined back by primary key. (PostgreSQL plans the OR as a
 # BitmapOr of the same indexes, and the union as a hash join over a full scan: each gets its best.)
@@ -51,7 +52,7 @@ _RELEVANT_IDS = (
     "SELECT id FROM tickets WHERE workspace_id = :ws AND created_at >= :created_since"
     " UNION SELECT id FROM tickets WHERE workspace_id = :ws AND solved_at IS NULL"
     " UNION SELECT id FROM tickets WHERE workspace_id = :ws AND solved_at >= :since"
-    f" UNION SELECT id FROM tickets WHERE workspace_id = :ws AND status IN {_OPEN_STATUSES}"
+    f" UNION SELECT id FROM tickets WHERE workspace_id = :ws AND status IN {UNSOLVED_SQL}"
 )
 
 
@@ -112,7 +113,7 @@ def lookback_rows(session: Session, *, workspace_id: str, start_at: datetime, si
     sql = (f"SELECT {e}, requester, organization FROM tickets WHERE workspace_id = :ws AND deleted = :no "
            # COALESCE keeps the planner on the created_at range (the solved_at index would read far more).
            "AND created_at >= :start AND created_at < :since AND COALESCE(solved_at, :since) < :since "
-           f"AND status NOT IN {_OPEN_STATUSES}" + ("" if include_outbound else " AND outbound = :no"))
+           f"AND status NOT IN {UNSOLVED_SQL}" + ("" if include_outbound else " AND outbound = :no"))
     stmt = text(sql).bindparams(bindparam("no", type_=Boolean()), bindparam("start", type_=UTCDateTime()),
                                 bindparam("since", type_=UTCDateTime()))
     # Rows as they come (tuple-like): ~60k of them, and no per-row conversion is needed.
@@ -371,4 +372,4 @@ def add_trigger(session: Session, **fields: Any) -> TriggerRow:
 def recover_trigger(session: Session, *, workspace_id: str, trigger_id: int, day: date) -> None:
     session.execute(update(TriggerRow).where(
         and_(TriggerRow.workspace_id == workspace_id, TriggerRow.id == trigger_id)
-    ).values(status="recovered", recovered_on=day))
+    ).values(status=TRIGGER_RECOVERED, recovered_on=day))

@@ -24,6 +24,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.storage.base import Base, JSONType, UTCDateTime, utcnow
+from integrations.base import UNSOLVED_STATUSES
+
+# The tickets still in the backlog, as SQL: the partial index below and the rollup's queries (bot/storage/metrics.py).
+UNSOLVED_SQL = "(" + ", ".join(f"'{s}'" for s in UNSOLVED_STATUSES) + ")"
+# A trigger's status: open from when its rule fires until the metric recovers.
+TRIGGER_OPEN, TRIGGER_RECOVERED = "open", "recovered"
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -41,8 +47,7 @@ class TicketRow(Base):
         # The incremental rollup's ticket query: solved since a day, or still open.
         Index("ix_tickets_workspace_solved", "workspace_id", "solved_at"),
         Index("ix_tickets_workspace_open", "workspace_id",
-              sqlite_where=text("status IN ('new', 'open', 'pending', 'hold')"),
-              postgresql_where=text("status IN ('new', 'open', 'pending', 'hold')")),
+              sqlite_where=text(f"status IN {UNSOLVED_SQL}"), postgresql_where=text(f"status IN {UNSOLVED_SQL}")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -218,7 +223,7 @@ class TriggerRow(Base):
     dimension: Mapped[str] = mapped_column(String(32), default="")
     segment: Mapped[str] = mapped_column(String(254), default="")
     zone: Mapped[str] = mapped_column(String(24))
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | recovered
+    status: Mapped[str] = mapped_column(String(16), default=TRIGGER_OPEN)  # TRIGGER_OPEN | TRIGGER_RECOVERED
     fired_on: Mapped[date] = mapped_column(Date)
     recovered_on: Mapped[date | None] = mapped_column(Date)
     playbook: Mapped[str | None] = mapped_column(String(100))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.storage.base import utcnow
 from bot.storage.models import QuarantinedRecord, SyncCheckpoint, TicketRow, TicketTouch
 from bot.storage.ticket_rows import insert_new, json_safe_record, raw_record, storable_raw, ticket_columns
-from integrations.base import Checkpoint, Ticket
+from integrations.base import UNSOLVED_STATUSES, Checkpoint, Ticket
 from integrations.normalize import CONTROL, TEXT_LIMITS
 
 # What a change can move, by the day it counts on (see `touched_from`).
@@ -75,12 +75,11 @@ def touched_from(old: Mapping[str, Any], new: Mapping[str, Any]) -> datetime | N
 
 _LIFE_INSTANTS = ("created_at", "first_response_at", "solved_at", "closed_at", "first_response_due_at",
                   "resolution_due_at")
-_OPEN = frozenset({"new", "open", "pending", "hold"})
 
 
 def life_end(values: Mapping[str, Any]) -> datetime | None:
     """The last instant a ticket's values can count on (None: still open, so every day to the present)."""
-    if values.get("status") in _OPEN:
+    if values.get("status") in UNSOLVED_STATUSES:
         return None
     known = [values[n] for n in _LIFE_INSTANTS if values.get(n) is not None]
     return max(known) if known else None
