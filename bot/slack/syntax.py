@@ -12,6 +12,7 @@ from typing import Any
 from bot.blocks import render
 from bot.errors import UsageError
 from bot.metrics.catalogue import CATALOGUE, UnknownMetricError, resolve_metric
+from bot import weekdays
 
 DIMENSIONS = ("source", "channel", "priority", "group", "product_area", "account_tier", "agent")
 DIMENSION_ALIASES = {
@@ -40,7 +41,8 @@ USAGE = {
     "mutes": "/metrics mutes",
     "help": "/metrics help",
 }
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A weekday as a due date: "mon" or "monday" (the next one) → its number, 0 = Monday.
+_DAY_WORDS = {name.lower(): n for names in (weekdays.KEYS, weekdays.NAMES) for n, name in enumerate(names)}
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _RELATIVE = re.compile(r"^\+?([0-9]{1,3})([dw])$")
 # ASCII digits only: str.isdigit() and \d also accept '²', '①' or '٣', which int() refuses or misreads.
@@ -142,8 +144,8 @@ def parse_date(token: str, *, today: date, form: str, future_only: bool = True) 
         return today
     if low == "tomorrow":
         return today + timedelta(days=1)
-    if low[:3] in _WEEKDAYS and low in (_WEEKDAYS[_WEEKDAYS.index(low[:3])], _full_day(low[:3])):
-        ahead = (_WEEKDAYS.index(low[:3]) - today.weekday()) % 7 or 7
+    if low in _DAY_WORDS:
+        ahead = (_DAY_WORDS[low] - today.weekday()) % 7 or 7
         return today + timedelta(days=ahead)
     relative = _RELATIVE.match(low)
     if relative:
@@ -156,8 +158,3 @@ def parse_date(token: str, *, today: date, form: str, future_only: bool = True) 
     if future_only and day < today:
         raise usage_error("in_the_past", form, token=token)
     return day
-
-
-def _full_day(prefix: str) -> str:
-    return {"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday",
-            "sat": "saturday", "sun": "sunday"}[prefix]
