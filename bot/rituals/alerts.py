@@ -33,7 +33,7 @@ from bot.rituals.publish import Publisher
 from bot.storage.models import TRIGGER_OPEN, TRIGGER_RECOVERED, TriggerRow
 from bot.storage.reference import display_name
 from bot.trackers.clients import configured as trackers_configured
-from bot.trackers.ids import create_value
+from bot.trackers import ids as tracker_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +140,7 @@ def _item(trig: TriggerRow, settings: Settings, actions_by_trigger: dict[int, ob
         tuple(playbook.steps) if playbook else (), getattr(act, "id", None), getattr(act, "due_on", None),
         said.window, said.words, playbook_title(trig.playbook, playbook.title if playbook else None)
         if trig.playbook else "", trig.dimension, trig.segment, owner if acked is not None and owner == acked else None,
-        create_value("trigger", str(trig.id)) if trackers_configured(settings) else "",
+        tracker_ids.create_value("trigger", str(trig.id)) if trackers_configured(settings) else "",
     )
 
 
@@ -193,7 +193,7 @@ def posted_groups_with_recoveries(session: Session, *, settings: Settings) -> li
 
 
 def render_group(group: AlertGroup) -> Message:
-    return render("ritual_alert", g=group, ids=action_ids)
+    return render("ritual_alert", g=group, ids=action_ids, tracker_ids=tracker_ids)
 
 
 def render_dm(owner: str, items: list[AlertItem], channel: str) -> Message:

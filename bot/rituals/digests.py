@@ -41,6 +41,7 @@ from bot.rituals.units import change, duration
 from bot.storage.tickets import unsatisfied_comments
 from bot.themes.service import ThemeWeekCount, area_matcher, theme_weeks
 from bot.themes.weekly import last_complete_week
+from bot.trackers import ids as tracker_ids
 from bot.trackers.digest import with_trackers
 
 GENERIC_TAGS = {"release", "escalated", "vip", "urgent", "spam", "merged"}
@@ -236,4 +237,4 @@ def gather(session: Session, *, settings: Settings, today: date, period: str) ->
 
 
 def render_digest(digest: Digest) -> tuple[Message, list[Message]]:
-    return render("ritual_digest", d=digest), [render("ritual_digest_detail", d=digest)]
+    return render("ritual_digest", d=digest), [render("ritual_digest_detail", d=digest, tracker_ids=tracker_ids)]

@@ -24,7 +24,7 @@ from bot.slack.notifier import DeliveryError
 from bot.slack.present import action_rows, error_message, help_message, log_entries, metric_label
 from bot.slack.replies import carried, confirmation, failure, sentence
 from bot.slack.request import Request, replying
-from bot.slack.tracker_ids import create_value
+from bot.slack import tracker_ids
 from bot.trackers.clients import configured as trackers_configured
 
 log = logging.getLogger(__name__)
@@ -204,9 +204,10 @@ def _log(cmd: grammar.Log, r: Request) -> Message:
                                      today=r.today())
         entries = log_entries(rows, verdicts=verdicts, currency=settings.file.metrics.currency)
     trackers = trackers_configured(settings)
+    # Create issue (bot/trackers): for admins, and for owners on their own actions.
     return render("slack_log", entries=entries, metric_label=metric_label(cmd.metric) if cmd.metric else "",
-                  issue_value=create_value if trackers else None,  # Create issue (bot/trackers): admins, owners
-                  issue_owner=None if not trackers or r.is_admin else r.user)
+                  issue_value=tracker_ids.create_value if trackers else None,
+                  issue_owner=None if not trackers or r.is_admin else r.user, tracker_ids=tracker_ids)
 
 
 def _annotate(cmd: grammar.Annotate, r: Request) -> Message:
