@@ -19,14 +19,13 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from integrations.base import MalformedRecordError, Ticket
-from integrations.csv_cells import RowProblem, satisfied_on_scale, to_ticket
+from integrations.csv_cells import RowProblem, to_ticket
 from integrations.csv_mapping import CANONICAL, OPTIONAL, REQUIRED, CsvMapping, MappingError
 from integrations.normalize import CUT_KEY, TEXT_LIMITS, storable
 
-# The mapping, its columns and the CSAT scale rule are read from here by the import command, the demo and tests.
+# The mapping and its columns are read from here by the import command, the demo and tests.
 __all__ = ["CANONICAL", "OPTIONAL", "REQUIRED", "CsvMapping", "Item", "MappingError", "RowError", "RowNote",
-           "check_encoding", "numbered_items", "read_file", "read_file_numbered", "read_tickets", "read_text",
-           "satisfied_on_scale"]
+           "check_encoding", "numbered_items", "read_file", "read_file_numbered", "read_tickets", "read_text"]
 
 # Bytes that are not UTF-8 are read as lone surrogates (errors="surrogateescape"), which valid text never holds.
 _UNDECODED = re.compile("[\udc80-\udcff]")

@@ -2,7 +2,7 @@
 
 Credentials never live here: JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN and LINEAR_API_KEY (LINEAR_URL for proxies
 and tests) come from the environment (`bot.config.Environment`). Part of the config package (the file model
-reads it; bot.trackers reads the config, never the other way); `bot.trackers.config` re-exports it.
+reads it; bot.trackers reads the config, never the other way).
 """
 from __future__ import annotations
 

@@ -31,15 +31,13 @@ from typing import Any
 import numpy as np
 
 from bot import weekdays
-from bot.metrics.bands import Bands, band_arrays, bands_for, cutoffs, log_scale  # noqa: F401 (charts: bands_for)
+from bot.metrics.bands import Bands, band_arrays, cutoffs, log_scale
 from bot.metrics.baselines import Baseline, DailySeries, level_baseline, log_ratio, rate_baseline
 from bot.metrics.catalogue import MetricDef
 from bot.metrics.drift import RUN_DAYS, STOCK_EFFECT, drifting
 from bot.metrics.settings import AbsoluteThreshold, ChangeDay, DriftSettings, ZoneSettings
 from bot.metrics.stats import poisson_score
 from bot.metrics.zone_names import ACT_NOW, HEALTHY, INSUFFICIENT_DATA, LEARNING, RANK, WATCH
-
-ZONE_RANK = RANK  # how bad a zone is (`bot.metrics.zone_names.RANK`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +296,7 @@ def _results(j: _Judged, metric: MetricDef, settings: ZoneSettings, judged_days:
 def _absolute(a: AbsoluteThreshold, v: float, zone: str) -> tuple[str, bool, float | None]:
     """(zone, raised by an absolute limit?, that limit): an explicit limit raises the zone to at least its level."""
     abs_zone = a.zone_for(v)
-    if abs_zone is None or ZONE_RANK[abs_zone] <= ZONE_RANK[zone]:
+    if abs_zone is None or RANK[abs_zone] <= RANK[zone]:
         return zone, False, None
     if abs_zone == ACT_NOW:
         limit = a.act_now_above if a.act_now_above is not None and v > a.act_now_above else a.act_now_below

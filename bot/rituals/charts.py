@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.metrics.catalogue import CATALOGUE
 from bot.metrics.zone_names import ACT_NOW, WATCH, words
-from bot.metrics.zones import bands_for
+from bot.metrics.bands import bands_for
 from bot.rituals import store
 from bot.rituals.units import axis_unit, fmt
 from bot.storage.models import Annotation, Mute

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from integrations.csv_import import CsvMapping, MappingError, RowError, read_text, satisfied_on_scale
+from integrations.csv_cells import satisfied_on_scale
+from integrations.csv_import import CsvMapping, MappingError, RowError, read_text
 
 HEADER = "id,created_at,updated_at,status,priority,channel,group,assignee,requester,organization,subject,tags,first_response_at,solved_at,closed_at,reopens,replies,escalations,csat\n"
 

@@ -8,7 +8,8 @@ from hypothesis import given, settings as hsettings, strategies as st
 from bot.metrics.baselines import DailySeries
 from bot.metrics.catalogue import CATALOGUE, adhoc_metric
 from bot.metrics.settings import AbsoluteThreshold, ChangeDay, DriftSettings, ZoneSettings
-from bot.metrics.zones import ZONE_RANK, evaluate_batch, evaluate_series, format_value
+from bot.metrics.zone_names import RANK
+from bot.metrics.zones import evaluate_batch, evaluate_series, format_value
 
 START = date(2024, 1, 1)  # a Monday
 FRT = CATALOGUE["first_response_time"]
@@ -163,7 +164,7 @@ def test_a_worse_day_never_improves_the_zone(vals, worse, direction):
     bad = today + worse if direction == "higher_is_worse" else max(0, today - worse)
     a = evaluate_series(DailySeries.from_values(START, vals), m, ZoneSettings())[-1]
     b = evaluate_series(DailySeries.from_values(START, vals[:-1] + [bad]), m, ZoneSettings())[-1]
-    assert ZONE_RANK[b.zone] >= ZONE_RANK[a.zone]
+    assert RANK[b.zone] >= RANK[a.zone]
     assert (b.score or 0) >= (a.score or 0) - 1e-9
 
 

@@ -9,7 +9,8 @@ from bot.metrics.baselines import DailySeries
 from bot.metrics.catalogue import CATALOGUE, adhoc_metric
 from bot.metrics.settings import ZoneSettings
 from bot.metrics.stats import one_sided_tail, poisson_edge, poisson_edge_at, poisson_score, two_sided_cutoff
-from bot.metrics.zones import cutoffs, evaluate_series
+from bot.metrics.bands import cutoffs
+from bot.metrics.zones import evaluate_series
 
 START = date(2025, 1, 6)  # a Monday
 WEEKDAY = np.array([1.15, 1.10, 1.05, 1.0, 0.9, 0.45, 0.35])  # the demo's weekday load
