@@ -61,12 +61,6 @@ def release(sessions: sessionmaker, *, name: str, holder: str) -> None:
                         .execution_options(synchronize_session=False))
 
 
-def current_holder(sessions: sessionmaker, *, name: str, now: datetime) -> str | None:
-    with sessions() as session:
-        lease = session.get(Lease, name)
-        return lease.holder if lease is not None and lease.expires_at > now else None
-
-
 def claim(sessions: sessionmaker, *, name: str, now: datetime, ttl: timedelta) -> bool:
     """Take `name` for one period of `ttl`: True for the first caller since the last claim ran out, whichever
     process that is (the queue's "due once per period" mark; a fresh holder each time, so not even the

@@ -183,12 +183,6 @@ def find(sessions: sessionmaker, *, workspace_id: str, key: Key) -> PostedMessag
             PostedMessage.channel == key.channel, PostedMessage.period == key.period))
 
 
-def rows_for(sessions: sessionmaker, *, workspace_id: str, ritual: str) -> list[PostedMessage]:
-    with sessions() as session:
-        return list(session.scalars(select(PostedMessage).where(
-            PostedMessage.workspace_id == workspace_id, PostedMessage.ritual == ritual).order_by(PostedMessage.id)))
-
-
 def latest_posted(sessions: sessionmaker, *, workspace_id: str, ritual: str) -> PostedMessage | None:
     """The newest posted message of `ritual` (e.g. the current weekly review's parent, to reply in its thread)."""
     with sessions() as session:
