@@ -62,25 +62,23 @@ def next_reminder_day(actions: Sequence[Any], *, today: date, days_before: int,
                       skip_weekends: bool = True, working: Any = None) -> tuple[date, Any] | None:
     """Pure: the first day after `today` on which an open action is reminded, and that action.
 
-    Mirrors `reminders.reminder_kind`/`remindable`: the `days_before`-th working day before the
-    (working) due date, on it, and every working day while overdue; a snoozed action not before
-    its snooze ends; nothing goes out on a day off (`working`: the team's `WorkingDays`, else
-    `skip_weekends` says whether weekends are off).
+    Asks the ritual's own rule (`reminders.due_reminder`) of each day to come: the `days_before`-th
+    working day before the (working) due date, on it, and every working day while overdue; a snoozed
+    action not before its snooze ends; nothing goes out on a day off (`working`: the team's
+    `WorkingDays`, else `skip_weekends` says whether weekends are off).
     """
-    from bot.rituals.reminders import is_working_day, reminder_kind, working_due
+    from bot.rituals.reminders import due_reminder, is_working_day, working_due
 
     best: tuple[date, Any] | None = None
+    days = {"skip_weekends": skip_weekends, "working": working}
     for a in actions:
-        if a.status not in OPEN_STATUSES or a.due_on is None:
+        if a.due_on is None:
             continue
         start = today + timedelta(days=1)
-        if a.snoozed_until is not None and a.snoozed_until > start:
-            start = a.snoozed_until
-        days = {"skip_weekends": skip_weekends, "working": working}
-        last = max(start, working_due(a.due_on, **days)) + timedelta(days=7)
-        day = next((start + timedelta(days=i) for i in range((last - start).days + 1)
-                    if is_working_day(start + timedelta(days=i), **days)
-                    and reminder_kind(a.due_on, start + timedelta(days=i), days_before, **days)), None)
+        # Each day up to a week past the due date or the snooze's end, whichever is later, is asked.
+        last = max(start, a.snoozed_until or start, working_due(a.due_on, **days)) + timedelta(days=7)
+        day = next((d for d in (start + timedelta(days=i) for i in range((last - start).days + 1))
+                    if is_working_day(d, **days) and due_reminder(a, d, days_before, **days)), None)
         if day is None:
             continue
         if best is None or (day, a.id) < (best[0], best[1].id):

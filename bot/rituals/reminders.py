@@ -78,6 +78,16 @@ def remindable(status: str, snoozed_until: date | None, today: date) -> bool:
     return snoozed_until is None or snoozed_until <= today
 
 
+def due_reminder(action: Action, today: date, days_before: int, *, skip_weekends: bool = True,
+                 working: WorkingDays | None = None) -> Kind | None:
+    """The one rule (the ritual's, and the CLI's "next reminder"): which reminder `action` gets on `today`, if
+    any: only while it is open and not snoozed past `today` (`remindable`), then by its due date (`reminder_kind`).
+    Whether the owner was reminded today already, and whether `today` is a day off, are the caller's to ask."""
+    if not remindable(action.status, action.snoozed_until, today):
+        return None
+    return reminder_kind(action.due_on, today, days_before, skip_weekends=skip_weekends, working=working)
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     action_id: int
@@ -121,11 +131,9 @@ def decide(actions: list[Action], *, owner_timezones: dict[str, str], now: datet
             continue
         items = []
         for a in owned:
-            if not remindable(a.status, a.snoozed_until, today):
-                continue
             if a.last_reminded_at is not None and schedule.local_date(a.last_reminded_at, tz) >= today:
                 continue
-            kind = reminder_kind(a.due_on, today, rituals.remind_days_before, working=working)
+            kind = due_reminder(a, today, rituals.remind_days_before, working=working)
             if kind is None:
                 continue
             definition = CATALOGUE.get(a.metric)
