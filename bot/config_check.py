@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.config import SUPPORTED_DATABASES, Settings, area_tags, database_backend
 from bot.config.base import _USER_ID
 from bot.crm.status import warnings as crm_warnings
+from bot.rituals.registry import RITUALS
 from bot.sync.sources import build_adapter, make_client
 from bot.trackers.clients import warnings as tracker_warnings
 
@@ -20,15 +21,11 @@ def config_warnings(settings: Settings) -> list[str]:
     (`--strict` makes them errors). Each names the key and the fix. No network, no database."""
     f, warnings = settings.file, []
     rituals, slack = f.rituals, f.slack
-    channels = {
-        "weekly_review": (rituals.weekly_review.channel or slack.review_channel, "[slack].review_channel"),
-        "account_risk": (rituals.account_risk.channel or slack.cs_channel, "[slack].cs_channel"),
-        "leadership": (rituals.leadership.channel or slack.leadership_channel, "[slack].leadership_channel"),
-    }
-    for name, (channel, fallback) in channels.items():
-        if getattr(rituals, name).enabled and not channel:
-            warnings.append(f"rituals.{name}: enabled but has no channel: set rituals.{name}.channel or {fallback} "
-                            f"(or enabled = false)")
+    for ritual in RITUALS.values():  # the rituals whose one channel the registry knows
+        name = ritual.config_table
+        if ritual.slack_channel and getattr(rituals, name).enabled and not ritual.channel(settings):
+            warnings.append(f"rituals.{name}: enabled but has no channel: set rituals.{name}.channel or "
+                            f"[slack].{ritual.slack_channel} (or enabled = false)")
     if rituals.digest.enabled and not f.routing:
         warnings.append("rituals.digest: enabled but no [[routing]] rule names a product area and channel to post to")
     if f.metrics.spikes.enabled and not (f.metrics.spikes.channel or slack.alerts_channel):

@@ -94,6 +94,9 @@ class Ritual:
     name: str | None = None  # the CLI's name for it when not `key` (the reminders' ledger rows say "reminder")
     default_config: RitualConfig | None = None  # when the config has no [rituals.<config_table>] table
     demo: bool = True  # the demo's weekly cycle posts it (bot/rituals/demo.py)
+    # The [slack] key of its channel when [rituals.<config_table>] names none (None: it posts elsewhere, e.g. DMs
+    # or the [[routing]] channels); `channel` reads the two, and `config check` warns when both are unset.
+    slack_channel: str | None = None
 
     @property
     def cli_name(self) -> str:
@@ -103,6 +106,14 @@ class Ritual:
     def periodic(self) -> bool:
         """Posted once a period by the worker's `rituals` job when due (else it has its own job)."""
         return self.every is None and not self.after_sync
+
+    def channel(self, settings: Settings) -> str | None:
+        """Its one channel: [rituals.<config_table>] channel, else [slack] <slack_channel> (None: neither is
+        set, or it has no one channel)."""
+        if self.slack_channel is None:
+            return None
+        own = getattr(settings.file.rituals, self.config_table).channel
+        return own or getattr(settings.file.slack, self.slack_channel)
 
     def schedule(self, rituals: RitualsConfig, default_timezone: str) -> Schedule | None:
         """When the worker runs it, or None when its table is disabled (or missing)."""
@@ -116,7 +127,7 @@ class Ritual:
 # ---- the built-in rituals' adapters (module imports are deferred: see the module docstring) ----
 
 def review_channel(settings: Settings) -> str | None:
-    return settings.file.rituals.weekly_review.channel or settings.file.slack.review_channel
+    return WEEKLY_REVIEW.channel(settings)
 
 
 def _gather_review(ctx: RitualContext) -> tuple[Any, str]:
@@ -245,15 +256,13 @@ def _digest_empty(settings: Settings) -> str:
 
 
 def _accounts_empty(settings: Settings) -> str:
-    f = settings.file
-    if not (f.rituals.account_risk.channel or f.slack.cs_channel):
+    if not ACCOUNT_RISK.channel(settings):
         return "no channel set ([slack] cs_channel or [rituals.account_risk] channel)"
     return "no account crossed the risk thresholds this week"
 
 
 def _leadership_empty(settings: Settings) -> str:
-    f = settings.file
-    if not (f.rituals.leadership.channel or f.slack.leadership_channel):
+    if not LEADERSHIP.channel(settings):
         return "no channel set ([slack] leadership_channel or [rituals.leadership] channel)"
     return nothing_to_report(settings)
 
@@ -261,16 +270,17 @@ def _leadership_empty(settings: Settings) -> str:
 # ---- the table (its order is the order the worker posts due rituals in) ----
 
 WEEKLY_REVIEW = Ritual("weekly_review", "weekly review", "weekly", "weekly_review", _gather_review, _render_review,
-                       _review_empty)
+                       _review_empty, slack_channel="review_channel")
 DIGEST = Ritual("digest", "product digests", "weekly", "digest", _gather_digests, _render_digests, _digest_empty,
                 kind="product")
 ACCOUNT_RISK = Ritual("account_risk", "accounts at risk", "weekly", "account_risk", _gather_accounts,
-                      _render_accounts, _accounts_empty, kind="accounts")
+                      _render_accounts, _accounts_empty, kind="accounts", slack_channel="cs_channel")
 # Owner DMs inside each owner's working hours: the worker's `reminders` job every 15 minutes, not `rituals`.
 REMINDERS = Ritual("reminders", "reminders", "daily", "reminders", _gather_reminders, _render_reminders,
                    every=timedelta(minutes=15), sent=_reminded, name="reminder")
 LEADERSHIP = Ritual("leadership", "leadership summary", "monthly", "leadership", _gather_leadership,
-                    _render_leadership, _leadership_empty, kind="leadership")
+                    _render_leadership, _leadership_empty, kind="leadership",
+                    slack_channel="leadership_channel")
 # The quarterly metric review rides on the weekly review's table (its day, time and channel).
 QUARTERLY = Ritual("quarterly", "quarterly review", "quarterly", "weekly_review", _gather_quarterly,
                    _render_quarterly, _review_empty, kind="quarterly", demo=False)  # the demo tells one week
