@@ -23,6 +23,8 @@ from typing import Any
 
 import jinja2
 
+from bot.metrics import zone_names
+
 # templates/ in the source tree, installed inside the package (see pyproject.toml).
 TEMPLATES_PACKAGE = "bot._templates"
 MAX_BLOCKS = 50
@@ -165,6 +167,7 @@ def environment() -> jinja2.Environment:
     )
     # `{{ x|tojson }}` emits a whole JSON value (no surrounding quotes in the template).
     env.filters["tojson"] = lambda v: jinja2.utils.markupsafe.Markup(json.dumps(v))
+    env.globals["zone_names"] = zone_names  # a zone's words and mark, in one place (template zone_counts)
     return env
 
 

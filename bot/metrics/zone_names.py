@@ -20,6 +20,8 @@ DEFAULT = INSUFFICIENT_DATA
 
 # Worst first, as the review, `/metrics` and App Home count and list them.
 LISTED = (ACT_NOW, WATCH, HEALTHY, LEARNING, INSUFFICIENT_DATA)
+# The counts a scorecard's headline shows (`/metrics`, App Home: template zone_counts).
+HEADLINE = (ACT_NOW, WATCH, HEALTHY)
 # How bad a zone is: rules fire at a threshold rank and a stricter rule wins.
 RANK = {HEALTHY: 0, LEARNING: 1, INSUFFICIENT_DATA: 1, WATCH: 2, ACT_NOW: 3}
 # The CLI scorecard's order: what needs a look first, healthy last.
