@@ -155,7 +155,7 @@ def due_rituals(tenant: Tenant, now: datetime) -> list[DueRitual]:
     found = []
     for due in runner.due_rituals(now):
         row = ledger.find(sessions, workspace_id=tenant.workspace_id, key=ledger.Key(f"{due.ritual}#run", "-", due.period))
-        if row is None or row.status != "posted":
+        if row is None or row.status != ledger.POSTED:
             day = schedule.local_date(due.scheduled_at, runner.schedules()[due.ritual].timezone)
             found.append(DueRitual(due.ritual, due.period, day.isoformat()))
     return found

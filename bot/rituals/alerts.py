@@ -29,7 +29,7 @@ from bot.metrics.readings import trigger_reading
 from bot.metrics.settings import playbook_title
 from bot.rituals import action_ids, ledger, schedule, store, windows, words
 from bot.rituals.delivery import is_user_id
-from bot.rituals.publish import Publisher
+from bot.rituals.publish import NOT_POSTED, Publisher
 from bot.storage.models import TRIGGER_OPEN, TRIGGER_RECOVERED, TriggerRow
 from bot.storage.reference import display_name
 from bot.trackers.clients import configured as trackers_configured
@@ -212,7 +212,7 @@ def send_alerts(publisher: Publisher, sessions, *, settings: Settings, now: date
     count = 0
     for group in groups:
         result = publisher.message(group.key, render_group(group))
-        if result.ts is None or result.outcome in ("failed", "busy"):
+        if result.ts is None or result.outcome in NOT_POSTED:
             continue
         with sessions.begin() as session:
             session.execute(update(TriggerRow).where(
@@ -258,7 +258,7 @@ def send_owner_dms(publisher: Publisher, sessions, *, settings: Settings, now: d
     sent = 0
     for owner, key, items, channel in owner_dms(groups):
         row = ledger.find(publisher.sessions, workspace_id=workspace_id, key=key)
-        if row is not None and row.status == "posted":
+        if row is not None and row.status == ledger.POSTED:
             continue
         tz = publisher.delivery.user_timezone(owner) or settings.file.timezone
         if not ignore_hours and not schedule.is_working_time(now, tz, rituals.working_hours,
@@ -277,10 +277,10 @@ def send_recoveries(publisher: Publisher, sessions, *, settings: Settings) -> in
     for group, ts, recovered in posted:
         reply_key = ledger.Key("alert_recovery", group.channel, ledger.period_key_for("r", *recovered))
         done = ledger.find(sessions, workspace_id=settings.workspace_id, key=reply_key)
-        if done is not None and done.status == "posted":
+        if done is not None and done.status == ledger.POSTED:
             continue
         original = ledger.find(sessions, workspace_id=settings.workspace_id, key=group.key)
-        if original is not None and original.status == "posted":
+        if original is not None and original.status == ledger.POSTED:
             publisher.message(group.key, render_group(group))  # edit mode: the ledger holds the original ts
         items = [i for i in group.items if i.trigger_id in recovered]
         if publisher.message(reply_key, render_recovered(items), thread_ts=ts).outcome == "posted":

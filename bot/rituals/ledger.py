@@ -41,6 +41,8 @@ CHECK_PENDING_AFTER = timedelta(minutes=1)  # longer than a post takes: a pendin
 SETTLE = timedelta(minutes=2)  # after an unsure attempt, a message not in Slack by then is not coming
 STALE_PENDING = timedelta(minutes=15)  # a pending row's worker is surely gone (its post was looked for first)
 Mode = Literal["post", "edit", "busy", "check"]
+# A row's status (`PostedMessage.status`), as the module docstring tells them.
+PENDING, POSTED, UNSURE, FAILED = "pending", "posted", "unsure", "failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +90,17 @@ def _posted(row: PostedMessage) -> Claim:
 def claim(sessions: sessionmaker, *, workspace_id: str, key: Key, now: datetime) -> Claim:
     """Insert-or-get the ledger row and decide whether this caller posts, edits, checks Slack, or stays out."""
     existing = find(sessions, workspace_id=workspace_id, key=key)
-    if existing is not None and existing.status == "posted" and existing.ts:
+    if existing is not None and existing.status == POSTED and existing.ts:
         # The common steady state (a re-run): answered by one read, no write.
         return _posted(existing)
     try:
         with sessions.begin() as session:
             post_key = new_post_key()
             row = PostedMessage(workspace_id=workspace_id, ritual=key.ritual, channel=key.channel, period=key.period,
-                                status="pending", post_key=post_key, created_at=now, updated_at=now)
+                                status=PENDING, post_key=post_key, created_at=now, updated_at=now)
             session.add(row)
             session.flush()
-            return Claim(row.id, "post", None, None, None, post_key, "pending", now)
+            return Claim(row.id, "post", None, None, None, post_key, PENDING, now)
     except IntegrityError:
         pass
     with sessions.begin() as session:
@@ -106,16 +108,16 @@ def claim(sessions: sessionmaker, *, workspace_id: str, key: Key, now: datetime)
             PostedMessage.workspace_id == workspace_id, PostedMessage.ritual == key.ritual,
             PostedMessage.channel == key.channel, PostedMessage.period == key.period))
         assert row is not None, "the unique row vanished"
-        if row.status == "posted" and row.ts:
+        if row.status == POSTED and row.ts:
             return _posted(row)
         seen = Claim(row.id, "busy", row.ts, row.thread_ts, row.payload_hash, row.post_key, row.status,
                      row.updated_at)
         age = now - row.updated_at
-        if row.status == "failed":
+        if row.status == FAILED:
             return _retake(session, workspace_id, seen, now)
         if row.post_key is None:  # a row from before post keys: nothing to look for, only a stale takeover
             return _retake(session, workspace_id, seen, now) if age > STALE_PENDING else seen
-        if row.status == "unsure":
+        if row.status == UNSURE:
             return _check(seen, repost_ok=age >= SETTLE)
         if age >= CHECK_PENDING_AFTER:
             return _check(seen, repost_ok=age > STALE_PENDING)
@@ -134,13 +136,13 @@ def _retake(session, workspace_id: str, seen: Claim, now: datetime) -> Claim:
         update(PostedMessage)
         .where(PostedMessage.id == seen.id, PostedMessage.workspace_id == workspace_id,
                PostedMessage.status == seen.status, PostedMessage.updated_at == seen.since)
-        .values(status="pending", post_key=post_key, error=None, updated_at=now)
+        .values(status=PENDING, post_key=post_key, error=None, updated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
         return Claim(seen.id, "busy", seen.ts, seen.thread_ts, seen.payload_hash, seen.post_key, seen.status,
                      seen.since)
-    return Claim(seen.id, "post", None, None, None, post_key, "pending", now)
+    return Claim(seen.id, "post", None, None, None, post_key, PENDING, now)
 
 
 def retake(sessions: sessionmaker, *, workspace_id: str, checked: Claim, now: datetime) -> Claim:
@@ -154,7 +156,7 @@ def mark_posted(sessions: sessionmaker, *, workspace_id: str, claim_id: int, ts:
     with sessions.begin() as session:
         session.execute(
             update(PostedMessage).where(PostedMessage.id == claim_id, PostedMessage.workspace_id == workspace_id)
-            .values(status="posted", ts=ts, thread_ts=thread_ts, payload_hash=digest, error=None, updated_at=now)
+            .values(status=POSTED, ts=ts, thread_ts=thread_ts, payload_hash=digest, error=None, updated_at=now)
             .execution_options(synchronize_session=False))
 
 
@@ -163,8 +165,8 @@ def mark_unsure(sessions: sessionmaker, *, workspace_id: str, claim_id: int, err
     with sessions.begin() as session:
         session.execute(
             update(PostedMessage).where(PostedMessage.id == claim_id, PostedMessage.workspace_id == workspace_id,
-                                        PostedMessage.status == "pending")
-            .values(status="unsure", error=error[:2000], updated_at=now)
+                                        PostedMessage.status == PENDING)
+            .values(status=UNSURE, error=error[:2000], updated_at=now)
             .execution_options(synchronize_session=False))
 
 
@@ -172,7 +174,7 @@ def mark_failed(sessions: sessionmaker, *, workspace_id: str, claim_id: int, err
     with sessions.begin() as session:
         session.execute(
             update(PostedMessage).where(PostedMessage.id == claim_id, PostedMessage.workspace_id == workspace_id)
-            .values(status="failed", error=error[:2000], updated_at=now)
+            .values(status=FAILED, error=error[:2000], updated_at=now)
             .execution_options(synchronize_session=False))
 
 
@@ -188,5 +190,5 @@ def latest_posted(sessions: sessionmaker, *, workspace_id: str, ritual: str) -> 
     with sessions() as session:
         return session.scalar(select(PostedMessage).where(
             PostedMessage.workspace_id == workspace_id, PostedMessage.ritual == ritual,
-            PostedMessage.status == "posted", PostedMessage.ts.is_not(None))
+            PostedMessage.status == POSTED, PostedMessage.ts.is_not(None))
             .order_by(PostedMessage.created_at.desc(), PostedMessage.id.desc()).limit(1))

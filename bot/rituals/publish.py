@@ -33,6 +33,10 @@ from bot.rituals.delivery import Delivery, DeliveryError, UncertainDeliveryError
 
 log = logging.getLogger(__name__)
 Outcome = Literal["posted", "edited", "unchanged", "busy", "failed"]
+# The outcomes after which the message stands in Slack, and those after which it does not (another worker
+# holds its ledger row, or Slack refused it).
+STANDS: tuple[Outcome, ...] = ("posted", "edited", "unchanged")
+NOT_POSTED: tuple[Outcome, ...] = ("busy", "failed")
 CLOCK_SKEW = timedelta(minutes=10)  # Slack's clock against ours, when reading history from a claim's time
 
 
@@ -212,7 +216,7 @@ class Publisher:
         """
         parts = split(parent)
         head = self.message(key, parts[0])
-        if head.outcome in ("busy", "failed") or head.ts is None:
+        if head.outcome in NOT_POSTED or head.ts is None:
             return head
         channel = head.channel or key.channel
         index, number = 0, 0

@@ -18,7 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.config import Settings
 from bot.rituals import alerts, ledger, review, schedule
 from bot.rituals.delivery import Delivery
-from bot.rituals.publish import Publisher, Result
+from bot.rituals.publish import NOT_POSTED, STANDS, Publisher, Result
 from bot.rituals.registry import RITUALS, Rendered, Ritual, RitualContext, review_channel, schedules_from_config
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class Runner:
 
     def _posted(self, key: ledger.Key) -> bool:
         row = ledger.find(self.sessions, workspace_id=self.settings.workspace_id, key=key)
-        return row is not None and row.status == "posted"
+        return row is not None and row.status == ledger.POSTED
 
     # ---- rendering (no Slack) ----
 
@@ -87,7 +87,7 @@ class Runner:
                 continue
             publisher.thread(ledger.Key(ritual, parent.channel, period), parent.message,
                              [r.message for r in replies], parent.charts, reply_charts=[r.charts for r in replies])
-        if not any(r.outcome in ("failed", "busy") for r in publisher.results):
+        if not any(r.outcome in NOT_POSTED for r in publisher.results):
             # The whole ritual is done for this period (including digests skipped as not notable):
             # the worker will not gather it again every minute of its grace window.
             self._mark_run(marker)
@@ -134,7 +134,7 @@ class Runner:
             return []
         row = ledger.find(self.sessions, workspace_id=self.settings.workspace_id,
                           key=ledger.Key("weekly_review", channel, period))
-        if row is None or row.status != "posted" or not row.ts:
+        if row is None or row.status != ledger.POSTED or not row.ts:
             return []
         with self.sessions() as session:
             nudge = review.closing_nudge(session, workspace_id=self.settings.workspace_id, review_at=review_at,
@@ -174,7 +174,7 @@ class Runner:
         publisher = self.publisher()
         for item in self.render_now(ritual, now, force=force):
             result = publisher.message(item.key or ledger.Key(ritual, item.channel, period), item.message, dm=item.dm)
-            if spec.sent is not None and result.outcome in ("posted", "edited", "unchanged"):
+            if spec.sent is not None and result.outcome in STANDS:
                 spec.sent(self.sessions, self.settings, item, now)
         return publisher.results
 

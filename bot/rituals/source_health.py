@@ -21,14 +21,13 @@ from sqlalchemy.orm import sessionmaker
 from bot.blocks import Message, render
 from bot.config import Settings
 from bot.rituals import ledger
-from bot.rituals.publish import Publisher, Result
+from bot.rituals.publish import STANDS, Publisher, Result
 from bot.rituals.units import duration
 from bot.storage import health as store
 from bot.sync.health import SourceStatus, detail, iso, source_statuses
 
 log = logging.getLogger(__name__)
 RITUAL = "source_health"
-DONE = ("posted", "edited", "unchanged")
 VENDORS = {"zendesk": "Zendesk", "freshdesk": "Freshdesk", "intercom": "Intercom", "csv": "CSV"}
 # What to check, per source type: the credentials, and where the API is.
 CREDENTIALS = {
@@ -88,7 +87,7 @@ def send(publisher: Publisher, sessions: sessionmaker, *, settings: Settings, no
             reason = f"{alarm}:{status.error_kind}" if alarm == "failing" else alarm
             key = incident_key(status, channel)
             result = publisher.message(key, render_alert(status, settings, reason))
-            if result.outcome in DONE:
+            if result.outcome in STANDS:
                 with sessions.begin() as session:
                     store.open_alert(session, workspace_id=workspace_id, source=status.name, period=key.period,
                                      reason=reason, channel=result.channel or channel, ts=result.ts, now=now)
@@ -96,7 +95,7 @@ def send(publisher: Publisher, sessions: sessionmaker, *, settings: Settings, no
         elif alarm is None and status.alert_period is not None:
             key = ledger.Key(RITUAL, status.alert_channel or channel or "", status.alert_period)
             result = publisher.message(key, render_recovered(status, settings, status.alert_reason or ""))
-            if result.outcome in DONE:
+            if result.outcome in STANDS:
                 with sessions.begin() as session:
                     store.close_alert(session, workspace_id=workspace_id, source=status.name,
                                       period=status.alert_period, now=now)
@@ -118,7 +117,7 @@ def retire(publisher: Publisher, sessions: sessionmaker, *, settings: Settings, 
         message = render("ritual_source_health_retired", name=row.source, vendor=VENDORS.get(row.type, row.type),
                          retired=retired, last_success_at=row.last_success_at)
         result = publisher.message(key, message)
-        if result.outcome in DONE:
+        if result.outcome in STANDS:
             with sessions.begin() as session:
                 store.close_alert(session, workspace_id=workspace_id, source=row.source, period=row.alert_period,
                                   now=now)

@@ -25,6 +25,7 @@ from bot.actions import statuses
 from bot.actions.statuses import ACKNOWLEDGED, CARRIED, CLOSED, DONE, SNOOZED
 from bot.blocks import Message, Safe, render
 from bot.rituals import ledger, store, windows
+from bot.rituals.publish import STANDS
 from bot.rituals.states import state_message
 from bot.rituals.verdict import ActionVerdict, action_verdicts
 from bot.slack import action_ids as ids
@@ -245,4 +246,4 @@ def post_to_review(r: Any, action_id: int) -> bool:
     message = render("ritual_review_outcome", o=o)
     key = ledger.Key("review_outcome", review.channel, ledger.period_key_for(review.period, "a", action.id))
     result = publisher(r).message(key, message, thread_ts=review.ts)
-    return result.outcome in ("posted", "edited", "unchanged")
+    return result.outcome in STANDS
