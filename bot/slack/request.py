@@ -133,9 +133,12 @@ class Services:
 
 
 def workspace_of(services: Services, context: BoltContext) -> str:
-    """Single workspace: the configured id. OAuth installs: the Slack team (or enterprise) id."""
+    """Single workspace: the configured id. OAuth installs: the Slack team id, or the enterprise id for a
+    request through an org-wide install (Enterprise Grid: the org is one tenant, bot/slack/installations.py)."""
     if not services.oauth:
         return services.settings.workspace_id
+    if context.is_enterprise_install and context.enterprise_id:
+        return context.enterprise_id
     return context.team_id or context.enterprise_id or services.settings.workspace_id
 
 

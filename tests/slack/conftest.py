@@ -50,6 +50,7 @@ class SlackDriver:
     def __init__(self, http: TestClient, slack: FakeSlack, team_id: str = "T0001") -> None:
         self.http, self.slack, self.team_id = http, slack, team_id
         self.enterprise_id: str | None = None  # an Enterprise Grid org: events carry it (tests/fakes/slack_events.py)
+        self.org_wide = False  # commands come through the org-wide install of `enterprise_id`
         self._n = 0
 
     def post(self, body: str, headers: dict[str, str] | None = None):
@@ -62,6 +63,8 @@ class SlackDriver:
             "channel_name": "support", "user_id": user, "user_name": user.lower(), "command": "/metrics",
             "text": text, "api_app_id": "A0001", "response_url": self.slack.response_url(self._n),
             "trigger_id": f"trigger-{self._n}",
+            **({"enterprise_id": self.enterprise_id, "enterprise_name": "Acme Grid",
+                "is_enterprise_install": str(self.org_wide).lower()} if self.enterprise_id else {}),
         })
         return self.post(body)
 

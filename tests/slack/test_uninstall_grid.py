@@ -146,3 +146,18 @@ def test_a_post_refused_for_the_org_forgets_the_org_install_only(grid, engine, t
     assert outcomes == ["failed", "busy", "busy"] and len(grid.slack.calls) == calls + 1
     assert rows(engine, slack_bots) == [(ORG, TEAM, False)]
     assert served(tmp_path, engine, session_factory, grid.slack) == [TEAM]
+
+
+def test_requests_through_the_org_install_are_the_org_tenants(grid, session_factory):
+    """A command from a workspace of the org that has no install of its own comes through the org's install:
+    it is scoped by the enterprise id, the tenant the org's jobs serve, and answered with the org's token."""
+    from bot.actions.service import list_actions
+    from tests.slack.conftest import OWNER
+
+    grid.team_id, grid.org_wide = "T0003", True
+    grid.command(f"action add csat <@{OWNER}> due 2026-11-27 Refund macro", user=OWNER)
+    assert "Logged action #1" in grid.answer()["text"]
+    assert grid.slack.wait_for("chat.postMessage")[-1].token == ORG_TOKEN
+    with session_factory() as session:
+        assert [a.workspace_id for a in list_actions(session, workspace_id=ORG)] == [ORG]
+        assert list_actions(session, workspace_id="T0003") == []
