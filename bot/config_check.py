@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from bot.config import SUPPORTED_DATABASES, Settings, area_tags, database_backend
-from bot.config.base import _USER_ID
+from bot.config.base import USER_ID
 from bot.crm.status import warnings as crm_warnings
 from bot.rituals.registry import RITUALS
 from bot.sync.sources import build_adapter, make_client
@@ -33,7 +33,7 @@ def config_warnings(settings: Settings) -> list[str]:
                         "or [slack].alerts_channel (or enabled = false)")
     warnings += _source_warnings(settings)
     for name, playbook in f.playbooks.items():
-        if not (_USER_ID.match(playbook.owner) or _EMAIL.match(playbook.owner)):
+        if not (USER_ID.match(playbook.owner) or _EMAIL.match(playbook.owner)):
             warnings.append(f"playbooks.{name}.owner: {playbook.owner!r} is neither a Slack user id (U0123456789) "
                             f"nor an email, so actions from this playbook get no owner")
     backend = database_backend(settings.database_url)

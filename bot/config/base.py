@@ -13,7 +13,7 @@ from bot.catalogue import UnknownMetricError, resolve_metric
 DEFAULT_CONFIG = "signalroom.toml"
 DIMENSIONS = ("source", "channel", "priority", "group", "product_area", "account_tier", "agent")
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")  # a Slack user id (playbook owners, config check, Slack settings)
 
 
 class ConfigError(Exception):

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bot.config.base import DIMENSIONS, _USER_ID, _canonical_metric, _channel, _KeyedError, _Model, _timezone
+from bot.config.base import DIMENSIONS, USER_ID, _canonical_metric, _channel, _KeyedError, _Model, _timezone
 from bot.weekdays import KEYS as WEEKDAY_KEYS
 from bot.weekdays import parse_days
 
@@ -28,7 +28,7 @@ class SlackConfig(_Model):
     @classmethod
     def _users(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for user in value:
-            if not _USER_ID.match(user):
+            if not USER_ID.match(user):
                 raise ValueError(f"{user!r} is not a Slack user id (like U0123456789)")
         return value
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from bot.config.base import USER_ID
 from bot.credentials import Secret
 from bot.errors import UsageError
 from bot.metrics.zone_names import BAD
@@ -25,7 +26,6 @@ ZONES = BAD  # the zones a rule can fire at
 MAX_KEY = 128  # the longest settings key (bot/workspaces/overrides.key_path, settings_changes.key)
 _HOST = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
-_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class FieldError(UsageError):
@@ -47,7 +47,7 @@ class HelpdeskForm:
 
 def is_user(text: str | None) -> bool:
     """A Slack user id (a playbook owner may also be an email, which a user picker cannot show)."""
-    return bool(text and _USER.match(text))
+    return bool(text and USER_ID.match(text))
 
 
 def present(view: dict[str, Any], block: str) -> bool:
