@@ -44,6 +44,8 @@ class TicketRow(Base):
         Index("ix_tickets_workspace_created", "workspace_id", "created_at"),
         Index("ix_tickets_workspace_changed", "workspace_id", "changed_at"),
         Index("ix_tickets_workspace_org", "workspace_id", "organization"),
+        # Tickets by requester: the reference pass that fills their organization (bot/storage/reference.py).
+        Index("ix_tickets_workspace_requester", "workspace_id", "requester"),
         # The incremental rollup's ticket query: solved since a day, or still open.
         Index("ix_tickets_workspace_solved", "workspace_id", "solved_at"),
         Index("ix_tickets_workspace_open", "workspace_id",
