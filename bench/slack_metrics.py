@@ -10,6 +10,11 @@ response) and the time until the full answer reached `response_url`.
 
     .venv/bin/python bench/slack_metrics.py [--runs 5] [--concurrency 50] [--tickets 1000000]
         [--workers 2] [--pg-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--keep]
+        [--stored-settings]
+
+`--stored-settings` gives the workspace what a deployment serving many has: a `workspaces` row, stored
+overrides (issue 16) and encrypted Linear credentials (issue 17), so each ack reads its effective settings
+from the database (bot/workspaces/cache.py) instead of the config file alone.
 
 Prints one JSON line per run and a summary (medians over runs of p50/p99).
 """
@@ -89,6 +94,25 @@ def load(url: str, tickets: int) -> None:
         """))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         c.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def store_settings(url: str, key: str) -> None:
+    """The bench workspace's row, stored overrides and encrypted integration credentials (`--stored-settings`)."""
+    from bot.credentials import Secret, keyring_from_value
+    from bot.storage.engine import make_engine, make_session_factory
+    from bot.storage.integration_models import IntegrationCredential
+    from bot.storage.workspace_models import Workspace
+    from bot.storage.workspace_settings_models import WorkspaceSettings
+
+    engine = make_engine(url)
+    with make_session_factory(engine).begin() as session:
+        session.add(Workspace(team_id="default", name="bench", timezone="Europe/Berlin", paused=False))
+        session.flush()
+        session.add(WorkspaceSettings(workspace_id="default", updated_by="bench", overrides={
+            "metrics": {"currency": "EUR", "watch": 2.5}, "slack": {"review_channel": "C0BENCH"}}))
+        session.add(IntegrationCredential(workspace_id="default", kind="linear", created_by="bench",
+                                          secret_ciphertext=keyring_from_value(key).encrypt(Secret("lin_bench"))))
     engine.dispose()
 
 
@@ -221,6 +245,8 @@ def main() -> int:
         "SIGNALROOM_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2: one per core)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--stored-settings", action="store_true",
+                        help="the workspace has stored settings and credentials (a multi-workspace deployment)")
     parser.add_argument("--floor", action="store_true",
                         help="also time the same bursts to an unrouted path (404): client + HTTP server, no app")
     args = parser.parse_args()
@@ -241,13 +267,18 @@ def main() -> int:
         began = time.perf_counter()
         load(url, args.tickets)
         print(json.dumps({"loaded_tickets": args.tickets, "load_s": round(time.perf_counter() - began, 1)}), flush=True)
+        from bot.credentials import new_key
+
+        key = new_key()
+        if args.stored_settings:
+            store_settings(url, key)
         receiver = Receiver()
         port = free_port()
         config = Path(tempfile.mkdtemp()) / "signalroom.toml"
         config.write_text('timezone = "Europe/Berlin"\n')
         env = {**os.environ, "DATABASE_URL": url, "SLACK_SIGNING_SECRET": SECRET, "SLACK_BOT_TOKEN": "xoxb-bench",
                "SLACK_API_URL": receiver.url + "/api/", "SIGNALROOM_CONFIG": str(config), "PORT": str(port),
-               "SIGNALROOM_LOG_LEVEL": "WARNING"}
+               "SIGNALROOM_LOG_LEVEL": "WARNING", "SIGNALROOM_SECRET_KEY": key}
         server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1",
                                    "--workers", str(args.workers)], env=env, cwd=ROOT)
         base = f"http://127.0.0.1:{port}"
@@ -276,6 +307,7 @@ def main() -> int:
         summary = {key: statistics.median(r[key] for r in results)
                    for key in ("ack_p50_ms", "ack_p99_ms", "full_p50_ms", "full_p99_ms")}
         summary.update(workers=args.workers, runs=args.runs, concurrency=args.concurrency, tickets=args.tickets,
+                       stored_settings=args.stored_settings, load_average=os.getloadavg()[0],
                        all_answered=all(r["answered"] == args.concurrency and r["ok"] == args.concurrency
                                         for r in results))
         print("summary " + json.dumps(summary), flush=True)

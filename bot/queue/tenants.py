@@ -43,6 +43,7 @@ class Tenant:
 class Tenants:
     runtime: object  # the process's bot.context.Runtime (the config file's settings)
     _client: httpx.Client | None = None
+    _settings: object | None = None  # a SettingsCache, made on first use
 
     def client(self) -> httpx.Client:
         """One HTTP client for every sync this process runs: its TLS context (loading the CA bundle costs
@@ -121,9 +122,17 @@ class Tenants:
         return Tenant(workspace_id, runtime, stored_sources=workspace_id != self.runtime.base.workspace_id)
 
     def settings_for(self, workspace_id: str):
-        from bot.workspaces.settings import settings_for
+        """The workspace's effective settings, composed again only when what they are made of changed
+        (bot/workspaces/cache.py); `UsageError` for a workspace that has no row (removed)."""
+        from bot.workspaces.cache import SettingsCache
 
-        return settings_for(self.runtime.session_factory(), self.runtime.base, workspace_id)
+        if self._settings is None:
+            self._settings = SettingsCache(self.runtime.base)
+        with self.runtime.session_factory()() as session:
+            settings = self._settings.known(session, workspace_id)
+        if settings is None:
+            raise UsageError(f"unknown workspace {workspace_id}")
+        return settings
 
 
 def runner_for(tenant: Tenant):

@@ -66,10 +66,11 @@ def source_rows(session, settings: Settings, now: datetime) -> list[dict]:
 
 def publish_home(r: Request) -> None:
     services: Services = r.services
-    settings = r.settings  # the workspace's own: currency, working days, review schedule, sources
+    email = _email(services.notifier(r.client), r.user)  # before any read: a 429 may make it wait
+    # The workspace's own (currency, working days, review schedule), read over the render's one session.
+    settings = r.read_settings(r.db.session)
     now = services.now()
     today = r.today()
-    email = _email(services.notifier(r.client), r.user)  # before the transaction: a 429 may make it wait
     with r.db.transaction() as session:
         mine = actions.list_actions(session, workspace_id=r.workspace_id, owner=r.user,
                                     statuses=actions.OPEN_STATUSES, limit=HOME_ACTIONS + 1)

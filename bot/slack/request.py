@@ -8,7 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -53,6 +53,11 @@ class RequestDb:
         with session.begin():
             yield session
 
+    def reads(self) -> Callable[[], Any]:
+        """For a service function that takes `sessions` and only reads (`with sessions() as session`): hands
+        it this request's session, left open, so a request (an App Home render) reads over one session."""
+        return lambda: nullcontext(self.session)
+
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
@@ -93,6 +98,7 @@ class Services:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     _notifiers: dict[str, Any] = field(default_factory=dict, repr=False)
+    _settings_cache: Any = field(default=None, repr=False)
 
     def __deepcopy__(self, memo: dict) -> Services:
         return self
@@ -108,6 +114,15 @@ class Services:
 
     def today(self) -> date:
         return self.now().astimezone(self.settings.timezone).date()
+
+    def settings_cache(self):
+        """The workspaces' effective settings, re-used while they are unchanged (bot/workspaces/cache.py)."""
+        from bot.workspaces.cache import SettingsCache
+
+        with self._lock:
+            if self._settings_cache is None:
+                self._settings_cache = SettingsCache(self.settings)
+            return self._settings_cache
 
     def is_admin(self, client: WebClient, workspace_id: str, user: str) -> bool:
         """Configured admin user ids, or members of the admin user group (cached for a minute)."""
@@ -162,7 +177,12 @@ class Request:
     def settings(self) -> Settings:
         """The effective settings of the request's workspace (`team_settings`), read once per request (the
         ack and its lazy listener share them, `RequestDb.settings`)."""
-        return self.db.settings.get(lambda: team_settings(self.services, self.workspace_id))
+        return self.read_settings()
+
+    def read_settings(self, session: Session | None = None) -> Settings:
+        """`settings`, read over `session` if they must be read: a lazy listener, which closes its db when
+        done, passes the request's own (an ack's db is closed before its listener runs: never pass it)."""
+        return self.db.settings.get(lambda: team_settings(self.services, self.workspace_id, session))
 
     def settings_changed(self, settings: Settings | None = None) -> None:
         """After a change of the workspace's settings or sources: the new settings (None: read them again)."""
@@ -173,16 +193,21 @@ class Request:
         return self.services.now().astimezone(self.settings.timezone).date()
 
 
-def team_settings(services: Services, workspace_id: str) -> Settings:
+def team_settings(services: Services, workspace_id: str, session: Session | None = None) -> Settings:
     """What every Slack reader formats with: the config file with the workspace's stored changes on top
-    (`bot.workspaces.settings.settings_for`: currency, working days, schedules, channels, timezone). A
-    workspace that installed the app and changed nothing yet has no row: the file's settings under its own
-    id, without the file's sources and integration credentials (they are the file's own workspace's)."""
+    (`bot.workspaces.settings.settings_for`: currency, working days, schedules, channels, timezone), read
+    over `session` (the request's; None: a session of its own) in one statement while they are unchanged
+    (`Services.settings_cache`). A workspace that installed the app and changed nothing yet has no row: the
+    file's settings under its own id, without the file's sources and integration credentials (they are the
+    file's own workspace's)."""
     from bot.workspaces.integrations import without_environment
-    from bot.workspaces.settings import known_settings_for
 
     base = services.settings
-    settings = known_settings_for(services.session_factory, base, workspace_id)
+    if session is None:
+        with services.session_factory() as own:
+            settings = services.settings_cache().known(own, workspace_id)
+    else:
+        settings = services.settings_cache().known(session, workspace_id)
     if settings is not None:
         return settings
     # nor the environment's Jira/Linear/HubSpot credentials (bot/workspaces/integrations.py)

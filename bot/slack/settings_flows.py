@@ -41,14 +41,15 @@ class RuleRow:
     enabled: bool
 
 
-def rule_rows(r: Request, settings: Settings) -> list[RuleRow]:
-    """The workspace's rules, on and off, in the file's order (the ones switched off after)."""
+def rule_rows(r: Request, settings: Settings, sessions=None) -> list[RuleRow]:
+    """The workspace's rules, on and off, in the file's order (the ones switched off after). `sessions`: what
+    the reads go through (App Home: the request's session, `RequestDb.reads`); else sessions of their own."""
     from bot.config import RuleConfig
     from bot.workspaces.overrides import disabled_entries
     from bot.workspaces.settings import stored_overrides
 
     rows = [RuleRow(rule.name, rule.metric, rule.zone, rule.days, True) for rule in settings.file.rules]
-    document = stored_overrides(r.services.session_factory, r.workspace_id)
+    document = stored_overrides(sessions or r.services.session_factory, r.workspace_id)
     for head, _, entry in disabled_entries(r.services.settings.file, document):
         if head == "rules":
             rule = RuleConfig.model_validate(entry)
@@ -142,19 +143,19 @@ def change(r: Request, changes: dict[str, Any]) -> Settings:
     return settings
 
 
-def first_review_posted(r: Request) -> bool:
+def first_review_posted(r: Request, sessions=None) -> bool:
     from bot.rituals import ledger
 
-    return ledger.latest_posted(r.services.session_factory, workspace_id=r.workspace_id,
+    return ledger.latest_posted(sessions or r.services.session_factory, workspace_id=r.workspace_id,
                                 ritual="weekly_review") is not None
 
 
-def stored_sources(r: Request) -> list[Any]:
+def stored_sources(r: Request, sessions=None) -> list[Any]:
     """The workspace's connected helpdesks (none before its first setting)."""
     from bot.workspaces import service
 
     try:
-        return service.list_sources(r.services.session_factory, workspace_id=r.workspace_id)
+        return service.list_sources(sessions or r.services.session_factory, workspace_id=r.workspace_id)
     except UsageError:  # no workspace row yet
         return []
 

@@ -60,7 +60,7 @@ def configured_sources(r: Request, settings: Settings) -> list[str]:
     return [name for name, source in settings.file.sources.items() if source.enabled]
 
 
-def checklist(r: Request, settings: Settings, sources: list[Any]) -> list[dict[str, Any]]:
+def checklist(r: Request, settings: Settings, sources: list[Any], sessions=None) -> list[dict[str, Any]]:
     """Connect a helpdesk → pick the review channel → the first review (when, by the workspace's schedule)."""
     from bot.rituals.registry import next_review, review_channel, review_schedule
 
@@ -69,22 +69,24 @@ def checklist(r: Request, settings: Settings, sources: list[Any]) -> list[dict[s
     at = next_review(settings, r.services.now()).astimezone(schedule.zone) if schedule else None
     return [{"kind": "helpdesk", "done": bool(sources) or configured},
             {"kind": "review_channel", "done": bool(review_channel(settings)), "channel": review_channel(settings)},
-            {"kind": "first_review", "done": first_review_posted(r), "at": at,
+            {"kind": "first_review", "done": first_review_posted(r, sessions), "at": at,
              "zone": schedule.timezone if schedule else None}]
 
 
 def settings_blocks(r: Request) -> tuple[list[dict[str, Any]], bool]:
-    """The section's blocks ([] for someone who may not configure) and whether set-up is complete."""
+    """The section's blocks ([] for someone who may not configure) and whether set-up is complete. Its reads
+    go through the request's session (one per Home render)."""
     settings = r.settings
     if not may_configure(r, settings):
         return [], True
-    sources = stored_sources(r)
-    steps = checklist(r, settings, sources)
+    reads = r.db.reads()
+    sources = stored_sources(r, reads)
+    steps = checklist(r, settings, sources, reads)
     f = settings.file
     message = render(
         "settings_home", ids=IDS, steps=steps, steps_done=all(s["done"] for s in steps),
         sources=sources[:MAX_SOURCES], configured=configured_sources(r, settings), vendors=VENDORS,
-        channels=f.slack, rituals=ritual_rows(settings), playbooks=len(f.playbooks), rules=len(rule_rows(r, settings)),
+        channels=f.slack, rituals=ritual_rows(settings), playbooks=len(f.playbooks), rules=len(rule_rows(r, settings, reads)),
         routes=len(f.routing), areas=len(f.product_areas), timezone=f.timezone, watch=f"{f.metrics.watch:g}",
         act_now=f"{f.metrics.act_now:g}")
     return message.blocks, all(s["done"] for s in steps)

@@ -167,7 +167,12 @@ def with_integrations(session, base, settings, team_id: str):
     settings, rituals and syncs go on, and its tracker or CRM says it is not set up."""
     from bot.storage import integrations as store
 
-    rows = store.listed(session, workspace_id=team_id)
+    return with_credentials(base, settings, team_id, store.listed(session, workspace_id=team_id))
+
+
+def with_credentials(base, settings, team_id: str, rows):
+    """`with_integrations` given the workspace's stored credential rows (workspace_id, kind, url, email,
+    secret_ciphertext), in kind order."""
     own = team_id == base.workspace_id
     if own and not rows:
         return settings

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.errors import UsageError
 from bot.workspaces import overrides as doc
-from bot.workspaces.integrations import with_integrations
+from bot.workspaces.integrations import with_credentials, with_integrations
 
 if TYPE_CHECKING:
     from bot.config import FileConfig, Settings
@@ -72,8 +72,16 @@ def _settings_of(session, base: Settings, team_id: str) -> Settings | None:
     if row is None:
         return base if team_id == base.workspace_id else None
     stored = settings_store.get_settings(session, workspace_id=team_id)
-    composed = _compose(session, base, row, stored.overrides if stored is not None else {})
+    composed = _compose(base, row, stored.overrides if stored is not None else {}, _sources(session, base, row))
     return with_integrations(session, base, composed, team_id)  # its Jira/Linear/HubSpot credentials
+
+
+def compose(base: Settings, row, document: dict[str, Any], sources, credentials) -> Settings:
+    """The effective settings from what is stored, without the database: `row` the workspaces row (team_id,
+    timezone), `document` its overrides, `sources` its helpdesk_sources rows (name, type, url; only read for
+    a workspace other than the file's own), `credentials` its integration_credentials rows in kind order
+    (bot/workspaces/cache.py reads them all in one statement). `ConfigError` as `settings_for`."""
+    return with_credentials(base, _compose(base, row, document, sources), row.team_id, credentials)
 
 
 def stored_overrides(sessions, team_id: str) -> dict[str, Any]:
@@ -181,21 +189,27 @@ def _lenient(session, base: Settings, row, document: dict[str, Any]) -> FileConf
     from bot.config import ConfigError
 
     try:
-        return _compose(session, base, row, document).file
+        return _compose(base, row, document, _sources(session, base, row)).file
     except ConfigError:
         return None
 
 
-def _compose(session, base: Settings, row, document: dict[str, Any]) -> Settings:
+def _sources(session, base: Settings, row) -> list[Any]:
+    """The workspace's stored sources, where its settings use them (not the config file's own workspace)."""
+    from bot.storage import workspaces as store
+
+    return [] if row.team_id == base.workspace_id else list(store.list_sources(session, workspace_id=row.team_id))
+
+
+def _compose(base: Settings, row, document: dict[str, Any], sources) -> Settings:
     """`base` serving the workspace `row`: its overrides, id, timezone and (not the file's own) sources."""
     from bot.config import ConfigError, SourceConfig
-    from bot.storage import workspaces as store
 
     file = _validated(base.file, document, row.team_id, error=ConfigError) if document else base.file
     update: dict[str, Any] = {"workspace_id": row.team_id, "timezone": row.timezone}
     if row.team_id != base.workspace_id:  # the config file's sources are its own workspace's
         update["sources"] = {s.name: SourceConfig(type=s.type, path=s.url if s.type == "csv" else None)
-                             for s in store.list_sources(session, workspace_id=row.team_id)}
+                             for s in sources}
     return base.model_copy(update={"file": file.model_copy(update=update)})
 
 

@@ -325,12 +325,12 @@ def test_a_database_outage_before_the_ack_is_still_acked_and_answered(driver, mo
     `dispatch_failed`, and the user a short reply with a reference, never the error."""
     from sqlalchemy.exc import OperationalError
 
-    import bot.workspaces.settings as workspace_settings
+    import bot.workspaces.cache as workspace_settings
 
     def down(*args, **kwargs):
         raise OperationalError("SELECT workspaces", {}, Exception("connection refused: secret-host"))
 
-    monkeypatch.setattr(workspace_settings, "known_settings_for", down)
+    monkeypatch.setattr(workspace_settings, "read_stored", down)
     response = driver.command("")
     assert response.status_code == 200
     text = driver.answer()["text"]

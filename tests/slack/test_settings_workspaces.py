@@ -90,7 +90,7 @@ def test_metrics_ack_and_its_answer_read_the_workspaces_settings_once(tmp_path, 
             driver.answer(1)
 
     statements = _statements(engine, ask)
-    reads = [s for s in statements if "FROM workspace_settings" in s]
+    reads = [s for s in statements if s.startswith("SELECT") and "workspace_settings" in s]
     assert len(reads) == 2, reads  # one per command: the second's ack and answer share one read
 
 
