@@ -16,7 +16,7 @@ import httpx
 from bot.slack.tracker_drafts import theme_prefill
 from bot.themes.service import theme_weeks
 from bot.themes.weekly import last_complete_week
-from integrations.trackers.base import IssueDraft
+from integrations.trackers.base import DONE, IssueDraft
 from integrations.trackers.jira import JiraClient
 
 SITE = "https://your-site.atlassian.net"
@@ -105,7 +105,7 @@ def plant_fixed_theme(demo) -> str | None:
         (_, fixed_on), theme = max(found, key=lambda f: (f[0][0], f[1].theme_id))
         link = TrackerLink(workspace_id=settings.workspace_id, subject_kind="theme", subject_key=theme.theme_id,
                            subject_title=theme.name, tracker="jira", issue_id="10142", issue_key="PAY-142",
-                           url=f"{SITE}/browse/PAY-142", title=theme.name[:300], status="Done", status_category="done",
+                           url=f"{SITE}/browse/PAY-142", title=theme.name[:300], status="Done", status_category=DONE,
                            is_open=False, created_by="U0DEMO",
                            resolved_at=datetime.combine(fixed_on, time(16, 0), tz).astimezone(UTC),
                            created_at=datetime.combine(fixed_on - timedelta(days=10), time(9), tz).astimezone(UTC))

@@ -19,6 +19,7 @@ from bot.storage.themes import stored_themes
 from bot.storage.tracker_models import TrackerLink
 from bot.trackers import clients
 from bot.trackers.links import latest_links
+from integrations.trackers.base import CANCELED, DONE, FINISHED
 from bot.trackers.verdict import FixVerdict, daily_counts, fix_verdict
 
 
@@ -30,6 +31,19 @@ class IssueView:
     category: str  # pending | todo | in_progress | done | canceled
     fixed_on: date | None = None
     verdict: FixVerdict | None = None
+
+    @property
+    def fixed(self) -> bool:
+        return self.category == DONE
+
+    @property
+    def canceled(self) -> bool:
+        return self.category == CANCELED
+
+    @property
+    def finished(self) -> bool:
+        """Closed in the tracker (fixed, or closed without a fix): the button offers a new issue again."""
+        return self.category in FINISHED
 
     @property
     def fixed_words(self) -> str:
@@ -56,7 +70,7 @@ def _per_week(value: float | None) -> str:
 
 def issue_view(session: Session, settings: Settings, link: TrackerLink, *, member_ids, today: date) -> IssueView:
     tz = settings.timezone
-    fixed_on = link.resolved_at.astimezone(tz).date() if link.status_category == "done" and link.resolved_at else None
+    fixed_on = link.resolved_at.astimezone(tz).date() if link.status_category == DONE and link.resolved_at else None
     verdict = None
     if fixed_on is not None and member_ids:
         daily = daily_counts(session, workspace_id=link.workspace_id, ticket_ids=member_ids, tz=tz)

@@ -18,9 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.storage.base import utcnow
 from bot.storage.tracker_models import SUBJECT_KINDS, TrackerLink
-from integrations.trackers.base import IssueDraft, TrackerIssue
+from integrations.trackers.base import DONE, FINISHED, IssueDraft, TrackerIssue
 
-CLOSED = ("done", "canceled", "unlinked")
+# A link's status_category is the tracker's (integrations/trackers/base.Category) or one of these two of ours.
+PENDING = "pending"  # the issue is being created
+UNLINKED = "unlinked"  # the issue was unlinked, or is gone from the tracker
+CLOSED = (*FINISHED, UNLINKED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,7 @@ def latest_links(session: Session, *, workspace_id: str, kind: str, keys: Iterab
         return {}
     rows = session.scalars(select(TrackerLink).where(
         TrackerLink.workspace_id == workspace_id, TrackerLink.subject_kind == kind, TrackerLink.subject_key.in_(keys),
-        TrackerLink.status_category != "unlinked", TrackerLink.issue_key.is_not(None),
+        TrackerLink.status_category != UNLINKED, TrackerLink.issue_key.is_not(None),
     ).order_by(TrackerLink.created_at, TrackerLink.id)).all()
     out: dict[str, TrackerLink] = {}
     for row in rows:
@@ -71,8 +74,8 @@ def apply(link: TrackerLink, issue: TrackerIssue, *, now: datetime) -> None:
     link.url = issue.url or link.url
     link.title = (issue.title or link.title or "")[:300]
     link.status, link.status_category = issue.status[:100], issue.category
-    link.resolved_at = issue.resolved_at if issue.category == "done" else None
-    if issue.category == "done" and link.resolved_at is None:
+    link.resolved_at = issue.resolved_at if issue.category == DONE else None
+    if issue.category == DONE and link.resolved_at is None:
         link.resolved_at = now  # a tracker that says done without a date: done when we first saw it
     link.is_open = issue.category not in CLOSED
     link.last_polled_at, link.poll_error = now, None
@@ -89,7 +92,7 @@ def reserve(session_factory: sessionmaker, *, workspace_id: str, subject: Subjec
                 raise AlreadyLinkedError(existing)
             link = TrackerLink(workspace_id=workspace_id, subject_kind=subject.kind, subject_key=subject.key,
                                subject_title=subject.title[:300], tracker=tracker, created_by=user, created_at=now,
-                               title="", status="", status_category="pending", is_open=True)
+                               title="", status="", status_category=PENDING, is_open=True)
             session.add(link)
             session.flush()
             return link.id
@@ -138,7 +141,7 @@ def link_existing(session_factory: sessionmaker, client, *, workspace_id: str, s
                 session.flush()
                 session.expunge(current)
                 return current
-            current.is_open, current.status_category = False, "unlinked"
+            current.is_open, current.status_category = False, UNLINKED
             session.flush()
         link = TrackerLink(workspace_id=workspace_id, subject_kind=subject.kind, subject_key=subject.key,
                            subject_title=subject.title[:300], tracker=client.tracker, created_by=user, created_at=now)

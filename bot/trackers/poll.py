@@ -20,8 +20,8 @@ from bot.config import Settings
 from bot.storage.base import utcnow
 from bot.storage.tracker_models import TrackerLink
 from bot.trackers import clients as tracker_clients
-from bot.trackers.links import apply
-from integrations.trackers.base import TrackerAuthError, TrackerError, TrackerNotFoundError
+from bot.trackers.links import UNLINKED, apply
+from integrations.trackers.base import DONE, TrackerAuthError, TrackerError, TrackerNotFoundError
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -76,7 +76,7 @@ def refresh_link(link: TrackerLink, client, *, now: datetime, report: PollReport
     try:
         issue = client.get_issue(link.issue_key)
     except TrackerNotFoundError:
-        link.is_open, link.status_category = False, "unlinked"
+        link.is_open, link.status_category = False, UNLINKED
         link.last_polled_at, link.poll_error = now, "the issue no longer exists on the tracker"
         report.unlinked += 1
         return True
@@ -91,5 +91,5 @@ def refresh_link(link: TrackerLink, client, *, now: datetime, report: PollReport
     was_open = link.is_open
     apply(link, issue, now=now)
     report.refreshed += 1
-    report.resolved += int(was_open and issue.category == "done")
+    report.resolved += int(was_open and issue.category == DONE)
     return True

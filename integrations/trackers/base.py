@@ -22,6 +22,8 @@ from integrations.retry import RETRIABLE_ERRORS, RetryPolicy, decide
 log = logging.getLogger(__name__)
 
 Category = Literal["todo", "in_progress", "done", "canceled"]  # canceled: closed without a fix
+DONE, CANCELED = "done", "canceled"
+FINISHED = (DONE, CANCELED)  # closed in the tracker, fixed or not
 # One try plus two: a click waits for the answer, so a tracker that keeps refusing is reported, not waited out.
 POLICY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=5.0, max_wait=30.0)
 

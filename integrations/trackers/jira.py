@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 from integrations.trackers.base import (
-    IssueDraft, Sender, TrackerError, TrackerIssue, TrackerNotFoundError, parse_instant,
+    CANCELED, DONE, IssueDraft, Sender, TrackerError, TrackerIssue, TrackerNotFoundError, parse_instant,
 )
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
@@ -118,12 +118,12 @@ def to_issue(body: dict[str, Any], url: str) -> TrackerIssue:
     fields = body.get("fields") or {}
     status = fields.get("status") or {}
     category = _CATEGORY.get((status.get("statusCategory") or {}).get("key") or "new", "todo")
-    if category == "done" and _without_fix(fields.get("resolution")):
-        category = "canceled"
+    if category == DONE and _without_fix(fields.get("resolution")):
+        category = CANCELED
     return TrackerIssue("jira", str(body.get("id") or ""), str(body.get("key") or ""), url,
                         str(fields.get("summary") or ""), str(status.get("name") or ""),
                         category,  # type: ignore[arg-type]
-                        parse_instant(fields.get("resolutiondate")) if category == "done" else None)
+                        parse_instant(fields.get("resolutiondate")) if category == DONE else None)
 
 
 def _without_fix(resolution: Any) -> bool:

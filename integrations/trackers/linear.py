@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from integrations.trackers.base import (
-    IssueDraft, Sender, TrackerAuthError, TrackerError, TrackerIssue, TrackerNotFoundError, parse_instant,
+    DONE, IssueDraft, Sender, TrackerAuthError, TrackerError, TrackerIssue, TrackerNotFoundError, parse_instant,
 )
 
 DEFAULT_URL = "https://api.linear.app"
@@ -101,7 +101,7 @@ def to_issue(issue: dict[str, Any]) -> TrackerIssue:
     return TrackerIssue("linear", str(issue.get("id") or ""), str(issue.get("identifier") or ""),
                         str(issue.get("url") or ""), str(issue.get("title") or ""), str(state.get("name") or ""),
                         category,  # type: ignore[arg-type]
-                        parse_instant(issue.get("completedAt")) if category == "done" else None)
+                        parse_instant(issue.get("completedAt")) if category == DONE else None)
 
 
 def _refusal(status: int, body: Any) -> TrackerError:
