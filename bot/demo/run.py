@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.blocks import Message, render
 from bot.config import Settings, load_settings
-from bot.demo.sample import SampleStory, generate
+from bot.demo.sample import DAYS, SampleStory, generate
 from bot.metrics import zone_names as zn
 from bot.imports import import_csv_file
 from bot.storage.engine import make_engine, make_session_factory, sqlite_url, upgrade
@@ -35,7 +35,7 @@ class Demo:
     out: Path
     as_of: date
     console: Console
-    days: int = 120
+    days: int = DAYS
     per_day: int = 300
     story: SampleStory | None = None
     messages: list[tuple[str, str, Message]] = field(default_factory=list)  # (name, channel, message)
@@ -60,8 +60,7 @@ def stage_sample_and_import(demo: Demo) -> None:
         csv_path, session_factory=demo.session_factory, workspace_id=demo.workspace_id, source="csv",
     )
     with demo.session_factory.begin() as session:
-        session.add(Annotation(workspace_id=demo.workspace_id, day=demo.story.release_day, kind="release",
-                               label="v4.2 release (new billing page)", created_by="demo"))
+        annotate_release(session, workspace_id=demo.workspace_id, story=demo.story)
         channels = session.execute(
             select(TicketRow.channel, func.count()).where(TicketRow.workspace_id == demo.workspace_id)
             .group_by(TicketRow.channel).order_by(func.count().desc())
@@ -81,6 +80,15 @@ def stage_sample_and_import(demo: Demo) -> None:
         inserted=r.inserted, updated=r.updated, rejected=len(summary.errors), channels=channels,
         open_now=open_now, high_value=demo.settings.file.accounts.high_value,
     ))
+
+
+def annotate_release(session, *, workspace_id: str, story: SampleStory) -> None:
+    """The release week as a team would mark it: each day of its extra volume a known event, so no baseline
+    learns the spike as usual (else the weeks after it can read below their usual range, and an action that did
+    nothing reads "improved"). The days are still judged: the spike is the release alert's story."""
+    for i, day in enumerate(story.release_days):
+        label = "v4.2 release (new billing page)" if i == 0 else f"v4.2 release week, day {i + 1}"
+        session.add(Annotation(workspace_id=workspace_id, day=day, kind="release", label=label, created_by="demo"))
 
 
 def demo_now(demo: Demo) -> datetime:
@@ -163,7 +171,7 @@ def write_outputs(demo: Demo) -> list[Path]:
 
 
 def run_demo(
-    *, out: Path, as_of: date, env: dict[str, str], console: Console | None = None, days: int = 120, per_day: int = 300
+    *, out: Path, as_of: date, env: dict[str, str], console: Console | None = None, days: int = DAYS, per_day: int = 300
 ) -> Demo:
     console = console or Console()
     out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,8 @@
-"""A deterministic sample helpdesk: ~120 days, a few hundred tickets a day, with planted stories.
+"""A deterministic sample helpdesk: `DAYS` (240) days, a few hundred tickets a day, with planted stories.
+
+Eight months, not four: every zone judges a day against the 60–90 days before it, and in a shorter
+sample every judged day still has the sample's first weeks (nothing open or solved from before them) in
+that window, which puts story-free days in watch (issue 12.8, bench/RESULTS.md "A quiet watch zone").
 
 Stories (so the pipeline has something true to find):
 - a release-week volume spike (tagged `release`, annotated as a release day),
@@ -9,10 +13,15 @@ Stories (so the pipeline has something true to find):
   one rising (ticket subjects only: volumes and response times stay as they were),
 - a CSAT dip concentrated in the billing product area in the last week,
 - one high-value account contacting support again and again in the last ten days,
-- earlier chat/email staffing gaps: two that lasted twelve days and ended by themselves, and a third
-  that an action ended three days after the alert (the review's "improved"; the release-week volume
-  spike is the one that "recovered as usual"). The third gap comes late enough that the verdict has
-  enough ordinary days before it to know its noise, whatever weekday the demo runs on.
+- earlier chat/email staffing gaps: three that lasted twelve days and ended by themselves, and a
+  fourth that an action ended three days after the alert (the review's "improved"; the release-week
+  volume spike is the one that "recovered as usual"). Three, because the verdict learns how a metric
+  recovers by itself from at least three past episodes (`verdicts.MIN_EPISODES`); with fewer it
+  guesses from day-to-day persistence, and the fix then reads "improved" only when the week after it
+  happens to come out below normal. The first of them lies before the fixed gap's 13-week baseline
+  window (every gap in that window widens the usual range the fixed gap is judged against, and the
+  alert might not fire). The fixed gap comes late enough that the verdict has enough ordinary days
+  before it to know its noise, whatever weekday the demo runs on.
 Output is canonical CSV (ARCHITECTURE.md), so the demo uses the real import path.
 """
 from __future__ import annotations
@@ -63,6 +72,7 @@ AGENTS = tuple(f"{first} {last}" for first, last in (
     ("Ana", "Silva"), ("Ben", "Okafor"), ("Chloe", "Martin"), ("Dev", "Patel"), ("Eva", "Novak"),
     ("Femi", "Adeyemi"), ("Gus", "Larsen"), ("Hana", "Sato"), ("Ivan", "Petrov"), ("Jo", "Fischer"),
 ))
+DAYS = 240  # the demo's history: what `make demo` generates
 WEEKDAY_LOAD = (1.15, 1.10, 1.05, 1.0, 0.9, 0.45, 0.35)  # Monday … Sunday
 
 
@@ -79,12 +89,17 @@ class SampleStory:
     fixed_gap: tuple[date, date] | None = None  # [start, fixed): the gap an action ended
     release_spike_days: int = 4  # the release week's extra volume: +45 %, +35 %, +25 %, +15 % from the release day
 
+    @property
+    def release_days(self) -> tuple[date, ...]:
+        """The release week's days with extra volume (the demo marks them as known events)."""
+        return tuple(self.release_day + timedelta(days=i) for i in range(self.release_spike_days))
+
     def gap_on(self, day: date) -> bool:
         spans = (*self.staffing_gaps, *((self.fixed_gap,) if self.fixed_gap else ()))
         return any(a <= day < b for a, b in spans)
 
 
-def story_for(as_of: date, days: int = 120) -> SampleStory:
+def story_for(as_of: date, days: int = DAYS) -> SampleStory:
     return SampleStory(
         as_of=as_of,
         release_day=as_of - timedelta(days=24),
@@ -93,7 +108,7 @@ def story_for(as_of: date, days: int = 120) -> SampleStory:
         csat_dip_from=as_of - timedelta(days=7),
         at_risk_account=AT_RISK,
         high_value=HIGH_VALUE,
-        staffing_gaps=tuple((as_of - timedelta(days=a), as_of - timedelta(days=a - 12)) for a in (94, 70)
+        staffing_gaps=tuple((as_of - timedelta(days=a), as_of - timedelta(days=a - 12)) for a in (166, 94, 70)
                             if a < days - 21),
         fixed_gap=(as_of - timedelta(days=42), as_of - timedelta(days=37)) if days >= 75 else None,
     )
@@ -108,7 +123,7 @@ def _lognormal_minutes(rng: random.Random, median: float, sigma: float) -> float
     return median * math.exp(rng.gauss(0, sigma))
 
 
-def generate(path: Path, *, as_of: date, days: int = 120, per_day: int = 300, seed: int = 7, tz: str = "Europe/Berlin") -> SampleStory:
+def generate(path: Path, *, as_of: date, days: int = DAYS, per_day: int = 300, seed: int = 7, tz: str = "Europe/Berlin") -> SampleStory:
     """Write the sample as canonical CSV at `path`; tickets are created on `days` days ending the day before `as_of`."""
     rng = random.Random(seed)
     # Its own stream, so the billing themes' week moves no other ticket's numbers.

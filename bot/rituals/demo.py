@@ -89,7 +89,7 @@ def plant_completed_actions(demo) -> None:
 
     - the third staffing gap: the slow-first-response rule fired (found in zone history the way the
       backtest finds it), the playbook owner moved two agents to chat three days later and the gap
-      ended (the earlier two gaps each took twelve days to end by themselves): *improved*;
+      ended (the earlier three gaps each took twelve days to end by themselves): *improved*;
     - the release-week volume spike: a manual known-issues note, posted on the spike's last day, after
       which volume came back the way it does anyway: *recovered as usual*.
 

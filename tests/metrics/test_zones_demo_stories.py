@@ -12,13 +12,12 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 
 from bot.config import load_settings
-from bot.demo.run import DEMO_CONFIG
-from bot.demo.sample import generate
+from bot.demo.run import DEMO_CONFIG, annotate_release
+from bot.demo.sample import DAYS, generate
 from bot.imports import import_csv_file
 from bot.metrics.config_map import rollup_settings
 from bot.metrics.reads import backtest_stored
 from bot.metrics.rollup import run_rollup
-from bot.storage.models import Annotation
 
 AS_OF = date(2026, 11, 27)
 LOUD = ("watch", "act_now")
@@ -27,12 +26,11 @@ LOUD = ("watch", "act_now")
 @pytest.fixture
 def demo(session_factory, tmp_path):
     app = load_settings({}, config_path=str(DEMO_CONFIG))
-    story = generate(tmp_path / "sample.csv", as_of=AS_OF, days=120, per_day=300, tz=app.file.timezone)
+    story = generate(tmp_path / "sample.csv", as_of=AS_OF, days=DAYS, per_day=300, tz=app.file.timezone)
     import_csv_file(tmp_path / "sample.csv", session_factory=session_factory, workspace_id=app.workspace_id,
                     source="csv")
-    with session_factory.begin() as session:
-        session.add(Annotation(workspace_id=app.workspace_id, day=story.release_day, kind="release",
-                               label="v4.2 release", created_by="demo"))
+    with session_factory.begin() as session:  # as the demo does: the release week's days are known events
+        annotate_release(session, workspace_id=app.workspace_id, story=story)
     settings = rollup_settings(app)
     now_at = datetime.combine(AS_OF, time(8), app.timezone).astimezone(timezone.utc)
     run_rollup(session_factory, workspace_id=app.workspace_id, settings=settings, now_at=now_at, full=True)

@@ -24,8 +24,7 @@ def test_demo_review_shows_one_fix_that_worked_and_one_usual_recovery(tmp_path):
     """The story's staffing gap ended by an action reads improved; the release note recovered as usual."""
     import json
 
-    demo = demo_run.run_demo(out=tmp_path, as_of=date(2026, 11, 27), env={}, console=Console(quiet=True),
-                             days=120, per_day=300)  # the demo as shipped
+    demo = demo_run.run_demo(out=tmp_path, as_of=date(2026, 11, 27), env={}, console=Console(quiet=True))  # as shipped
     needle = next(m for name, _c, m in demo.messages if name == "ritual_review_needle")
     items = [b["text"]["text"] for b in needle.blocks[1:]]
     assert len(items) == 2, json.dumps(needle.payload(), indent=1)

@@ -40,7 +40,7 @@ def planted_verdicts(out, as_of: date) -> dict[str, object]:
     stages = [*demo_run.STAGES[:2], ("planted verdicts", judge)]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(demo_run, "STAGES", stages)
-        demo_run.run_demo(out=out, as_of=as_of, env={}, console=Console(quiet=True), days=120, per_day=300)
+        demo_run.run_demo(out=out, as_of=as_of, env={}, console=Console(quiet=True))  # the demo as shipped
     return judged
 
 
