@@ -5,6 +5,8 @@
     change_settings(sessions, base, team_id, changes, who)  validate, store, record history; the new settings
     settings_history(sessions, team_id, limit=50)           who changed what and when, newest first
     stored_overrides(sessions, team_id)                     the workspace's own document (what it changed)
+    compose(base, row, document, sources, credentials)     the effective settings from stored rows (no database;
+                                                            bot/workspaces/cache.py re-uses them while unchanged)
 
 `base` is the process's settings from `signalroom.toml` and the environment (`load_settings`). The
 effective settings of a workspace are the file's, deep-merged with the workspace's overrides
