@@ -74,8 +74,13 @@ def _request(command: dict, context: BoltContext, client: WebClient) -> Request:
 
 
 def _parse(command: dict, r: Request) -> grammar.Command:
-    """The command's text, read with the workspace's today and rules (`/metrics mute` may name a rule)."""
-    return grammar.parse(command.get("text") or "", today=r.today(), rules=rule_names(r.settings))
+    """The command's text, read with the workspace's today and rules (`/metrics mute` may name a rule) when it
+    needs them; the rest (the scorecard, metric views, lists, help) parse without reading the settings, so
+    their ack touches the database only for the replay guard."""
+    text = command.get("text") or ""
+    if not grammar.needs_workspace(text):
+        return grammar.parse(text, today=None)
+    return grammar.parse(text, today=r.today(), rules=rule_names(r.settings))
 
 
 def rule_names(settings: Settings) -> tuple[tuple[str, str], ...]:

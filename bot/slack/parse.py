@@ -40,10 +40,20 @@ OUTCOME_WORDS = {"improved": "improved", "no_change": "no_change", "nochange": "
 ACTION_SCOPES = ("mine", "open", "all")
 SUBCOMMANDS = ("help", "actions", "action", "snooze", "log", "annotate", "mute", "unmute", "mutes")
 ACTION_VERBS = ("add", "done", "update", "carry", "close", "snooze")
+# The subcommands read with the workspace's today (dates) or rules (`mute` may name one): only these need the
+# workspace's settings to parse, so the `/metrics` ack reads them for these alone (`needs_workspace`).
+WORKSPACE_SUBCOMMANDS = ("action", "annotate", "mute", "unmute")
 
 
-def parse(text: str, *, today: date, rules: Sequence[tuple[str, str]] = ()) -> Command:
-    """Parse the text after `/metrics`. `rules`: the configured rules as (name, metric), which `mute` may name."""
+def needs_workspace(text: str) -> bool:
+    """Whether parsing `text` reads `today` or `rules`; when not, `parse` may be given `today=None`."""
+    tokens = text.split()
+    return bool(tokens) and tokens[0].lower() in WORKSPACE_SUBCOMMANDS
+
+
+def parse(text: str, *, today: date | None, rules: Sequence[tuple[str, str]] = ()) -> Command:
+    """Parse the text after `/metrics`. `rules`: the configured rules as (name, metric), which `mute` may name.
+    `today` may be None for a text that does not `needs_workspace`."""
     if len(text) > MAX_TEXT + 500:
         raise UsageError(said("command_too_long", length=len(text), limit=MAX_TEXT + 500))
     tokens = text.split()

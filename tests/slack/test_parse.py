@@ -110,3 +110,22 @@ def test_parse_is_pure_and_total_on_odd_input():
             parse(text, today=TODAY)
         except UsageError:
             pass
+
+
+@pytest.mark.parametrize("text", ["", "help", "frt 7d", "csat by area 30d", "actions all", "snooze 3 1w", "log csat",
+                                  "mutes", "frobnicate", "action add csat <@U0AB> due fri x", "annotate 2026-11-18 x",
+                                  "mute frt_spike 3d", "unmute frt_spike", "ACTION done 12"])
+def test_what_needs_the_workspace_is_what_reads_today_or_rules(text):
+    """The /metrics ack reads the workspace's settings only for `needs_workspace` texts: every other text
+    parses the same (or fails the same) with no today and no rules."""
+    from bot.slack.parse import needs_workspace
+
+    def outcome(**given):
+        try:
+            return parse(text, **given)
+        except (UsageError, TypeError, AttributeError) as error:
+            return type(error)
+
+    full = outcome(today=TODAY, rules=(("frt_spike", "first_response_time"),))
+    if outcome(today=None) != full:
+        assert needs_workspace(text)

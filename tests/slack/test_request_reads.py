@@ -53,12 +53,15 @@ def settings_reads(seen: Recorder) -> list[str]:
 
 def test_a_metrics_ack_reads_unchanged_settings_in_one_statement(settings, session_factory, engine, slack):
     with running_app(settings, session_factory, slack) as driver:
-        assert driver.command("frobnicate").status_code == 200  # a usage error: only the ack runs
+        assert driver.command("mute no_such_rule 3d").status_code == 200  # a usage error: only the ack runs
         for _ in range(2):
-            with Recorder(engine) as seen:
-                assert driver.command("frobnicate").status_code == 200
+            with Recorder(engine) as seen:  # `mute` parses with the workspace's rules
+                assert "no_such_rule" in driver.command("mute no_such_rule 3d").text
             assert len(settings_reads(seen)) == 1, seen.statements
             assert len(seen.statements) <= 3, seen.statements  # and the replay guard's row (and its pruning)
+        with Recorder(engine) as seen:  # a metric's name needs neither the workspace's today nor its rules
+            assert "frobnicate" in driver.command("frobnicate").text
+        assert settings_reads(seen) == [], seen.statements
 
 
 def test_a_change_made_elsewhere_is_seen_by_the_next_request(settings, session_factory, engine, slack, db_url):

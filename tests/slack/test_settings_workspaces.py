@@ -75,8 +75,8 @@ def _statements(engine, work) -> list[str]:
 
 
 def test_metrics_ack_and_its_answer_read_the_workspaces_settings_once(tmp_path, session_factory, engine, slack):
-    """The ack (inside Slack's 3 s) parses with the workspace's today and rules; the lazy answer reuses
-    the settings the ack read instead of reading them again."""
+    """The ack (inside Slack's 3 s) parses with the workspace's today and rules when the command needs them;
+    the lazy answer reuses the settings the ack read instead of reading them again."""
     from bot.workspaces.settings import change_settings
     from tests.slack.conftest import make_settings
 
@@ -85,8 +85,8 @@ def test_metrics_ack_and_its_answer_read_the_workspaces_settings_once(tmp_path, 
 
     def ask() -> None:
         with running_app(settings, session_factory, slack) as driver:  # its lazy listeners finish inside
-            assert driver.command("frobnicate").status_code == 200  # a usage error: the ack answers
-            assert driver.command("").status_code == 200
+            assert driver.command("mute no_such_rule 3d").status_code == 200  # a usage error: the ack answers
+            assert driver.command("mute first_response_time 3d").status_code == 200
             driver.answer(1)
 
     statements = _statements(engine, ask)
