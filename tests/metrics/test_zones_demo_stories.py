@@ -3,7 +3,7 @@
 The sample through the real pipeline (CSV import, rollup, stored daily values): every planted story
 still reaches watch or act now in its own metric and segment, inside its window, and the demo's
 first-response rule still fires inside the staffing gap that its planted action ends (the review's
-"improved"). On the story-free days, the overall volume, backlog and first response are rarely in watch.
+"improved"). On the story-free days every overall metric is in watch or worse on under 5 % of days.
 """
 from __future__ import annotations
 
@@ -77,18 +77,18 @@ def test_story_free_days_are_quiet(demo):
     windows = [(story.release_day, story.release_day + timedelta(days=4 + 4)), (story.frt_spike_from, AS_OF),
                (AS_OF - timedelta(days=10), AS_OF), *[(a, b + timedelta(days=4)) for a, b in
                                                        (*story.staffing_gaps, story.fixed_gap)]]
-    # Before issue 12.8: volume 17 of 56, backlog 22 of 40, first response 6 of 56 days in watch; tickets per
-    # agent 20 of 56. Cost per resolution and tickets per agent came under 5 % with the count-aware spread
-    # and the week of warm-up (solve-day, end-of-day and ratio metrics learn 28 days, not 21). The backlog is
-    # 2 of 35 here (10-29, 11-02): 1.3 % over 240 days and a 2.9 % median over five generator seeds
-    # (bench/quiet_watch.py), one day is 2.9 points of this share. Resolution time and its p90 are not bound
-    # here: 4 and 3 of 35 days at this seed, a stretch of long resolution times in the draw (10-25 to 11-02);
-    # read on the log scale they are over 5 % at fewer generator seeds than before (see bench/RESULTS.md).
-    for metric, most in (("ticket_volume", 0.05), ("first_response_time", 0.05), ("first_response_time_p90", 0.05),
-                         ("tickets_per_agent", 0.05), ("cost_per_resolution", 0.05), ("backlog_age", 0.05),
-                         ("backlog", 0.06)):
+    # Before issue 12.8 (120-day demo): volume 17 of 56, backlog 22 of 40, first response 6 of 56 days in watch;
+    # tickets per agent 20 of 56. The shipped 240-day demo has every overall metric under the 5 % goal here
+    # (worst cost per resolution 5 of 137, volume 4 of 144, tickets per agent 4 of 137; bench/RESULTS.md,
+    # "Fifth pass"): the 120-day sample's resolution time (4 of 35), its p90 (3 of 35) and backlog (2 of 35)
+    # were its first weeks in every judged day's baseline window. Pooled rates are judged here without the
+    # pooling tail after each story (bench/quiet_watch.py adds it), and are under 5 % all the same.
+    metrics = ("ticket_volume", "backlog", "tickets_per_agent", "first_response_time", "first_response_time_p90",
+               "resolution_time", "resolution_time_p90", "backlog_age", "cost_per_resolution", "csat", "fcr_rate",
+               "reopen_rate", "escalation_rate", "repeat_contact_rate")
+    for metric in metrics:
         days = [d.result for d in backtest(metric).days if d.result.zone in ("healthy", *LOUD)
                 and not any(a <= d.result.day < b for a, b in windows)]
         loud = [r.day for r in days if r.zone in LOUD]
-        assert len(days) >= 35
-        assert len(loud) / len(days) < most, (metric, loud)
+        assert len(days) >= 100, (metric, len(days))
+        assert len(loud) / len(days) < 0.05, (metric, loud)
