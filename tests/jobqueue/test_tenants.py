@@ -83,6 +83,17 @@ def test_oauth_serves_installed_unpaused_teams_only(make_tenants):
     assert got == {"default": True, "T0A": True, "T0B": False, "T0C": False, "T0GONE": False}
 
 
+def test_an_org_wide_install_serves_its_enterprise_id(make_tenants):
+    tenants = make_tenants(**OAUTH)
+    add_teams(tenants, ["E0ORG", "E0OTHER"])
+    with tenants.runtime.engine().begin() as connection:
+        for enterprise, org_wide in (("E0ORG", True), ("E0OTHER", False)):
+            connection.execute(slack_bots.insert().values(
+                client_id=CLIENT_ID, app_id="A1", enterprise_id=enterprise, team_id=None, bot_token="ciphertext",
+                bot_id="B1", bot_user_id="U1", is_enterprise_install=org_wide, installed_at=datetime.now(UTC)))
+    assert answers(tenants, ["E0ORG", "E0OTHER"]) == {"E0ORG": True, "E0OTHER": False}
+
+
 def test_a_single_bot_token_serves_every_unpaused_team_and_no_token_none(make_tenants):
     tenants = make_tenants(SLACK_BOT_TOKEN="xoxb-not-a-real-token")
     add_teams(tenants, ["default", "T0A", "T0B"], paused=("T0B", "default"))
