@@ -111,7 +111,7 @@ def demo_data() -> tuple[collections.Counter, collections.Counter]:
     from bot.metrics.reads import backtest_stored
     from bot.metrics.rollup import run_rollup
     from bot.config import load_settings
-    from bot.demo.run import DEMO_CONFIG
+    from bot.demo.run import DEMO_CONFIG, annotate_release
     from bot.storage.engine import make_engine, make_session_factory, sqlite_url, upgrade
 
     out: collections.Counter = collections.Counter()
@@ -119,7 +119,7 @@ def demo_data() -> tuple[collections.Counter, collections.Counter]:
     with tempfile.TemporaryDirectory() as tmp:
         as_of = date(2026, 11, 27)
         csv_path = Path(tmp) / "sample.csv"
-        story = generate(csv_path, as_of=as_of, days=120, per_day=300)
+        story = generate(csv_path, as_of=as_of, per_day=300)  # the demo's own length (DAYS)
         gap = story.fixed_gap
         url = sqlite_url(Path(tmp) / "demo.db")
         upgrade(url)
@@ -127,6 +127,8 @@ def demo_data() -> tuple[collections.Counter, collections.Counter]:
         engine = make_engine(url)
         sf = make_session_factory(engine)
         import_csv_file(csv_path, session_factory=sf, workspace_id=app.workspace_id, source="csv")
+        with sf.begin() as session:  # as the demo does: the release week's days are known events
+            annotate_release(session, workspace_id=app.workspace_id, story=story)
         settings = rollup_settings(app)
         now_at = datetime.combine(as_of, dtime(8), app.timezone).astimezone(timezone.utc)
         run_rollup(sf, workspace_id=app.workspace_id, settings=settings, now_at=now_at, full=True)
@@ -189,7 +191,9 @@ def main() -> int:
     t = time.perf_counter()
     print("stationary synthetic (365 days; white, AR 0.5, AR 0.8 noise):", share(stationary(n, 365)))
     demo, fixed = demo_data()
-    print("demo sample (120 days, every overall metric + the demo's rules):", share(demo))
+    from bot.demo.sample import DAYS
+
+    print(f"demo sample ({DAYS} days, every overall metric + the demo's rules):", share(demo))
     print(f"  triggers inside the planted gap that an action ended (not do-nothing; the data holds the fix): "
           f"{dict(fixed)}")
     bpi = bpi2013()

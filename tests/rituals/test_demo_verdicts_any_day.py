@@ -4,7 +4,7 @@
 different weekday each day it is run. On every day of a week the review must read the action that ended
 the staffing gap as *improved* and the release-week known-issues note as *recovered as usual*. Three days
 spread over the week run with the suite; the rest of the week is the slow sweep, run when asked for
-(`pytest -m slow tests/rituals/test_demo_verdicts_any_day.py`): ~6 s a day.
+(`pytest -m slow tests/rituals/test_demo_verdicts_any_day.py`): ~23 s a day (240 days of sample).
 """
 from __future__ import annotations
 
