@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.blocks import Message, validate
-from bot.delivery import DeliveryError, UncertainDeliveryError, post_metadata  # noqa: F401 - the rituals' names
+from bot.delivery import post_metadata
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,8 @@ from sqlalchemy.orm import sessionmaker
 
 from bot.blocks import Message, split
 from bot.rituals import ledger
-from bot.rituals.delivery import Delivery, DeliveryError, UncertainDeliveryError
+from bot.delivery import DeliveryError, UncertainDeliveryError
+from bot.rituals.delivery import Delivery
 
 log = logging.getLogger(__name__)
 Outcome = Literal["posted", "edited", "unchanged", "busy", "failed"]

@@ -40,13 +40,14 @@ from bot.metrics.readings import Reading, latest_computed_day, trigger_reading
 from bot.metrics.zone_names import ACT_NOW, HEALTHY
 from bot.rituals import action_ids, charts, store, windows, words
 from bot.rituals.review_items import (  # the items and rules are read as review.X too (tests, templates' callers)
-    BAD, ActionLine, Calibration, Moved, Needle, SlowTrend, WeeklyReview, calibration_problem, review_issues,
+    BAD, ActionLine, Calibration, Moved, Needle, SlowTrend, WeeklyReview, calibration_problem,
     concentration, drift_days, entered, last_in_zone, order_moved, slow_trend, weekly_scores, worst_segment,
 )
 from bot.rituals.states import state_message
 from bot.rituals.units import fmt
 from bot.rituals.verdict import action_verdicts
 from bot.storage.reference import display_name, segment_names
+from bot.trackers.review import review_issues
 
 CATEGORY_LABEL = {"business_impact": "Business impact", "experience": "Experience", "operational": "Operational"}
 CHART_DAYS = 84  # 12 weeks

@@ -16,7 +16,7 @@ from bot.metrics import zone_names
 from bot.metrics.readings import Reading
 from bot.metrics.zone_names import ACT_NOW, BAD, WATCH
 from bot.rituals import charts, windows, words
-from bot.trackers.review import IssueLine, review_issues  # noqa: F401 - gather reads it from here
+from bot.trackers.review import IssueLine
 
 CATEGORY_ORDER = {"business_impact": 0, "experience": 1, "operational": 2}
 # "Concentrated in" a segment only when its share of the problem is at least this many times its share of

@@ -4,7 +4,7 @@ import pytest
 
 from bot.blocks import Message
 from bot.rituals import ledger
-from bot.rituals.delivery import DeliveryError
+from bot.delivery import DeliveryError
 from bot.rituals.publish import Chart, Publisher
 
 MSG = Message(text="hello", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}])

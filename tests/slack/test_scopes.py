@@ -14,10 +14,10 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.blocks import Message
-from bot.rituals.delivery import DeliveryError as RitualDeliveryError
+from bot.delivery import DeliveryError
 from bot.slack.delivery import SlackDelivery
 from bot.slack.app import BOT_SCOPES
-from bot.slack.notifier import DeliveryError, Notifier
+from bot.slack.notifier import Notifier
 from bot.slack.scopes import BOLT_METHODS, FEATURE_SCOPES, METHOD_SCOPES, required_scopes
 from tests.fakes.slack import manifest_scopes, serve_slack
 
@@ -84,7 +84,7 @@ def test_the_fake_checks_a_manifest_without_files_write(tmp_path):
     assert "files:write" not in manifest_scopes(trimmed)
     with serve_slack(scopes=manifest_scopes(trimmed)) as fake:
         delivery = SlackDelivery(WebClient(token="xoxb-t", base_url=fake.api_url, retry_handlers=[]), sleep=lambda s: None)
-        with pytest.raises(RitualDeliveryError) as error:
+        with pytest.raises(DeliveryError) as error:
             delivery.upload_png("C0REVIEW", b"\x89PNG", filename="csat.png", title="CSAT", alt_text="CSAT")
         assert error.value.code == "missing_scope" and "files:write" in str(error.value)
         assert "files.getUploadURLExternal" in str(error.value)
