@@ -66,7 +66,7 @@ class SlackDelivery:
                 and revocations.is_refused(engine, workspace_id=settings.workspace_id, token=client.token):
             delivery.notifier.gone = "token_refused"
             log.warning("Slack workspace %s: Slack refused this bot token before: nothing is posted until "
-                        "SLACK_BOT_TOKEN is replaced", settings.workspace_id)
+                        "SLACK_BOT_TOKEN is replaced (or an hour after the refusal)", settings.workspace_id)
         return delivery
 
     def post(self, channel: str, message: Message, *, thread_ts: str | None = None,

@@ -10,15 +10,17 @@ one line says so in the log, nothing is retried, and the workspace is marked so 
   and no job serves it; a reinstall through /slack/install brings it back.
 - One workspace on SLACK_BOT_TOKEN: there is nothing stored to delete. A mark remembers which token was
   refused: a row of the `leases` table named `slack-refused:<team>` (the table of named marks the worker
-  and the queue's planner already share), held by the token's SHA-256 fingerprint and never expiring.
-  While SLACK_BOT_TOKEN holds that token, no job posts for the workspace (and the queue serves it no
-  more); an operator who puts a new token there lifts it, with nothing to clear by hand.
+  and the queue's planner already share), held by the token's SHA-256 fingerprint until `RECHECK` has
+  passed. While SLACK_BOT_TOKEN holds that token and the mark holds, no job posts for the workspace (and
+  the queue serves it no more); an operator who puts a new token there lifts it, with nothing to clear by
+  hand. Slack has answered `invalid_auth` during its own outages, so a mark is not forever: once it lapses
+  the next run tries again, and a token still refused costs that one call and is marked again.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +30,7 @@ from bot.storage.models import Lease
 
 log = logging.getLogger(__name__)
 PREFIX = "slack-refused:"
-NEVER = datetime(9999, 12, 31, tzinfo=UTC)  # a mark does not lapse: a new token lifts it
+RECHECK = timedelta(hours=1)  # a mark lapses (a transient refusal); a new token lifts it at once
 
 
 def fingerprint(token: str) -> str:
@@ -44,7 +46,8 @@ def refused_workspaces(engine: Engine, token: str, *, only: str | None = None) -
     """The workspaces (or just `only`) whose mark holds `token`: skipped while it is the token in use."""
     names = Lease.name == mark_name(only) if only is not None else Lease.name.like(PREFIX + "%")
     with engine.connect() as connection:
-        found = connection.execute(select(Lease.name).where(names, Lease.holder == fingerprint(token))).scalars()
+        found = connection.execute(select(Lease.name).where(names, Lease.holder == fingerprint(token),
+                                                            Lease.expires_at > datetime.now(UTC))).scalars()
         return {name.removeprefix(PREFIX) for name in found}
 
 
@@ -58,7 +61,8 @@ def mark_refused(engine: Engine, *, workspace_id: str, token: str) -> None:
     try:
         with engine.begin() as connection:
             connection.execute(delete(Lease).where(Lease.name == name))
-            connection.execute(insert(Lease).values(name=name, holder=fingerprint(token), expires_at=NEVER))
+            connection.execute(insert(Lease).values(name=name, holder=fingerprint(token),
+                                                    expires_at=datetime.now(UTC) + RECHECK))
     except IntegrityError:  # another process marked it at the same moment
         pass
 
@@ -70,7 +74,8 @@ def on_refused(settings, engine: Engine, token: str):
         oauth = bool(settings.env.slack_client_id and settings.env.slack_client_secret)
         log.error("Slack workspace %s: Slack refuses its bot token (%s): the app is no longer installed there; "
                   "no more posts for it until %s", workspace_id, error.code,
-                  "an admin reinstalls the app through /slack/install" if oauth else "SLACK_BOT_TOKEN is replaced")
+                  "an admin reinstalls the app through /slack/install" if oauth
+                  else "SLACK_BOT_TOKEN is replaced (or, in an hour, Slack takes it again)")
         try:
             if oauth:
                 from bot.slack.installations import forget_bot

@@ -58,8 +58,8 @@ def test_a_revoked_token_costs_one_call_then_none(tmp_path, engine, session_fact
         run_once(runtime(tmp_path, engine, session_factory, fake_slack), "worker-b")  # the next run
         assert len(calls_with(fake_slack, TOKEN)) == 1
 
-    from bot.queue.tenants import Tenants
-    assert Tenants(rt).served() == [] and Tenants(rt).tenant("default") is None  # nor does the queue
+        from bot.queue.tenants import Tenants
+        assert Tenants(rt).served() == [] and Tenants(rt).tenant("default") is None  # nor does the queue
 
 
 def test_a_new_token_lifts_the_mark(tmp_path, engine, session_factory, fake_slack):
@@ -74,3 +74,30 @@ def test_a_new_token_lifts_the_mark(tmp_path, engine, session_factory, fake_slac
         assert Tenants(fresh).served() == ["default"]
         run_once(fresh, "worker-b")
     assert len(fake_slack.in_channel("C0REVIEW")) == 1  # the review the revoked token could not post
+
+
+def test_the_mark_is_checked_again_after_a_while(tmp_path, engine, session_factory, fake_slack):
+    """Slack has answered invalid_auth in outages: a refusal silences the workspace until the mark is re-checked
+    (`revocations.RECHECK`), not for good; a token still refused then costs one call and is marked again."""
+    from datetime import timedelta
+
+    from bot.queue.tenants import Tenants
+    from bot.slack.revocations import RECHECK
+
+    seed(session_factory, MONDAY)
+    fake_slack.revoke(TOKEN, error="invalid_auth")
+    rt = runtime(tmp_path, engine, session_factory, fake_slack)
+    with time_machine.travel(DUE, tick=False):
+        run_once(rt, "worker-a")
+        assert Tenants(rt).served() == []
+    with time_machine.travel(DUE + RECHECK - timedelta(minutes=1), tick=False):
+        assert Tenants(rt).served() == [] and not Tenants(rt).is_served("default")
+    with time_machine.travel(DUE + RECHECK + timedelta(minutes=1), tick=False):
+        assert Tenants(rt).served() == ["default"] and Tenants(rt).is_served("default")  # tried again
+        run_once(runtime(tmp_path, engine, session_factory, fake_slack), "worker-b")
+        assert len(calls_with(fake_slack, TOKEN)) == 2  # still refused: one call, marked again
+        assert Tenants(rt).served() == []
+    fake_slack.revoked.pop(TOKEN)  # the outage is over
+    with time_machine.travel(DUE + 2 * RECHECK + timedelta(minutes=2), tick=False):
+        run_once(runtime(tmp_path, engine, session_factory, fake_slack), "worker-c")
+    assert len(fake_slack.in_channel("C0REVIEW")) == 1  # the review posts once Slack takes the token again
