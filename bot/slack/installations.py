@@ -199,13 +199,15 @@ def installed(settings, engine: Engine, team_id: str) -> bool:
     return installed_as(engine, env.slack_client_id, team_id) is not None
 
 
-def forget_bot(settings, engine: Engine, workspace_id: str) -> None:
-    """Delete a tenant's bot token (Slack refuses it for good: bot/slack/revocations.py), as `tokens_revoked` would."""
+def forget_bot(settings, engine: Engine, workspace_id: str, token: str) -> None:
+    """Delete a tenant's bot token `token` (Slack refuses it for good: bot/slack/revocations.py), as
+    `tokens_revoked` would; not when the stored token is another (a reinstall since the refused run began)."""
     from bot.credentials import keyring
 
     if (where := installed_as(engine, settings.env.slack_client_id, workspace_id)) is not None:
         store = installation_store(settings.env.slack_client_id, engine, keyring(settings))
-        store.delete_bot(enterprise_id=where[0], team_id=where[1])
+        if bot_token_for(store, enterprise_id=where[0], team_id=where[1]) == token:
+            store.delete_bot(enterprise_id=where[0], team_id=where[1])
 
 
 def client_for_workspace(settings, engine: Engine, workspace_id: str):

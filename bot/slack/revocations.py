@@ -7,7 +7,8 @@ one line says so in the log, nothing is retried, and the workspace is marked so 
 
 - OAuth installs: its bot token is deleted from the installation store, as the `tokens_revoked` event
   that Slack sends too would do (bot/slack/uninstalls.py), so the team leaves `installations.workspaces`
-  and no job serves it; a reinstall through /slack/install brings it back.
+  and no job serves it; a reinstall through /slack/install brings it back (a refusal of the old token,
+  from a run that began before the reinstall, leaves the new token alone).
 - One workspace on SLACK_BOT_TOKEN: there is nothing stored to delete. A mark remembers which token was
   refused: a row of the `leases` table named `slack-refused:<team>` (the table of named marks the worker
   and the queue's planner already share), held by the token's SHA-256 fingerprint until `RECHECK` has
@@ -80,7 +81,7 @@ def on_refused(settings, engine: Engine, token: str):
             if oauth:
                 from bot.slack.installations import forget_bot
 
-                forget_bot(settings, engine, workspace_id)
+                forget_bot(settings, engine, workspace_id, token)
             else:
                 mark_refused(engine, workspace_id=workspace_id, token=token)
         except Exception as problem:  # noqa: BLE001 - this run's posts stop anyway; the next run finds out again
